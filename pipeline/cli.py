@@ -1,0 +1,377 @@
+"""`python -m pipeline` (or `trials`): the Dagster job in-process, and what an analyst asks of its output.
+
+The job is the same one the UI and the sensor run.
+
+  run     stage → parse → validate → publish → warehouse over a raw folder, then print a summary
+  status  the raw folder against the last run (new, changed, deleted files) and the quarantined documents
+  query   read-only SQL over the warehouse: a table, or all rows as csv, json or parquet
+  report  build report/landscape.html from the warehouse and print its path
+  ui      start `dagster dev` with DAGSTER_HOME in the project (.dagster/) and telemetry off
+Exit codes: 0 success (quarantined files are reported, not failures), 1 the run failed, 2 bad usage
+(a missing raw folder, no warehouse yet, bad SQL), 3 the warehouse is locked by another process.
+"""
+from __future__ import annotations
+
+import argparse
+import csv
+import hashlib
+import os
+import shutil
+import sys
+import threading
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Iterator
+
+DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+FIRST_RUN = "run `python -m pipeline run` first"
+MAX_TABLE_ROWS = 100
+MAX_LISTED = 50
+FETCH_ROWS = 10_000
+PROGRESS_SECONDS = 5.0
+
+
+class CliError(Exception):
+    """A failure the user can act on: the message is printed as is and the process exits with `code`."""
+
+    def __init__(self, code: int, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def dagster_home() -> Path:
+    """DAGSTER_HOME if set, else .dagster/ in the working directory, with telemetry off when new."""
+    home = Path(os.environ.get("DAGSTER_HOME") or Path.cwd() / ".dagster").resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    if not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    os.environ["DAGSTER_HOME"] = str(home)
+    return home
+
+
+def connect(out_dir: Path):
+    """A read-only connection to OUT/warehouse.duckdb, or a CliError saying why there is none."""
+    import duckdb
+
+    path = out_dir / "warehouse.duckdb"
+    if not path.is_file():
+        raise CliError(2, f"no warehouse at {path}: {FIRST_RUN}")
+    try:
+        return duckdb.connect(str(path), read_only=True)
+    except duckdb.IOException as exc:
+        if "Could not set lock" in str(exc):
+            raise CliError(3, f"the warehouse {path} is locked: another process opened it for writing (a "
+                              f"`duckdb` shell without -readonly, say). Close that session, or open the warehouse "
+                              f"read-only, and try again.\nDuckDB said: {exc}") from exc
+        raise
+
+
+def _raw_folder(raw_dir: Path) -> None:
+    if not raw_dir.is_dir():
+        raise CliError(2, f"raw folder {raw_dir} does not exist")
+
+
+class Progress(threading.Thread):
+    """Every few seconds, one line on stderr saying where the run is, read from the files it has finished.
+
+    Staging writes its shard files all at once at its end, so while it runs only the elapsed time is
+    known; each parsed shard then lands whole, giving documents and trial records per second; the
+    published tables follow.
+    """
+
+    def __init__(self, raw_dir: Path, out_dir: Path, stream: IO[str], interval: float = PROGRESS_SECONDS) -> None:
+        super().__init__(daemon=True)
+        from pipeline.storage import Layout
+
+        self.raw_dir, self.layout, self.stream, self.interval = raw_dir, Layout(out_dir), stream, interval
+        self.started_wall, self.started = time.time(), time.monotonic()
+        self.raw_files: int | None = None
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        from pipeline.staging import raw_files
+
+        self.raw_files = len(raw_files(self.raw_dir))
+        while not self.done.wait(self.interval):
+            self._say(self.line())
+
+    def stop(self) -> None:
+        self.done.set()
+        self.join()
+        documents, records, _ = self._parsed()
+        elapsed = time.monotonic() - self.started
+        self._say(f"job over: {documents:,} documents parsed, {records:,} trial records "
+                  f"({documents / elapsed:,.0f} documents/s overall)")
+
+    def _say(self, line: str) -> None:
+        print(f"[{time.monotonic() - self.started:6.0f} s] {line}", file=self.stream, flush=True)
+
+    def _fresh(self, paths) -> list[Path]:
+        """The files among paths written by this run."""
+        return [p for p in paths if p.exists() and p.stat().st_mtime >= self.started_wall]
+
+    def _parsed(self) -> tuple[int, int, int]:
+        """(documents, trial records, shards) in the shards parsed so far by this run."""
+        import pyarrow.parquet as pq
+
+        from pipeline.storage import SHARDS
+
+        done = self._fresh(self.layout.parsed(s, "documents") for s in SHARDS)
+        documents = sum(pq.read_metadata(p).num_rows for p in done)
+        records = sum(pq.read_metadata(p.with_name("trials.parquet")).num_rows for p in done)
+        return documents, records, len(done)
+
+    def line(self) -> str:
+        from pipeline.publishing import PUBLISHED_TABLES
+        from pipeline.storage import SHARDS
+
+        published = self._fresh(self.layout.table_file(t) for t in PUBLISHED_TABLES)
+        if published:
+            return f"publishing: {len(published)} of {len(PUBLISHED_TABLES)} tables written"
+        staged = self._fresh(self.layout.staged(s) for s in SHARDS)
+        if not staged:
+            files = "the raw folder" if self.raw_files is None else f"{self.raw_files:,} raw files"
+            return f"staging {files}"
+        documents, records, shards = self._parsed()
+        seconds = max(time.time() - min(p.stat().st_mtime for p in staged), 1e-3)
+        return (f"parsing: {shards} of {len(SHARDS)} shards, {documents:,} documents, {records:,} trial records "
+                f"({documents / seconds:,.0f} documents/s)")
+
+
+def run(raw_dir: Path, out_dir: Path, workers: int, progress: bool = False) -> int:
+    import dagster as dg
+
+    from pipeline.definitions import defs
+    from pipeline.defs.partitions import ALL_SHARDS_TAGS
+    from pipeline.staging import raw_files
+
+    _raw_folder(raw_dir)
+    dagster_home()
+    settings = {"raw_dir": str(raw_dir), "out_dir": str(out_dir), "workers": workers}
+    reporter = Progress(raw_dir, out_dir, sys.stderr) if progress else None
+    if reporter:
+        reporter.start()
+    try:
+        result = defs.resolve_job_def("refresh").execute_in_process(
+            run_config={"resources": {"settings": {"config": settings}},
+                        "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            tags=ALL_SHARDS_TAGS,
+            instance=dg.DagsterInstance.get(),
+            raise_on_error=False,
+        )
+    finally:
+        if reporter:
+            reporter.stop()
+    if not result.success:
+        print("run failed; see the errors above", file=sys.stderr)
+        return 1
+    con = connect(out_dir)
+    try:
+        status = dict(con.execute("select status, count(*) from documents group by all").fetchall())
+        print(f"documents: {status.get('parsed', 0)} parsed, {status.get('quarantined', 0)} quarantined")
+        if not status and not raw_files(raw_dir):
+            print(f"the raw folder {raw_dir} has no files: the tables are empty")
+        for doc_id, error in con.execute("select doc_id, error from quarantine order by doc_id limit 20").fetchall():
+            print(f"  quarantined {doc_id}: {error[:160]}")
+        tables = [r[0] for r in con.execute("select table_name from information_schema.tables order by 1").fetchall()]
+        for table in tables:
+            print(f"{table:>24}: {con.execute(f'select count(*) from {table}').fetchone()[0]} rows")
+    finally:
+        con.close()
+    print(f"warehouse: {out_dir / 'warehouse.duckdb'}")
+    return 0
+
+
+def _current_documents(raw_dir: Path, out_dir: Path) -> dict[str, str]:
+    """sha256 of every document the raw folder holds now: a file by its path, an archive member as `archive!member`.
+
+    Plain files are hashed through the sensor's cache (only files whose size or mtime changed are read);
+    archives are read member by member, as staging reads them, or hashed whole when damaged.
+    """
+    from pipeline.fingerprints import file_hashes
+    from pipeline.staging import _members, is_archive
+    from pipeline.storage import Layout
+
+    current = {}
+    for rel, sha in file_hashes(raw_dir, Layout(out_dir).hash_cache).items():
+        if not is_archive(rel):
+            current[rel] = sha
+            continue
+        members = {}
+        try:
+            for member, _, read in _members(raw_dir / rel):
+                members[f"{rel}!{member}"] = hashlib.sha256(read()).hexdigest()
+        except Exception:  # a damaged archive is one document, as staging records it
+            members = {rel: sha}
+        current |= members
+    return current
+
+
+def _listed(items: list[str], indent: str = "  ") -> Iterator[str]:
+    yield from (indent + item for item in items[:MAX_LISTED])
+    if len(items) > MAX_LISTED:
+        yield f"{indent}… and {len(items) - MAX_LISTED:,} more"
+
+
+def status(raw_dir: Path, out_dir: Path) -> int:
+    """Print what changed in the raw folder since the last run, and the quarantined documents with their reasons."""
+    _raw_folder(raw_dir)
+    con = connect(out_dir)
+    try:
+        known = dict(con.execute(
+            "select distinct coalesce(source_path || '!' || member, source_path), sha256 from documents").fetchall())
+        counts = dict(con.execute("select status, count(*) from documents group by all").fetchall())
+        quarantined = con.execute("select doc_id, error from quarantine order by doc_id").fetchall()
+    finally:
+        con.close()
+    current = _current_documents(raw_dir, out_dir)
+    changes = {
+        "new": sorted(set(current) - set(known)),
+        "changed": sorted(k for k in set(current) & set(known) if current[k] != known[k]),
+        "deleted": sorted(set(known) - set(current)),
+    }
+    print(f"raw folder {raw_dir}: {len(current):,} documents")
+    print(f"warehouse {out_dir / 'warehouse.duckdb'}: {sum(counts.values()):,} documents "
+          f"({counts.get('parsed', 0):,} parsed, {counts.get('quarantined', 0):,} quarantined)")
+    if any(changes.values()):
+        print("since the last run: " + ", ".join(f"{len(v):,} {k}" for k, v in changes.items())
+              + " (`python -m pipeline run` takes them in)")
+        for kind, keys in changes.items():
+            for line in _listed([f"{kind:<8} {key}" for key in keys]):
+                print(line)
+    else:
+        print("since the last run: no file added, changed or deleted")
+    print(f"quarantined documents: {len(quarantined):,}")
+    for line in _listed([f"{doc_id}: {error}" for doc_id, error in quarantined]):
+        print(line)
+    return 0
+
+
+@contextmanager
+def _output(path: Path | None, binary: bool = False) -> Iterator:
+    """Where query results go: stdout, or a file written whole (temporary name, then rename)."""
+    from pipeline.storage import atomic_path
+
+    if path is None:
+        yield sys.stdout
+        return
+    with atomic_path(path) as tmp:
+        if binary:
+            yield tmp
+        else:
+            with tmp.open("w", encoding="utf-8", newline="") as out:
+                yield out
+
+
+def _cell(value):
+    """A CSV cell: lists and structs as JSON, the rest as their text."""
+    import orjson
+
+    if isinstance(value, (list, dict)):
+        return orjson.dumps(value, default=str).decode()
+    return value
+
+
+def _batches(cursor) -> Iterator[list[tuple]]:
+    while rows := cursor.fetchmany(FETCH_ROWS):
+        yield rows
+
+
+def query(sql: str, out_dir: Path, fmt: str, output: Path | None) -> int:
+    """Run one SQL statement read-only over the warehouse and print (or write) its result."""
+    import duckdb
+    import orjson
+
+    if fmt == "parquet" and output is None:
+        raise CliError(2, "--format parquet needs --output FILE")
+    con = connect(out_dir)
+    try:
+        if fmt == "table":
+            relation = con.sql(sql)
+            if relation is not None:
+                width = shutil.get_terminal_size().columns if sys.stdout.isatty() else 10_000
+                relation.show(max_rows=MAX_TABLE_ROWS, max_width=width)
+        elif fmt == "parquet":
+            with _output(output, binary=True) as tmp:
+                con.sql(sql).write_parquet(str(tmp))
+        else:
+            cursor = con.execute(sql)
+            names = [d[0] for d in cursor.description or ()]
+            with _output(output) as out:
+                if fmt == "csv":
+                    writer = csv.writer(out, lineterminator="\n")
+                    writer.writerow(names)
+                    for rows in _batches(cursor):
+                        writer.writerows([_cell(v) for v in row] for row in rows)
+                else:
+                    out.write("[")
+                    separator = "\n"
+                    for rows in _batches(cursor):
+                        for row in rows:
+                            out.write(separator + orjson.dumps(dict(zip(names, row)), default=str).decode())
+                            separator = ",\n"
+                    out.write("\n]\n")
+    except duckdb.Error as exc:
+        raise CliError(2, f"the query failed: {exc}") from exc
+    finally:
+        con.close()
+    if output is not None:
+        print(f"wrote {output}", file=sys.stderr)
+    return 0
+
+
+def report(out_dir: Path) -> int:
+    from pipeline.report import build_report
+
+    connect(out_dir).close()  # the same messages as query when there is no warehouse or it is locked
+    print(build_report(out_dir / "warehouse.duckdb", out_dir))
+    return 0
+
+
+def ui() -> int:
+    home = dagster_home()
+    print(f"DAGSTER_HOME={home}")
+    os.execvp("dagster", ["dagster", "dev", "-m", "pipeline.definitions"])
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m pipeline", description=__doc__.split("\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog=__doc__.split("\n", 4)[4])
+    sub = parser.add_subparsers(dest="command", required=True)
+    raw = argparse.ArgumentParser(add_help=False)
+    raw.add_argument("--raw-dir", type=Path, default=Path("data/raw"), help="the raw folder (default data/raw)")
+    out = argparse.ArgumentParser(add_help=False)
+    out.add_argument("--out-dir", type=Path, default=Path("data/processed"),
+                     help="where the tables and warehouse.duckdb are (default data/processed)")
+    run_parser = sub.add_parser("run", parents=[raw, out], help="run the whole job in-process and print a summary")
+    run_parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    run_parser.add_argument("--progress", action="store_true",
+                            help="print progress every few seconds (on by default when stderr is a terminal)")
+    sub.add_parser("status", parents=[raw, out], help="new, changed and deleted raw files since the last run; "
+                                                      "quarantined documents")
+    query_parser = sub.add_parser("query", parents=[out], help="read-only SQL over the warehouse")
+    query_parser.add_argument("sql", help='one statement, e.g. "select count(*) from trials"')
+    query_parser.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table",
+                              help=f"table (first {MAX_TABLE_ROWS} rows) or every row as csv, json or parquet")
+    query_parser.add_argument("--output", type=Path, help="write to this file instead of stdout (needed for parquet)")
+    sub.add_parser("report", parents=[out], help="build report/landscape.html from the warehouse")
+    sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this project")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    commands = {
+        "run": lambda: run(args.raw_dir, args.out_dir, args.workers, args.progress or sys.stderr.isatty()),
+        "status": lambda: status(args.raw_dir, args.out_dir),
+        "query": lambda: query(args.sql, args.out_dir, args.format, args.output),
+        "report": lambda: report(args.out_dir),
+        "ui": ui,
+    }
+    try:
+        return commands[args.command]()
+    except CliError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.code

@@ -1,0 +1,20 @@
+"""The Definitions of the project: composes the assets, checks, job, sensor, schedule and resources."""
+import dagster as dg
+
+from pipeline.defs import assets, reports
+from pipeline.defs.jobs import refresh
+from pipeline.defs.resources import PipelineSettings
+from pipeline.defs.schedules import daily_refresh
+from pipeline.defs.sensors import raw_files_sensor
+
+defs = dg.Definitions(
+    assets=dg.load_assets_from_modules([assets, reports]),
+    asset_checks=dg.load_asset_checks_from_modules([assets]),
+    jobs=[refresh],
+    sensors=[raw_files_sensor],
+    schedules=[daily_refresh],
+    resources={"settings": PipelineSettings(
+        raw_dir=dg.EnvVar("TRIALS_RAW_DIR").get_value("data/raw"),
+        out_dir=dg.EnvVar("TRIALS_OUT_DIR").get_value("data/processed"),
+    )},
+)

@@ -1,0 +1,324 @@
+"""The landscape report: the first page an analyst opens — the warehouse at a glance, in one HTML file.
+
+Every figure is aggregated in DuckDB (600,000 trials cost a few GROUP BYs, never a DataFrame of
+everything), drawn with matplotlib's Agg renderer (no display, no browser), written as PNG beside
+the page and embedded in it as base64 data URIs, so `report/landscape.html` opens anywhere, offline,
+with nothing fetched. Each file is written whole (temporary name, then rename).
+"""
+from __future__ import annotations
+
+import base64
+import html
+import io
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+import duckdb
+from matplotlib import colormaps
+from matplotlib.figure import Figure
+
+from pipeline.storage import atomic_path
+from pipeline.vocabulary import PHASE_ORDER
+
+REPORT_DIR = "report"
+HTML_NAME = "landscape.html"
+NOT_STATED = "not stated"
+MAX_WINDOW_TRIALS = 40
+DPI = 110
+LOG_BINS_PER_DECADE = 4
+# Panels of the eligibility-window chart: eligibility_thresholds.variable → panel title.
+WINDOW_VARIABLES = {"age": "Age", "bmi": "BMI", "hba1c": "HbA1c", "c_peptide": "C-peptide"}
+AGE_UNIT = "years"  # of trials.minimum_age_years / maximum_age_years, the fallback for age
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One figure of the report: its heading, PNG bytes and caption."""
+
+    title: str
+    png: bytes
+    caption: str
+
+    @property
+    def data_uri(self) -> str:
+        return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
+
+
+def _png(fig: Figure) -> bytes:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    return buffer.getvalue()
+
+
+def _no_data(ax, message: str) -> None:
+    ax.text(0.5, 0.5, message, ha="center", va="center", transform=ax.transAxes, color="grey")
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _palette(n: int) -> list:
+    cmap = colormaps["tab10" if n <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(n)]
+
+
+def _phase_order(label: str) -> tuple:
+    """NA < EARLY_PHASE1 < PHASE1 < PHASE1/PHASE2 < PHASE2 …, 'not stated' last."""
+    if label == NOT_STATED:
+        return (len(PHASE_ORDER),)
+    return tuple(PHASE_ORDER.index(p) for p in label.split("/"))
+
+
+def status_phase_chart(con: duckdb.DuckDBPyConnection) -> Chart:
+    """Horizontal bars per overall_status, stacked by phase (a combined phase is its own segment)."""
+    title = "Trials by status and phase"
+    rows = con.execute(f"""
+        select coalesce(overall_status, '{NOT_STATED}'),
+               coalesce(nullif(array_to_string(phases, '/'), ''), '{NOT_STATED}'), count(*)
+        from trials group by all""").fetchall()
+    counts = {(status, phase): n for status, phase, n in rows}
+    totals: dict[str, int] = {}
+    for (status, _), n in counts.items():
+        totals[status] = totals.get(status, 0) + n
+    statuses = sorted(totals, key=lambda s: (totals[s], s))  # barh draws upwards: largest on top
+    phases = sorted({phase for _, phase in counts}, key=_phase_order)
+    fig = Figure(layout="constrained", figsize=(9, 1.6 + 0.4 * max(len(statuses), 2)))
+    ax = fig.subplots()
+    ax.set_title(title)
+    if not rows:
+        _no_data(ax, "no trials in the warehouse")
+        return Chart(title, _png(fig), "The warehouse holds no trials.")
+    left = [0] * len(statuses)
+    for phase, colour in zip(phases, _palette(len(phases))):
+        widths = [counts.get((status, phase), 0) for status in statuses]
+        ax.barh(statuses, widths, left=left, label=phase, color=colour)
+        left = [a + b for a, b in zip(left, widths)]
+    for y, total in enumerate(left):
+        ax.annotate(f"{total:,}", (total, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.set_xlabel("trials")
+    ax.margins(x=0.08)
+    ax.legend(title="phase", fontsize=8, title_fontsize=8, loc="lower right")
+    caption = (f"{sum(totals.values()):,} trials by overall status, each bar split by phase; a trial "
+               f"listing two phases is counted once, under the pair (e.g. PHASE1/PHASE2).")
+    return Chart(title, _png(fig), caption)
+
+
+def enrollment_chart(con: duckdb.DuckDBPyConnection) -> Chart:
+    """Histogram of enrollment on a log axis (quarter-decade bins), stacked by enrollment_type."""
+    title = "Enrollment distribution"
+    bins = con.execute(f"""
+        select coalesce(enrollment_type, '{NOT_STATED}'), floor(log10(enrollment) * {LOG_BINS_PER_DECADE})::int,
+               count(*)
+        from trials where enrollment > 0 group by all order by all""").fetchall()
+    stated, zero, median = con.execute(
+        "select count(enrollment), count(*) filter (where enrollment = 0), median(enrollment) from trials"
+    ).fetchone()
+    fig = Figure(layout="constrained", figsize=(9, 4))
+    ax = fig.subplots()
+    ax.set_title(title)
+    if not bins:
+        _no_data(ax, "no trial states an enrollment above 0")
+    else:
+        types = sorted({t for t, _, _ in bins}, key=lambda t: (t == NOT_STATED, t))
+        edges = {b: (10 ** (b / LOG_BINS_PER_DECADE), 10 ** ((b + 1) / LOG_BINS_PER_DECADE)) for _, b, _ in bins}
+        bottom = dict.fromkeys(edges, 0)
+        for enrollment_type, colour in zip(types, _palette(len(types))):
+            heights = {b: n for t, b, n in bins if t == enrollment_type}
+            xs = sorted(heights)
+            ax.bar([edges[b][0] for b in xs], [heights[b] for b in xs], width=[edges[b][1] - edges[b][0] for b in xs],
+                   bottom=[bottom[b] for b in xs], align="edge", label=enrollment_type, color=colour, edgecolor="white")
+            for b in xs:
+                bottom[b] += heights[b]
+        ax.set_xscale("log")
+        ax.set_xlabel("enrollment (participants, log scale)")
+        ax.set_ylabel("trials")
+        ax.axvline(median, color="black", linestyle="--", linewidth=1, label=f"median {median:,.0f}")
+        ax.legend(fontsize=8)
+    caption = (f"{stated:,} trials state an enrollment" + (f" (median {median:,.0f} participants)" if stated else "")
+               + f"; trials with an enrollment of 0 ({zero:,}) are left off the log axis.")
+    return Chart(title, _png(fig), caption)
+
+
+def timeline_chart(con: duckdb.DuckDBPyConnection) -> Chart:
+    """Trials starting and completing per calendar year (completion dates may be anticipated ones)."""
+    title = "Trial starts and completions by year"
+    series = {
+        label: con.execute(f"select year({column}), count(*) from trials where {column} is not null "
+                           "group by 1 order by 1").fetchall()
+        for label, column in (("start_date", "start_date"), ("completion_date", "completion_date"))
+    }
+    fig = Figure(layout="constrained", figsize=(9, 4))
+    ax = fig.subplots()
+    ax.set_title(title)
+    if not any(series.values()):
+        _no_data(ax, "no trial states a start or completion date")
+    else:
+        for (label, rows), marker in zip(series.items(), ("o", "s")):
+            if rows:
+                ax.plot([y for y, _ in rows], [n for _, n in rows], marker=marker, markersize=3, label=label)
+        ax.set_xlabel("year")
+        ax.set_ylabel("trials")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    starts, completions = (sum(n for _, n in rows) for rows in series.values())
+    caption = (f"Trials per year of start_date ({starts:,} trials state one) and of completion_date "
+               f"({completions:,}); completion dates of ongoing trials are the registry's anticipated ones.")
+    return Chart(title, _png(fig), caption)
+
+
+def _views(con: duckdb.DuckDBPyConnection) -> set[str]:
+    return {name for (name,) in con.execute("select table_name from information_schema.tables").fetchall()}
+
+
+def window_rows(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """SQL of the rows (trial_id, variable, lo, hi, unit), one per trial and variable, and where they come from.
+
+    From eligibility_thresholds when the warehouse has it: per trial, variable and sex the criteria
+    are intersected (the highest lower bound, the lowest upper bound), and windows for different
+    sexes are joined (either sex may enrol). Age falls back to the registry's minimum/maximum age
+    for trials without an age threshold, and is all there is without the table.
+    """
+    registry_age = f"""
+        select trial_id, 'age' as variable, minimum_age_years as lo, maximum_age_years as hi, '{AGE_UNIT}' as unit
+        from trials where minimum_age_years is not null or maximum_age_years is not null"""
+    if "eligibility_thresholds" not in _views(con):
+        return registry_age, "the registry's minimum and maximum age (eligibility_thresholds is not in the warehouse)"
+    variables = ", ".join(f"'{v}'" for v in WINDOW_VARIABLES)
+    sql = f"""
+        with by_sex as (
+          select trial_id, variable, coalesce(sex, 'ALL') as sex, max(eligible_lower_canonical) as lo,
+                 min(eligible_upper_canonical) as hi, any_value(canonical_unit) as unit
+          from eligibility_thresholds
+          where variable in ({variables})
+            and (eligible_lower_canonical is not null or eligible_upper_canonical is not null)
+          group by all),
+        thresholds as (
+          select trial_id, variable, if(bool_or(lo is null), null, min(lo)) as lo,
+                 if(bool_or(hi is null), null, max(hi)) as hi, any_value(unit) as unit
+          from by_sex group by all)
+        select * from thresholds
+        union all
+        select * from ({registry_age}) where trial_id not in (select trial_id from thresholds where variable = 'age')"""
+    return sql, ("eligibility_thresholds (each trial's criteria intersected; age from the registry's minimum "
+                 "and maximum age where no criterion states it)")
+
+
+def eligibility_window_chart(con: duckdb.DuckDBPyConnection, limit: int = MAX_WINDOW_TRIALS) -> Chart:
+    """Trial by trial, the allowed range of age, BMI, HbA1c and C-peptide: one panel per variable.
+
+    At most `limit` trials: those stating a window for the most variables, ties broken by md5 of
+    trial_id (a fixed, spread-out pick that does not change between runs), shown in trial_id order.
+    """
+    title = "Eligibility windows: age, BMI, HbA1c and C-peptide"
+    windows_sql, origin = window_rows(con)
+    con.execute(f"create or replace temp table report_windows as {windows_sql}")
+    candidates = con.execute("select count(distinct trial_id) from report_windows").fetchone()[0]
+    trial_ids = [t for (t,) in con.execute(f"""
+        select trial_id from (select trial_id from report_windows group by trial_id
+                              order by count(distinct variable) desc, md5(trial_id) limit {int(limit)})
+        order by trial_id""").fetchall()]
+    rows = con.execute("select trial_id, variable, lo::double, hi::double, unit from report_windows "
+                       "where trial_id in (select unnest(?::varchar[]))", [trial_ids]).fetchall()
+    con.execute("drop table report_windows")
+    fig = Figure(layout="constrained", figsize=(12, 1.6 + 0.24 * max(len(trial_ids), 4)))
+    axes = fig.subplots(1, len(WINDOW_VARIABLES), sharey=True)
+    fig.suptitle(title)
+    row_of = {trial_id: i for i, trial_id in enumerate(reversed(trial_ids))}  # first trial at the top
+    for ax, (variable, label) in zip(axes, WINDOW_VARIABLES.items()):
+        _window_panel(ax, label, [(t, lo, hi, unit) for t, v, lo, hi, unit in rows if v == variable], row_of)
+    axes[0].set_yticks(range(len(row_of)), list(row_of), fontsize=7)
+    axes[0].set_ylim(-0.7, max(len(row_of), 1) - 0.3)
+    shown = ", ".join(trial_ids) if trial_ids else "none"
+    caption = (f"{len(trial_ids)} of {candidates:,} trials with a stated window, from {origin}. Picked: the trials "
+               f"stating the most of the four variables, ties broken by md5(trial_id), so the pick is the same "
+               f"on every run. A bar that ends in an arrow at the edge of its panel has no bound on that side. "
+               f"Trials shown: {shown}.")
+    return Chart(title, _png(fig), caption)
+
+
+def _window_panel(ax, label: str, windows: list[tuple], row_of: dict[str, int]) -> None:
+    """One variable: a horizontal bar per trial from its lower to its upper bound; open ends run to an arrow."""
+    ax.grid(axis="y", alpha=0.25)
+    units = sorted({unit for *_, unit in windows if unit})
+    ax.set_title(label + (f" ({', '.join(units)})" if units else ""), fontsize=10)
+    bounds = [b for _, lo, hi, _ in windows for b in (lo, hi) if b is not None]
+    if not bounds:
+        ax.text(0.5, 0.5, "not stated", ha="center", va="center", transform=ax.transAxes, color="grey")
+        ax.set_xticks([])
+        return
+    low, high = min(bounds), max(bounds)
+    pad = max(high - low, abs(high), 1.0) * 0.08
+    left_edge, right_edge = (max(low - pad, 0) if low >= 0 else low - pad), high + pad  # no negative ages
+    ax.set_xlim(left_edge, right_edge)
+    for trial_id, lo, hi, _ in windows:
+        y = row_of[trial_id]
+        start, end = (left_edge if lo is None else lo), (right_edge if hi is None else hi)
+        ax.barh(y, end - start, left=start, height=0.55, color="tab:blue", alpha=0.8,
+                edgecolor="tab:blue", linewidth=0.8)  # the edge keeps a very narrow window visible
+        for open_end, x, marker in ((lo is None, left_edge, "<"), (hi is None, right_edge, ">")):
+            if open_end:
+                ax.plot(x, y, marker=marker, color="tab:blue", markersize=6, clip_on=False)
+
+
+def key_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    trials, earliest, latest = con.execute("select count(*), min(start_date), max(start_date) from trials").fetchone()
+    parsed, quarantined = con.execute(
+        "select count(*) filter (where status = 'parsed'), count(*) filter (where status = 'quarantined') "
+        "from documents").fetchone()
+    return {"trials": f"{trials:,}", "documents parsed": f"{parsed:,}", "documents quarantined": f"{quarantined:,}",
+            "start dates": f"{earliest} – {latest}" if earliest else NOT_STATED}
+
+
+# File stem (report/<name>.png, the page's section id) → the function drawing it, in page order.
+CHARTS = {"status_phase": status_phase_chart, "enrollment": enrollment_chart, "timeline": timeline_chart,
+          "eligibility_windows": eligibility_window_chart}
+STYLE = """
+body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; padding: 0 1rem; }
+table { border-collapse: collapse; } td, th { padding: .25rem .8rem; border-bottom: 1px solid #ddd; text-align: left; }
+figure { margin: 1rem 0 2.5rem; } img { max-width: 100%; } figcaption { color: #555; font-size: .9rem; }
+"""
+
+
+def render_html(figures: dict[str, str], charts: dict[str, Chart], source: str) -> str:
+    esc = html.escape
+    rows = "\n".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in figures.items())
+    sections = "\n".join(
+        f'<section id="{name}"><h2>{esc(c.title)}</h2><figure><img alt="{esc(c.title)}" src="{c.data_uri}">'
+        f"<figcaption>{esc(c.caption)}</figcaption></figure></section>"
+        for name, c in charts.items()
+    )
+    built = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return f"""<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Trial landscape</title><style>{STYLE}</style></head>
+<body>
+<h1>Trial landscape</h1>
+<p>Built {esc(built)} from {esc(source)}.</p>
+<table>{rows}</table>
+{sections}
+</body>
+</html>
+"""
+
+
+def chart_path(out_dir: Path, name: str) -> Path:
+    return out_dir / REPORT_DIR / f"{name}.png"
+
+
+def build_report(warehouse: Path, out_dir: Path) -> Path:
+    """Write out_dir/report/landscape.html and one PNG per chart from the warehouse; returns the HTML path."""
+    if not warehouse.is_file():
+        raise FileNotFoundError(f"no warehouse at {warehouse}")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        charts = {name: draw(con) for name, draw in CHARTS.items()}
+        figures = key_figures(con)
+    finally:
+        con.close()
+    for name, chart in charts.items():
+        with atomic_path(chart_path(out_dir, name)) as tmp:
+            tmp.write_bytes(chart.png)
+    target = out_dir / REPORT_DIR / HTML_NAME
+    with atomic_path(target) as tmp:
+        tmp.write_text(render_html(figures, charts, str(warehouse)), encoding="utf-8")
+    return target

@@ -1,0 +1,36 @@
+"""One reader per source format or page layout, all returning the same TrialRecord.
+
+Each reader module exposes:
+  FORMAT: str                              the source_format name written to `documents`
+  recognises(text: str) -> bool            cheap test on the decoded document
+  parse(text: str) -> list[TrialRecord]    raises ParseError(reason) when it cannot
+`detect` asks them in order, most specific first; a document none recognises is quarantined,
+never guessed at. Readers are imported on first use, so importing one reader never imports the rest.
+"""
+from __future__ import annotations
+
+import importlib
+from functools import cache
+from types import ModuleType
+
+# Most specific first: structured records, then the Archive view, then the page layouts.
+READER_MODULES = ("ctgov_api_v2_json", "ctgov_xml", "ctgov_archive", "ctgov_classic", "veeva_text")
+
+
+@cache
+def readers() -> tuple[ModuleType, ...]:
+    return tuple(importlib.import_module(f"pipeline.sources.{name}") for name in READER_MODULES)
+
+
+@cache
+def reader_for(source_format: str) -> ModuleType:
+    """The reader of a source_format name (as written in `documents`)."""
+    return next(reader for reader in readers() if reader.FORMAT == source_format)
+
+
+def detect(text: str) -> ModuleType | None:
+    """The reader whose layout this document has, or None when no reader recognises it."""
+    for reader in readers():
+        if reader.recognises(text):
+            return reader
+    return None

@@ -1,0 +1,169 @@
+"""ClinicalTrials.gov Archive history view ("View of NCT… on 2013_06_04", saved as HTML) → TrialRecord.
+
+The page is one two-column table: a <th> label and its <td> value, long texts in the next row.
+Labels map to handlers through one table. The snapshot's "Updated:" date is the version's date,
+so it is taken as last_update_posted_date; "Last follow-up date" is the completion date. The
+"Study design" rows are bare values (Treatment, Randomized, …), each placed by the vocabulary it
+belongs to.
+"""
+from __future__ import annotations
+
+import re
+
+from selectolax.lexbor import LexborHTMLParser
+
+from pipeline import vocabulary as v
+from pipeline.criteria import split_criteria
+from pipeline.record import ArmGroup, Identifier, Intervention, Outcome, ParseError, TrialRecord
+
+FORMAT = "ctgov_archive"
+_SIGNATURE = re.compile(r"ClinicalTrials\.gov Archive|View of NCT\d{8} on\s+\d{4}_\d{2}_\d{2}")
+_NCT = re.compile(r"NCT\d{8}")
+_MEASURE = re.compile(r"Measure:\s*(?P<measure>.*?)\s*(?:Time Frame:\s*(?P<time>.*?))?\s*(?:Safety Issue\?.*)?$", re.S)
+_ARM = re.compile(r"Arm Label:\s*(?P<label>.+?)\s{2,}(?P<type>[A-Za-z ]+?)\s{2,}(?P<description>.*)$", re.S)
+_INTERVENTION = re.compile(r"^(?P<type>[A-Za-z /]+?):\s*(?P<name>.+?)(?:\s{2,}|$)(?P<rest>.*)$", re.S)
+_DESIGN_TABLES = (("allocation", v.ALLOCATION), ("intervention_model", v.INTERVENTION_MODEL),
+                  ("primary_purpose", v.PRIMARY_PURPOSE), ("observational_model", v.OBSERVATIONAL_MODEL),
+                  ("time_perspective", v.TIME_PERSPECTIVE))
+_INTERVENTION_ALIASES = {"biological/vaccine": "Biological", "procedure/surgery": "Procedure"}
+
+
+def recognises(text: str) -> bool:
+    return bool(_SIGNATURE.search(text[:5000]))
+
+
+def _set(field: str, table: dict[str, str] | None = None, convert=None):
+    def handle(record: TrialRecord, value: str) -> None:
+        text = v.clean(value)
+        if convert is not None:
+            text = convert(text)
+        elif table is not None:
+            text = v.lookup(table, text)
+        setattr(record, field, text)
+    return handle
+
+
+def _design(record: TrialRecord, value: str) -> None:
+    text = v.clean(value)
+    if not text:
+        return
+    if "blind" in text.lower() or "open label" in text.lower() or text.lower().startswith("none"):
+        record.masking, record.who_masked = v.masking(text)
+        return
+    key = v.lookup({}, text).lower()
+    for field, table in _DESIGN_TABLES:
+        if key in table and getattr(record, field) is None:
+            setattr(record, field, table[key])
+            return
+
+
+def _outcome(kind: str):
+    def handle(record: TrialRecord, value: str) -> None:
+        m = _MEASURE.search(value.strip())
+        if m and v.clean(m["measure"]):
+            record.outcomes.append(Outcome(kind, v.clean(m["measure"]), v.clean(m["time"])))
+    return handle
+
+
+def _arm(record: TrialRecord, value: str) -> None:
+    m = _ARM.search(value.replace("\xa0", " ").strip())
+    if m:
+        record.arm_groups.append(ArmGroup(v.clean(m["label"]), v.lookup(v.ARM_TYPE, m["type"]),
+                                          v.clean(m["description"])))
+
+
+def _intervention(record: TrialRecord, value: str) -> None:
+    m = _INTERVENTION.match(value.replace("\xa0", " ").strip())
+    if not m:
+        return
+    kind = _INTERVENTION_ALIASES.get(m["type"].strip().lower(), m["type"])
+    labels = re.findall(r"Arm Label:\s*([^\n]+)", m["rest"])
+    description = v.clean(re.sub(r"Arm Label:\s*[^\n]+", "", m["rest"]))
+    item = Intervention(v.lookup(v.INTERVENTION_TYPE, kind), v.clean(m["name"]), description,
+                        [v.clean(label) for label in labels])
+    record.interventions.append(item)
+    for arm in record.arm_groups:
+        if arm.label in item.arm_group_labels:
+            arm.intervention_names.append(item.name)
+
+
+def _append(field: str):
+    def handle(record: TrialRecord, value: str) -> None:
+        text = v.clean(value)
+        if text:
+            getattr(record, field).append(text)
+    return handle
+
+
+def _identifier(id_type: str):
+    def handle(record: TrialRecord, value: str) -> None:
+        text = v.clean(re.sub(r"\s*\(.*\)\s*$", "", value))
+        if text:
+            record.identifiers.append(Identifier(id_type, text))
+    return handle
+
+
+def _criteria(record: TrialRecord, value: str) -> None:
+    record.eligibility_criteria = split_criteria(value)
+
+
+LABELS = {
+    "Brief title": _set("brief_title"),
+    "Official title": _set("official_title"),
+    "Acronym": _set("acronym"),
+    "Brief summary": _set("brief_summary"),
+    "Detailed description": _set("detailed_description"),
+    "Phase": _set("phases", convert=v.phases),
+    "Study type": _set("study_type", v.STUDY_TYPE),
+    "Study design": _design,
+    "Primary outcome": _outcome("PRIMARY"),
+    "Secondary outcome": _outcome("SECONDARY"),
+    "Other outcome": _outcome("OTHER"),
+    "Condition": _append("conditions"),
+    "Keyword": _append("keywords"),
+    "Arm/Group": _arm,
+    "Intervention": _intervention,
+    "Status": _set("overall_status", v.STATUS),
+    "Start date": _set("start_date", convert=v.parse_date),
+    "Primary completion date": _set("primary_completion_date", convert=v.parse_date),
+    "Last follow-up date": _set("completion_date", convert=v.parse_date),
+    "Criteria": _criteria,
+    "Gender": _set("sex", v.SEX),
+    "Minimum age": _set("minimum_age", convert=v.age_text),
+    "Maximum age": _set("maximum_age", convert=v.age_text),
+    "Healthy volunteers": _set("healthy_volunteers", convert=v.yes_no),
+    "Organization study ID": _identifier("ORG_STUDY_ID"),
+    "Secondary ID": _identifier("SECONDARY_ID"),
+    "Sponsor": _set("lead_sponsor"),
+    "Collaborator": _append("collaborators"),
+    "Updated:": _set("last_update_posted_date", convert=v.parse_date),
+}
+
+
+def _rows(html: str):
+    """(label, value text) for each labelled row; a value in the following unlabelled row is joined to it."""
+    rows = LexborHTMLParser(html).css("table.info tr")
+    pending = None
+    for tr in rows:
+        th, td = tr.css_first("th"), tr.css_first("td")
+        label = th.text(strip=True) if th else None
+        if label and td is not None:
+            yield label, td.text(separator="\n")
+            pending = None
+        elif label:
+            pending = label
+        elif td is not None and pending:
+            yield pending, td.text(separator="\n")
+            pending = None
+
+
+def parse(text: str) -> list[TrialRecord]:
+    m = re.search(r"View of (NCT\d{8})", text) or _NCT.search(text)
+    if not m:
+        raise ParseError("ctgov_archive: no NCT id")
+    record = TrialRecord(m[1])
+    for label, value in _rows(text):
+        handler = LABELS.get(label)
+        if handler is not None:
+            handler(record, value)
+    return [record]

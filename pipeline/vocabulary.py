@@ -1,0 +1,213 @@
+"""Display words of every source → the contract vocabulary, ages → years, dates → DATE.
+
+One module that every reader shares, so "Quadruple Blind" on a Veeva page, "Quadruple" in legacy XML
+and QUADRUPLE in API v2 JSON all land on the same value. Vocabularies are data (synonym tables), not
+chains of `if`. A word no table knows is passed through in the contract's shape (upper snake case),
+so the pandera schema rejects it and the document is quarantined with the word named: nothing is
+silently dropped or guessed.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date
+
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+
+def _key(text: str) -> str:
+    return _NON_ALNUM.sub("_", text.lower()).strip("_")
+
+
+def clean(text: str | None) -> str | None:
+    """Fold runs of white space to one space and trim; empty → None (the contract's text rule)."""
+    if text is None:
+        return None
+    folded = " ".join(text.split())
+    return folded or None
+
+
+def _vocabulary(values: str) -> dict[str, str]:
+    """A lookup from normalized display word to contract value: each value names itself."""
+    return {_key(v): v for v in values.split()}
+
+
+def _synonyms(pairs: dict[str, str]) -> dict[str, str]:
+    return {_key(k): v for k, v in pairs.items()}
+
+
+STATUS = _vocabulary(
+    "ACTIVE_NOT_RECRUITING COMPLETED ENROLLING_BY_INVITATION NOT_YET_RECRUITING RECRUITING SUSPENDED "
+    "TERMINATED WITHDRAWN AVAILABLE NO_LONGER_AVAILABLE TEMPORARILY_NOT_AVAILABLE APPROVED_FOR_MARKETING "
+    "WITHHELD UNKNOWN"
+) | _synonyms({"Unknown status": "UNKNOWN", "Active, not recruiting": "ACTIVE_NOT_RECRUITING",
+               "Enrolling by invitation": "ENROLLING_BY_INVITATION", "Not yet recruiting": "NOT_YET_RECRUITING",
+               "Temporarily not available": "TEMPORARILY_NOT_AVAILABLE", "No longer available": "NO_LONGER_AVAILABLE",
+               "Approved for marketing": "APPROVED_FOR_MARKETING", "Available for expanded access": "AVAILABLE"})
+STUDY_TYPE = _vocabulary("INTERVENTIONAL OBSERVATIONAL EXPANDED_ACCESS") | _synonyms({
+    "Interventional (Clinical Trial)": "INTERVENTIONAL", "Observational [Patient Registry]": "OBSERVATIONAL",
+    "Observational (Patient Registry)": "OBSERVATIONAL", "Patient Registry": "OBSERVATIONAL"})
+ENROLLMENT_TYPE = _vocabulary("ACTUAL ESTIMATED") | _synonyms({"Anticipated": "ESTIMATED", "Estimate": "ESTIMATED"})
+SEX = _vocabulary("ALL FEMALE MALE") | _synonyms({"Both": "ALL", "Female only": "FEMALE", "Male only": "MALE"})
+ALLOCATION = _vocabulary("RANDOMIZED NON_RANDOMIZED NA") | _synonyms({
+    "Non-Randomized": "NON_RANDOMIZED", "Nonrandomized": "NON_RANDOMIZED", "N/A": "NA", "Not Applicable": "NA",
+    "Randomised": "RANDOMIZED", "Non-Randomised": "NON_RANDOMIZED"})
+INTERVENTION_MODEL = _vocabulary("SINGLE_GROUP PARALLEL CROSSOVER FACTORIAL SEQUENTIAL") | _synonyms({
+    "Single Group Assignment": "SINGLE_GROUP", "Single Group": "SINGLE_GROUP", "Parallel Assignment": "PARALLEL",
+    "Crossover Assignment": "CROSSOVER", "Cross-over": "CROSSOVER", "Factorial Assignment": "FACTORIAL",
+    "Sequential Assignment": "SEQUENTIAL"})
+MASKING = _vocabulary("NONE SINGLE DOUBLE TRIPLE QUADRUPLE") | _synonyms({
+    "None (Open Label)": "NONE", "Open Label": "NONE", "Open": "NONE", "No masking": "NONE",
+    "Single Blind": "SINGLE", "Single-Blind": "SINGLE", "Double Blind": "DOUBLE", "Double-Blind": "DOUBLE",
+    "Triple Blind": "TRIPLE", "Quadruple Blind": "QUADRUPLE"})
+WHO_MASKED = _vocabulary("PARTICIPANT CARE_PROVIDER INVESTIGATOR OUTCOMES_ASSESSOR") | _synonyms({
+    "Subject": "PARTICIPANT", "Participants": "PARTICIPANT", "Caregiver": "CARE_PROVIDER",
+    "Care Provider": "CARE_PROVIDER", "Outcomes Assessor": "OUTCOMES_ASSESSOR", "Outcome Assessor": "OUTCOMES_ASSESSOR"})
+PRIMARY_PURPOSE = _vocabulary(
+    "TREATMENT PREVENTION DIAGNOSTIC ECT SUPPORTIVE_CARE SCREENING HEALTH_SERVICES_RESEARCH BASIC_SCIENCE "
+    "DEVICE_FEASIBILITY OTHER"
+) | _synonyms({"Educational/Counseling/Training": "ECT", "Educational / Counseling / Training": "ECT"})
+INTERVENTION_TYPE = _vocabulary(
+    "BEHAVIORAL BIOLOGICAL COMBINATION_PRODUCT DEVICE DIAGNOSTIC_TEST DIETARY_SUPPLEMENT DRUG GENETIC PROCEDURE "
+    "RADIATION OTHER"
+) | _synonyms({"Procedure/Surgery": "PROCEDURE", "Biologic": "BIOLOGICAL", "Behavioural": "BEHAVIORAL",
+               "Gene Transfer": "GENETIC", "Vaccine": "BIOLOGICAL"})
+ARM_TYPE = _vocabulary(
+    "EXPERIMENTAL ACTIVE_COMPARATOR PLACEBO_COMPARATOR SHAM_COMPARATOR NO_INTERVENTION OTHER"
+) | _synonyms({"Sham Comparator": "SHAM_COMPARATOR", "No Intervention": "NO_INTERVENTION",
+               "Placebo": "PLACEBO_COMPARATOR", "Active Control": "ACTIVE_COMPARATOR"})
+SPONSOR_CLASS = _vocabulary("NIH FED OTHER_GOV INDIV INDUSTRY NETWORK AMBIG OTHER UNKNOWN") | _synonyms({
+    "U.S. Fed": "FED", "US Fed": "FED", "Other U.S. Federal agency": "FED", "U.S. Federal agency": "FED",
+    "Individual": "INDIV", "Ambiguous": "AMBIG", "Other Government": "OTHER_GOV"})
+OBSERVATIONAL_MODEL = _synonyms({
+    "Cohort": "COHORT", "Case-Control": "CASE_CONTROL", "Case-Only": "CASE_ONLY", "Case-Crossover": "CASE_CROSSOVER",
+    "Ecologic or Community": "ECOLOGIC_OR_COMMUNITY", "Ecologic or Community Studies": "ECOLOGIC_OR_COMMUNITY",
+    "Family-Based": "FAMILY_BASED", "Defined Population": "DEFINED_POPULATION",
+    "Natural History": "NATURAL_HISTORY", "Case Control": "CASE_CONTROL", "Other": "OTHER"})
+TIME_PERSPECTIVE = _synonyms({
+    "Prospective": "PROSPECTIVE", "Retrospective": "RETROSPECTIVE", "Cross-Sectional": "CROSS_SECTIONAL",
+    "Retrospective/Prospective": "OTHER", "Longitudinal": "OTHER", "Other": "OTHER"})
+ID_TYPE = _synonyms({
+    "Org Study ID": "ORG_STUDY_ID", "Secondary ID": "SECONDARY_ID", "NIH": "NIH", "FDA": "FDA", "VA": "VA",
+    "CDC": "CDC", "AHRQ": "AHRQ", "SAMHSA": "SAMHSA", "Other Grant": "OTHER_GRANT", "EudraCT Number": "EUDRACT_NUMBER",
+    "CTIS": "CTIS", "Registry": "REGISTRY", "Other": "OTHER"})
+
+
+def lookup(table: dict[str, str], text: str | None) -> str | None:
+    """Map one display word or API enum to the contract value (unknown words pass through, see above)."""
+    if text is None:
+        return None
+    key = _key(text)
+    if not key:
+        return None
+    return table.get(key, key.upper())
+
+
+_PHASE = re.compile(
+    r"\b(?P<early>early[\s_]*)?phase[\s_]*(?P<num>[0-4]|iv|i{1,3})(?:\s*/\s*(?:phase\s*)?(?P<num2>[0-4]|iv|i{1,3}))?\b"
+    r"|\b(?P<na>n/a|na|not\s+applicable)\b",
+    re.IGNORECASE,
+)
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4"}
+PHASE_ORDER = ("NA", "EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4")
+
+
+def phases(text: str | None) -> list[str]:
+    """"Phase 2 Phase 1", "Phase 1/Phase 2", "Phase 1/2", "PHASE1" → ["PHASE1", "PHASE2"]; "Phase 0" → EARLY_PHASE1."""
+    if not text:
+        return []
+    found: set[str] = set()
+    for m in _PHASE.finditer(text):
+        if m["na"]:
+            found.add("NA")
+            continue
+        for num in (m["num"], m["num2"]):
+            if num is None:
+                continue
+            digit = _ROMAN.get(num.lower(), num)
+            found.add("EARLY_PHASE1" if m["early"] or digit == "0" else f"PHASE{digit}")
+    return [p for p in PHASE_ORDER if p in found]
+
+
+def masking(text: str | None) -> tuple[str | None, list[str]]:
+    """"Double Blind (Subject, Investigator)" → ("DOUBLE", ["PARTICIPANT", "INVESTIGATOR"])."""
+    if not text:
+        return None, []
+    head, _, roles = text.partition("(")
+    level = lookup(MASKING, head) if head.strip() else None
+    if roles and _key(roles) in ("open_label",):  # "None (Open Label)"
+        return lookup(MASKING, text), []
+    who = who_masked(roles.rstrip(") ").split(",")) if roles else []
+    return level, who
+
+
+def who_masked(words) -> list[str]:
+    order = ("PARTICIPANT", "CARE_PROVIDER", "INVESTIGATOR", "OUTCOMES_ASSESSOR")
+    found = {lookup(WHO_MASKED, w) for w in words if w and w.strip()}
+    return [w for w in order if w in found] + sorted(w for w in found if w not in order)
+
+
+_AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([a-z]+)", re.IGNORECASE)
+_DAYS_PER_YEAR = 365.25
+_YEARS_PER_UNIT = {
+    "year": 1.0, "month": 1 / 12, "week": 7 / _DAYS_PER_YEAR, "day": 1 / _DAYS_PER_YEAR,
+    "hour": 1 / (24 * _DAYS_PER_YEAR), "minute": 1 / (24 * 60 * _DAYS_PER_YEAR),
+}
+
+
+def age_in_years(text: str | None) -> float | None:
+    """"20 Years" → 20.0, "6 Months" → 0.5, "N/A" or "" → None (months/12, weeks*7/365.25, days/365.25)."""
+    if not text:
+        return None
+    m = _AGE.match(text)
+    if not m:
+        return None
+    unit = m[2].lower().rstrip("s")
+    factor = _YEARS_PER_UNIT.get(unit)
+    return None if factor is None else float(m[1]) * factor
+
+
+def age_text(text: str | None) -> str | None:
+    """The registry-form spelling of an age: "18 years" → "18 Years", "N/A" → None."""
+    m = _AGE.match(text or "")
+    if not m or m[2].lower().rstrip("s") not in _YEARS_PER_UNIT:
+        return None
+    unit = m[2].lower().rstrip("s").capitalize()
+    number = m[1]
+    return f"{number} {unit}" + ("" if number == "1" else "s")
+
+
+_MONTHS = {m: i for i, m in enumerate(
+    "january february march april may june july august september october november december".split(), 1)}
+_MONTHS.update({name[:3]: i for name, i in list(_MONTHS.items())} | {"sept": 9})
+_DATE_WORDS = re.compile(r"([A-Za-z]+)\.?\s+(?:(\d{1,2}),?\s+)?(\d{4})")
+_DATE_ISO = re.compile(r"(\d{4})[-_/](\d{1,2})(?:[-_/](\d{1,2}))?")
+
+
+def parse_date(text: str | None) -> date | None:
+    """"June 16, 2011", "January 2009", "2011-06-16", "2011-06", "2013_06_04" → DATE (month-only → the 1st)."""
+    if not text:
+        return None
+    m = _DATE_ISO.search(text)
+    if m:
+        year, month, day = int(m[1]), int(m[2]), int(m[3] or 1)
+    else:
+        m = _DATE_WORDS.search(text)
+        if not m or m[1].lower() not in _MONTHS:
+            return None
+        year, month, day = int(m[3]), _MONTHS[m[1].lower()], int(m[2] or 1)
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def yes_no(text: str | None) -> bool | None:
+    """"Yes"/"Accepts Healthy Volunteers" → True, "No"/"No Healthy Volunteers" → False."""
+    if text is None:
+        return None
+    key = _key(text)
+    if key in ("yes", "true", "accepts_healthy_volunteers", "y"):
+        return True
+    if key in ("no", "false", "no_healthy_volunteers", "n"):
+        return False
+    return None

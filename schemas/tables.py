@@ -1,0 +1,143 @@
+"""One pandera schema per table of ../shared/CONTRACT.md, plus the pipeline's own additions.
+
+Vocabulary checks use the value sets of pipeline.vocabulary (the same tables the readers map into),
+id patterns and ranges are the contract's, and KEYS names each table's unique key (per document in
+the shard stage, per trial once published).
+"""
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+
+import pandera.polars as pa
+import polars as pl
+
+from pipeline import vocabulary as v
+
+TRIAL_ID = r"^(NCT\d{8}|ChiCTR[-A-Za-z0-9]+|ISRCTN\d{8}|EUCTR[-A-Za-z0-9]+|[A-Z][A-Za-z0-9]*[-_/]?[A-Za-z0-9-]+)$"
+EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
+STR, INT, FLOAT, BOOL, DATE = pl.String, pl.Int64, pl.Float64, pl.Boolean, pl.Date
+LIST = pl.List(pl.String)
+
+
+def _values(table: dict[str, str]) -> list[str]:
+    return sorted(set(table.values()))
+
+
+def _isin(table: dict[str, str]) -> pa.Check:
+    return pa.Check.isin(_values(table))
+
+
+def _each_isin(table: dict[str, str]) -> pa.Check:
+    allowed = _values(table)
+    return pa.Check(
+        lambda data: data.lazyframe.select(
+            pl.col(data.key).list.eval(pl.element().is_in(allowed)).list.all().fill_null(True)
+        ),
+        name=f"each_isin({allowed})",
+    )
+
+
+_DATE_RANGE = [pa.Check.ge(EARLIEST), pa.Check.le(LATEST)]
+_AGE = [pa.Check.ge(0), pa.Check.le(150)]
+
+# table → {column: (dtype, checks, nullable)}
+TABLES: dict[str, dict[str, tuple]] = {
+    "documents": {
+        "doc_id": (STR, [], False), "source_path": (STR, [], False), "member": (STR, [], True),
+        "sha256": (STR, [pa.Check.str_matches(r"^[0-9a-f]{64}$")], False), "n_bytes": (INT, [pa.Check.ge(0)], False),
+        "source_format": (STR, [], True), "encoding": (STR, [], True), "trial_id": (STR, [], True),
+        "status": (STR, [pa.Check.isin(["parsed", "quarantined"])], False), "error": (STR, [], True),
+    },
+    "trials": {
+        "trial_id": (STR, [pa.Check.str_matches(TRIAL_ID)], False), "registry": (STR, [], True),
+        "brief_title": (STR, [], True), "official_title": (STR, [], True), "acronym": (STR, [], True),
+        "lead_sponsor": (STR, [], True), "sponsor_class": (STR, [_isin(v.SPONSOR_CLASS)], True),
+        "overall_status": (STR, [_isin(v.STATUS)], True), "last_known_status": (STR, [_isin(v.STATUS)], True),
+        "phases": (LIST, [_each_isin({p: p for p in v.PHASE_ORDER})], True),
+        "study_type": (STR, [_isin(v.STUDY_TYPE)], True), "enrollment": (INT, [pa.Check.ge(0)], True),
+        "enrollment_type": (STR, [_isin(v.ENROLLMENT_TYPE)], True), "sex": (STR, [_isin(v.SEX)], True),
+        "minimum_age": (STR, [], True), "maximum_age": (STR, [], True),
+        "minimum_age_years": (FLOAT, _AGE, True), "maximum_age_years": (FLOAT, _AGE, True),
+        "healthy_volunteers": (BOOL, [], True), "allocation": (STR, [_isin(v.ALLOCATION)], True),
+        "intervention_model": (STR, [_isin(v.INTERVENTION_MODEL)], True),
+        "observational_model": (STR, [_isin(v.OBSERVATIONAL_MODEL)], True),
+        "time_perspective": (STR, [_isin(v.TIME_PERSPECTIVE)], True),
+        "masking": (STR, [_isin(v.MASKING)], True), "who_masked": (LIST, [_each_isin(v.WHO_MASKED)], True),
+        "primary_purpose": (STR, [_isin(v.PRIMARY_PURPOSE)], True),
+        "brief_summary": (STR, [], True), "detailed_description": (STR, [], True),
+        "start_date": (DATE, _DATE_RANGE, True), "primary_completion_date": (DATE, _DATE_RANGE, True),
+        "completion_date": (DATE, _DATE_RANGE, True), "first_posted_date": (DATE, _DATE_RANGE, True),
+        "last_update_posted_date": (DATE, _DATE_RANGE, True),
+    },
+    "conditions": {"trial_id": (STR, [], False), "condition": (STR, [], False)},
+    "keywords": {"trial_id": (STR, [], False), "keyword": (STR, [], False)},
+    "interventions": {
+        "trial_id": (STR, [], False), "intervention_type": (STR, [_isin(v.INTERVENTION_TYPE)], True),
+        "name": (STR, [], False), "description": (STR, [], True), "other_names": (LIST, [], True),
+    },
+    "arm_groups": {
+        "trial_id": (STR, [], False), "label": (STR, [], False), "arm_type": (STR, [_isin(v.ARM_TYPE)], True),
+        "description": (STR, [], True), "intervention_names": (LIST, [], True),
+    },
+    "eligibility_criteria": {
+        "trial_id": (STR, [], False), "criterion_type": (STR, [pa.Check.isin(["INCLUSION", "EXCLUSION"])], True),
+        "ordinal": (INT, [pa.Check.ge(1)], False), "text": (STR, [], False),
+    },
+    "outcomes": {
+        "trial_id": (STR, [], False),
+        "outcome_type": (STR, [pa.Check.isin(["PRIMARY", "SECONDARY", "OTHER"])], True),
+        "measure": (STR, [], False), "time_frame": (STR, [], True), "description": (STR, [], True),
+    },
+    "identifiers": {"trial_id": (STR, [], False), "id_type": (STR, [], True), "id_value": (STR, [], False)},
+    "locations": {
+        "trial_id": (STR, [], False), "facility": (STR, [], True), "city": (STR, [], True),
+        "state": (STR, [], True), "zip": (STR, [], True), "country": (STR, [], True),
+    },
+    "collaborators": {"trial_id": (STR, [], False), "name": (STR, [], False)},
+    "mesh_terms": {
+        "trial_id": (STR, [], False), "term": (STR, [], False),
+        "kind": (STR, [pa.Check.isin(["CONDITION", "INTERVENTION"])], False),
+    },
+}
+
+# The unique key of each table once published (one trial); in the shard stage doc_id is prepended.
+# Where registries repeat a name with another description (two "Pharmacokinetics" outcomes), the
+# description is part of the key: only exact repeats are duplicates.
+KEYS: dict[str, tuple[str, ...]] = {
+    "documents": ("doc_id",),
+    "trials": ("trial_id",),
+    "conditions": ("trial_id", "condition"),
+    "keywords": ("trial_id", "keyword"),
+    "interventions": ("trial_id", "intervention_type", "name", "description"),
+    "arm_groups": ("trial_id", "label"),
+    "eligibility_criteria": ("trial_id", "criterion_type", "ordinal"),
+    "outcomes": ("trial_id", "outcome_type", "measure", "time_frame", "description"),
+    "identifiers": ("trial_id", "id_type", "id_value"),
+    "locations": ("trial_id", "facility", "city", "state", "zip", "country"),
+    "collaborators": ("trial_id", "name"),
+    "mesh_terms": ("trial_id", "term", "kind"),
+}
+
+
+def columns(table: str) -> dict[str, pl.DataType]:
+    """The polars dtypes of a table's columns, in output order."""
+    return {name: dtype for name, (dtype, _, _) in TABLES[table].items()}
+
+
+def _age_order(data: pa.PolarsData) -> pl.LazyFrame:
+    lo, hi = pl.col("minimum_age_years"), pl.col("maximum_age_years")
+    return data.lazyframe.select((lo.is_null() | hi.is_null() | (lo <= hi)).alias("minimum_age_le_maximum_age"))
+
+
+@cache
+def schema(table: str, per_document: bool = False) -> pa.DataFrameSchema:
+    """The schema of one table; per_document adds doc_id to the row and to the unique key."""
+    spec = {name: pa.Column(dtype, checks=checks, nullable=nullable)
+            for name, (dtype, checks, nullable) in TABLES[table].items()}
+    key = list(KEYS[table])
+    if per_document and table != "documents":
+        spec["doc_id"] = pa.Column(STR, nullable=False)
+        key = ["doc_id", *key]
+    checks = [pa.Check(_age_order, name="minimum_age_le_maximum_age")] if table == "trials" else []
+    return pa.DataFrameSchema(spec, checks=checks, unique=key, name=table)

@@ -1,0 +1,176 @@
+"""`python -m pipeline` as a user types it: run, status, query, report, their messages and exit codes.
+
+The warehouse holds three corpus XML records; by hand from the XML: NCT00739934 enrollment 40
+(Actual), phase 2, started December 2008; NCT01339988 10 (Anticipated), phase 4, June 2011;
+NCT02465060 6452 (Anticipated), phase 2, August 12, 2015.
+"""
+import json
+import re
+import shutil
+import subprocess
+import sys
+
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.cli import main
+from tests.conftest import CORPUS, REPO
+
+TRIALS = ("NCT00739934", "NCT01339988", "NCT02465060")
+
+
+@pytest.fixture(autouse=True)
+def dagster_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """(raw folder, out folder) after `python -m pipeline run` over the three records."""
+    base = tmp_path_factory.mktemp("cli")
+    raw = base / "raw"
+    raw.mkdir()
+    for trial_id in TRIALS:
+        shutil.copy(CORPUS / "ctgov_xml" / f"{trial_id}.xml", raw)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("DAGSTER_HOME", str(base / "dagster_home"))
+        assert main(["run", "--raw-dir", str(raw), "--out-dir", str(base / "out"), "--workers", "1"]) == 0
+    return raw, base / "out"
+
+
+def test_run_summarises_what_landed(built, capsys):
+    raw, out = built
+    assert main(["run", "--raw-dir", str(raw), "--out-dir", str(out), "--workers", "1"]) == 0
+    stdout = capsys.readouterr().out
+    assert "documents: 3 parsed, 0 quarantined" in stdout
+    assert re.search(r"^\s+trials: 3 rows$", stdout, re.MULTILINE)
+    assert f"warehouse: {out / 'warehouse.duckdb'}" in stdout
+
+
+def test_run_on_an_empty_folder_succeeds_with_zero_documents(tmp_path, capsys):
+    (tmp_path / "raw").mkdir()
+    code = main(["run", "--raw-dir", str(tmp_path / "raw"), "--out-dir", str(tmp_path / "out"), "--workers", "1",
+                 "--progress"])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "documents: 0 parsed, 0 quarantined" in captured.out
+    assert f"the raw folder {tmp_path / 'raw'} has no files" in captured.out
+    assert "job over: 0 documents parsed, 0 trial records" in captured.err  # --progress's closing line
+
+
+def test_run_on_a_missing_folder_is_a_usage_error(tmp_path, capsys):
+    assert main(["run", "--raw-dir", str(tmp_path / "nowhere"), "--out-dir", str(tmp_path / "out")]) == 2
+    assert f"raw folder {tmp_path / 'nowhere'} does not exist" in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_query_prints_a_table(built, capsys):
+    assert main(["query", "select count(*) as n from trials", "--out-dir", str(built[1])]) == 0
+    assert re.search(r"│\s+3\s+│", capsys.readouterr().out)
+
+
+def test_query_as_csv(built, capsys):
+    sql = "select trial_id, enrollment, enrollment_type, phases from trials order by trial_id"
+    assert main(["query", sql, "--out-dir", str(built[1]), "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        "trial_id,enrollment,enrollment_type,phases",
+        'NCT00739934,40,ACTUAL,"[""PHASE2""]"',
+        'NCT01339988,10,ESTIMATED,"[""PHASE4""]"',
+        'NCT02465060,6452,ESTIMATED,"[""PHASE2""]"',
+    ]
+
+
+def test_query_as_json(built, capsys):
+    sql = "select trial_id, start_date, phases from trials order by trial_id"
+    assert main(["query", sql, "--out-dir", str(built[1]), "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out) == [
+        {"trial_id": "NCT00739934", "start_date": "2008-12-01", "phases": ["PHASE2"]},
+        {"trial_id": "NCT01339988", "start_date": "2011-06-01", "phases": ["PHASE4"]},
+        {"trial_id": "NCT02465060", "start_date": "2015-08-12", "phases": ["PHASE2"]},
+    ]
+
+
+def test_query_as_parquet_needs_an_output_file(built, tmp_path, capsys):
+    target = tmp_path / "trials.parquet"
+    assert main(["query", "select trial_id from trials", "--out-dir", str(built[1]), "--format", "parquet",
+                 "--output", str(target)]) == 0
+    assert sorted(pq.read_table(target)["trial_id"].to_pylist()) == list(TRIALS)
+    assert main(["query", "select 1", "--out-dir", str(built[1]), "--format", "parquet"]) == 2
+    assert "--format parquet needs --output FILE" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("sql", "message"), [
+    ("selec count(*) from trials", "Parser Error: syntax error at or near \"selec\""),
+    ("select * from no_such_table", "Table with name no_such_table does not exist"),
+    ("create table notes (line varchar)", "read-only mode"),
+])
+def test_bad_sql_is_a_usage_error_with_duckdbs_message(built, capsys, sql, message):
+    assert main(["query", sql, "--out-dir", str(built[1])]) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["query", "select 1"], ["report"], ["status", "--raw-dir", "."]])
+def test_commands_without_a_warehouse_say_to_run_first(tmp_path, capsys, command):
+    assert main([*command, "--out-dir", str(tmp_path)]) == 2
+    assert "run `python -m pipeline run` first" in capsys.readouterr().err
+
+
+def test_a_locked_warehouse_exits_3_with_an_explanation(built, tmp_path, capsys):
+    out = tmp_path / "out"
+    out.mkdir()
+    shutil.copy(built[1] / "warehouse.duckdb", out)  # its views name the tables by absolute path
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('open', flush=True); "
+                               "sys.stdin.read()", str(out / "warehouse.duckdb")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "open"
+        assert main(["query", "select count(*) from trials", "--out-dir", str(out)]) == 3
+    finally:
+        holder.communicate("")
+    err = capsys.readouterr().err
+    assert "is locked: another process opened it for writing" in err and "Could not set lock" in err
+
+
+def test_report_prints_the_page(built, capsys):
+    assert main(["report", "--out-dir", str(built[1])]) == 0
+    assert capsys.readouterr().out.strip() == str(built[1] / "report" / "landscape.html")
+
+
+def test_status_lists_new_changed_and_deleted_files(built, tmp_path, capsys):
+    raw = tmp_path / "raw"
+    shutil.copytree(built[0], raw)
+    assert main(["status", "--raw-dir", str(raw), "--out-dir", str(built[1])]) == 0
+    assert "since the last run: no file added, changed or deleted" in capsys.readouterr().out
+
+    (raw / "NCT01339988.xml").unlink()
+    (raw / "later").mkdir()
+    shutil.copy(CORPUS / "ctgov_xml" / "NCT00001289.xml", raw / "later")
+    with (raw / "NCT02465060.xml").open("a") as fh:
+        fh.write("\n")
+    (raw / "notes.txt").write_text("not a trial")
+    assert main(["status", "--raw-dir", str(raw), "--out-dir", str(built[1])]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "since the last run: 2 new, 1 changed, 1 deleted (`python -m pipeline run` takes them in)" in lines
+    assert [line.split() for line in lines if line.startswith("  ")] == [
+        ["new", "later/NCT00001289.xml"], ["new", "notes.txt"],
+        ["changed", "NCT02465060.xml"],
+        ["deleted", "NCT01339988.xml"],
+    ]
+
+
+def test_status_shows_quarantined_documents_with_their_reasons(built, tmp_path, capsys):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(built[0], raw)
+    (raw / "empty.xml").write_bytes(b"")
+    assert main(["run", "--raw-dir", str(raw), "--out-dir", str(out), "--workers", "1"]) == 0
+    capsys.readouterr()
+    assert main(["status", "--raw-dir", str(raw), "--out-dir", str(out)]) == 0
+    stdout = capsys.readouterr().out
+    assert "quarantined documents: 1\n  empty.xml: empty file (0 bytes)\n" in stdout
+
+
+def test_module_entry_point(built):
+    result = subprocess.run([sys.executable, "-m", "pipeline", "query", "select count(*) from trials",
+                             "--out-dir", str(built[1]), "--format", "csv"], capture_output=True, text=True, cwd=REPO)
+    assert (result.returncode, result.stdout) == (0, "count_star()\n3\n")

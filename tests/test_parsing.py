@@ -1,0 +1,53 @@
+"""Parse stage: records → rows, and the per-document pandera gate that quarantines bad rows."""
+from datetime import date
+
+from pipeline.parsing import _Batch, explode, validate
+from pipeline.record import Criterion, TrialRecord
+
+STAGED = {"source_path": "x.txt", "member": None, "sha256": "0" * 64, "n_bytes": 10, "source_format": "veeva_text",
+          "encoding": "utf-8"}
+
+
+def _batch(*records: TrialRecord):
+    batch = _Batch()
+    for i, record in enumerate(records):
+        doc_id = f"doc{i}"
+        batch.add_document(STAGED, doc_id, record.trial_id, None)
+        batch.add_record(doc_id, record)
+    return validate(batch.frames())
+
+
+def test_explode_computes_years_and_drops_exact_repeats():
+    record = TrialRecord("NCT02302599", minimum_age="6 Months", maximum_age="65 Years",
+                         conditions=["Type 2 Diabetes", "Type 2 Diabetes", "Obesity"])
+    rows = explode(record)
+    trial = dict(zip(["trial_id", "registry"], rows["trials"][0][:2]))
+    assert trial == {"trial_id": "NCT02302599", "registry": "ClinicalTrials.gov"}
+    assert rows["trials"][0][16:18] == (0.5, 65.0)
+    assert rows["conditions"] == [("NCT02302599", "Type 2 Diabetes"), ("NCT02302599", "Obesity")]
+
+
+def test_a_document_with_bad_rows_is_quarantined_with_the_failures_and_others_land():
+    good = TrialRecord("NCT02302599", overall_status="COMPLETED", phases=["PHASE2"],
+                       eligibility_criteria=[Criterion("INCLUSION", 1, "Age 20 to 65")])
+    bad = TrialRecord("NCT01374854", overall_status="SORT_OF_RECRUITING", minimum_age="40 Years",
+                      maximum_age="18 Years", start_date=date(1850, 1, 1),
+                      eligibility_criteria=[Criterion("INCLUSION", 1, "Adults")])
+    frames = _batch(good, bad)
+    docs = {row["doc_id"]: row for row in frames["documents"].iter_rows(named=True)}
+    assert docs["doc0"]["status"] == "parsed" and docs["doc0"]["error"] is None
+    assert docs["doc1"]["status"] == "quarantined"
+    error = docs["doc1"]["error"]
+    assert error.startswith("schema: ")
+    assert "trials.overall_status isin" in error and "'SORT_OF_RECRUITING'" in error
+    assert "minimum_age_le_maximum_age" in error
+    assert "trials.start_date greater_than_or_equal_to(1900-01-01)" in error
+    assert frames["trials"]["trial_id"].to_list() == ["NCT02302599"]
+    assert frames["eligibility_criteria"]["doc_id"].to_list() == ["doc0"]
+
+
+def test_bad_trial_id_and_negative_enrollment_are_caught():
+    frames = _batch(TrialRecord("not an id!", enrollment=-3))
+    (error,) = frames["documents"]["error"].to_list()
+    assert "trials.trial_id str_matches" in error
+    assert "trials.enrollment greater_than_or_equal_to(0)" in error

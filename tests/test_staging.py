@@ -1,0 +1,118 @@
+"""Stage: decoding, bad bytes, archives streamed member by member, layout recognition."""
+import io
+import tarfile
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from pipeline.staging import StagingError, decode, raw_files, shard_of, stage
+from pipeline.storage import SHARDS
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+SEED_002 = (SHARED / "seeds" / "002_d4776af7e2f4cbf7.txt").read_text(encoding="utf-8")
+XML_219 = (SHARED / "corpus" / "ctgov_xml" / "NCT01219465.xml").read_bytes()
+
+
+def test_empty_file_is_refused_with_its_reason():
+    with pytest.raises(StagingError, match=r"empty file \(0 bytes\)"):
+        decode(b"")
+
+
+def test_binary_file_is_refused():
+    png = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20
+    with pytest.raises(StagingError, match="binary"):
+        decode(png)
+
+
+@pytest.mark.parametrize("encoding, expected_name", [("utf-16", "utf-16-le"), ("utf-8-sig", "utf-8")])
+def test_byte_order_mark_decides_the_encoding(encoding, expected_name):
+    text, name = decode(SEED_002.encode(encoding))
+    assert text == SEED_002
+    assert name == expected_name
+
+
+def test_gb18030_page_is_detected():
+    page = "研究标题：脐带间充质干细胞治疗1型糖尿病\n" + SEED_002
+    text, name = decode(page.encode("gb18030"))
+    assert text == page
+    assert name == "gb18030"
+
+
+def test_latin1_record_without_declaration_is_detected():
+    """A real record with accented names (NCT05481749), saved as Latin-1 with no charset declared."""
+    record = (SHARED / "corpus" / "ctgov_xml" / "NCT05481749.xml").read_text(encoding="utf-8")
+    record = record.split("?>", 1)[1] if record.startswith("<?xml") else record
+    text, name = decode(record.encode("latin-1"))
+    assert text == record
+    assert name == "cp1252"
+
+
+def test_declared_charset_is_used_when_not_utf8():
+    xml = XML_219.decode("utf-8").replace("<clinical_study>", "<clinical_study><!-- Zürich -->", 1)
+    raw = b'<?xml version="1.0" encoding="ISO-8859-1"?>\n' + xml.encode("latin-1", errors="replace")
+    text, name = decode(raw)
+    assert "Zürich" in text
+    assert name == "iso8859-1"
+
+
+def test_raw_files_skips_hidden_and_sorts(tmp_path):
+    for rel in ["b.txt", "a/c.txt", ".hidden", ".git/x", "a/.DS_Store"]:
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_text("x")
+    assert raw_files(tmp_path) == ["a/c.txt", "b.txt"]
+
+
+def _stage_all(raw_dir):
+    return {doc.doc_id: doc for _, doc in stage(raw_dir, SHARDS)}
+
+
+def test_each_bad_file_gets_a_specific_reason(tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (tmp_path / "notes.txt").write_text("Shopping list: milk, eggs, bread.\n")
+    limit = len(XML_219) + 100
+    (tmp_path / "big.txt").write_bytes(b"x" * (limit + 1))
+    (tmp_path / "good.xml").write_bytes(XML_219)
+    docs = {d.doc_id: d for _, d in stage(tmp_path, SHARDS, max_bytes=limit)}
+    assert docs["empty.txt"].error == "empty file (0 bytes)"
+    assert docs["image.txt"].error.startswith("binary content")
+    assert docs["notes.txt"].error.startswith("unrecognised layout")
+    assert docs["big.txt"].error == f"file too large: {limit + 1} bytes (limit {limit})"
+    assert docs["good.xml"].error is None and docs["good.xml"].source_format == "ctgov_xml"
+    assert docs["good.xml"].n_bytes == len(XML_219)
+
+
+def _tar(path: Path, members: dict[str, bytes], mode="w:xz"):
+    with tarfile.open(path, mode) as tf:
+        for name, data in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tf.addfile(info, io.BytesIO(data))
+
+
+def test_archive_members_are_documents(tmp_path):
+    _tar(tmp_path / "records.tar.xz", {"x/NCT01219465.xml": XML_219, "x/empty.xml": b""})
+    with zipfile.ZipFile(tmp_path / "more.zip", "w") as zf:
+        zf.writestr("NCT01219465.xml", XML_219)
+    docs = _stage_all(tmp_path)
+    assert set(docs) == {"records.tar.xz!x/NCT01219465.xml", "records.tar.xz!x/empty.xml", "more.zip!NCT01219465.xml"}
+    member = docs["records.tar.xz!x/NCT01219465.xml"]
+    assert (member.source_path, member.member, member.source_format) == ("records.tar.xz", "x/NCT01219465.xml", "ctgov_xml")
+    assert docs["records.tar.xz!x/empty.xml"].error == "empty file (0 bytes)"
+
+
+def test_truncated_archive_keeps_members_read_before_the_damage(tmp_path):
+    _tar(tmp_path / "full.tar", {f"m{i}.xml": XML_219 for i in range(5)}, mode="w")
+    data = (tmp_path / "full.tar").read_bytes()
+    (tmp_path / "full.tar").unlink()
+    (tmp_path / "cut.tar").write_bytes(data[: len(data) // 2])
+    docs = _stage_all(tmp_path)
+    good = [d for d in docs.values() if d.member and d.error is None]
+    assert len(good) >= 1
+    assert docs["cut.tar"].error.startswith("damaged archive after")
+
+
+def test_shard_of_is_stable_and_in_range():
+    assert shard_of("000_a62e3166a47b076d.txt") == shard_of("000_a62e3166a47b076d.txt")
+    assert {shard_of(f"file{i}.txt") for i in range(2000)} == set(SHARDS)

@@ -1,0 +1,82 @@
+"""The shared mapping of display words to the contract vocabulary."""
+from datetime import date
+
+import pytest
+
+from pipeline import vocabulary as v
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Phase 2 Phase 1", ["PHASE1", "PHASE2"]),
+    ("Phase 1/Phase 2", ["PHASE1", "PHASE2"]),
+    ("Phase 2/3", ["PHASE2", "PHASE3"]),
+    ("PHASE1", ["PHASE1"]),
+    ("Early Phase 1", ["EARLY_PHASE1"]),
+    ("Phase 0", ["EARLY_PHASE1"]),
+    ("N/A", ["NA"]),
+    ("Phase II", ["PHASE2"]),
+    ("", []),
+])
+def test_phases(text, expected):
+    assert v.phases(text) == expected
+
+
+@pytest.mark.parametrize("table, text, expected", [
+    (v.STATUS, "Unknown status", "UNKNOWN"),
+    (v.STATUS, "Active, not recruiting", "ACTIVE_NOT_RECRUITING"),
+    (v.STATUS, "ACTIVE_NOT_RECRUITING", "ACTIVE_NOT_RECRUITING"),
+    (v.ENROLLMENT_TYPE, "Anticipated", "ESTIMATED"),
+    (v.INTERVENTION_TYPE, "Procedure/Surgery", "PROCEDURE"),
+    (v.INTERVENTION_MODEL, "Parallel Assignment", "PARALLEL"),
+    (v.SPONSOR_CLASS, "U.S. Fed", "FED"),
+    (v.SEX, "Both", "ALL"),
+    (v.ALLOCATION, "N/A", "NA"),
+    (v.PRIMARY_PURPOSE, "Educational/Counseling/Training", "ECT"),
+    (v.STUDY_TYPE, "Interventional (Clinical Trial)", "INTERVENTIONAL"),
+])
+def test_lookup_maps_display_words(table, text, expected):
+    assert v.lookup(table, text) == expected
+
+
+def test_unknown_word_passes_through_for_the_schema_to_reject():
+    assert v.lookup(v.STATUS, "Sort of recruiting") == "SORT_OF_RECRUITING"
+    assert v.lookup(v.STATUS, None) is None
+    assert v.lookup(v.STATUS, "  ") is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Quadruple Blind", ("QUADRUPLE", [])),
+    ("None (Open Label)", ("NONE", [])),
+    ("Double Blind (Subject, Caregiver, Investigator, Outcomes Assessor)",
+     ("DOUBLE", ["PARTICIPANT", "CARE_PROVIDER", "INVESTIGATOR", "OUTCOMES_ASSESSOR"])),
+    ("Single (Outcomes Assessor)", ("SINGLE", ["OUTCOMES_ASSESSOR"])),
+])
+def test_masking(text, expected):
+    assert v.masking(text) == expected
+
+
+@pytest.mark.parametrize("text, years", [
+    ("20 Years", 20.0), ("6 Months", 0.5), ("2 Weeks", 14 / 365.25), ("30 Days", 30 / 365.25),
+    ("1 Year", 1.0), ("N/A", None), (None, None),
+])
+def test_age_in_years(text, years):
+    assert v.age_in_years(text) == (pytest.approx(years) if years is not None else None)
+
+
+def test_age_text_uses_the_registry_form():
+    assert v.age_text("3 years") == "3 Years"
+    assert v.age_text("1 month") == "1 Month"
+    assert v.age_text("N/A") is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("June 16, 2011", date(2011, 6, 16)), ("January 2009", date(2009, 1, 1)), ("2011-06", date(2011, 6, 1)),
+    ("2011-06-16", date(2011, 6, 16)), ("2013_06_04", date(2013, 6, 4)), ("Sept 2010", date(2010, 9, 1)), ("soon", None),
+])
+def test_parse_date(text, expected):
+    assert v.parse_date(text) == expected
+
+
+def test_clean_folds_white_space():
+    assert v.clean("  a\n\t b  ") == "a b"
+    assert v.clean(" \n ") is None
