@@ -20,7 +20,6 @@ FORMAT = "ctgov_archive"
 _SIGNATURE = re.compile(r"ClinicalTrials\.gov Archive|View of NCT\d{8} on\s+\d{4}_\d{2}_\d{2}")
 _NCT = re.compile(r"NCT\d{8}")
 _MEASURE = re.compile(r"Measure:\s*(?P<measure>.*?)\s*(?:Time Frame:\s*(?P<time>.*?))?\s*(?:Safety Issue\?.*)?$", re.S)
-_ARM = re.compile(r"Arm Label:\s*(?P<label>.+?)\s{2,}(?P<type>[A-Za-z ]+?)\s{2,}(?P<description>.*)$", re.S)
 _INTERVENTION = re.compile(r"^(?P<type>[A-Za-z /]+?):\s*(?P<name>.+?)(?:\s{2,}|$)(?P<rest>.*)$", re.S)
 _DESIGN_TABLES = (("allocation", v.ALLOCATION), ("intervention_model", v.INTERVENTION_MODEL),
                   ("primary_purpose", v.PRIMARY_PURPOSE), ("observational_model", v.OBSERVATIONAL_MODEL),
@@ -51,10 +50,18 @@ def _design(record: TrialRecord, value: str) -> None:
         record.masking, record.who_masked = v.masking(text)
         return
     key = v.lookup({}, text).lower()
+    if key == "other":  # names a value of several vocabularies (purpose, model, perspective): ambiguous
+        return
     for field, table in _DESIGN_TABLES:
         if key in table and getattr(record, field) is None:
             setattr(record, field, table[key])
             return
+
+
+def _phases(record: TrialRecord, value: str) -> None:
+    """A page lists "Phase 1" and "Phase 2" in separate rows."""
+    found = set(record.phases) | set(v.phases(value))
+    record.phases = [p for p in v.PHASE_ORDER if p in found]
 
 
 def _outcome(kind: str):
@@ -66,10 +73,12 @@ def _outcome(kind: str):
 
 
 def _arm(record: TrialRecord, value: str) -> None:
-    m = _ARM.search(value.replace("\xa0", " ").strip())
-    if m:
-        record.arm_groups.append(ArmGroup(v.clean(m["label"]), v.lookup(v.ARM_TYPE, m["type"]),
-                                          v.clean(m["description"])))
+    """Lines: "Arm Label: <label>", the arm type, then its description."""
+    lines = [line for line in (v.clean(x) for x in value.replace("\xa0", " ").split("\n")) if line]
+    if lines and lines[0].startswith("Arm Label:"):
+        arm_type = v.lookup(v.ARM_TYPE, lines[1]) if len(lines) > 1 else None
+        record.arm_groups.append(ArmGroup(v.clean(lines[0][len("Arm Label:"):]), arm_type,
+                                          v.clean(" ".join(lines[2:]))))
 
 
 def _intervention(record: TrialRecord, value: str) -> None:
@@ -113,7 +122,7 @@ LABELS = {
     "Acronym": _set("acronym"),
     "Brief summary": _set("brief_summary"),
     "Detailed description": _set("detailed_description"),
-    "Phase": _set("phases", convert=v.phases),
+    "Phase": _phases,
     "Study type": _set("study_type", v.STUDY_TYPE),
     "Study design": _design,
     "Primary outcome": _outcome("PRIMARY"),

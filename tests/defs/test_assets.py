@@ -75,3 +75,22 @@ def test_bad_files_are_quarantined_and_good_ones_still_land(tmp_path):
     sources = query(tmp_path / "out", "select source_doc_ids from trials where trial_id = 'NCT01374854'")
     assert sources == [(["002_d4776af7e2f4cbf7.txt", "utf16_002.txt"],)]
     assert query(tmp_path / "out", "select count(*) from eligibility_criteria where trial_id = 'NCT01374854'") == [(39,)]
+
+
+def test_page_and_xml_of_one_trial_merge_into_one_row(tmp_path):
+    raw = tmp_path / "raw"
+    shutil.copytree(SEEDS, raw)
+    shutil.copy(CORPUS / "ctgov_xml" / "NCT01374854.xml", raw)
+    assert run_job(raw, tmp_path / "out").success
+    out = tmp_path / "out"
+    assert query(out, "select count(*) from trials") == [(3,)]
+    # equal update dates (2012-11-20): the structured record comes first
+    assert query(out, "select doc_id, source_format, chosen from trial_sources where trial_id = 'NCT01374854' "
+                      "order by precedence") == [
+        ("NCT01374854.xml", "ctgov_xml", True), ("002_d4776af7e2f4cbf7.txt", "ctgov_classic", False)]
+    assert query(out, "select source_doc_ids, lead_sponsor, enrollment from trials where trial_id = 'NCT01374854'") == [
+        (["NCT01374854.xml", "002_d4776af7e2f4cbf7.txt"], "Fuzhou General Hospital", 44)]
+    # the page does not type its outcomes; the XML does, and the XML's rows are the ones kept
+    assert query(out, "select outcome_type, count(*) from outcomes where trial_id = 'NCT01374854' group by all "
+                      "order by 1") == [("PRIMARY", 1), ("SECONDARY", 6)]
+    assert query(out, "select count(*) from eligibility_criteria where trial_id = 'NCT01374854'") == [(39,)]
