@@ -23,6 +23,13 @@ _MARKER = re.compile(
 )
 
 
+def _wrapped(line: str, hanging: int) -> bool:
+    """Whether a line that opens with a letter "marker" ("II. Para-aortic", "a. the") is the wrapped rest of
+    the open item: legacy text blocks indent such lines exactly under the item's text, where a new item
+    would sit further left (or, nested, further right)."""
+    return len(line) - len(line.lstrip()) == hanging and line.lstrip()[:1].isalpha()
+
+
 def split_criteria(text: str | None) -> list[Criterion]:
     """Split an eligibility text block into criteria, numbered 1.. within INCLUSION and EXCLUSION."""
     if not text:
@@ -30,6 +37,7 @@ def split_criteria(text: str | None) -> list[Criterion]:
     items: list[tuple[str | None, list[str]]] = []
     kind: str | None = None
     open_item = False
+    hanging = -1  # the column the open item's text starts at: a wrapped line of it is indented exactly so
     for line in text.splitlines():
         if not line.strip():
             open_item = False
@@ -37,20 +45,23 @@ def split_criteria(text: str | None) -> list[Criterion]:
         heading = _HEADING.match(line)
         if heading:
             kind = heading["kind"].upper()
-            open_item = False
+            open_item, hanging = False, -1
             if heading["rest"].strip():
                 items.append((kind, [heading["rest"]]))
                 open_item = True
             continue
         marker = _MARKER.match(line)
+        if marker and open_item and _wrapped(line, hanging):
+            marker = None
         if marker and line[marker.end():].strip():
             items.append((kind, [line[marker.end():]]))
             open_item = True
+            hanging = marker.end()
         elif open_item and items:
             items[-1][1].append(line)
         else:
             items.append((kind, [line]))
-            open_item = True
+            open_item, hanging = True, -1
     criteria: list[Criterion] = []
     counts: dict[str | None, int] = {}
     for kind, lines in items:

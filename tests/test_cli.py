@@ -174,3 +174,11 @@ def test_module_entry_point(built):
     result = subprocess.run([sys.executable, "-m", "pipeline", "query", "select count(*) from trials",
                              "--out-dir", str(built[1]), "--format", "csv"], capture_output=True, text=True, cwd=REPO)
     assert (result.returncode, result.stdout) == (0, "count_star()\n3\n")
+
+
+def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(built):
+    """`… | head -1`: the reader closes the pipe after one line; the command neither crashes nor fails."""
+    result = subprocess.run(f'"{sys.executable}" -m pipeline query "select * from range(100000)" --format csv '
+                            f'--out-dir "{built[1]}" | head -1; exit ${{PIPESTATUS[0]}}',
+                            shell=True, executable="/bin/bash", capture_output=True, text=True, cwd=REPO)
+    assert (result.returncode, result.stdout, result.stderr) == (0, "range\n", "")

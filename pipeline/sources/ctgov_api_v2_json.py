@@ -28,6 +28,7 @@ FORMAT = "ctgov_api_v2_json"
 _NEAR_START = 2048
 _NCT_ID = re.compile(r"NCT\d{8}")
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")  # "\[QOL\]", "\>1 month": the registry's markdown escapes
+_MARKDOWN_BULLET = re.compile(r"^([ \t]*)[*+](?=[ \t])", re.MULTILINE)  # "* item": a list item, "-" in the legacy text
 _OUTCOME_TYPES = {"primaryOutcomes": "PRIMARY", "secondaryOutcomes": "SECONDARY", "otherOutcomes": "OTHER"}
 _MESH_KINDS = {"conditionBrowseModule": "CONDITION", "interventionBrowseModule": "INTERVENTION"}
 _PHASE_RANK = {phase: rank for rank, phase in enumerate(PHASE_ORDER)}
@@ -197,8 +198,10 @@ def _date(status: dict, key: str) -> date | None:
 
 
 def _markup(node: dict, key: str) -> str | None:
-    """A free-text (markdown) field as plain text: escapes removed, white space folded."""
-    return clean(_unescaped(_str(node, key)))
+    """A free-text (markdown) field as plain text: escapes removed, list items bulleted "-" as the legacy
+    XML and the registry's pages write them, white space folded."""
+    text = _str(node, key)
+    return clean(_unescaped(_MARKDOWN_BULLET.sub(r"\1-", text))) if text else None
 
 
 def _unescaped(text: str | None) -> str | None:

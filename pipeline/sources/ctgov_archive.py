@@ -18,7 +18,7 @@ from pipeline.record import ArmGroup, Identifier, Intervention, Outcome, ParseEr
 
 FORMAT = "ctgov_archive"
 _SIGNATURE = re.compile(r"ClinicalTrials\.gov Archive|View of NCT\d{8} on\s+\d{4}_\d{2}_\d{2}")
-_NCT = re.compile(r"NCT\d{8}")
+_NCT = re.compile(r"(NCT\d{8})")
 _MEASURE = re.compile(r"Measure:\s*(?P<measure>.*?)\s*(?:Time Frame:\s*(?P<time>.*?))?\s*(?:Safety Issue\?.*)?$", re.S)
 _INTERVENTION = re.compile(r"^(?P<type>[A-Za-z /]+?):\s*(?P<name>.+?)(?:\s{2,}|$)(?P<rest>.*)$", re.S)
 _DESIGN_TABLES = (("allocation", v.ALLOCATION), ("intervention_model", v.INTERVENTION_MODEL),
@@ -49,8 +49,8 @@ def _design(record: TrialRecord, value: str) -> None:
     if "blind" in text.lower() or "open label" in text.lower() or text.lower().startswith("none"):
         record.masking, record.who_masked = v.masking(text)
         return
-    key = v.lookup({}, text).lower()
-    if key == "other":  # names a value of several vocabularies (purpose, model, perspective): ambiguous
+    key = (v.lookup({}, text) or "").lower()  # None for punctuation alone
+    if key in ("", "other"):  # names a value of several vocabularies (purpose, model, perspective): ambiguous
         return
     for field, table in _DESIGN_TABLES:
         if key in table and getattr(record, field) is None:
@@ -73,12 +73,13 @@ def _outcome(kind: str):
 
 
 def _arm(record: TrialRecord, value: str) -> None:
-    """Lines: "Arm Label: <label>", the arm type, then its description."""
-    lines = [line for line in (v.clean(x) for x in value.replace("\xa0", " ").split("\n")) if line]
+    """The label's block ("Arm Label: <label>", then the arm type) and, after a blank line, the description.
+    Observational groups leave the type line empty, so the block alone says where the type is."""
+    block, _, description = value.replace("\xa0", " ").strip().partition("\n\n")
+    lines = [line for line in (v.clean(x) for x in block.split("\n")) if line]
     if lines and lines[0].startswith("Arm Label:"):
-        arm_type = v.lookup(v.ARM_TYPE, lines[1]) if len(lines) > 1 else None
-        record.arm_groups.append(ArmGroup(v.clean(lines[0][len("Arm Label:"):]), arm_type,
-                                          v.clean(" ".join(lines[2:]))))
+        record.arm_groups.append(ArmGroup(v.clean(lines[0][len("Arm Label:"):]),
+                                          v.lookup(v.ARM_TYPE, " ".join(lines[1:])), v.clean(description)))
 
 
 def _intervention(record: TrialRecord, value: str) -> None:

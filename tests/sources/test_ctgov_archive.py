@@ -70,3 +70,72 @@ def test_truncated_page_and_recognition():
     assert not any(ctgov_archive.recognises(p.read_text(encoding="utf-8")) for p in SEEDS.iterdir())
     with pytest.raises(ParseError, match="ctgov_archive: no NCT id"):
         ctgov_archive.parse("<html><title>ClinicalTrials.gov Archive</title><body></body></html>")
+
+
+def _arm_groups(xml):
+    return [(_fold(g.findtext("arm_group_label")), _fold(g.findtext("arm_group_type")), _fold(g.findtext("description")))
+            for g in xml.findall("arm_group")]
+
+
+@pytest.mark.parametrize("nct", WITH_XML)
+def test_arm_groups_agree_with_the_xml(nct):
+    """Regression: an observational group has no type line on the page (NCT01597011), and its description
+    used to be read as the arm type, which the schema rejected and so quarantined the whole page."""
+    (r,) = ctgov_archive.parse((ARCHIVE / f"{nct}.html").read_text(encoding="utf-8"))
+    xml = ET.parse(CORPUS / "ctgov_xml" / f"{nct}.xml").getroot()
+    expected = [(label, arm_type and arm_type.upper().replace(" ", "_"), description)
+                for label, arm_type, description in _arm_groups(xml)]
+    assert [(a.label, a.arm_type, a.description) for a in r.arm_groups] == expected
+
+
+def test_observational_groups_have_no_arm_type():
+    (r,) = ctgov_archive.parse((ARCHIVE / "NCT01597011.html").read_text(encoding="utf-8"))
+    assert [(a.label, a.arm_type, a.description, a.intervention_names) for a in r.arm_groups] == [
+        ("Tisseel group", None, "Patients who have undergone inguinal hernia repair with fibrin sealant/fibrin "
+                                "glue/Tisseel for mesh fixation", ["Tisseel"]),
+        ("Tissue-penetrating fixation group", None, "Patients who have undergone inguinal hernia repair with the use "
+                                                    "of tacks, staples or sutures for mesh fixation",
+         ["Tissue-penetrating mesh-fixation"]),
+    ]
+
+
+def test_archive_banner_without_the_view_line_takes_the_first_nct_id():
+    """Regression (found by hypothesis): the fallback id pattern had no group, so m[1] raised IndexError."""
+    (r,) = ctgov_archive.parse("<html><title>ClinicalTrials.gov Archive</title><body>NCT00645515</body></html>")
+    assert r.trial_id == "NCT00645515"
+
+
+def test_study_design_row_of_punctuation_is_ignored():
+    """Regression (found by hypothesis): a design value with no letters or digits made lookup return None,
+    and .lower() on it raised AttributeError."""
+    page = ("<html><body>View of NCT00645515 on 2008_05_04<table class=info>"
+            "<tr><th>Study design</th><td>{</td></tr><tr><th>Study design</th><td>Randomized</td></tr>"
+            "</table></body></html>")
+    (r,) = ctgov_archive.parse(page)
+    assert (r.allocation, r.primary_purpose, r.masking) == ("RANDOMIZED", None, None)
+
+
+# --- never raise: arbitrary text and mutilated real pages give records or ParseError -------------------
+
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.sources.mutations import never_raise_tests  # noqa: E402
+
+PAGES = {p.stem: p.read_text(encoding="utf-8") for p in sorted(ARCHIVE.glob("*.html"))}
+_VALUES = st.sampled_from([
+    "Phase 1", "Interventional", "Randomized", "Double Blind (Subject, Investigator)", "Other", "Case-Control",
+    "Measure: x Time Frame: 1 year Safety Issue? No", "Measure:", "\n\nArm Label: A \n \xa0\n Experimental\n\n\nd",
+    "\n\nArm Label: A\n", "Arm Label:", "Drug: aspirin \xa0 Arm Label: A\n\n\nd", "Procedure/Surgery: x", "June 2003",
+    "18 Years", "N/A", "Yes", "Inclusion Criteria:\n- a\nExclusion Criteria:\n- b", "A1281065 (other)", "",
+]) | st.text(max_size=30)
+_ROWS = st.lists(st.tuples(st.sampled_from(sorted(ctgov_archive.LABELS) + ["", "Unknown"]), _VALUES), max_size=40)
+
+
+def _page(rows) -> str:
+    cells = "".join(f"<tr><th>{label}</th><td>{value}</td></tr>" if label else f"<tr><td>{value}</td></tr>"
+                    for label, value in rows)
+    return f"<html><body><h1>View of NCT00645515 on 2008_05_04</h1><table class=info>{cells}</table></body></html>"
+
+
+test_arbitrary_text_parses_or_raises_parse_error, test_mutilated_pages_parse_or_raise_parse_error = \
+    never_raise_tests(ctgov_archive, st.text() | _ROWS.map(_page), PAGES)

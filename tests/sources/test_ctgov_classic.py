@@ -90,3 +90,34 @@ def test_recognition_and_missing_id():
     assert not ctgov_classic.recognises((CORPUS / "ctgov_archive_html" / "NCT00645515.html").read_text())
     with pytest.raises(ParseError, match="ctgov_classic: no NCT id"):
         ctgov_classic.parse(PAGE.replace("NCT01374854", "NCT-REMOVED"))
+
+
+# --- never raise: arbitrary text and mutilated real pages give records or ParseError -------------------
+
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.sources.mutations import never_raise_tests  # noqa: E402
+
+PAGES = {"002": PAGE, "002.html": "<html><body>" + "".join(f"<p>{line}</p>" for line in PAGE.splitlines())
+         + "</body></html>"}
+_VALUES = st.sampled_from(["Interventional (Clinical Trial)", "18 Years to 40 Years (Adult)", "65 Years and older",
+                           "up to 3 Months", "June 16, 2011", "2011-06", "Randomized", "None (Open Label)", "Yes",
+                           "Key Record Dates", "", "|"]) | st.text(max_size=20)
+_LINES = st.one_of(
+    st.sampled_from(["ClinicalTrials.gov Identifier: | NCT01374854 |", "Recruitment Status : | Completed",
+                     "Recruitment status was: Recruiting", "Condition or disease | Intervention/treatment | Phase |",
+                     "Arm | Intervention/treatment |", "Experimental: arm one |", "Drug: aspirin", "- x [Time Frame: 1 year]",
+                     "Inclusion Criteria:", "Exclusion Criteria:", "Contacts and Locations",
+                     "Please refer to this study by its ClinicalTrials.gov identifier (NCT number): NCT01374854",
+                     "Fuzhou, Fujian, China, 350025", "Other Study ID Numbers:", "Actual Enrollment : | 44",
+                     "Actual Study Start Date : | January 2009", "Type 1 Diabetes | Drug: insulin | Phase 1 Phase 2 |",
+                     ""]),
+    st.builds(lambda label, value: f"{label} : | {value} |",
+              st.sampled_from(sorted(ctgov_classic.LABELS) + ["Estimated Primary Completion Date", "Study Start Date"]),
+              _VALUES),
+    st.text(max_size=30),
+)
+
+
+test_arbitrary_text_parses_or_raises_parse_error, test_mutilated_pages_parse_or_raise_parse_error = \
+    never_raise_tests(ctgov_classic, st.text() | st.lists(_LINES, max_size=60).map("\n".join), PAGES)

@@ -89,3 +89,28 @@ def test_recognition_and_missing_id():
     assert not veeva_text.recognises((CORPUS / "ctgov_archive_html" / "NCT00645515.html").read_text())
     with pytest.raises(ParseError, match="veeva_text: no trial id"):
         veeva_text.parse(PAGE_000.replace("NCT02302599", "(id removed)"))
+
+
+# --- never raise: arbitrary text and mutilated real pages give records or ParseError -------------------
+
+from hypothesis import strategies as st  # noqa: E402
+
+from tests.sources.mutations import never_raise_tests  # noqa: E402
+
+
+def _as_html(page: str) -> str:
+    return "<html><body>" + "".join(f"<p>{line}</p>" for line in page.splitlines()) + "</body></html>"
+
+
+PAGES = {"000": PAGE_000, "003": PAGE_003, "000.html": _as_html(PAGE_000), "003.html": _as_html(PAGE_003)}
+# Lines the reader acts on, so generated pages reach its section handlers rather than stopping at the id.
+_LINES = st.sampled_from(list(veeva_text.HEADINGS) + [
+    "ClinicalTrials.Veeva", "Menu", "T", "NCT02302599", "Phase 2", "Completed", "Drug: aspirin", "103 patients",
+    "50 estimated patients", "20 to 65 years old", "18+ years", "Up to 3 months", "Quadruple Blind",
+    "2 participants in 2 patient groups", "Experimental group", "Placebo Comparator group", "Description:",
+    "Treatment:", "Treatments:", "Biological: cells", "Inclusion Criteria:", "- one", "Yes", "All", "Other", "",
+]) | st.text(max_size=30)
+
+
+test_arbitrary_text_parses_or_raises_parse_error, test_mutilated_pages_parse_or_raise_parse_error = \
+    never_raise_tests(veeva_text, st.text() | st.lists(_LINES, max_size=60).map("\n".join), PAGES)
