@@ -15,13 +15,13 @@ import pandera.errors
 import polars as pl
 import pyarrow.parquet as pq
 
-from pipeline import sources, vocabulary
+from pipeline import sources, thresholds, vocabulary
 from pipeline.record import ParseError, TrialRecord
 from pipeline.storage import PARQUET_OPTIONS, Layout
 from schemas import columns, schema
 
 RECORD_TABLES = ("trials", "conditions", "keywords", "interventions", "arm_groups", "eligibility_criteria",
-                 "outcomes", "identifiers", "locations", "collaborators", "mesh_terms")
+                 "eligibility_thresholds", "outcomes", "identifiers", "locations", "collaborators", "mesh_terms")
 SHARD_TABLES = ("documents", *RECORD_TABLES)
 BATCH_SIZE = 5000
 MAX_REASON_CHARS = 2000
@@ -62,6 +62,8 @@ def explode(record: TrialRecord) -> dict[str, list[tuple]]:
         "arm_groups": _unique((tid, a.label, a.arm_type, a.description, tuple(a.intervention_names) or None)
                               for a in r.arm_groups),
         "eligibility_criteria": _unique((tid, c.criterion_type, c.ordinal, c.text) for c in r.eligibility_criteria),
+        "eligibility_thresholds": _unique(row for c in r.eligibility_criteria
+                                          for row in thresholds.rows(tid, c.criterion_type, c.ordinal, c.text)),
         "outcomes": _unique((tid, o.outcome_type, o.measure, o.time_frame, o.description) for o in r.outcomes),
         "identifiers": _unique((tid, i.id_type, i.id_value) for i in r.identifiers),
         "locations": _unique((tid, x.facility, x.city, x.state, x.zip, x.country) for x in r.locations),

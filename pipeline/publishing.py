@@ -4,7 +4,8 @@ Several documents may describe one trial (its Veeva page, its classic page, its 
 per trial: the most recently updated record first (last_update_posted_date), at equal dates a
 structured record (XML, JSON) before page text, then doc_id for a stable order. `trials` takes each
 field from the first document in that order that states it; each child table takes its rows from
-the first document that has any. `trial_sources` keeps the provenance and `trial_field_conflicts`
+the first document that has any (eligibility_thresholds from the document its criteria came from,
+so criterion ordinals always join). `trial_sources` keeps the provenance and `trial_field_conflicts`
 lists where sources of one trial disagree. Documents with byte-identical content to an earlier one
 are quarantined as duplicates. The merge runs in DuckDB over the shard files, out of core.
 """
@@ -67,6 +68,10 @@ def _queries(layout: Layout) -> dict[str, str]:
             from {_parsed(layout, table)} c join ranked r using (doc_id, trial_id)
             qualify r.precedence = min(r.precedence) over (partition by c.trial_id)
             order by c.trial_id, c.filename, c.file_row_number"""
+    queries["eligibility_thresholds"] = f"""
+        select c.* exclude (filename, file_row_number)
+        from {_parsed(layout, 'eligibility_thresholds')} c join criteria_source using (doc_id, trial_id)
+        order by c.trial_id, c.filename, c.file_row_number"""
     return queries
 
 
@@ -88,6 +93,10 @@ def _prepare(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
                  (d.source_format in {STRUCTURED_FORMATS}) desc, t.doc_id) as precedence
         from {_parsed(layout, 'trials')} t join documents_final d using (doc_id)
         where d.status = 'parsed'""")
+    con.execute(f"""
+        create temp table criteria_source as
+        select distinct c.trial_id, c.doc_id from {_parsed(layout, 'eligibility_criteria')} c join ranked r using (doc_id, trial_id)
+        qualify r.precedence = min(r.precedence) over (partition by c.trial_id)""")
 
 
 def publish(layout: Layout) -> dict[str, int]:
@@ -109,8 +118,17 @@ def publish(layout: Layout) -> dict[str, int]:
     return counts
 
 
+_AGE_CONFLICT = """
+    select t.trial_id, '{field}' as field, t.{field} as structured_value, a.eligible_{bound}_canonical as criteria_value,
+           a.criterion_type, a.criterion_ordinal, a.span
+    from trials t join eligibility_thresholds a
+      on a.trial_id = t.trial_id and a.variable = 'age' and a.canonical_unit = 'years' and a.sex is null
+    where abs(t.{field} - a.eligible_{bound}_canonical) > 0.01"""
 VIEWS = {
     "quarantine": "select doc_id, source_path, source_format, error from documents where status = 'quarantined'",
+    # where a trial's structured fields disagree with its own criteria text (its age window)
+    "eligibility_conflicts": _AGE_CONFLICT.format(field="minimum_age_years", bound="lower") + "\n    union all"
+                             + _AGE_CONFLICT.format(field="maximum_age_years", bound="upper") + "\n    order by trial_id, field",
 }
 
 

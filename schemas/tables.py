@@ -12,6 +12,7 @@ from functools import cache
 import pandera.polars as pa
 import polars as pl
 
+from pipeline import thresholds as th
 from pipeline import vocabulary as v
 
 TRIAL_ID = r"^(NCT\d{8}|ChiCTR[-A-Za-z0-9]+|ISRCTN\d{8}|EUCTR[-A-Za-z0-9]+|[A-Z][A-Za-z0-9]*[-_/]?[A-Za-z0-9-]+)$"
@@ -94,6 +95,20 @@ TABLES: dict[str, dict[str, tuple]] = {
         "trial_id": (STR, [], False), "facility": (STR, [], True), "city": (STR, [], True),
         "state": (STR, [], True), "zip": (STR, [], True), "country": (STR, [], True),
     },
+    "eligibility_thresholds": {
+        "trial_id": (STR, [], False),
+        "criterion_type": (STR, [pa.Check.isin(["INCLUSION", "EXCLUSION"])], True),
+        "criterion_ordinal": (INT, [pa.Check.ge(1)], False),
+        "variable": (STR, [pa.Check.isin(list(th.OUTPUT_VARIABLES))], False),
+        "lower": (FLOAT, [], True), "lower_inclusive": (BOOL, [], True),
+        "upper": (FLOAT, [], True), "upper_inclusive": (BOOL, [], True), "unit": (STR, [], True),
+        "eligible_lower": (FLOAT, [], True), "eligible_lower_inclusive": (BOOL, [], True),
+        "eligible_upper": (FLOAT, [], True), "eligible_upper_inclusive": (BOOL, [], True),
+        "canonical_unit": (STR, [], True), "eligible_lower_canonical": (FLOAT, [], True),
+        "eligible_upper_canonical": (FLOAT, [], True),
+        "sex": (STR, [pa.Check.isin(["male", "female"])], True), "qualifiers": (LIST, [], True),
+        "span": (STR, [], False),
+    },
     "collaborators": {"trial_id": (STR, [], False), "name": (STR, [], False)},
     "mesh_terms": {
         "trial_id": (STR, [], False), "term": (STR, [], False),
@@ -115,6 +130,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "outcomes": ("trial_id", "outcome_type", "measure", "time_frame", "description"),
     "identifiers": ("trial_id", "id_type", "id_value"),
     "locations": ("trial_id", "facility", "city", "state", "zip", "country"),
+    "eligibility_thresholds": ("trial_id", "criterion_type", "criterion_ordinal", "variable", "sex", "lower", "upper", "span"),
     "collaborators": ("trial_id", "name"),
     "mesh_terms": ("trial_id", "term", "kind"),
 }
@@ -130,6 +146,14 @@ def _age_order(data: pa.PolarsData) -> pl.LazyFrame:
     return data.lazyframe.select((lo.is_null() | hi.is_null() | (lo <= hi)).alias("minimum_age_le_maximum_age"))
 
 
+def _bounds_order(data: pa.PolarsData) -> pl.LazyFrame:
+    def ordered(lo: str, hi: str) -> pl.Expr:
+        return pl.col(lo).is_null() | pl.col(hi).is_null() | (pl.col(lo) <= pl.col(hi))
+
+    return data.lazyframe.select((ordered("lower", "upper") & ordered("eligible_lower", "eligible_upper")
+                                  & ordered("eligible_lower_canonical", "eligible_upper_canonical")).alias("lower_le_upper"))
+
+
 @cache
 def schema(table: str, per_document: bool = False) -> pa.DataFrameSchema:
     """The schema of one table; per_document adds doc_id to the row and to the unique key."""
@@ -139,5 +163,6 @@ def schema(table: str, per_document: bool = False) -> pa.DataFrameSchema:
     if per_document and table != "documents":
         spec["doc_id"] = pa.Column(STR, nullable=False)
         key = ["doc_id", *key]
-    checks = [pa.Check(_age_order, name="minimum_age_le_maximum_age")] if table == "trials" else []
+    checks = {"trials": [pa.Check(_age_order, name="minimum_age_le_maximum_age")],
+              "eligibility_thresholds": [pa.Check(_bounds_order, name="lower_le_upper")]}.get(table, [])
     return pa.DataFrameSchema(spec, checks=checks, unique=key, name=table)

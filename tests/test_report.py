@@ -92,12 +92,12 @@ def test_windows_from_eligibility_thresholds(warehouse, tmp_path):
     db = tmp_path / "warehouse.duckdb"
     shutil.copy(warehouse / "warehouse.duckdb", db)
     con = duckdb.connect(str(db))
-    con.execute("""create view eligibility_thresholds as select * from (values
+    con.execute("""create or replace view eligibility_thresholds as select * from (values
         ('NCT00739934', 'INCLUSION', 3, 'hba1c', 7.0, 10.5, '%', 7.0, 10.5, null),
         ('NCT00739934', 'EXCLUSION', 2, 'hba1c', null, 10.0, '%', null, 10.0, null),
         ('NCT00739934', 'INCLUSION', 4, 'age', 3, 10, 'years', 3.0, 10.0, null),
-        ('NCT01339988', 'INCLUSION', 1, 'bmi', null, 40.0, 'kg/m2', null, 40.0, 'MALE'),
-        ('NCT01339988', 'INCLUSION', 2, 'bmi', 18.5, 38.0, 'kg/m2', 18.5, 38.0, 'FEMALE'))
+        ('NCT01339988', 'INCLUSION', 1, 'bmi', null, 40.0, 'kg/m2', null, 40.0, 'male'),
+        ('NCT01339988', 'INCLUSION', 2, 'bmi', 18.5, 38.0, 'kg/m2', 18.5, 38.0, 'female'))
         t(trial_id, criterion_type, criterion_ordinal, variable, eligible_lower, eligible_upper, canonical_unit,
           eligible_lower_canonical, eligible_upper_canonical, sex)""")
     try:

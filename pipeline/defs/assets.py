@@ -11,6 +11,7 @@ from collections import Counter
 from concurrent.futures import ProcessPoolExecutor
 
 import dagster as dg
+import duckdb
 import pandera.errors
 import polars as pl
 import pyarrow.parquet as pq
@@ -20,6 +21,8 @@ from pipeline.defs.resources import PipelineSettings
 from pipeline.parsing import RECORD_TABLES, parse_shard
 from pipeline.publishing import PUBLISHED_TABLES, build_warehouse, publish
 from pipeline.staging import write_staged
+from pipeline.storage import Layout
+from pipeline.thresholds import PLAUSIBLE
 from schemas import schema
 
 PREVIEW_ROWS = 5
@@ -100,10 +103,44 @@ def _schema_check(table: str, path) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(asset_key=table, check_name="schema", passed=not failures, metadata=metadata)
 
 
+def _coverage_check(layout: Layout) -> dg.AssetCheckResult:
+    """How much of the criteria text became thresholds, per variable, and which values are implausible.
+
+    Implausible rows (outside PLAUSIBLE in the canonical unit, e.g. "neutropenia (<1,500/L)" where
+    /µL was meant) are what the source says, so the check warns rather than fails the run.
+    """
+    plausible = ", ".join(f"('{v}', {lo}, {hi})" for v, (lo, hi) in PLAUSIBLE.items())
+    thresholds, criteria = (f"read_parquet('{layout.table_file(t)}')" for t in ("eligibility_thresholds", "eligibility_criteria"))
+    con = duckdb.connect()
+    try:
+        n_criteria, covered = con.execute(f"""
+            select count(*), count(*) filter (where exists (select 1 from {thresholds} t where t.trial_id = c.trial_id
+                   and t.criterion_type is not distinct from c.criterion_type and t.criterion_ordinal = c.ordinal))
+            from {criteria} c""").fetchone()
+        per_variable = dict(con.execute(f"select variable, count(*) from {thresholds} group by 1 order by 2 desc").fetchall())
+        implausible = pl.from_arrow(con.sql(f"""
+            select t.trial_id, t.variable, t.eligible_lower_canonical, t.eligible_upper_canonical, t.canonical_unit, t.span
+            from {thresholds} t join (values {plausible}) p(variable, lo, hi) using (variable)
+            where t.canonical_unit <> 'x ULN' and (t.eligible_lower_canonical not between p.lo and p.hi
+                                                   or t.eligible_upper_canonical not between p.lo and p.hi)
+            order by 1, 2""").to_arrow_table())
+    finally:
+        con.close()
+    metadata = {"criteria": n_criteria, "criteria_with_threshold": covered,
+                "coverage": dg.MetadataValue.float(round(covered / n_criteria, 4) if n_criteria else 0.0),
+                "rows_per_variable": dg.MetadataValue.json(per_variable), "implausible_rows": implausible.height}
+    if implausible.height:
+        metadata["implausible"] = dg.MetadataValue.md(_markdown(implausible, 50))
+    return dg.AssetCheckResult(asset_key="eligibility_thresholds", check_name="coverage", passed=implausible.is_empty(),
+                               severity=dg.AssetCheckSeverity.WARN, metadata=metadata)
+
+
 @dg.multi_asset(
     specs=[dg.AssetSpec(t, deps=[parsed_records], group_name="tables", kinds={"duckdb", "parquet"},
                         description=f"The published `{t}` table (data/processed/{t}/).") for t in PUBLISHED_TABLES],
-    check_specs=[dg.AssetCheckSpec("schema", asset=t, description=f"pandera schema of {t}") for t in VALIDATED_TABLES],
+    check_specs=[*(dg.AssetCheckSpec("schema", asset=t, description=f"pandera schema of {t}") for t in VALIDATED_TABLES),
+                 dg.AssetCheckSpec("coverage", asset="eligibility_thresholds",
+                                   description="share of criteria with a threshold, rows per variable, implausible values")],
 )
 def published_tables(context: dg.AssetExecutionContext, settings: PipelineSettings):
     """Merge every shard into one row per trial (see pipeline.publishing) and write each table whole."""
@@ -121,6 +158,8 @@ def published_tables(context: dg.AssetExecutionContext, settings: PipelineSettin
         yield dg.MaterializeResult(asset_key=table, metadata=metadata)
         if table in VALIDATED_TABLES:
             yield _schema_check(table, path)
+        if table == "eligibility_thresholds":
+            yield _coverage_check(layout)
 
 
 @dg.asset(

@@ -1,0 +1,675 @@
+"""Eligibility criteria → numeric thresholds: "7.0% ≤ HbA1c ≤ 12.0%" → hba1c, 7.0–12.0 %.
+
+Rule-based and precision-first: a threshold is a value expression (a comparator and a number, a
+range, or a number with "or more"/"and older") tied to a named variable of VARIABLES by proximity
+within one clause, in a unit that fits the variable. Anything less certain (a bare number, a
+negated or conditional mention, a unit that does not fit) yields no row. Bounds are kept as the text
+states them; `eligible_*` turns an exclusion into the range an eligible participant must fall in,
+and `*_canonical` converts it into one unit per variable with pint (UNITS), using the substance's
+molar mass where a conversion crosses mass and amount (MOLAR_MASS).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from functools import cache
+
+# variable → (synonyms as regex, case-sensitive abbreviations as regex or None)
+VARIABLES: dict[str, tuple[str, str | None]] = {
+    "age": (r"ages?|aged|adults?(?=\s*\(?\s*[\d<>≤≥])", None),  # "Adults 20-75", not "young adult men … 1.5"
+    "age_at_onset": (r"age (?:at|of) (?:diagnosis|onset)", None),
+    "bmi": (r"body[- ]mass[- ]index|BMI|quetelet index", r"BMI"),
+    "body_weight": (r"(?:body )?weight|weigh(?:s|ing)?", None),
+    "hba1c": (r"(?:glycated|glycosylated|glycohemoglobin|glycohaemoglobin)(?: hemoglobin| haemoglobin)?(?: A1c| \(?HbA1c\)?)?"
+              r"|h(?:a?e)?moglobin A1c|HbA[1l]c|Hb A1c|HbA1|A1c|HgbA1c|Hgb A1c|HBA1C|glyco-?hemoglobin", None),
+    "fasting_glucose": (r"fasting (?:plasma |blood |serum |capillary )?glucose(?: level)?|fasting blood sugar|FPG|FBG|FBS", r"FPG|FBG|FBS"),
+    "c_peptide": (r"(?:(?:fasting|basal|stimulated|peak|random|mixed[- ]meal[- ]stimulated|MMTT[- ]stimulated) )?c[- ]peptide", None),
+    "insulin_dose": (r"(?:total |daily |exogenous )*insulin (?:dose|dosage|requirements?|needs?|doses)|insulin requirement", None),
+    "disease_duration": (r"(?:disease|diabetes|T[12]DM|T[12]D|illness|symptoms?) duration"
+                         r"|duration of (?:the )?(?:type [12] |type I{1,2} )?(?:diabetes(?: mellitus)?|T[12]DM|T[12]D|disease|illness|symptoms)"
+                         r"|(?:confirmed )?diagnosis of (?:type [12] |type I{1,2} )?(?:diabetes(?: mellitus)?|T[12]DM)(?: by [A-Z]+ criteria)?"
+                         r"|(?:history of|diagnosed with) (?:type [12] |type I{1,2} )?(?:diabetes(?: mellitus)?|T[12]DM) (?:for|of)"
+                         r"|(?:^|(?<=, )|(?<=\bwho were )|(?<=\bwho was ))diagnosed(?= within)", None),  # not "cancer diagnosed within"
+    "serum_creatinine": (r"(?:serum |plasma |blood )?creatinine(?: levels?| concentration)?|s-?Cr|SCr|Cr(?=\s*[<>≤≥])",
+                         r"SCr|sCr|S-Cr|Cr"),
+    "egfr": (r"(?:estimated )?glomerular filtration rate|e?GFR|MDRD(?: GFR)?", r"eGFR|GFR|EGFR"),
+    "creatinine_clearance": (r"creatinine clearance|CrCl|CLcr|CrCL|creatinine cl", r"CrCl|CLcr|CrCL|CrCI"),
+    "systolic_bp": (r"systolic (?:blood )?(?:pressure|BP)|SBP|systolic", r"SBP"),
+    "diastolic_bp": (r"diastolic (?:blood )?(?:pressure|BP)|DBP|diastolic", r"DBP"),
+    "blood_pressure": (r"blood pressures?|BP", r"BP"),  # "BP > 140/90": expanded to systolic_bp and diastolic_bp
+    "ldl_cholesterol": (r"(?:fasting )?LDL(?:[- ]C|[- ]cholesterol)?|low[- ]density lipoprotein(?: cholesterol)?", r"LDL(?:-C)?"),
+    "triglycerides": (r"(?:fasting |serum )?triglycerides?|TG", r"TG"),
+    "hemoglobin": (r"h(?:a?e)?moglobin|Hgb|Hb|HGB", r"Hgb|Hb|HGB"),
+    "platelets": (r"platelets?(?: counts?)?|PLT|thrombocytes?|thrombocytopenia", r"PLT"),
+    "neutrophils": (r"(?:absolute )?(?:neutrophils?|granulocytes?)(?: counts?)?|ANC|AGC|neutropenia|granulocytopenia", r"ANC|AGC"),
+    "lymphocytes": (r"(?:absolute )?lymphocytes?(?: counts?)?|ALC|lymphopenia", r"ALC"),
+    "wbc": (r"white (?:blood )?(?:cells?|cell count|count)(?: counts?)?|WBC(?: counts?)?|leukocytes?(?: counts?)?|leucocytes?(?: counts?)?|leukopenia",
+            r"WBC"),
+    "alt": (r"alanine (?:amino)?transaminase|alanine aminotransferase|serum glutamic[- ]pyruv(?:ic|ate) transaminase|ALT|S?GPT|ALAT",
+            r"ALT|S?GPT|ALAT"),
+    "ast": (r"aspartate (?:amino)?transaminase|aspartate aminotransferase|serum glutamic[- ]oxaloacetic transaminase|AST|S?GOT|ASAT",
+            r"AST|S?GOT|ASAT"),
+    "transaminases": (r"(?:liver )?(?:transaminases|aminotransferases)", None),  # one bound for AST and ALT
+    "bilirubin": (r"(?:total |serum )?bilirubin", None),
+    "inr": (r"INR|international normali[sz]ed ratio", r"INR"),
+    "pt": (r"prothrombin time|pro time|PT", r"PT"),
+    "ptt": (r"(?:activated )?partial thromboplastin time|a?PTT", r"a?PTT"),
+    "crp": (r"(?:high[- ]sensitivity )?c[- ]reactive protein|(?:hs-?)?CRP", r"(?:hs-?)?CRP"),
+    "proteinuria": (r"proteinuria|urine protein|urinary protein(?: excretion)?", None),
+    "ecog": (r"ECOG(?: performance status| PS| score)?|Zubrod(?: performance status)?|WHO performance status", r"ECOG"),
+    "karnofsky": (r"Karnofsky(?: performance status| performance score| score| PS)?|KPS", r"KPS"),
+    "performance_status": (r"performance status|performance score", None),  # ECOG or Karnofsky, by the numbers
+    "life_expectancy": (r"life expectancy|expected survival|estimated survival|expected to live|(?:expected )?life ?span", None),
+    "lvef": (r"(?:left ventricular )?ejection fraction|LVEF", r"LVEF"),
+    "qtc": (r"QTc[BF]?(?: interval)?|corrected QT(?: interval)?", None),
+    "albumin": (r"(?:serum )?albumin", None),
+    "alkaline_phosphatase": (r"alkaline phosphatase|ALP|alk phos", r"ALP"),
+    "cd4_count": (r"CD4\+?(?: T[- ]cells?| cells?| lymphocytes?)?(?: counts?)?|CD4\+? T-lymphocyte count", None),
+    "psa": (r"PSA|prostate[- ]specific antigen", r"PSA"),
+    # look-alikes of listed variables, named so that their numbers bind to them and give no row
+    "not_listed": (r"(?:gestational|bone|corrected|mental|post-?menstrual|skeletal) age|weight (?:loss|gain|change)"
+                   r"|(?:direct|conjugated) bilirubin|end[- ]diastolic pressure|(?:pulmonary (?:artery|arterial|capillary)|wedge) pressure"
+                   r"|(?:CALGB|SWOG|GOG|Lansky)(?: performance status| performance score| play(?: performance)? scale| scale| score)?", None),
+}
+# helper names that stand for others, resolved once the numbers are known
+_EXPANDS = {"blood_pressure": ("systolic_bp", "diastolic_bp"), "performance_status": ("ecog", "karnofsky"),
+            "transaminases": ("ast", "alt"), "not_listed": ()}
+OUTPUT_VARIABLES = tuple(v for v in VARIABLES if v not in _EXPANDS)
+
+_M2 = r"m\s*(?:\^\s*2|\*\s*2|\(2\)|2|²)"  # "m2", "m^2", "m*2", "m(2)", "m²"
+_MM3 = r"(?:mm\s*(?:\^\s*3|\(3\)|3|³)|cu\.?\s*mm)"
+# unit kind → regex (first match wins, so longer forms first); the matched text is the row's `unit`
+_UNITS: tuple[tuple[str, str], ...] = (
+    ("uln", r"(?:x|times)\s*(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+|lab\s+)?(?:ULN|upper\s+(?:limits?|levels?)\s+of\s+(?:the\s+)?"
+            r"(?:institutional\s+)?normal(?:\s+(?:range|values?|limits?))?|upper\s+normal\s+limits?|(?:the\s+)?normal(?:\s+(?:values?|limits?))?|N\b)"
+            r"(?:\s*\((?:ULN|IULN)\))?"),
+    ("count", rf"(?:x|×|\*)?\s*10\s*(?:\^|\*\*|e|E)?\s*\(?(?:9|3|6|12)\)?\s*/\s*(?:L|l|µL|uL|µl|ul|{_MM3})\b"
+              rf"|(?:cells?|platelets?|neutrophils?|lymphocytes?|k)?\s*/\s*(?:{_MM3}|µL|uL|µl|ul|um\b|cu\.?\s*mm|L\b|l\b|mcL)"),
+    ("kg/m2", rf"kg\s*/\s*{_M2}"),
+    ("insulin", r"(?:IU|U|units?|iu)\s*/\s*kg(?:\s*/\s*(?:day|d|24\s*h(?:ours?|rs?)?))?(?:\s+(?:per|a)\s+day)?|(?:IU|U|units?)\s*/\s*(?:day|d|24\s*h)\b|(?:IU|U|units?)\s+(?:per|a)\s+day"),
+    ("flow", rf"m[lL]\s*/\s*min(?:ute)?(?:\s*(?:/|per)\s*1\.73\s*{_M2})?"),
+    ("mass_per_time", r"(?:mg|gms?|g)\s*/\s*(?:day|d|24\s*h(?:ours?|rs?)?|24h)\b|(?:mg|gms?|g)\s+(?:per|/)\s*24\s*h(?:ours?|rs?)?"),
+    ("enzyme", r"(?:IU|U|mIU|iu)\s*/\s*(?:L|l)\b"),
+    ("molar", r"(?:mmol|µmol|umol|nmol|pmol|mcmol|mEq)\s*/\s*(?:L|l|dL|dl|mL|ml)\b"),
+    ("mmol/mol", r"mmol\s*/\s*mol\b"),
+    ("mass_conc", r"(?:mg|gms?|g|µg|ug|mcg|ng|pg)\s*/\s*(?:dL|dl|L|l|mL|ml|100\s*m[lL])\b|(?:mg|g)\s*%"),
+    ("pressure", r"mm\s*Hg|mmHg"),
+    ("percent", r"%|percent\b"),
+    ("ms", r"(?:ms|msec|milliseconds?)\b(?:\s*\((?:ms|msec)\))?"),
+    ("seconds", r"(?:seconds?|secs?|s)\b"),
+    ("time", r"(?:years?|yrs?|months?|mos?|weeks?|wks?|days?|hours?|hrs?)\b"),
+    ("mass", r"(?:kg|kilograms?|lbs?|pounds)\b"),
+)
+# variable → unit kinds that fit it (None: a bare number fits)
+_FITS: dict[str, set] = {
+    "age": {"time", None}, "age_at_onset": {"time", None}, "disease_duration": {"time"}, "life_expectancy": {"time"},
+    "bmi": {"kg/m2", None}, "body_weight": {"mass"}, "hba1c": {"percent", "mmol/mol", None},
+    "fasting_glucose": {"molar", "mass_conc"}, "c_peptide": {"molar", "mass_conc", None},
+    "insulin_dose": {"insulin"}, "serum_creatinine": {"molar", "mass_conc", "uln", None},
+    "egfr": {"flow", None}, "creatinine_clearance": {"flow", None},
+    "systolic_bp": {"pressure", None}, "diastolic_bp": {"pressure", None}, "blood_pressure": {"pressure", None},
+    "ldl_cholesterol": {"molar", "mass_conc", None}, "triglycerides": {"molar", "mass_conc", "uln", None},
+    "hemoglobin": {"mass_conc", "molar", None}, "platelets": {"count", None}, "neutrophils": {"count", None},
+    "lymphocytes": {"count", None}, "wbc": {"count", None}, "cd4_count": {"count", None},
+    "alt": {"uln", "enzyme", None}, "ast": {"uln", "enzyme", None}, "transaminases": {"uln", "enzyme", None},
+    "alkaline_phosphatase": {"uln", "enzyme", None},
+    "bilirubin": {"mass_conc", "molar", "uln", None}, "inr": {"uln", None}, "pt": {"seconds", "uln", None},
+    "ptt": {"seconds", "uln", None}, "crp": {"mass_conc", None}, "proteinuria": {"mass_per_time", "mass_conc"},
+    "ecog": {None}, "karnofsky": {"percent", None}, "performance_status": {"percent", None},
+    "lvef": {"percent", None}, "qtc": {"ms", "seconds", None}, "albumin": {"mass_conc", None}, "psa": {"mass_conc", "uln", None},
+}
+_FITS["not_listed"] = {kind for kind, _ in _UNITS} | {None}
+
+# variable → (canonical unit as shown, as pint reads it, scale); the unit assumed for a bare number
+CANONICAL: dict[str, tuple[str, str | None, float]] = {
+    "age": ("years", "year", 1), "age_at_onset": ("years", "year", 1), "disease_duration": ("years", "year", 1),
+    "life_expectancy": ("months", "month", 1), "bmi": ("kg/m2", "kg/m**2", 1), "body_weight": ("kg", "kg", 1),
+    "hba1c": ("%", None, 1), "fasting_glucose": ("mmol/L", "mmol/L", 1), "c_peptide": ("nmol/L", "nmol/L", 1),
+    "insulin_dose": ("U/kg/day", "U/kg/day", 1), "serum_creatinine": ("µmol/L", "umol/L", 1),
+    "egfr": ("mL/min/1.73m2", "mL/min", 1), "creatinine_clearance": ("mL/min", "mL/min", 1),
+    "systolic_bp": ("mmHg", "mmHg", 1), "diastolic_bp": ("mmHg", "mmHg", 1),
+    "ldl_cholesterol": ("mmol/L", "mmol/L", 1), "triglycerides": ("mmol/L", "mmol/L", 1),
+    "hemoglobin": ("g/dL", "g/dL", 1), "platelets": ("x10^9/L", "1/L", 1e9), "neutrophils": ("x10^9/L", "1/L", 1e9),
+    "lymphocytes": ("x10^9/L", "1/L", 1e9), "wbc": ("x10^9/L", "1/L", 1e9), "cd4_count": ("cells/µL", "1/uL", 1),
+    "alt": ("U/L", "U/L", 1), "ast": ("U/L", "U/L", 1), "alkaline_phosphatase": ("U/L", "U/L", 1),
+    "bilirubin": ("µmol/L", "umol/L", 1), "inr": ("ratio", None, 1), "pt": ("s", "s", 1), "ptt": ("s", "s", 1),
+    "crp": ("mg/L", "mg/L", 1), "proteinuria": ("mg/day", "mg/day", 1), "ecog": ("grade", None, 1),
+    "karnofsky": ("%", None, 1), "lvef": ("%", None, 1), "qtc": ("ms", "ms", 1), "albumin": ("g/dL", "g/dL", 1),
+    "psa": ("ng/mL", "ng/mL", 1),
+}
+# Substance-specific factors, in one place: molar masses (g/mol) for mass ↔ amount conversions
+# (creatinine 113.1 gives the clinical factor: µmol/L = mg/dL × 88.42), and HbA1c's IFCC → NGSP master equation.
+MOLAR_MASS = {"serum_creatinine": 113.1, "fasting_glucose": 180.16, "c_peptide": 3020.3, "bilirubin": 584.66,
+              "ldl_cholesterol": 386.65, "triglycerides": 885.7, "hemoglobin": 16114.5}
+HBA1C_NGSP_FROM_IFCC = (0.09148, 2.152)  # % = 0.09148 × mmol/mol + 2.152
+# plausible range per variable in its canonical unit; rows outside are reported by the asset check
+PLAUSIBLE: dict[str, tuple[float, float]] = {
+    "age": (0, 120), "age_at_onset": (0, 120), "disease_duration": (0, 100), "life_expectancy": (0, 600),
+    "bmi": (10, 80), "body_weight": (1, 400), "hba1c": (3, 20), "fasting_glucose": (1, 40), "c_peptide": (0, 10),
+    "insulin_dose": (0, 10), "serum_creatinine": (10, 2000), "egfr": (0, 200), "creatinine_clearance": (0, 250),
+    "systolic_bp": (50, 300), "diastolic_bp": (20, 200), "ldl_cholesterol": (0, 20), "triglycerides": (0, 50),
+    "hemoglobin": (2, 25), "platelets": (1, 2000), "neutrophils": (0.05, 100), "lymphocytes": (0.05, 100),
+    "wbc": (0.1, 200), "cd4_count": (0, 3000), "alt": (1, 5000), "ast": (1, 5000), "alkaline_phosphatase": (1, 5000),
+    "bilirubin": (1, 1000), "inr": (0.5, 10), "pt": (5, 200), "ptt": (10, 300), "crp": (0, 500),
+    "proteinuria": (0, 30000), "ecog": (0, 5), "karnofsky": (0, 100), "lvef": (5, 90), "qtc": (300, 700),
+    "albumin": (0.5, 10), "psa": (0, 10000),
+}
+
+# ----------------------------------------------------------------------------------------- grammar
+_OPS = {
+    "≥": "ge", "≤": "le", ">": "gt", "<": "lt",
+    "at least": "ge", "no less than": "ge", "not less than": "ge", "no lower than": "ge", "not lower than": "ge",
+    "not below": "ge", "no fewer than": "ge", "minimum of": "ge", "a minimum of": "ge", "minimum": "ge", "min": "ge",
+    "more than": "gt", "greater than": "gt", "higher than": "gt", "over": "gt", "above": "gt", "exceeding": "gt",
+    "exceeds": "gt", "exceed": "gt", "in excess of": "gt", "older than": "gt", "elevated above": "gt",
+    "at most": "le", "no more than": "le", "not more than": "le", "no greater than": "le", "not greater than": "le",
+    "no higher than": "le", "not higher than": "le", "not exceeding": "le", "not to exceed": "le", "not exceed": "le",
+    "does not exceed": "le", "maximum of": "le", "a maximum of": "le", "maximum": "le", "max": "le", "up to": "le",
+    "no older than": "le", "not older than": "le", "less than": "lt", "lower than": "lt", "under": "lt",
+    "below": "lt", "younger than": "lt", "fewer than": "lt", "inferior to": "lt",
+    "before": "lt",  # only with an age: "onset before age 16"
+    "within": "le", "within the past": "le", "within the last": "le", "within the previous": "le",  # a time window
+}
+_WORDS = sorted(_OPS, key=len, reverse=True)
+_OP = r"(?:" + "|".join(re.escape(w) + (r"\b" if w[-1].isalpha() else "") for w in _WORDS) + r")"
+_POSTFIX = {
+    "ge": r"or (?:more|greater|higher|above|older|over)|and (?:older|over|above|greater|more)|or greater|\+",
+    "le": r"or (?:less|lower|below|younger|fewer|under)|and (?:younger|under|below|less)",
+}
+_NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
+_UNIT_GROUPS = {f"u{i}": kind for i, (kind, _) in enumerate(_UNITS)}
+_UNIT = "|".join(f"(?P<u{i}>{rx})" for i, (_, rx) in enumerate(_UNITS))
+_UNIT_RE = re.compile(rf"\s*(?:{_UNIT})", re.IGNORECASE)
+_AGE_SUFFIX = re.compile(r"[\s-]*(?:of\s+age|old|of\s+life)\b")
+_NUM_RE = re.compile(_NUM)
+_OP_RE = re.compile(_OP, re.IGNORECASE)
+_POSTFIX_RE = {op: re.compile(rf"\s*(?:{rx})", re.IGNORECASE) for op, rx in _POSTFIX.items()}
+_RANGE_SEP = re.compile(r"\s*(?:-|–|—|to|and|through|~)\s*(?=[\d.])", re.IGNORECASE)
+_AGE_OF = r"(?:the\s+)?ages?\s+of\s+|age\s+"  # "under the age of 10", "between the ages of 21 and 55"
+_RANGE_LEAD = re.compile(rf"(?:between|from|ranging from|range of|in the range of|range)\s+({_AGE_OF})?", re.IGNORECASE)
+_AGE_OF_RE = re.compile(_AGE_OF, re.IGNORECASE)
+_SECOND_BOUND = re.compile(r"\s*,?\s*(?:and|but|&)?\s*(?=" + _OP + ")", re.IGNORECASE)
+_START = re.compile(rf"{_OP}|\d|\.\d|\b(?:between|from|ranging from|range of|in the range of)\s+(?:{_AGE_OF})?(?=[\d.])",
+                    re.IGNORECASE)
+_SCORES = re.compile(r"(\d)(?:\s*,\s*\d)*\s*,?\s*or\s+(\d)(?!\.?\d)")  # "ECOG 0, 1 or 2": a range on a scale
+# a number that is not a bound: an offset above the ULN ("1.0 mg/dL above ULN"), a count ("at least 1 regimen")
+_NOT_A_BOUND = re.compile(r"\s*(?:above|over|greater than)\s+(?:the\s+)?(?:ULN|upper limit|normal)"
+                          r"|\s+(?:[a-z]+\s+){0,2}?(?:regimens?|cycles?|courses?|lines?|doses?|episodes?|reactions?|points?"
+                          r"|of (?:them|these))\b",
+                          re.IGNORECASE)
+_SEX = r"(males?|men|man|boys?|females?|women|woman|girls?)"
+_SEX_AFTER = re.compile(rf"\s*(?:\(\s*(?:for|in|among)?\s*{_SEX}\s*\)|,?\s*(?:for|in|among)\s+{_SEX}\b)", re.IGNORECASE)
+_SEX_BEFORE = re.compile(rf"(?<!\band )(?<!\bor )\b{_SEX}\b\s*[:,]?\s*(?:\(|,)?\s*$", re.IGNORECASE)
+# the subject of the phrase, at its start: "5 Male subjects weigh …, female subjects weigh …" (not "Male or … females")
+_SEX_SUBJECT = re.compile(rf"(?:^[\d.\s-]*|[,;:.]\s*){_SEX}(?:\s+(?:subjects|patients|participants))?\s*$", re.IGNORECASE)
+_SEX_CONTINUE = re.compile(rf"\s*(?:,|;|and|or|/)\s*(?:(?:for|in)\s+)?(?:{_SEX}\s*[:,]?\s*)?", re.IGNORECASE)
+_BP_PAIR = re.compile(rf"({_NUM})\s*/\s*({_NUM})(\s*mm\s*Hg)?", re.IGNORECASE)
+# a cue right before the variable negates it ("no history of BMI > 40", "not expected to live", "Lansky for ages 0-10");
+# a leading "No" or "must not have" is only the exclusion's phrasing and is labelled as a bound
+_NEGATION = re.compile(r"\b(?:no history of|without|absence of|free of|never|negative for|not|for)\s+"
+                       r"(?:(?:a|an|the|any|known|prior)\s+)?$", re.IGNORECASE)
+# a condition shortly before the value: "EKG required if over 40 years of age", "if the mean QTc > 480 msec"
+_CONDITION = re.compile(r"\b(?:if|unless)\b[^;]{0,40}$", re.IGNORECASE)
+_CLAUSE_END = re.compile(r";|\.\s|\.$|\n")
+_CHAIN_GAP = re.compile(r"^[\s()/,&]*(?:(?i:and/or|and|or)\b[\s()/,&]*(?:[a-z]{1,14}\s+)?)?$")  # "… or radioisotope …"
+_TIME_WINDOW = re.compile(
+    r"\b(?:within|in|during|over|for)\s+(?:the\s+)?(?:last|past|previous|preceding|prior)?\s*"
+    r"(?:\d+|one|two|three|four|five|six|twelve)?\s*(?:days?|weeks?|months?|years?)\b"
+    r"(?:\s+(?:prior to|before|of)\s+[a-z ]{0,30}?(?=[,;.)]|$))?", re.IGNORECASE)
+_ONSET = re.compile(r"\b(?:onset|diagnos\w*|occurred|began|started)\b[^;,]{0,40}$", re.IGNORECASE)
+_PAREN_NUMBER = re.compile(r"\s*\(\s*(?=\d)")
+# between a bound and a further bound on the same variable: "< 100 mmHg at screening or < 95 mmHg", "(5 x ULN if …)"
+_ALTERNATIVE_GAP = re.compile(r"\s*\(\s*|(?:\([^()\d;]{0,30}\)|[^()\d;.]){0,30}?\b(?:or|and|but)\s+", re.IGNORECASE)
+_OLDER_YOUNGER = re.compile(r"older|younger", re.IGNORECASE)
+_OR_OLDER = re.compile(r"[\s-]*(?:of\s+age|old)?\s*(?:or|and)\s+(older|younger)", re.IGNORECASE)
+_PREFIX_BOUND = re.compile(rf"({_NUM})\s*(?:{_UNIT})?\s*([≤<≥>])\s*$", re.IGNORECASE)  # "7.0% ≤" HbA1c ≤ 12.0%
+_MAX_GAP = 60  # characters between a variable's name and its value
+
+
+# names whose words begin other variables' names ("creatinine" clearance, "age" at onset): tried last
+_GENERIC = {"age", "serum_creatinine", "hemoglobin", "blood_pressure", "performance_status", "body_weight", "lymphocytes"}
+
+
+def _mention_regex() -> re.Pattern:
+    parts = [f"(?P<{name}>{VARIABLES[name][0]})" for name in sorted(VARIABLES, key=lambda n: n in _GENERIC)]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w])", re.IGNORECASE)
+
+
+_MENTION = _mention_regex()
+_CASE_SENSITIVE = {name: re.compile(rf"(?:{abbr})") for name, (_, abbr) in VARIABLES.items() if abbr}
+_WORD_NUMBERS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve".split())} | {"eighteen": "18", "twenty-four": "24"}
+_NORMALISE = [(re.compile(p, re.IGNORECASE), r) for p, r in (
+    (r"≧|=>|>=|>\s*/\s*=|>\s*or\s*=|=\s*or\s*>|≥\s*=|(?:greater|more) (?:than )?or equal(?: to)?"
+     r"|equal to or (?:greater|more) than|equal or greater than", "≥"),
+    (r"≦|=<|<=|<\s*/\s*=|<\s*or\s*=|=\s*or\s*<|≤\s*=|less (?:than )?or equal(?: to)?|equal to or less than|equal or less than", "≤"),
+    (r"＞|›", ">"), (r"＜|‹", "<"), (r"μ|mc(?=g|mol)", "µ"), (r"\u00a0|\u2009|\u202f", " "), (r"×", "x"),
+    # "three (3) months" → "3 months", "six months" → "6 months"
+    (r"\b(?:" + "|".join(_WORD_NUMBERS) + r")\s*\((\d+)\)", r"\1"),
+    (r"\b(?:" + "|".join(_WORD_NUMBERS) + r")(?=\s+(?:years?|months?|weeks?|days?|hours?)\b)",
+     lambda m: _WORD_NUMBERS[m.group().lower()]),
+)]
+
+
+@dataclass(slots=True)
+class _Bounds:
+    """A range as the text states it, in its unit (`unit_kind` says which kind of unit that is)."""
+    lower: float | None
+    lower_inclusive: bool | None
+    upper: float | None
+    upper_inclusive: bool | None
+    unit: str | None
+    unit_kind: str | None
+
+
+@dataclass(slots=True)
+class Threshold(_Bounds):
+    variable: str
+    sex: str | None
+    span: str
+    start: int
+    end: int
+    qualifiers: list[str]
+
+
+@dataclass(slots=True)
+class _Value(_Bounds):
+    start: int
+    end: int
+    age_implied: bool = False
+    sex: str | None = None
+    pair: tuple[float, float] | None = None  # "140/90"
+    continues: bool = False  # the second half of "1.5 mg/dl (males) and 1.4 mg/dl (females)"
+    scores: bool = False  # "0 or 1"
+    window: bool = False  # "within the past 3 years"
+
+
+def _number(text: str) -> float:
+    return float(text.replace(",", ""))
+
+
+def _unit_at(text: str, pos: int) -> tuple[str | None, str | None, int]:
+    """The unit written at pos (its text and kind), or nothing."""
+    m = _UNIT_RE.match(text, pos)
+    if not m:
+        return None, None, pos
+    return m.group().strip(), _UNIT_GROUPS[m.lastgroup], m.end()
+
+
+def _bound(op: str, value: float) -> tuple:
+    """(lower, lower_inclusive, upper, upper_inclusive) of one comparison."""
+    return (value, op == "ge", None, None) if op in ("ge", "gt") else (None, None, value, op == "le")
+
+
+def _number_unit(text: str, pos: int):
+    """NUM [UNIT] [of age/old] at pos → (number, unit, kind, age_implied, end) or None."""
+    m = _NUM_RE.match(text, pos)
+    if not m:
+        return None
+    unit, kind, end = _unit_at(text, m.end())
+    age = False
+    if kind == "time" and (suffix := _AGE_SUFFIX.match(text, end)):
+        age, end = True, suffix.end()
+    return _number(m.group()), unit, kind, age, end
+
+
+def _value_at(text: str, pos: int) -> _Value | None:
+    """The value expression starting at pos: a comparison (one or two bounds), a range, a list of scores, or NUM +
+    "or more"."""
+    if op_m := _OP_RE.match(text, pos):
+        word = op_m.group().lower()
+        op = _OPS[word]
+        start = re.compile(r"\s*").match(text, op_m.end()).end()
+        if age_of := _AGE_OF_RE.match(text, start):
+            start = age_of.end()
+        elif word == "before":
+            return None
+        if (pair := _BP_PAIR.match(text, start)) and "/" in pair.group():
+            return _Value(*_bound(op, _number(pair.group(1))), "mmHg" if pair.group(3) else None,
+                          "pressure" if pair.group(3) else None, pos, pair.end(),
+                          pair=(_number(pair.group(1)), _number(pair.group(2))))
+        got = _number_unit(text, start)
+        if not got:
+            return None
+        number, unit, kind, age, end = got
+        value = _Value(*_bound(op, number), unit, kind, pos, end, age or bool(age_of), window=word.startswith("within"))
+        if sb := _SECOND_BOUND.match(text, end):  # "≥ 2 and ≤ 20 years"
+            op2_m = _OP_RE.match(text, sb.end())
+            op2 = _OPS[op2_m.group().lower()]
+            if (op2 in ("le", "lt")) != (op in ("le", "lt")):
+                got2 = _number_unit(text, re.compile(r"\s*").match(text, op2_m.end()).end())
+                if got2 and (got2[2] == kind or None in (got2[2], kind)):
+                    number2, unit2, kind2, age2, end2 = got2
+                    lo, lo_inc, hi, hi_inc = _bound(op2, number2)
+                    lower, upper = (value.lower, hi) if lo is None else (lo, value.upper)
+                    if lower <= upper:  # "> 70 yr and < 40 yr" are two disjoint bounds, read one by one
+                        value.lower, value.lower_inclusive = (value.lower, value.lower_inclusive) if lo is None else (lo, lo_inc)
+                        value.upper, value.upper_inclusive = (value.upper, value.upper_inclusive) if hi is None else (hi, hi_inc)
+                        value.unit, value.unit_kind = unit2 or unit, kind2 or kind
+                        value.end, value.age_implied = end2, value.age_implied or age2
+        elif not value.age_implied and (older := _OR_OLDER.match(text, end)):
+            value.end, value.age_implied = older.end(), True
+        return value
+    lead = _RANGE_LEAD.match(text, pos)
+    got = _number_unit(text, lead.end() if lead else pos)
+    if not got:
+        return None
+    number, unit, kind, age, end = got
+    if sep := _RANGE_SEP.match(text, end):
+        if not lead or sep.group().strip().lower() in ("and", "to", "-", "–", "~"):
+            got2 = _number_unit(text, sep.end())
+            if got2 and (got2[2] == kind or None in (got2[2], kind)) and got2[0] >= number:
+                number2, unit2, kind2, age2, end2 = got2
+                value = _Value(number, True, number2, True, unit2 or unit, kind2 or kind, pos, end2,
+                               age or age2 or bool(lead and lead.group(1)))
+                return _with_postfix(text, value)
+    if lead:
+        return None
+    if (scores := _SCORES.match(text, pos)) and scores.group(1) < scores.group(2):
+        return _Value(float(scores.group(1)), True, float(scores.group(2)), True, None, None, pos, scores.end(), scores=True)
+    for op, postfix in _POSTFIX_RE.items():
+        if m := postfix.match(text, end):
+            older = bool(_OLDER_YOUNGER.search(m.group()))
+            return _Value(*_bound(op, number), unit, kind, pos, m.end(), age or (older and kind in ("time", None)))
+    return None
+
+
+def _with_postfix(text: str, value: _Value) -> _Value:
+    """A range may still be followed by "of age" ("18 to 65 years of age")."""
+    if value.unit_kind == "time" and (suffix := _AGE_SUFFIX.match(text, value.end)):
+        value.end, value.age_implied = suffix.end(), True
+    return value
+
+
+def _sex_of(word: str | None) -> str | None:
+    if not word:
+        return None
+    return "female" if word.lower().startswith(("f", "w", "g")) else "male"
+
+
+def _values(text: str) -> list[_Value]:
+    """Every value expression of the text, left to right, not overlapping."""
+    values, pos = [], 0
+    while m := _START.search(text, pos):
+        value = _value_at(text, m.start())
+        if value is None:
+            pos = _NUM_RE.match(text, m.start()).end() if text[m.start()].isdigit() else m.end()
+            continue
+        pos = value.end
+        if _NOT_A_BOUND.match(text, value.end):
+            continue
+        if sex := _SEX_AFTER.match(text, value.end):
+            value.sex, value.end = _sex_of(sex.group(1) or sex.group(2)), sex.end()
+        elif sex := _SEX_BEFORE.search(text, max(0, value.start - 14), value.start):
+            value.sex = _sex_of(sex.group(1))
+        values.append(value)
+        pos = value.end
+        if value.sex and (cont := _SEX_CONTINUE.match(text, pos)):  # "1.5 mg/dl (males) and 1.4 mg/dl (females)"
+            got = _number_unit(text, cont.end())
+            if got and (sex2 := _SEX_AFTER.match(text, got[4]) or None) or (got and cont.group(1)):
+                second = _same_comparison(value, got, cont.end())
+                if second.unit is None:  # "1.5 mg/dl (males) and 1.4 (females)"
+                    second.unit, second.unit_kind = value.unit, value.unit_kind
+                second.sex = _sex_of(sex2.group(1) or sex2.group(2) if sex2 else cont.group(1))
+                if sex2:
+                    second.end = sex2.end()
+                if second.sex != value.sex:
+                    values.append(second)
+                    pos = second.end
+        elif (paren := _PAREN_NUMBER.match(text, pos)) and (got := _number_unit(text, paren.end())):
+            second = _same_comparison(value, got, paren.end())  # "≤ 2.5 x ULN (5 x ULN if liver metastases)"
+            if second.unit and _same_unit(value, second):
+                values.append(second)
+                pos = second.end
+    return values
+
+
+def _same_comparison(value: _Value, got: tuple, start: int) -> _Value:
+    """A bare number written after a value, read with the value's comparator; it shares the value's variable."""
+    number, unit, kind, age, end = got
+    op = "ge" if value.lower is not None else "le"
+    bound = _bound(op if (value.lower_inclusive or value.upper_inclusive) else {"ge": "gt", "le": "lt"}[op], number)
+    return _Value(*bound, unit, kind, start, end, age, continues=True)
+
+
+def _same_unit(a: _Value, b: _Value) -> bool:
+    """Whether two values are in one unit: "> 150 mg/dl (> 1.69 mmol/L)" is a conversion, not a second bound."""
+    if a.unit_kind != b.unit_kind:
+        return False
+    return a.unit_kind in (None, "uln") or _pint_unit(a.unit or "") == _pint_unit(b.unit or "")
+
+
+def _is_alternative(text: str, previous: _Value | None, value: _Value, mentions: list) -> bool:
+    """Whether value bounds the variable the previous value bounds: no variable named in between, the same unit,
+    and a short "or"/"and" gap ("< 100 mmHg at screening or < 95 mmHg", "> 70 yr and < 40 yr", "(5 x ULN if …)")."""
+    if previous is None or not _same_unit(previous, value):
+        return False
+    gap = text[previous.end:value.start]
+    if len(gap) > 40 or any(previous.end <= m[1] < value.start for m in mentions):
+        return False
+    return bool(_ALTERNATIVE_GAP.fullmatch(gap) or (value.sex and gap.strip() == ","))
+
+
+def _mentions(text: str) -> list[tuple[str, int, int]]:
+    """(variable, start, end) of every variable named in the text (abbreviations only in capitals)."""
+    found = []
+    for m in _MENTION.finditer(text):
+        name = m.lastgroup
+        abbr = _CASE_SENSITIVE.get(name)
+        if abbr and m.group().isupper() is False and abbr.fullmatch(m.group()) is None and re.fullmatch(abbr.pattern, m.group(), re.I):
+            continue  # "pt" or "ast" in lower case is a word, not an abbreviation
+        found.append((name, m.start(), m.end()))
+    return found
+
+
+def _clause_start(text: str, pos: int) -> int:
+    ends = [m.end() for m in _CLAUSE_END.finditer(text, 0, pos)]
+    return ends[-1] if ends else 0
+
+
+def _chain(text: str, mentions: list, i: int, kind: str | None) -> tuple[list[str], int]:
+    """The variables named together before a value ("AST/ALT", "SGOT and SGPT") whose unit fits, and where the
+    first of them starts: "creatinine < 2 x normal for age or GFR > 70 mL/min" bounds GFR only."""
+    chain = [mentions[i]]
+    while i > 0 and _CHAIN_GAP.match(text[mentions[i - 1][2]:mentions[i][1]]):
+        i -= 1
+        chain.insert(0, mentions[i])
+    chain = [m for m in chain if kind in _FITS[m[0]]]
+    names = list(dict.fromkeys(m[0] for m in chain))
+    # "transaminases SGPT < 3 x normal": a group name gives way to a member named with it
+    names = [n for n in names if not set(_EXPANDS.get(n, ())) & set(names)]
+    return names, chain[0][1] if chain else mentions[i][1]
+
+
+def _variables_for(text: str, value: _Value, mentions: list, previous_end: int) -> tuple[list[str], int]:
+    """Which variables a value bounds, and where its phrase starts; ([], _) when none is certain."""
+    after = next((m for m in mentions if m[1] >= value.end), None)
+    if after and after[0] == "not_listed" and not text[value.end:after[1]].strip():
+        return [], value.start  # "no more than 5 lbs weight loss"
+    before = [i for i, m in enumerate(mentions) if previous_end <= m[2] <= value.start]
+    if before:
+        i = before[-1]
+        gap = text[mentions[i][2]:value.start]
+        if len(gap) <= _MAX_GAP and not _CLAUSE_END.search(gap):
+            names, start = _chain(text, mentions, i, value.unit_kind)
+            if names and not (value.age_implied and not {"age", "age_at_onset"} & set(names)):  # "18 years old" is an age
+                return names, start
+    if after and after[1] - value.end <= 12 and re.fullmatch(r"[\s/]*(?:of\s+)?", text[value.end:after[1]]):
+        if value.unit_kind in _FITS[after[0]]:
+            return [after[0]], value.start
+    if value.age_implied:
+        return ["age"], value.start
+    if value.pair and value.unit_kind == "pressure":  # "hypertension (> 150/100 mmHg)"
+        return ["blood_pressure"], value.start
+    return [], value.start
+
+
+def _prefix_bound(value: _Value, number: float, op: str, start: int) -> int:
+    """Add the bound written before the variable ("20 ≤ age ≤ 65") when it is the missing side."""
+    if op in "≤<" and value.lower is None:
+        value.lower, value.lower_inclusive = number, op == "≤"
+        return start
+    if op in "≥>" and value.upper is None:
+        value.upper, value.upper_inclusive = number, op == "≥"
+        return start
+    return value.start
+
+
+def _resolve(name: str, value: _Value) -> list[tuple[str, _Value]]:
+    """Helper names → output variables: "BP 140/90" → systolic and diastolic, a performance status by its scale,
+    transaminases → AST and ALT, a look-alike → none."""
+    if value.pair:
+        if name not in ("blood_pressure", "systolic_bp", "diastolic_bp"):
+            return []
+        lo = value.lower is not None
+        parts = []
+        for variable, number in zip(("systolic_bp", "diastolic_bp"), value.pair):
+            part = replace(value, pair=None, lower=number if lo else None, upper=None if lo else number)
+            parts.append((variable, part))
+        return parts
+    if name == "blood_pressure":
+        return []
+    if name == "performance_status":
+        top = max(x for x in (value.lower, value.upper) if x is not None)
+        name = "ecog" if top <= 5 and value.unit_kind is None else "karnofsky" if 10 <= top <= 100 else ""
+    if name == "ecog" and max(x for x in (value.lower, value.upper) if x is not None) > 5:
+        return []
+    if value.scores and name != "ecog":  # "0 or 1" is a range only on a performance scale
+        return []
+    return [(variable, value) for variable in _EXPANDS.get(name, (name,) if name else ())]
+
+
+def extract(text: str) -> list[Threshold]:
+    """The thresholds one criterion states, in the order written."""
+    if not any(ch.isdigit() for ch in text):
+        return []
+    for pattern, replacement in _NORMALISE:
+        text = pattern.sub(replacement, text)
+    values = _values(text)
+    if not values:
+        return []
+    mentions = _mentions(text)
+    found: list[Threshold] = []
+    previous, names, excluded = None, [], False
+    for value in values:
+        if not value.continues:  # a follow-on value keeps the variable, phrase and verdict of the one before
+            own, own_start = _variables_for(text, value, mentions, previous.end if previous else 0)
+            if value.window and "disease_duration" not in own:
+                continue  # a time window ("HbA1c ≥ 7% within the past 3 months") bounds only a disease's duration
+            if own or not _is_alternative(text, previous, value, mentions):
+                names, start = own, own_start
+                clause = _clause_start(text, start)
+                excluded = bool(_NEGATION.search(text, clause, start) or _CONDITION.search(text, clause, value.start))
+        previous = value
+        if excluded or not names:
+            continue
+        if prefix := _PREFIX_BOUND.search(text, max(clause, start - 30), start):
+            start = _prefix_bound(value, _number(prefix.group(1)), prefix.group(prefix.lastindex), prefix.start())
+        if not value.sex and (sex := _SEX_SUBJECT.search(text, max(0, start - 40), start)):
+            value.sex = _sex_of(sex.group(1))
+        after = text[value.end:value.end + 80]
+        window = _TIME_WINDOW.match(after.lstrip(" ,")) if after else None
+        qualifiers = [window.group()] if window else []
+        resolved: dict[str, _Value] = {}
+        for name in names:
+            for variable, v in _resolve(name, value):
+                resolved.setdefault(variable, v)  # "ECOG (Zubrod) performance status": one ecog row
+        for variable, v in resolved.items():
+            if variable == "age" and _ONSET.search(text, clause, start):
+                variable = "age_at_onset"
+            if v.lower is not None and v.upper is not None and v.lower > v.upper:
+                continue
+            found.append(Threshold(v.lower, v.lower_inclusive, v.upper, v.upper_inclusive, v.unit, v.unit_kind,
+                                   variable, v.sex, text[start:v.end].strip(), start, v.end, list(qualifiers)))
+    for a, b in zip(found, found[1:]):  # "creatinine ≤ 1.5 mg/dL or creatinine clearance ≥ 60 mL/min"
+        if a.variable != b.variable and re.search(r"\bor\b", text[a.end:b.start], re.IGNORECASE):
+            a.qualifiers.append(f"or {b.variable}")
+            b.qualifiers.append(f"or {a.variable}")
+    return found
+
+
+def eligible(t: Threshold, criterion_type: str | None) -> tuple:
+    """The range an eligible participant must fall in: the bounds themselves for an inclusion (or a
+    criterion without a heading), their complement for an exclusion when that is one range."""
+    if criterion_type != "EXCLUSION":
+        return t.lower, t.lower_inclusive, t.upper, t.upper_inclusive
+    if t.lower is not None and t.upper is None:
+        return None, None, t.lower, not t.lower_inclusive
+    if t.upper is not None and t.lower is None:
+        return t.upper, not t.upper_inclusive, None, None
+    return None, None, None, None
+
+
+# ------------------------------------------------------------------------------- canonical units
+# bare numbers are read in the canonical unit only where registries write them that way
+_BARE_IN_CANONICAL = {"age", "age_at_onset", "bmi", "hba1c", "ecog", "karnofsky", "lvef", "inr", "qtc",
+                      "systolic_bp", "diastolic_bp", "egfr", "creatinine_clearance", "pt", "ptt"}
+# applied to the lower-cased unit, in order; "milliseconds (msec)" drops its repeated abbreviation
+_PINT_SPELLING = [(re.compile(p), r) for p, r in (
+    (r"\s+", ""), (r"\([a-z]+\)$", ""), (r"µ|mc(?=l)", "u"), (r"mm(?:\^3|3|³|\(3\))|cu\.?mm", "mm**3"), (r"(?<=m)(?:\^2|²|\*2|\(2\)|2\b)", "**2"),
+    (r"^(?:x|\*)?10(?:\^|\*\*|e)?\(?(\d+)\)?/", r"1e\1/"), (r"^k/", "1e3/"), (r"^(?:cells?|platelets?|neutrophils?|lymphocytes?)?/", "1/"),
+    (r"(?<![a-z])(u|d|m|)l\b", r"\1L"), (r"^(?:iu|units?|u)(?=/|$)", "U"), (r"^miu|^mu(?=/)", "mU"),
+    (r"/d$", "/day"), (r"/24h(?:ours?|rs?)?$", "/day"), (r"(?:per|a)day$", "/day"),
+    (r"/min(?:ute)?(?:/|per)1\.73m\*\*2", "/min"), (r"^(mg|g)%$", r"\1/dL"), (r"100mL$", "(100mL)"),
+    (r"^years?$|^yrs?$", "year"), (r"^months?$|^mos?$", "month"), (r"^weeks?$|^wks?$", "week"), (r"^days?$", "day"), (r"^(?:hours?|hrs?)$", "hour"), (r"^gms?(?=/)", "g"),
+    (r"^kilograms?$", "kg"), (r"^(?:lbs?|pounds)$", "lb"), (r"^(?:msec|milliseconds?)$", "ms"), (r"^(?:seconds?|secs?)$", "s"),
+    (r"^mmhg$", "mmHg"),
+)]
+
+
+@cache
+def _registry():
+    import pint  # imported on first use: most batches convert only a handful of distinct units
+
+    return pint.UnitRegistry()
+
+
+def _pint_unit(unit: str) -> str:
+    unit = unit.lower()
+    for pattern, replacement in _PINT_SPELLING:
+        unit = pattern.sub(replacement, unit)
+    return unit
+
+
+@cache
+def conversion(variable: str, unit: str | None, kind: str | None) -> tuple[str, float, float] | None:
+    """(canonical unit, factor, offset) taking this variable from this unit to its canonical one."""
+    shown, target, scale = CANONICAL[variable]
+    if kind == "uln":
+        return "x ULN", 1.0, 0.0
+    if kind is None:
+        return (shown, 1.0, 0.0) if variable in _BARE_IN_CANONICAL else None
+    if variable == "hba1c":
+        return (shown, *HBA1C_NGSP_FROM_IFCC) if kind == "mmol/mol" else (shown, 1.0, 0.0)
+    if target is None:
+        return (shown, 1.0, 0.0) if kind == "percent" and shown == "%" else None
+    ureg = _registry()
+    try:
+        source = ureg(_pint_unit(unit))  # a Quantity: "1e9/L" keeps its factor
+        if variable in MOLAR_MASS:
+            converted = source.to(target, "chemistry", mw=MOLAR_MASS[variable] * ureg("g/mol"))
+        else:
+            converted = source.to(target)
+    except Exception:  # noqa: BLE001 — pint raises several error types for a unit it cannot read or convert
+        return None
+    return shown, float(converted.magnitude) / scale, 0.0
+
+
+def rows(trial_id: str, criterion_type: str | None, ordinal: int, text: str) -> list[tuple]:
+    """The eligibility_thresholds rows of one criterion, in the table's column order. A range the text
+    repeats word for word ("… Age 15 to 50 OR … Age 15 to 50 and …") is one row, with the qualifiers of
+    every mention, since the table's key is the range and its span, not where it stands."""
+    out: dict[tuple, list] = {}
+    for t in extract(text):
+        key = (t.variable, t.sex, t.lower, t.upper, t.span)
+        if key in out:
+            out[key][17] += [q for q in t.qualifiers if q not in out[key][17]]
+            continue
+        lo, lo_inc, hi, hi_inc = eligible(t, criterion_type)
+        conv = conversion(t.variable, t.unit, t.unit_kind)
+        canonical_unit = conv[0] if conv else None
+        lo_c = round(lo * conv[1] + conv[2], 6) if conv and lo is not None else None
+        hi_c = round(hi * conv[1] + conv[2], 6) if conv and hi is not None else None
+        out[key] = [trial_id, criterion_type, ordinal, t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive,
+                    t.unit, lo, lo_inc, hi, hi_inc, canonical_unit, lo_c, hi_c, t.sex, list(t.qualifiers), t.span]
+    return [(*row[:17], tuple(row[17]) or None, row[18]) for row in out.values()]

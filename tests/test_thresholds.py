@@ -1,0 +1,274 @@
+"""Eligibility thresholds: exact rows for the seeds' criteria, the tricky forms, and precision/recall
+on hand-labelled criteria: tests/data/thresholds_labelled.jsonl (604, the rules were tuned on them)
+and tests/data/thresholds_holdout.jsonl (250 from other trials, never looked at while tuning); their
+READMEs say how they were drawn and labelled."""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from pipeline.thresholds import OUTPUT_VARIABLES, conversion, eligible, extract, rows
+
+DATA = Path(__file__).parent / "data"
+SETS = {"development": DATA / "thresholds_labelled.jsonl", "holdout": DATA / "thresholds_holdout.jsonl"}
+GOAL_PRECISION, GOAL_RECALL = 0.95, 0.90
+# Measured on the holdout when it was first scored (169 tp, 15 fp, 8 fn: precision 0.918, recall 0.955);
+# the precision goal is not reached there. The test guards that figure against regressions.
+HOLDOUT_PRECISION, HOLDOUT_RECALL = 0.91, 0.95
+
+
+def _key(variable, lower, lower_inclusive, upper, upper_inclusive, sex) -> tuple:
+    return variable, lower, lower_inclusive if lower is not None else None, upper, \
+        upper_inclusive if upper is not None else None, sex
+
+
+def _found(text: str) -> list[tuple]:
+    return [_key(t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive, t.sex) for t in extract(text)]
+
+
+def score(lines: list[dict]) -> tuple[dict[str, Counter], list[tuple]]:
+    """True/false positives and false negatives per variable, and the criteria that disagree."""
+    counts: dict[str, Counter] = {}
+    misses = []
+    for line in lines:
+        expected = Counter(_key(t["variable"], t["lower"], t["lower_inclusive"], t["upper"], t["upper_inclusive"], t["sex"])
+                           for t in line["thresholds"])
+        got = Counter(_found(line["text"]))
+        for key, n in (got | expected).items():
+            tp = min(got[key], expected[key])
+            c = counts.setdefault(key[0], Counter())
+            c["tp"] += tp
+            c["fp"] += got[key] - tp
+            c["fn"] += expected[key] - tp
+        if got != expected:
+            misses.append((line["id"], line["text"], list(expected - got), list(got - expected)))
+    return counts, misses
+
+
+def precision_recall(counts: Counter) -> tuple[float, float]:
+    tp, fp, fn = counts["tp"], counts["fp"], counts["fn"]
+    return (tp / (tp + fp) if tp + fp else 1.0), (tp / (tp + fn) if tp + fn else 1.0)
+
+
+def _labelled(name: str) -> list[dict]:
+    return [json.loads(line) for line in SETS[name].read_text(encoding="utf-8").splitlines()]
+
+
+def _overall(name: str) -> tuple[float, float, list[tuple]]:
+    counts, misses = score(_labelled(name))
+    return *precision_recall(sum(counts.values(), Counter())), misses
+
+
+@pytest.mark.parametrize("name", SETS)
+def test_labelled_sets_are_real_criteria_in_the_vocabulary(name):
+    lines = _labelled(name)
+    assert len(lines) >= {"development": 600, "holdout": 250}[name]
+    assert len({line["id"] for line in lines}) == len(lines)
+    assert {t["variable"] for line in lines for t in line["thresholds"]} <= set(OUTPUT_VARIABLES)
+
+
+def test_the_holdout_shares_no_trial_with_the_development_set():
+    assert {x["trial_id"] for x in _labelled("holdout")} & {x["trial_id"] for x in _labelled("development")} == set()
+
+
+def test_precision_and_recall_on_the_development_labels_meet_the_goal():
+    precision, recall, misses = _overall("development")
+    assert precision >= GOAL_PRECISION and recall >= GOAL_RECALL, (precision, recall, misses[:20])
+
+
+def test_precision_and_recall_on_the_holdout():
+    precision, recall, misses = _overall("holdout")
+    assert precision >= HOLDOUT_PRECISION and recall >= HOLDOUT_RECALL, (precision, recall, misses[:20])
+
+
+# --- the seeds, criterion by criterion (values read off the pages) -----------------------------------
+SEED_CRITERIA = [
+    ("INCLUSION", "20 ≤ age ≤ 65 years;", [("age", 20.0, True, 65.0, True, "years")]),
+    ("INCLUSION", "Duration of type 2 diabetes ≤20 years;", [("disease_duration", None, None, 20.0, True, "years")]),
+    ("INCLUSION", "24.0 kg/m2 ≤ BMI ≤40.0 kg/m2;", [("bmi", 24.0, True, 40.0, True, "kg/m2")]),
+    ("INCLUSION", "Stable exogenous insulin dose between 0.5-1.0 U/Kg/Day with or without oral hypoglycemic agents "
+                  "(Dipeptidyl peptidase-4 (DPP-4) inhibitor) for at least 3 months;",
+     [("insulin_dose", 0.5, True, 1.0, True, "U/Kg/Day")]),
+    ("INCLUSION", "7.0% ≤ HbA1c ≤ 12.0%;", [("hba1c", 7.0, True, 12.0, True, "%")]),
+    ("INCLUSION", "Fasting C-peptide ≥ 1ng/ml;", [("c_peptide", 1.0, True, None, None, "ng/ml")]),
+    ("EXCLUSION", "Patients with ketonuria, tumor, serum creatinine level more than 175μmol/L, myocardial infarction in "
+                  "the previous year, current angina", [("serum_creatinine", 175.0, False, None, None, "µmol/L")]),
+    ("EXCLUSION", "Body Mass Index >30.", [("bmi", 30.0, False, None, None, None)]),
+    ("INCLUSION", "Confirmed diagnosis of type 1 diabetes by ADA criteria less than 9 weeks.",
+     [("disease_duration", None, None, 9.0, False, "weeks")]),
+    ("INCLUSION", "Male and female patients age 18 to 65 years of age.", [("age", 18.0, True, 65.0, True, "years")]),
+    ("INCLUSION", "Onset of T1DM disease at ≤ 35 years of age.", [("age_at_onset", None, None, 35.0, True, "years")]),
+    ("INCLUSION", "T1DM duration ≥ 2 and ≤ 20 years at the time of enrollment.",
+     [("disease_duration", 2.0, True, 20.0, True, "years")]),
+    ("INCLUSION", "Basal C-peptide ≤ 0.3 ng/mL", [("c_peptide", None, None, 0.3, True, "ng/mL")]),
+    ("INCLUSION", "HbA1c ≥ 7.5 at time of enrollment.", [("hba1c", 7.5, True, None, None, None)]),
+    ("EXCLUSION", "BMI >35 kg/m^2.", [("bmi", 35.0, False, None, None, "kg/m^2")]),
+    ("EXCLUSION", "Uncontrolled blood Pressure: SBP >160 mmHg or DBP >100 mmHg at the time of enrollment.",
+     [("systolic_bp", 160.0, False, None, None, "mmHg"), ("diastolic_bp", 100.0, False, None, None, "mmHg")]),
+    ("EXCLUSION", "A history of Factor V deficiency or other coagulopathy defined by INR >1.5, PTT >40, PT >15.",
+     [("inr", 1.5, False, None, None, None), ("ptt", 40.0, False, None, None, None), ("pt", 15.0, False, None, None, None)]),
+    ("EXCLUSION", "Hyperlipidemia despite medical therapy (fasting LDL cholesterol >130 mg/dl, treated or untreated; "
+                  "and/or fasting triglycerides > 200 mg/dl).",
+     [("ldl_cholesterol", 130.0, False, None, None, "mg/dl"), ("triglycerides", 200.0, False, None, None, "mg/dl")]),
+    ("EXCLUSION", "Use of any investigational agents within 4 weeks of enrollment.", []),
+    ("EXCLUSION", "Abnormal liver function >1.5 x ULN", []),
+]
+
+
+@pytest.mark.parametrize(("criterion_type", "text", "expected"), SEED_CRITERIA, ids=[c[1][:40] for c in SEED_CRITERIA])
+def test_seed_criteria(criterion_type, text, expected):
+    assert [(t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive, t.unit) for t in extract(text)] == expected
+
+
+def test_sex_specific_values_give_one_row_per_sex():
+    found = extract("Evidence of renal dysfunction, serum creatinine > 1.5 mg/dl (males) and 1.4 mg/dl (females).")
+    assert [(t.variable, t.lower, t.lower_inclusive, t.unit, t.sex) for t in found] == [
+        ("serum_creatinine", 1.5, False, "mg/dl", "male"), ("serum_creatinine", 1.4, False, "mg/dl", "female")]
+
+
+def test_exclusion_turns_into_the_eligible_range_and_canonical_units():
+    (row,) = rows("NCT02302599", "EXCLUSION", 1, "serum creatinine level more than 175μmol/L")
+    assert row[9:16] == (None, None, 175.0, True, "µmol/L", None, 175.0)
+    (row,) = rows("NCT01374854", "EXCLUSION", 5, "serum creatinine > 1.5 mg/dl")
+    assert row[13:16] == ("µmol/L", None, pytest.approx(1.5 * 88.42, rel=1e-4))
+    (row,) = rows("X", "INCLUSION", 1, "HbA1c between 53 and 97 mmol/mol")
+    assert row[13:16] == ("%", pytest.approx(7.0, abs=0.01), pytest.approx(11.03, abs=0.01))
+    (row,) = rows("X", "INCLUSION", 1, "Fasting plasma glucose ≥ 126 mg/dL")
+    assert row[13:16] == ("mmol/L", pytest.approx(6.99, abs=0.01), None)
+    (row,) = rows("X", None, 1, "Platelet count at least 100,000/mm3")
+    assert row[13:16] == ("x10^9/L", 100.0, None)
+    (row,) = rows("X", None, 1, "Platelets ≥ 100 x 10^9/L")
+    assert row[13:16] == ("x10^9/L", pytest.approx(100.0), None)
+    (row,) = rows("X", "INCLUSION", 1, "AST ≤ 2.5 x ULN")
+    assert row[8] == "x ULN" and row[13:16] == ("x ULN", None, 2.5)
+
+
+def test_a_two_sided_exclusion_has_no_single_eligible_range():
+    (t,) = extract("BMI between 25 and 30")
+    assert eligible(t, "EXCLUSION") == (None, None, None, None)
+    assert eligible(t, "INCLUSION") == (25.0, True, 30.0, True)
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Age: 18 and over", [("age", 18.0, True, None, None)]),
+    ("Patients under 18 years of age", [("age", None, None, 18.0, False)]),
+    ("at least 18 years old", [("age", 18.0, True, None, None)]),
+    ("AST/ALT ≤ 2.5 x ULN", [("ast", None, None, 2.5, True), ("alt", None, None, 2.5, True)]),
+    ("SGOT and SGPT no greater than 2 times upper limit of normal", [("ast", None, None, 2.0, True), ("alt", None, None, 2.0, True)]),
+    ("Absolute granulocyte count at least 1,500/mm3", [("neutrophils", 1500.0, True, None, None)]),
+    ("Blood pressure > 140/90 mmHg", [("systolic_bp", 140.0, False, None, None), ("diastolic_bp", 90.0, False, None, None)]),
+    ("Performance status: ECOG 0-1", [("ecog", 0.0, True, 1.0, True)]),
+    ("Karnofsky 60-100%", [("karnofsky", 60.0, True, 100.0, True)]),
+    ("Life expectancy: At least 12 weeks", [("life_expectancy", 12.0, True, None, None)]),
+    ("Creatinine no greater than 1.5 mg/dL OR creatinine clearance at least 60 mL/min",
+     [("serum_creatinine", None, None, 1.5, True), ("creatinine_clearance", 60.0, True, None, None)]),
+    ("HbA1c >= 6.5% and < 10% within the past 3 months", [("hba1c", 6.5, True, 10.0, False)]),
+    ("No history of BMI > 40", []),
+    ("Insulin dose stable for at least 3 months", []),
+    ("Type 2 diabetes", []),
+    ("Prior chemotherapy more than 4 weeks ago", []),
+    # comparators, units and word numbers as registries write them
+    ("Age greater or equal to 18 years", [("age", 18.0, True, None, None)]),
+    ("WBC >/= 3000 mm3, platelets </= 75,000", [("wbc", 3000.0, True, None, None), ("platelets", None, None, 75000.0, True)]),
+    ("Life expectancy = or < 6 months", [("life_expectancy", None, None, 6.0, True)]),
+    ("Normal body mass index (18-30 kg/m(2))", [("bmi", 18.0, True, 30.0, True)]),
+    ("Life expectancy of greater than three (3) months", [("life_expectancy", 3.0, False, None, None)]),
+    ("Are expected to live for at least 1 year", [("life_expectancy", 1.0, True, None, None)]),
+    ("> 48 hours of age and < 120 hours old", [("age", 48.0, False, 120.0, False)]),
+    # age phrasings, and ages that are not the participant's
+    ("Are under the age of 10.", [("age", None, None, 10.0, False)]),
+    ("Adults between the ages of 21 and 55", [("age", 21.0, True, 55.0, True)]),
+    ("Adults 20-75 with type 2 diabetes", [("age", 20.0, True, 75.0, True)]),
+    ("Gestational age > 23 wks", []),
+    ("Body mass index for age below 85th percentile", []),
+    ("Karnofsky 50-100% if more than 10 years old", [("karnofsky", 50.0, True, 100.0, True)]),
+    ("Lansky 50-100 for ages 0-10", []),
+    # variables: groups, abbreviations, scales, look-alikes
+    ("Transaminases no greater than 3 times upper limit of normal", [("ast", None, None, 3.0, True), ("alt", None, None, 3.0, True)]),
+    ("Zubrod PS <2, Cr <2.0, direct bilirubin <2, and transaminases SGPT <3x normal",
+     [("ecog", None, None, 2.0, False), ("serum_creatinine", None, None, 2.0, False), ("alt", None, None, 3.0, False)]),
+    ("ECOG performance status of 0 or 1.", [("ecog", 0.0, True, 1.0, True)]),
+    ("Performance status: CALGB 0-2", []),
+    ("Weight loss exceeding 10 lbs in past three months", []),
+    ("Stable weight (no more than 5 lbs weight loss)", []),
+    ("Bilirubin no greater than 0.3 mg/dL above upper limit of normal", []),
+    ("Rising PSA while receiving at least 1 regimen of LHRH agonist", []),
+    # "No X with var > N" keeps the stated bound; a negated or conditional mention does not
+    ("No uncontrolled diabetes with HbA1c > 10%", [("hba1c", 10.0, False, None, None)]),
+    ("Patients must not have an ECOG performance status greater than 2.", [("ecog", 2.0, False, None, None)]),
+    ("Patients not expected to live more than 2 years", []),
+    ("except for CD4 count < 200 cells/mm3", []),
+    # several bounds on one variable
+    ("Weight less than 45 kg or more than 80 kg", [("body_weight", None, None, 45.0, False), ("body_weight", 80.0, False, None, None)]),
+    ("Age more than 70 yr and less than 40 yr.", [("age", 70.0, False, None, None), ("age", None, None, 40.0, False)]),
+    ("ALT no greater than 2.5 times ULN (5 times ULN if hepatic metastases are present)",
+     [("alt", None, None, 2.5, True), ("alt", None, None, 5.0, True)]),
+    ("Fasting glucose > 150 mg/dl (> 8.3 mmol/L)", [("fasting_glucose", 150.0, False, None, None)]),
+    ("Creatinine < 2 x normal for age or GFR > 70 ml/min/1.73m^2", [("serum_creatinine", None, None, 2.0, False), ("egfr", 70.0, False, None, None)]),
+    # disease duration: the participant's diagnosis, not another condition's
+    ("Histologically confirmed IgA nephropathy, diagnosed within the past 3 years", [("disease_duration", None, None, 3.0, True)]),
+    ("Cancer diagnosed within the previous 12 months", []),
+    ("HbA1c ≥ 7% within the past 3 months", [("hba1c", 7.0, True, None, None)]),
+])
+def test_tricky_forms(text, expected):
+    assert [(t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive) for t in extract(text)] == expected
+
+
+def test_sex_specific_bounds_with_their_own_comparators():
+    found = extract("QTcF > 450 milliseconds (msec) (men) or >470 msec (women)")
+    assert [(t.variable, t.lower, t.sex) for t in found] == [("qtc", 450.0, "male"), ("qtc", 470.0, "female")]
+    found = extract("Male subjects weigh not less than 50 kg, female subjects weigh not less than 45 kg")
+    assert [(t.variable, t.lower, t.sex) for t in found] == [("body_weight", 50.0, "male"), ("body_weight", 45.0, "female")]
+    assert [t.sex for t in extract("Men and women ≥ 65 years old")] == [None]
+
+
+def test_a_range_repeated_word_for_word_is_one_row_with_every_mentions_qualifiers():
+    """NCT00002531 (2014 archive) repeats "Age 15 to 50" three times in one criterion; the table's key
+    (trial, criterion, variable, sex, bounds, span) must stay unique or the whole trial is quarantined."""
+    text = ("Must meet 1 of the following 2 conditions: Age 51 to 65 and meets the following criteria: No mediastinal "
+            "mass No T-cell or B-cell disease Age 15 to 50 and meets the following criteria: Philadelphia chromosome "
+            "(Ph) negative bcr-abl negative Initial WBC less than 30,000/mm3 OR Diagnosis of T-cell ALL with or "
+            "without mediastinal involvement Age 15 to 50 OR Diagnosis of high-risk ALL (common ALL or pre-B-cell) "
+            "Age 15 to 50 and meets 1 of the following criteria: Ph positive bcr-abl positive Pre-pre-B-cell disease, "
+            "i.e., t(4;11) Initial WBC greater than 30,000/mm3 OR Diagnosis of B-cell ALL")
+    assert [(r[3], r[4], r[6], r[17], r[18]) for r in rows("NCT00002531", None, 1, text)] == [
+        ("age", 51.0, 65.0, None, "Age 51 to 65"),
+        ("age", 15.0, 50.0, ("or wbc",), "Age 15 to 50"),
+        ("wbc", None, 30000.0, ("or age",), "WBC less than 30,000/mm3"),
+        ("wbc", 30000.0, None, None, "WBC greater than 30,000/mm3")]
+
+
+def test_qualifiers_keep_time_windows_and_alternatives():
+    (t,) = extract("HbA1c ≥ 7% within the past 3 months")
+    assert t.qualifiers == ["within the past 3 months"]
+    creatinine, clearance = extract("Creatinine ≤ 1.5 mg/dL or creatinine clearance ≥ 60 mL/min")
+    assert creatinine.qualifiers == ["or creatinine_clearance"] and clearance.qualifiers == ["or serum_creatinine"]
+
+
+def test_units_that_do_not_fit_are_not_converted():
+    assert conversion("insulin_dose", "U/day", "insulin") is None  # per day is not per kg per day
+    assert conversion("serum_creatinine", None, None) is None  # a bare creatinine could be mg/dL or µmol/L
+
+
+def main() -> None:
+    """Print precision and recall per variable (python -m tests.test_thresholds)."""
+    for name in SETS:
+        counts, misses = score(_labelled(name))
+        print(f"\n{name}: {len(_labelled(name))} criteria")
+        print(f"{'variable':<22}{'tp':>5}{'fp':>5}{'fn':>5}{'precision':>11}{'recall':>8}")
+        for variable, c in sorted(counts.items(), key=lambda kv: -sum(kv[1].values())):
+            p, r = precision_recall(c)
+            print(f"{variable:<22}{c['tp']:>5}{c['fp']:>5}{c['fn']:>5}{p:>11.3f}{r:>8.3f}")
+        overall = sum(counts.values(), Counter())
+        p, r = precision_recall(overall)
+        print(f"{'overall':<22}{overall['tp']:>5}{overall['fp']:>5}{overall['fn']:>5}{p:>11.3f}{r:>8.3f}")
+        if name == "development":  # never print the holdout's misses: reading them would be tuning on it
+            for miss in misses:
+                print("  MISS", miss)
+
+
+if __name__ == "__main__":
+    main()
