@@ -189,8 +189,12 @@ _AGE_OF = r"(?:the\s+)?ages?\s+of\s+|age\s+"  # "under the age of 10", "between 
 _RANGE_LEAD = re.compile(rf"(?:between|from|ranging from|range of|in the range of|range)\s+({_AGE_OF})?", re.IGNORECASE)
 _AGE_OF_RE = re.compile(_AGE_OF, re.IGNORECASE)
 _SECOND_BOUND = re.compile(r"\s*,?\s*(?:and|but|&)?\s*(?=" + _OP + ")", re.IGNORECASE)
-_START = re.compile(rf"{_OP}|\d|\.\d|\b(?:between|from|ranging from|range of|in the range of)\s+(?:{_AGE_OF})?(?=[\d.])",
+# Where a value can begin: a comparator sign or a number, or a word at a word's start ("at least", "between");
+# the look-ahead lets the scan skip every other position without trying each word.
+_START = re.compile(rf"(?=[≤≥<>\d.]|(?<![^\W\d_])[{''.join(sorted({w[0].lower() for w in _WORDS if w[0].isalpha()} | set('bfri')))}])"
+                    rf"(?:{_OP}|\d|\.\d|\b(?:between|from|ranging from|range of|in the range of)\s+(?:{_AGE_OF})?(?=[\d.]))",
                     re.IGNORECASE)
+_DIGIT = re.compile(r"\d")
 _SCORES = re.compile(r"(\d)(?:\s*,\s*\d)*\s*,?\s*or\s+(\d)(?!\.?\d)")  # "ECOG 0, 1 or 2": a range on a scale
 # a number that is not a bound: an offset above the ULN ("1.0 mg/dL above ULN"), a count ("at least 1 regimen")
 _NOT_A_BOUND = re.compile(r"\s*(?:above|over|greater than)\s+(?:the\s+)?(?:ULN|upper limit|normal)"
@@ -239,16 +243,28 @@ _MENTION = _mention_regex()
 _CASE_SENSITIVE = {name: re.compile(rf"(?:{abbr})") for name, (_, abbr) in VARIABLES.items() if abbr}
 _WORD_NUMBERS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())} | {"eighteen": "18", "twenty-four": "24"}
-_NORMALISE = [(re.compile(p, re.IGNORECASE), r) for p, r in (
+# one spelling per comparator: "≥", "≤" (only where "=", "≧", "≦" or "equal" is written at all)
+_COMPARATORS = [(re.compile(p, re.IGNORECASE), r) for p, r in (
     (r"≧|=>|>=|>\s*/\s*=|>\s*or\s*=|=\s*or\s*>|≥\s*=|(?:greater|more) (?:than )?or equal(?: to)?"
      r"|equal to or (?:greater|more) than|equal or greater than", "≥"),
     (r"≦|=<|<=|<\s*/\s*=|<\s*or\s*=|=\s*or\s*<|≤\s*=|less (?:than )?or equal(?: to)?|equal to or less than|equal or less than", "≤"),
-    (r"＞|›", ">"), (r"＜|‹", "<"), (r"μ|mc(?=g|mol)", "µ"), (r"\u00a0|\u2009|\u202f", " "), (r"×", "x"),
-    # "three (3) months" → "3 months", "six months" → "6 months"
-    (r"\b(?:" + "|".join(_WORD_NUMBERS) + r")\s*\((\d+)\)", r"\1"),
-    (r"\b(?:" + "|".join(_WORD_NUMBERS) + r")(?=\s+(?:years?|months?|weeks?|days?|hours?)\b)",
-     lambda m: _WORD_NUMBERS[m.group().lower()]),
 )]
+_COMPARATOR_HINT = re.compile(r"[=≧≦]|equal", re.IGNORECASE)
+_CHARACTERS = str.maketrans({"＞": ">", "›": ">", "＜": "<", "‹": "<", "μ": "µ", "×": "x",
+                             "\u00a0": " ", "\u2009": " ", "\u202f": " "})
+_MICRO = re.compile(r"mc(?=g|mol)", re.IGNORECASE)  # "mcg" → "µg"
+# "three (3) months" → "3 months", "six months" → "6 months"
+_WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")(?:\s*\((\d+)\)|(?=\s+(?:years?|months?|weeks?|days?|hours?)\b))",
+                          re.IGNORECASE)
+
+
+def _normalised(text: str) -> str:
+    """The text with one spelling for comparators, micro signs, spaces and small numbers written as words."""
+    text = _MICRO.sub("µ", text.translate(_CHARACTERS))
+    if _COMPARATOR_HINT.search(text):
+        for pattern, replacement in _COMPARATORS:
+            text = pattern.sub(replacement, text)
+    return _WORD_NUMBER.sub(lambda m: m.group(2) or _WORD_NUMBERS[m.group(1).lower()], text)
 
 
 @dataclass(slots=True)
@@ -541,10 +557,9 @@ def _resolve(name: str, value: _Value) -> list[tuple[str, _Value]]:
 
 def extract(text: str) -> list[Threshold]:
     """The thresholds one criterion states, in the order written."""
-    if not any(ch.isdigit() for ch in text):
+    if not _DIGIT.search(text):
         return []
-    for pattern, replacement in _NORMALISE:
-        text = pattern.sub(replacement, text)
+    text = _normalised(text)
     values = _values(text)
     if not values:
         return []
