@@ -12,6 +12,18 @@ $(VENV_STAMP): pyproject.toml constraints.txt
 
 setup: $(VENV_STAMP)
 
+# `make bench [SIZES=10000,100000,600000] [FORMS=xml_archive,...]`: the README's "Performance" says what it measures.
+SIZES ?= 10000,100000
+FORMS ?= xml_archive,xml_files,json_files,veeva_files,classic_files
+BENCH_STAMP := .venv/.bench-installed
+
+$(BENCH_STAMP): $(VENV_STAMP)
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev,bench]'
+	touch $(BENCH_STAMP)
+
+bench: $(BENCH_STAMP)
+	$(PY) -m benchmarks.run --sizes $(SIZES) --forms $(FORMS)
+
 run: setup
 	$(PY) -m pipeline run --raw-dir data/raw --out-dir data/processed
 

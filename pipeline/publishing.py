@@ -99,10 +99,16 @@ def _prepare(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
         qualify r.precedence = min(r.precedence) over (partition by c.trial_id)""")
 
 
-def publish(layout: Layout) -> dict[str, int]:
-    """Write every published table whole (atomic rename per table); returns rows per table."""
+def publish(layout: Layout, memory_limit: str = "2GB") -> dict[str, int]:
+    """Write every published table whole (atomic rename per table); returns rows per table.
+
+    DuckDB would take most of the machine's memory for the sorts and joins of a large corpus; held to
+    `memory_limit`, it spills to a folder under _shards/ instead. Every query orders its rows, so the
+    engine need not keep insertion order (which costs memory) for the output to be the same each run.
+    """
     counts = {}
-    con = duckdb.connect()
+    con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": False,
+                                 "temp_directory": str(layout.shards_dir / "duckdb_spill")})
     try:
         _prepare(con, layout)
         for table, query in _queries(layout).items():

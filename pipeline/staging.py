@@ -10,14 +10,16 @@ from __future__ import annotations
 import codecs
 import hashlib
 import lzma
+import multiprocessing
 import os
 import re
 import tarfile
 import zipfile
 import zlib
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -213,17 +215,48 @@ STAGED_SCHEMA = pa.schema([
     ("text", pa.large_string()),
 ])
 _FLUSH_ROWS = 500
+# Staging a large raw folder runs in one process per core, each over its own subset of the shards;
+# below this many bytes of raw files, starting the processes costs more than it saves.
+PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 
 
-def write_staged(raw_dir: Path, layout: Layout, shards: Iterable[str], max_bytes: int = MAX_DOCUMENT_BYTES) -> Counter:
+def write_staged(raw_dir: Path, layout: Layout, shards: Iterable[str], max_bytes: int = MAX_DOCUMENT_BYTES,
+                 workers: int = 1) -> Counter:
     """Stage every document of `shards` into `_shards/<shard>/staged.parquet`; returns counts by outcome.
 
     Each shard's file is rewritten whole (so a deleted raw file simply disappears from it), through
-    a temporary name, with rows buffered a few hundred at a time so memory stays bounded.
+    a temporary name, with rows buffered a few hundred at a time so memory stays bounded. A raw folder
+    of PARALLEL_MIN_BYTES or more is staged by `workers` processes, each writing its own shards: every
+    process lists the folder and the archives' members, and reads only its own.
     """
     shards = list(shards)
+    workers = min(workers, len(shards))
+    if workers <= 1 or not _at_least(raw_dir, PARALLEL_MIN_BYTES):
+        return _write_staged(raw_dir, layout, shards, max_bytes)
+    groups = [shards[i::workers] for i in range(workers)]
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return sum(pool.map(_write_staged, [raw_dir] * workers, [layout] * workers, groups, [max_bytes] * workers),
+                   Counter())
+
+
+def _at_least(raw_dir: Path, n_bytes: int) -> bool:
+    """Whether the raw folder holds at least n_bytes (stops counting once it does)."""
+    total = 0
+    for rel in raw_files(raw_dir):
+        total += (raw_dir / rel).stat().st_size
+        if total >= n_bytes:
+            return True
+    return False
+
+
+def _table(docs: list[StagedDocument]) -> pa.Table:
+    return pa.Table.from_arrays([pa.array([getattr(d, f.name) for d in docs], f.type) for f in STAGED_SCHEMA],
+                                schema=STAGED_SCHEMA)
+
+
+def _write_staged(raw_dir: Path, layout: Layout, shards: list[str], max_bytes: int) -> Counter:
     counts: Counter = Counter()
-    buffers: dict[str, list[dict]] = {s: [] for s in shards}
+    buffers: dict[str, list[StagedDocument]] = {s: [] for s in shards}
     with ExitStack() as stack:
         writers = {}
         for shard in shards:
@@ -231,10 +264,10 @@ def write_staged(raw_dir: Path, layout: Layout, shards: Iterable[str], max_bytes
             writers[shard] = stack.enter_context(pq.ParquetWriter(tmp, STAGED_SCHEMA, **PARQUET_OPTIONS))
         for shard, doc in stage(raw_dir, shards, max_bytes):
             counts["quarantined" if doc.error else "staged"] += 1
-            buffers[shard].append(asdict(doc))
+            buffers[shard].append(doc)
             if len(buffers[shard]) >= _FLUSH_ROWS:
-                writers[shard].write_table(pa.Table.from_pylist(buffers[shard], STAGED_SCHEMA))
+                writers[shard].write_table(_table(buffers[shard]))
                 buffers[shard].clear()
-        for shard, rows in buffers.items():
-            writers[shard].write_table(pa.Table.from_pylist(rows, STAGED_SCHEMA))
+        for shard, docs in buffers.items():
+            writers[shard].write_table(_table(docs))
     return counts

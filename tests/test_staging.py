@@ -1,13 +1,16 @@
 """Stage: decoding, bad bytes, archives streamed member by member, layout recognition."""
 import io
+import shutil
 import tarfile
 import zipfile
 from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 
+from pipeline import staging
 from pipeline.staging import StagingError, decode, raw_files, shard_of, stage
-from pipeline.storage import SHARDS
+from pipeline.storage import SHARDS, Layout
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SEED_002 = (SHARED / "seeds" / "002_d4776af7e2f4cbf7.txt").read_text(encoding="utf-8")
@@ -116,3 +119,19 @@ def test_truncated_archive_keeps_members_read_before_the_damage(tmp_path):
 def test_shard_of_is_stable_and_in_range():
     assert shard_of("000_a62e3166a47b076d.txt") == shard_of("000_a62e3166a47b076d.txt")
     assert {shard_of(f"file{i}.txt") for i in range(2000)} == set(SHARDS)
+
+
+def test_staging_in_two_processes_writes_the_same_shards_as_one(tmp_path, monkeypatch):
+    """A large raw folder is staged by a pool, each process writing its own shards; the result is the same."""
+    raw = tmp_path / "raw"
+    shutil.copytree(SHARED / "corpus" / "ctgov_xml", raw / "xml")
+    with tarfile.open(raw / "pages.tar.gz", "w:gz") as tf:
+        tf.add(SHARED / "seeds", arcname="seeds")
+    (raw / "empty.txt").write_bytes(b"")
+    monkeypatch.setattr(staging, "PARALLEL_MIN_BYTES", 0)  # the folder is small; stage it in parallel anyway
+    one, two = Layout(tmp_path / "one"), Layout(tmp_path / "two")
+    counts = staging.write_staged(raw, one, SHARDS, workers=1)
+    assert counts == {"staged": 165 + 3, "quarantined": 1}
+    assert staging.write_staged(raw, two, SHARDS, workers=2) == counts
+    for shard in SHARDS:
+        assert pq.read_table(two.staged(shard)).equals(pq.read_table(one.staged(shard))), shard

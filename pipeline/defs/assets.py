@@ -50,7 +50,8 @@ def _markdown(frame: pl.DataFrame, limit: int = PREVIEW_ROWS) -> str:
     description="Raw files and archive members of data/raw, decoded, hashed and their layout recognised.",
 )
 def staged_documents(context: dg.AssetExecutionContext, settings: PipelineSettings) -> dg.MaterializeResult:
-    counts = write_staged(settings.raw_path, settings.layout, context.partition_keys, settings.max_document_bytes)
+    counts = write_staged(settings.raw_path, settings.layout, context.partition_keys, settings.max_document_bytes,
+                          settings.workers)
     return dg.MaterializeResult(metadata={"shards": len(context.partition_keys), "documents": counts.total(),
                                           "quarantined_at_staging": counts["quarantined"]})
 
@@ -145,7 +146,7 @@ def _coverage_check(layout: Layout) -> dg.AssetCheckResult:
 def published_tables(context: dg.AssetExecutionContext, settings: PipelineSettings):
     """Merge every shard into one row per trial (see pipeline.publishing) and write each table whole."""
     layout = settings.layout
-    counts = publish(layout)
+    counts = publish(layout, settings.publish_memory_limit)
     for table in PUBLISHED_TABLES:
         path = layout.table_file(table)
         metadata = {"dagster/row_count": counts[table], "path": str(layout.table_dir(table)),

@@ -18,7 +18,7 @@ FORMAT = "veeva_text"
 _NCT = re.compile(r"\bNCT\d{8}\b")
 _TYPED = re.compile(r"^([A-Za-z /]+):\s*(.+)$")
 _AGES = re.compile(
-    r"^(?:(?P<lo>\d+(?:\.\d+)?)\s*(?P<lo_unit>[a-z]+)?\s*(?:to|-|–)\s*)?(?P<hi>\d+(?:\.\d+)?)\+?\s*(?P<unit>[a-z]+)"
+    r"^(?:up to\s+|under\s+)?(?:(?P<lo>\d+(?:\.\d+)?)\s*(?P<lo_unit>[a-z]+)?\s*(?:to|-|–)\s*)?(?P<hi>\d+(?:\.\d+)?)\+?\s*(?P<unit>[a-z]+)"
     r"(?:\s+old)?$", re.IGNORECASE)
 _GROUPS = re.compile(r"^\d+ participants in \d+ patient groups?", re.IGNORECASE)
 HEADINGS = (

@@ -78,6 +78,14 @@ def test_crlf_and_html_forms_give_the_same_record():
     assert veeva_text.parse(html) == [plain]
 
 
+@pytest.mark.parametrize("ages, expected", [
+    ("20 to 65 years old", ("20 Years", "65 Years")), ("18+ years old", ("18 Years", None)),
+    ("up to 21 years old", (None, "21 Years")), ("6 months to 17 years old", ("6 Months", "17 Years"))])
+def test_age_ranges_as_veeva_writes_them(ages, expected):
+    (r,) = veeva_text.parse(PAGE_000.replace("20 to 65 years old", ages))
+    assert (r.minimum_age, r.maximum_age) == expected
+
+
 def test_truncated_page_keeps_what_it_has():
     cut = PAGE_000[: PAGE_000.index("Sex\n")]
     (r,) = veeva_text.parse(cut)

@@ -1,0 +1,206 @@
+"""`make bench`: the whole-registry benchmark. Generates (or reuses) the corpus for each size, runs the
+real job on every input form in a fresh process while sampling the memory of its whole process tree,
+times the sensor's re-run of one changed file and the analyst queries (on the legacy XML files), runs
+the ctgforge peer on the same JSON, then prints one table per size and writes all figures as JSON.
+
+    .venv/bin/python -m benchmarks.run [--sizes 10000,100000] [--forms xml_archive,...] [--workers 2]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import orjson
+
+from benchmarks import corpus
+
+REPO = Path(__file__).resolve().parents[1]
+RUNS = corpus.CACHE / "runs"
+RESULTS = REPO / "benchmarks" / "results.json"
+SENSOR_FORM = "xml_files"  # a changed plain file re-runs one shard; an archive member re-runs them all
+GOALS = {"xml_rate": 1000.0, "peak_gib": 4.0, "rematerialize_s": 10.0, "query_s": 1.0}
+PAGE_FORMS = ("veeva_files", "classic_files")
+
+
+def _rss_kib(pid: int) -> int:
+    """Resident memory of pid and every descendant, from /proc."""
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        try:
+            with open(f"/proc/{p}/status") as fh:
+                total += next((int(line.split()[1]) for line in fh if line.startswith("VmRSS:")), 0)
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    stack.extend(int(c) for c in fh.read().split())
+        except (FileNotFoundError, ProcessLookupError, ValueError):
+            continue
+    return total
+
+
+def measured(cmd: list[str]) -> tuple[int, float]:
+    """Run cmd; return (exit code, peak resident GiB of its process tree, sampled every 0.1 s)."""
+    proc = subprocess.Popen(cmd, cwd=REPO)
+    peak = 0
+    done = threading.Event()
+
+    def sample():
+        nonlocal peak
+        while not done.wait(0.1):
+            peak = max(peak, _rss_kib(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    code = proc.wait()
+    done.set()
+    sampler.join()
+    return code, peak / 2**20
+
+
+def run_form(n: int, form: str, raw: Path, workers: int) -> dict:
+    work = RUNS / str(n) / form
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    cmd = [sys.executable, "-m", "benchmarks.job", str(raw), str(work / "out"), str(work / "result.json"),
+           "--workers", str(workers)]
+    if form == SENSOR_FORM:
+        cmd += ["--sensor", "--queries"]
+    code, peak = measured(cmd)
+    if code:
+        raise SystemExit(f"the job failed on {form} (N={n}): exit {code}")
+    result = orjson.loads((work / "result.json").read_bytes())
+    result["peak_rss_gib"] = peak
+    result["records_per_s"] = n / result["wall_s"]
+    shutil.rmtree(work / "out" / "_shards", ignore_errors=True)  # keep the tables; the work files are large
+    return result
+
+
+def run_peer(raw: Path, n: int) -> dict:
+    work = RUNS / str(n) / "ctgforge"
+    work.mkdir(parents=True, exist_ok=True)
+    code, peak = measured([sys.executable, "-m", "benchmarks.peer", str(raw), str(work / "result.json")])
+    if code:
+        raise SystemExit(f"ctgforge failed (N={n}): exit {code}")
+    return orjson.loads((work / "result.json").read_bytes()) | {"peak_rss_gib": peak}
+
+
+def _mib(n_bytes: int) -> str:
+    return f"{n_bytes / 2**20:,.0f} MiB"
+
+
+def table(n: int, figures: dict) -> str:
+    """The printed table for one size (Markdown, so the README can hold it as printed)."""
+    forms = figures["forms"]
+    lines = [f"### N = {n:,} records", "",
+             "| input form | wall s | records/s | stage s | parse+validate s | publish s | warehouse s "
+             "| peak RSS GiB | output (tables+warehouse) | trials | quarantined |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for form, r in forms.items():
+        s = r["steps_s"]
+        lines.append(
+            f"| {form} | {r['wall_s']:.1f} | {r['records_per_s']:,.0f} | {s.get('stage', 0):.1f} "
+            f"| {s.get('parse + validate', 0):.1f} | {s.get('publish (merge)', 0):.1f} | {s.get('warehouse', 0):.1f} "
+            f"| {r['peak_rss_gib']:.2f} | {_mib(r['output_bytes']['tables_and_warehouse'])} | {r['trials']:,} "
+            f"| {r['quarantined']:,} |")
+    lines.append("")
+    sensor_run = forms.get(SENSOR_FORM, {})
+    if "rematerialize" in sensor_run:
+        m = sensor_run["rematerialize"]
+        lines.append(f"Re-materialize one changed file ({SENSOR_FORM}, shards {m['shards']}): sensor tick "
+                     f"{m['sensor_tick_s']:.2f} s + run {m['run_s']:.2f} s = **{m['total_s']:.2f} s** "
+                     f"(change in warehouse: {'yes' if m['change_visible'] else 'NO'})")
+        lines.append("")
+    if "queries" in sensor_run:
+        lines += ["| analyst query (DuckDB, warehouse views) | cold s | warm s |", "|---|---:|---:|"]
+        lines += [f"| {name} | {q['cold_s']:.3f} | {q['warm_s']:.3f} |" for name, q in sensor_run["queries"].items()]
+        lines.append("")
+    peer = figures.get("ctgforge")
+    if peer and "json_files" in forms:
+        ours = forms["json_files"]
+        lines += ["| same API v2 JSON | wall s | records/s | fields | non-null values | records kept |",
+                  "|---|---:|---:|---:|---:|---:|",
+                  f"| this pipeline (end to end, Parquet + warehouse) | {ours['wall_s']:.1f} | "
+                  f"{ours['records_per_s']:,.0f} | {ours['fields']} | {ours['non_null_values']:,} | {ours['trials']:,} |",
+                  f"| ctgforge 0.2.5 (flatten_core + to_dataframe, in memory) | {peer['wall_s']:.1f} | "
+                  f"{n / peer['wall_s']:,.0f} | {peer['fields']} | {peer['non_null_values']:,} | {peer['rows']:,} |",
+                  "",
+                  f"ctgforge takes {peer['wall_s'] / ours['wall_s']:.2f}× our time and gives "
+                  f"{peer['fields']} fields to our {ours['fields']} ({peer['rejected']:,} studies rejected by its models).",
+                  ""]
+    lines.append("Goals: " + "; ".join(goals(n, figures)))
+    return "\n".join(lines)
+
+
+def goals(n: int, figures: dict) -> list[str]:
+    forms, out = figures["forms"], []
+
+    def mark(ok: bool) -> str:
+        return "met" if ok else "MISSED"
+
+    if "xml_archive" in forms:
+        rate = forms["xml_archive"]["records_per_s"]
+        out.append(f"XML archive {rate:,.0f} records/s (≥ {GOALS['xml_rate']:,.0f}: {mark(rate >= GOALS['xml_rate'])})")
+        for form in PAGE_FORMS:
+            if form in forms:
+                page = forms[form]["records_per_s"]
+                out.append(f"{form} {page:,.0f} records/s (≥ half the XML archive's: {mark(page >= rate / 2)})")
+    peak = max(r["peak_rss_gib"] for r in forms.values())
+    out.append(f"peak memory {peak:.2f} GiB (≤ {GOALS['peak_gib']:.0f}: {mark(peak <= GOALS['peak_gib'])})")
+    if "rematerialize" in forms.get(SENSOR_FORM, {}):
+        total = forms[SENSOR_FORM]["rematerialize"]["total_s"]
+        out.append(f"one changed file {total:.1f} s (≤ {GOALS['rematerialize_s']:.0f}: "
+                   f"{mark(total <= GOALS['rematerialize_s'])})")
+    if "queries" in forms.get(SENSOR_FORM, {}):
+        worst = max(q["cold_s"] for q in forms[SENSOR_FORM]["queries"].values())
+        out.append(f"slowest query {worst:.2f} s cold (≤ {GOALS['query_s']:.0f}: {mark(worst <= GOALS['query_s'])})")
+    peer = figures.get("ctgforge")
+    if peer and "json_files" in forms:
+        ours = forms["json_files"]
+        faster, more = ours["wall_s"] < peer["wall_s"], ours["fields"] > peer["fields"]
+        out.append(f"vs ctgforge: faster {mark(faster)}, more fields {mark(more)}")
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", default="10000,100000", help="comma-separated record counts")
+    parser.add_argument("--forms", default=",".join(corpus.FORMS), help="input forms to run")
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--no-peer", action="store_true", help="skip ctgforge")
+    parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON figures (default {RESULTS})")
+    args = parser.parse_args()
+    sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
+    forms = [f for f in args.forms.split(",") if f]
+    unknown = set(forms) - set(corpus.FORMS)
+    if unknown:
+        raise SystemExit(f"unknown forms {sorted(unknown)}; known: {', '.join(corpus.FORMS)}")
+
+    report = {"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                          "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)},
+              "workers": args.workers, "sizes": {}}
+    tables = []
+    for n in sizes:
+        raws = corpus.ensure(n, forms, args.workers, log=lambda m: print(m, file=sys.stderr, flush=True))
+        figures = {"forms": {}}
+        for form in forms:
+            print(f"N={n:,}: running the job on {form} …", file=sys.stderr, flush=True)
+            figures["forms"][form] = run_form(n, form, raws[form], args.workers)
+        if "json_files" in forms and not args.no_peer:
+            print(f"N={n:,}: ctgforge on json_files …", file=sys.stderr, flush=True)
+            figures["ctgforge"] = run_peer(raws["json_files"], n)
+        report["sizes"][str(n)] = figures
+        tables.append(table(n, figures))
+        print("\n" + tables[-1] + "\n", flush=True)
+    args.output.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS))
+    print(f"figures written to {args.output}")
+
+
+if __name__ == "__main__":
+    main()
