@@ -190,7 +190,7 @@ def _current_documents(raw_dir: Path, out_dir: Path) -> dict[str, str]:
     archives are read member by member, as staging reads them, or hashed whole when damaged.
     """
     from pipeline.fingerprints import file_hashes
-    from pipeline.staging import _members, is_archive
+    from pipeline.staging import archive_members, is_archive
     from pipeline.storage import Layout
 
     current = {}
@@ -200,7 +200,7 @@ def _current_documents(raw_dir: Path, out_dir: Path) -> dict[str, str]:
             continue
         members = {}
         try:
-            for member, _, read in _members(raw_dir / rel):
+            for member, _, read in archive_members(raw_dir / rel):
                 members[f"{rel}!{member}"] = hashlib.sha256(read()).hexdigest()
         except Exception:  # a damaged archive is one document, as staging records it
             members = {rel: sha}

@@ -173,7 +173,7 @@ def _archive_documents(path: Path, rel: str, wanted: set[str], max_bytes: int) -
     """Stream an archive's members; a damaged archive yields one document for the archive naming the damage."""
     count = 0
     try:
-        for member, size, read in _members(path):
+        for member, size, read in archive_members(path):
             doc_id = f"{rel}!{member}"
             count += 1
             if shard_of(doc_id) not in wanted:
@@ -190,8 +190,9 @@ def _archive_documents(path: Path, rel: str, wanted: set[str], max_bytes: int) -
                                  error=f"damaged archive after {count} members: {type(exc).__name__}: {exc}")
 
 
-def _members(path: Path):
-    """(name, size, read) for each regular member, in archive order, streaming."""
+def archive_members(path: Path):
+    """(name, size, read) for each regular member, in archive order, streaming (staging and `status` read
+    archives the same way)."""
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
@@ -206,7 +207,6 @@ def _members(path: Path):
 
 def _hidden(name: str) -> bool:
     return any(part.startswith(".") for part in name.split("/"))
-
 
 
 STAGED_SCHEMA = pa.schema([
