@@ -23,6 +23,7 @@ from schemas import columns
 STRUCTURED_FORMATS = ("ctgov_xml", "ctgov_api_v2_json")
 PUBLISHED_TABLES = ("documents", *RECORD_TABLES, "trial_sources", "trial_field_conflicts")
 CHILD_TABLES = tuple(t for t in RECORD_TABLES if t != "trials")
+CRITERIA_TABLES = ("eligibility_criteria", "eligibility_thresholds")
 _COMPARED_FIELDS = tuple(c for c in columns("trials") if c not in ("trial_id", "registry"))
 
 
@@ -63,15 +64,13 @@ def _queries(layout: Layout) -> dict[str, str]:
             group by trial_id, field having count(distinct value) > 1 order by trial_id, field""",
     }
     for table in CHILD_TABLES:
+        # a trial's criteria and their thresholds come from one document (criteria_source), so ordinals join
+        source = ("join criteria_source using (doc_id, trial_id)" if table in CRITERIA_TABLES else
+                  "join ranked r using (doc_id, trial_id) qualify r.precedence = min(r.precedence) over (partition by c.trial_id)")
         queries[table] = f"""
             select c.* exclude (filename, file_row_number)
-            from {_parsed(layout, table)} c join ranked r using (doc_id, trial_id)
-            qualify r.precedence = min(r.precedence) over (partition by c.trial_id)
+            from {_parsed(layout, table)} c {source}
             order by c.trial_id, c.filename, c.file_row_number"""
-    queries["eligibility_thresholds"] = f"""
-        select c.* exclude (filename, file_row_number)
-        from {_parsed(layout, 'eligibility_thresholds')} c join criteria_source using (doc_id, trial_id)
-        order by c.trial_id, c.filename, c.file_row_number"""
     return queries
 
 

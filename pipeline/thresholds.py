@@ -195,6 +195,7 @@ _START = re.compile(rf"(?=[≤≥<>\d.]|(?<![^\W\d_])[{''.join(sorted({w[0].lowe
                     rf"(?:{_OP}|\d|\.\d|\b(?:between|from|ranging from|range of|in the range of)\s+(?:{_AGE_OF})?(?=[\d.]))",
                     re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
+_SPACES = re.compile(r"\s*")
 _SCORES = re.compile(r"(\d)(?:\s*,\s*\d)*\s*,?\s*or\s+(\d)(?!\.?\d)")  # "ECOG 0, 1 or 2": a range on a scale
 # a number that is not a bound: an offset above the ULN ("1.0 mg/dL above ULN"), a count ("at least 1 regimen")
 _NOT_A_BOUND = re.compile(r"\s*(?:above|over|greater than)\s+(?:the\s+)?(?:ULN|upper limit|normal)"
@@ -335,7 +336,7 @@ def _value_at(text: str, pos: int) -> _Value | None:
     if op_m := _OP_RE.match(text, pos):
         word = op_m.group().lower()
         op = _OPS[word]
-        start = re.compile(r"\s*").match(text, op_m.end()).end()
+        start = _SPACES.match(text, op_m.end()).end()
         if age_of := _AGE_OF_RE.match(text, start):
             start = age_of.end()
         elif word == "before":
@@ -353,7 +354,7 @@ def _value_at(text: str, pos: int) -> _Value | None:
             op2_m = _OP_RE.match(text, sb.end())
             op2 = _OPS[op2_m.group().lower()]
             if (op2 in ("le", "lt")) != (op in ("le", "lt")):
-                got2 = _number_unit(text, re.compile(r"\s*").match(text, op2_m.end()).end())
+                got2 = _number_unit(text, _SPACES.match(text, op2_m.end()).end())
                 if got2 and (got2[2] == kind or None in (got2[2], kind)):
                     number2, unit2, kind2, age2, end2 = got2
                     lo, lo_inc, hi, hi_inc = _bound(op2, number2)
@@ -674,17 +675,18 @@ def rows(trial_id: str, criterion_type: str | None, ordinal: int, text: str) -> 
     """The eligibility_thresholds rows of one criterion, in the table's column order. A range the text
     repeats word for word ("… Age 15 to 50 OR … Age 15 to 50 and …") is one row, with the qualifiers of
     every mention, since the table's key is the range and its span, not where it stands."""
-    out: dict[tuple, list] = {}
+    merged: dict[tuple, Threshold] = {}
     for t in extract(text):
-        key = (t.variable, t.sex, t.lower, t.upper, t.span)
-        if key in out:
-            out[key][17] += [q for q in t.qualifiers if q not in out[key][17]]
-            continue
+        first = merged.setdefault((t.variable, t.sex, t.lower, t.upper, t.span), t)
+        if first is not t:
+            first.qualifiers += [q for q in t.qualifiers if q not in first.qualifiers]
+    out = []
+    for t in merged.values():
         lo, lo_inc, hi, hi_inc = eligible(t, criterion_type)
         conv = conversion(t.variable, t.unit, t.unit_kind)
         canonical_unit = conv[0] if conv else None
         lo_c = round(lo * conv[1] + conv[2], 6) if conv and lo is not None else None
         hi_c = round(hi * conv[1] + conv[2], 6) if conv and hi is not None else None
-        out[key] = [trial_id, criterion_type, ordinal, t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive,
-                    t.unit, lo, lo_inc, hi, hi_inc, canonical_unit, lo_c, hi_c, t.sex, list(t.qualifiers), t.span]
-    return [(*row[:17], tuple(row[17]) or None, row[18]) for row in out.values()]
+        out.append((trial_id, criterion_type, ordinal, t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive,
+                    t.unit, lo, lo_inc, hi, hi_inc, canonical_unit, lo_c, hi_c, t.sex, tuple(t.qualifiers) or None, t.span))
+    return out

@@ -141,17 +141,18 @@ def columns(table: str) -> dict[str, pl.DataType]:
     return {name: dtype for name, (dtype, _, _) in TABLES[table].items()}
 
 
+def _ordered(lo: str, hi: str) -> pl.Expr:
+    """lo ≤ hi wherever both are stated."""
+    return pl.col(lo).is_null() | pl.col(hi).is_null() | (pl.col(lo) <= pl.col(hi))
+
+
 def _age_order(data: pa.PolarsData) -> pl.LazyFrame:
-    lo, hi = pl.col("minimum_age_years"), pl.col("maximum_age_years")
-    return data.lazyframe.select((lo.is_null() | hi.is_null() | (lo <= hi)).alias("minimum_age_le_maximum_age"))
+    return data.lazyframe.select(_ordered("minimum_age_years", "maximum_age_years").alias("minimum_age_le_maximum_age"))
 
 
 def _bounds_order(data: pa.PolarsData) -> pl.LazyFrame:
-    def ordered(lo: str, hi: str) -> pl.Expr:
-        return pl.col(lo).is_null() | pl.col(hi).is_null() | (pl.col(lo) <= pl.col(hi))
-
-    return data.lazyframe.select((ordered("lower", "upper") & ordered("eligible_lower", "eligible_upper")
-                                  & ordered("eligible_lower_canonical", "eligible_upper_canonical")).alias("lower_le_upper"))
+    return data.lazyframe.select((_ordered("lower", "upper") & _ordered("eligible_lower", "eligible_upper")
+                                  & _ordered("eligible_lower_canonical", "eligible_upper_canonical")).alias("lower_le_upper"))
 
 
 @cache
