@@ -29,7 +29,9 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
                          r"|duration of (?:the )?(?:type [12] |type I{1,2} )?(?:diabetes(?: mellitus)?|T[12]DM|T[12]D|disease|illness|symptoms)"
                          r"|(?:confirmed )?diagnosis of (?:type [12] |type I{1,2} )?(?:diabetes(?: mellitus)?|T[12]DM)(?: by [A-Z]+ criteria)?"
                          r"|(?:history of|diagnosed with) (?:type [12] |type I{1,2} )?(?:diabetes(?: mellitus)?|T[12]DM) (?:for|of)"
-                         r"|(?:^|(?<=, )|(?<=\bwho were )|(?<=\bwho was ))diagnosed(?= within)", None),  # not "cancer diagnosed within"
+                         r"|(?:^|(?<=, )|(?<=\bwho were )|(?<=\bwho was ))diagnosed(?= within)"  # not "cancer diagnosed within"
+                         r"|(?<!pack-year )(?<!pack year )(?:(?<=year )|(?<=years )|(?<=month )|(?<=months ))history"
+                         r"(?= of (?!smoking|tobacco|cigarette|alcohol|drug|substance))", None),  # "2 year history of migraine"
     "serum_creatinine": (r"(?:serum |plasma |blood )?creatinine(?: levels?| concentration)?|s-?Cr|SCr|Cr(?=\s*[<>≤≥])",
                          r"SCr|sCr|S-Cr|Cr"),
     "egfr": (r"(?:estimated )?glomerular filtration rate|e?GFR|MDRD(?: GFR)?", r"eGFR|GFR|EGFR"),
@@ -59,7 +61,7 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
     "ecog": (r"ECOG(?: performance status| PS| score)?|Zubrod(?: performance status)?|WHO performance status", r"ECOG"),
     "karnofsky": (r"Karnofsky(?: performance status| performance score| score| PS)?|KPS", r"KPS"),
     "performance_status": (r"performance status|performance score", None),  # ECOG or Karnofsky, by the numbers
-    "life_expectancy": (r"life expectancy|expected survival|estimated survival|expected to live|(?:expected )?life ?span", None),
+    "life_expectancy": (r"life expectancy|expected (?:duration of )?survival|estimated survival|expected to live|(?:expected )?life ?span", None),
     "lvef": (r"(?:left ventricular )?ejection fraction|LVEF", r"LVEF"),
     "qtc": (r"QTc[BF]?(?: interval)?|corrected QT(?: interval)?", None),
     "albumin": (r"(?:serum )?albumin", None),
@@ -67,7 +69,8 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
     "cd4_count": (r"CD4\+?(?: T[- ]cells?| cells?| lymphocytes?)?(?: counts?)?|CD4\+? T-lymphocyte count", None),
     "psa": (r"PSA|prostate[- ]specific antigen", r"PSA"),
     # look-alikes of listed variables, named so that their numbers bind to them and give no row
-    "not_listed": (r"(?:gestational|bone|corrected|mental|post-?menstrual|skeletal) age|weight (?:loss|gain|change)"
+    "not_listed": (r"(?:gestational|bone|corrected|mental|post-?menstrual|skeletal|physiologic(?:al)?) age(?: range)?|physiologic(?:al)?(?= \d)"
+                   r"|(?:urine |urinary )?albumin[- /](?:to[- /])?creatinine ratio|UACR|weight (?:loss|gain|change)"
                    r"|(?:direct|conjugated) bilirubin|end[- ]diastolic pressure|(?:pulmonary (?:artery|arterial|capillary)|wedge) pressure"
                    r"|(?:CALGB|SWOG|GOG|Lansky)(?: performance status| performance score| play(?: performance)? scale| scale| score)?", None),
 }
@@ -81,7 +84,7 @@ _MM3 = r"(?:mm\s*(?:\^\s*3|\(3\)|3|³)|cu\.?\s*mm)"
 # unit kind → regex (first match wins, so longer forms first); the matched text is the row's `unit`
 _UNITS: tuple[tuple[str, str], ...] = (
     ("uln", r"(?:x|times)\s*(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+|lab\s+)?(?:ULN|upper\s+(?:limits?|levels?)\s+of\s+(?:the\s+)?"
-            r"(?:institutional\s+)?normal(?:\s+(?:range|values?|limits?))?|upper\s+normal\s+limits?|(?:the\s+)?normal(?:\s+(?:values?|limits?))?|N\b)"
+            r"(?:institutional\s+)?normal(?:\s+(?:range|values?|limits?))?|upper\s+normal\s+limits?|UNL\b|(?:the\s+)?normal(?:\s+(?:values?|limits?))?|N\b)"
             r"(?:\s*\((?:ULN|IULN)\))?"),
     ("count", rf"(?:x|×|\*)?\s*10\s*(?:\^|\*\*|e|E)?\s*\(?(?:9|3|6|12)\)?\s*/\s*(?:L|l|µL|uL|µl|ul|{_MM3})\b"
               rf"|(?:cells?|platelets?|neutrophils?|lymphocytes?|k)?\s*/\s*(?:{_MM3}|µL|uL|µl|ul|um\b|cu\.?\s*mm|L\b|l\b|mcL)"),
@@ -171,7 +174,7 @@ _OPS = {
     "within": "le", "within the past": "le", "within the last": "le", "within the previous": "le",  # a time window
 }
 _WORDS = sorted(_OPS, key=len, reverse=True)
-_OP = r"(?:" + "|".join(re.escape(w) + (r"\b" if w[-1].isalpha() else "") for w in _WORDS) + r")"
+_OP = r"(?:" + "|".join(re.escape(w) + (r"(?![^\W\d_])" if w[-1].isalpha() else "") for w in _WORDS) + r")"
 _POSTFIX = {
     "ge": r"or (?:more|greater|higher|above|older|over)|and (?:older|over|above|greater|more)|or greater|\+",
     "le": r"or (?:less|lower|below|younger|fewer|under)|and (?:younger|under|below|less)",
@@ -191,7 +194,7 @@ _AGE_OF_RE = re.compile(_AGE_OF, re.IGNORECASE)
 _SECOND_BOUND = re.compile(r"\s*,?\s*(?:and|but|&)?\s*(?=" + _OP + ")", re.IGNORECASE)
 # Where a value can begin: a comparator sign or a number, or a word at a word's start ("at least", "between");
 # the look-ahead lets the scan skip every other position without trying each word.
-_START = re.compile(rf"(?=[≤≥<>\d.]|(?<![^\W\d_])[{''.join(sorted({w[0].lower() for w in _WORDS if w[0].isalpha()} | set('bfri')))}])"
+_START = re.compile(rf"(?=[≤≥<>.]|(?<![A-Za-z])\d|(?<![^\W\d_])[{''.join(sorted({w[0].lower() for w in _WORDS if w[0].isalpha()} | set('bfri')))}])"
                     rf"(?:{_OP}|\d|\.\d|\b(?:between|from|ranging from|range of|in the range of)\s+(?:{_AGE_OF})?(?=[\d.]))",
                     re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
@@ -202,6 +205,7 @@ _NOT_A_BOUND = re.compile(r"\s*(?:above|over|greater than)\s+(?:the\s+)?(?:ULN|u
                           r"|\s+(?:[a-z]+\s+){0,2}?(?:regimens?|cycles?|courses?|lines?|doses?|episodes?|reactions?|points?"
                           r"|of (?:them|these))\b",
                           re.IGNORECASE)
+_BY = re.compile(r"\bby\s*$", re.IGNORECASE)  # "decline of ejection fraction by more than 20%": a change, not a level
 _SEX = r"(males?|men|man|boys?|females?|women|woman|girls?)"
 _SEX_AFTER = re.compile(rf"\s*(?:\(\s*(?:for|in|among)?\s*{_SEX}\s*\)|,?\s*(?:for|in|among)\s+{_SEX}\b)", re.IGNORECASE)
 _SEX_BEFORE = re.compile(rf"(?<!\band )(?<!\bor )\b{_SEX}\b\s*[:,]?\s*(?:\(|,)?\s*$", re.IGNORECASE)
@@ -211,10 +215,27 @@ _SEX_CONTINUE = re.compile(rf"\s*(?:,|;|and|or|/)\s*(?:(?:for|in)\s+)?(?:{_SEX}\
 _BP_PAIR = re.compile(rf"({_NUM})\s*/\s*({_NUM})(\s*mm\s*Hg)?", re.IGNORECASE)
 # a cue right before the variable negates it ("no history of BMI > 40", "not expected to live", "Lansky for ages 0-10");
 # a leading "No" or "must not have" is only the exclusion's phrasing and is labelled as a bound
-_NEGATION = re.compile(r"\b(?:no history of|without|absence of|free of|never|negative for|not|for)\s+"
+_NEGATION = re.compile(r"\b(?:no history of|without|absence of|free of|never|negative for|not|except for)\s+"
                        r"(?:(?:a|an|the|any|known|prior)\s+)?$", re.IGNORECASE)
+_FOR = re.compile(r"\bfor\s+(?:the\s+)?$", re.IGNORECASE)  # "Lansky 50-100 for ages 0-10": whom the scale is for
 # a condition shortly before the value: "EKG required if over 40 years of age", "if the mean QTc > 480 msec"
-_CONDITION = re.compile(r"\b(?:if|unless)\b[^;]{0,40}$", re.IGNORECASE)
+_CONDITION = re.compile(r"\b(?:if|unless)\b(?:(?!,\s)[^;:]){0,40}$", re.IGNORECASE)  # a comma or a heading ends it
+# a subgroup right before the variable or value names whom something else applies to: "consent from a guardian for
+# subjects under the age of 18", "PCP prophylaxis in patients with CD4 count <= 200"
+_SUBGROUP = re.compile(r"\b(?:for|in|among)\s+(?:all\s+)?(?:other\s+|those\s+)?(?:patients|subjects|participants|children|infants|persons|"
+                       r"individuals|those|minors|women|men)(?:\s+(?:who\s+are|with|aged|whose))?\s*$", re.IGNORECASE)
+# someone else's age: "DONOR: Age < 75", "identical sibling age 4 to 65"
+_OTHER_PERSON = re.compile(r"\b(?:donors?|siblings?|relatives?)\b(?:(?!\bpatients?\b)[^.;]){0,40}$",
+                           re.IGNORECASE)
+# a change, not a level: "a decrease of hemoglobin of 1 g/dL or more"
+_CHANGE = re.compile(r"\b(?:decreases?|declines?|drops?|falls?|reductions?|increases?|rises?|changes?)\s+(?:of|in)\s+(?:the\s+)?$",
+                     re.IGNORECASE)
+# a second condition joined to the first: "if ANC is less than 1,000/mm^3 or platelet count is less than 75,000/mm^3"
+_JOINED = re.compile(r"\s*,?\s*(?:and/or|or|and)\s+$", re.IGNORECASE)
+# criteria that state no requirement at all: "(A CD4 count of 50/mm3 or more … is no longer required.)"
+_NOT_IN_FORCE = re.compile(r"\bno longer (?:required|needed|necessary|an? (?:requirement|exclusion|criterion))", re.IGNORECASE)
+# criteria on prophylaxis name the CD4 level at which it is required, not an eligibility bound
+_CONDITION_TOPIC = {"cd4_count": re.compile(r"\bprophyla", re.IGNORECASE)}
 _CLAUSE_END = re.compile(r";|\.\s|\.$|\n")
 _CHAIN_GAP = re.compile(r"^[\s()/,&]*(?:(?i:and/or|and|or)\b[\s()/,&]*(?:[a-z]{1,14}\s+)?)?$")  # "… or radioisotope …"
 _TIME_WINDOW = re.compile(
@@ -224,10 +245,13 @@ _TIME_WINDOW = re.compile(
 _ONSET = re.compile(r"\b(?:onset|diagnos\w*|occurred|began|started)\b[^;,]{0,40}$", re.IGNORECASE)
 _PAREN_NUMBER = re.compile(r"\s*\(\s*(?=\d)")
 # between a bound and a further bound on the same variable: "< 100 mmHg at screening or < 95 mmHg", "(5 x ULN if …)"
-_ALTERNATIVE_GAP = re.compile(r"\s*\(\s*|(?:\([^()\d;]{0,30}\)|[^()\d;.]){0,30}?\b(?:or|and|but)\s+", re.IGNORECASE)
+_ALTERNATIVE_GAP = re.compile(r"\s*\(\s*|(?:\([^()\d;]{0,30}\)|[^()\d;.]){0,40}?\b(?:or|and|but)\s+", re.IGNORECASE)
+_OR_GAP = re.compile(r"\s*,?\s*or\s+", re.IGNORECASE)
 _OLDER_YOUNGER = re.compile(r"older|younger", re.IGNORECASE)
 _OR_OLDER = re.compile(r"[\s-]*(?:of\s+age|old)?\s*(?:or|and)\s+(older|younger)", re.IGNORECASE)
 _PREFIX_BOUND = re.compile(rf"({_NUM})\s*(?:{_UNIT})?\s*([≤<≥>])\s*$", re.IGNORECASE)  # "7.0% ≤" HbA1c ≤ 12.0%
+_OWN_VALUE = re.compile(rf"\s*:?\s*(?:{_OP}|\d)", re.IGNORECASE)  # "… 4.2 mg/dL Creatinine no greater than 1.3"
+_ADJACENT = re.compile(r"\s*(?:of|:)?\s*")
 _MAX_GAP = 60  # characters between a variable's name and its value
 
 
@@ -255,7 +279,7 @@ _CHARACTERS = str.maketrans({"＞": ">", "›": ">", "＜": "<", "‹": "<", "μ
                              "\u00a0": " ", "\u2009": " ", "\u202f": " "})
 _MICRO = re.compile(r"mc(?=g|mol)", re.IGNORECASE)  # "mcg" → "µg"
 # "three (3) months" → "3 months", "six months" → "6 months"
-_WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")(?:\s*\((\d+)\)|(?=\s+(?:years?|months?|weeks?|days?|hours?)\b))",
+_WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")(?:\s*\((\d+)\)|(?=\s+(?:years?|months?|weeks?|days?|hours?|times)\b))",
                           re.IGNORECASE)
 
 
@@ -299,6 +323,8 @@ class _Value(_Bounds):
     continues: bool = False  # the second half of "1.5 mg/dl (males) and 1.4 mg/dl (females)"
     scores: bool = False  # "0 or 1"
     window: bool = False  # "within the past 3 years"
+    then: _Value | None = None  # the upper bound of "6 months to 17 years", in its own unit
+    population: bool = False  # the sex is written before the value ("Female 65 years …"): whom, not a sex's value
 
 
 def _number(text: str) -> float:
@@ -330,6 +356,14 @@ def _number_unit(text: str, pos: int):
     return _number(m.group()), unit, kind, age, end
 
 
+def _one_unit(unit: str | None, kind: str | None, second: tuple) -> bool:
+    """Whether a second bound can share the first's range: one unit, or one of them unitless ("3 months … 17 years"
+    are two bounds, each in its own unit)."""
+    if None in (kind, second[2]):
+        return True
+    return kind == second[2] and (unit is None or second[1] is None or _pint_unit(unit) == _pint_unit(second[1]))
+
+
 def _value_at(text: str, pos: int) -> _Value | None:
     """The value expression starting at pos: a comparison (one or two bounds), a range, a list of scores, or NUM +
     "or more"."""
@@ -355,7 +389,7 @@ def _value_at(text: str, pos: int) -> _Value | None:
             op2 = _OPS[op2_m.group().lower()]
             if (op2 in ("le", "lt")) != (op in ("le", "lt")):
                 got2 = _number_unit(text, _SPACES.match(text, op2_m.end()).end())
-                if got2 and (got2[2] == kind or None in (got2[2], kind)):
+                if got2 and _one_unit(unit, kind, got2):
                     number2, unit2, kind2, age2, end2 = got2
                     lo, lo_inc, hi, hi_inc = _bound(op2, number2)
                     lower, upper = (value.lower, hi) if lo is None else (lo, value.upper)
@@ -375,7 +409,12 @@ def _value_at(text: str, pos: int) -> _Value | None:
     if sep := _RANGE_SEP.match(text, end):
         if not lead or sep.group().strip().lower() in ("and", "to", "-", "–", "~"):
             got2 = _number_unit(text, sep.end())
-            if got2 and (got2[2] == kind or None in (got2[2], kind)) and got2[0] >= number:
+            if got2 and not _one_unit(unit, kind, got2):
+                number2, unit2, kind2, age2, end2 = got2
+                age = age or age2 or bool(lead and lead.group(1))
+                upper = _with_postfix(text, _Value(None, None, number2, True, unit2, kind2, sep.end(), end2, age, continues=True))
+                return _Value(number, True, None, None, unit, kind, pos, end, age or upper.age_implied, then=upper)
+            if got2 and got2[0] >= number:
                 number2, unit2, kind2, age2, end2 = got2
                 value = _Value(number, True, number2, True, unit2 or unit, kind2 or kind, pos, end2,
                                age or age2 or bool(lead and lead.group(1)))
@@ -386,8 +425,12 @@ def _value_at(text: str, pos: int) -> _Value | None:
         return _Value(float(scores.group(1)), True, float(scores.group(2)), True, None, None, pos, scores.end(), scores=True)
     for op, postfix in _POSTFIX_RE.items():
         if m := postfix.match(text, end):
-            older = bool(_OLDER_YOUNGER.search(m.group()))
-            return _Value(*_bound(op, number), unit, kind, pos, m.end(), age or (older and kind in ("time", None)))
+            older, end = bool(_OLDER_YOUNGER.search(m.group())), m.end()
+            if unit is None:  # "18 or more years old": the unit after the postfix
+                later, later_kind, later_end = _unit_at(text, end)
+                if later_kind == "time" and (suffix := _AGE_SUFFIX.match(text, later_end)):
+                    unit, kind, age, end = later, later_kind, True, suffix.end()
+            return _Value(*_bound(op, number), unit, kind, pos, end, age or (older and kind in ("time", None)))
     return None
 
 
@@ -413,15 +456,18 @@ def _values(text: str) -> list[_Value]:
             pos = _NUM_RE.match(text, m.start()).end() if text[m.start()].isdigit() else m.end()
             continue
         pos = value.end
-        if _NOT_A_BOUND.match(text, value.end):
+        if _NOT_A_BOUND.match(text, value.end) or _BY.search(text, max(0, value.start - 4), value.start):
             continue
         if sex := _SEX_AFTER.match(text, value.end):
             value.sex, value.end = _sex_of(sex.group(1) or sex.group(2)), sex.end()
         elif sex := _SEX_BEFORE.search(text, max(0, value.start - 14), value.start):
-            value.sex = _sex_of(sex.group(1))
+            value.sex, value.population = _sex_of(sex.group(1)), True
         values.append(value)
         pos = value.end
-        if value.sex and (cont := _SEX_CONTINUE.match(text, pos)):  # "1.5 mg/dl (males) and 1.4 mg/dl (females)"
+        if value.then:
+            values.append(value.then)
+            pos = value.then.end
+        elif value.sex and (cont := _SEX_CONTINUE.match(text, pos)):  # "1.5 mg/dl (males) and 1.4 mg/dl (females)"
             got = _number_unit(text, cont.end())
             if got and (sex2 := _SEX_AFTER.match(text, got[4]) or None) or (got and cont.group(1)):
                 second = _same_comparison(value, got, cont.end())
@@ -456,15 +502,22 @@ def _same_unit(a: _Value, b: _Value) -> bool:
     return a.unit_kind in (None, "uln") or _pint_unit(a.unit or "") == _pint_unit(b.unit or "")
 
 
-def _is_alternative(text: str, previous: _Value | None, value: _Value, mentions: list) -> bool:
+def _is_alternative(text: str, previous: _Value | None, value: _Value, mentions: list, names: list[str]) -> bool:
     """Whether value bounds the variable the previous value bounds: no variable named in between, the same unit,
-    and a short "or"/"and" gap ("< 100 mmHg at screening or < 95 mmHg", "> 70 yr and < 40 yr", "(5 x ULN if …)")."""
-    if previous is None or not _same_unit(previous, value):
+    and a short "or"/"and" gap ("< 100 mmHg at screening or < 95 mmHg", "> 70 yr and < 40 yr", "(5 x ULN if …)").
+    Disjoint bounds may also share the unit written last ("less than 11.0 or greater than 19.0 gm/dL") or be
+    listed with a comma ("≥ 12,000 cells/mm3, ≤ 4,000 cells/mm3")."""
+    if previous is None:
         return False
     gap = text[previous.end:value.start]
-    if len(gap) > 40 or any(previous.end <= m[1] < value.start for m in mentions):
+    if len(gap) > 50 or any(previous.end <= m[1] < value.start for m in mentions):
         return False
-    return bool(_ALTERNATIVE_GAP.fullmatch(gap) or (value.sex and gap.strip() == ","))
+    disjoint = (previous.lower is None) != (value.lower is None) and None in (previous.upper, value.upper)
+    if previous.unit_kind is None and value.unit_kind is not None:
+        return disjoint and bool(_OR_GAP.fullmatch(gap)) and all(value.unit_kind in _FITS[name] for name in names)
+    if not _same_unit(previous, value):
+        return False
+    return bool(_ALTERNATIVE_GAP.fullmatch(gap) or (gap.strip() == "," and (value.sex or disjoint and value.unit)))
 
 
 def _mentions(text: str) -> list[tuple[str, int, int]]:
@@ -509,10 +562,11 @@ def _variables_for(text: str, value: _Value, mentions: list, previous_end: int) 
         gap = text[mentions[i][2]:value.start]
         if len(gap) <= _MAX_GAP and not _CLAUSE_END.search(gap):
             names, start = _chain(text, mentions, i, value.unit_kind)
-            if names and not (value.age_implied and not {"age", "age_at_onset"} & set(names)):  # "18 years old" is an age
+            lookalike = names == ["not_listed"] and _ADJACENT.fullmatch(gap)  # "physiologic age range of 12 to 65"
+            if names and (lookalike or not (value.age_implied and not {"age", "age_at_onset"} & set(names))):  # "18 years old" is an age
                 return names, start
     if after and after[1] - value.end <= 12 and re.fullmatch(r"[\s/]*(?:of\s+)?", text[value.end:after[1]]):
-        if value.unit_kind in _FITS[after[0]]:
+        if value.unit_kind in _FITS[after[0]] and not _OWN_VALUE.match(text, after[2]):
             return [after[0]], value.start
     if value.age_implied:
         return ["age"], value.start
@@ -558,7 +612,7 @@ def _resolve(name: str, value: _Value) -> list[tuple[str, _Value]]:
 
 def extract(text: str) -> list[Threshold]:
     """The thresholds one criterion states, in the order written."""
-    if not _DIGIT.search(text):
+    if not (_DIGIT.search(text) or _WORD_NUMBER.search(text)) or _NOT_IN_FORCE.search(text):
         return []
     text = _normalised(text)
     values = _values(text)
@@ -566,23 +620,32 @@ def extract(text: str) -> list[Threshold]:
         return []
     mentions = _mentions(text)
     found: list[Threshold] = []
+    population: list[bool] = []
     previous, names, excluded = None, [], False
     for value in values:
         if not value.continues:  # a follow-on value keeps the variable, phrase and verdict of the one before
             own, own_start = _variables_for(text, value, mentions, previous.end if previous else 0)
             if value.window and "disease_duration" not in own:
                 continue  # a time window ("HbA1c ≥ 7% within the past 3 months") bounds only a disease's duration
-            if own or not _is_alternative(text, previous, value, mentions):
+            alternative = not own and _is_alternative(text, previous, value, mentions, names)
+            if alternative and previous.unit is None:  # "less than 11.0 or greater than 19.0 gm/dL"
+                for t in found:
+                    if t.end == previous.end:
+                        t.unit, t.unit_kind = value.unit, value.unit_kind
+            if not alternative:
+                conditional = excluded and previous is not None and _JOINED.fullmatch(text, previous.end, own_start)
                 names, start = own, own_start
                 clause = _clause_start(text, start)
-                excluded = bool(_NEGATION.search(text, clause, start) or _CONDITION.search(text, clause, value.start))
+                excluded = bool(conditional or _NEGATION.search(text, clause, start) or _CONDITION.search(text, clause, value.start)
+                                or _SUBGROUP.search(text, clause, start) or _CHANGE.search(text, clause, start)
+                                or "age" in names and _FOR.search(text, clause, start))
         previous = value
         if excluded or not names:
             continue
         if prefix := _PREFIX_BOUND.search(text, max(clause, start - 30), start):
             start = _prefix_bound(value, _number(prefix.group(1)), prefix.group(prefix.lastindex), prefix.start())
         if not value.sex and (sex := _SEX_SUBJECT.search(text, max(0, start - 40), start)):
-            value.sex = _sex_of(sex.group(1))
+            value.sex, value.population = _sex_of(sex.group(1)), True
         after = text[value.end:value.end + 80]
         window = _TIME_WINDOW.match(after.lstrip(" ,")) if after else None
         qualifiers = [window.group()] if window else []
@@ -591,12 +654,23 @@ def extract(text: str) -> list[Threshold]:
             for variable, v in _resolve(name, value):
                 resolved.setdefault(variable, v)  # "ECOG (Zubrod) performance status": one ecog row
         for variable, v in resolved.items():
+            if (topic := _CONDITION_TOPIC.get(variable)) and topic.search(text):
+                continue
+            if variable == "age" and _OTHER_PERSON.search(text, clause, start):
+                continue
             if variable == "age" and _ONSET.search(text, clause, start):
                 variable = "age_at_onset"
             if v.lower is not None and v.upper is not None and v.lower > v.upper:
                 continue
             found.append(Threshold(v.lower, v.lower_inclusive, v.upper, v.upper_inclusive, v.unit, v.unit_kind,
                                    variable, v.sex, text[start:v.end].strip(), start, v.end, list(qualifiers)))
+            population.append(v.population)
+    sexes: dict[str, set] = {}
+    for t in found:
+        sexes.setdefault(t.variable, set()).add(t.sex)
+    for t, whom in zip(found, population):  # "Female 65 years of age or older": a population, not a sex's own value
+        if whom and len(sexes[t.variable] - {None}) < 2:
+            t.sex = None
     for a, b in zip(found, found[1:]):  # "creatinine ≤ 1.5 mg/dL or creatinine clearance ≥ 60 mL/min"
         if a.variable != b.variable and re.search(r"\bor\b", text[a.end:b.start], re.IGNORECASE):
             a.qualifiers.append(f"or {b.variable}")

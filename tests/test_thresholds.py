@@ -1,7 +1,8 @@
 """Eligibility thresholds: exact rows for the seeds' criteria, the tricky forms, and precision/recall
-on hand-labelled criteria: tests/data/thresholds_labelled.jsonl (604, the rules were tuned on them)
-and tests/data/thresholds_holdout.jsonl (250 from other trials, never looked at while tuning); their
-READMEs say how they were drawn and labelled."""
+on hand-labelled criteria. Development (the rules were tuned on them): tests/data/thresholds_labelled.jsonl
+(604) and thresholds_holdout1.jsonl / thresholds_holdout2.jsonl (250 and 320, each a holdout until it was
+scored once). Holdout: thresholds_holdout3.jsonl (320 from other trials, labelled by people who never saw
+the extractor, never tuned on). Their READMEs say how they were drawn and labelled."""
 from __future__ import annotations
 
 import json
@@ -13,11 +14,12 @@ import pytest
 from pipeline.thresholds import OUTPUT_VARIABLES, conversion, eligible, extract, rows
 
 DATA = Path(__file__).parent / "data"
-SETS = {"development": DATA / "thresholds_labelled.jsonl", "holdout": DATA / "thresholds_holdout.jsonl"}
+SETS = {"development": ("thresholds_labelled.jsonl", "thresholds_holdout1.jsonl", "thresholds_holdout2.jsonl"),
+        "holdout": ("thresholds_holdout3.jsonl",)}
 GOAL_PRECISION, GOAL_RECALL = 0.95, 0.90
-# Measured on the holdout when it was first scored (169 tp, 15 fp, 8 fn: precision 0.918, recall 0.955);
-# the precision goal is not reached there. The test guards that figure against regressions.
-HOLDOUT_PRECISION, HOLDOUT_RECALL = 0.91, 0.95
+# The holdout's first score (167 tp, 16 fp, 19 fn: precision 0.913, recall 0.898) misses both goals;
+# the test guards that figure against regressions.
+HOLDOUT_PRECISION, HOLDOUT_RECALL = 0.91, 0.89
 
 
 def _key(variable, lower, lower_inclusive, upper, upper_inclusive, sex) -> tuple:
@@ -54,7 +56,7 @@ def precision_recall(counts: Counter) -> tuple[float, float]:
 
 
 def _labelled(name: str) -> list[dict]:
-    return [json.loads(line) for line in SETS[name].read_text(encoding="utf-8").splitlines()]
+    return [json.loads(line) for file in SETS[name] for line in (DATA / file).read_text(encoding="utf-8").splitlines()]
 
 
 def _overall(name: str) -> tuple[float, float, list[tuple]]:
@@ -65,7 +67,7 @@ def _overall(name: str) -> tuple[float, float, list[tuple]]:
 @pytest.mark.parametrize("name", SETS)
 def test_labelled_sets_are_real_criteria_in_the_vocabulary(name):
     lines = _labelled(name)
-    assert len(lines) >= {"development": 600, "holdout": 250}[name]
+    assert len(lines) >= {"development": 1170, "holdout": 320}[name]
     assert len({line["id"] for line in lines}) == len(lines)
     assert {t["variable"] for line in lines for t in line["thresholds"]} <= set(OUTPUT_VARIABLES)
 
@@ -81,7 +83,7 @@ def test_precision_and_recall_on_the_development_labels_meet_the_goal():
 
 def test_precision_and_recall_on_the_holdout():
     precision, recall, misses = _overall("holdout")
-    assert precision >= HOLDOUT_PRECISION and recall >= HOLDOUT_RECALL, (precision, recall, misses[:20])
+    assert precision >= HOLDOUT_PRECISION and recall >= HOLDOUT_RECALL, (precision, recall)
 
 
 # --- the seeds, criterion by criterion (values read off the pages) -----------------------------------
@@ -212,9 +214,40 @@ def test_a_two_sided_exclusion_has_no_single_eligible_range():
     ("Histologically confirmed IgA nephropathy, diagnosed within the past 3 years", [("disease_duration", None, None, 3.0, True)]),
     ("Cancer diagnosed within the previous 12 months", []),
     ("HbA1c ≥ 7% within the past 3 months", [("hba1c", 7.0, True, None, None)]),
+    # values that are conditions for something else, or no requirement at all
+    ("Written informed consent from parent or legal guardian for those patients < 18 years old.", []),
+    ("At least 4 weeks since prior chemotherapy if absolute neutrophil count is less than 1,000/mm^3 or platelet count is "
+     "less than 75,000/mm^3", []),
+    ("Aerosolized pentamidine for PCP prophylaxis in patients with CD4 count <= 200 cells/mm3.", []),
+    ("(A CD4 cell count of 50/mm3 or more within 21 days prior to starting treatment is no longer required.)", []),
+    ("No decline of ejection fraction by more than 20% of the lower limit of normal", []),
+    ("Human Leukocyte Antigen (HLA)-A2+", []),
+    # a name followed by its own value does not take the value before it
+    ("Renal: Phosphate no greater than 4.2 mg/dL Creatinine no greater than 1.3 mg/dL", [("serum_creatinine", None, None, 1.3, True)]),
+    ("SGOT/SGPT greater than five times the upper limits of normal", [("ast", 5.0, False, None, None), ("alt", 5.0, False, None, None)]),
+    ("Ejection fraction of greater than 50% by Echocardiogram or Cardiac MRI, or greater than or equal to 45% by MUGA Scan.",
+     [("lvef", 50.0, False, None, None), ("lvef", 45.0, True, None, None)]),
 ])
 def test_tricky_forms(text, expected):
     assert [(t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive) for t in extract(text)] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Are at least 3 months old and no older than 17 years of age.", [(3.0, None, "months"), (None, 17.0, "years")]),
+    ("Children between 6 months and 17 years of age", [(6.0, None, "months"), (None, 17.0, "years")]),
+    ("Age 18 to 65 years", [(18.0, 65.0, "years")]),
+])
+def test_an_age_range_in_two_units_is_two_bounds_each_in_its_unit(text, expected):
+    assert [(t.lower, t.upper, t.unit) for t in extract(text)] == expected
+
+
+def test_a_single_sex_population_is_not_a_sex_specific_value():
+    assert [(t.variable, t.lower, t.sex) for t in extract("Female 65 years of age or older")] == [("age", 65.0, None)]
+
+
+def test_upper_normal_limit_written_unl_is_a_multiple_of_the_uln():
+    (row,) = rows("X", "INCLUSION", 1, "bilirubin ≤ 2.5 x UNL (unless due to hemolytic anemia)")
+    assert (row[3], row[6], row[8], row[13]) == ("bilirubin", 2.5, "x UNL", "x ULN")
 
 
 def test_sex_specific_bounds_with_their_own_comparators():
