@@ -213,7 +213,7 @@ _SEX_BEFORE = re.compile(rf"(?<!\band )(?<!\bor )\b{_SEX}\b\s*[:,]?\s*(?:\(|,)?\
 _SEX_SUBJECT = re.compile(rf"(?:^[\d.\s-]*|[,;:.]\s*){_SEX}(?:\s+(?:subjects|patients|participants))?\s*$", re.IGNORECASE)
 _SEX_CONTINUE = re.compile(rf"\s*(?:,|;|and|or|/)\s*(?:(?:for|in)\s+)?(?:{_SEX}\s*[:,]?\s*)?", re.IGNORECASE)
 _BP_PAIR = re.compile(rf"({_NUM})\s*/\s*({_NUM})(\s*mm\s*Hg)?", re.IGNORECASE)
-# a cue right before the variable negates it ("no history of BMI > 40", "not expected to live", "Lansky for ages 0-10");
+# a cue right before the variable negates it ("no history of BMI > 40", "not expected to live", "except for CD4 < 200");
 # a leading "No" or "must not have" is only the exclusion's phrasing and is labelled as a bound
 _NEGATION = re.compile(r"\b(?:no history of|without|absence of|free of|never|negative for|not|except for)\s+"
                        r"(?:(?:a|an|the|any|known|prior)\s+)?$", re.IGNORECASE)
@@ -235,7 +235,7 @@ _JOINED = re.compile(r"\s*,?\s*(?:and/or|or|and)\s+$", re.IGNORECASE)
 # criteria that state no requirement at all: "(A CD4 count of 50/mm3 or more … is no longer required.)"
 _NOT_IN_FORCE = re.compile(r"\bno longer (?:required|needed|necessary|an? (?:requirement|exclusion|criterion))", re.IGNORECASE)
 # criteria on prophylaxis name the CD4 level at which it is required, not an eligibility bound
-_CONDITION_TOPIC = {"cd4_count": re.compile(r"\bprophyla", re.IGNORECASE)}
+_PROPHYLAXIS = re.compile(r"\bprophyla", re.IGNORECASE)
 _CLAUSE_END = re.compile(r";|\.\s|\.$|\n")
 _CHAIN_GAP = re.compile(r"^[\s()/,&]*(?:(?i:and/or|and|or)\b[\s()/,&]*(?:[a-z]{1,14}\s+)?)?$")  # "… or radioisotope …"
 _TIME_WINDOW = re.compile(
@@ -409,16 +409,14 @@ def _value_at(text: str, pos: int) -> _Value | None:
     if sep := _RANGE_SEP.match(text, end):
         if not lead or sep.group().strip().lower() in ("and", "to", "-", "–", "~"):
             got2 = _number_unit(text, sep.end())
-            if got2 and not _one_unit(unit, kind, got2):
+            one_unit = got2 is not None and _one_unit(unit, kind, got2)
+            if got2 and (not one_unit or got2[0] >= number):
                 number2, unit2, kind2, age2, end2 = got2
                 age = age or age2 or bool(lead and lead.group(1))
-                upper = _with_postfix(text, _Value(None, None, number2, True, unit2, kind2, sep.end(), end2, age, continues=True))
-                return _Value(number, True, None, None, unit, kind, pos, end, age or upper.age_implied, then=upper)
-            if got2 and got2[0] >= number:
-                number2, unit2, kind2, age2, end2 = got2
-                value = _Value(number, True, number2, True, unit2 or unit, kind2 or kind, pos, end2,
-                               age or age2 or bool(lead and lead.group(1)))
-                return _with_postfix(text, value)
+                if not one_unit:  # "6 months to 17 years": two bounds, each in its own unit
+                    upper = _with_postfix(text, _Value(None, None, number2, True, unit2, kind2, sep.end(), end2, age, continues=True))
+                    return _Value(number, True, None, None, unit, kind, pos, end, age or upper.age_implied, then=upper)
+                return _with_postfix(text, _Value(number, True, number2, True, unit2 or unit, kind2 or kind, pos, end2, age))
     if lead:
         return None
     if (scores := _SCORES.match(text, pos)) and scores.group(1) < scores.group(2):
@@ -654,7 +652,7 @@ def extract(text: str) -> list[Threshold]:
             for variable, v in _resolve(name, value):
                 resolved.setdefault(variable, v)  # "ECOG (Zubrod) performance status": one ecog row
         for variable, v in resolved.items():
-            if (topic := _CONDITION_TOPIC.get(variable)) and topic.search(text):
+            if variable == "cd4_count" and _PROPHYLAXIS.search(text):
                 continue
             if variable == "age" and _OTHER_PERSON.search(text, clause, start):
                 continue
