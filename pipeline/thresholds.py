@@ -19,7 +19,7 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
     "age": (r"ages?|aged|adults?(?=\s*\(?\s*[\d<>≤≥])", None),  # "Adults 20-75", not "young adult men … 1.5"
     "age_at_onset": (r"age (?:at|of) (?:diagnosis|onset)", None),
     "bmi": (r"body[- ]mass[- ]index|BMI|quetelet index", r"BMI"),
-    "body_weight": (r"(?:body )?weight|weigh(?:s|ing)?", None),
+    "body_weight": (r"(?:body )?weight|weigh(?:s|ing|ting)?", None),
     "hba1c": (r"(?:glycated|glycosylated|glycohemoglobin|glycohaemoglobin)(?: hemoglobin| haemoglobin)?(?: A1c| \(?HbA1c\)?)?"
               r"|h(?:a?e)?moglobin A1c|HbA[1l]c|Hb A1c|HbA1|A1c|HgbA1c|Hgb A1c|HBA1C|glyco-?hemoglobin", None),
     "fasting_glucose": (r"fasting (?:plasma |blood |serum |capillary )?glucose(?: level)?|fasting blood sugar|FPG|FBG|FBS", r"FPG|FBG|FBS"),
@@ -43,7 +43,8 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
     "triglycerides": (r"(?:fasting |serum )?triglycerides?|TG", r"TG"),
     "hemoglobin": (r"h(?:a?e)?moglobin|Hgb|Hb|HGB", r"Hgb|Hb|HGB"),
     "platelets": (r"platelets?(?: counts?)?|PLT|thrombocytes?|thrombocytopenia", r"PLT"),
-    "neutrophils": (r"(?:absolute )?(?:neutrophils?|granulocytes?)(?: counts?)?|ANC|AGC|neutropenia|granulocytopenia", r"ANC|AGC"),
+    "neutrophils": (r"(?:absolute )?(?:neutrophils?|granulocytes?)(?: counts?)?|ANC|AGC|neutropenia|granulocytopenia"
+                    r"|polymorphonuclear(?: leukocytes| lymphocytes| cells| neutrophils)?|PMNs?", r"ANC|AGC|PMNs?"),
     "lymphocytes": (r"(?:absolute )?lymphocytes?(?: counts?)?|ALC|lymphopenia", r"ALC"),
     "wbc": (r"white (?:blood )?(?:cells?|cell count|count)(?: counts?)?|WBC(?: counts?)?|leukocytes?(?: counts?)?|leucocytes?(?: counts?)?|leukopenia",
             r"WBC"),
@@ -70,7 +71,7 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
     "psa": (r"PSA|prostate[- ]specific antigen", r"PSA"),
     # look-alikes of listed variables, named so that their numbers bind to them and give no row
     "not_listed": (r"(?:gestational|bone|corrected|mental|post-?menstrual|skeletal|physiologic(?:al)?) age(?: range)?|physiologic(?:al)?(?= \d)"
-                   r"|(?:urine |urinary )?albumin[- /](?:to[- /])?creatinine ratio|UACR|weight (?:loss|gain|change)"
+                   r"|birth ?weight|(?:urine |urinary )?albumin[- /](?:to[- /])?creatinine ratio|UACR|weight (?:loss|gain|change)"
                    r"|(?:direct|conjugated) bilirubin|end[- ]diastolic pressure|(?:pulmonary (?:artery|arterial|capillary)|wedge) pressure"
                    r"|(?:CALGB|SWOG|GOG|Lansky)(?: performance status| performance score| play(?: performance)? scale| scale| score)?", None),
 }
@@ -95,13 +96,13 @@ _UNITS: tuple[tuple[str, str], ...] = (
     ("enzyme", r"(?:IU|U|mIU|iu)\s*/\s*(?:L|l)\b"),
     ("molar", r"(?:mmol|µmol|umol|nmol|pmol|mcmol|mEq)\s*/\s*(?:L|l|dL|dl|mL|ml)\b"),
     ("mmol/mol", r"mmol\s*/\s*mol\b"),
-    ("mass_conc", r"(?:mg|gms?|g|µg|ug|mcg|ng|pg)\s*/\s*(?:dL|dl|L|l|mL|ml|100\s*m[lL])\b|(?:mg|g)\s*%"),
+    ("mass_conc", r"(?:mg|gms?|grams?|g|µg|ug|mcg|ng|pg)\s*/\s*(?:dL|dl|L|l|mL|ml|100\s*m[lL])\b|(?:mg|gm|g|grams?)\s*%"),
     ("pressure", r"mm\s*Hg|mmHg"),
     ("percent", r"%|percent\b"),
     ("ms", r"(?:ms|msec|milliseconds?)\b(?:\s*\((?:ms|msec)\))?"),
     ("seconds", r"(?:seconds?|secs?|s)\b"),
     ("time", r"(?:years?|yrs?|months?|mos?|weeks?|wks?|days?|hours?|hrs?)\b"),
-    ("mass", r"(?:kg|kilograms?|lbs?|pounds)\b"),
+    ("mass", r"(?:kg|kilograms?|grams?|lbs?|pounds)\b(?!\s*/)"),
 )
 # variable → unit kinds that fit it (None: a bare number fits)
 _FITS: dict[str, set] = {
@@ -169,8 +170,8 @@ _OPS = {
     "no higher than": "le", "not higher than": "le", "not exceeding": "le", "not to exceed": "le", "not exceed": "le",
     "does not exceed": "le", "maximum of": "le", "a maximum of": "le", "maximum": "le", "max": "le", "up to": "le",
     "no older than": "le", "not older than": "le", "less than": "lt", "lower than": "lt", "under": "lt",
-    "below": "lt", "younger than": "lt", "fewer than": "lt", "inferior to": "lt",
-    "before": "lt",  # only with an age: "onset before age 16"
+    "below": "lt", "younger than": "lt", "fewer than": "lt", "inferior to": "lt", "lest than": "lt",
+    "before": "lt", "beyond": "gt",  # only with an age
     "within": "le", "within the past": "le", "within the last": "le", "within the previous": "le",  # a time window
 }
 _WORDS = sorted(_OPS, key=len, reverse=True)
@@ -188,10 +189,11 @@ _NUM_RE = re.compile(_NUM)
 _OP_RE = re.compile(_OP, re.IGNORECASE)
 _POSTFIX_RE = {op: re.compile(rf"\s*(?:{rx})", re.IGNORECASE) for op, rx in _POSTFIX.items()}
 _RANGE_SEP = re.compile(r"\s*(?:-|–|—|to|and|through|~)\s*(?=[\d.])", re.IGNORECASE)
+_TO_PHYSIOLOGIC = re.compile(r"\s*(?:-|to)\s*physiologic(?:al)?\s+\d", re.IGNORECASE)
 _AGE_OF = r"(?:the\s+)?ages?\s+of\s+|age\s+"  # "under the age of 10", "between the ages of 21 and 55"
 _RANGE_LEAD = re.compile(rf"(?:between|from|ranging from|range of|in the range of|range)\s+({_AGE_OF})?", re.IGNORECASE)
 _AGE_OF_RE = re.compile(_AGE_OF, re.IGNORECASE)
-_SECOND_BOUND = re.compile(r"\s*,?\s*(?:and|but|&)?\s*(?=" + _OP + ")", re.IGNORECASE)
+_SECOND_BOUND = re.compile(r"\s*,?\s*(?:and|but|&|to)?\s*(?=" + _OP + ")", re.IGNORECASE)
 # Where a value can begin: a comparator sign or a number, or a word at a word's start ("at least", "between");
 # the look-ahead lets the scan skip every other position without trying each word.
 _START = re.compile(rf"(?=[≤≥<>.]|(?<![A-Za-z])\d|(?<![^\W\d_])[{''.join(sorted({w[0].lower() for w in _WORDS if w[0].isalpha()} | set('bfri')))}])"
@@ -200,10 +202,11 @@ _START = re.compile(rf"(?=[≤≥<>.]|(?<![A-Za-z])\d|(?<![^\W\d_])[{''.join(sor
 _DIGIT = re.compile(r"\d")
 _SPACES = re.compile(r"\s*")
 _SCORES = re.compile(r"(\d)(?:\s*,\s*\d)*\s*,?\s*or\s+(\d)(?!\.?\d)")  # "ECOG 0, 1 or 2": a range on a scale
-# a number that is not a bound: an offset above the ULN ("1.0 mg/dL above ULN"), a count ("at least 1 regimen")
+# a number that is not a bound: an offset above the ULN ("1.0 mg/dL above ULN"), a count ("at least 1 regimen"),
+# a birth weight ("less than 1,251 grams at birth")
 _NOT_A_BOUND = re.compile(r"\s*(?:above|over|greater than)\s+(?:the\s+)?(?:ULN|upper limit|normal)"
                           r"|\s+(?:[a-z]+\s+){0,2}?(?:regimens?|cycles?|courses?|lines?|doses?|episodes?|reactions?|points?"
-                          r"|of (?:them|these))\b",
+                          r"|of (?:them|these))\b|\s+at birth\b",
                           re.IGNORECASE)
 _BY = re.compile(r"\bby\s*$", re.IGNORECASE)  # "decline of ejection fraction by more than 20%": a change, not a level
 _SEX = r"(males?|men|man|boys?|females?|women|woman|girls?)"
@@ -215,9 +218,9 @@ _SEX_CONTINUE = re.compile(rf"\s*(?:,|;|and|or|/)\s*(?:(?:for|in)\s+)?(?:{_SEX}\
 _BP_PAIR = re.compile(rf"({_NUM})\s*/\s*({_NUM})(\s*mm\s*Hg)?", re.IGNORECASE)
 # a cue right before the variable negates it ("no history of BMI > 40", "not expected to live", "except for CD4 < 200");
 # a leading "No" or "must not have" is only the exclusion's phrasing and is labelled as a bound
-_NEGATION = re.compile(r"\b(?:no history of|without|absence of|free of|never|negative for|not|except for)\s+"
+_NEGATION = re.compile(r"\b(?:no history of|without|absence of|free of|never|negative for|not|except for|excluding)\s+"
                        r"(?:(?:a|an|the|any|known|prior)\s+)?$", re.IGNORECASE)
-_FOR = re.compile(r"\bfor\s+(?:the\s+)?$", re.IGNORECASE)  # "Lansky 50-100 for ages 0-10": whom the scale is for
+_FOR = re.compile(r"\bfor\s+(?:the\s+)?(?:(?:males|females|boys|girls|men|women)\s+)?$", re.IGNORECASE)  # "Lansky 50-100 for ages 0-10"
 # a condition shortly before the value: "EKG required if over 40 years of age", "if the mean QTc > 480 msec"
 _CONDITION = re.compile(r"\b(?:if|unless)\b(?:(?!,\s)[^;:]){0,40}$", re.IGNORECASE)  # a comma or a heading ends it
 # a subgroup right before the variable or value names whom something else applies to: "consent from a guardian for
@@ -228,30 +231,45 @@ _SUBGROUP = re.compile(r"\b(?:for|in|among)\s+(?:all\s+)?(?:other\s+|those\s+)?(
 _OTHER_PERSON = re.compile(r"\b(?:donors?|siblings?|relatives?)\b(?:(?!\bpatients?\b)[^.;]){0,40}$",
                            re.IGNORECASE)
 # a change, not a level: "a decrease of hemoglobin of 1 g/dL or more"
-_CHANGE = re.compile(r"\b(?:decreases?|declines?|drops?|falls?|reductions?|increases?|rises?|changes?)\s+(?:of|in)\s+(?:the\s+)?$",
+# or what an illness would do to it: "a condition that would reduce life expectancy to < 2 years"
+_CHANGE = re.compile(r"\b(?:(?:decreases?|declines?|drops?|falls?|reductions?|increases?|rises?|changes?)\s+(?:of|in)\s+(?:the\s+)?"
+                     r"|\b(?:would|could|may|might|will|that|which|to)\s+(?:\w+\s+)?(?:reduces?|limits?|shortens?|compromises?)\s+"
+                     r"(?:(?:the|his|her|their)\s+)?)$",
                      re.IGNORECASE)
 # a second condition joined to the first: "if ANC is less than 1,000/mm^3 or platelet count is less than 75,000/mm^3"
 _JOINED = re.compile(r"\s*,?\s*(?:and/or|or|and)\s+$", re.IGNORECASE)
 # criteria that state no requirement at all: "(A CD4 count of 50/mm3 or more … is no longer required.)"
 _NOT_IN_FORCE = re.compile(r"\bno longer (?:required|needed|necessary|an? (?:requirement|exclusion|criterion))", re.IGNORECASE)
+# an amendment note quotes the rule it replaced ("Originally, infants 1 to 15 days old …") or the one now in force
+# ("You now must have a CD4 cell count of 200-700 …"); only the rule in force gives rows
+_AMENDED = re.compile(r"This study has been changed\.\s*(You now|Now)?", re.IGNORECASE)
 # criteria on prophylaxis name the CD4 level at which it is required, not an eligibility bound
 _PROPHYLAXIS = re.compile(r"\bprophyla", re.IGNORECASE)
+# a share of the enrolment, not each participant's bound: "No more than 10 percent of subjects may be over 50",
+# "No more than one patient over 50 years of age is permitted at each dose level"
+_SHARE = re.compile(r"(?:%|\bpercent)\s+of\s+(?:the\s+)?(?:subjects|patients|participants)\b"
+                    r"|\b(?:no more than|at most|up to|a maximum of)\s+(?:one|two|three|\d+)\s+(?:patients?|subjects?)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r";|\.\s|\.$|\n")
 _CHAIN_GAP = re.compile(r"^[\s()/,&]*(?:(?i:and/or|and|or)\b[\s()/,&]*(?:[a-z]{1,14}\s+)?)?$")  # "… or radioisotope …"
 _TIME_WINDOW = re.compile(
     r"\b(?:within|in|during|over|for)\s+(?:the\s+)?(?:last|past|previous|preceding|prior)?\s*"
     r"(?:\d+|one|two|three|four|five|six|twelve)?\s*(?:days?|weeks?|months?|years?)\b"
     r"(?:\s+(?:prior to|before|of)\s+[a-z ]{0,30}?(?=[,;.)]|$))?", re.IGNORECASE)
-_ONSET = re.compile(r"\b(?:onset|diagnos\w*|occurred|began|started)\b[^;,]{0,40}$", re.IGNORECASE)
-_PAREN_NUMBER = re.compile(r"\s*\(\s*(?=\d)")
+_ONSET = re.compile(r"\b(?:onset|diagnos\w*|occurred|began|started)\b[^;,]{0,40}(?<!\bin )(?<!\bamong )$",
+                    re.IGNORECASE)  # not "newly diagnosed AML in adults ≥ 75 years"
+_PAREN_NUMBER = re.compile(r"\s*\(\s*(or\s+)?(?=\d)")  # "(5 x ULN if …)", "(or 18 if …)"
+_IF = re.compile(r"\s+if\b", re.IGNORECASE)
 # between a bound and a further bound on the same variable: "< 100 mmHg at screening or < 95 mmHg", "(5 x ULN if …)"
 _ALTERNATIVE_GAP = re.compile(r"\s*\(\s*|(?:\([^()\d;]{0,30}\)|[^()\d;.]){0,40}?\b(?:or|and|but)\s+", re.IGNORECASE)
 _OR_GAP = re.compile(r"\s*,?\s*or\s+", re.IGNORECASE)
 _OLDER_YOUNGER = re.compile(r"older|younger", re.IGNORECASE)
 _OR_OLDER = re.compile(r"[\s-]*(?:of\s+age|old)?\s*(?:or|and)\s+(older|younger)", re.IGNORECASE)
 _PREFIX_BOUND = re.compile(rf"({_NUM})\s*(?:{_UNIT})?\s*([≤<≥>])\s*$", re.IGNORECASE)  # "7.0% ≤" HbA1c ≤ 12.0%
-_OWN_VALUE = re.compile(rf"\s*:?\s*(?:{_OP}|\d)", re.IGNORECASE)  # "… 4.2 mg/dL Creatinine no greater than 1.3"
+# a name followed by its own value or a colon does not take the value before it: "… 4.2 mg/dL Creatinine no greater
+# than 1.3", "Age: Over 17 to under 66 Performance status: Not specified"
+_OWN_VALUE = re.compile(rf"\s*(?::|{_OP}|\d)", re.IGNORECASE)
 _ADJACENT = re.compile(r"\s*(?:of|:)?\s*")
+_BEFORE_NAME = re.compile(r"[\s/]*(?:(?:of|in)\s+)?")  # "18 years of age", "over 60 kg in body weight"
 _MAX_GAP = 60  # characters between a variable's name and its value
 
 
@@ -272,20 +290,25 @@ _WORD_NUMBERS = {w: str(i) for i, w in enumerate(
 _COMPARATORS = [(re.compile(p, re.IGNORECASE), r) for p, r in (
     (r"≧|=>|>=|>\s*/\s*=|>\s*or\s*=|=\s*or\s*>|≥\s*=|(?:greater|more) (?:than )?or equal(?: to)?"
      r"|equal to or (?:greater|more) than|equal or greater than", "≥"),
-    (r"≦|=<|<=|<\s*/\s*=|<\s*or\s*=|=\s*or\s*<|≤\s*=|less (?:than )?or equal(?: to)?|equal to or less than|equal or less than", "≤"),
+    (r"≦|=<|<=|<\s*/\s*=|<\s*or\s*=|=\s*or\s*<|≤\s*=|les[st] (?:than )?or equal(?: to)?|equal to or less than|equal or less than", "≤"),
 )]
 _COMPARATOR_HINT = re.compile(r"[=≧≦]|equal", re.IGNORECASE)
 _CHARACTERS = str.maketrans({"＞": ">", "›": ">", "＜": "<", "‹": "<", "μ": "µ", "×": "x",
                              "\u00a0": " ", "\u2009": " ", "\u202f": " "})
 _MICRO = re.compile(r"mc(?=g|mol)", re.IGNORECASE)  # "mcg" → "µg"
+_FOLD = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*-?\s*fold\s+(?:greater than|higher than|above|over)\s+"
+                   r"(?=(?:the\s+)?(?:ULN|upper limit|normal))", re.IGNORECASE)
 # "three (3) months" → "3 months", "six months" → "6 months"
 _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")(?:\s*\((\d+)\)|(?=\s+(?:years?|months?|weeks?|days?|hours?|times)\b))",
                           re.IGNORECASE)
 
 
 def _normalised(text: str) -> str:
-    """The text with one spelling for comparators, micro signs, spaces and small numbers written as words."""
+    """The text with one spelling for comparators, micro signs, spaces, multiples of the ULN ("5-fold greater than
+    the ULN" → "> 5 x the ULN") and small numbers written as words."""
     text = _MICRO.sub("µ", text.translate(_CHARACTERS))
+    if "fold" in text.lower():
+        text = _FOLD.sub(r"> \1 x ", text)
     if _COMPARATOR_HINT.search(text):
         for pattern, replacement in _COMPARATORS:
             text = pattern.sub(replacement, text)
@@ -373,7 +396,7 @@ def _value_at(text: str, pos: int) -> _Value | None:
         start = _SPACES.match(text, op_m.end()).end()
         if age_of := _AGE_OF_RE.match(text, start):
             start = age_of.end()
-        elif word == "before":
+        elif word in ("before", "beyond"):  # only with an age: "onset before age 16", "beyond the age of 60"
             return None
         if (pair := _BP_PAIR.match(text, start)) and "/" in pair.group():
             return _Value(*_bound(op, _number(pair.group(1))), "mmHg" if pair.group(3) else None,
@@ -406,6 +429,8 @@ def _value_at(text: str, pos: int) -> _Value | None:
     if not got:
         return None
     number, unit, kind, age, end = got
+    if not lead and _TO_PHYSIOLOGIC.match(text, end):  # "18 to physiologic 79": only the chronological bound
+        return _Value(number, True, None, None, unit, kind, pos, end, age)
     if sep := _RANGE_SEP.match(text, end):
         if not lead or sep.group().strip().lower() in ("and", "to", "-", "–", "~"):
             got2 = _number_unit(text, sep.end())
@@ -479,6 +504,10 @@ def _values(text: str) -> list[_Value]:
                     pos = second.end
         elif (paren := _PAREN_NUMBER.match(text, pos)) and (got := _number_unit(text, paren.end())):
             second = _same_comparison(value, got, paren.end())  # "≤ 2.5 x ULN (5 x ULN if liver metastases)"
+            if paren.group(1) and not _IF.match(text, second.end):  # "(or 5 years younger than …)"
+                continue
+            if second.unit is None and paren.group(1):  # "at least 13 years old (or 18 if local requirement)"
+                second.unit, second.unit_kind = value.unit, value.unit_kind
             if second.unit and _same_unit(value, second):
                 values.append(second)
                 pos = second.end
@@ -513,8 +542,8 @@ def _is_alternative(text: str, previous: _Value | None, value: _Value, mentions:
     disjoint = (previous.lower is None) != (value.lower is None) and None in (previous.upper, value.upper)
     if previous.unit_kind is None and value.unit_kind is not None:
         return disjoint and bool(_OR_GAP.fullmatch(gap)) and all(value.unit_kind in _FITS[name] for name in names)
-    if not _same_unit(previous, value):
-        return False
+    if not _same_unit(previous, value):  # "≤ 1.0 x ULN (≤ 3.5 mg/dL if secondary to indinavir)": another unit, with its condition
+        return gap.strip() == "(" and bool(_IF.match(text, value.end)) and all(value.unit_kind in _FITS[n] for n in names)
     return bool(_ALTERNATIVE_GAP.fullmatch(gap) or (gap.strip() == "," and (value.sex or disjoint and value.unit)))
 
 
@@ -539,7 +568,8 @@ def _chain(text: str, mentions: list, i: int, kind: str | None) -> tuple[list[st
     """The variables named together before a value ("AST/ALT", "SGOT and SGPT") whose unit fits, and where the
     first of them starts: "creatinine < 2 x normal for age or GFR > 70 mL/min" bounds GFR only."""
     chain = [mentions[i]]
-    while i > 0 and _CHAIN_GAP.match(text[mentions[i - 1][2]:mentions[i][1]]):
+    # an age is never bound together with a lab value ("… /serum creatinine) and age 13-18")
+    while i > 0 and "age" not in (mentions[i][0], mentions[i - 1][0]) and _CHAIN_GAP.match(text[mentions[i - 1][2]:mentions[i][1]]):
         i -= 1
         chain.insert(0, mentions[i])
     chain = [m for m in chain if kind in _FITS[m[0]]]
@@ -563,7 +593,7 @@ def _variables_for(text: str, value: _Value, mentions: list, previous_end: int) 
             lookalike = names == ["not_listed"] and _ADJACENT.fullmatch(gap)  # "physiologic age range of 12 to 65"
             if names and (lookalike or not (value.age_implied and not {"age", "age_at_onset"} & set(names))):  # "18 years old" is an age
                 return names, start
-    if after and after[1] - value.end <= 12 and re.fullmatch(r"[\s/]*(?:of\s+)?", text[value.end:after[1]]):
+    if after and after[1] - value.end <= 12 and _BEFORE_NAME.fullmatch(text, value.end, after[1]):
         if value.unit_kind in _FITS[after[0]] and not _OWN_VALUE.match(text, after[2]):
             return [after[0]], value.start
     if value.age_implied:
@@ -636,7 +666,7 @@ def extract(text: str) -> list[Threshold]:
                 clause = _clause_start(text, start)
                 excluded = bool(conditional or _NEGATION.search(text, clause, start) or _CONDITION.search(text, clause, value.start)
                                 or _SUBGROUP.search(text, clause, start) or _CHANGE.search(text, clause, start)
-                                or "age" in names and _FOR.search(text, clause, start))
+                                or "age" in names and _FOR.search(text, clause, start) or _SHARE.search(text, clause, start))
         previous = value
         if excluded or not names:
             continue
@@ -673,6 +703,8 @@ def extract(text: str) -> list[Threshold]:
         if a.variable != b.variable and re.search(r"\bor\b", text[a.end:b.start], re.IGNORECASE):
             a.qualifiers.append(f"or {b.variable}")
             b.qualifiers.append(f"or {a.variable}")
+    if amended := _AMENDED.search(text):
+        return [t for t in found if (t.start >= amended.start()) == bool(amended.group(1))]
     return found
 
 
@@ -698,8 +730,8 @@ _PINT_SPELLING = [(re.compile(p), r) for p, r in (
     (r"^(?:x|\*)?10(?:\^|\*\*|e)?\(?(\d+)\)?/", r"1e\1/"), (r"^k/", "1e3/"), (r"^(?:cells?|platelets?|neutrophils?|lymphocytes?)?/", "1/"),
     (r"(?<![a-z])(u|d|m|)l\b", r"\1L"), (r"^(?:iu|units?|u)(?=/|$)", "U"), (r"^miu|^mu(?=/)", "mU"),
     (r"/d$", "/day"), (r"/24h(?:ours?|rs?)?$", "/day"), (r"(?:per|a)day$", "/day"),
-    (r"/min(?:ute)?(?:/|per)1\.73m\*\*2", "/min"), (r"^(mg|g)%$", r"\1/dL"), (r"100mL$", "(100mL)"),
-    (r"^years?$|^yrs?$", "year"), (r"^months?$|^mos?$", "month"), (r"^weeks?$|^wks?$", "week"), (r"^days?$", "day"), (r"^(?:hours?|hrs?)$", "hour"), (r"^gms?(?=/)", "g"),
+    (r"/min(?:ute)?(?:/|per)1\.73m\*\*2", "/min"), (r"^(mg|g)(?:m|rams?)?%$", r"\1/dL"), (r"100mL$", "(100mL)"),
+    (r"^years?$|^yrs?$", "year"), (r"^months?$|^mos?$", "month"), (r"^weeks?$|^wks?$", "week"), (r"^days?$", "day"), (r"^(?:hours?|hrs?)$", "hour"), (r"^(?:gms?|grams?)(?=/)", "g"),
     (r"^kilograms?$", "kg"), (r"^(?:lbs?|pounds)$", "lb"), (r"^(?:msec|milliseconds?)$", "ms"), (r"^(?:seconds?|secs?)$", "s"),
     (r"^mmhg$", "mmHg"),
 )]

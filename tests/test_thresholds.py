@@ -1,8 +1,8 @@
 """Eligibility thresholds: exact rows for the seeds' criteria, the tricky forms, and precision/recall
 on hand-labelled criteria. Development (the rules were tuned on them): tests/data/thresholds_labelled.jsonl
-(604) and thresholds_holdout1.jsonl / thresholds_holdout2.jsonl (250 and 320, each a holdout until it was
-scored once). Holdout: thresholds_holdout3.jsonl (320 from other trials, labelled by people who never saw
-the extractor, never tuned on). Their READMEs say how they were drawn and labelled."""
+(604) and thresholds_holdout1.jsonl to thresholds_holdout3.jsonl (250, 320, 320, each a holdout until it
+was scored once). Holdout: thresholds_holdout4.jsonl (640 from other trials, labelled by four people who
+never saw the extractor, never tuned on). Their READMEs say how they were drawn and labelled."""
 from __future__ import annotations
 
 import json
@@ -14,12 +14,13 @@ import pytest
 from pipeline.thresholds import OUTPUT_VARIABLES, conversion, eligible, extract, rows
 
 DATA = Path(__file__).parent / "data"
-SETS = {"development": ("thresholds_labelled.jsonl", "thresholds_holdout1.jsonl", "thresholds_holdout2.jsonl"),
-        "holdout": ("thresholds_holdout3.jsonl",)}
+SETS = {"development": ("thresholds_labelled.jsonl", "thresholds_holdout1.jsonl", "thresholds_holdout2.jsonl",
+                        "thresholds_holdout3.jsonl"),
+        "holdout": ("thresholds_holdout4.jsonl",)}
 GOAL_PRECISION, GOAL_RECALL = 0.95, 0.90
-# The holdout's first score (167 tp, 16 fp, 19 fn: precision 0.913, recall 0.898) misses both goals;
-# the test guards that figure against regressions.
-HOLDOUT_PRECISION, HOLDOUT_RECALL = 0.91, 0.89
+# The holdout's first score (359 tp, 18 fp, 23 fn: precision 0.952, recall 0.940) meets both goals;
+# the test guards it against regressions.
+HOLDOUT_PRECISION, HOLDOUT_RECALL = 0.95, 0.93
 
 
 def _key(variable, lower, lower_inclusive, upper, upper_inclusive, sex) -> tuple:
@@ -28,7 +29,8 @@ def _key(variable, lower, lower_inclusive, upper, upper_inclusive, sex) -> tuple
 
 
 def _found(text: str) -> list[tuple]:
-    return [_key(t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive, t.sex) for t in extract(text)]
+    """The table's rows for the criterion (a range repeated word for word is one row there, as in the labels)."""
+    return [_key(*row[3:8], row[16]) for row in rows("X", None, 1, text)]
 
 
 def score(lines: list[dict]) -> tuple[dict[str, Counter], list[tuple]]:
@@ -67,7 +69,7 @@ def _overall(name: str) -> tuple[float, float, list[tuple]]:
 @pytest.mark.parametrize("name", SETS)
 def test_labelled_sets_are_real_criteria_in_the_vocabulary(name):
     lines = _labelled(name)
-    assert len(lines) >= {"development": 1170, "holdout": 320}[name]
+    assert len(lines) >= {"development": 1494, "holdout": 640}[name]
     assert len({line["id"] for line in lines}) == len(lines)
     assert {t["variable"] for line in lines for t in line["thresholds"]} <= set(OUTPUT_VARIABLES)
 
@@ -227,6 +229,27 @@ def test_a_two_sided_exclusion_has_no_single_eligible_range():
     ("SGOT/SGPT greater than five times the upper limits of normal", [("ast", 5.0, False, None, None), ("alt", 5.0, False, None, None)]),
     ("Ejection fraction of greater than 50% by Echocardiogram or Cardiac MRI, or greater than or equal to 45% by MUGA Scan.",
      [("lvef", 50.0, False, None, None), ("lvef", 45.0, True, None, None)]),
+    # forms read since holdout 3: comparators on both sides of "to", "beyond age", "N-fold", typos, other units
+    ("Age: Over 17 to under 66 Performance status: Not specified", [("age", 17.0, False, 66.0, False)]),
+    ("Age: 18 to physiologic 79", [("age", 18.0, True, None, None)]),
+    ("Subjects beyond the age of 60 are excluded.", [("age", 60.0, False, None, None)]),
+    ("SGOT or SGPT values 5.0-fold greater than the upper limit of normal", [("ast", 5.0, False, None, None), ("alt", 5.0, False, None, None)]),
+    ("a creatinine lest than or equal 2.5 mg/dl", [("serum_creatinine", None, None, 2.5, True)]),
+    ("Polymorphonuclear lymphocytes greater than 2,000", [("neutrophils", 2000.0, False, None, None)]),
+    ("Weight at study enrollment greater than or equal to 1800 grams.", [("body_weight", 1800.0, True, None, None)]),
+    ("Premature infants weighing less than 1,251 grams at birth", []),
+    ("Newly diagnosed AML in adults >= 75 years", [("age", 75.0, True, None, None)]),
+    ("Bilirubin no greater than 1.0 times ULN (no greater than 3.5 mg/dL if secondary to indinavir therapy)",
+     [("bilirubin", None, None, 1.0, True), ("bilirubin", None, None, 3.5, True)]),
+    ("at least 13 years old (or 18 if local requirement)", [("age", 13.0, True, None, None), ("age", 18.0, True, None, None)]),
+    ("at least 25 years of age (or 5 years younger than the age at diagnosis of the youngest family member)",
+     [("age", 25.0, True, None, None)]),
+    # not each participant's bound: a share of the enrolment, what an illness would do, a definition's exception
+    ("No more than 10 percent of subjects may be over 50 years of age.", []),
+    ("No more than one patient over 50 years of age is permitted at each dose level.", []),
+    ("Serious underlying medical condition that would reduce life expectancy to < 2 years.", []),
+    ("No active AIDS (excluding CD4 count < 200).", []),
+    ("Hepatic: Bilirubin within normal limits AST no greater than 3 times normal", [("ast", None, None, 3.0, True)]),
 ])
 def test_tricky_forms(text, expected):
     assert [(t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive) for t in extract(text)] == expected
@@ -239,6 +262,14 @@ def test_tricky_forms(text, expected):
 ])
 def test_an_age_range_in_two_units_is_two_bounds_each_in_its_unit(text, expected):
     assert [(t.lower, t.upper, t.unit) for t in extract(text)] == expected
+
+
+def test_an_amendment_note_keeps_only_the_rule_in_force():
+    replaced = "Are 1 to 17 days old. (This study has been changed. Originally, infants 1 to 15 days old were eligible.)"
+    assert [(t.lower, t.upper) for t in extract(replaced)] == [(1.0, 17.0)]
+    replacing = ("Have a CD4 cell count of 200-600 cells/mm3 within 30 days of study entry. (This study has been changed. "
+                 "You now must have a CD4 cell count of 200-700 cells/mm3 within 45 days of study entry.)")
+    assert [(t.lower, t.upper) for t in extract(replacing)] == [(200.0, 700.0)]
 
 
 def test_a_single_sex_population_is_not_a_sex_specific_value():
