@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import hashlib
 import os
 import shutil
 import sys
@@ -190,7 +189,7 @@ def _current_documents(raw_dir: Path, out_dir: Path) -> dict[str, str]:
     archives are read member by member, as staging reads them, or hashed whole when damaged.
     """
     from pipeline.fingerprints import file_hashes
-    from pipeline.staging import archive_members, is_archive
+    from pipeline.staging import archive_members, is_archive, sha256_stream
     from pipeline.storage import Layout
 
     current = {}
@@ -200,8 +199,8 @@ def _current_documents(raw_dir: Path, out_dir: Path) -> dict[str, str]:
             continue
         members = {}
         try:
-            for member, _, read in archive_members(raw_dir / rel):
-                members[f"{rel}!{member}"] = hashlib.sha256(read()).hexdigest()
+            for member, _, open_member in archive_members(raw_dir / rel):
+                members[f"{rel}!{member}"] = sha256_stream(open_member())
         except Exception:  # a damaged archive is one document, as staging records it
             members = {rel: sha}
         current |= members

@@ -21,7 +21,7 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -162,10 +162,15 @@ def _file_document(path: Path, rel: str, max_bytes: int) -> StagedDocument:
 
 
 def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
     with path.open("rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
+        return sha256_stream(fh)
+
+
+def sha256_stream(fh: BinaryIO) -> str:
+    """sha256 of a stream read in 1 MiB chunks: a document over the size limit is hashed, never held whole."""
+    digest = hashlib.sha256()
+    while chunk := fh.read(1 << 20):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
@@ -173,16 +178,16 @@ def _archive_documents(path: Path, rel: str, wanted: set[str], max_bytes: int) -
     """Stream an archive's members; a damaged archive yields one document for the archive naming the damage."""
     count = 0
     try:
-        for member, size, read in archive_members(path):
+        for member, size, open_member in archive_members(path):
             doc_id = f"{rel}!{member}"
             count += 1
             if shard_of(doc_id) not in wanted:
                 continue
             if size > max_bytes:
-                yield StagedDocument(doc_id, rel, member, "0" * 64, size,
+                yield StagedDocument(doc_id, rel, member, sha256_stream(open_member()), size,
                                      error=f"archive member too large: {size} bytes (limit {max_bytes})")
                 continue
-            raw = read()
+            raw = open_member().read()
             yield stage_bytes(StagedDocument(doc_id, rel, member, hashlib.sha256(raw).hexdigest(), len(raw)), raw)
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
         if shard_of(rel) in wanted:
@@ -191,18 +196,18 @@ def _archive_documents(path: Path, rel: str, wanted: set[str], max_bytes: int) -
 
 
 def archive_members(path: Path):
-    """(name, size, read) for each regular member, in archive order, streaming (staging and `status` read
-    archives the same way)."""
+    """(name, size, open) for each regular member, in archive order, streaming; open() gives the member's bytes
+    as a stream (staging and `status` read archives the same way)."""
     if zipfile.is_zipfile(path):
         with zipfile.ZipFile(path) as zf:
             for info in zf.infolist():
                 if not info.is_dir() and not _hidden(info.filename):
-                    yield info.filename, info.file_size, lambda info=info: zf.read(info)
+                    yield info.filename, info.file_size, lambda info=info: zf.open(info)
         return
     with tarfile.open(path, mode="r|*") as tf:
         for info in tf:
             if info.isfile() and not _hidden(info.name):
-                yield info.name, info.size, lambda info=info: tf.extractfile(info).read()
+                yield info.name, info.size, lambda info=info: tf.extractfile(info)
 
 
 def _hidden(name: str) -> bool:

@@ -44,7 +44,7 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
     "hemoglobin": (r"h(?:a?e)?moglobin|Hgb|Hb|HGB", r"Hgb|Hb|HGB"),
     "platelets": (r"platelets?(?: counts?)?|PLT|thrombocytes?|thrombocytopenia", r"PLT"),
     "neutrophils": (r"(?:absolute )?(?:neutrophils?|granulocytes?)(?: counts?)?|ANC|AGC|neutropenia|granulocytopenia"
-                    r"|polymorphonuclear(?: leukocytes| lymphocytes| cells| neutrophils)?|PMNs?", r"ANC|AGC|PMNs?"),
+                    r"|polymorphonuclear(?: (?:leu[ck]ocytes?|lymphocytes?|(?:white )?cells?|neutrophils?))?(?: counts?)?", r"ANC|AGC"),
     "lymphocytes": (r"(?:absolute )?lymphocytes?(?: counts?)?|ALC|lymphopenia", r"ALC"),
     "wbc": (r"white (?:blood )?(?:cells?|cell count|count)(?: counts?)?|WBC(?: counts?)?|leukocytes?(?: counts?)?|leucocytes?(?: counts?)?|leukopenia",
             r"WBC"),
@@ -80,6 +80,7 @@ _EXPANDS = {"blood_pressure": ("systolic_bp", "diastolic_bp"), "performance_stat
             "transaminases": ("ast", "alt"), "not_listed": ()}
 OUTPUT_VARIABLES = tuple(v for v in VARIABLES if v not in _EXPANDS)
 
+_GRAMS = r"(?:mg|gms?|grams?|g)"  # "mg/dL", "gm%", "grams/dl"
 _M2 = r"m\s*(?:\^\s*2|\*\s*2|\(2\)|2|²)"  # "m2", "m^2", "m*2", "m(2)", "m²"
 _MM3 = r"(?:mm\s*(?:\^\s*3|\(3\)|3|³)|cu\.?\s*mm)"
 # unit kind → regex (first match wins, so longer forms first); the matched text is the row's `unit`
@@ -92,17 +93,17 @@ _UNITS: tuple[tuple[str, str], ...] = (
     ("kg/m2", rf"kg\s*/\s*{_M2}"),
     ("insulin", r"(?:IU|U|units?|iu)\s*/\s*kg(?:\s*/\s*(?:day|d|24\s*h(?:ours?|rs?)?))?(?:\s+(?:per|a)\s+day)?|(?:IU|U|units?)\s*/\s*(?:day|d|24\s*h)\b|(?:IU|U|units?)\s+(?:per|a)\s+day"),
     ("flow", rf"m[lL]\s*/\s*min(?:ute)?(?:\s*(?:/|per)\s*1\.73\s*{_M2})?"),
-    ("mass_per_time", r"(?:mg|gms?|g)\s*/\s*(?:day|d|24\s*h(?:ours?|rs?)?|24h)\b|(?:mg|gms?|g)\s+(?:per|/)\s*24\s*h(?:ours?|rs?)?"),
+    ("mass_per_time", rf"{_GRAMS}\s*/\s*(?:day|d|24\s*h(?:ours?|rs?)?|24h)\b|{_GRAMS}\s+(?:per|/)\s*24\s*h(?:ours?|rs?)?"),
     ("enzyme", r"(?:IU|U|mIU|iu)\s*/\s*(?:L|l)\b"),
     ("molar", r"(?:mmol|µmol|umol|nmol|pmol|mcmol|mEq)\s*/\s*(?:L|l|dL|dl|mL|ml)\b"),
     ("mmol/mol", r"mmol\s*/\s*mol\b"),
-    ("mass_conc", r"(?:mg|gms?|grams?|g|µg|ug|mcg|ng|pg)\s*/\s*(?:dL|dl|L|l|mL|ml|100\s*m[lL])\b|(?:mg|gm|g|grams?)\s*%"),
+    ("mass_conc", rf"(?:{_GRAMS}|µg|ug|mcg|ng|pg)\s*/\s*(?:dL|dl|L|l|mL|ml|100\s*m[lL])\b|{_GRAMS}\s*%"),
     ("pressure", r"mm\s*Hg|mmHg"),
     ("percent", r"%|percent\b"),
     ("ms", r"(?:ms|msec|milliseconds?)\b(?:\s*\((?:ms|msec)\))?"),
     ("seconds", r"(?:seconds?|secs?|s)\b"),
     ("time", r"(?:years?|yrs?|months?|mos?|weeks?|wks?|days?|hours?|hrs?)\b"),
-    ("mass", r"(?:kg|kilograms?|grams?|lbs?|pounds)\b(?!\s*/)"),
+    ("mass", r"(?:kg|kilograms?|grams?|lbs?|pounds)\b"),
 )
 # variable → unit kinds that fit it (None: a bare number fits)
 _FITS: dict[str, set] = {
@@ -218,31 +219,32 @@ _SEX_CONTINUE = re.compile(rf"\s*(?:,|;|and|or|/)\s*(?:(?:for|in)\s+)?(?:{_SEX}\
 _BP_PAIR = re.compile(rf"({_NUM})\s*/\s*({_NUM})(\s*mm\s*Hg)?", re.IGNORECASE)
 # a cue right before the variable negates it ("no history of BMI > 40", "not expected to live", "except for CD4 < 200");
 # a leading "No" or "must not have" is only the exclusion's phrasing and is labelled as a bound
-_NEGATION = re.compile(r"\b(?:no history of|without|absence of|free of|never|negative for|not|except for|excluding)\s+"
+_NEGATION = re.compile(r"\b(?:no history of|without|absence of|free of|never|negative for|not|except for|(?<!\bnot )excluding)\s+"
                        r"(?:(?:a|an|the|any|known|prior)\s+)?$", re.IGNORECASE)
-_FOR = re.compile(r"\bfor\s+(?:the\s+)?(?:(?:males|females|boys|girls|men|women)\s+)?$", re.IGNORECASE)  # "Lansky 50-100 for ages 0-10"
+_FOR = re.compile(r"\bfor\s+(?:the\s+)?$", re.IGNORECASE)  # "Lansky 50-100 for ages 0-10": whom the scale is for
 # a condition shortly before the value: "EKG required if over 40 years of age", "if the mean QTc > 480 msec"
 _CONDITION = re.compile(r"\b(?:if|unless)\b(?:(?!,\s)[^;:]){0,40}$", re.IGNORECASE)  # a comma or a heading ends it
 # a subgroup right before the variable or value names whom something else applies to: "consent from a guardian for
 # subjects under the age of 18", "PCP prophylaxis in patients with CD4 count <= 200"
 _SUBGROUP = re.compile(r"\b(?:for|in|among)\s+(?:all\s+)?(?:other\s+|those\s+)?(?:patients|subjects|participants|children|infants|persons|"
-                       r"individuals|those|minors|women|men)(?:\s+(?:who\s+are|with|aged|whose))?\s*$", re.IGNORECASE)
+                       r"individuals|those|minors|women|men|males|females|boys|girls)(?:\s+(?:who\s+are|with|aged|whose))?\s*$", re.IGNORECASE)
 # someone else's age: "DONOR: Age < 75", "identical sibling age 4 to 65"
 _OTHER_PERSON = re.compile(r"\b(?:donors?|siblings?|relatives?)\b(?:(?!\bpatients?\b)[^.;]){0,40}$",
                            re.IGNORECASE)
 # a change, not a level: "a decrease of hemoglobin of 1 g/dL or more"
-# or what an illness would do to it: "a condition that would reduce life expectancy to < 2 years"
-_CHANGE = re.compile(r"\b(?:(?:decreases?|declines?|drops?|falls?|reductions?|increases?|rises?|changes?)\s+(?:of|in)\s+(?:the\s+)?"
-                     r"|\b(?:would|could|may|might|will|that|which|to)\s+(?:\w+\s+)?(?:reduces?|limits?|shortens?|compromises?)\s+"
-                     r"(?:(?:the|his|her|their)\s+)?)$",
+_CHANGE = re.compile(r"\b(?:decreases?|declines?|drops?|falls?|reductions?|increases?|rises?|changes?)\s+(?:of|in)\s+(?:the\s+)?$",
                      re.IGNORECASE)
 # a second condition joined to the first: "if ANC is less than 1,000/mm^3 or platelet count is less than 75,000/mm^3"
 _JOINED = re.compile(r"\s*,?\s*(?:and/or|or|and)\s+$", re.IGNORECASE)
 # criteria that state no requirement at all: "(A CD4 count of 50/mm3 or more … is no longer required.)"
 _NOT_IN_FORCE = re.compile(r"\bno longer (?:required|needed|necessary|an? (?:requirement|exclusion|criterion))", re.IGNORECASE)
-# an amendment note quotes the rule it replaced ("Originally, infants 1 to 15 days old …") or the one now in force
-# ("You now must have a CD4 cell count of 200-700 …"); only the rule in force gives rows
-_AMENDED = re.compile(r"This study has been changed\.\s*(You now|Now)?", re.IGNORECASE)
+# an amendment note quotes the rule it replaced ("(This study has been changed. Originally, infants 1 to 15 days old
+# …)") or states the one now in force ("(… You now must have a CD4 cell count of 200-700 …)")
+_AMENDMENT = re.compile(r"\(\s*This study has been changed\.[^()]*\)?", re.IGNORECASE)
+_NOW = re.compile(r"\bnow\b", re.IGNORECASE)
+# what an illness would do to life expectancy, not the participant's own: "a condition that would reduce life
+# expectancy to < 2 years"
+_SHORTENED = re.compile(r"\b(?:reduces?|limits?|shortens?|compromises?)\s+(?:(?:the|his|her|their)\s+)?$", re.IGNORECASE)
 # criteria on prophylaxis name the CD4 level at which it is required, not an eligibility bound
 _PROPHYLAXIS = re.compile(r"\bprophyla", re.IGNORECASE)
 # a share of the enrolment, not each participant's bound: "No more than 10 percent of subjects may be over 50",
@@ -255,8 +257,8 @@ _TIME_WINDOW = re.compile(
     r"\b(?:within|in|during|over|for)\s+(?:the\s+)?(?:last|past|previous|preceding|prior)?\s*"
     r"(?:\d+|one|two|three|four|five|six|twelve)?\s*(?:days?|weeks?|months?|years?)\b"
     r"(?:\s+(?:prior to|before|of)\s+[a-z ]{0,30}?(?=[,;.)]|$))?", re.IGNORECASE)
-_ONSET = re.compile(r"\b(?:onset|diagnos\w*|occurred|began|started)\b[^;,]{0,40}(?<!\bin )(?<!\bamong )$",
-                    re.IGNORECASE)  # not "newly diagnosed AML in adults ≥ 75 years"
+_ONSET = re.compile(r"\b(?:onset|diagnos\w*|occurred|began|started)\b"  # not "newly diagnosed AML in adults (aged) ≥ 75 years"
+                    r"(?:(?!\b(?:in|among)\s+(?:adults|patients|subjects|children)\b)[^;,]){0,40}(?<!\bin )(?<!\bamong )$", re.IGNORECASE)
 _PAREN_NUMBER = re.compile(r"\s*\(\s*(or\s+)?(?=\d)")  # "(5 x ULN if …)", "(or 18 if …)"
 _IF = re.compile(r"\s+if\b", re.IGNORECASE)
 # between a bound and a further bound on the same variable: "< 100 mmHg at screening or < 95 mmHg", "(5 x ULN if …)"
@@ -269,7 +271,7 @@ _PREFIX_BOUND = re.compile(rf"({_NUM})\s*(?:{_UNIT})?\s*([≤<≥>])\s*$", re.IG
 # than 1.3", "Age: Over 17 to under 66 Performance status: Not specified"
 _OWN_VALUE = re.compile(rf"\s*(?::|{_OP}|\d)", re.IGNORECASE)
 _ADJACENT = re.compile(r"\s*(?:of|:)?\s*")
-_BEFORE_NAME = re.compile(r"[\s/]*(?:(?:of|in)\s+)?")  # "18 years of age", "over 60 kg in body weight"
+_BEFORE_NAME = re.compile(r"[\s/]*(?:of\s+|in\s+(?=(?:body\s+)?weight|age))?", re.IGNORECASE)  # "18 years of age", "60 kg in body weight"
 _MAX_GAP = 60  # characters between a variable's name and its value
 
 
@@ -296,7 +298,7 @@ _COMPARATOR_HINT = re.compile(r"[=≧≦]|equal", re.IGNORECASE)
 _CHARACTERS = str.maketrans({"＞": ">", "›": ">", "＜": "<", "‹": "<", "μ": "µ", "×": "x",
                              "\u00a0": " ", "\u2009": " ", "\u202f": " "})
 _MICRO = re.compile(r"mc(?=g|mol)", re.IGNORECASE)  # "mcg" → "µg"
-_FOLD = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*-?\s*fold\s+(?:greater than|higher than|above|over)\s+"
+_FOLD = re.compile(r"(?<![\d.,])(\d+(?:\.\d+)?)\s*-?\s*fold\s+(?:greater than|higher than|above|over)\s+"
                    r"(?=(?:the\s+)?(?:ULN|upper limit|normal))", re.IGNORECASE)
 # "three (3) months" → "3 months", "six months" → "6 months"
 _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")(?:\s*\((\d+)\)|(?=\s+(?:years?|months?|weeks?|days?|hours?|times)\b))",
@@ -543,7 +545,8 @@ def _is_alternative(text: str, previous: _Value | None, value: _Value, mentions:
     if previous.unit_kind is None and value.unit_kind is not None:
         return disjoint and bool(_OR_GAP.fullmatch(gap)) and all(value.unit_kind in _FITS[name] for name in names)
     if not _same_unit(previous, value):  # "≤ 1.0 x ULN (≤ 3.5 mg/dL if secondary to indinavir)": another unit, with its condition
-        return gap.strip() == "(" and bool(_IF.match(text, value.end)) and all(value.unit_kind in _FITS[n] for n in names)
+        return (gap.strip() == "(" and value.unit_kind is not None and bool(_IF.match(text, value.end))
+                and all(value.unit_kind in _FITS[n] for n in names))
     return bool(_ALTERNATIVE_GAP.fullmatch(gap) or (gap.strip() == "," and (value.sex or disjoint and value.unit)))
 
 
@@ -593,7 +596,7 @@ def _variables_for(text: str, value: _Value, mentions: list, previous_end: int) 
             lookalike = names == ["not_listed"] and _ADJACENT.fullmatch(gap)  # "physiologic age range of 12 to 65"
             if names and (lookalike or not (value.age_implied and not {"age", "age_at_onset"} & set(names))):  # "18 years old" is an age
                 return names, start
-    if after and after[1] - value.end <= 12 and _BEFORE_NAME.fullmatch(text, value.end, after[1]):
+    if after and after[1] - value.end <= 12 and _BEFORE_NAME.match(text, value.end).end() == after[1]:
         if value.unit_kind in _FITS[after[0]] and not _OWN_VALUE.match(text, after[2]):
             return [after[0]], value.start
     if value.age_implied:
@@ -684,6 +687,8 @@ def extract(text: str) -> list[Threshold]:
         for variable, v in resolved.items():
             if variable == "cd4_count" and _PROPHYLAXIS.search(text):
                 continue
+            if variable == "life_expectancy" and _SHORTENED.search(text, clause, start):
+                continue
             if variable == "age" and _OTHER_PERSON.search(text, clause, start):
                 continue
             if variable == "age" and _ONSET.search(text, clause, start):
@@ -693,6 +698,10 @@ def extract(text: str) -> list[Threshold]:
             found.append(Threshold(v.lower, v.lower_inclusive, v.upper, v.upper_inclusive, v.unit, v.unit_kind,
                                    variable, v.sex, text[start:v.end].strip(), start, v.end, list(qualifiers)))
             population.append(v.population)
+    if note := _AMENDMENT.search(text):
+        keep = _in_force(found, note)
+        found = [t for t, k in zip(found, keep) if k]
+        population = [p for p, k in zip(population, keep) if k]
     sexes: dict[str, set] = {}
     for t in found:
         sexes.setdefault(t.variable, set()).add(t.sex)
@@ -703,9 +712,17 @@ def extract(text: str) -> list[Threshold]:
         if a.variable != b.variable and re.search(r"\bor\b", text[a.end:b.start], re.IGNORECASE):
             a.qualifiers.append(f"or {b.variable}")
             b.qualifiers.append(f"or {a.variable}")
-    if amended := _AMENDED.search(text):
-        return [t for t in found if (t.start >= amended.start()) == bool(amended.group(1))]
     return found
+
+
+def _in_force(found: list[Threshold], note: re.Match) -> list[bool]:
+    """Which rows an amendment note leaves in force: a note that states the new rule replaces the earlier rows on its
+    variables; any other note only quotes the old rule, so its own rows go."""
+    inside = [note.start() <= t.start < note.end() for t in found]
+    if _NOW.search(note.group()):
+        renewed = {t.variable for t, i in zip(found, inside) if i}
+        return [i or t.variable not in renewed for t, i in zip(found, inside)]
+    return [not i for i in inside]
 
 
 def eligible(t: Threshold, criterion_type: str | None) -> tuple:
@@ -730,7 +747,7 @@ _PINT_SPELLING = [(re.compile(p), r) for p, r in (
     (r"^(?:x|\*)?10(?:\^|\*\*|e)?\(?(\d+)\)?/", r"1e\1/"), (r"^k/", "1e3/"), (r"^(?:cells?|platelets?|neutrophils?|lymphocytes?)?/", "1/"),
     (r"(?<![a-z])(u|d|m|)l\b", r"\1L"), (r"^(?:iu|units?|u)(?=/|$)", "U"), (r"^miu|^mu(?=/)", "mU"),
     (r"/d$", "/day"), (r"/24h(?:ours?|rs?)?$", "/day"), (r"(?:per|a)day$", "/day"),
-    (r"/min(?:ute)?(?:/|per)1\.73m\*\*2", "/min"), (r"^(mg|g)(?:m|rams?)?%$", r"\1/dL"), (r"100mL$", "(100mL)"),
+    (r"/min(?:ute)?(?:/|per)1\.73m\*\*2", "/min"), (r"^(mg|g)(?:ms?|rams?)?%$", r"\1/dL"), (r"100mL$", "(100mL)"),
     (r"^years?$|^yrs?$", "year"), (r"^months?$|^mos?$", "month"), (r"^weeks?$|^wks?$", "week"), (r"^days?$", "day"), (r"^(?:hours?|hrs?)$", "hour"), (r"^(?:gms?|grams?)(?=/)", "g"),
     (r"^kilograms?$", "kg"), (r"^(?:lbs?|pounds)$", "lb"), (r"^(?:msec|milliseconds?)$", "ms"), (r"^(?:seconds?|secs?)$", "s"),
     (r"^mmhg$", "mmHg"),

@@ -1,4 +1,5 @@
 """Stage: decoding, bad bytes, archives streamed member by member, layout recognition."""
+import hashlib
 import io
 import shutil
 import tarfile
@@ -135,3 +136,15 @@ def test_staging_in_two_processes_writes_the_same_shards_as_one(tmp_path, monkey
     assert staging.write_staged(raw, two, SHARDS, workers=2) == counts
     for shard in SHARDS:
         assert pq.read_table(two.staged(shard)).equals(pq.read_table(one.staged(shard))), shard
+
+
+def test_an_archive_member_over_the_limit_is_quarantined_with_its_real_hash(tmp_path):
+    big = b"x" * (len(XML_219) + 1)
+    _tar(tmp_path / "records.tar.gz", {"big.xml": big, "NCT01219465.xml": XML_219}, mode="w:gz")
+    with zipfile.ZipFile(tmp_path / "more.zip", "w") as zf:
+        zf.writestr("big.xml", big)
+    docs = {d.doc_id: d for _, d in stage(tmp_path, SHARDS, max_bytes=len(XML_219))}
+    for doc_id in ("records.tar.gz!big.xml", "more.zip!big.xml"):
+        assert docs[doc_id].error == f"archive member too large: {len(big)} bytes (limit {len(XML_219)})"
+        assert docs[doc_id].sha256 == hashlib.sha256(big).hexdigest()
+    assert docs["records.tar.gz!NCT01219465.xml"].error is None

@@ -249,6 +249,18 @@ def test_a_two_sided_exclusion_has_no_single_eligible_range():
     ("No more than one patient over 50 years of age is permitted at each dose level.", []),
     ("Serious underlying medical condition that would reduce life expectancy to < 2 years.", []),
     ("No active AIDS (excluding CD4 count < 200).", []),
+    ("Active AIDS (not excluding CD4 count less than 200).", [("cd4_count", None, None, 200.0, False)]),
+    ("Illness that limits life expectancy to < 2 years", []),
+    ("a drop ≥ 2 g/dL in hemoglobin", []),
+    ("a pregnancy test for females over age 12", []),
+    ("Creatinine ≤ 1.5 mg/dL (≤ 2 if over 70 years)", [("serum_creatinine", None, None, 1.5, True)]),
+    ("Newly diagnosed AML in adults aged >= 75 years", [("age", 75.0, True, None, None)]),
+    ("Polymorphonuclear lymphocyte count at least 1,500/mm3", [("neutrophils", 1500.0, True, None, None)]),
+    ("Weighting less than 10 kg.", [("body_weight", None, None, 10.0, False)]),
+    ("Birth weight less than 2.3 kg", []),
+    ("a creatinine lest than 2.5 mg/dl", [("serum_creatinine", None, None, 2.5, False)]),
+    # a name followed by a colon heads what follows and does not take the value before it
+    ("Age: Any age Performance status: WHO 0-2", [("ecog", 0.0, True, 2.0, True)]),
     ("Hepatic: Bilirubin within normal limits AST no greater than 3 times normal", [("ast", None, None, 3.0, True)]),
 ])
 def test_tricky_forms(text, expected):
@@ -264,12 +276,31 @@ def test_an_age_range_in_two_units_is_two_bounds_each_in_its_unit(text, expected
     assert [(t.lower, t.upper, t.unit) for t in extract(text)] == expected
 
 
-def test_an_amendment_note_keeps_only_the_rule_in_force():
-    replaced = "Are 1 to 17 days old. (This study has been changed. Originally, infants 1 to 15 days old were eligible.)"
-    assert [(t.lower, t.upper) for t in extract(replaced)] == [(1.0, 17.0)]
-    replacing = ("Have a CD4 cell count of 200-600 cells/mm3 within 30 days of study entry. (This study has been changed. "
-                 "You now must have a CD4 cell count of 200-700 cells/mm3 within 45 days of study entry.)")
-    assert [(t.lower, t.upper) for t in extract(replacing)] == [(200.0, 700.0)]
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Are 1 to 17 days old. (This study has been changed. Originally, infants 1 to 15 days old were eligible.)",
+     [("age", 1.0, 17.0)]),
+    ("Have a CD4 cell count of 200-600 cells/mm3 within 30 days of study entry. (This study has been changed. "
+     "You now must have a CD4 cell count of 200-700 cells/mm3 within 45 days of study entry.)", [("cd4_count", 200.0, 700.0)]),
+    ("CD4 count ≥ 100 cells/mm3 (This study has been changed. Patients must now have CD4 count ≥ 200 cells/mm3.)",
+     [("cd4_count", 200.0, None)]),
+    ("Age ≥ 18 and hemoglobin ≥ 9 g/dL. (This study has been changed. You now must have CD4 count ≥ 200 cells/mm3.)",
+     [("age", 18.0, None), ("hemoglobin", 9.0, None), ("cd4_count", 200.0, None)]),
+    ("Age 1 to 17 days (This study has been changed. Originally 1 to 15 days.) Weight > 2 kg.",
+     [("age", 1.0, 17.0), ("body_weight", 2.0, None)]),
+])
+def test_an_amendment_note_keeps_only_the_rule_in_force(text, expected):
+    assert [(t.variable, t.lower, t.upper) for t in extract(text)] == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Weight at study enrollment greater than or equal to 1800 grams.", ("body_weight", 1800.0, "grams", "kg", 1.8)),
+    ("Serum albumin of 3.0 gram% or greater", ("albumin", 3.0, "gram%", "g/dL", 3.0)),
+    ("hemoglobin greater than or equal to 8.0 grams/dl", ("hemoglobin", 8.0, "grams/dl", "g/dL", 8.0)),
+    ("Proteinuria greater than 1 gram/day;", ("proteinuria", 1.0, "gram/day", "mg/day", 1000.0)),
+])
+def test_grams_written_out_are_units(text, expected):
+    (row,) = rows("X", "INCLUSION", 1, text)
+    assert (row[3], row[4], row[8], row[13], row[14]) == expected
 
 
 def test_a_single_sex_population_is_not_a_sex_specific_value():
