@@ -200,7 +200,8 @@ def _current_documents(raw_dir: Path, out_dir: Path) -> dict[str, str]:
         members = {}
         try:
             for member, _, open_member in archive_members(raw_dir / rel):
-                members[f"{rel}!{member}"] = sha256_stream(open_member())
+                with open_member() as fh:
+                    members[f"{rel}!{member}"] = sha256_stream(fh)
         except Exception:  # a damaged archive is one document, as staging records it
             members = {rel: sha}
         current |= members

@@ -183,11 +183,12 @@ def _archive_documents(path: Path, rel: str, wanted: set[str], max_bytes: int) -
             count += 1
             if shard_of(doc_id) not in wanted:
                 continue
-            if size > max_bytes:
-                yield StagedDocument(doc_id, rel, member, sha256_stream(open_member()), size,
-                                     error=f"archive member too large: {size} bytes (limit {max_bytes})")
-                continue
-            raw = open_member().read()
+            with open_member() as fh:
+                if size > max_bytes:
+                    yield StagedDocument(doc_id, rel, member, sha256_stream(fh), size,
+                                         error=f"archive member too large: {size} bytes (limit {max_bytes})")
+                    continue
+                raw = fh.read()
             yield stage_bytes(StagedDocument(doc_id, rel, member, hashlib.sha256(raw).hexdigest(), len(raw)), raw)
     except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
         if shard_of(rel) in wanted:
