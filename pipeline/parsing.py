@@ -41,20 +41,27 @@ def _unique(rows):
     return list(dict.fromkeys(rows))
 
 
+_TRIAL_COLUMNS = tuple(columns("trials"))
+# trials columns computed from the record rather than read from a field of the same name
+_DERIVED = {
+    "minimum_age_years": lambda r: vocabulary.age_in_years(r.minimum_age),
+    "maximum_age_years": lambda r: vocabulary.age_in_years(r.maximum_age),
+    "phases": lambda r: _none_if_empty(r.phases),
+    "who_masked": lambda r: _none_if_empty(r.who_masked),
+}
+
+
+def trial_row(record: TrialRecord) -> tuple:
+    """The record's `trials` row in the schema's column order: a new column is a record field plus a schema entry."""
+    return tuple(_DERIVED[c](record) if c in _DERIVED else getattr(record, c) for c in _TRIAL_COLUMNS)
+
+
 def explode(record: TrialRecord) -> dict[str, list[tuple]]:
     """One record → its rows per table, in each table's column order (without doc_id)."""
     r = record
     tid = r.trial_id
     return {
-        "trials": [(
-            tid, r.registry, r.brief_title, r.official_title, r.acronym, r.lead_sponsor, r.sponsor_class,
-            r.overall_status, r.last_known_status, _none_if_empty(r.phases), r.study_type, r.enrollment,
-            r.enrollment_type, r.sex, r.minimum_age, r.maximum_age, vocabulary.age_in_years(r.minimum_age),
-            vocabulary.age_in_years(r.maximum_age), r.healthy_volunteers, r.allocation, r.intervention_model,
-            r.observational_model, r.time_perspective, r.masking, _none_if_empty(r.who_masked), r.primary_purpose,
-            r.brief_summary, r.detailed_description, r.start_date, r.primary_completion_date, r.completion_date,
-            r.first_posted_date, r.last_update_posted_date,
-        )],
+        "trials": [trial_row(r)],
         "conditions": _unique((tid, c) for c in r.conditions),
         "keywords": _unique((tid, k) for k in r.keywords),
         "interventions": _unique((tid, i.intervention_type, i.name, i.description, tuple(i.other_names) or None)
