@@ -1,9 +1,10 @@
 """One measured run of the pipeline's `refresh` job, in its own process (benchmarks.run samples its memory).
 
-Runs the real Dagster job in-process as `python -m pipeline run` does (DAGSTER_HOME, all shards,
-`workers` processes), reads each step's start and end from the run's event log, then optionally
-  --sensor    changes one raw file, evaluates `raw_files_sensor` and executes the run it requests,
-              timing tick → fresh warehouse (and checks the change reached the warehouse);
+Runs the real Dagster job in-process as `python -m pipeline run` does (DAGSTER_HOME, `workers`
+processes), reads each step's start and end from the run's event log, then optionally
+  --sensor    adds, changes and deletes one raw file in turn, each time evaluating `raw_files_sensor` and
+              executing the run it requests, timing run start → warehouse switched (and checking the change
+              reached the warehouse); then reruns on the unchanged folder (nothing may be parsed again);
   --queries   times the analyst queries against the warehouse.
 Writes everything as JSON to RESULT.
 
@@ -20,7 +21,7 @@ from pathlib import Path
 import orjson
 
 STEPS = {"staged_documents": "stage", "parsed_records": "parse + validate", "published_tables": "publish (merge)",
-         "warehouse": "warehouse"}
+         "landscape_report": "report"}
 QUERIES = {
     "phase x status counts": """
         select phase, overall_status, count(*) as trials
@@ -45,8 +46,9 @@ QUERIES = {
 }
 
 
-def _execute(raw: Path, out: Path, workers: int, tags: dict, instance) -> dict:
-    """Run the job; returns wall seconds, per-step seconds and success."""
+def _execute(raw: Path, out: Path, workers: int, instance) -> dict:
+    """Run the job; returns wall seconds, per-step seconds, seconds from start to the switched warehouse,
+    documents parsed, and success."""
     import dagster as dg
 
     from pipeline.definitions import defs
@@ -56,10 +58,10 @@ def _execute(raw: Path, out: Path, workers: int, tags: dict, instance) -> dict:
     result = defs.resolve_job_def("refresh").execute_in_process(
         run_config={"resources": {"settings": {"config": settings}},
                     "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        tags=tags, instance=instance, raise_on_error=False,
+        instance=instance, raise_on_error=False,
     )
     wall = time.perf_counter() - started
-    starts, steps = {}, {}
+    starts, steps, parsed = {}, {}, None
     for entry in instance.all_logs(result.run_id):
         event = entry.dagster_event
         if event is None or event.step_key is None:
@@ -68,7 +70,11 @@ def _execute(raw: Path, out: Path, workers: int, tags: dict, instance) -> dict:
             starts[event.step_key] = entry.timestamp
         elif event.event_type in (dg.DagsterEventType.STEP_SUCCESS, dg.DagsterEventType.STEP_FAILURE):
             steps[STEPS.get(event.step_key, event.step_key)] = entry.timestamp - starts[event.step_key]
-    return {"success": result.success, "wall_s": wall, "steps_s": steps}
+        elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION and event.step_key == "parsed_records":
+            parsed = event.event_specific_data.materialization.metadata["documents_parsed"].value
+    to_warehouse = sum(steps.get(s, 0) for s in ("stage", "parse + validate", "publish (merge)"))
+    return {"success": result.success, "wall_s": wall, "steps_s": steps, "to_warehouse_s": to_warehouse,
+            "documents_parsed": parsed}
 
 
 def _counts(out: Path) -> dict:
@@ -106,7 +112,8 @@ def _du(path: Path) -> int:
 
 
 def _sensor(raw: Path, out: Path, workers: int, instance) -> dict:
-    """Change one raw file; time the sensor tick and the run it requests until the warehouse shows the change."""
+    """Add, change and delete one raw file in turn; each time tick the sensor and execute the run it requests,
+    timing the run from its start to the switched warehouse; then rerun on the unchanged folder."""
     import dagster as dg
     import duckdb
 
@@ -114,35 +121,50 @@ def _sensor(raw: Path, out: Path, workers: int, instance) -> dict:
     from pipeline.defs.sensors import raw_files_sensor
 
     settings = PipelineSettings(raw_dir=str(raw), out_dir=str(out), workers=workers)
-
-    def tick(cursor):
-        return raw_files_sensor(dg.build_sensor_context(cursor=cursor, resources={"settings": settings},
-                                                        instance=instance))
-
-    cursor = tick(None).cursor  # the tick that saw the corpus as it was run (hashes every file once)
+    cursor = raw_files_sensor(dg.build_sensor_context(resources={"settings": settings}, instance=instance)).cursor
     target = min(raw.rglob("*.xml"))
-    trial_id = target.stem
-    text = target.read_text(encoding="utf-8")
-    target.write_text(text.replace("<brief_title>", "<brief_title>AMENDED ", 1), encoding="utf-8")
+    trial_id, text = target.stem, target.read_text(encoding="utf-8")
+    added = target.with_name("added_" + target.name)
+    new_id = "NCT99999999"
+
+    def titled(trial: str) -> str | None:
+        con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
+        try:
+            row = con.execute("select brief_title from trials where trial_id = ?", [trial]).fetchone()
+        finally:
+            con.close()
+        return row[0] if row else None
+
+    changes = {
+        "added": (lambda: added.write_text(text.replace(trial_id, new_id), encoding="utf-8"),
+                  lambda: titled(new_id) is not None),
+        "changed": (lambda: target.write_text(text.replace("<brief_title>", "<brief_title>AMENDED ", 1),
+                                              encoding="utf-8"),
+                    lambda: (titled(trial_id) or "").startswith("AMENDED ")),
+        "deleted": (lambda: added.unlink(), lambda: titled(new_id) is None),
+    }
+    figures = {}
     try:
-        started = time.perf_counter()
-        result = tick(cursor)
-        tick_s = time.perf_counter() - started
-        (request,) = result.run_requests
-        run = _execute(raw, out, workers, dict(request.tags), instance)
-        total = time.perf_counter() - started
+        for name, (change, visible) in changes.items():
+            change()
+            started = time.perf_counter()
+            tick = raw_files_sensor(dg.build_sensor_context(cursor=cursor, resources={"settings": settings},
+                                                            instance=instance))
+            tick_s = time.perf_counter() - started
+            (request,) = tick.run_requests
+            cursor = tick.cursor
+            run = _execute(raw, out, workers, instance)
+            figures[name] = {"sensor_tick_s": tick_s, "run_s": run["wall_s"], "to_warehouse_s": run["to_warehouse_s"],
+                             "steps_s": run["steps_s"], "documents_parsed": run["documents_parsed"],
+                             "success": run["success"], "change_visible": visible()}
     finally:
         target.write_text(text, encoding="utf-8")
-    con = duckdb.connect(str(out / "warehouse.duckdb"), read_only=True)
-    try:
-        title = con.execute("select brief_title from trials where trial_id = ?", [trial_id]).fetchone()[0]
-    finally:
-        con.close()
-    return {"file": str(target.relative_to(raw)), "sensor_tick_s": tick_s, "run_s": run["wall_s"],
-            "run_steps_s": run["steps_s"], "total_s": total, "success": run["success"],
-            "shards": f"{request.tags['dagster/asset_partition_range_start']}.."
-                      f"{request.tags['dagster/asset_partition_range_end']}",
-            "change_visible": title.startswith("AMENDED ")}
+        added.unlink(missing_ok=True)
+    _execute(raw, out, workers, instance)  # back to the corpus as generated
+    rerun = _execute(raw, out, workers, instance)
+    figures["unchanged"] = {"run_s": rerun["wall_s"], "to_warehouse_s": rerun["to_warehouse_s"],
+                            "documents_parsed": rerun["documents_parsed"], "success": rerun["success"]}
+    return figures
 
 
 def _queries(out: Path) -> dict:
@@ -179,13 +201,12 @@ def main() -> None:
     (Path(os.environ["DAGSTER_HOME"]) / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     import dagster as dg
 
-    from pipeline.defs.partitions import ALL_SHARDS_TAGS
-
     instance = dg.DagsterInstance.get()
-    result = _execute(args.raw, args.out, args.workers, ALL_SHARDS_TAGS, instance)
+    result = _execute(args.raw, args.out, args.workers, instance)
     result |= _counts(args.out)
-    result["output_bytes"] = {"tables_and_warehouse": _du(args.out) - _du(args.out / "_shards"),
-                              "shard_work_files": _du(args.out / "_shards")}
+    live = (args.out / ".current").resolve()
+    result["output_bytes"] = {"tables_and_warehouse": _du(live) - _du(live / "_rows"),
+                              "parsed_rows_kept": _du(live / "_rows")}
     result["input_bytes"] = _du(args.raw)
     if args.queries:
         result["queries"] = _queries(args.out)

@@ -24,8 +24,10 @@ from benchmarks import corpus
 REPO = Path(__file__).resolve().parents[1]
 RUNS = corpus.CACHE / "runs"
 RESULTS = REPO / "benchmarks" / "results.json"
-SENSOR_FORM = "xml_files"  # a changed plain file re-runs one shard; an archive member re-runs them all
-GOALS = {"xml_rate": 1000.0, "peak_gib": 4.0, "rematerialize_s": 10.0, "query_s": 1.0}
+SENSOR_FORM = "xml_files"  # one file added, changed, deleted (a changed archive is read again whole)
+GOALS = {"xml_rate": 2000.0, "page_rate": 1000.0, "peak_gib": 2.0, "change_s": 2.0, "unchanged_s": 5.0,
+         "query_s": 1.0, "archive_process_rate": 1000.0}
+REAL_ARCHIVE = corpus.SOURCE  # the 8,125 real records of 2014, run as a whole process, start-up included
 PAGE_FORMS = ("veeva_files", "classic_files")
 
 
@@ -78,8 +80,28 @@ def run_form(n: int, form: str, raw: Path, workers: int) -> dict:
     result = orjson.loads((work / "result.json").read_bytes())
     result["peak_rss_gib"] = peak
     result["records_per_s"] = n / result["wall_s"]
-    shutil.rmtree(work / "out" / "_shards", ignore_errors=True)  # keep the tables; the work files are large
+    shutil.rmtree(work / "out" / ".state", ignore_errors=True)  # keep the tables; the work files are large
     return result
+
+
+def run_archive_process(workers: int) -> dict:
+    """`python -m pipeline run` on the real 2014 archive in a fresh process: start-up, every step, the report."""
+    work = RUNS / "archive_process"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / "raw").mkdir(parents=True)
+    shutil.copy(REAL_ARCHIVE, work / "raw" / REAL_ARCHIVE.name)
+    env = {**os.environ, "DAGSTER_HOME": str(work / "dagster_home")}
+    (work / "dagster_home").mkdir()
+    (work / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "pipeline", "run", "--raw-dir", str(work / "raw"), "--out-dir",
+                           str(work / "out"), "--workers", str(workers)], cwd=REPO, env=env, capture_output=True,
+                          text=True)
+    wall = time.perf_counter() - started
+    if done.returncode:
+        raise SystemExit(f"the job failed on {REAL_ARCHIVE.name}: exit {done.returncode}\n{done.stderr[-2000:]}")
+    records = int(done.stdout.split(" parsed", 1)[0].rsplit(" ", 1)[-1])
+    return {"wall_s": wall, "records": records, "records_per_s": records / wall}
 
 
 def run_peer(raw: Path, n: int) -> dict:
@@ -99,23 +121,24 @@ def table(n: int, figures: dict) -> str:
     """The printed table for one size (Markdown, so the README can hold it as printed)."""
     forms = figures["forms"]
     lines = [f"### N = {n:,} records", "",
-             "| input form | wall s | records/s | stage s | parse+validate s | publish s | warehouse s "
+             "| input form | wall s | records/s | stage s | parse+validate s | publish s | report s "
              "| peak RSS GiB | output (tables+warehouse) | trials | quarantined |",
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for form, r in forms.items():
         s = r["steps_s"]
         lines.append(
             f"| {form} | {r['wall_s']:.1f} | {r['records_per_s']:,.0f} | {s.get('stage', 0):.1f} "
-            f"| {s.get('parse + validate', 0):.1f} | {s.get('publish (merge)', 0):.1f} | {s.get('warehouse', 0):.1f} "
+            f"| {s.get('parse + validate', 0):.1f} | {s.get('publish (merge)', 0):.1f} | {s.get('report', 0):.1f} "
             f"| {r['peak_rss_gib']:.2f} | {_mib(r['output_bytes']['tables_and_warehouse'])} | {r['trials']:,} "
             f"| {r['quarantined']:,} |")
     lines.append("")
     sensor_run = forms.get(SENSOR_FORM, {})
     if "rematerialize" in sensor_run:
-        m = sensor_run["rematerialize"]
-        lines.append(f"Re-materialize one changed file ({SENSOR_FORM}, shards {m['shards']}): sensor tick "
-                     f"{m['sensor_tick_s']:.2f} s + run {m['run_s']:.2f} s = **{m['total_s']:.2f} s** "
-                     f"(change in warehouse: {'yes' if m['change_visible'] else 'NO'})")
+        lines += [f"| one file ({SENSOR_FORM}) | sensor tick s | run start → warehouse s | whole run s "
+                  "| documents parsed | in warehouse |", "|---|---:|---:|---:|---:|---|"]
+        for change, m in sensor_run["rematerialize"].items():
+            lines.append(f"| {change} | {m.get('sensor_tick_s', 0):.2f} | **{m['to_warehouse_s']:.2f}** | {m['run_s']:.2f} "
+                         f"| {m['documents_parsed']} | {'yes' if m.get('change_visible', True) else 'NO'} |")
         lines.append("")
     if "queries" in sensor_run:
         lines += ["| analyst query (DuckDB, warehouse views) | cold s | warm s |", "|---|---:|---:|"]
@@ -123,13 +146,16 @@ def table(n: int, figures: dict) -> str:
         lines.append("")
     peer = figures.get("ctgforge")
     if peer and "json_files" in forms:
-        ours = forms["json_files"]
-        lines += ["| same API v2 JSON | wall s | records/s | fields | non-null values | records kept |",
-                  "|---|---:|---:|---:|---:|---:|",
+        ours, cores = forms["json_files"], figures["workers"]
+        lines += ["| same API v2 JSON | wall s | records/s | cores | records/s per core | fields | non-null values "
+                  "| records kept |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|",
                   f"| this pipeline (end to end, Parquet + warehouse) | {ours['wall_s']:.1f} | "
-                  f"{ours['records_per_s']:,.0f} | {ours['fields']} | {ours['non_null_values']:,} | {ours['trials']:,} |",
+                  f"{ours['records_per_s']:,.0f} | {cores} | {ours['records_per_s'] / cores:,.0f} | {ours['fields']} "
+                  f"| {ours['non_null_values']:,} | {ours['trials']:,} |",
                   f"| ctgforge 0.2.5 (flatten_core + to_dataframe, in memory) | {peer['wall_s']:.1f} | "
-                  f"{n / peer['wall_s']:,.0f} | {peer['fields']} | {peer['non_null_values']:,} | {peer['rows']:,} |",
+                  f"{n / peer['wall_s']:,.0f} | 1 | {n / peer['wall_s']:,.0f} | {peer['fields']} "
+                  f"| {peer['non_null_values']:,} | {peer['rows']:,} |",
                   "",
                   f"ctgforge takes {peer['wall_s'] / ours['wall_s']:.2f}× our time and gives "
                   f"{peer['fields']} fields to our {ours['fields']} ({peer['rejected']:,} studies rejected by its models).",
@@ -147,24 +173,29 @@ def goals(n: int, figures: dict) -> list[str]:
     if "xml_archive" in forms:
         rate = forms["xml_archive"]["records_per_s"]
         out.append(f"XML archive {rate:,.0f} records/s (≥ {GOALS['xml_rate']:,.0f}: {mark(rate >= GOALS['xml_rate'])})")
-        for form in PAGE_FORMS:
-            if form in forms:
-                page = forms[form]["records_per_s"]
-                out.append(f"{form} {page:,.0f} records/s (≥ half the XML archive's: {mark(page >= rate / 2)})")
+    for form in PAGE_FORMS:
+        if form in forms:
+            page = forms[form]["records_per_s"]
+            out.append(f"{form} {page:,.0f} records/s (≥ {GOALS['page_rate']:,.0f}: {mark(page >= GOALS['page_rate'])})")
     peak = max(r["peak_rss_gib"] for r in forms.values())
     out.append(f"peak memory {peak:.2f} GiB (≤ {GOALS['peak_gib']:.0f}: {mark(peak <= GOALS['peak_gib'])})")
-    if "rematerialize" in forms.get(SENSOR_FORM, {}):
-        total = forms[SENSOR_FORM]["rematerialize"]["total_s"]
-        out.append(f"one changed file {total:.1f} s (≤ {GOALS['rematerialize_s']:.0f}: "
-                   f"{mark(total <= GOALS['rematerialize_s'])})")
+    for change, m in forms.get(SENSOR_FORM, {}).get("rematerialize", {}).items():
+        if change == "unchanged":
+            out.append(f"rerun with nothing changed {m['run_s']:.1f} s, {m['documents_parsed']} parsed "
+                       f"(≤ {GOALS['unchanged_s']:.0f} s, none: {mark(m['run_s'] <= GOALS['unchanged_s'] and not m['documents_parsed'])})")
+        else:
+            ok = m["to_warehouse_s"] <= GOALS["change_s"] and m["change_visible"]
+            out.append(f"one {change} file in the warehouse {m['to_warehouse_s']:.2f} s after its run starts "
+                       f"(≤ {GOALS['change_s']:.0f}: {mark(ok)})")
     if "queries" in forms.get(SENSOR_FORM, {}):
         worst = max(q["cold_s"] for q in forms[SENSOR_FORM]["queries"].values())
         out.append(f"slowest query {worst:.2f} s cold (≤ {GOALS['query_s']:.0f}: {mark(worst <= GOALS['query_s'])})")
     peer = figures.get("ctgforge")
     if peer and "json_files" in forms:
         ours = forms["json_files"]
-        faster, more = ours["wall_s"] < peer["wall_s"], ours["fields"] > peer["fields"]
-        out.append(f"vs ctgforge: faster {mark(faster)}, more fields {mark(more)}")
+        per_core = ours["records_per_s"] / figures["workers"]
+        faster, more = per_core > n / peer["wall_s"], ours["fields"] > peer["fields"]
+        out.append(f"vs ctgforge: faster per core {mark(faster)}, more fields {mark(more)}")
     return out
 
 
@@ -186,9 +217,16 @@ def main() -> None:
                           "memory_gib": round(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30, 1)},
               "workers": args.workers, "sizes": {}}
     tables = []
+    process = run_archive_process(args.workers)
+    report["archive_process"] = process
+    line = (f"The real 2014 archive ({process['records']:,} records) as a whole process (`python -m pipeline run`, "
+            f"start-up and report included): {process['wall_s']:.1f} s, {process['records_per_s']:,.0f} records/s "
+            f"(≥ {GOALS['archive_process_rate']:,.0f}: "
+            f"{'met' if process['records_per_s'] >= GOALS['archive_process_rate'] else 'MISSED'})")
+    print(line + "\n", flush=True)
     for n in sizes:
         raws = corpus.ensure(n, forms, args.workers, log=lambda m: print(m, file=sys.stderr, flush=True))
-        figures = {"forms": {}}
+        figures = {"forms": {}, "workers": args.workers}
         for form in forms:
             print(f"N={n:,}: running the job on {form} …", file=sys.stderr, flush=True)
             figures["forms"][form] = run_form(n, form, raws[form], args.workers)

@@ -72,90 +72,83 @@ def _raw_folder(raw_dir: Path) -> None:
 
 
 class Progress(threading.Thread):
-    """Every few seconds, one line on stderr saying where the run is, read from the files it has finished.
+    """Every few seconds, one line on stderr saying where the run is, read from the files it writes.
 
-    Staging writes its shard files all at once at its end, so while it runs only the elapsed time is
-    known; each parsed shard then lands whole, giving documents and trial records per second; the
-    published tables follow.
+    Parsing writes its rows in segments of a few thousand documents each, giving documents per second;
+    publishing follows once a new generation folder appears.
     """
 
-    def __init__(self, raw_dir: Path, out_dir: Path, stream: IO[str], interval: float = PROGRESS_SECONDS) -> None:
+    def __init__(self, out_dir: Path, stream: IO[str], interval: float = PROGRESS_SECONDS) -> None:
         super().__init__(daemon=True)
         from pipeline.storage import Layout
 
-        self.raw_dir, self.layout, self.stream, self.interval = raw_dir, Layout(out_dir), stream, interval
+        self.layout, self.stream, self.interval = Layout(out_dir), stream, interval
         self.started_wall, self.started = time.time(), time.monotonic()
-        self.raw_files: int | None = None
         self.done = threading.Event()
 
     def run(self) -> None:
-        from pipeline.staging import raw_files
-
-        self.raw_files = len(raw_files(self.raw_dir))
         while not self.done.wait(self.interval):
             self._say(self.line())
 
     def stop(self) -> None:
         self.done.set()
         self.join()
-        documents, records, _ = self._parsed()
+        documents = self._parsed()
         elapsed = time.monotonic() - self.started
-        self._say(f"job over: {documents:,} documents parsed, {records:,} trial records "
-                  f"({documents / elapsed:,.0f} documents/s overall)")
+        self._say(f"job over: {documents:,} documents parsed ({documents / elapsed:,.0f} documents/s overall)")
 
     def _say(self, line: str) -> None:
         print(f"[{time.monotonic() - self.started:6.0f} s] {line}", file=self.stream, flush=True)
 
-    def _fresh(self, paths) -> list[Path]:
-        """The files among paths written by this run."""
-        return [p for p in paths if p.exists() and p.stat().st_mtime >= self.started_wall]
-
-    def _parsed(self) -> tuple[int, int, int]:
-        """(documents, trial records, shards) in the shards parsed so far by this run."""
+    def _parsed(self) -> int:
+        """Documents in the segments written by this run so far."""
         import pyarrow.parquet as pq
 
-        from pipeline.storage import SHARDS
+        from pipeline.parsing import CONTENTS
 
-        done = self._fresh(self.layout.parsed(s, "documents") for s in SHARDS)
-        documents = sum(pq.read_metadata(p).num_rows for p in done)
-        records = sum(pq.read_metadata(p.with_name("trials.parquet")).num_rows for p in done)
-        return documents, records, len(done)
+        folder = self.layout.incoming_dir
+        segments = [p / f"{CONTENTS}.parquet" for p in folder.iterdir()] if folder.is_dir() else []
+        return sum(pq.read_metadata(p).num_rows for p in segments
+                   if p.exists() and p.stat().st_mtime >= self.started_wall)
 
     def line(self) -> str:
-        from pipeline.publishing import PUBLISHED_TABLES
-        from pipeline.storage import SHARDS
-
-        published = self._fresh(self.layout.table_file(t) for t in PUBLISHED_TABLES)
-        if published:
-            return f"publishing: {len(published)} of {len(PUBLISHED_TABLES)} tables written"
-        staged = self._fresh(self.layout.staged(s) for s in SHARDS)
-        if not staged:
-            files = "the raw folder" if self.raw_files is None else f"{self.raw_files:,} raw files"
-            return f"staging {files}"
-        documents, records, shards = self._parsed()
-        seconds = max(time.time() - min(p.stat().st_mtime for p in staged), 1e-3)
-        return (f"parsing: {shards} of {len(SHARDS)} shards, {documents:,} documents, {records:,} trial records "
-                f"({documents / seconds:,.0f} documents/s)")
+        folder = self.layout.generations_dir
+        if folder.is_dir() and any(p.stat().st_mtime >= self.started_wall for p in folder.iterdir()):
+            return "publishing: merging the changed trials into a new generation"
+        documents = self._parsed()
+        if not documents:
+            return "staging the raw folder"
+        return f"parsing: {documents:,} documents ({documents / (time.monotonic() - self.started):,.0f} documents/s)"
 
 
-def run(raw_dir: Path, out_dir: Path, workers: int, progress: bool = False) -> int:
+def run(raw_dir: Path, out_dir: Path, workers: int, progress: bool = False, wait: float = 0.0) -> int:
+    """The whole job in-process, holding the output folder's writer lock from start to summary."""
+    from pipeline.lock import LockedError, writer_lock
+    from pipeline.storage import Layout
+
+    _raw_folder(raw_dir)
+    try:
+        with writer_lock(Layout(out_dir).lock_file, wait=wait):
+            return _run(raw_dir, out_dir, workers, progress)
+    except LockedError as exc:
+        raise CliError(3, f"{exc}. Wait for it (or pass --wait SECONDS) and try again.") from exc
+
+
+def _run(raw_dir: Path, out_dir: Path, workers: int, progress: bool) -> int:
     import dagster as dg
 
     from pipeline.definitions import defs
-    from pipeline.defs.partitions import ALL_SHARDS_TAGS
     from pipeline.staging import raw_files
 
-    _raw_folder(raw_dir)
     dagster_home()
     settings = {"raw_dir": str(raw_dir), "out_dir": str(out_dir), "workers": workers}
-    reporter = Progress(raw_dir, out_dir, sys.stderr) if progress else None
+    reporter = Progress(out_dir, sys.stderr) if progress else None
     if reporter:
         reporter.start()
     try:
         result = defs.resolve_job_def("refresh").execute_in_process(
             run_config={"resources": {"settings": {"config": settings}},
                         "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-            tags=ALL_SHARDS_TAGS,
             instance=dg.DagsterInstance.get(),
             raise_on_error=False,
         )
@@ -182,11 +175,32 @@ def run(raw_dir: Path, out_dir: Path, workers: int, progress: bool = False) -> i
     return 0
 
 
-def _current_documents(raw_dir: Path, out_dir: Path) -> dict[str, str]:
+def _published_documents(out_dir: Path) -> tuple[dict[str, str], dict[str, str]]:
+    """The live output's documents: {doc_key: sha256} and {archive path: the archive's sha256}."""
+    import duckdb
+
+    from pipeline.publishing import live_generation
+    from pipeline.parsing import documents_rows
+    from pipeline.storage import Layout
+
+    generation = live_generation(Layout(out_dir))
+    if generation is None:
+        raise CliError(2, f"no output in {out_dir}: {FIRST_RUN}")
+    con = duckdb.connect()
+    try:
+        rows = con.execute(f"select distinct doc_key, sha256, source_path, container_sha256 "
+                           f"from {documents_rows(generation)}").fetchall()
+    finally:
+        con.close()
+    return ({key: sha for key, sha, _, _ in rows}, {path: container for _, _, path, container in rows if container})
+
+
+def _current_documents(raw_dir: Path, out_dir: Path, archives: dict[str, str], known: dict[str, str]) -> dict[str, str]:
     """sha256 of every document the raw folder holds now: a file by its path, an archive member as `archive!member`.
 
-    Plain files are hashed through the sensor's cache (only files whose size or mtime changed are read);
-    archives are read member by member, as staging reads them, or hashed whole when damaged.
+    Plain files are hashed through the sensor's cache (only files whose size or mtime changed are read); an
+    archive whose own sha256 is the one published keeps its published members, others are read member by member
+    as the parse step reads them, or stand as one document when damaged.
     """
     from pipeline.fingerprints import file_hashes
     from pipeline.staging import archive_members, is_archive, sha256_stream
@@ -196,15 +210,17 @@ def _current_documents(raw_dir: Path, out_dir: Path) -> dict[str, str]:
     for rel, sha in file_hashes(raw_dir, Layout(out_dir).hash_cache).items():
         if not is_archive(rel):
             current[rel] = sha
-            continue
-        members = {}
-        try:
-            for member, _, open_member in archive_members(raw_dir / rel):
-                with open_member() as fh:
-                    members[f"{rel}!{member}"] = sha256_stream(fh)
-        except Exception:  # a damaged archive is one document, as staging records it
-            members = {rel: sha}
-        current |= members
+        elif archives.get(rel) == sha:
+            current |= {key: value for key, value in known.items() if key == rel or key.startswith(f"{rel}!")}
+        else:
+            members = {}
+            try:
+                for member, _, open_member in archive_members(raw_dir / rel):
+                    with open_member() as fh:
+                        members[f"{rel}!{member}"] = sha256_stream(fh)
+            except Exception:  # a damaged archive is one document, as the parse step records it
+                members = {rel: sha}
+            current |= members
     return current
 
 
@@ -219,13 +235,12 @@ def status(raw_dir: Path, out_dir: Path) -> int:
     _raw_folder(raw_dir)
     con = connect(out_dir)
     try:
-        known = dict(con.execute(
-            "select distinct coalesce(source_path || '!' || member, source_path), sha256 from documents").fetchall())
         counts = dict(con.execute("select status, count(*) from documents group by all").fetchall())
         quarantined = con.execute("select doc_id, error from quarantine order by doc_id").fetchall()
     finally:
         con.close()
-    current = _current_documents(raw_dir, out_dir)
+    known, archives = _published_documents(out_dir)
+    current = _current_documents(raw_dir, out_dir, archives, known)
     changes = {
         "new": sorted(set(current) - set(known)),
         "changed": sorted(k for k in set(current) & set(known) if current[k] != known[k]),
@@ -347,6 +362,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="where the tables and warehouse.duckdb are (default data/processed)")
     run_parser = sub.add_parser("run", parents=[raw, out], help="run the whole job in-process and print a summary")
     run_parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    run_parser.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                            help="when another run is writing to the output folder, wait this long for it "
+                                 "(default: exit 3 at once)")
     run_parser.add_argument("--progress", action="store_true",
                             help="print progress every few seconds (on by default when stderr is a terminal)")
     sub.add_parser("status", parents=[raw, out], help="new, changed and deleted raw files since the last run; "
@@ -364,7 +382,7 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     commands = {
-        "run": lambda: run(args.raw_dir, args.out_dir, args.workers, args.progress or sys.stderr.isatty()),
+        "run": lambda: run(args.raw_dir, args.out_dir, args.workers, args.progress or sys.stderr.isatty(), args.wait),
         "status": lambda: status(args.raw_dir, args.out_dir),
         "query": lambda: query(args.sql, args.out_dir, args.format, args.output),
         "report": lambda: report(args.out_dir),

@@ -13,6 +13,8 @@ defs = dg.Definitions(
     jobs=[refresh],
     sensors=[raw_files_sensor],
     schedules=[daily_refresh],
+    # one process per run: small runs start fast, and the steps share the run's writer lock
+    executor=dg.in_process_executor,
     resources={"settings": PipelineSettings(
         raw_dir=dg.EnvVar("TRIALS_RAW_DIR").get_value("data/raw"),
         out_dir=dg.EnvVar("TRIALS_OUT_DIR").get_value("data/processed"),

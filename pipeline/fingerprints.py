@@ -1,8 +1,7 @@
-"""Content fingerprints of the raw folder, per shard, cheap enough to take on every sensor tick.
+"""Content fingerprints of the raw folder, cheap enough to take on every sensor tick.
 
-A file's sha256 is cached by (size, mtime) so an unchanged corpus is only stat-ed, not re-read.
-A shard's fingerprint hashes the (path, sha256) pairs of its files; archives spread their members
-over every shard, so an archive's hash enters every shard's fingerprint.
+A file's sha256 is cached by (size, mtime) so an unchanged corpus is only stat-ed, not re-read. The folder's
+fingerprint hashes the (path, sha256) pairs of its files: any file added, changed or deleted changes it.
 """
 from __future__ import annotations
 
@@ -11,8 +10,8 @@ from pathlib import Path
 
 import orjson
 
-from pipeline.staging import is_archive, raw_files, shard_of, sha256_file
-from pipeline.storage import SHARDS, atomic_path
+from pipeline.staging import raw_files, sha256_file
+from pipeline.storage import atomic_path
 
 
 def file_hashes(raw_dir: Path, cache_path: Path) -> dict[str, str]:
@@ -32,11 +31,9 @@ def file_hashes(raw_dir: Path, cache_path: Path) -> dict[str, str]:
     return {rel: entry[2] for rel, entry in fresh.items()}
 
 
-def shard_fingerprints(raw_dir: Path, cache_path: Path) -> dict[str, str]:
-    """{shard: hex digest} over the files (and archives) that feed each shard."""
-    digests = {shard: hashlib.sha256() for shard in SHARDS}
+def folder_fingerprint(raw_dir: Path, cache_path: Path) -> str:
+    """One hex digest over every (path, sha256) of the raw folder."""
+    digest = hashlib.sha256()
     for rel, sha in sorted(file_hashes(raw_dir, cache_path).items()):
-        entry = f"{rel}\0{sha}\n".encode()
-        for shard in (SHARDS if is_archive(rel) else (shard_of(rel),)):
-            digests[shard].update(entry)
-    return {shard: digest.hexdigest() for shard, digest in digests.items()}
+        digest.update(f"{rel}\0{sha}\n".encode())
+    return digest.hexdigest()

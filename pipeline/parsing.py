@@ -1,29 +1,47 @@
-"""Parse: staged documents → TrialRecords → validated rows of every table, one shard at a time.
+"""Parse: the content the live output has not seen → TrialRecords → validated rows of every table.
 
-A shard is read in batches of staged rows and written as one Parquet file per table, so memory is
-bounded by the batch, not the corpus. Each batch is checked with the pandera schemas before it is
-written: a document whose rows fail is quarantined with the failures listed and its rows are dropped
-from every table, while the other documents of the batch land.
+Parsed rows are keyed by content, not by path: `content_id` is the document's sha256 (with `#<trial id>` for
+each record of a document holding several), so a document is parsed once whatever its name and however often
+the rest of the corpus changes; rows also carry the code version that made them (see storage.code_version).
+Work is cut into tasks (a few hundred files, or a share of one archive's members) run in worker processes when
+there is enough of it, and each task writes its rows in batches, as *segments* under `.state/incoming/`, so
+memory is bounded by the batch. Each batch is checked with the pandera schemas before it is written: a document
+whose rows fail is quarantined with the failures listed and its rows are dropped from every table, while the
+other documents of the batch land.
 """
 from __future__ import annotations
 
+import hashlib
+import multiprocessing
+import os
+import shutil
+import uuid
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pandera.errors
 import polars as pl
+import pyarrow as pa
 import pyarrow.parquet as pq
 
-from pipeline import sources, thresholds, vocabulary
+from pipeline import manifest, sources, thresholds, vocabulary
 from pipeline.record import ParseError, TrialRecord
-from pipeline.storage import PARQUET_OPTIONS, Layout
+from pipeline.staging import StagedDocument, archive_members, sha256_file, sha256_stream, stage_bytes
+from pipeline.storage import PARQUET_OPTIONS, Generation, Layout, bucket_of
 from schemas import columns, schema
 
 RECORD_TABLES = ("trials", "conditions", "keywords", "interventions", "arm_groups", "eligibility_criteria",
                  "eligibility_thresholds", "outcomes", "identifiers", "locations", "collaborators", "mesh_terms")
-SHARD_TABLES = ("documents", *RECORD_TABLES)
-BATCH_SIZE = 5000
+BATCH_TABLES = ("documents", *RECORD_TABLES)
+CONTENTS = "_contents"  # a segment's per-content facts: trial, format, encoding, quarantine reason
+BATCH_SIZE = 2000
+FILES_PER_TASK = 500
+# Below this much work a run parses in its own process: starting workers (spawn, imports) costs more than it saves.
+PARALLEL_MIN_DOCUMENTS = 400
+PARALLEL_MIN_BYTES = 64 * 1024 * 1024
 MAX_REASON_CHARS = 2000
 
 
@@ -79,21 +97,11 @@ def explode(record: TrialRecord) -> dict[str, list[tuple]]:
     }
 
 
-@dataclass
-class ShardSummary:
-    shard: str
-    documents: int = 0
-    parsed: int = 0
-    quarantined: int = 0
-    rows: Counter = field(default_factory=Counter)
-    reasons: Counter = field(default_factory=Counter)  # quarantine reason (first clause) → count
-
-
 class _Batch:
     """Rows of one batch of documents, per table, plus the documents' own rows."""
 
     def __init__(self) -> None:
-        self.rows: dict[str, list[tuple]] = {t: [] for t in SHARD_TABLES}
+        self.rows: dict[str, list[tuple]] = {t: [] for t in BATCH_TABLES}
 
     def add_document(self, staged: dict, doc_id: str, trial_id: str | None, error: str | None) -> None:
         self.rows["documents"].append((
@@ -160,62 +168,241 @@ def validate(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     return {"documents": documents, **kept}
 
 
-def parse_shard(out_dir: str, shard: str) -> ShardSummary:
-    """Parse, validate and write one shard; safe to run in a worker process."""
-    layout = Layout(Path(out_dir))
-    summary = ShardSummary(shard)
-    with _ShardWriters(layout, shard) as writers:
-        staged_file = layout.staged(shard)
-        batches = pq.ParquetFile(staged_file).iter_batches(BATCH_SIZE) if staged_file.exists() else ()
-        for record_batch in batches:
-            batch = _Batch()
-            for staged in record_batch.to_pylist():
-                parse_document(staged, batch)
-            frames = validate(batch.frames())
-            for table, frame in frames.items():
-                writers.write(table, frame)
-                summary.rows[table] += frame.height
-            docs = frames["documents"]
-            summary.documents += docs.height
-            quarantined = docs.filter(pl.col("status") == "quarantined")
-            summary.quarantined += quarantined.height
-            summary.reasons.update(e.split(":", 1)[0] for e in quarantined["error"])
-    summary.parsed = summary.documents - summary.quarantined
+
+
+@dataclass
+class ParseSummary:
+    documents: int = 0
+    parsed: int = 0
+    quarantined: int = 0
+    rows: Counter = field(default_factory=Counter)
+    reasons: Counter = field(default_factory=Counter)  # quarantine reason (first clause) → count
+
+    def add(self, other: ParseSummary) -> None:
+        self.documents += other.documents
+        self.parsed += other.parsed
+        self.quarantined += other.quarantined
+        self.rows.update(other.rows)
+        self.reasons.update(other.reasons)
+
+
+class _Segments:
+    """Documents parsed by one task, written a batch at a time as segment folders under `.state/incoming/`.
+
+    A segment is written to a hidden folder and renamed into place whole, so a killed run leaves no half segment;
+    its name starts with the code version, so rows of other code are never taken in.
+    """
+
+    def __init__(self, incoming: Path, version: str) -> None:
+        self.incoming, self.version = incoming, version
+        self.batch, self.pending = _Batch(), 0
+        self.summary = ParseSummary()
+
+    def add(self, staged: dict) -> None:
+        parse_document(staged, self.batch)
+        self.pending += 1
+        if self.pending >= BATCH_SIZE:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        frames = validate(self.batch.frames())
+        self.batch, self.pending = _Batch(), 0
+        docs = frames.pop("documents")
+        quarantined = docs.filter(pl.col("status") == "quarantined")
+        self.summary.add(ParseSummary(docs.height, docs.height - quarantined.height, quarantined.height,
+                                      Counter({t: f.height for t, f in frames.items()}),
+                                      Counter(e.split(":", 1)[0] for e in quarantined["error"])))
+        bucket = pl.col("trial_id").map_elements(bucket_of, return_dtype=pl.Int32)
+        tables = {CONTENTS: docs.select(pl.col("doc_id").alias("content_id"), "sha256", "trial_id",
+                                        bucket.alias("bucket"), "source_format", "encoding", "status", "error")}
+        for table, frame in frames.items():
+            tables[table] = frame.select(pl.col("doc_id").alias("content_id"), bucket.alias("bucket"),
+                                         pl.int_range(pl.len(), dtype=pl.Int64).alias("seq"), pl.exclude("doc_id"))
+        name = f"{self.version}-{uuid.uuid4().hex}"
+        tmp = self.incoming / f".{name}.tmp"
+        tmp.mkdir(parents=True)
+        try:
+            for table, frame in tables.items():
+                pq.write_table(frame.to_arrow(), tmp / f"{table}.parquet", **PARQUET_OPTIONS)
+            os.replace(tmp, self.incoming / name)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+@dataclass(frozen=True)
+class Task:
+    """One process's share of the parse work: new files by path, or (a share of) one archive's members."""
+
+    raw_dir: str
+    incoming: str
+    version: str
+    max_bytes: int
+    files: tuple[tuple[str, str, int], ...] = ()  # (path, sha256, n_bytes) of files whose content is new
+    archive: str | None = None  # path of an archive to read
+    part: int = 0  # this task takes the archive's members i with i % parts == part
+    parts: int = 1
+    known: frozenset[str] = frozenset()  # contents already parsed (the archive's previous listing)
+
+
+def run_task(task: Task) -> tuple[ParseSummary, list[manifest.Entry]]:
+    """Parse a task's documents into segments; returns its summary and, for an archive, its members' entries."""
+    segments = _Segments(Path(task.incoming), task.version)
+    entries: list[manifest.Entry] = []
+    raw_dir = Path(task.raw_dir)
+    for rel, sha, size in task.files:
+        raw = (raw_dir / rel).read_bytes()
+        if hashlib.sha256(raw).hexdigest() != sha:  # changed since staging: the next run takes it in
+            continue
+        segments.add(_staged(stage_bytes(StagedDocument(sha, rel, None, sha, size), raw)))
+    if task.archive is not None:
+        entries = _read_archive(raw_dir, task, segments)
+    segments.flush()
+    return segments.summary, entries
+
+
+def _staged(doc: StagedDocument) -> dict:
+    return {f: getattr(doc, f) for f in doc.__slots__}
+
+
+def _read_archive(raw_dir: Path, task: Task, segments: _Segments) -> list[manifest.Entry]:
+    """Stream an archive: every member of this task's share hashed and listed, new content parsed.
+
+    A damaged archive keeps the members read before the damage and gets a row of its own naming it.
+    """
+    rel, path = task.archive, raw_dir / task.archive
+    container = sha256_file(path)
+    entries, seen, index = [], set(task.known), -1
+    try:
+        for index, (member, size, open_member) in enumerate(archive_members(path)):
+            if index % task.parts != task.part:
+                continue
+            doc_key = f"{rel}!{member}"
+            with open_member() as fh:
+                if size > task.max_bytes:
+                    entries.append(manifest.Entry(doc_key, rel, member, sha256_stream(fh), size,
+                                                  f"archive member too large: {size} bytes (limit {task.max_bytes})",
+                                                  container))
+                    continue
+                raw = fh.read()
+            sha = hashlib.sha256(raw).hexdigest()
+            entries.append(manifest.Entry(doc_key, rel, member, sha, len(raw), None, container))
+            if sha not in seen:
+                seen.add(sha)
+                segments.add(_staged(stage_bytes(StagedDocument(sha, rel, member, sha, len(raw)), raw)))
+    except Exception as exc:  # noqa: BLE001 — any damage is the archive's quarantine reason, never the run's end
+        if task.part == 0:
+            entries.append(manifest.Entry(rel, rel, None, container, path.stat().st_size,
+                                          f"damaged archive after {index + 1} members: {type(exc).__name__}: {exc}",
+                                          container))
+    return entries
+
+
+def incoming_segments(layout: Layout, version: str) -> list[Path]:
+    """Segments of this code version waiting to be taken in (others' rows are deleted: they will never be)."""
+    if not layout.incoming_dir.is_dir():
+        return []
+    segments = []
+    for path in sorted(layout.incoming_dir.iterdir()):
+        if path.name.startswith(f"{version}-"):
+            segments.append(path)
+        else:
+            shutil.rmtree(path, ignore_errors=True)
+    return segments
+
+
+def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, version: str, workers: int,
+                  max_bytes: int) -> ParseSummary:
+    """Parse every document of the staged manifest whose content neither the live generation nor a waiting
+    segment holds, read the new and changed archives, and write the complete manifest for publishing."""
+    con = duckdb.connect()
+    try:
+        con.execute(f"create table staged as select * from read_parquet({_q(layout.staged_manifest)})")
+        # contents already parsed (`parsed`), and where the live generation found each archive's members
+        known_sources = ["select null::varchar as sha256, null::varchar as source_path, "
+                         "null::varchar as container_sha256, false as parsed where false"]
+        if previous is not None:
+            known_sources.append(f"select sha256, source_path, container_sha256, content_id is not null "
+                                 f"from {documents_rows(previous)}")
+        segments = incoming_segments(layout, version)
+        if segments:
+            files = ", ".join(_q(s / f"{CONTENTS}.parquet") for s in segments)
+            known_sources.append(f"select sha256, null, null, true from read_parquet([{files}])")
+        con.execute(f"create table known as {' union all '.join(known_sources)}")
+        new_files = con.execute("""
+            select any_value(doc_key order by doc_key), sha256, any_value(n_bytes) from staged
+            where not is_archive and error is null and sha256 not in (select sha256 from known where parsed)
+            group by sha256 order by 1""").fetchall()
+        # an archive is unchanged when the live generation listed its members under the same path and sha256
+        kept_archives = con.execute("""
+            select s.source_path from staged s where s.is_archive
+              and exists (select 1 from known k where k.source_path = s.source_path and k.container_sha256 = s.sha256)
+            order by 1""").fetchall()
+        kept = [path for (path,) in kept_archives]
+        changed_archives = [p for (p,) in con.execute("select source_path from staged where is_archive order by 1").fetchall()
+                            if p not in set(kept)]
+        previous_listing = {}
+        for path in changed_archives:
+            previous_listing[path] = frozenset(sha for (sha,) in con.execute(
+                "select sha256 from known where parsed and source_path = ? and container_sha256 is not null",
+                [path]).fetchall())
+        tasks = _tasks(raw_dir, layout, version, max_bytes, workers, new_files, changed_archives, previous_listing)
+        summary, entries = _run(tasks, workers, sum(n for _, _, n in new_files) + _size(raw_dir, changed_archives))
+        con.register("read_entries", manifest.table(entries))
+        kept_rows = ("select doc_key, source_path, member, sha256, n_bytes, path_error as error, container_sha256, "
+                     "doc_bucket, false as is_archive "
+                     f"from {documents_rows(previous)} where container_sha256 is not null"
+                     if previous is not None and kept else None)
+        parts = ["select * from staged where not is_archive", "select * from read_entries"]
+        if kept_rows:
+            quoted = ", ".join("'" + p.replace("'", "''") + "'" for p in kept)
+            parts.append(f"select distinct on (doc_key) * from ({kept_rows}) where source_path in ({quoted})")
+        tmp = layout.manifest.with_name(f".{layout.manifest.name}.{uuid.uuid4().hex}.tmp")
+        con.execute(f"copy ({' union all '.join(parts)} order by doc_key) to {_q(tmp)} (format parquet)")
+        os.replace(tmp, layout.manifest)
+    finally:
+        con.close()
     return summary
 
 
-class _ShardWriters:
-    """One Parquet writer per table of a shard, each file renamed into place only when all are done."""
+def documents_rows(generation: Generation) -> str:
+    """The per-document rows of a generation (its manifest joined to what each content parsed into)."""
+    return f"read_parquet({_q(generation.rows_dir(CONTENTS_BY_DOCUMENT) / '*.parquet')})"
 
-    def __init__(self, layout: Layout, shard: str) -> None:
-        self.layout, self.shard = layout, shard
-        self.writers: dict[str, pq.ParquetWriter] = {}
-        self.paths: dict[str, Path] = {}
 
-    def __enter__(self) -> _ShardWriters:
-        return self
+CONTENTS_BY_DOCUMENT = "_documents"
 
-    def write(self, table: str, frame: pl.DataFrame) -> None:
-        if frame.height:
-            self._writer(table).write_table(frame.to_arrow())
 
-    def _writer(self, table: str) -> pq.ParquetWriter:
-        if table not in self.writers:
-            target = self.layout.parsed(self.shard, table)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self.paths[table] = target.with_name(f".{target.name}.tmp")
-            arrow_schema = pl.DataFrame(schema=_dtypes(table)).to_arrow().schema
-            self.writers[table] = pq.ParquetWriter(self.paths[table], arrow_schema, **PARQUET_OPTIONS)
-        return self.writers[table]
+def _q(path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
 
-    def __exit__(self, exc_type, exc, tb) -> None:
-        if exc_type is None:
-            for table in SHARD_TABLES:  # every table gets a file, empty or not, so readers need no special case
-                self._writer(table)
-        for writer in self.writers.values():
-            writer.close()
-        for table, tmp in self.paths.items():
-            if exc_type is None:
-                tmp.replace(self.layout.parsed(self.shard, table))
-            else:
-                tmp.unlink(missing_ok=True)
+
+def _size(raw_dir: Path, paths: list[str]) -> int:
+    return sum((raw_dir / p).stat().st_size for p in paths)
+
+
+def _tasks(raw_dir, layout, version, max_bytes, workers, new_files, archives, previous_listing) -> list[Task]:
+    base = dict(raw_dir=str(raw_dir), incoming=str(layout.incoming_dir), version=version, max_bytes=max_bytes)
+    tasks = [Task(**base, files=tuple(new_files[i:i + FILES_PER_TASK]))
+             for i in range(0, len(new_files), FILES_PER_TASK)]
+    for path in archives:
+        # a large archive is shared between the workers, each reading it and parsing its own members
+        parts = workers if (raw_dir / path).stat().st_size >= PARALLEL_MIN_BYTES // 4 else 1
+        tasks += [Task(**base, archive=path, part=i, parts=parts, known=previous_listing[path]) for i in range(parts)]
+    return tasks
+
+
+def _run(tasks: list[Task], workers: int, n_bytes: int) -> tuple[ParseSummary, list[manifest.Entry]]:
+    summary, entries = ParseSummary(), []
+    n_documents = sum(len(t.files) for t in tasks)
+    parallel = workers > 1 and len(tasks) > 1 and (n_documents >= PARALLEL_MIN_DOCUMENTS or n_bytes >= PARALLEL_MIN_BYTES)
+    if parallel:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            results = list(pool.map(run_task, tasks))
+    else:
+        results = [run_task(task) for task in tasks]
+    for task_summary, task_entries in results:
+        summary.add(task_summary)
+        entries += task_entries
+    return summary, entries

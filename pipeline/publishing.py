@@ -1,126 +1,306 @@
-"""Publish: every shard's rows → one row per trial, the contract's tables, and the DuckDB warehouse.
+"""Publish: the manifest and the parsed rows → a new generation of every table and the warehouse, switched in whole.
 
-Several documents may describe one trial (its Veeva page, its classic page, its XML…). Precedence,
-per trial: the most recently updated record first (last_update_posted_date), at equal dates a
-structured record (XML, JSON) before page text, then doc_id for a stable order. `trials` takes each
-field from the first document in that order that states it; each child table takes its rows from
-the first document that has any (eligibility_thresholds from the document its criteria came from,
-so criterion ordinals always join). `trial_sources` keeps the provenance and `trial_field_conflicts`
-lists where sources of one trial disagree. Documents with byte-identical content to an earlier one
-are quarantined as duplicates. The merge runs in DuckDB over the shard files, out of core.
+Trials are spread over buckets (storage.bucket_of); a generation holds each table as one file per bucket. A run
+finds the *dirty* buckets — those where a document was added, changed or removed — and rewrites only them; the
+clean buckets' files are hard-linked from the live generation. So one changed file costs a bucket, not the corpus.
+
+Within a bucket, several documents may describe one trial (its Veeva page, its classic page, its XML…).
+Precedence, per trial: the most recently updated record first (last_update_posted_date), at equal dates a
+structured record (XML, JSON) before page text, then doc_id for a stable order. `trials` takes each field from
+the first document in that order that states it; each child table takes its rows from the first document that
+has any (eligibility_thresholds from the document its criteria came from, so criterion ordinals always join).
+`trial_sources` keeps the provenance and `trial_field_conflicts` lists where sources of one trial disagree.
+Documents with byte-identical content to an earlier one of the same trial are quarantined as duplicates. The
+merge runs in DuckDB over Parquet, out of core.
 """
 from __future__ import annotations
 
 import os
+import shutil
+import uuid
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import polars as pl
+import pyarrow.parquet as pq
 
-from pipeline.parsing import RECORD_TABLES
-from pipeline.storage import Layout, atomic_path
+from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, incoming_segments
+from pipeline.storage import Generation, Layout, link_unchanged, new_generation, remove_old_generations, switch
 from schemas import columns
 
 STRUCTURED_FORMATS = ("ctgov_xml", "ctgov_api_v2_json")
 PUBLISHED_TABLES = ("documents", *RECORD_TABLES, "trial_sources", "trial_field_conflicts")
+ROW_TABLES = (CONTENTS_BY_DOCUMENT, *RECORD_TABLES)  # a generation's per-document rows, the merge's input
 CHILD_TABLES = tuple(t for t in RECORD_TABLES if t != "trials")
 CRITERIA_TABLES = ("eligibility_criteria", "eligibility_thresholds")
 _COMPARED_FIELDS = tuple(c for c in columns("trials") if c not in ("trial_id", "registry"))
+VERSION_FILE = "_version"
+# what makes a document's row in `_documents` differ from the last generation's: any of these dirties its bucket
+_DOCUMENT_KEY = "doc_id, content_id, source_path, member, sha256, n_bytes, container_sha256, path_error, bucket"
+
+
+@dataclass
+class Publication:
+    """What a run published: the generation, the buckets it rewrote (None: all) and rows per table."""
+
+    generation: Generation | None
+    dirty: set[int] | None
+    counts: dict[str, int] = field(default_factory=dict)
+    new_files: dict[str, list[Path]] = field(default_factory=dict)  # the files this run wrote, per table
 
 
 def _q(path: Path | str) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _parsed(layout: Layout, table: str) -> str:
-    return f"read_parquet({_q(layout.parsed_glob(table))}, filename = true, file_row_number = true)"
+def _files(paths: list[Path]) -> str:
+    return "[" + ", ".join(_q(p) for p in paths) + "]"
 
 
-def _queries(layout: Layout) -> dict[str, str]:
-    """The SELECT behind each published table (run after the temp tables of _prepare)."""
+def live_generation(layout: Layout, version: str | None = None) -> Generation | None:
+    """The live generation; with `version`, only if that code made it (rows of other code are not reused)."""
+    current = layout.current()
+    if current is None or not current.is_dir():
+        return None
+    generation = Generation(current)
+    if version is not None:
+        stamp = current / VERSION_FILE
+        if not stamp.exists() or stamp.read_text() != version:
+            return None
+    return generation
+
+
+def publish(layout: Layout, version: str, memory_limit: str = "2GB") -> Publication:
+    """Merge what changed since the live generation into a new one and switch to it; a no-op when nothing did.
+
+    DuckDB would take most of the machine's memory for the sorts and joins of a large corpus; held to
+    `memory_limit`, it spills to a folder under .state/ instead.
+    """
+    previous = live_generation(layout, version)
+    segments = incoming_segments(layout, version)
+    con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(layout.spill_dir)})
+    try:
+        _documents(con, layout, previous, segments)
+        dirty = _dirty(con, previous)
+        if dirty is not None and not dirty:
+            _remove(segments)
+            return Publication(live_generation(layout), set())
+        generation = new_generation(layout)
+        try:
+            publication = Publication(generation, dirty)
+            _write_rows(con, previous, generation, segments, dirty, publication)
+            _write_tables(con, previous, generation, dirty, publication)
+            build_warehouse(generation)
+            (generation.path / VERSION_FILE).write_text(version)
+        except BaseException:
+            shutil.rmtree(generation.path, ignore_errors=True)
+            raise
+    finally:
+        con.close()
+    switch(layout, generation, PUBLISHED_TABLES)
+    remove_old_generations(layout)
+    _remove(segments)
+    publication.counts = {t: _rows(generation.table_dir(t)) for t in PUBLISHED_TABLES}
+    return publication
+
+
+def _remove(segments: list[Path]) -> None:
+    for segment in segments:
+        shutil.rmtree(segment, ignore_errors=True)
+
+
+def _rows(folder: Path) -> int:
+    return sum(pq.read_metadata(p).num_rows for p in folder.glob("*.parquet"))
+
+
+def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generation | None,
+               segments: list[Path]) -> None:
+    """Temp tables: `facts` (what each content parsed into) and `docs` (the new generation's `_documents` rows)."""
+    sources = ["select null::varchar as content_id, null::varchar as sha256, null::varchar as trial_id, "
+               "null::integer as bucket, null::varchar as source_format, null::varchar as encoding, "
+               "null::varchar as status, null::varchar as error, null::varchar as segment where false"]
+    if segments:
+        sources.append(f"""
+            select * exclude (filename), parse_dirpath(filename) as segment
+            from read_parquet({_files([s / f'{CONTENTS}.parquet' for s in segments])}, filename = true)
+            qualify row_number() over (partition by content_id order by filename) = 1""")
+    if previous is not None:
+        sources.append(f"""
+            select distinct on (content_id) content_id, sha256, trial_id, bucket, source_format, encoding,
+                   content_status, content_error, null
+            from {_rows_glob(previous, CONTENTS_BY_DOCUMENT)} where content_id is not null""")
+    con.execute(f"""
+        create temp table facts as
+        select * from ({' union all '.join(sources)})
+        qualify row_number() over (partition by content_id order by segment nulls last) = 1""")
+    con.execute(f"""
+        create temp table docs as
+        select m.doc_key || coalesce(substr(f.content_id, 65), '') as doc_id, m.doc_key, f.content_id,
+               m.source_path, m.member, m.sha256, m.n_bytes, m.container_sha256, m.doc_bucket,
+               m.error as path_error, f.trial_id, coalesce(f.bucket, m.doc_bucket) as bucket,
+               f.source_format, f.encoding, f.status as content_status,
+               case when m.error is null and f.content_id is null then 'not parsed: run the parse step first'
+                    else f.error end as content_error
+        from read_parquet({_q(layout.manifest)}) m
+        left join facts f on m.error is null and f.sha256 = m.sha256""")
+
+
+def _rows_glob(generation: Generation, table: str) -> str:
+    return f"read_parquet({_q(generation.rows_dir(table) / '*.parquet')})"
+
+
+def _dirty(con: duckdb.DuckDBPyConnection, previous: Generation | None) -> set[int] | None:
+    """Buckets where any document's row differs from the live generation's (None: no live one, all are dirty)."""
+    if previous is None:
+        return None
+    old = f"select {_DOCUMENT_KEY} from {_rows_glob(previous, CONTENTS_BY_DOCUMENT)}"
+    new = f"select {_DOCUMENT_KEY} from docs"
+    return {b for (b,) in con.execute(
+        f"select distinct bucket from (({new} except {old}) union all ({old} except {new}))").fetchall()}
+
+
+def _in(dirty: set[int] | None) -> str:
+    return "true" if dirty is None else f"bucket in ({', '.join(map(str, sorted(dirty))) or 'null'})"
+
+
+def _bucket_files(generation: Generation | None, folder_of, dirty: set[int] | None) -> list[Path]:
+    """The previous generation's files of the dirty buckets of one folder (to be merged again)."""
+    if generation is None:
+        return []
+    return [p for b, paths in generation.bucket_files(folder_of(generation)).items()
+            if dirty is None or b in dirty for p in paths]
+
+
+def _copy_by_bucket(con: duckdb.DuckDBPyConnection, query: str, target: Path, keep_bucket: bool = False) -> list[Path]:
+    """Write a query's rows as one file per bucket into `target` (the query has a `bucket` column)."""
+    target.mkdir(parents=True, exist_ok=True)
+    tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    con.execute(f"copy ({query}) to {_q(tmp)} (format parquet, compression zstd, partition_by (bucket)"
+                f"{', write_partition_columns true' if keep_bucket else ''})")
+    written = []
+    for part in sorted(tmp.iterdir()) if tmp.exists() else ():
+        bucket = int(part.name.split("=", 1)[1])
+        for i, path in enumerate(sorted(part.glob("*.parquet"))):
+            name = f"b{bucket:03d}.parquet" if i == 0 else f"b{bucket:03d}.{i}.parquet"
+            os.replace(path, target / name)
+            written.append(target / name)
+    shutil.rmtree(tmp, ignore_errors=True)
+    return written
+
+
+def _write_rows(con, previous, generation, segments, dirty, publication) -> None:
+    """The new generation's per-document rows: the dirty buckets merged from the old files and the new segments."""
+    for table in ROW_TABLES:
+        link_unchanged(previous, lambda g, t=table: g.rows_dir(t), generation, dirty)
+    publication.new_files[CONTENTS_BY_DOCUMENT] = _copy_by_bucket(
+        con, f"select * from docs where {_in(dirty)} order by bucket, doc_id",
+        generation.rows_dir(CONTENTS_BY_DOCUMENT), keep_bucket=True)
+    live = "select content_id from docs where path_error is null and content_status = 'parsed'"
+    for table in RECORD_TABLES:
+        sources = []
+        if segments:
+            sources.append(f"""
+                select r.* exclude (filename) from read_parquet({_files([s / f'{table}.parquet' for s in segments])},
+                                                               filename = true) r
+                join facts f on f.content_id = r.content_id and f.segment = parse_dirpath(r.filename)""")
+        old = _bucket_files(previous, lambda g: g.rows_dir(table), dirty)
+        if old:
+            sources.append(f"select * from read_parquet({_files(old)}) "
+                           "where content_id not in (select content_id from facts where segment is not null)")
+        if not sources:
+            continue
+        publication.new_files[f"_rows/{table}"] = _copy_by_bucket(
+            con, f"""select * from ({' union all by name '.join(sources)})
+                     where {_in(dirty)} and content_id in ({live}) order by bucket, content_id, seq""",
+            generation.rows_dir(table), keep_bucket=True)
+
+
+def _write_tables(con, previous, generation, dirty, publication) -> None:
+    """Merge the dirty buckets' rows into the published tables; link the clean buckets' files."""
+    docs = _bucket_files(generation, lambda g: g.rows_dir(CONTENTS_BY_DOCUMENT), dirty)
+    con.execute(f"""
+        create temp table documents_final as
+        with d as (select * from read_parquet({_files(docs)})),
+        dups as (
+          select doc_id, first_value(doc_id) over (partition by sha256, trial_id order by doc_id) as original
+          from d where path_error is null and content_status = 'parsed' qualify doc_id <> original)
+        select d.*, case when path_error is null and content_status = 'parsed' and dups.original is null
+                         then 'parsed' else 'quarantined' end as status,
+               coalesce(path_error, content_error, 'duplicate: same content as ' || dups.original) as error
+        from d left join dups using (doc_id)""" if docs else
+        "create temp table documents_final as select *, ''::varchar as status, ''::varchar as error from docs where false")
+    for table in RECORD_TABLES:
+        files = _bucket_files(generation, lambda g, t=table: g.rows_dir(t), dirty)
+        if files:
+            rows = f"read_parquet({_files(files)})"
+        else:  # no rows in the dirty buckets: an empty relation of the right columns
+            rows = f"empty_{table}"
+            con.register(rows, pl.DataFrame(schema={"content_id": pl.String, "bucket": pl.Int32, "seq": pl.Int64,
+                                                   **columns(table)}).to_arrow())
+        con.execute(f"""
+            create temp view doc_{table} as
+            select d.doc_id, r.* exclude (content_id) from {rows} r
+            join documents_final d on d.content_id = r.content_id and d.status = 'parsed'""")
+    con.execute(f"""
+        create temp table ranked as
+        select t.doc_id, t.trial_id, t.bucket, d.source_format, t.last_update_posted_date,
+               row_number() over (partition by t.trial_id order by t.last_update_posted_date desc nulls last,
+                 (d.source_format in {STRUCTURED_FORMATS}) desc, t.doc_id) as precedence
+        from doc_trials t join documents_final d using (doc_id)""")
+    con.execute("""
+        create temp table criteria_source as
+        select distinct c.trial_id, c.doc_id from doc_eligibility_criteria c join ranked r using (doc_id, trial_id)
+        qualify r.precedence = min(r.precedence) over (partition by c.trial_id)""")
+    for table, query in _queries().items():
+        link_unchanged(previous, lambda g, t=table: g.table_dir(t), generation, dirty)
+        target = generation.table_dir(table)
+        publication.new_files[table] = _copy_by_bucket(con, query, target)
+        if not any(target.glob("*.parquet")):  # a table without rows still has its columns for readers
+            con.execute(f"copy (select * exclude (bucket) from ({query}) limit 0) to {_q(target / 'empty.parquet')} "
+                        "(format parquet)")
+
+
+def _queries() -> dict[str, str]:
+    """The SELECT behind each published table, with a `bucket` column to write it by (after the temp tables)."""
     trial_cols = [c for c in columns("trials") if c != "trial_id"]
     picks = ",\n  ".join(
         f"arg_min(t.{c}, r.precedence) filter (where t.{c} is not null"
         + (f" and len(t.{c}) > 0" if c in ("phases", "who_masked") else "") + f") as {c}"
         for c in trial_cols
     )
+    document_cols = ", ".join(columns("documents"))
     queries = {
-        "documents": "select * exclude (filename, file_row_number) from documents_final order by doc_id",
+        "documents": f"select {document_cols}, bucket from documents_final order by bucket, doc_id",
         "trials": f"""
             select t.trial_id,
               {picks},
-              list(t.doc_id order by r.precedence) as source_doc_ids
-            from {_parsed(layout, 'trials')} t join ranked r using (doc_id, trial_id)
-            group by t.trial_id order by t.trial_id""",
+              list(t.doc_id order by r.precedence) as source_doc_ids, any_value(t.bucket) as bucket
+            from doc_trials t join ranked r using (doc_id, trial_id)
+            group by t.trial_id order by bucket, t.trial_id""",
         "trial_sources": """
-            select trial_id, doc_id, source_format, last_update_posted_date, precedence = 1 as chosen, precedence
-            from ranked order by trial_id, precedence""",
+            select trial_id, doc_id, source_format, last_update_posted_date, precedence = 1 as chosen, precedence, bucket
+            from ranked order by bucket, trial_id, precedence""",
         "trial_field_conflicts": f"""
             with long as (
-              unpivot (select t.trial_id, t.doc_id, {", ".join(f"t.{c}::varchar as {c}" for c in _COMPARED_FIELDS)}
-                       from {_parsed(layout, 'trials')} t join ranked r using (doc_id, trial_id))
+              unpivot (select t.trial_id, t.doc_id, t.bucket,
+                              {", ".join(f"t.{c}::varchar as {c}" for c in _COMPARED_FIELDS)}
+                       from doc_trials t join ranked r using (doc_id, trial_id))
               on {", ".join(_COMPARED_FIELDS)} into name field value value)
-            select trial_id, field, list(distinct value order by value) as "values", list(doc_id order by doc_id) as doc_ids
+            select trial_id, field, list(distinct value order by value) as "values", list(doc_id order by doc_id) as doc_ids,
+                   any_value(bucket) as bucket
             from long where trial_id in (select trial_id from ranked where precedence > 1)
-            group by trial_id, field having count(distinct value) > 1 order by trial_id, field""",
+            group by trial_id, field having count(distinct value) > 1 order by bucket, trial_id, field""",
     }
     for table in CHILD_TABLES:
         # a trial's criteria and their thresholds come from one document (criteria_source), so ordinals join
         source = ("join criteria_source using (doc_id, trial_id)" if table in CRITERIA_TABLES else
                   "join ranked r using (doc_id, trial_id) qualify r.precedence = min(r.precedence) over (partition by c.trial_id)")
         queries[table] = f"""
-            select c.* exclude (filename, file_row_number)
-            from {_parsed(layout, table)} c {source}
-            order by c.trial_id, c.filename, c.file_row_number"""
+            select c.* exclude (seq, bucket), c.bucket
+            from doc_{table} c {source}
+            order by c.bucket, c.trial_id, c.seq"""
     return queries
-
-
-def _prepare(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
-    con.execute(f"""
-        create temp table documents_final as
-        with docs as (select * from {_parsed(layout, 'documents')}),
-        dups as (
-          select doc_id, first_value(doc_id) over (partition by sha256, trial_id order by doc_id) as original
-          from docs where status = 'parsed' qualify doc_id <> original)
-        select docs.* replace (
-                 case when dups.original is null then status else 'quarantined' end as status,
-                 coalesce(error, 'duplicate: same content as ' || dups.original) as error)
-        from docs left join dups using (doc_id)""")
-    con.execute(f"""
-        create temp table ranked as
-        select t.doc_id, t.trial_id, d.source_format, t.last_update_posted_date,
-               row_number() over (partition by t.trial_id order by t.last_update_posted_date desc nulls last,
-                 (d.source_format in {STRUCTURED_FORMATS}) desc, t.doc_id) as precedence
-        from {_parsed(layout, 'trials')} t join documents_final d using (doc_id)
-        where d.status = 'parsed'""")
-    con.execute(f"""
-        create temp table criteria_source as
-        select distinct c.trial_id, c.doc_id from {_parsed(layout, 'eligibility_criteria')} c join ranked r using (doc_id, trial_id)
-        qualify r.precedence = min(r.precedence) over (partition by c.trial_id)""")
-
-
-def publish(layout: Layout, memory_limit: str = "2GB") -> dict[str, int]:
-    """Write every published table whole (atomic rename per table); returns rows per table.
-
-    DuckDB would take most of the machine's memory for the sorts and joins of a large corpus; held to
-    `memory_limit`, it spills to a folder under _shards/ instead. Every query orders its rows, so the
-    engine need not keep insertion order (which costs memory) for the output to be the same each run.
-    """
-    counts = {}
-    con = duckdb.connect(config={"memory_limit": memory_limit, "preserve_insertion_order": False,
-                                 "temp_directory": str(layout.shards_dir / "duckdb_spill")})
-    try:
-        _prepare(con, layout)
-        for table, query in _queries(layout).items():
-            target = layout.table_file(table)
-            with atomic_path(target) as tmp:
-                con.execute(f"copy ({query}) to {_q(tmp)} (format parquet, compression zstd)")
-            for stale in target.parent.glob("*.parquet"):
-                if stale != target:
-                    stale.unlink()
-            counts[table] = con.execute(f"select count(*) from read_parquet({_q(target)})").fetchone()[0]
-    finally:
-        con.close()
-    return counts
 
 
 _AGE_CONFLICT = """
@@ -137,18 +317,18 @@ VIEWS = {
 }
 
 
-def build_warehouse(layout: Layout, tables=PUBLISHED_TABLES) -> Path:
-    """A fresh warehouse.duckdb with one view per table over its Parquet files, swapped in atomically."""
-    with atomic_path(layout.warehouse) as tmp:
-        # Written in the oldest storage format that holds views, so the `duckdb` CLI (1.x) opens it too.
-        con = duckdb.connect(str(tmp), config={"storage_compatibility_version": "v1.0.0"})
-        try:
-            for table in tables:
-                glob = str(layout.table_dir(table).resolve() / "*.parquet")
-                con.execute(f"create view {table} as select * from read_parquet({_q(glob)})")
-            for name, query in VIEWS.items():
-                con.execute(f"create view {name} as {query}")
-        finally:
-            con.close()
-        os.chmod(tmp, 0o644)
-    return layout.warehouse
+def build_warehouse(generation: Generation, tables=PUBLISHED_TABLES) -> Path:
+    """The generation's warehouse.duckdb: one view per table over that generation's files (absolute paths)."""
+    path = generation.warehouse
+    # Written in the oldest storage format that holds views, so the `duckdb` CLI (1.x) opens it too.
+    con = duckdb.connect(str(path), config={"storage_compatibility_version": "v1.0.0"})
+    try:
+        for table in tables:
+            glob = generation.table_dir(table).resolve() / "*.parquet"
+            con.execute(f"create view {table} as select * from read_parquet({_q(glob)})")
+        for name, query in VIEWS.items():
+            con.execute(f"create view {name} as {query}")
+    finally:
+        con.close()
+    os.chmod(path, 0o644)
+    return path

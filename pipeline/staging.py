@@ -9,26 +9,17 @@ from __future__ import annotations
 
 import codecs
 import hashlib
-import lzma
-import multiprocessing
 import os
 import re
 import tarfile
 import zipfile
-import zlib
-from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO
 
-import pyarrow as pa
-import pyarrow.parquet as pq
 from charset_normalizer import from_bytes
 
 from pipeline import sources
-from pipeline.storage import N_SHARDS, PARQUET_OPTIONS, Layout, atomic_path
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 _BOMS = (
@@ -55,11 +46,6 @@ class StagedDocument:
 
 class StagingError(ValueError):
     """Bytes that are not a readable document; the message is the quarantine reason."""
-
-
-def shard_of(key: str) -> str:
-    """The stable shard of a document key (a path, or `archive!member`)."""
-    return f"{zlib.crc32(key.encode()) % N_SHARDS:02d}"
 
 
 def is_archive(path: str) -> bool:
@@ -141,26 +127,6 @@ def stage_bytes(doc: StagedDocument, raw: bytes) -> StagedDocument:
     return doc
 
 
-def stage(raw_dir: Path, shards: Iterable[str], max_bytes: int = MAX_DOCUMENT_BYTES) -> Iterator[tuple[str, StagedDocument]]:
-    """Yield (shard, document) for every document of raw_dir that falls in one of `shards`."""
-    wanted = set(shards)
-    for rel in raw_files(raw_dir):
-        path = raw_dir / rel
-        if is_archive(rel):
-            yield from ((shard_of(d.doc_id), d) for d in _archive_documents(path, rel, wanted, max_bytes))
-        elif shard_of(rel) in wanted:
-            yield shard_of(rel), _file_document(path, rel, max_bytes)
-
-
-def _file_document(path: Path, rel: str, max_bytes: int) -> StagedDocument:
-    size = path.stat().st_size
-    if size > max_bytes:
-        return StagedDocument(rel, rel, None, sha256_file(path), size,
-                              error=f"file too large: {size} bytes (limit {max_bytes})")
-    raw = path.read_bytes()
-    return stage_bytes(StagedDocument(rel, rel, None, hashlib.sha256(raw).hexdigest(), len(raw)), raw)
-
-
 def sha256_file(path: Path) -> str:
     with path.open("rb") as fh:
         return sha256_stream(fh)
@@ -172,28 +138,6 @@ def sha256_stream(fh: BinaryIO) -> str:
     while chunk := fh.read(1 << 20):
         digest.update(chunk)
     return digest.hexdigest()
-
-
-def _archive_documents(path: Path, rel: str, wanted: set[str], max_bytes: int) -> Iterator[StagedDocument]:
-    """Stream an archive's members; a damaged archive yields one document for the archive naming the damage."""
-    count = 0
-    try:
-        for member, size, open_member in archive_members(path):
-            doc_id = f"{rel}!{member}"
-            count += 1
-            if shard_of(doc_id) not in wanted:
-                continue
-            with open_member() as fh:
-                if size > max_bytes:
-                    yield StagedDocument(doc_id, rel, member, sha256_stream(fh), size,
-                                         error=f"archive member too large: {size} bytes (limit {max_bytes})")
-                    continue
-                raw = fh.read()
-            yield stage_bytes(StagedDocument(doc_id, rel, member, hashlib.sha256(raw).hexdigest(), len(raw)), raw)
-    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, lzma.LZMAError, zlib.error) as exc:
-        if shard_of(rel) in wanted:
-            yield StagedDocument(rel, rel, None, sha256_file(path), path.stat().st_size,
-                                 error=f"damaged archive after {count} members: {type(exc).__name__}: {exc}")
 
 
 def archive_members(path: Path):
@@ -213,67 +157,3 @@ def archive_members(path: Path):
 
 def _hidden(name: str) -> bool:
     return any(part.startswith(".") for part in name.split("/"))
-
-
-STAGED_SCHEMA = pa.schema([
-    ("doc_id", pa.string()), ("source_path", pa.string()), ("member", pa.string()), ("sha256", pa.string()),
-    ("n_bytes", pa.int64()), ("encoding", pa.string()), ("source_format", pa.string()), ("error", pa.string()),
-    ("text", pa.large_string()),
-])
-_FLUSH_ROWS = 500
-# Staging a large raw folder runs in one process per core, each over its own subset of the shards;
-# below this many bytes of raw files, starting the processes costs more than it saves.
-PARALLEL_MIN_BYTES = 64 * 1024 * 1024
-
-
-def write_staged(raw_dir: Path, layout: Layout, shards: Iterable[str], max_bytes: int = MAX_DOCUMENT_BYTES,
-                 workers: int = 1) -> Counter:
-    """Stage every document of `shards` into `_shards/<shard>/staged.parquet`; returns counts by outcome.
-
-    Each shard's file is rewritten whole (so a deleted raw file simply disappears from it), through
-    a temporary name, with rows buffered a few hundred at a time so memory stays bounded. A raw folder
-    of PARALLEL_MIN_BYTES or more is staged by `workers` processes, each writing its own shards: every
-    process lists the folder and the archives' members, and reads only its own.
-    """
-    shards = list(shards)
-    workers = min(workers, len(shards))
-    if workers <= 1 or not _at_least(raw_dir, PARALLEL_MIN_BYTES):
-        return _write_staged(raw_dir, layout, shards, max_bytes)
-    groups = [shards[i::workers] for i in range(workers)]
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return sum(pool.map(_write_staged, [raw_dir] * workers, [layout] * workers, groups, [max_bytes] * workers),
-                   Counter())
-
-
-def _at_least(raw_dir: Path, n_bytes: int) -> bool:
-    """Whether the raw folder holds at least n_bytes (stops counting once it does)."""
-    total = 0
-    for rel in raw_files(raw_dir):
-        total += (raw_dir / rel).stat().st_size
-        if total >= n_bytes:
-            return True
-    return False
-
-
-def _table(docs: list[StagedDocument]) -> pa.Table:
-    return pa.Table.from_arrays([pa.array([getattr(d, f.name) for d in docs], f.type) for f in STAGED_SCHEMA],
-                                schema=STAGED_SCHEMA)
-
-
-def _write_staged(raw_dir: Path, layout: Layout, shards: list[str], max_bytes: int) -> Counter:
-    counts: Counter = Counter()
-    buffers: dict[str, list[StagedDocument]] = {s: [] for s in shards}
-    with ExitStack() as stack:
-        writers = {}
-        for shard in shards:
-            tmp = stack.enter_context(atomic_path(layout.staged(shard)))
-            writers[shard] = stack.enter_context(pq.ParquetWriter(tmp, STAGED_SCHEMA, **PARQUET_OPTIONS))
-        for shard, doc in stage(raw_dir, shards, max_bytes):
-            counts["quarantined" if doc.error else "staged"] += 1
-            buffers[shard].append(doc)
-            if len(buffers[shard]) >= _FLUSH_ROWS:
-                writers[shard].write_table(_table(buffers[shard]))
-                buffers[shard].clear()
-        for shard, docs in buffers.items():
-            writers[shard].write_table(_table(docs))
-    return counts

@@ -1,60 +1,179 @@
-"""Where every file of a run lives, and the one way files are written: whole or not at all.
+"""Where every file of a run lives, and the two ways output changes: whole files, and whole generations.
 
-Every write goes to a hidden temporary name in the target folder and is renamed over the target
-(rename is atomic on one file system), so a reader never sees half a file and an interrupted run
-leaves the last good output in place. Temporary names do not end in .parquet, so the
-`<table>/**/*.parquet` globs of the contract never pick them up.
+A published output is a *generation*: a folder `.generations/<n>/` holding every table (one Parquet file per
+trial bucket), the per-document rows it was merged from, and its `warehouse.duckdb`. The one pointer
+`.current` (a relative symlink) names the live generation, and `OUT/<table>` and `OUT/warehouse.duckdb` are
+symlinks through it, so switching the pointer (an atomic rename) switches every table and the warehouse at once:
+a reader sees the whole old output or the whole new one, and a run killed before the switch leaves the old one
+live. Generations are immutable; a new one hard-links the bucket files that did not change from the previous one,
+so publishing costs what changed, not the corpus. The previous generation is kept for readers still on it.
+
+Single files are written to a hidden temporary name and renamed into place. Temporary names do not end in
+.parquet, so the `<table>/**/*.parquet` globs of the contract never pick them up.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
 import uuid
+import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 from typing import Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-N_SHARDS = 32
-SHARDS = tuple(f"{i:02d}" for i in range(N_SHARDS))
+N_BUCKETS = 128  # trials are spread over this many buckets by a hash of trial_id: the unit of re-publishing
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3}
+KEPT_GENERATIONS = 2  # the live one and the one before it (a reader may still be on it)
+
+
+def bucket_of(key: str) -> int:
+    """The stable bucket of a trial id (or, for a document without a trial, its doc_id)."""
+    return zlib.crc32(key.encode("utf-8", "surrogateescape")) % N_BUCKETS
 
 
 @dataclass(frozen=True)
 class Layout:
-    """The output folder: published tables at the top, per-shard work under _shards/."""
+    """The output folder: the published tables at the top (symlinks into the live generation), work below."""
 
     out_dir: Path
 
     @property
-    def shards_dir(self) -> Path:
-        return self.out_dir / "_shards"
+    def state_dir(self) -> Path:
+        """Work kept between runs: parsed rows not yet published, caches, the writer lock."""
+        return self.out_dir / ".state"
 
-    def staged(self, shard: str) -> Path:
-        return self.shards_dir / shard / "staged.parquet"
+    @property
+    def incoming_dir(self) -> Path:
+        """Parsed rows of new content, one folder per parse batch, until a generation takes them in."""
+        return self.state_dir / "incoming"
 
-    def parsed(self, shard: str, table: str) -> Path:
-        return self.shards_dir / shard / "parsed" / f"{table}.parquet"
+    @property
+    def staged_manifest(self) -> Path:
+        """The raw folder as the staging step found it (archives still to be read stand as one row)."""
+        return self.state_dir / "staged.parquet"
 
-    def parsed_glob(self, table: str) -> str:
-        return str(self.shards_dir / "*" / "parsed" / f"{table}.parquet")
-
-    def table_dir(self, table: str) -> Path:
-        return self.out_dir / table
-
-    def table_file(self, table: str) -> Path:
-        return self.table_dir(table) / "data.parquet"
+    @property
+    def manifest(self) -> Path:
+        """Every document of the raw folder (archive members included), as the parse step leaves it for publishing."""
+        return self.state_dir / "manifest.parquet"
 
     @property
     def hash_cache(self) -> Path:
         """sha256 of raw files by size and mtime, so sensor ticks need not re-read an unchanged corpus."""
-        return self.shards_dir / "raw_hashes.json"
+        return self.state_dir / "raw_hashes.json"
+
+    @property
+    def lock_file(self) -> Path:
+        return self.state_dir / "writer.lock"
+
+    @property
+    def spill_dir(self) -> Path:
+        return self.state_dir / "duckdb_spill"
+
+    @property
+    def generations_dir(self) -> Path:
+        return self.out_dir / ".generations"
+
+    @property
+    def pointer(self) -> Path:
+        return self.out_dir / ".current"
+
+    def current(self) -> Path | None:
+        """The live generation's folder, or None before the first publish."""
+        return self.pointer.resolve() if self.pointer.is_symlink() else None
+
+    def table_dir(self, table: str) -> Path:
+        return self.out_dir / table
 
     @property
     def warehouse(self) -> Path:
         return self.out_dir / "warehouse.duckdb"
+
+
+@dataclass(frozen=True)
+class Generation:
+    """One generation's folder: published tables, the per-document rows behind them, and its warehouse."""
+
+    path: Path
+
+    def table_dir(self, table: str) -> Path:
+        return self.path / table
+
+    def rows_dir(self, table: str) -> Path:
+        """Every live document's rows of one table, by bucket (the merge's input, kept for the next run)."""
+        return self.path / "_rows" / table
+
+    @property
+    def warehouse(self) -> Path:
+        return self.path / "warehouse.duckdb"
+
+    def bucket_files(self, folder: Path) -> dict[int, list[Path]]:
+        """A folder's files by bucket (`b017.parquet`, and `b017.1.parquet`… when a bucket took several)."""
+        files: dict[int, list[Path]] = {}
+        for path in sorted(folder.glob("b[0-9][0-9][0-9]*.parquet")) if folder.is_dir() else ():
+            files.setdefault(int(path.name[1:4]), []).append(path)
+        return files
+
+
+def new_generation(layout: Layout) -> Generation:
+    """An empty folder for the next generation (numbered after every existing one)."""
+    layout.generations_dir.mkdir(parents=True, exist_ok=True)
+    numbers = [int(p.name) for p in layout.generations_dir.iterdir() if p.name.isdigit()]
+    path = layout.generations_dir / f"{max(numbers, default=0) + 1:06d}"
+    path.mkdir()
+    return Generation(path)
+
+
+def link_unchanged(previous: Generation | None, folder_of, new: Generation, dirty: set[int] | None) -> None:
+    """Hard-link the previous generation's bucket files of every clean bucket into the new generation.
+
+    `folder_of(generation)` names the folder (a table's, or its rows'); dirty=None means every bucket is dirty.
+    """
+    if previous is None or dirty is None:
+        return
+    target = folder_of(new)
+    for bucket, paths in previous.bucket_files(folder_of(previous)).items():
+        if bucket not in dirty:
+            target.mkdir(parents=True, exist_ok=True)
+            for path in paths:
+                os.link(path, target / path.name)
+
+
+def switch(layout: Layout, generation: Generation, tables) -> None:
+    """Make `generation` the live one: one atomic rename of the pointer, then the links that name it."""
+    _replace_symlink(layout.pointer, Path(".generations") / generation.path.name)
+    for name in (*tables, "warehouse.duckdb"):
+        link = layout.out_dir / name
+        if link.is_symlink():
+            continue
+        if link.is_dir():  # the output of an older release: a real folder per table
+            shutil.rmtree(link)
+        elif link.exists():
+            link.unlink()
+        _replace_symlink(link, Path(".current") / name)
+
+
+def _replace_symlink(link: Path, target: Path) -> None:
+    tmp = link.with_name(f".{link.name}.{uuid.uuid4().hex}.tmp")
+    os.symlink(target, tmp)
+    os.replace(tmp, link)
+
+
+def remove_old_generations(layout: Layout) -> None:
+    """Delete every generation but the newest KEPT_GENERATIONS, and unfinished ones of killed runs."""
+    current = layout.current()
+    numbered = sorted((p for p in layout.generations_dir.iterdir() if p.name.isdigit()), key=lambda p: int(p.name))
+    live_index = next((i for i, p in enumerate(numbered) if p == current), len(numbered) - 1)
+    keep = set(numbered[max(0, live_index - KEPT_GENERATIONS + 1):live_index + 1])
+    for path in numbered:
+        if path not in keep:
+            shutil.rmtree(path, ignore_errors=True)
 
 
 @contextmanager
@@ -72,3 +191,17 @@ def atomic_path(target: Path) -> Iterator[Path]:
 def write_parquet(table: pa.Table, target: Path) -> None:
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp, **PARQUET_OPTIONS)
+
+
+@cache
+def code_version() -> str:
+    """A digest of the code that turns documents into rows and rows into tables (pipeline/ and schemas/).
+
+    Parsed rows and generations carry it: rows from other code are parsed again, whatever changed in it (a reader
+    improved, a schema tightened), so no stale row survives a change of code and no one has to remember to bump it.
+    """
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parents[1]
+    for path in sorted([*(root / "pipeline").rglob("*.py"), *(root / "schemas").rglob("*.py")]):
+        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]

@@ -14,15 +14,14 @@ SEEDS = SHARED / "seeds"
 CORPUS = SHARED / "corpus"
 
 
-def run_job(raw_dir: Path, out_dir: Path, instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
+def run_job(raw_dir: Path, out_dir: Path, instance: dg.DagsterInstance | None = None,
+            **settings) -> dg.ExecuteInProcessResult:
     """Materialize every asset through the project's own `refresh` job, as the CLI and sensor do."""
     from pipeline.definitions import defs
-    from pipeline.defs.partitions import ALL_SHARDS_TAGS
 
     return defs.resolve_job_def("refresh").execute_in_process(
         run_config={"resources": {"settings": {"config": {"raw_dir": str(raw_dir), "out_dir": str(out_dir),
-                                                          "workers": 1}}}},
-        tags=ALL_SHARDS_TAGS,
+                                                          "workers": 1, **settings}}}},
         instance=instance or dg.DagsterInstance.ephemeral(),
     )
 

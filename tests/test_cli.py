@@ -55,7 +55,7 @@ def test_run_on_an_empty_folder_succeeds_with_zero_documents(tmp_path, capsys):
     assert code == 0
     assert "documents: 0 parsed, 0 quarantined" in captured.out
     assert f"the raw folder {tmp_path / 'raw'} has no files" in captured.out
-    assert "job over: 0 documents parsed, 0 trial records" in captured.err  # --progress's closing line
+    assert "job over: 0 documents parsed" in captured.err  # --progress's closing line
 
 
 def test_run_on_a_missing_folder_is_a_usage_error(tmp_path, capsys):

@@ -6,14 +6,14 @@ import tarfile
 import zipfile
 from pathlib import Path
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import staging
-from pipeline.staging import StagingError, decode, raw_files, shard_of, stage
-from pipeline.storage import SHARDS, Layout
+from pipeline import parsing
+from pipeline.staging import StagingError, decode, raw_files
+from tests.conftest import SHARED, run_job
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 SEED_002 = (SHARED / "seeds" / "002_d4776af7e2f4cbf7.txt").read_text(encoding="utf-8")
 XML_219 = (SHARED / "corpus" / "ctgov_xml" / "NCT01219465.xml").read_bytes()
 
@@ -67,24 +67,33 @@ def test_raw_files_skips_hidden_and_sorts(tmp_path):
     assert raw_files(tmp_path) == ["a/c.txt", "b.txt"]
 
 
-def _stage_all(raw_dir):
-    return {doc.doc_id: doc for _, doc in stage(raw_dir, SHARDS)}
+def _documents(raw_dir, out_dir, **settings) -> dict[str, dict]:
+    """Run the whole job and read back its documents table, by doc_id."""
+    assert run_job(raw_dir, out_dir, **settings).success
+    con = duckdb.connect()
+    try:
+        rows = con.sql(f"select * from read_parquet('{out_dir}/documents/*.parquet')").pl().to_dicts()
+    finally:
+        con.close()
+    return {row["doc_id"]: row for row in rows}
 
 
 def test_each_bad_file_gets_a_specific_reason(tmp_path):
-    (tmp_path / "empty.txt").write_bytes(b"")
-    (tmp_path / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
-    (tmp_path / "notes.txt").write_text("Shopping list: milk, eggs, bread.\n")
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "empty.txt").write_bytes(b"")
+    (raw / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4)
+    (raw / "notes.txt").write_text("Shopping list: milk, eggs, bread.\n")
     limit = len(XML_219) + 100
-    (tmp_path / "big.txt").write_bytes(b"x" * (limit + 1))
-    (tmp_path / "good.xml").write_bytes(XML_219)
-    docs = {d.doc_id: d for _, d in stage(tmp_path, SHARDS, max_bytes=limit)}
-    assert docs["empty.txt"].error == "empty file (0 bytes)"
-    assert docs["image.txt"].error.startswith("binary content")
-    assert docs["notes.txt"].error.startswith("unrecognised layout")
-    assert docs["big.txt"].error == f"file too large: {limit + 1} bytes (limit {limit})"
-    assert docs["good.xml"].error is None and docs["good.xml"].source_format == "ctgov_xml"
-    assert docs["good.xml"].n_bytes == len(XML_219)
+    (raw / "big.txt").write_bytes(b"x" * (limit + 1))
+    (raw / "good.xml").write_bytes(XML_219)
+    docs = _documents(raw, tmp_path / "out", max_document_bytes=limit)
+    assert docs["empty.txt"]["error"] == "empty file (0 bytes)"
+    assert docs["image.txt"]["error"].startswith("binary content")
+    assert docs["notes.txt"]["error"].startswith("unrecognised layout")
+    assert docs["big.txt"]["error"] == f"file too large: {limit + 1} bytes (limit {limit})"
+    assert docs["good.xml"]["error"] is None and docs["good.xml"]["source_format"] == "ctgov_xml"
+    assert docs["good.xml"]["n_bytes"] == len(XML_219)
 
 
 def _tar(path: Path, members: dict[str, bytes], mode="w:xz"):
@@ -96,55 +105,58 @@ def _tar(path: Path, members: dict[str, bytes], mode="w:xz"):
 
 
 def test_archive_members_are_documents(tmp_path):
-    _tar(tmp_path / "records.tar.xz", {"x/NCT01219465.xml": XML_219, "x/empty.xml": b""})
-    with zipfile.ZipFile(tmp_path / "more.zip", "w") as zf:
-        zf.writestr("NCT01219465.xml", XML_219)
-    docs = _stage_all(tmp_path)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    _tar(raw / "records.tar.xz", {"x/NCT01219465.xml": XML_219, "x/empty.xml": b""})
+    with zipfile.ZipFile(raw / "more.zip", "w") as zf:
+        zf.writestr("NCT01219465.xml", XML_219.replace(b"<brief_title>", b"<brief_title>Z "))
+    docs = _documents(raw, tmp_path / "out")
     assert set(docs) == {"records.tar.xz!x/NCT01219465.xml", "records.tar.xz!x/empty.xml", "more.zip!NCT01219465.xml"}
     member = docs["records.tar.xz!x/NCT01219465.xml"]
-    assert (member.source_path, member.member, member.source_format) == ("records.tar.xz", "x/NCT01219465.xml", "ctgov_xml")
-    assert docs["records.tar.xz!x/empty.xml"].error == "empty file (0 bytes)"
+    assert (member["source_path"], member["member"], member["source_format"]) == ("records.tar.xz", "x/NCT01219465.xml", "ctgov_xml")
+    assert docs["records.tar.xz!x/empty.xml"]["error"] == "empty file (0 bytes)"
 
 
 def test_truncated_archive_keeps_members_read_before_the_damage(tmp_path):
-    _tar(tmp_path / "full.tar", {f"m{i}.xml": XML_219 for i in range(5)}, mode="w")
-    data = (tmp_path / "full.tar").read_bytes()
-    (tmp_path / "full.tar").unlink()
-    (tmp_path / "cut.tar").write_bytes(data[: len(data) // 2])
-    docs = _stage_all(tmp_path)
-    good = [d for d in docs.values() if d.member and d.error is None]
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    records = {f"m{i}.xml": XML_219.replace(b"NCT01219465", f"NCT0121946{i}".encode()) for i in range(5)}
+    _tar(raw / "full.tar", records, mode="w")
+    data = (raw / "full.tar").read_bytes()
+    (raw / "full.tar").unlink()
+    (raw / "cut.tar").write_bytes(data[: len(data) // 2])
+    docs = _documents(raw, tmp_path / "out")
+    good = [d for d in docs.values() if d["member"] and d["error"] is None]
     assert len(good) >= 1
-    assert docs["cut.tar"].error.startswith("damaged archive after")
+    assert docs["cut.tar"]["error"].startswith("damaged archive after")
 
 
-def test_shard_of_is_stable_and_in_range():
-    assert shard_of("000_a62e3166a47b076d.txt") == shard_of("000_a62e3166a47b076d.txt")
-    assert {shard_of(f"file{i}.txt") for i in range(2000)} == set(SHARDS)
-
-
-def test_staging_in_two_processes_writes_the_same_shards_as_one(tmp_path, monkeypatch):
-    """A large raw folder is staged by a pool, each process writing its own shards; the result is the same."""
+def test_parsing_in_two_processes_gives_the_same_tables_as_one(tmp_path, monkeypatch):
+    """A large amount of new content is parsed by a pool of processes; the published tables are the same."""
     raw = tmp_path / "raw"
     shutil.copytree(SHARED / "corpus" / "ctgov_xml", raw / "xml")
     with tarfile.open(raw / "pages.tar.gz", "w:gz") as tf:
         tf.add(SHARED / "seeds", arcname="seeds")
     (raw / "empty.txt").write_bytes(b"")
-    monkeypatch.setattr(staging, "PARALLEL_MIN_BYTES", 0)  # the folder is small; stage it in parallel anyway
-    one, two = Layout(tmp_path / "one"), Layout(tmp_path / "two")
-    counts = staging.write_staged(raw, one, SHARDS, workers=1)
-    assert counts == {"staged": 165 + 3, "quarantined": 1}
-    assert staging.write_staged(raw, two, SHARDS, workers=2) == counts
-    for shard in SHARDS:
-        assert pq.read_table(two.staged(shard)).equals(pq.read_table(one.staged(shard))), shard
+    monkeypatch.setattr(parsing, "PARALLEL_MIN_DOCUMENTS", 0)  # the folder is small; parse it in parallel anyway
+    monkeypatch.setattr(parsing, "FILES_PER_TASK", 40)
+    one = _documents(raw, tmp_path / "one", workers=1)
+    two = _documents(raw, tmp_path / "two", workers=2)
+    assert len(one) == 165 + 3 + 1 and sum(d["status"] == "quarantined" for d in one.values()) == 1
+    assert two == one
+    for table in ("trials", "eligibility_criteria", "locations"):
+        assert pq.read_table(tmp_path / "two" / table).equals(pq.read_table(tmp_path / "one" / table)), table
 
 
 def test_an_archive_member_over_the_limit_is_quarantined_with_its_real_hash(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
     big = b"x" * (len(XML_219) + 1)
-    _tar(tmp_path / "records.tar.gz", {"big.xml": big, "NCT01219465.xml": XML_219}, mode="w:gz")
-    with zipfile.ZipFile(tmp_path / "more.zip", "w") as zf:
+    _tar(raw / "records.tar.gz", {"big.xml": big, "NCT01219465.xml": XML_219}, mode="w:gz")
+    with zipfile.ZipFile(raw / "more.zip", "w") as zf:
         zf.writestr("big.xml", big)
-    docs = {d.doc_id: d for _, d in stage(tmp_path, SHARDS, max_bytes=len(XML_219))}
+    docs = _documents(raw, tmp_path / "out", max_document_bytes=len(XML_219))
     for doc_id in ("records.tar.gz!big.xml", "more.zip!big.xml"):
-        assert docs[doc_id].error == f"archive member too large: {len(big)} bytes (limit {len(XML_219)})"
-        assert docs[doc_id].sha256 == hashlib.sha256(big).hexdigest()
-    assert docs["records.tar.gz!NCT01219465.xml"].error is None
+        assert docs[doc_id]["error"] == f"archive member too large: {len(big)} bytes (limit {len(XML_219)})"
+        assert docs[doc_id]["sha256"] == hashlib.sha256(big).hexdigest()
+    assert docs["records.tar.gz!NCT01219465.xml"]["error"] is None

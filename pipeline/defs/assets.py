@@ -1,14 +1,10 @@
-"""The assets, by stage: staged documents → parsed records → published tables (with checks) → warehouse.
+"""The assets, by stage: staged documents → parsed records → published tables (with checks) and warehouse.
 
-Staging and parsing are partitioned by shard and take any range of shards in one run (single-run
-backfill policy), so a whole corpus is one run and a changed file is a run of its shard. Publishing
-reads every shard and rewrites the tables whole.
+Each run takes what changed: staging lists the raw folder with its hashes, parsing reads only content the live
+output has not seen, and publishing rewrites only the trial buckets that changed, switching every table and the
+warehouse at once (see pipeline.publishing). "Materialize all" is one click and one run whatever the corpus. Every
+step holds the output folder's writer lock, which the CLI, the sensor and the schedule share.
 """
-
-import multiprocessing
-import warnings
-from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
 
 import dagster as dg
 import duckdb
@@ -16,19 +12,17 @@ import pandera.errors
 import polars as pl
 import pyarrow.parquet as pq
 
-from pipeline.defs.partitions import shards
+from pipeline import manifest
 from pipeline.defs.resources import PipelineSettings
-from pipeline.parsing import RECORD_TABLES, parse_shard
-from pipeline.publishing import PUBLISHED_TABLES, build_warehouse, publish
-from pipeline.staging import write_staged
-from pipeline.storage import Layout
+from pipeline.lock import writer_lock
+from pipeline.parsing import RECORD_TABLES, parse_pending
+from pipeline.publishing import PUBLISHED_TABLES, Publication, live_generation, publish
+from pipeline.storage import Layout, code_version
 from pipeline.thresholds import PLAUSIBLE
 from schemas import schema
 
 PREVIEW_ROWS = 5
 CHECK_BATCH_ROWS = 250_000
-# single_run backfill policies are what keep a corpus to one run; Dagster still labels them beta.
-warnings.filterwarnings("ignore", category=dg.BetaWarning, message=".*backfill_policy.*")
 VALIDATED_TABLES = ("documents", *RECORD_TABLES)
 
 
@@ -43,65 +37,59 @@ def _markdown(frame: pl.DataFrame, limit: int = PREVIEW_ROWS) -> str:
 
 
 @dg.asset(
-    partitions_def=shards,
-    backfill_policy=dg.BackfillPolicy.single_run(),
     group_name="staging",
     kinds={"python", "parquet"},
-    description="Raw files and archive members of data/raw, decoded, hashed and their layout recognised.",
+    description="The raw folder's files and archives, hashed (cached by size and mtime), with what cannot be read.",
 )
-def staged_documents(context: dg.AssetExecutionContext, settings: PipelineSettings) -> dg.MaterializeResult:
-    counts = write_staged(settings.raw_path, settings.layout, context.partition_keys, settings.max_document_bytes,
-                          settings.workers)
-    return dg.MaterializeResult(metadata={"shards": len(context.partition_keys), "documents": counts.total(),
-                                          "quarantined_at_staging": counts["quarantined"]})
+def staged_documents(settings: PipelineSettings) -> dg.MaterializeResult:
+    with writer_lock(settings.layout.lock_file):
+        counts = manifest.stage(settings.raw_path, settings.layout, settings.max_document_bytes)
+    return dg.MaterializeResult(metadata=counts)
 
 
 @dg.asset(
-    partitions_def=shards,
-    backfill_policy=dg.BackfillPolicy.single_run(),
     deps=[staged_documents],
     group_name="parsing",
     kinds={"python", "pandera", "parquet"},
-    description="Every staged document parsed into table rows and checked per document with the pandera schemas.",
+    description="Every document whose content the output has not seen, parsed into rows and checked with the "
+                "pandera schemas; new and changed archives read member by member.",
 )
-def parsed_records(context: dg.AssetExecutionContext, settings: PipelineSettings) -> dg.MaterializeResult:
-    keys, out_dir = context.partition_keys, settings.out_dir
-    if settings.workers > 1 and len(keys) > 1:
-        with ProcessPoolExecutor(settings.workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            summaries = list(pool.map(parse_shard, [out_dir] * len(keys), keys))
-    else:
-        summaries = [parse_shard(out_dir, key) for key in keys]
-    rows, reasons = Counter(), Counter()
-    for s in summaries:
-        rows.update(s.rows)
-        reasons.update(s.reasons)
+def parsed_records(settings: PipelineSettings) -> dg.MaterializeResult:
+    layout, version = settings.layout, code_version()
+    with writer_lock(layout.lock_file):
+        summary = parse_pending(settings.raw_path, layout, live_generation(layout, version), version,
+                                settings.workers, settings.max_document_bytes)
     return dg.MaterializeResult(metadata={
-        "documents": sum(s.documents for s in summaries),
-        "parsed": sum(s.parsed for s in summaries),
-        "quarantined": sum(s.quarantined for s in summaries),
-        "quarantine_reasons": dg.MetadataValue.json(dict(reasons.most_common(20))),
-        "rows": dg.MetadataValue.json(dict(rows)),
+        "documents_parsed": summary.documents,
+        "quarantined": summary.quarantined,
+        "quarantine_reasons": dg.MetadataValue.json(dict(summary.reasons.most_common(20))),
+        "rows": dg.MetadataValue.json(dict(summary.rows)),
     })
 
 
-def _schema_check(table: str, path) -> dg.AssetCheckResult:
-    """Run the table's pandera schema over the published file, a bounded batch of rows at a time.
+def _schema_check(table: str, paths) -> dg.AssetCheckResult:
+    """Run the table's pandera schema over the files this run wrote, a bounded batch of rows at a time.
 
-    Row checks cover every row; the unique key is checked within each batch (the merge builds
-    keys per trial, and a trial's rows are contiguous in the file).
+    Files of unchanged buckets were checked when they were written. Row checks cover every row; the unique key
+    is checked within each batch (a trial's rows are contiguous in its bucket's file).
     """
     rows, failures = 0, []
-    for batch in pq.ParquetFile(path).iter_batches(CHECK_BATCH_ROWS):
+    for batch in (b for path in paths for b in pq.ParquetFile(path).iter_batches(CHECK_BATCH_ROWS)):
         frame = pl.from_arrow(batch)
         rows += frame.height
         try:
             schema(table).validate(frame, lazy=True)
         except pandera.errors.SchemaErrors as exc:
             failures.append(exc.failure_cases)
-    metadata = {"rows": rows, "failures": sum(f.height for f in failures)}
+    metadata = {"rows_checked": rows, "files_checked": len(paths), "failures": sum(f.height for f in failures)}
     if failures:
         metadata["failure_cases"] = dg.MetadataValue.md(_markdown(pl.concat(failures), 20))
     return dg.AssetCheckResult(asset_key=table, check_name="schema", passed=not failures, metadata=metadata)
+
+
+def _unchanged_check(table: str, name: str) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(asset_key=table, check_name=name, passed=True,
+                               metadata={"unchanged": "no row changed since the last check"})
 
 
 def _coverage_check(layout: Layout) -> dg.AssetCheckResult:
@@ -111,7 +99,8 @@ def _coverage_check(layout: Layout) -> dg.AssetCheckResult:
     /µL was meant) are what the source says, so the check warns rather than fails the run.
     """
     plausible = ", ".join(f"('{v}', {lo}, {hi})" for v, (lo, hi) in PLAUSIBLE.items())
-    thresholds, criteria = (f"read_parquet('{layout.table_file(t)}')" for t in ("eligibility_thresholds", "eligibility_criteria"))
+    thresholds, criteria = (f"read_parquet('{layout.table_dir(t)}/*.parquet')"
+                            for t in ("eligibility_thresholds", "eligibility_criteria"))
     con = duckdb.connect()
     try:
         n_criteria, covered = con.execute(f"""
@@ -137,38 +126,42 @@ def _coverage_check(layout: Layout) -> dg.AssetCheckResult:
 
 
 @dg.multi_asset(
-    specs=[dg.AssetSpec(t, deps=[parsed_records], group_name="tables", kinds={"duckdb", "parquet"},
-                        description=f"The published `{t}` table (data/processed/{t}/).") for t in PUBLISHED_TABLES],
+    specs=[*(dg.AssetSpec(t, deps=[parsed_records], group_name="tables", kinds={"duckdb", "parquet"},
+                          description=f"The published `{t}` table (data/processed/{t}/).") for t in PUBLISHED_TABLES),
+           dg.AssetSpec("warehouse", deps=list(PUBLISHED_TABLES), group_name="warehouse", kinds={"duckdb"},
+                        description="data/processed/warehouse.duckdb: one view per table, switched with the tables.")],
     check_specs=[*(dg.AssetCheckSpec("schema", asset=t, description=f"pandera schema of {t}") for t in VALIDATED_TABLES),
                  dg.AssetCheckSpec("coverage", asset="eligibility_thresholds",
                                    description="share of criteria with a threshold, rows per variable, implausible values")],
 )
-def published_tables(context: dg.AssetExecutionContext, settings: PipelineSettings):
-    """Merge every shard into one row per trial (see pipeline.publishing) and write each table whole."""
+def published_tables(settings: PipelineSettings):
+    """Merge what changed into a new generation of every table and the warehouse (see pipeline.publishing)."""
     layout = settings.layout
-    counts = publish(layout, settings.publish_memory_limit)
+    with writer_lock(layout.lock_file):
+        publication = publish(layout, code_version(), settings.publish_memory_limit)
+    yield from _results(layout, publication)
+
+
+def _results(layout: Layout, publication: Publication):
+    unchanged = publication.dirty == set()
+    generation = publication.generation
     for table in PUBLISHED_TABLES:
-        path = layout.table_file(table)
-        metadata = {"dagster/row_count": counts[table], "path": str(layout.table_dir(table)),
-                    "preview": dg.MetadataValue.md(_markdown(pl.read_parquet(path, n_rows=PREVIEW_ROWS)))}
-        if table == "documents":
-            quarantined = (pl.scan_parquet(path).filter(pl.col("status") == "quarantined")
+        folder = layout.table_dir(table)
+        metadata = {"path": str(folder), "generation": generation.path.name if generation else "none",
+                    "buckets_rewritten": "all" if publication.dirty is None else len(publication.dirty)}
+        if not unchanged:
+            metadata["dagster/row_count"] = publication.counts[table]
+            metadata["preview"] = dg.MetadataValue.md(_markdown(pl.read_parquet(folder / "*.parquet", n_rows=PREVIEW_ROWS)))
+        if table == "documents" and not unchanged:
+            quarantined = (pl.scan_parquet(folder / "*.parquet").filter(pl.col("status") == "quarantined")
                            .select("doc_id", "source_format", "error").collect())
-            metadata |= {"parsed": counts[table] - quarantined.height, "quarantined": quarantined.height,
+            metadata |= {"parsed": publication.counts[table] - quarantined.height, "quarantined": quarantined.height,
                          "quarantined_files": dg.MetadataValue.md(_markdown(quarantined, 50))}
         yield dg.MaterializeResult(asset_key=table, metadata=metadata)
         if table in VALIDATED_TABLES:
-            yield _schema_check(table, path)
+            yield _schema_check(table, publication.new_files.get(table, []))
         if table == "eligibility_thresholds":
-            yield _coverage_check(layout)
-
-
-@dg.asset(
-    deps=list(PUBLISHED_TABLES),
-    group_name="warehouse",
-    kinds={"duckdb"},
-    description="data/processed/warehouse.duckdb: one view per table over its Parquet files.",
-)
-def warehouse(settings: PipelineSettings) -> dg.MaterializeResult:
-    path = build_warehouse(settings.layout)
-    return dg.MaterializeResult(metadata={"path": str(path), "views": len(PUBLISHED_TABLES)})
+            yield (_unchanged_check(table, "coverage") if unchanged else _coverage_check(layout))
+    yield dg.MaterializeResult(asset_key="warehouse", metadata={
+        "path": str(layout.warehouse), "views": len(PUBLISHED_TABLES),
+        "generation": generation.path.name if generation else "none"})

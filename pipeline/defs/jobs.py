@@ -1,8 +1,8 @@
-"""The one job: every asset, over a range of shards (all of them unless the run's tags say otherwise)."""
+"""The one job: every asset. Each run takes in what changed since the live output, whatever started it."""
 import dagster as dg
 
 refresh = dg.define_asset_job(
     "refresh",
     selection=dg.AssetSelection.all(),
-    description="Stage, parse and validate the shards of the run's range, then publish the tables and warehouse.",
+    description="Stage the raw folder, parse what is new, publish the changed trials' tables and the warehouse.",
 )

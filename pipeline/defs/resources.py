@@ -16,7 +16,7 @@ class PipelineSettings(dg.ConfigurableResource):
     out_dir: str = "data/processed"
     workers: int = 2
     max_document_bytes: int = MAX_DOCUMENT_BYTES
-    publish_memory_limit: str = "2GB"  # DuckDB's limit while merging the shards; beyond it, it spills to disk
+    publish_memory_limit: str = "2GB"  # DuckDB's limit while merging; beyond it, it spills to disk
 
     @property
     def raw_path(self) -> Path:

@@ -1,31 +1,20 @@
-"""Re-run what changed in data/raw: the sensor compares per-shard content fingerprints with its cursor.
+"""Re-run when data/raw changes: the sensor compares the folder's content fingerprint with its cursor.
 
-The cursor holds one fingerprint per shard (a hash over the paths and sha256 of the shard's files),
-so it stays small whatever the corpus size. A new, changed or deleted file changes its shard's
-fingerprint; one run is requested for the range of changed shards, and that run also republishes
-the tables, so a deleted file's rows disappear.
+The cursor is one digest over the paths and sha256 of the raw files (hashes cached by size and mtime, so a tick
+on an unchanged corpus only stats it). A new, changed or deleted file changes it; the run it requests works
+out for itself what changed, so it parses and republishes only that.
 """
-
-import json
-
 import dagster as dg
 
 from pipeline.defs.jobs import refresh
-from pipeline.defs.partitions import shard_range_tags
 from pipeline.defs.resources import PipelineSettings
-from pipeline.fingerprints import shard_fingerprints
+from pipeline.fingerprints import folder_fingerprint
 
 
 @dg.sensor(job=refresh, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
 def raw_files_sensor(context: dg.SensorEvaluationContext, settings: PipelineSettings):
-    """Request one run over the shards whose files were added, changed or deleted since the last tick."""
-    current = shard_fingerprints(settings.raw_path, settings.layout.hash_cache)
-    previous = json.loads(context.cursor) if context.cursor else {}
-    changed = sorted(shard for shard, digest in current.items() if previous.get(shard) != digest)
-    if not changed:
+    """Request one run when a file in the raw folder was added, changed or deleted since the last tick."""
+    current = folder_fingerprint(settings.raw_path, settings.layout.hash_cache)
+    if current == context.cursor:
         return dg.SkipReason("no file in the raw folder was added, changed or deleted")
-    run_key = "-".join(f"{shard}:{current[shard][:12]}" for shard in changed)
-    return dg.SensorResult(
-        run_requests=[dg.RunRequest(run_key=run_key, tags=shard_range_tags(changed[0], changed[-1]))],
-        cursor=json.dumps(current, sort_keys=True),
-    )
+    return dg.SensorResult(run_requests=[dg.RunRequest(run_key=current)], cursor=current)

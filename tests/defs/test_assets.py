@@ -46,10 +46,11 @@ def test_every_seed_document_is_parsed(seeds_warehouse):
 def test_rerun_on_unchanged_input_gives_identical_tables(tmp_path):
     shutil.copytree(SEEDS, tmp_path / "raw")
     assert run_job(tmp_path / "raw", tmp_path / "out").success
-    first = {t: pq.read_table(tmp_path / "out" / t / "data.parquet") for t in ("trials", "eligibility_criteria", "documents")}
+    tables = ("trials", "eligibility_criteria", "documents")
+    first = {t: pq.read_table(tmp_path / "out" / t) for t in tables}
     assert run_job(tmp_path / "raw", tmp_path / "out").success
     for table, before in first.items():
-        assert pq.read_table(tmp_path / "out" / table / "data.parquet").equals(before), table
+        assert pq.read_table(tmp_path / "out" / table).equals(before), table
 
 
 def test_bad_files_are_quarantined_and_good_ones_still_land(tmp_path):

@@ -1,0 +1,60 @@
+"""What the raw folder holds now: one row per document (a file, or an archive member) with its sha256.
+
+Building it is cheap on an unchanged corpus: file hashes are cached by size and mtime, and an archive whose
+own sha256 is unchanged is not opened at all (its members' rows are taken from the live generation). Only
+archives that are new or changed are read, by the parse step, which reads their members anyway.
+
+Rows: doc_key (the document's id: its path, or `archive!member`), source_path, member, sha256, n_bytes,
+error (why the document cannot be read, decided from its path or size: the content is never looked at here),
+container_sha256 (an archive member's archive), doc_bucket, and is_archive (a row standing for a whole archive
+still to be read).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+
+from pipeline.fingerprints import file_hashes
+from pipeline.staging import is_archive, raw_files
+from pipeline.storage import Layout, bucket_of, write_parquet
+
+SCHEMA = pa.schema([
+    ("doc_key", pa.string()), ("source_path", pa.string()), ("member", pa.string()), ("sha256", pa.string()),
+    ("n_bytes", pa.int64()), ("error", pa.string()), ("container_sha256", pa.string()), ("doc_bucket", pa.int32()),
+    ("is_archive", pa.bool_()),
+])
+
+
+@dataclass(frozen=True)
+class Entry:
+    doc_key: str
+    source_path: str
+    member: str | None
+    sha256: str
+    n_bytes: int
+    error: str | None = None
+    container_sha256: str | None = None
+    is_archive: bool = False
+
+
+def table(entries: list[Entry]) -> pa.Table:
+    columns = {f.name: [getattr(e, f.name) for e in entries] for f in SCHEMA if f.name != "doc_bucket"}
+    columns["doc_bucket"] = [bucket_of(e.doc_key) for e in entries]
+    return pa.table({f.name: pa.array(columns[f.name], f.type) for f in SCHEMA}, schema=SCHEMA)
+
+
+def stage(raw_dir: Path, layout: Layout, max_bytes: int) -> dict[str, int]:
+    """Write the raw folder's files (and its archives, as one row each) to the state folder; returns counts."""
+    hashes = file_hashes(raw_dir, layout.hash_cache)
+    entries = []
+    for rel in raw_files(raw_dir):
+        size = (raw_dir / rel).stat().st_size
+        if is_archive(rel):
+            entries.append(Entry(rel, rel, None, hashes[rel], size, is_archive=True))
+        else:
+            error = f"file too large: {size} bytes (limit {max_bytes})" if size > max_bytes else None
+            entries.append(Entry(rel, rel, None, hashes[rel], size, error))
+    write_parquet(table(entries), layout.staged_manifest)
+    return {"files": sum(not e.is_archive for e in entries), "archives": sum(e.is_archive for e in entries)}

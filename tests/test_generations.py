@@ -1,0 +1,189 @@
+"""Publishing is whole or not at all, one writer at a time, and costs what changed (issue 13 items 6–7, issue 17).
+
+A run killed anywhere in publishing leaves the previous output readable and consistent across tables, and
+`status` still reports the change; readers see the whole old output or the whole new one; a second writer is
+refused with the holder named, and the lock of a killed writer is taken over; one changed file rewrites its bucket.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.cli import main
+from pipeline.storage import bucket_of
+from tests.conftest import CORPUS, REPO, SEEDS, query, run_job
+
+XML = sorted((CORPUS / "ctgov_xml").glob("*.xml"))[:12]
+
+
+def _consistent(out: Path) -> tuple[int, int]:
+    """(trials, parsed documents) after checking that every table of the warehouse is of one generation."""
+    trials, parsed, orphans, unlisted = query(out, """
+        select (select count(*) from trials),
+               (select count(*) from documents where status = 'parsed'),
+               (select count(*) from conditions where trial_id not in (select trial_id from trials))
+               + (select count(*) from eligibility_criteria where trial_id not in (select trial_id from trials)),
+               (select count(*) from trials t where not exists
+                  (select 1 from documents d where d.trial_id = t.trial_id and d.status = 'parsed'))""")[0]
+    assert orphans == 0 and unlisted == 0
+    return trials, parsed
+
+
+def _killed_run(raw: Path, out: Path, function: str, after: int) -> int:
+    """Run the job in a child process that kills itself (SIGKILL) on the `after`-th call of `function`."""
+    module, name = function.rsplit(".", 1)
+    script = textwrap.dedent(f"""
+        import os, signal, sys
+        import {module} as target
+        from pipeline.cli import main
+        original, calls = target.{name}, [0]
+        def dying(*args, **kwargs):
+            calls[0] += 1
+            if calls[0] >= {after}:
+                os.kill(os.getpid(), signal.SIGKILL)
+            return original(*args, **kwargs)
+        target.{name} = dying
+        sys.exit(main(["run", "--raw-dir", {str(raw)!r}, "--out-dir", {str(out)!r}, "--workers", "1"]))
+    """)
+    return subprocess.run([sys.executable, "-c", script], cwd=REPO, capture_output=True,
+                          env={**os.environ}).returncode
+
+
+@pytest.fixture(autouse=True)
+def dagster_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster_home"))
+
+
+@pytest.mark.parametrize("function, after, switched", [
+    ("pipeline.publishing._copy_by_bucket", 1, False),  # writing the first rows of the new generation
+    ("pipeline.publishing._copy_by_bucket", 20, False),  # half-way through the tables
+    ("pipeline.publishing.build_warehouse", 1, False),  # every table written, the warehouse not yet
+    ("pipeline.storage._replace_symlink", 1, False),  # about to switch the pointer
+    ("pipeline.publishing.remove_old_generations", 1, True),  # just after the switch, before cleaning up
+])
+def test_a_run_killed_while_publishing_leaves_one_whole_output(tmp_path, function, after, switched):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(SEEDS, raw)
+    assert main(["run", "--raw-dir", str(raw), "--out-dir", str(out), "--workers", "1"]) == 0
+    before = _consistent(out)
+    for path in XML:
+        shutil.copy(path, raw / path.name)
+    assert _killed_run(raw, out, function, after) == -signal.SIGKILL
+    state = _consistent(out)
+    assert state == ((before[0] + len(XML), before[1] + len(XML)) if switched else before)
+    assert main(["status", "--raw-dir", str(raw), "--out-dir", str(out)]) == 0
+    assert main(["run", "--raw-dir", str(raw), "--out-dir", str(out), "--workers", "1"]) == 0
+    assert _consistent(out) == (before[0] + len(XML), before[1] + len(XML))
+
+
+def test_status_after_a_killed_run_still_lists_the_change(tmp_path, capsys):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(SEEDS, raw)
+    assert main(["run", "--raw-dir", str(raw), "--out-dir", str(out), "--workers", "1"]) == 0
+    shutil.copy(XML[0], raw / XML[0].name)
+    assert _killed_run(raw, out, "pipeline.publishing.build_warehouse", 1) == -signal.SIGKILL
+    capsys.readouterr()
+    assert main(["status", "--raw-dir", str(raw), "--out-dir", str(out)]) == 0
+    assert f"new      {XML[0].name}" in capsys.readouterr().out
+
+
+def test_readers_see_the_old_or_the_new_output_never_a_mix(tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(SEEDS, raw)
+    assert run_job(raw, out).success
+    small = _consistent(out)
+    for path in XML:
+        shutil.copy(path, raw / path.name)
+    assert run_job(raw, out).success
+    large = _consistent(out)
+    seen, stop, errors = [], threading.Event(), []
+
+    def read():
+        while not stop.is_set():
+            try:
+                seen.append(_consistent(out))
+            except AssertionError as exc:
+                errors.append(exc)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    try:
+        for i in range(4):  # the corpus shrinks and grows again: each run publishes a new generation
+            for path in XML:
+                (raw / path.name).unlink() if i % 2 == 0 else shutil.copy(path, raw / path.name)
+            assert run_job(raw, out).success
+    finally:
+        stop.set()
+        reader.join()
+    assert not errors
+    assert seen and set(seen) <= {small, large}
+
+
+def test_a_second_writer_is_refused_with_the_holder_named_and_a_dead_holders_lock_is_taken_over(tmp_path, capsys):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(SEEDS, raw)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(f"""
+            import time
+            from pipeline.lock import writer_lock
+            with writer_lock(__import__("pathlib").Path({str(out / '.state' / 'writer.lock')!r})):
+                print("held", flush=True)
+                time.sleep(120)""")], cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        capsys.readouterr()
+        assert main(["run", "--raw-dir", str(raw), "--out-dir", str(out), "--workers", "1"]) == 3
+        message = capsys.readouterr().err
+        assert f"another run is writing to {out}" in message and f"pid {holder.pid}" in message
+        started = time.monotonic()
+        assert main(["run", "--raw-dir", str(raw), "--out-dir", str(out), "--workers", "1", "--wait", "1"]) == 3
+        assert time.monotonic() - started >= 1
+    finally:
+        holder.send_signal(signal.SIGKILL)
+        holder.wait()
+    assert main(["run", "--raw-dir", str(raw), "--out-dir", str(out), "--workers", "1"]) == 0
+    assert _consistent(out) == (3, 3)
+
+
+def test_one_changed_file_rewrites_only_its_trials_bucket_and_nothing_changed_publishes_nothing(tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    for path in XML:
+        shutil.copy(path, raw.mkdir(exist_ok=True) or raw / path.name)
+    assert run_job(raw, out).success
+    first = (out / ".current").resolve()
+    assert run_job(raw, out).success
+    assert (out / ".current").resolve() == first  # nothing changed: no new generation at all
+
+    target = raw / XML[0].name
+    target.write_text(target.read_text(encoding="utf-8").replace("<brief_title>", "<brief_title>AMENDED ", 1),
+                      encoding="utf-8")
+    assert run_job(raw, out).success
+    second = (out / ".current").resolve()
+    assert second != first
+    assert query(out, f"select brief_title like 'AMENDED %' from trials where trial_id = '{XML[0].stem}'") == [(True,)]
+    bucket = f"b{bucket_of(XML[0].stem):03d}.parquet"
+    for table in ("trials", "conditions", "documents"):
+        for path in (second / table).glob("b*.parquet"):
+            same_inode = path.stat().st_ino == (first / table / path.name).stat().st_ino
+            assert same_inode == (path.name != bucket), (table, path.name)
+
+
+def test_the_warehouse_is_readable_through_the_contracts_paths(tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(SEEDS, raw)
+    assert run_job(raw, out).success
+    con = duckdb.connect()
+    try:
+        assert con.execute(f"select count(*) from read_parquet('{out}/trials/**/*.parquet')").fetchone() == (3,)
+    finally:
+        con.close()
