@@ -189,7 +189,7 @@ def _current_documents(raw_dir: Path, out_dir: Path) -> dict[str, str]:
     archives are read member by member, as staging reads them, or hashed whole when damaged.
     """
     from pipeline.fingerprints import file_hashes
-    from pipeline.staging import archive_members, is_archive, sha256_stream
+    from pipeline.staging import archive_members, is_archive, reason_sha256, sha256_stream
     from pipeline.storage import Layout
 
     current = {}
@@ -199,9 +199,12 @@ def _current_documents(raw_dir: Path, out_dir: Path) -> dict[str, str]:
             continue
         members = {}
         try:
-            for member, _, open_member in archive_members(raw_dir / rel):
-                with open_member() as fh:
-                    members[f"{rel}!{member}"] = sha256_stream(fh)
+            for member in archive_members(raw_dir / rel):
+                if member.error:
+                    members[f"{rel}!{member.name}"] = reason_sha256(member.error)
+                    continue
+                with member.open() as fh:
+                    members[f"{rel}!{member.name}"] = sha256_stream(fh)
         except Exception:  # a damaged archive is one document, as staging records it
             members = {rel: sha}
         current |= members

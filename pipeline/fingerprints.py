@@ -11,7 +11,7 @@ from pathlib import Path
 
 import orjson
 
-from pipeline.staging import is_archive, raw_files, shard_of, sha256_file
+from pipeline.staging import content_sha256, is_archive, raw_files, shard_of
 from pipeline.storage import SHARDS, atomic_path
 
 
@@ -19,13 +19,12 @@ def file_hashes(raw_dir: Path, cache_path: Path) -> dict[str, str]:
     """sha256 of every raw file, re-hashing only files whose size or mtime changed since the cache."""
     cache = orjson.loads(cache_path.read_bytes()) if cache_path.exists() else {}
     fresh: dict[str, list] = {}
-    for rel in raw_files(raw_dir):
-        stat = (raw_dir / rel).stat()
-        hit = cache.get(rel)
-        if hit and hit[0] == stat.st_size and hit[1] == stat.st_mtime_ns:
-            fresh[rel] = hit
+    for file in raw_files(raw_dir):
+        hit = cache.get(file.rel)
+        if hit and hit[0] == file.size and hit[1] == file.mtime_ns:
+            fresh[file.rel] = hit
         else:
-            fresh[rel] = [stat.st_size, stat.st_mtime_ns, sha256_file(raw_dir / rel)]
+            fresh[file.rel] = [file.size, file.mtime_ns, content_sha256(file)]
     if fresh != cache:
         with atomic_path(cache_path) as tmp:
             tmp.write_bytes(orjson.dumps(fresh))

@@ -10,7 +10,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import staging
-from pipeline.staging import StagingError, decode, raw_files, shard_of, stage
+from pipeline.staging import StagingError, StagingLimits, decode, raw_files, shard_of, stage
 from pipeline.storage import SHARDS, Layout
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -64,7 +64,7 @@ def test_raw_files_skips_hidden_and_sorts(tmp_path):
     for rel in ["b.txt", "a/c.txt", ".hidden", ".git/x", "a/.DS_Store"]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x")
-    assert raw_files(tmp_path) == ["a/c.txt", "b.txt"]
+    assert [f.rel for f in raw_files(tmp_path)] == ["a/c.txt", "b.txt"]
 
 
 def _stage_all(raw_dir):
@@ -78,7 +78,7 @@ def test_each_bad_file_gets_a_specific_reason(tmp_path):
     limit = len(XML_219) + 100
     (tmp_path / "big.txt").write_bytes(b"x" * (limit + 1))
     (tmp_path / "good.xml").write_bytes(XML_219)
-    docs = {d.doc_id: d for _, d in stage(tmp_path, SHARDS, max_bytes=limit)}
+    docs = {d.doc_id: d for _, d in stage(tmp_path, SHARDS, StagingLimits(max_document_bytes=limit))}
     assert docs["empty.txt"].error == "empty file (0 bytes)"
     assert docs["image.txt"].error.startswith("binary content")
     assert docs["notes.txt"].error.startswith("unrecognised layout")
@@ -143,7 +143,7 @@ def test_an_archive_member_over_the_limit_is_quarantined_with_its_real_hash(tmp_
     _tar(tmp_path / "records.tar.gz", {"big.xml": big, "NCT01219465.xml": XML_219}, mode="w:gz")
     with zipfile.ZipFile(tmp_path / "more.zip", "w") as zf:
         zf.writestr("big.xml", big)
-    docs = {d.doc_id: d for _, d in stage(tmp_path, SHARDS, max_bytes=len(XML_219))}
+    docs = {d.doc_id: d for _, d in stage(tmp_path, SHARDS, StagingLimits(max_document_bytes=len(XML_219)))}
     for doc_id in ("records.tar.gz!big.xml", "more.zip!big.xml"):
         assert docs[doc_id].error == f"archive member too large: {len(big)} bytes (limit {len(XML_219)})"
         assert docs[doc_id].sha256 == hashlib.sha256(big).hexdigest()

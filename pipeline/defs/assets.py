@@ -50,7 +50,7 @@ def _markdown(frame: pl.DataFrame, limit: int = PREVIEW_ROWS) -> str:
     description="Raw files and archive members of data/raw, decoded, hashed and their layout recognised.",
 )
 def staged_documents(context: dg.AssetExecutionContext, settings: PipelineSettings) -> dg.MaterializeResult:
-    counts = write_staged(settings.raw_path, settings.layout, context.partition_keys, settings.max_document_bytes,
+    counts = write_staged(settings.raw_path, settings.layout, context.partition_keys, settings.staging_limits,
                           settings.workers)
     return dg.MaterializeResult(metadata={"shards": len(context.partition_keys), "documents": counts.total(),
                                           "quarantined_at_staging": counts["quarantined"]})

@@ -23,39 +23,32 @@ def looks_like_html(text: str) -> bool:
 
 
 def html_to_text(html: str) -> str:
-    """Render HTML as page text: one line per block, " | " between table cells."""
+    """Render HTML as page text: one line per block, " | " between table cells. The tree is walked with
+    an explicit stack, so a page nested thousands of elements deep renders like any other."""
     tree = LexborHTMLParser(html)
     root = tree.body or tree.root
     parts: list[str] = []
-
-    def walk(node) -> None:
-        for child in _children(node):
-            tag = child.tag
-            if tag == "-text":
-                parts.append(child.text_content or "")
-                continue
-            if tag in _SKIP or tag == "-comment":
-                continue
-            if tag == "li":
-                parts.append("\n- ")
-            elif tag in ("td", "th"):
-                walk(child)
-                parts.append(" | ")
-                continue
-            elif tag in _BLOCKS:
-                parts.append("\n")
-            walk(child)
-            if tag in _BLOCKS:
-                parts.append("\n")
-
-    if root is not None:
-        walk(root)
+    stack: list = [] if root is None else _children_reversed(root)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):  # the text that closes an element
+            parts.append(node)
+            continue
+        tag = node.tag
+        if tag == "-text":
+            parts.append(node.text_content or "")
+        elif tag not in _SKIP and tag != "-comment":
+            parts.append("\n- " if tag == "li" else "\n" if tag in _BLOCKS else "")
+            stack.append(" | " if tag in ("td", "th") else "\n" if tag in _BLOCKS else "")
+            stack.extend(_children_reversed(node))
     lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
     return "\n".join(line for line in lines if line)
 
 
-def _children(node):
+def _children_reversed(node) -> list:
+    children = []
     child = node.child
     while child is not None:
-        yield child
+        children.append(child)
         child = child.next
+    return children[::-1]
