@@ -34,6 +34,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import sources
+from pipeline.record import ParseError
 from pipeline.storage import N_SHARDS, PARQUET_OPTIONS, Layout, atomic_path
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
@@ -550,6 +551,8 @@ def _guarded(step, doc: StagedDocument, *args) -> StagedDocument:
     """One document's step; a failure nobody foresaw quarantines that document, naming the failure."""
     try:
         return step(doc, *args)
+    except ParseError as exc:  # a reader refusing the document while recognising its layout
+        doc.error = str(exc)
     except RecursionError:
         doc.error = "nested too deeply to read (RecursionError)"
     except Exception as exc:
