@@ -20,7 +20,6 @@ import os
 import re
 import stat
 import tarfile
-import unicodedata
 import zipfile
 import zlib
 from collections import Counter
