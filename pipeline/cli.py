@@ -203,24 +203,26 @@ def _current_documents(raw_dir: Path, out_dir: Path, archives: dict[str, str], k
     as the parse step reads them, or stand as one document when damaged.
     """
     from pipeline.fingerprints import file_hashes
-    from pipeline.staging import archive_members, is_archive, sha256_stream
+    from pipeline.staging import StagingError, archive_members, is_archive, raw_files, reason_sha256, sha256_stream
     from pipeline.storage import Layout
 
     current = {}
-    for rel, sha in file_hashes(raw_dir, Layout(out_dir).hash_cache).items():
-        if not is_archive(rel):
+    files = {file.rel: file for file in raw_files(raw_dir)}
+    for rel, sha in file_hashes(list(files.values()), Layout(out_dir).hash_cache).items():
+        if not is_archive(rel) or files[rel].error:
             current[rel] = sha
         elif archives.get(rel) == sha:
             current |= {key: value for key, value in known.items() if key == rel or key.startswith(f"{rel}!")}
         else:
-            members = {}
             try:
-                for member, _, open_member in archive_members(raw_dir / rel):
-                    with open_member() as fh:
-                        members[f"{rel}!{member}"] = sha256_stream(fh)
-            except Exception:  # a damaged archive is one document, as the parse step records it
-                members = {rel: sha}
-            current |= members
+                for member in archive_members(files[rel].path):
+                    if member.error:
+                        current[f"{rel}!{member.name}"] = reason_sha256(member.error)
+                        continue
+                    with member.open() as fh:
+                        current[f"{rel}!{member.name}"] = sha256_stream(fh)
+            except StagingError:  # a damaged archive stands as one document too, as the parse step records it
+                current[rel] = sha
     return current
 
 

@@ -23,7 +23,7 @@ from pipeline.storage import Layout, bucket_of, write_parquet
 SCHEMA = pa.schema([
     ("doc_key", pa.string()), ("source_path", pa.string()), ("member", pa.string()), ("sha256", pa.string()),
     ("n_bytes", pa.int64()), ("error", pa.string()), ("container_sha256", pa.string()), ("doc_bucket", pa.int32()),
-    ("is_archive", pa.bool_()),
+    ("is_archive", pa.bool_()), ("path", pa.string()),
 ])
 
 
@@ -37,6 +37,7 @@ class Entry:
     error: str | None = None
     container_sha256: str | None = None
     is_archive: bool = False
+    path: str | None = None  # what to open (a symlink inside the raw folder resolved), for plain files
 
 
 def table(entries: list[Entry]) -> pa.Table:
@@ -47,14 +48,13 @@ def table(entries: list[Entry]) -> pa.Table:
 
 def stage(raw_dir: Path, layout: Layout, max_bytes: int) -> dict[str, int]:
     """Write the raw folder's files (and its archives, as one row each) to the state folder; returns counts."""
-    hashes = file_hashes(raw_dir, layout.hash_cache)
+    files = raw_files(raw_dir)
+    hashes = file_hashes(files, layout.hash_cache)
     entries = []
-    for rel in raw_files(raw_dir):
-        size = (raw_dir / rel).stat().st_size
-        if is_archive(rel):
-            entries.append(Entry(rel, rel, None, hashes[rel], size, is_archive=True))
-        else:
-            error = f"file too large: {size} bytes (limit {max_bytes})" if size > max_bytes else None
-            entries.append(Entry(rel, rel, None, hashes[rel], size, error))
+    for file in files:
+        error = file.error or (f"file too large: {file.size} bytes (limit {max_bytes})" if file.size > max_bytes else None)
+        archive = is_archive(file.rel) and not error
+        entries.append(Entry(file.rel, file.rel, None, hashes[file.rel], file.size, error, None, archive, str(file.path)))
     write_parquet(table(entries), layout.staged_manifest)
-    return {"files": sum(not e.is_archive for e in entries), "archives": sum(e.is_archive for e in entries)}
+    return {"files": sum(not e.is_archive for e in entries), "archives": sum(e.is_archive for e in entries),
+            "unreadable": sum(e.error is not None for e in entries)}

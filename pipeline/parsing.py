@@ -11,7 +11,6 @@ other documents of the batch land.
 """
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 import shutil
@@ -29,7 +28,8 @@ import pyarrow.parquet as pq
 
 from pipeline import manifest, sources, thresholds, vocabulary
 from pipeline.record import ParseError, TrialRecord
-from pipeline.staging import StagedDocument, archive_members, sha256_file, sha256_stream, stage_bytes
+from pipeline.staging import (RawFile, StagedDocument, StagingError, StagingLimits, archive_members, file_document,
+                              member_document, sha256_file)
 from pipeline.storage import PARQUET_OPTIONS, Generation, Layout, bucket_of
 from schemas import columns, schema
 
@@ -238,8 +238,8 @@ class Task:
     raw_dir: str
     incoming: str
     version: str
-    max_bytes: int
-    files: tuple[tuple[str, str, int], ...] = ()  # (path, sha256, n_bytes) of files whose content is new
+    limits: StagingLimits
+    files: tuple[tuple[str, str, str, int], ...] = ()  # (rel, path to open, sha256, n_bytes) of new content
     archive: str | None = None  # path of an archive to read
     part: int = 0  # this task takes the archive's members i with i % parts == part
     parts: int = 1
@@ -251,11 +251,12 @@ def run_task(task: Task) -> tuple[ParseSummary, list[manifest.Entry]]:
     segments = _Segments(Path(task.incoming), task.version)
     entries: list[manifest.Entry] = []
     raw_dir = Path(task.raw_dir)
-    for rel, sha, size in task.files:
-        raw = (raw_dir / rel).read_bytes()
-        if hashlib.sha256(raw).hexdigest() != sha:  # changed since staging: the next run takes it in
+    for rel, path, sha, size in task.files:
+        doc = file_document(RawFile(rel, Path(path), size, 0), task.limits.max_document_bytes)
+        if doc.sha256 != sha:  # changed since staging (or became unreadable): the next run takes it in
             continue
-        segments.add(_staged(stage_bytes(StagedDocument(sha, rel, None, sha, size), raw)))
+        doc.doc_id = sha  # rows are keyed by content, not by path
+        segments.add(_staged(doc))
     if task.archive is not None:
         entries = _read_archive(raw_dir, task, segments)
     segments.flush()
@@ -269,33 +270,30 @@ def _staged(doc: StagedDocument) -> dict:
 def _read_archive(raw_dir: Path, task: Task, segments: _Segments) -> list[manifest.Entry]:
     """Stream an archive: every member of this task's share hashed and listed, new content parsed.
 
-    A damaged archive keeps the members read before the damage and gets a row of its own naming it.
+    A member that cannot be a document (an unsafe name, a link, too large …) is listed with its reason. A
+    damaged archive, or one past its caps, keeps the members read before and gets a row of its own saying why.
     """
     rel, path = task.archive, raw_dir / task.archive
     container = sha256_file(path)
     entries, seen, index = [], set(task.known), -1
     try:
-        for index, (member, size, open_member) in enumerate(archive_members(path)):
+        for index, member in enumerate(archive_members(path, task.limits)):
             if index % task.parts != task.part:
                 continue
-            doc_key = f"{rel}!{member}"
-            with open_member() as fh:
-                if size > task.max_bytes:
-                    entries.append(manifest.Entry(doc_key, rel, member, sha256_stream(fh), size,
-                                                  f"archive member too large: {size} bytes (limit {task.max_bytes})",
-                                                  container))
-                    continue
-                raw = fh.read()
-            sha = hashlib.sha256(raw).hexdigest()
-            entries.append(manifest.Entry(doc_key, rel, member, sha, len(raw), None, container))
-            if sha not in seen:
-                seen.add(sha)
-                segments.add(_staged(stage_bytes(StagedDocument(sha, rel, member, sha, len(raw)), raw)))
-    except Exception as exc:  # noqa: BLE001 — any damage is the archive's quarantine reason, never the run's end
+            doc = member_document(StagedDocument("", rel, member.name, "", 0), member,
+                                   task.limits.max_document_bytes)
+            doc_key = f"{rel}!{member.name}"
+            if doc.error:  # not a readable document: its reason stands in the manifest
+                entries.append(manifest.Entry(doc_key, rel, member.name, doc.sha256, doc.n_bytes, doc.error, container))
+                continue
+            entries.append(manifest.Entry(doc_key, rel, member.name, doc.sha256, doc.n_bytes, None, container))
+            if doc.sha256 not in seen:
+                seen.add(doc.sha256)
+                doc.doc_id = doc.sha256
+                segments.add(_staged(doc))
+    except StagingError as exc:  # damage or caps: the archive's reason, the members before it kept
         if task.part == 0:
-            entries.append(manifest.Entry(rel, rel, None, container, path.stat().st_size,
-                                          f"damaged archive after {index + 1} members: {type(exc).__name__}: {exc}",
-                                          container))
+            entries.append(manifest.Entry(rel, rel, None, container, path.stat().st_size, str(exc), container))
     return entries
 
 
@@ -313,7 +311,7 @@ def incoming_segments(layout: Layout, version: str) -> list[Path]:
 
 
 def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, version: str, workers: int,
-                  max_bytes: int) -> ParseSummary:
+                  limits: StagingLimits) -> ParseSummary:
     """Parse every document of the staged manifest whose content neither the live generation nor a waiting
     segment holds, read the new and changed archives, and write the complete manifest for publishing."""
     con = duckdb.connect()
@@ -331,7 +329,8 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
             known_sources.append(f"select sha256, null, null, true from read_parquet([{files}])")
         con.execute(f"create table known as {' union all '.join(known_sources)}")
         new_files = con.execute("""
-            select any_value(doc_key order by doc_key), sha256, any_value(n_bytes) from staged
+            select any_value(doc_key order by doc_key), any_value(path order by doc_key), sha256, any_value(n_bytes)
+            from staged
             where not is_archive and error is null and sha256 not in (select sha256 from known where parsed)
             group by sha256 order by 1""").fetchall()
         # an archive is unchanged when the live generation listed its members under the same path and sha256
@@ -347,11 +346,11 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
             previous_listing[path] = frozenset(sha for (sha,) in con.execute(
                 "select sha256 from known where parsed and source_path = ? and container_sha256 is not null",
                 [path]).fetchall())
-        tasks = _tasks(raw_dir, layout, version, max_bytes, workers, new_files, changed_archives, previous_listing)
-        summary, entries = _run(tasks, workers, sum(n for _, _, n in new_files) + _size(raw_dir, changed_archives))
+        tasks = _tasks(raw_dir, layout, version, limits, workers, new_files, changed_archives, previous_listing)
+        summary, entries = _run(tasks, workers, sum(n for *_, n in new_files) + _size(raw_dir, changed_archives))
         con.register("read_entries", manifest.table(entries))
         kept_rows = ("select doc_key, source_path, member, sha256, n_bytes, path_error as error, container_sha256, "
-                     "doc_bucket, false as is_archive "
+                     "doc_bucket, false as is_archive, null::varchar as path "
                      f"from {documents_rows(previous)} where container_sha256 is not null"
                      if previous is not None and kept else None)
         parts = ["select * from staged where not is_archive", "select * from read_entries"]
@@ -359,7 +358,7 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
             quoted = ", ".join("'" + p.replace("'", "''") + "'" for p in kept)
             parts.append(f"select distinct on (doc_key) * from ({kept_rows}) where source_path in ({quoted})")
         tmp = layout.manifest.with_name(f".{layout.manifest.name}.{uuid.uuid4().hex}.tmp")
-        con.execute(f"copy ({' union all '.join(parts)} order by doc_key) to {_q(tmp)} (format parquet)")
+        con.execute(f"copy ({' union all by name '.join(parts)} order by doc_key) to {_q(tmp)} (format parquet)")
         os.replace(tmp, layout.manifest)
     finally:
         con.close()
@@ -382,8 +381,8 @@ def _size(raw_dir: Path, paths: list[str]) -> int:
     return sum((raw_dir / p).stat().st_size for p in paths)
 
 
-def _tasks(raw_dir, layout, version, max_bytes, workers, new_files, archives, previous_listing) -> list[Task]:
-    base = dict(raw_dir=str(raw_dir), incoming=str(layout.incoming_dir), version=version, max_bytes=max_bytes)
+def _tasks(raw_dir, layout, version, limits, workers, new_files, archives, previous_listing) -> list[Task]:
+    base = dict(raw_dir=str(raw_dir), incoming=str(layout.incoming_dir), version=version, limits=limits)
     tasks = [Task(**base, files=tuple(new_files[i:i + FILES_PER_TASK]))
              for i in range(0, len(new_files), FILES_PER_TASK)]
     for path in archives:

@@ -1,9 +1,15 @@
 """Stage: raw files (and archive members) → decoded documents with hash, size, encoding and layout.
 
-Everything that can be wrong with bytes is decided here, once, with a specific reason: empty,
-binary, undecodable, too large, a truncated archive, a layout no reader recognises. Archives
-(ZIP, tar, tar.gz/.xz/.bz2) are read as a stream, member by member, never unpacked to disk; each
-member is its own document, `<archive path>!<member name>`.
+Everything that can be wrong with what a user drops into the raw folder is decided here, once,
+with a specific reason, and never stops the run: an entry that is not a regular file (FIFO,
+socket, device, dangling symlink, a symlink leading out of the raw folder), a file too large,
+empty, binary or undecodable bytes, an archive member that is unsafe or not a regular file, an
+archive that decompresses past its caps, a layout no reader recognises. Nothing outside the raw
+folder is read. Archives (ZIP, tar, tar.gz/.xz/.bz2) are read as a stream, member by member, in
+bounded chunks, never unpacked to disk; each member is its own document, `<archive path>!<member name>`.
+
+The primitives (raw_files, read_file, archive_members, decode, stage_bytes) never raise for one
+bad entry beyond StagingError, whose message is the quarantine reason.
 """
 from __future__ import annotations
 
@@ -11,24 +17,37 @@ import codecs
 import hashlib
 import os
 import re
+import stat
 import tarfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable, Iterator
 
-from charset_normalizer import from_bytes
 
 from pipeline import sources
+from pipeline.record import ParseError
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
-_DECLARED = re.compile(rb"""(?:encoding|charset)\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_ARCHIVE_SUFFIXES = (".zip", ".tar", ".tgz", ".tar.gz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2")
+CHUNK_BYTES = 1 << 20  # every read, of a file or an archive member, is at most this much at a time
+
+
+@dataclass(frozen=True)
+class StagingLimits:
+    """What one document or archive may cost; past a limit the document is quarantined, never read further.
+
+    Peak memory of reading a document is about twice max_document_bytes (its bytes and its decoded text),
+    whatever the inputs hold.
+    An archive's decompressed bytes are counted as they stream, against the smaller of
+    max_archive_bytes and max_compression_ratio × the archive's size on disk.
+    """
+
+    max_document_bytes: int = MAX_DOCUMENT_BYTES
+    max_archive_bytes: int = 16 * 1024 ** 3
+    max_compression_ratio: int = 100
+
+    def archive_budget(self, compressed_bytes: int) -> int:
+        return min(self.max_archive_bytes, self.max_compression_ratio * max(compressed_bytes, 1))
 
 
 @dataclass(slots=True)
@@ -45,63 +64,417 @@ class StagedDocument:
 
 
 class StagingError(ValueError):
-    """Bytes that are not a readable document; the message is the quarantine reason."""
+    """Bytes or an entry that is not a readable document; the message is the quarantine reason."""
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """One entry of the raw folder: a file to read, or the reason it cannot be read."""
+
+    rel: str  # POSIX path relative to the raw folder, printable (undecodable name bytes escaped)
+    path: Path  # what to open (a symlink inside the raw folder is resolved to its target)
+    size: int
+    mtime_ns: int
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Member:
+    """One entry of an archive: a document to read, or the reason it is not one (unsafe name, link, device …)."""
+
+    name: str  # printable
+    size: int  # as the archive's header states it (a header can lie: reads are counted, not trusted to it)
+    error: str | None
+    open: Callable[[], BinaryIO] | None  # the member's bytes, counted against the archive's caps
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_ARCHIVE_SUFFIXES = (".zip", ".tar", ".tgz", ".tar.gz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2")
 
 
 def is_archive(path: str) -> bool:
     return path.lower().endswith(_ARCHIVE_SUFFIXES)
 
 
-def raw_files(raw_dir: Path) -> list[str]:
-    """Every file under raw_dir, as sorted POSIX paths relative to it (hidden files and folders skipped)."""
-    found = []
-    for root, dirs, files in os.walk(raw_dir):
+def printable(name: str) -> str:
+    """A file or member name as text that can be stored and printed: undecodable bytes (which Python
+    keeps as surrogates) and control characters become backslash escapes."""
+    text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text).replace("\n", "\\n").replace("\r", "\\r")
+
+
+# --- the raw folder ------------------------------------------------------------------------------
+
+_KINDS = ((stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
+          (stat.S_ISBLK, "block device"), (stat.S_ISDIR, "folder"))
+
+
+def _not_a_file(mode: int) -> str | None:
+    """Why an entry of this mode is not read as a file, or None for a regular file."""
+    if stat.S_ISREG(mode):
+        return None
+    kind = next((name for test, name in _KINDS if test(mode)), f"not a regular file (mode {mode:o})")
+    return f"{kind}: not read"
+
+
+def raw_files(raw_dir: Path) -> list[RawFile]:
+    """Every entry under raw_dir, sorted by rel, hidden files and folders skipped; nothing outside raw_dir is
+    followed. An entry that cannot be read as a file is listed with its reason, so it gets its own row."""
+    root = Path(os.path.realpath(raw_dir))
+    found: list[RawFile] = []
+
+    def unreadable_folder(exc: OSError) -> None:
+        rel = Path(exc.filename).relative_to(root).as_posix()
+        found.append(RawFile(printable(rel), Path(exc.filename), 0, 0, f"folder not readable: {exc.strerror}"))
+
+    for folder, dirs, files in os.walk(root, onerror=unreadable_folder):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        rel_root = Path(root).relative_to(raw_dir)
-        found.extend((rel_root / f).as_posix() for f in files if not f.startswith("."))
-    return sorted(found)
+        rel_folder = Path(folder).relative_to(root)
+        linked_dirs = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
+        for name in [*(f for f in files if not f.startswith(".")), *linked_dirs]:
+            found.append(_raw_file(root, Path(folder, name), printable((rel_folder / name).as_posix())))
+    return sorted(found, key=lambda f: f.rel)
+
+
+def _raw_file(root: Path, path: Path, rel: str) -> RawFile:
+    try:
+        link = path.lstat()
+        if not stat.S_ISLNK(link.st_mode):
+            return RawFile(rel, path, link.st_size, link.st_mtime_ns, _not_a_file(link.st_mode))
+        target = Path(os.path.realpath(path))
+        if not target.is_relative_to(root):
+            return RawFile(rel, path, 0, link.st_mtime_ns, "symlink outside the raw folder: not followed")
+        if not os.path.lexists(target):
+            return RawFile(rel, path, 0, link.st_mtime_ns, "dangling symlink: its target does not exist")
+        info = target.stat()
+        reason = _not_a_file(info.st_mode)
+        return RawFile(rel, target, info.st_size, info.st_mtime_ns, reason and f"symlink to {reason}")
+    except OSError as exc:  # a symlink loop, a name too long, permissions …
+        return RawFile(rel, path, 0, 0, f"not readable: {exc.strerror or exc}")
+
+
+def open_file(file: RawFile) -> BinaryIO:
+    """The file opened for reading: never blocks (a FIFO swapped in after listing), never follows a link
+    out of the raw folder, never opens anything but a regular file."""
+    if file.error:
+        raise StagingError(file.error)
+    try:
+        fd = os.open(file.path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise StagingError(f"not readable: {exc.strerror or exc}") from None
+    reason = _not_a_file(os.fstat(fd).st_mode)
+    if reason:
+        os.close(fd)
+        raise StagingError(reason)
+    return os.fdopen(fd, "rb")
+
+
+def read_file(file: RawFile, max_bytes: int) -> bytes:
+    """The file's bytes; StagingError when it cannot be read or holds more than max_bytes (the read stops there)."""
+    with open_file(file) as fh:
+        return read_at_most(fh, max_bytes, "file")
+
+
+def read_at_most(fh: BinaryIO, max_bytes: int, what: str) -> bytes:
+    """A stream's bytes read in bounded chunks; StagingError once it passes max_bytes, without reading on."""
+    chunks, total = [], 0
+    while chunk := fh.read(min(CHUNK_BYTES, max_bytes + 1 - total)):
+        chunks.append(chunk)
+        total += len(chunk)
+        if total > max_bytes:
+            raise StagingError(f"{what} too large: more than {max_bytes} bytes (limit {max_bytes})")
+    return b"".join(chunks)
+
+
+def content_sha256(file: RawFile) -> str:
+    """sha256 of a raw file's bytes, streamed; for an entry that cannot be read, of its reason
+    (so a folder's fingerprint, and `documents.sha256`, change when the reason does)."""
+    try:
+        with open_file(file) as fh:
+            return sha256_stream(fh)
+    except StagingError as exc:
+        return reason_sha256(str(exc))
+
+
+def reason_sha256(reason: str) -> str:
+    return hashlib.sha256(reason.encode()).hexdigest()
+
+
+def sha256_stream(fh: BinaryIO) -> str:
+    """sha256 of a stream read in 1 MiB chunks: a document over the size limit is hashed, never held whole."""
+    digest = hashlib.sha256()
+    while chunk := fh.read(CHUNK_BYTES):
+        digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- archives ------------------------------------------------------------------------------------
+
+class _Budget:
+    """The decompressed bytes an archive may still give; shared by all of its members' streams."""
+
+    def __init__(self, path: Path, limits: StagingLimits) -> None:
+        self.compressed = path.stat().st_size
+        self.limit = limits.archive_budget(self.compressed)
+        self.used = 0
+        self.limits = limits
+
+    def spend(self, n: int) -> None:
+        self.used += n
+        if self.used > self.limit:
+            raise StagingError(self.reason())
+
+    def reason(self) -> str:
+        cap = ("max_archive_bytes" if self.limit == self.limits.max_archive_bytes else
+               f"max_compression_ratio {self.limits.max_compression_ratio} × {self.compressed} bytes on disk")
+        return f"archive decompresses past its cap: more than {self.limit} bytes ({cap})"
+
+
+class _CountedStream:
+    """A member's stream read in bounded chunks, each counted against the archive's budget."""
+
+    def __init__(self, raw: BinaryIO, budget: _Budget) -> None:
+        self.raw, self.budget, self.count = raw, budget, 0
+
+    def read(self, n: int = -1) -> bytes:
+        n = CHUNK_BYTES if n is None or n < 0 else min(n, CHUNK_BYTES)
+        try:
+            chunk = self.raw.read(n)
+        except (zipfile.BadZipFile, tarfile.TarError, EOFError, OSError, zlib.error, ValueError) as exc:
+            raise StagingError(f"damaged archive member: {type(exc).__name__}: {exc}") from None
+        self.count += len(chunk)
+        self.budget.spend(len(chunk))
+        return chunk
+
+    def __enter__(self) -> _CountedStream:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.raw.close()
+
+
+def _unsafe_name(name: str) -> str | None:
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name):
+        return "unsafe member name: an absolute path"
+    if ".." in parts:
+        return "unsafe member name: '..' leads out of the archive"
+    return None
+
+
+def _hidden(name: str) -> bool:
+    return any(part.startswith(".") and part not in (".", "..") for part in name.split("/"))
+
+
+def archive_members(path: Path, limits: StagingLimits = StagingLimits()) -> Iterator[Member]:
+    """Every member of an archive in archive order, streaming: a document with its stream, or the reason it is
+    not one. Folders and hidden members are skipped, as in the raw folder. The archive's damage, or its
+    decompressed bytes passing the caps (counted as members stream, and for tar also as they are skipped),
+    raise StagingError from the iteration; the members before it have been yielded."""
+    budget, count = _Budget(path, limits), 0
+    try:
+        for member in (_zip_members if zipfile.is_zipfile(path) else _tar_members)(path, budget):
+            count += 1
+            yield member
+    except StagingError as exc:
+        raise StagingError(f"{exc}: stopped after {count} members") from None
+    except Exception as exc:  # any failure of the archive's own structure is damage to it
+        raise StagingError(f"damaged archive after {count} members: {type(exc).__name__}: {exc}") from None
+
+
+def _zip_members(path: Path, budget: _Budget) -> Iterator[Member]:
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            mode = info.external_attr >> 16  # Unix mode, when the archiver recorded one
+            if info.is_dir() or stat.S_ISDIR(mode) or _hidden(info.filename):
+                continue
+            if budget.used > budget.limit:
+                raise StagingError(budget.reason())
+            error = _unsafe_name(info.filename) or (_member_kind(mode) if stat.S_IFMT(mode) else None)
+            yield Member(printable(info.filename), info.file_size, error,
+                         None if error else lambda info=info: _CountedStream(zf.open(info), budget))
+
+
+def _member_kind(mode: int) -> str | None:
+    if stat.S_ISLNK(mode):
+        return "symlink member: not followed"
+    reason = _not_a_file(mode)
+    return reason and reason.replace(":", " member:", 1)
+
+
+def _tar_members(path: Path, budget: _Budget) -> Iterator[Member]:
+    with tarfile.open(path, mode="r|*") as tf:
+        for info in tf:
+            if info.isdir() or _hidden(info.name):
+                continue
+            # the tar stream is decompressed up to the end of this member whether it is read or skipped
+            if info.offset_data + info.size > budget.limit:
+                raise StagingError(budget.reason())
+            error = _unsafe_name(info.name) or _tar_kind(info)
+            yield Member(printable(info.name), info.size, error,
+                         None if error else lambda info=info: _CountedStream(tf.extractfile(info), budget))
+
+
+_TAR_MODES = {tarfile.SYMTYPE: stat.S_IFLNK, tarfile.CHRTYPE: stat.S_IFCHR, tarfile.BLKTYPE: stat.S_IFBLK,
+              tarfile.FIFOTYPE: stat.S_IFIFO}
+
+
+def _tar_kind(info: tarfile.TarInfo) -> str | None:
+    if info.islnk():
+        return "hard link member: not followed"
+    if info.issparse():
+        return "sparse member: not read"
+    if info.isreg():
+        return None
+    return _member_kind(_TAR_MODES[info.type]) if info.type in _TAR_MODES else f"member of tar type {info.type!r}: not read"
+
+
+# --- decoding ------------------------------------------------------------------------------------
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_DECLARED = re.compile(rb"""(?:encoding|charset)\s*=\s*["']?([A-Za-z0-9_.:-]+)""", re.IGNORECASE)
+# The legacy encodings tried when the bytes are not UTF-8 and declare nothing that fits: the multi-byte ones
+# first (strict multi-byte decoding is evidence; a single-byte code page accepts any bytes), Chinese first.
+MULTI_BYTE_ENCODINGS = ("gb18030", "big5", "shift_jis", "euc_jp", "euc_kr")
+SINGLE_BYTE_ENCODINGS = ("cp1252", "latin-1")
+# What registry text commonly holds beyond ASCII (Latin letters, Greek, punctuation, ≤ ≥ ≈ ≠ − ™ €, East
+# Asian scripts); between two plausible readings, the one with fewer characters outside these is chosen.
+_COMMON = ((0x00A0, 0x024F), (0x0370, 0x03FF), (0x2010, 0x205E), (0x2070, 0x209F), (0x20AC, 0x20AC),
+           (0x2122, 0x2122), (0x2212, 0x2212), (0x2248, 0x2248), (0x2260, 0x2260), (0x2264, 0x2265),
+           (0x3000, 0x303F), (0x3040, 0x30FF), (0x4E00, 0x9FFF), (0xAC00, 0xD7AF), (0xFF01, 0xFF60))
+# Scripts whose characters come in runs (words); one alone amid Latin text is a misdecoded symbol.
+_EAST_ASIAN = ((0x1100, 0x11FF), (0x2E80, 0x2FDF), (0x3000, 0x4DBF), (0x4E00, 0x9FFF), (0xA960, 0xA97F),
+               (0xAC00, 0xD7FF), (0xF900, 0xFAFF), (0xFE30, 0xFE4F), (0xFF00, 0xFF60), (0xFFE0, 0xFFEF))
+# Characters a misread legacy encoding gives and a registry page does not hold: C1 controls, box drawing and
+# block elements, half-width katakana, private use (but U+F0xx, the Symbol font's bullets in pages exported
+# from Word), the replacement character.
+_IMPLAUSIBLE = re.compile("[\u0080-\u009f\u2500-\u259f\uff61-\uff9f\ue000-\uefff\uf100-\uf8ff\ufffd]")
+# UTF-8 read as cp1252 or Latin-1 ("Ã©", "â€™"): a lead byte's letter, then continuation bytes' symbols.
+_CONTINUATION = "".join(dict.fromkeys(bytes(range(0x80, 0xC0)).decode("cp1252", "ignore") + bytes(range(0x80, 0xC0)).decode("latin-1")))
+_MOJIBAKE = re.compile(f"[\u00c2-\u00df][{_CONTINUATION}]|[\u00e0-\u00ef][{_CONTINUATION}]{{2}}")
+# A multi-byte encoding read as a Western code page: a Latin-1 symbol glued to an accented letter ("¡Ü", "¦Ì", "ƒÊ").
+_GLUED = re.compile("[\u00a1-\u00bf\u0192\u02c6\u2020\u2021\u2030\u02dc][\u00c0-\u00ff]|[\u00c0-\u00ff][\u00a1-\u00bf]")
+_NON_ASCII = re.compile("[^\x00-\x7f]+")
+_NON_ASCII_CHARS = re.compile("[^\x00-\x7f]")
 
 
 def decode(raw: bytes) -> tuple[str, str]:
-    """Bytes → (text, encoding): BOM first, then UTF-8, then a declared charset, then detection."""
+    """Bytes → (text, encoding), line ends made "\\n": a byte-order mark; UTF-16/32 by their NUL bytes; UTF-8;
+    a declared charset; else the one legacy encoding giving plausible text. StagingError("undecodable: …")
+    when no reading is plausible or two equally plausible readings differ: never a silent guess."""
     if not raw:
         raise StagingError("empty file (0 bytes)")
+    text, encoding = _decode(raw)
+    return _text_or_binary(text).replace("\r\n", "\n").replace("\r", "\n"), encoding
+
+
+def _decode(raw: bytes) -> tuple[str, str]:
     for bom, encoding in _BOMS:
         if raw.startswith(bom):
             try:
-                return _text_or_binary(raw[len(bom):].decode(encoding)), encoding
+                return raw[len(bom):].decode(encoding), encoding
             except UnicodeDecodeError as exc:
-                raise StagingError(f"not valid {encoding} despite its byte-order mark: {exc.reason} at byte {exc.start}")
+                raise StagingError(f"undecodable: not valid {encoding} despite its byte-order mark: "
+                                   f"{exc.reason} at byte {exc.start}") from None
+    wide = _wide_unicode(raw[:4096])
+    if wide:
+        try:
+            return raw.decode(wide), wide
+        except UnicodeDecodeError as exc:
+            raise StagingError(f"undecodable: looks like {wide} but {exc.reason} at byte {exc.start}") from None
     try:
-        return _text_or_binary(raw.decode("utf-8")), "utf-8"
+        return raw.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
         pass
+    if b"\x00" in raw[:8192]:
+        raise StagingError("binary content, not text (NUL bytes)")
     declared = _DECLARED.search(raw[:2048])
     if declared:
         try:
-            return _text_or_binary(raw.decode(declared[1].decode("ascii"))), codecs.lookup(declared[1].decode()).name
+            encoding = codecs.lookup(declared[1].decode("ascii")).name
+            text = raw.decode(encoding)
+            if not _implausible(text):
+                return text, encoding
         except (LookupError, UnicodeDecodeError):
             pass
-    if b"\x00" in raw[:8192] and raw[:8192].count(b"\x00") * 4 < len(raw[:8192]):
-        raise StagingError("binary content, not text (NUL bytes)")
-    best = _detect(raw[:1_000_000])
-    if best is None:
-        raise StagingError("binary or undecodable content: no text encoding fits")
-    try:
-        return _text_or_binary(raw.decode(best.encoding)), best.encoding
-    except UnicodeDecodeError as exc:
-        raise StagingError(f"undecodable content: detected {best.encoding} but {exc.reason} at byte {exc.start}")
+    return _best_legacy(raw)
 
 
-def _detect(raw: bytes):
-    """charset_normalizer's best guess; where Western and Central European code pages tie (short
-    texts with few accents), the Western one, as registry pages are overwhelmingly in Western scripts."""
-    matches = from_bytes(raw)
-    best = matches.best()
-    if best is None:
-        return None
-    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
-    return next((m for m in tied if m.encoding == "cp1252"), best)
+def _wide_unicode(head: bytes) -> str | None:
+    """UTF-32 or UTF-16 without a byte-order mark, told by where the NUL bytes of ASCII characters fall."""
+    def zeros(offset: int, step: int) -> float:
+        part = head[offset::step]
+        return part.count(0) / max(len(part), 1)
+
+    if len(head) >= 8 and len(head) % 4 == 0:
+        if zeros(1, 4) > 0.9 and zeros(2, 4) > 0.9 and zeros(3, 4) > 0.9:
+            return "utf-32-le"
+        if zeros(0, 4) > 0.9 and zeros(1, 4) > 0.9 and zeros(2, 4) > 0.9:
+            return "utf-32-be"
+    if len(head) >= 4 and len(head) % 2 == 0:
+        if zeros(1, 2) > 0.3 and zeros(0, 2) < 0.05:
+            return "utf-16-le"
+        if zeros(0, 2) > 0.3 and zeros(1, 2) < 0.05:
+            return "utf-16-be"
+    return None
+
+
+def _best_legacy(raw: bytes) -> tuple[str, str]:
+    """The legacy encoding whose reading of the bytes is plausible, multi-byte encodings before single-byte
+    ones; between plausible readings that differ, the one with the fewest uncommon characters. Refused when
+    no reading is plausible, or when two differing readings are equally common (the bytes alone cannot say
+    which the writer meant)."""
+    rejected: list[str] = []
+    for group in (MULTI_BYTE_ENCODINGS, SINGLE_BYTE_ENCODINGS):
+        readings: dict[str, tuple[int, str]] = {}
+        for encoding in group:
+            try:
+                text = raw.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+            bad = _implausible(text)
+            if bad:
+                rejected.append(f"{encoding} gives {_shown(bad)}")
+            elif text not in (t for _, t in readings.values()):
+                readings[encoding] = (sum(not _in(ord(ch), _COMMON) for ch in _NON_ASCII_CHARS.findall(text)), text)
+        if readings:
+            fewest = min(rare for rare, _ in readings.values())
+            best = {enc: text for enc, (rare, text) in readings.items() if rare == fewest}
+            if len(best) > 1:
+                shown = "; ".join(f"{enc} reads {_shown(_NON_ASCII.findall(text))}" for enc, text in best.items())
+                raise StagingError(f"undecodable: the bytes read as plausible text in {len(best)} encodings ({shown})")
+            (encoding, text), = best.items()
+            return text, encoding
+    raise StagingError("undecodable: no encoding gives plausible text (" + "; ".join(rejected) + ")")
+
+
+def _implausible(text: str) -> list[str]:
+    """Characters that say a guessed encoding misread the bytes: replacement characters, private-use code
+    points, C1 controls, box drawing, half-width katakana, UTF-8 mojibake ("Ã©"), a Latin-1 symbol glued to
+    an accented letter ("¡Ü"), East Asian characters standing mostly alone amid Latin text (those scripts
+    come in words; one alone is a misread symbol such as "≤" or "μ"). Not asked of UTF-8 or a byte-order
+    mark: what such text holds is the source's own (registry records do hold U+FFFD and mojibake)."""
+    if text.isascii():
+        return []
+    bad, alone, east_asian = [], [], 0
+    for run in _NON_ASCII.findall(text):
+        bad += _IMPLAUSIBLE.findall(run) + _MOJIBAKE.findall(run) + _GLUED.findall(run)
+        n = sum(_in(ord(ch), _EAST_ASIAN) for ch in run)
+        east_asian += n
+        if n == len(run) == 1:
+            alone.append(run)
+    return bad + alone if len(alone) * 2 > east_asian else bad
+
+
+def _in(code: int, ranges) -> bool:
+    return any(lo <= code <= hi for lo, hi in ranges)
+
+
+def _shown(chars: list[str]) -> str:
+    return repr("".join(dict.fromkeys(chars))[:12])
 
 
 def _text_or_binary(text: str) -> str:
@@ -110,6 +483,8 @@ def _text_or_binary(text: str) -> str:
         raise StagingError("binary content, not text (control characters)")
     return text
 
+
+# --- documents -----------------------------------------------------------------------------------
 
 def stage_bytes(doc: StagedDocument, raw: bytes) -> StagedDocument:
     """Fill encoding, text and source_format of a document from its bytes, or its error."""
@@ -127,33 +502,49 @@ def stage_bytes(doc: StagedDocument, raw: bytes) -> StagedDocument:
     return doc
 
 
-def sha256_file(path: Path) -> str:
-    with path.open("rb") as fh:
-        return sha256_stream(fh)
+def file_document(file: RawFile, max_bytes: int) -> StagedDocument:
+    doc = StagedDocument(file.rel, file.rel, None, "", 0)
+    try:
+        if file.size > max_bytes:
+            doc.sha256, doc.n_bytes = content_sha256(file), file.size
+            raise StagingError(f"file too large: {file.size} bytes (limit {max_bytes})")
+        raw = read_file(file, max_bytes)
+    except StagingError as exc:
+        return _refused(doc, str(exc))
+    doc.sha256, doc.n_bytes = hashlib.sha256(raw).hexdigest(), len(raw)
+    return _guarded(stage_bytes, doc, raw)
 
 
-def sha256_stream(fh: BinaryIO) -> str:
-    """sha256 of a stream read in 1 MiB chunks: a document over the size limit is hashed, never held whole."""
-    digest = hashlib.sha256()
-    while chunk := fh.read(1 << 20):
-        digest.update(chunk)
-    return digest.hexdigest()
+def _refused(doc: StagedDocument, reason: str) -> StagedDocument:
+    """A document that could not be read (whole): its reason, and the reason's hash where no content hash is known."""
+    doc.error, doc.sha256 = reason, doc.sha256 or reason_sha256(reason)
+    return doc
 
 
-def archive_members(path: Path):
-    """(name, size, open) for each regular member, in archive order, streaming; open() gives the member's bytes
-    as a stream (staging and `status` read archives the same way)."""
-    if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as zf:
-            for info in zf.infolist():
-                if not info.is_dir() and not _hidden(info.filename):
-                    yield info.filename, info.file_size, lambda info=info: zf.open(info)
-        return
-    with tarfile.open(path, mode="r|*") as tf:
-        for info in tf:
-            if info.isfile() and not _hidden(info.name):
-                yield info.name, info.size, lambda info=info: tf.extractfile(info)
+def _guarded(step, doc: StagedDocument, *args) -> StagedDocument:
+    """One document's step; a failure nobody foresaw quarantines that document, naming the failure."""
+    try:
+        return step(doc, *args)
+    except ParseError as exc:  # a reader refusing the document while recognising its layout
+        doc.error = str(exc)
+    except RecursionError:
+        doc.error = "nested too deeply to read (RecursionError)"
+    except Exception as exc:
+        doc.error = f"staging failed: {type(exc).__name__}: {exc}"
+    doc.text = doc.source_format = None
+    return doc
 
 
-def _hidden(name: str) -> bool:
-    return any(part.startswith(".") for part in name.split("/"))
+def member_document(doc: StagedDocument, member: Member, max_bytes: int) -> StagedDocument:
+    if member.error:
+        return _refused(doc, member.error)
+    try:
+        with member.open() as fh:
+            if member.size > max_bytes:
+                doc.sha256, doc.n_bytes = sha256_stream(fh), fh.count
+                raise StagingError(f"archive member too large: {fh.count} bytes (limit {max_bytes})")
+            raw = read_at_most(fh, max_bytes, "archive member")
+    except StagingError as exc:
+        return _refused(doc, str(exc))
+    doc.sha256, doc.n_bytes = hashlib.sha256(raw).hexdigest(), len(raw)
+    return _guarded(stage_bytes, doc, raw)

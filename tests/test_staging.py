@@ -1,6 +1,8 @@
 """Stage: decoding, bad bytes, archives streamed member by member, layout recognition."""
 import hashlib
 import io
+import os
+import re
 import shutil
 import tarfile
 import zipfile
@@ -11,8 +13,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import parsing
-from pipeline.staging import StagingError, decode, raw_files
+from pipeline.record import ParseError
+from pipeline.sources.html import html_to_text
+from pipeline.staging import RawFile, StagingError, StagingLimits, archive_members, decode, raw_files, read_file
 from tests.conftest import SHARED, run_job
+from tests.hostile import deep_html, special_entries, undecodable_name, unsafe_tar, unsafe_zip
 
 SEED_002 = (SHARED / "seeds" / "002_d4776af7e2f4cbf7.txt").read_text(encoding="utf-8")
 XML_219 = (SHARED / "corpus" / "ctgov_xml" / "NCT01219465.xml").read_bytes()
@@ -64,7 +69,7 @@ def test_raw_files_skips_hidden_and_sorts(tmp_path):
     for rel in ["b.txt", "a/c.txt", ".hidden", ".git/x", "a/.DS_Store"]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x")
-    assert raw_files(tmp_path) == ["a/c.txt", "b.txt"]
+    assert [f.rel for f in raw_files(tmp_path)] == ["a/c.txt", "b.txt"]
 
 
 def _documents(raw_dir, out_dir, **settings) -> dict[str, dict]:
@@ -160,3 +165,108 @@ def test_an_archive_member_over_the_limit_is_quarantined_with_its_real_hash(tmp_
         assert docs[doc_id]["error"] == f"archive member too large: {len(big)} bytes (limit {len(XML_219)})"
         assert docs[doc_id]["sha256"] == hashlib.sha256(big).hexdigest()
     assert docs["records.tar.gz!NCT01219465.xml"]["error"] is None
+
+
+# --- issue 13: the primitives against hostile inputs (tests/hostile generates them) ---
+
+SEEDS = sorted((SHARED / "seeds").glob("*.txt"))
+ENCODINGS = ("utf-8", "utf-8-sig", "utf-16", "utf-16-le", "utf-16-be", "utf-32", "utf-32-le", "utf-32-be",
+             "gb18030", "gbk", "big5", "shift_jis", "euc_jp", "euc_kr", "cp1252", "latin-1")
+LINE_ENDS = {"LF": "\n", "CRLF": "\r\n", "CR": "\r"}
+
+
+@pytest.mark.parametrize("seed", SEEDS, ids=lambda p: p.name[:3])
+@pytest.mark.parametrize("encoding", ENCODINGS)
+@pytest.mark.parametrize("line_end", LINE_ENDS)
+def test_each_seed_in_each_encoding_and_line_end_decodes_to_the_utf8_text(seed, encoding, line_end):
+    """The seed as the encoding can hold it (a character it lacks, such as '≤' in Big5, saved as '?', which
+    is what a user's editor does) must decode to exactly that text with "\\n" line ends; identical text
+    gives identical rows."""
+    text = seed.read_text(encoding="utf-8").encode(encoding, "replace").decode(encoding).lstrip("\ufeff")
+    decoded, _ = decode(text.replace("\n", LINE_ENDS[line_end]).encode(encoding))
+    assert decoded == text
+
+
+def test_a_gb18030_seed_is_not_read_as_hp_roman8():
+    """The issue's case: '175μmol/L' became '175Îämol/L' and the Veeva seed lost its thresholds."""
+    seed = SEEDS[0].read_text(encoding="utf-8")
+    text, encoding = decode(seed.encode("gb18030"))
+    assert "175μmol/L" in text and encoding == "gb18030"
+
+
+def test_bytes_with_two_equally_plausible_readings_are_undecodable():
+    """A Chinese page saved as Shift-JIS also reads as plausible GB18030 hanzi: refused, never guessed."""
+    page = (SHARED / "corpus" / "chictr_html" / "ChiCTR2400084905.html").read_text(encoding="utf-8")
+    with pytest.raises(StagingError, match=r"^undecodable: the bytes read as plausible text in 2 encodings "
+                                           r"\(gb18030 reads .*; shift_jis reads '中国"):
+        decode(page.encode("shift_jis", "replace"))
+
+
+def test_bytes_no_encoding_reads_plausibly_are_undecodable():
+    with pytest.raises(StagingError, match=r"^undecodable: no encoding gives plausible text"):
+        decode(b"Eligibility: HbA1c \x81\x8d\x8f\x90 and \xa1\xfe\xa1 x\xff\xfe")
+
+
+def test_raw_files_lists_every_special_entry_with_its_reason(tmp_path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    expected = special_entries(raw)
+    name = undecodable_name(raw)
+    listed = {f.rel: f for f in raw_files(raw)}
+    assert {rel: f.error for rel, f in listed.items()} == {**expected, name: None}
+    assert read_file(listed[name], 1 << 20) == XML_219
+
+
+def test_read_file_never_blocks_on_a_fifo_swapped_in_after_listing(tmp_path):
+    (tmp_path / "record.xml").write_bytes(XML_219)
+    listed, = raw_files(tmp_path)
+    (tmp_path / "record.xml").unlink()
+    os.mkfifo(tmp_path / "record.xml")
+    with pytest.raises(StagingError, match=r"^FIFO \(named pipe\): not read$"):
+        read_file(listed, 1 << 20)
+
+
+def test_read_file_stops_at_its_limit(tmp_path):
+    (tmp_path / "grows.xml").write_bytes(XML_219)
+    listed = RawFile("grows.xml", tmp_path / "grows.xml", 10, 0)  # listed smaller than it now is
+    with pytest.raises(StagingError, match=f"^file too large: more than 100 bytes"):
+        read_file(listed, 100)
+
+
+def test_archive_members_yields_every_member_with_its_reason(tmp_path):
+    """Members stream: a member is read while the iteration stands on it."""
+    for name, make in (("a.tar", unsafe_tar), ("a.zip", unsafe_zip)):
+        expected = make(tmp_path / name)
+        errors, contents = {}, {}
+        for member in archive_members(tmp_path / name):
+            errors[member.name] = member.error
+            if member.error is None:
+                with member.open() as fh:
+                    contents[member.name] = b"".join(iter(fh.read, b""))
+        assert errors == expected
+        assert contents == {n: XML_219 for n, reason in expected.items() if reason is None}
+
+
+def test_a_member_stream_raises_past_the_archive_cap_and_the_archive_stops(tmp_path):
+    """A zip's members are counted as they stream; a tar's stream position (headers and padding included) too."""
+    with zipfile.ZipFile(tmp_path / "many.zip", "w") as zf:
+        for i in range(5):
+            zf.writestr(f"m{i}.xml", XML_219)
+    _tar(tmp_path / "many.tar", {f"m{i}.xml": XML_219 for i in range(5)}, mode="w")
+    limits = StagingLimits(max_archive_bytes=2 * len(XML_219) + 10)
+    cap = f"archive decompresses past its cap: more than {2 * len(XML_219) + 10} bytes (max_archive_bytes)"
+    read = []
+    with pytest.raises(StagingError) as raised:
+        for member in archive_members(tmp_path / "many.zip", limits):
+            with member.open() as fh:
+                read.append(len(b"".join(iter(fh.read, b""))))
+    assert (str(raised.value), read) == (cap, [len(XML_219)] * 2)
+    with pytest.raises(StagingError, match=re.escape(cap + ": stopped after 1 members")):
+        list(archive_members(tmp_path / "many.tar", limits))
+
+
+def test_html_nested_deep_renders_and_too_deep_is_refused():
+    """1,000 levels took the run down with RecursionError; 100,000 would keep the HTML parser busy for hours."""
+    assert html_to_text(deep_html(1000)) == "ClinicalTrials.Veeva NCT02302599"
+    with pytest.raises(ParseError, match="^HTML nested more than 2000 elements deep: not parsed$"):
+        html_to_text(deep_html(100_000))

@@ -58,7 +58,7 @@ def parsed_records(settings: PipelineSettings) -> dg.MaterializeResult:
     layout, version = settings.layout, code_version()
     with writer_lock(layout.lock_file):
         summary = parse_pending(settings.raw_path, layout, live_generation(layout, version), version,
-                                settings.workers, settings.max_document_bytes)
+                                settings.workers, settings.staging_limits)
     return dg.MaterializeResult(metadata={
         "documents_parsed": summary.documents,
         "quarantined": summary.quarantined,

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from pipeline.staging import MAX_DOCUMENT_BYTES
+from pipeline.staging import StagingLimits
 from pipeline.storage import Layout
 
 
@@ -15,12 +15,18 @@ class PipelineSettings(dg.ConfigurableResource):
     raw_dir: str = "data/raw"
     out_dir: str = "data/processed"
     workers: int = 2
-    max_document_bytes: int = MAX_DOCUMENT_BYTES
+    max_document_bytes: int = StagingLimits.max_document_bytes
+    max_archive_bytes: int = StagingLimits.max_archive_bytes  # decompressed bytes per archive
+    max_compression_ratio: int = StagingLimits.max_compression_ratio  # decompressed per compressed byte, per archive
     publish_memory_limit: str = "2GB"  # DuckDB's limit while merging; beyond it, it spills to disk
 
     @property
     def raw_path(self) -> Path:
         return Path(self.raw_dir)
+
+    @property
+    def staging_limits(self) -> StagingLimits:
+        return StagingLimits(self.max_document_bytes, self.max_archive_bytes, self.max_compression_ratio)
 
     @property
     def layout(self) -> Layout:

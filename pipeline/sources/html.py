@@ -10,11 +10,22 @@ import re
 
 from selectolax.lexbor import LexborHTMLParser
 
+from pipeline.record import ParseError
+
 _BLOCKS = frozenset(
     "address article aside blockquote dd div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 "
     "header hr li main nav ol p pre section table tbody thead tfoot tr ul br title".split()
 )
 _SKIP = frozenset(("script", "style", "noscript", "template", "svg", "head"))
+# Real pages nest a few dozen elements deep; the HTML parser's time grows with the square of the depth
+# (20,000 levels: 5 s, 40,000: 49 s), so a page nested deeper than this is refused, not parsed.
+MAX_DEPTH = 2000
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)>")
+# Elements that never nest (void) or whose end tag pages often leave out: not counted as depth.
+_UNCOUNTED = frozenset(
+    "area base br col embed hr img input link meta source track wbr "
+    "p li td th tr dt dd option optgroup thead tbody tfoot colgroup rb rt rp html head body".split()
+)
 _LOOKS_LIKE_HTML = re.compile(r"^\s*(?:<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>\s*<!doctype\s+html)", re.I)
 
 
@@ -23,39 +34,46 @@ def looks_like_html(text: str) -> bool:
 
 
 def html_to_text(html: str) -> str:
-    """Render HTML as page text: one line per block, " | " between table cells."""
+    """Render HTML as page text: one line per block, " | " between table cells. The tree is walked with
+    an explicit stack (no recursion limit); a page nested more than MAX_DEPTH deep raises ParseError."""
+    _check_depth(html)
     tree = LexborHTMLParser(html)
     root = tree.body or tree.root
     parts: list[str] = []
-
-    def walk(node) -> None:
-        for child in _children(node):
-            tag = child.tag
-            if tag == "-text":
-                parts.append(child.text_content or "")
-                continue
-            if tag in _SKIP or tag == "-comment":
-                continue
-            if tag == "li":
-                parts.append("\n- ")
-            elif tag in ("td", "th"):
-                walk(child)
-                parts.append(" | ")
-                continue
-            elif tag in _BLOCKS:
-                parts.append("\n")
-            walk(child)
-            if tag in _BLOCKS:
-                parts.append("\n")
-
-    if root is not None:
-        walk(root)
+    stack: list = [] if root is None else _children_reversed(root)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):  # the text that closes an element
+            parts.append(node)
+            continue
+        tag = node.tag
+        if tag == "-text":
+            parts.append(node.text_content or "")
+        elif tag not in _SKIP and tag != "-comment":
+            parts.append("\n- " if tag == "li" else "\n" if tag in _BLOCKS else "")
+            stack.append(" | " if tag in ("td", "th") else "\n" if tag in _BLOCKS else "")
+            stack.extend(_children_reversed(node))
     lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
     return "\n".join(line for line in lines if line)
 
 
-def _children(node):
+def _children_reversed(node) -> list:
+    children = []
     child = node.child
     while child is not None:
-        yield child
+        children.append(child)
         child = child.next
+    return children[::-1]
+
+
+def _check_depth(html: str) -> None:
+    depth = 0
+    for tag in _TAG.finditer(html):
+        if tag[2].lower() in _UNCOUNTED:
+            continue
+        if tag[1]:
+            depth = max(depth - 1, 0)
+        elif not tag[3]:
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise ParseError(f"HTML nested more than {MAX_DEPTH} elements deep: not parsed")
