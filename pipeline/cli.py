@@ -370,10 +370,10 @@ def report(out_dir: Path) -> int:
 def ui() -> int:
     """`dagster dev` from this Python environment, in a process group of its own that goes with it.
 
-    dagster dev starts the webserver, the daemon, code servers and runs as its children. Ctrl-C or
-    SIGTERM here interrupts the whole group, as Ctrl-C in a terminal would (dagster dev then shuts its
-    services down in order); whatever is still running after SHUTDOWN_SECONDS, or once dagster dev has
-    exited, is killed, so no process outlives the command.
+    dagster dev starts the webserver, the daemon, code servers and runs as its children, all in its
+    group. Ctrl-C or SIGTERM here interrupts dagster dev (SIGINT, on which it shuts its services down
+    in order); once it has exited, or after SHUTDOWN_SECONDS, whatever is left of the group is killed,
+    so no process outlives the command.
     """
     import signal
     import subprocess
