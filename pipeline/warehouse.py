@@ -55,4 +55,4 @@ def reads_only(con: duckdb.DuckDBPyConnection, sql: str) -> None:
         raise Refused(f"give one statement, not {len(statements)}")
     kind = statements[0].type
     if kind not in READING_STATEMENTS:
-        raise Refused(f"refused a {kind.name} statement: {WHAT_A_QUERY_MAY_DO}")
+        raise Refused(f"refused ({kind.name} statement): {WHAT_A_QUERY_MAY_DO}")
