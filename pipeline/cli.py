@@ -4,11 +4,13 @@ The job is the same one the UI and the sensor run.
 
   run     stage → parse → validate → publish → warehouse over a raw folder, then print a summary
   status  the raw folder against the last run (new, changed, deleted files) and the quarantined documents
-  query   read-only SQL over the warehouse: a table, or all rows as csv, json or parquet
+  query   one SELECT over the warehouse, in a DuckDB session that reads the output folder and nothing else:
+          a table, or all rows as csv, json or parquet
   report  build report/landscape.html from the warehouse and print its path
-  ui      start `dagster dev` with DAGSTER_HOME in the project (.dagster/) and telemetry off
+  ui      `dagster dev` with DAGSTER_HOME in the project (.dagster/) and telemetry off; Ctrl-C stops all of it
 Exit codes: 0 success (quarantined files are reported, not failures), 1 the run failed, 2 bad usage
-(a missing raw folder, no warehouse yet, bad SQL), 3 the warehouse is locked by another process.
+(a missing raw folder, no warehouse yet, bad SQL, a query that would do more than read the warehouse),
+3 the warehouse is locked by another process.
 """
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import shutil
 import sys
 import threading
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Iterator
 
@@ -29,6 +31,8 @@ MAX_TABLE_ROWS = 100
 MAX_LISTED = 50
 FETCH_ROWS = 10_000
 PROGRESS_SECONDS = 5.0
+SHUTDOWN_SECONDS = 30.0  # what `ui` gives dagster dev to stop its services before killing what is left
+POLL_SECONDS = 0.5
 
 
 class CliError(Exception):
@@ -50,14 +54,17 @@ def dagster_home() -> Path:
 
 
 def connect(out_dir: Path):
-    """A read-only connection to OUT/warehouse.duckdb, or a CliError saying why there is none."""
+    """OUT/warehouse.duckdb opened read-only in a session that can read OUT and nothing else
+    (pipeline.warehouse), or a CliError saying why there is none."""
     import duckdb
+
+    from pipeline.warehouse import open_read_only
 
     path = out_dir / "warehouse.duckdb"
     if not path.is_file():
         raise CliError(2, f"no warehouse at {path}: {FIRST_RUN}")
     try:
-        return duckdb.connect(str(path), read_only=True)
+        return open_read_only(path)
     except duckdb.IOException as exc:
         if "Could not set lock" in str(exc):
             raise CliError(3, f"the warehouse {path} is locked: another process opened it for writing (a "
@@ -296,22 +303,26 @@ def _batches(cursor) -> Iterator[list[tuple]]:
 
 
 def query(sql: str, out_dir: Path, fmt: str, output: Path | None) -> int:
-    """Run one SQL statement read-only over the warehouse and print (or write) its result."""
+    """Run one SQL statement read-only over the warehouse and print (or write) its result.
+
+    The session reads the output folder and nothing else (pipeline.warehouse); --output is written
+    here, by Python, so it may go anywhere the user asks.
+    """
     import duckdb
     import orjson
+
+    from pipeline.warehouse import WHAT_A_QUERY_MAY_DO, Refused, reads_only
 
     if fmt == "parquet" and output is None:
         raise CliError(2, "--format parquet needs --output FILE")
     con = connect(out_dir)
     try:
+        reads_only(con, sql)
         if fmt == "table":
-            relation = con.sql(sql)
-            if relation is not None:
-                width = shutil.get_terminal_size().columns if sys.stdout.isatty() else 10_000
-                relation.show(max_rows=MAX_TABLE_ROWS, max_width=width)
+            width = shutil.get_terminal_size().columns if sys.stdout.isatty() else 10_000
+            con.sql(sql).show(max_rows=MAX_TABLE_ROWS, max_width=width)
         elif fmt == "parquet":
-            with _output(output, binary=True) as tmp:
-                con.sql(sql).write_parquet(str(tmp))
+            _write_parquet(con.sql(sql).to_arrow_reader(FETCH_ROWS), output)
         else:
             cursor = con.execute(sql)
             names = [d[0] for d in cursor.description or ()]
@@ -329,6 +340,10 @@ def query(sql: str, out_dir: Path, fmt: str, output: Path | None) -> int:
                             out.write(separator + orjson.dumps(dict(zip(names, row)), default=str).decode())
                             separator = ",\n"
                     out.write("\n]\n")
+    except Refused as exc:
+        raise CliError(2, str(exc)) from exc
+    except duckdb.PermissionException as exc:
+        raise CliError(2, f"refused: {WHAT_A_QUERY_MAY_DO}, and files under {out_dir}.\nDuckDB said: {exc}") from exc
     except duckdb.Error as exc:
         raise CliError(2, f"the query failed: {exc}") from exc
     finally:
@@ -336,6 +351,29 @@ def query(sql: str, out_dir: Path, fmt: str, output: Path | None) -> int:
     if output is not None:
         print(f"wrote {output}", file=sys.stderr)
     return 0
+
+
+def _write_parquet(batches, output: Path) -> None:
+    """The result as one Parquet file, written batch by batch by pyarrow (the session itself may not write)."""
+    import pyarrow.parquet as pq
+
+    from pipeline.storage import PARQUET_OPTIONS
+
+    with _output(output, binary=True) as tmp, pq.ParquetWriter(tmp, batches.schema, **PARQUET_OPTIONS) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+
+
+def _statement(sql: str | None, file: Path | None) -> str:
+    """The SQL to run: the argument, standard input when the argument is `-`, or the file of --file."""
+    if (sql is None) == (file is None):
+        raise CliError(2, 'give the SQL as an argument ("-" reads it from standard input) or with --file FILE')
+    if file is not None:
+        try:
+            return file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise CliError(2, f"cannot read the SQL file {file}: {exc}") from exc
+    return sys.stdin.read() if sql == "-" else sql
 
 
 def report(out_dir: Path) -> int:
@@ -347,9 +385,40 @@ def report(out_dir: Path) -> int:
 
 
 def ui() -> int:
+    """`dagster dev` from this Python environment, in a process group of its own that goes with it.
+
+    dagster dev starts the webserver, the daemon, code servers and runs as its children, all in its
+    group. Ctrl-C or SIGTERM here interrupts dagster dev (SIGINT, on which it shuts its services down
+    in order); once it has exited, or after SHUTDOWN_SECONDS, whatever is left of the group is killed,
+    so no process outlives the command.
+    """
+    import signal
+    import subprocess
+
     home = dagster_home()
-    print(f"DAGSTER_HOME={home}")
-    os.execvp("dagster", ["dagster", "dev", "-m", "pipeline.definitions"])
+    print(f"DAGSTER_HOME={home}", flush=True)
+    dev = subprocess.Popen([sys.executable, "-m", "dagster", "dev", "-m", "pipeline.definitions"],
+                           start_new_session=True)
+    deadline: list[float] = []
+
+    def signal_group(sig: int) -> None:
+        with suppress(ProcessLookupError):  # the group is already empty
+            os.killpg(dev.pid, sig)
+
+    def interrupt(signum, frame) -> None:
+        deadline.append(time.monotonic() + SHUTDOWN_SECONDS)
+        dev.send_signal(signal.SIGINT)
+
+    previous = {sig: signal.signal(sig, interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        while dev.poll() is None and not (deadline and time.monotonic() > deadline[0]):
+            time.sleep(POLL_SECONDS)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        signal_group(signal.SIGKILL)
+        dev.wait()
+    return 0 if deadline else dev.returncode
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -372,7 +441,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("status", parents=[raw, out], help="new, changed and deleted raw files since the last run; "
                                                       "quarantined documents")
     query_parser = sub.add_parser("query", parents=[out], help="read-only SQL over the warehouse")
-    query_parser.add_argument("sql", help='one statement, e.g. "select count(*) from trials"')
+    query_parser.add_argument("sql", nargs="?",
+                              help='one statement, e.g. "select count(*) from trials"; - reads it from stdin')
+    query_parser.add_argument("--file", type=Path, help="read the statement from this file")
     query_parser.add_argument("--format", choices=("table", "csv", "json", "parquet"), default="table",
                               help=f"table (first {MAX_TABLE_ROWS} rows) or every row as csv, json or parquet")
     query_parser.add_argument("--output", type=Path, help="write to this file instead of stdout (needed for parquet)")
@@ -386,7 +457,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = {
         "run": lambda: run(args.raw_dir, args.out_dir, args.workers, args.progress or sys.stderr.isatty(), args.wait),
         "status": lambda: status(args.raw_dir, args.out_dir),
-        "query": lambda: query(args.sql, args.out_dir, args.format, args.output),
+        "query": lambda: query(_statement(args.sql, args.file), args.out_dir, args.format, args.output),
         "report": lambda: report(args.out_dir),
         "ui": ui,
     }

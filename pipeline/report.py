@@ -20,6 +20,7 @@ from matplotlib.figure import Figure
 
 from pipeline.storage import atomic_path
 from pipeline.vocabulary import PHASE_ORDER
+from pipeline.warehouse import open_read_only
 
 REPORT_DIR = "report"
 HTML_NAME = "landscape.html"
@@ -309,7 +310,7 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
     """Write out_dir/report/landscape.html and one PNG per chart from the warehouse; returns the HTML path."""
     if not warehouse.is_file():
         raise FileNotFoundError(f"no warehouse at {warehouse}")
-    con = duckdb.connect(str(warehouse), read_only=True)
+    con = open_read_only(warehouse)
     try:
         charts = {name: draw(con) for name, draw in CHARTS.items()}
         figures = key_figures(con)

@@ -4,12 +4,17 @@ The warehouse holds three corpus XML records; by hand from the XML: NCT00739934 
 (Actual), phase 2, started December 2008; NCT01339988 10 (Anticipated), phase 4, June 2011;
 NCT02465060 6452 (Anticipated), phase 2, August 12, 2015.
 """
+import hashlib
+import io
 import json
 import re
 import shutil
+import socket
 import subprocess
 import sys
+from pathlib import Path
 
+import duckdb
 import pyarrow.parquet as pq
 import pytest
 
@@ -102,10 +107,115 @@ def test_query_as_parquet_needs_an_output_file(built, tmp_path, capsys):
 @pytest.mark.parametrize(("sql", "message"), [
     ("selec count(*) from trials", "Parser Error: syntax error at or near \"selec\""),
     ("select * from no_such_table", "Table with name no_such_table does not exist"),
-    ("create table notes (line varchar)", "read-only mode"),
 ])
 def test_bad_sql_is_a_usage_error_with_duckdbs_message(built, capsys, sql, message):
     assert main(["query", sql, "--out-dir", str(built[1])]) == 2
+    assert message in capsys.readouterr().err
+
+
+def _files(*folders) -> dict[str, str]:
+    """Every file under folders with its sha256: what a refused query must leave as it was."""
+    return {str(p): hashlib.sha256(p.read_bytes()).hexdigest()
+            for folder in folders for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# Statements that would write, reach the network or read beyond the output folder, from the issue.
+HOSTILE = {
+    "overwrite the warehouse": "copy (select 1) to '{out}/warehouse.duckdb' (format csv)",
+    "write a table's file": "copy (select 1 as trial_id) to '{out}/trials/data.parquet' (format parquet)",
+    "write anywhere": "copy trials to '{elsewhere}/trials.csv'",
+    "create a database": "attach '{elsewhere}/new.duckdb' (read_only false)",
+    "export the database": "export database '{out}/export'",
+    "write while explaining": "explain analyze copy (select 1) to '{out}/explained.csv'",
+    "install an extension": "install httpfs",
+    "load an extension": "load httpfs",
+    "undo the sandbox": "set enable_external_access = true",
+    "create a table": "create table notes (line varchar)",
+    "read any file": "select * from read_text('{elsewhere}/secret.txt')",
+    "read a file beside the output": "select * from read_text('{out}/../secret.txt')",
+    "list any folder": "select * from glob('{elsewhere}/*')",
+    "read the network": "select * from read_csv('http://127.0.0.1:{port}/trials.csv')",
+}
+
+
+@pytest.mark.parametrize("sql", HOSTILE.values(), ids=HOSTILE.keys())
+def test_query_only_reads_the_output_folder(built, tmp_path, capsys, sql):
+    out = built[1]
+    (tmp_path / "secret.txt").write_text("the secret line\n")
+    shutil.copy(tmp_path / "secret.txt", out.parent)
+    before = _files(out, tmp_path)
+    with socket.socket() as listener:  # a web server the query must not reach
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.5)
+        statement = sql.format(out=out, elsewhere=tmp_path, port=listener.getsockname()[1])
+        assert main(["query", statement, "--out-dir", str(out)]) == 2
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    captured = capsys.readouterr()
+    assert "the query may only read the warehouse's tables" in captured.err
+    assert "the secret line" not in captured.out + captured.err
+    assert _files(out, tmp_path) == before
+    assert main(["query", "select count(*) from trials", "--out-dir", str(out), "--format", "csv"]) == 0
+    assert capsys.readouterr().out == "count_star()\n3\n"
+
+
+def test_query_is_one_statement(built, capsys):
+    assert main(["query", "select 1; select 2", "--out-dir", str(built[1])]) == 2
+    assert "give one statement, not 2" in capsys.readouterr().err
+
+
+@pytest.fixture
+def linked_out(built, tmp_path):
+    """An output folder whose trials folder is a link into .generations/1/, as the pipeline lays it out, with a
+    warehouse reading through the link, and a second link pointing out of the folder (at secret.txt's)."""
+    out, elsewhere = tmp_path / "out", tmp_path / "elsewhere"
+    generation = out / ".generations" / "1" / "trials"
+    generation.mkdir(parents=True)
+    elsewhere.mkdir()
+    (elsewhere / "secret.txt").write_text("the secret line\n")
+    shutil.copy(built[1] / "trials" / "data.parquet", generation)
+    (out / "trials").symlink_to(Path(".generations", "1", "trials"))
+    (out / "outside").symlink_to(elsewhere)
+    con = duckdb.connect(str(out / "warehouse.duckdb"))
+    con.execute(f"create view trials as select * from read_parquet('{out}/trials/*.parquet')")
+    con.close()
+    return out
+
+
+def test_query_reads_table_folders_linked_inside_the_output_folder(linked_out, tmp_path, capsys):
+    (tmp_path / "link_to_out").symlink_to(linked_out)
+    for out_dir in (linked_out, tmp_path / "link_to_out"):
+        sql = f"select (select count(*) from trials), count(*) from read_parquet('{out_dir}/trials/*.parquet')"
+        assert main(["query", sql, "--out-dir", str(out_dir), "--format", "csv"]) == 0
+        assert capsys.readouterr().out.splitlines()[1] == "3,3"
+
+
+def test_query_refuses_a_link_out_of_the_output_folder(linked_out, capsys):
+    sql = f"select * from read_text('{linked_out}/outside/secret.txt')"
+    assert main(["query", sql, "--out-dir", str(linked_out)]) == 2
+    captured = capsys.readouterr()
+    assert "the query may only read the warehouse's tables" in captured.err
+    assert "the secret line" not in captured.out
+
+
+def test_query_reads_the_sql_from_stdin_or_a_file(built, tmp_path, monkeypatch, capsys):
+    sql = "-- trials by phase\nselect count(*) as trials from trials\nwhere 'PHASE2' in phases;\n"
+    (tmp_path / "question.sql").write_text(sql)
+    monkeypatch.setattr("sys.stdin", io.StringIO(sql))
+    assert main(["query", "-", "--out-dir", str(built[1]), "--format", "csv"]) == 0
+    assert main(["query", "--file", str(tmp_path / "question.sql"), "--out-dir", str(built[1]), "--format", "csv"]) == 0
+    assert capsys.readouterr().out == "trials\n2\ntrials\n2\n"  # NCT00739934 and NCT02465060
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ([], 'give the SQL as an argument ("-" reads it from standard input) or with --file FILE'),
+    (["select 1", "--file", "q.sql"], 'give the SQL as an argument ("-" reads it from standard input) or with --file'),
+    (["--file", "no_such.sql"], "cannot read the SQL file no_such.sql"),
+    (["--file", "."], "cannot read the SQL file ."),
+])
+def test_query_needs_exactly_one_source_of_sql(built, capsys, args, message):
+    assert main(["query", *args, "--out-dir", str(built[1])]) == 2
     assert message in capsys.readouterr().err
 
 

@@ -28,7 +28,8 @@ FORMAT = "ctgov_xml"
 
 _PARSER = etree.XMLParser(encoding="utf-8", resolve_entities=False, no_network=True, huge_tree=False)
 _ROOT = re.compile(
-    r"\A\ufeff?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<!DOCTYPE[^>]*>\s*)*<clinical_study[\s/>]", re.DOTALL
+    r"\A\ufeff?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<!DOCTYPE[^>\[]*>\s*)*"
+    r"(?:<clinical_study[\s/>]|<!DOCTYPE\s+clinical_study\s*(?P<dtd>\[))", re.DOTALL
 )
 _NCT_ID = re.compile(r"NCT\d{8}")
 _NOT_STATED = "N/A"
@@ -62,13 +63,24 @@ _LEGACY_SAMPLING = "Random Sample"
 
 
 def recognises(text: str) -> bool:
-    """A `<clinical_study` root after an optional BOM, XML declaration, comments or DOCTYPE."""
+    """A `<clinical_study` root after an optional BOM, XML declaration, comments or DOCTYPE, or a DOCTYPE of
+    clinical_study with declarations of its own (which `parse` refuses, saying so)."""
     return bool(_ROOT.match(text[:8192]))
 
 
 def parse(text: str) -> list[TrialRecord]:
     """One legacy XML document → its one TrialRecord."""
+    _refuse_declarations(text)
     return [_record(_root(text))]
+
+
+def _refuse_declarations(text: str) -> None:
+    """No registry record declares a DTD of its own; one that does is refused, as its entities would put in the
+    record text that is not the record's (a local file's content, a billion-fold expansion)."""
+    match = _ROOT.match(text[:8192])
+    if match and match["dtd"]:
+        what = "entity declarations" if "<!ENTITY" in text[match.end():text.find("<clinical_study")] else "a DTD"
+        raise ParseError(f"{FORMAT}: XML with {what}: refused (registry records declare none)")
 
 
 def _root(text: str) -> etree._Element:

@@ -1,6 +1,7 @@
 """The legacy ClinicalTrials.gov XML reader, checked by hand against real records in ../shared/corpus."""
 from __future__ import annotations
 
+import socket
 import tarfile
 from datetime import date
 from pathlib import Path
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.record import ArmGroup, Criterion, Identifier, Intervention, Location, MeshTerm, Outcome, ParseError
-from pipeline.sources import ctgov_xml
+from pipeline.sources import ctgov_xml, detect
 
 CORPUS = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpus"
 XML_DIR = CORPUS / "ctgov_xml"
@@ -259,6 +260,45 @@ def test_recognises_only_clinical_study_roots():
     assert not ctgov_xml.recognises('{"protocolSection": {}}')
     assert not ctgov_xml.recognises("<html><body>clinical_study</body></html>")
     assert not ctgov_xml.recognises("<?xml version='1.0'?><clinical_studies/>")
+
+
+def with_declarations(record: str, declarations: str, reference: str) -> str:
+    """A real record given a DTD of its own (declarations) whose entity `reference` replaces its brief title."""
+    head, title, tail = record.partition("<brief_title>")
+    return (f"<!DOCTYPE clinical_study [{declarations}]>\n" + head + title
+            + reference + tail[tail.index("</brief_title>"):])
+
+
+def test_records_declaring_entities_are_recognised_and_refused(tmp_path):
+    (tmp_path / "secret.txt").write_text("the secret line")
+    laughs = '<!ENTITY lol "lol">' + "".join(
+        f'<!ENTITY lol{i} "{f"&lol{i - 1};" if i > 1 else "&lol;" * 10}">' for i in range(1, 10))
+    with socket.socket() as listener:  # where an external DTD would be fetched from
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(0.5)
+        hostile = {
+            "a local file": with_declarations(read("NCT01219465"), f'<!ENTITY xxe SYSTEM "{tmp_path}/secret.txt">',
+                                              "&xxe;"),
+            "a billion laughs": with_declarations(read("NCT01219465"), laughs, "&lol9;"),
+            "an external DTD": with_declarations(
+                read("NCT01219465"), f'<!ENTITY % remote SYSTEM "http://127.0.0.1:{listener.getsockname()[1]}/x.dtd">'
+                                     f"%remote;", "Title"),
+        }
+        for name, text in hostile.items():
+            assert detect(text) is ctgov_xml, name
+            with pytest.raises(ParseError, match=r"^ctgov_xml: XML with entity declarations: refused"):
+                ctgov_xml.parse(text)
+        with pytest.raises(TimeoutError):
+            listener.accept()
+
+
+def test_a_record_with_a_dtd_of_its_own_is_refused_and_an_external_one_ignored():
+    record = read("NCT01219465")
+    with pytest.raises(ParseError, match=r"^ctgov_xml: XML with a DTD: refused"):
+        ctgov_xml.parse(with_declarations(record, "<!ELEMENT clinical_study ANY>", "Title"))
+    external = '<!DOCTYPE clinical_study SYSTEM "http://127.0.0.1:9/clinical_study.dtd">\n' + record
+    assert ctgov_xml.parse(external)[0].trial_id == "NCT01219465"
 
 
 def _parses_or_raises_parse_error(text: str) -> None:

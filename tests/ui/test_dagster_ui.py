@@ -1,25 +1,28 @@
-"""The Dagster UI as a person sees it: headless Chromium on a real dagster-webserver over the seeds.
+"""The Dagster UI as a person sees it: headless Chromium on the README's `python -m pipeline ui` over the seeds.
 
-The seeds are run once with `python -m pipeline run` against a temporary DAGSTER_HOME, then
-dagster-webserver serves that instance (no daemon, so the sensor and schedule stay quiet) and
-Selenium drives Debian's /usr/bin/chromium. Screenshots land in tests/ui/artifacts/.
+The seeds are run once with `python -m pipeline run` against a temporary DAGSTER_HOME, then the UI
+command serves that instance (webserver, daemon and code server, as a user gets them) and Selenium
+drives Debian's /usr/bin/chromium. The daemon's sensor runs the job once more on its first tick; the
+pages are checked once that run is over. The last test stops the command with SIGTERM and checks
+that no process it started is left (a new page check goes before it). Screenshots land in
+tests/ui/artifacts/.
 """
 from __future__ import annotations
 
-import json
-import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from pipeline.cli import SHUTDOWN_SECONDS
 from tests.conftest import REPO, SEEDS, query
+from tests.ui.ui_command import (
+    LOCATION, free_port, graphql, start_ui, stop, ui_environment, wait_until_loaded,
+)
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 if not CHROMIUM.exists():
@@ -36,81 +39,64 @@ pytestmark = pytest.mark.browser
 ARTIFACTS = Path(__file__).parent / "artifacts"
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1600,1400")
-SERVER_START_SECONDS = 180
 RENDER_SECONDS = 60
+RUN_SECONDS = 900  # the sensor's run over the seeds: one process per step; 4 minutes measured on a busy machine
 SETTLE_SECONDS = 3  # after the texts appear, for the graph's layout and status colours before the picture
 STILL_LOADING = ("fetching statuses", "Loading")
-LOCATION = "pipeline.definitions"
 # Names as the zoomed-out graph writes them (long ones are cut in the middle).
 GRAPH_ASSETS = ("staged_documents", "parsed_records", "documents", "trials", "eligibil…_criteria", "warehouse")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _graphql(base: str, text: str) -> dict:
-    request = urllib.request.Request(f"{base}/graphql", data=json.dumps({"query": text}).encode(),
-                                     headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=10) as response:
-        return json.load(response)
-
-
-def _wait_until_loaded(base: str, server: subprocess.Popen, log: Path) -> None:
-    """Until the webserver answers and its code location has loaded (or the server died)."""
-    deadline = time.monotonic() + SERVER_START_SECONDS
-    statuses = "{ workspaceOrError { ... on Workspace { locationEntries { name loadStatus } } } }"
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"dagster-webserver exited with {server.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            entries = _graphql(base, statuses)["data"]["workspaceOrError"]["locationEntries"]
-            if any(e["name"] == LOCATION and e["loadStatus"] == "LOADED" for e in entries):
-                return
-        except OSError:
-            pass
-        time.sleep(1)
-    raise RuntimeError(f"dagster-webserver did not load {LOCATION} in {SERVER_START_SECONDS} s:\n"
-                       f"{log.read_text()[-3000:]}")
+SENSOR_TICKS = ('{ sensorOrError(sensorSelector: {repositoryLocationName: "%s", repositoryName: "__repository__", '
+                'sensorName: "raw_files_sensor"}) { ... on Sensor { sensorState { ticks(limit: 1) { status } } } } }'
+                % LOCATION)
+ACTIVE_RUNS = ("{ runsOrError(filter: {statuses: [QUEUED, NOT_STARTED, STARTING, STARTED, CANCELING]}) "
+               "{ ... on Runs { results { runId } } } }")
 
 
 @pytest.fixture(scope="module")
 def seeds_run(tmp_path_factory):
-    """The seeds materialized through the CLI into a DAGSTER_HOME the webserver will show."""
+    """The seeds materialized through the CLI into a DAGSTER_HOME the UI will show, and the UI's environment."""
     base = tmp_path_factory.mktemp("ui")
     home, raw, out = base / "dagster_home", base / "raw", base / "out"
     home.mkdir()
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     shutil.copytree(SEEDS, raw)
-    env = {**os.environ, "DAGSTER_HOME": str(home), "TRIALS_RAW_DIR": str(raw), "TRIALS_OUT_DIR": str(out)}
+    env = ui_environment(home, raw, out, free_port())
     subprocess.run([sys.executable, "-m", "pipeline", "run", "--raw-dir", str(raw), "--out-dir", str(out),
                     "--workers", "1"], env=env, cwd=REPO, check=True, timeout=600, capture_output=True)
     return env, out
 
 
+def _wait_until_idle(base: str) -> None:
+    """Until the sensor has ticked once and no run is queued or running."""
+    deadline = time.monotonic() + RUN_SECONDS
+    while time.monotonic() < deadline:
+        ticks = graphql(base, SENSOR_TICKS)["data"]["sensorOrError"]["sensorState"]["ticks"]
+        if ticks and not graphql(base, ACTIVE_RUNS)["data"]["runsOrError"]["results"]:
+            return
+        time.sleep(2)
+    raise RuntimeError(f"the sensor's first run did not end in {RUN_SECONDS} s")
+
+
 @pytest.fixture(scope="module")
-def webserver(seeds_run, tmp_path_factory):
+def ui(seeds_run, tmp_path_factory):
+    """(base URL, the UI command's process) once its pages have something settled to show."""
     env, _ = seeds_run
-    log = tmp_path_factory.mktemp("webserver") / "webserver.log"
-    base = f"http://127.0.0.1:{_free_port()}"
-    with log.open("w") as log_file:
-        server = subprocess.Popen(
-            [str(Path(sys.executable).parent / "dagster-webserver"), "-m", LOCATION, "-h", "127.0.0.1",
-             "-p", base.rsplit(":", 1)[1]],
-            env=env, cwd=REPO, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    log = tmp_path_factory.mktemp("ui_log") / "ui.log"
+    base = f"http://127.0.0.1:{env['DAGSTER_CLI_DEV_PORT']}"
+    process = start_ui(env, log)
     try:
-        _wait_until_loaded(base, server, log)
-        assert _graphql(base, "mutation { setNuxSeen }")["data"]["setNuxSeen"] is True  # no welcome pop-up
-        yield base
+        wait_until_loaded(base, process, log)
+        _wait_until_idle(base)
+        assert graphql(base, "mutation { setNuxSeen }")["data"]["setNuxSeen"] is True  # no welcome pop-up
+        yield base, process
     finally:
-        os.killpg(server.pid, signal.SIGTERM)  # the server and the code server it started
-        try:
-            server.wait(30)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+        if process.poll() is None:  # the last test did not run
+            stop(process, signal.SIGTERM)
+
+
+@pytest.fixture(scope="module")
+def webserver(ui):
+    return ui[0]
 
 
 @pytest.fixture(scope="module")
@@ -192,7 +178,7 @@ def _chart_shown(driver) -> bool:
 
 def test_report_asset_shows_its_charts(webserver, browser, seeds_run):
     """Needs landscape_report in pipeline.definitions: its metadata opens the status chart, drawn."""
-    node = _graphql(webserver, '{ assetNodeOrError(assetKey: {path: ["landscape_report"]}) { __typename } }')
+    node = graphql(webserver, '{ assetNodeOrError(assetKey: {path: ["landscape_report"]}) { __typename } }')
     assert node["data"]["assetNodeOrError"]["__typename"] == "AssetNode", \
         "landscape_report is not in the code location: pipeline/definitions.py must load pipeline.defs.reports"
     text = _show(browser, f"{webserver}/assets/landscape_report", ["Latest materialization", "landscape.html"],
@@ -203,3 +189,11 @@ def test_report_asset_shows_its_charts(webserver, browser, seeds_run):
     WebDriverWait(browser, RENDER_SECONDS).until(_chart_shown)
     time.sleep(SETTLE_SECONDS)
     browser.save_screenshot(str(ARTIFACTS / "report_chart.png"))
+
+
+def test_sigterm_stops_every_process_the_ui_started(ui):
+    """Last: the UI command stopped as a service manager stops it; nothing it started may outlive it."""
+    _, process = ui
+    seconds, left = stop(process, signal.SIGTERM)
+    assert left == [], "still running after the UI command exited:\n" + "\n".join(left)
+    assert process.returncode == 0 and seconds < SHUTDOWN_SECONDS + 10
