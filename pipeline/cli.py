@@ -54,23 +54,14 @@ def dagster_home() -> Path:
 
 
 def connect(out_dir: Path):
-    """OUT/warehouse.duckdb opened read-only in a session that can read OUT and nothing else
-    (pipeline.warehouse), or a CliError saying why there is none."""
-    import duckdb
-
+    """The output folder's tables in a session that can read OUT and nothing else (pipeline.warehouse),
+    or a CliError saying why there are none."""
     from pipeline.warehouse import open_read_only
 
-    path = out_dir / "warehouse.duckdb"
-    if not path.is_file():
-        raise CliError(2, f"no warehouse at {path}: {FIRST_RUN}")
     try:
-        return open_read_only(path)
-    except duckdb.IOException as exc:
-        if "Could not set lock" in str(exc):
-            raise CliError(3, f"the warehouse {path} is locked: another process opened it for writing (a "
-                              f"`duckdb` shell without -readonly, say). Close that session, or open the warehouse "
-                              f"read-only, and try again.\nDuckDB said: {exc}") from exc
-        raise
+        return open_read_only(out_dir)
+    except FileNotFoundError:
+        raise CliError(2, f"no warehouse at {out_dir / 'warehouse.duckdb'}: {FIRST_RUN}") from None
 
 
 def _raw_folder(raw_dir: Path) -> None:
@@ -379,8 +370,8 @@ def _statement(sql: str | None, file: Path | None) -> str:
 def report(out_dir: Path) -> int:
     from pipeline.report import build_report
 
-    connect(out_dir).close()  # the same messages as query when there is no warehouse or it is locked
-    print(build_report(out_dir / "warehouse.duckdb", out_dir))
+    connect(out_dir).close()  # the same message as query when there is no output yet
+    print(build_report(out_dir))
     return 0
 
 

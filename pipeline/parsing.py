@@ -29,7 +29,7 @@ import pyarrow.parquet as pq
 from pipeline import manifest, sources, thresholds, vocabulary
 from pipeline.record import ParseError, TrialRecord
 from pipeline.staging import (RawFile, StagedDocument, StagingError, StagingLimits, archive_members, file_document,
-                              member_document, sha256_file)
+                              member_document)
 from pipeline.storage import PARQUET_OPTIONS, Generation, Layout, bucket_of
 from schemas import columns, schema
 
@@ -241,6 +241,7 @@ class Task:
     limits: StagingLimits
     files: tuple[tuple[str, str, str, int], ...] = ()  # (rel, path to open, sha256, n_bytes) of new content
     archive: str | None = None  # path of an archive to read
+    container: str | None = None  # its sha256, as staged
     part: int = 0  # this task takes the archive's members i with i % parts == part
     parts: int = 1
     known: frozenset[str] = frozenset()  # contents already parsed (the archive's previous listing)
@@ -273,8 +274,7 @@ def _read_archive(raw_dir: Path, task: Task, segments: _Segments) -> list[manife
     A member that cannot be a document (an unsafe name, a link, too large …) is listed with its reason. A
     damaged archive, or one past its caps, keeps the members read before and gets a row of its own saying why.
     """
-    rel, path = task.archive, raw_dir / task.archive
-    container = sha256_file(path)
+    rel, path, container = task.archive, raw_dir / task.archive, task.container
     entries, seen, index = [], set(task.known), -1
     try:
         for index, member in enumerate(archive_members(path, task.limits)):
@@ -339,15 +339,16 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
               and exists (select 1 from known k where k.source_path = s.source_path and k.container_sha256 = s.sha256)
             order by 1""").fetchall()
         kept = [path for (path,) in kept_archives]
-        changed_archives = [p for (p,) in con.execute("select source_path from staged where is_archive order by 1").fetchall()
-                            if p not in set(kept)]
+        changed_archives = [(p, sha) for p, sha in con.execute(
+            "select source_path, sha256 from staged where is_archive order by 1").fetchall() if p not in set(kept)]
         previous_listing = {}
-        for path in changed_archives:
+        for path, _ in changed_archives:
             previous_listing[path] = frozenset(sha for (sha,) in con.execute(
                 "select sha256 from known where parsed and source_path = ? and container_sha256 is not null",
                 [path]).fetchall())
         tasks = _tasks(raw_dir, layout, version, limits, workers, new_files, changed_archives, previous_listing)
-        summary, entries = _run(tasks, workers, sum(n for *_, n in new_files) + _size(raw_dir, changed_archives))
+        summary, entries = _run(tasks, workers, sum(n for *_, n in new_files)
+                                + _size(raw_dir, [p for p, _ in changed_archives]))
         con.register("read_entries", manifest.table(entries))
         kept_rows = ("select doc_key, source_path, member, sha256, n_bytes, path_error as error, container_sha256, "
                      "doc_bucket, false as is_archive, null::varchar as path "
@@ -385,10 +386,11 @@ def _tasks(raw_dir, layout, version, limits, workers, new_files, archives, previ
     base = dict(raw_dir=str(raw_dir), incoming=str(layout.incoming_dir), version=version, limits=limits)
     tasks = [Task(**base, files=tuple(new_files[i:i + FILES_PER_TASK]))
              for i in range(0, len(new_files), FILES_PER_TASK)]
-    for path in archives:
+    for path, sha in archives:
         # a large archive is shared between the workers, each reading it and parsing its own members
         parts = workers if (raw_dir / path).stat().st_size >= PARALLEL_MIN_BYTES // 4 else 1
-        tasks += [Task(**base, archive=path, part=i, parts=parts, known=previous_listing[path]) for i in range(parts)]
+        tasks += [Task(**base, archive=path, container=sha, part=i, parts=parts, known=previous_listing[path])
+                  for i in range(parts)]
     return tasks
 
 

@@ -317,17 +317,27 @@ VIEWS = {
 }
 
 
-def build_warehouse(generation: Generation, tables=PUBLISHED_TABLES) -> Path:
-    """The generation's warehouse.duckdb: one view per table over that generation's files (absolute paths)."""
+def create_views(con: duckdb.DuckDBPyConnection, generation: Generation, tables=PUBLISHED_TABLES) -> None:
+    """One view per table over a generation's files (by absolute path), then the analysts' views over them."""
+    for table in tables:
+        glob = generation.table_dir(table).resolve() / "*.parquet"
+        con.execute(f"create view {table} as select * from read_parquet({_q(glob)})")
+    for name, query in VIEWS.items():
+        con.execute(f"create view {name} as {query}")
+
+
+def build_warehouse(generation: Generation) -> Path:
+    """The generation's warehouse.duckdb, for any DuckDB client on this machine.
+
+    Its views name the generation's files by absolute path (DuckDB resolves a relative path against the
+    reader's working directory, not the database's folder); `python -m pipeline query` builds the same views
+    over whatever folder it is given, and `export` writes a copy that holds the rows themselves.
+    """
     path = generation.warehouse
     # Written in the oldest storage format that holds views, so the `duckdb` CLI (1.x) opens it too.
     con = duckdb.connect(str(path), config={"storage_compatibility_version": "v1.0.0"})
     try:
-        for table in tables:
-            glob = generation.table_dir(table).resolve() / "*.parquet"
-            con.execute(f"create view {table} as select * from read_parquet({_q(glob)})")
-        for name, query in VIEWS.items():
-            con.execute(f"create view {name} as {query}")
+        create_views(con, generation)
     finally:
         con.close()
     os.chmod(path, 0o644)

@@ -306,11 +306,9 @@ def chart_path(out_dir: Path, name: str) -> Path:
     return out_dir / REPORT_DIR / f"{name}.png"
 
 
-def build_report(warehouse: Path, out_dir: Path) -> Path:
-    """Write out_dir/report/landscape.html and one PNG per chart from the warehouse; returns the HTML path."""
-    if not warehouse.is_file():
-        raise FileNotFoundError(f"no warehouse at {warehouse}")
-    con = open_read_only(warehouse)
+def build_report(out_dir: Path) -> Path:
+    """Write out_dir/report/landscape.html and one PNG per chart from the output's tables; returns the HTML path."""
+    con = open_read_only(out_dir)
     try:
         charts = {name: draw(con) for name, draw in CHARTS.items()}
         figures = key_figures(con)

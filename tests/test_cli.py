@@ -225,21 +225,35 @@ def test_commands_without_a_warehouse_say_to_run_first(tmp_path, capsys, command
     assert "run `python -m pipeline run` first" in capsys.readouterr().err
 
 
-def test_a_locked_warehouse_exits_3_with_an_explanation(built, tmp_path, capsys):
-    out = tmp_path / "out"
-    out.mkdir()
-    shutil.copy(built[1] / "warehouse.duckdb", out)  # its views name the tables by absolute path
+def test_a_copied_output_folder_is_queried_where_it_now_is(built, tmp_path, capsys):
+    """The output folder moves with its tables: a copy answers from its own files, the original removed."""
+    copy = tmp_path / "copied"
+    shutil.copytree(built[1], copy, symlinks=True)
+    moved = tmp_path / "moved"
+    shutil.move(copy, moved)
+    capsys.readouterr()
+    assert main(["query", "--format", "csv", "select trial_id from trials order by 1", "--out-dir", str(moved)]) == 0
+    assert capsys.readouterr().out.split() == ["trial_id", *TRIALS]
+
+
+def test_a_client_holding_the_warehouse_file_open_for_writing_blocks_neither_query_nor_run(built, tmp_path, capsys):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(built[0], raw)
+    assert main(["run", "--raw-dir", str(raw), "--out-dir", str(out), "--workers", "1"]) == 0
     holder = subprocess.Popen(
         [sys.executable, "-c", "import duckdb, sys; con = duckdb.connect(sys.argv[1]); print('open', flush=True); "
                                "sys.stdin.read()", str(out / "warehouse.duckdb")],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "open"
-        assert main(["query", "select count(*) from trials", "--out-dir", str(out)]) == 3
+        assert main(["query", "select count(*) from trials", "--out-dir", str(out)]) == 0
+        (raw / f"{TRIALS[0]}.xml").unlink()
+        assert main(["run", "--raw-dir", str(raw), "--out-dir", str(out), "--workers", "1"]) == 0
     finally:
         holder.communicate("")
-    err = capsys.readouterr().err
-    assert "is locked: another process opened it for writing" in err and "Could not set lock" in err
+    capsys.readouterr()
+    assert main(["query", "--format", "csv", "select count(*) as n from trials", "--out-dir", str(out)]) == 0
+    assert capsys.readouterr().out.split() == ["n", str(len(TRIALS) - 1)]
 
 
 def test_report_prints_the_page(built, capsys):

@@ -35,7 +35,7 @@ def warehouse(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def page(warehouse):
-    path = build_report(warehouse / "warehouse.duckdb", warehouse)
+    path = build_report(warehouse)
     return path, path.read_text(encoding="utf-8")
 
 

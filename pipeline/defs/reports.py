@@ -16,7 +16,7 @@ from pipeline.report import CHARTS, build_report, chart_path
 def landscape_report(settings: PipelineSettings) -> dg.MaterializeResult:
     """Build the page and show each chart in the UI as Markdown with the PNG embedded."""
     layout = settings.layout
-    metadata = {"path": dg.MetadataValue.path(str(build_report(layout.warehouse, layout.out_dir)))}
+    metadata = {"path": dg.MetadataValue.path(str(build_report(layout.out_dir)))}
     for name in CHARTS:
         png = base64.b64encode(chart_path(layout.out_dir, name).read_bytes()).decode("ascii")
         metadata[name] = dg.MetadataValue.md(f"![{name}](data:image/png;base64,{png})")

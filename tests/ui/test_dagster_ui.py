@@ -191,6 +191,28 @@ def test_report_asset_shows_its_charts(webserver, browser, seeds_run):
     browser.save_screenshot(str(ARTIFACTS / "report_chart.png"))
 
 
+RUNS_BY_STATUS = '{ runsOrError { ... on Runs { results { runId status } } } }'
+
+
+def _runs(base: str) -> dict[str, str]:
+    return {r["runId"]: r["status"] for r in graphql(base, RUNS_BY_STATUS)["data"]["runsOrError"]["results"]}
+
+
+def test_materialize_all_is_one_click_and_one_run(webserver, browser):
+    """No partitions to choose, no backfill dialog: the button starts one run of every asset, which succeeds."""
+    before = _runs(webserver)
+    _show(browser, f"{webserver}/asset-groups", ["Global asset lineage", "Materialize all"], "materialize_all.png")
+    browser.find_element(By.XPATH, "//button[.//*[text()='Materialize all'] or text()='Materialize all']").click()
+    deadline = time.monotonic() + RUN_SECONDS
+    while time.monotonic() < deadline:
+        new = {run: status for run, status in _runs(webserver).items() if run not in before}
+        if new and all(status in ("SUCCESS", "FAILURE", "CANCELED") for status in new.values()):
+            break
+        time.sleep(2)
+    browser.save_screenshot(str(ARTIFACTS / "materialize_all_clicked.png"))
+    assert list(new.values()) == ["SUCCESS"], f"runs started by the click: {new}"
+
+
 def test_sigterm_stops_every_process_the_ui_started(ui):
     """Last: the UI command stopped as a service manager stops it; nothing it started may outlive it."""
     _, process = ui
