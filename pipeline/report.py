@@ -319,5 +319,5 @@ def build_report(out_dir: Path) -> Path:
             tmp.write_bytes(chart.png)
     target = out_dir / REPORT_DIR / HTML_NAME
     with atomic_path(target) as tmp:
-        tmp.write_text(render_html(figures, charts, str(warehouse)), encoding="utf-8")
+        tmp.write_text(render_html(figures, charts, str(out_dir / "warehouse.duckdb")), encoding="utf-8")
     return target
