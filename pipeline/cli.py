@@ -7,10 +7,11 @@ The job is the same one the UI and the sensor run.
   query   one SELECT over the warehouse, in a DuckDB session that reads the output folder and nothing else:
           a table, or all rows as csv, json or parquet
   report  build report/landscape.html from the warehouse and print its path
+  export  write every table into one self-contained DuckDB file (to share: it holds rows, not file paths)
   ui      `dagster dev` with DAGSTER_HOME in the project (.dagster/) and telemetry off; Ctrl-C stops all of it
 Exit codes: 0 success (quarantined files are reported, not failures), 1 the run failed, 2 bad usage
 (a missing raw folder, no warehouse yet, bad SQL, a query that would do more than read the warehouse),
-3 the warehouse is locked by another process.
+3 another run is writing to the output folder.
 """
 from __future__ import annotations
 
