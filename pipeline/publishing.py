@@ -19,6 +19,7 @@ import duckdb
 from pipeline.parsing import RECORD_TABLES
 from pipeline.storage import Layout, atomic_path
 from schemas import columns
+from schemas.dictionary import comment_statements
 
 STRUCTURED_FORMATS = ("ctgov_xml", "ctgov_api_v2_json")
 PUBLISHED_TABLES = ("documents", *RECORD_TABLES, "trial_sources", "trial_field_conflicts")
@@ -134,6 +135,10 @@ VIEWS = {
     # where a trial's structured fields disagree with its own criteria text (its age window)
     "eligibility_conflicts": _AGE_CONFLICT.format(field="minimum_age_years", bound="lower") + "\n    union all"
                              + _AGE_CONFLICT.format(field="maximum_age_years", bound="upper") + "\n    order by trial_id, field",
+    # every column's description (the COMMENT ON COLUMN text): `describe` does not show comments, this does
+    "data_dictionary": """select table_name, column_name, data_type, comment as description from duckdb_columns()
+                          where database_name = current_database() and schema_name = 'main'
+                          order by table_name, column_index""",
 }
 
 
@@ -148,6 +153,10 @@ def build_warehouse(layout: Layout, tables=PUBLISHED_TABLES) -> Path:
                 con.execute(f"create view {table} as select * from read_parquet({_q(glob)})")
             for name, query in VIEWS.items():
                 con.execute(f"create view {name} as {query}")
+            for view in (*tables, *VIEWS):  # the data dictionary on every column: `describe` shows it
+                names = [name for (name,) in con.execute(f"select name from pragma_table_info('{view}')").fetchall()]
+                for statement in comment_statements(view, names):
+                    con.execute(statement)
         finally:
             con.close()
         os.chmod(tmp, 0o644)

@@ -152,6 +152,7 @@ class Analysis:
 @dataclass(slots=True)
 class AdverseEvent:
     event_type: str  # SERIOUS | OTHER
+    event_ordinal: int  # 1-based position among the trial's events of its type (a term may be listed twice)
     organ_system: str | None
     term: str | None
     group_code: str

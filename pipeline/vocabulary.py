@@ -237,6 +237,15 @@ def number(text: str | None) -> float | None:
     return float(m[1].replace(",", "")) if m else None
 
 
+def numbers_as_written(get, **names: str) -> dict:
+    """Each result value `name` read by `get(key)`: as a number (`name`) and as written (`name_raw`)."""
+    values = {}
+    for name, key in names.items():
+        raw = clean(get(key))
+        values[name], values[f"{name}_raw"] = number(raw), raw
+    return values
+
+
 def whole_number(text: str | int | None) -> int | None:
     """A count: 36, "36" or "36.0" → 36; anything else → None."""
     if text is None or isinstance(text, int):

@@ -178,7 +178,7 @@ TABLES: dict[str, dict[str, tuple]] = {
     },
     "adverse_events": {
         "trial_id": (STR, [], False), "event_type": (STR, [pa.Check.isin(["SERIOUS", "OTHER"])], False),
-        "organ_system": (STR, [], True), "term": (STR, [], True), "group_code": (STR, [], False),
+        "event_ordinal": (INT, [pa.Check.ge(1)], False), "organ_system": (STR, [], True), "term": (STR, [], True), "group_code": (STR, [], False),
         "subjects_affected": (INT, [pa.Check.ge(0)], True), "subjects_at_risk": (INT, [pa.Check.ge(0)], True),
         "events": (INT, [pa.Check.ge(0)], True),
     },
@@ -208,7 +208,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "baseline_measurements": ("trial_id", "measure_ordinal", "class_title", "category", "group_code"),
     "outcome_measurements": ("trial_id", "outcome_ordinal", "class_title", "category", "group_code"),
     "outcome_analyses": ("trial_id", "outcome_ordinal", "analysis_ordinal"),
-    "adverse_events": ("trial_id", "event_type", "organ_system", "term", "group_code"),
+    "adverse_events": ("trial_id", "event_type", "event_ordinal", "group_code"),
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import partial
 from typing import Any
 
 import orjson
@@ -22,7 +23,7 @@ from pipeline.vocabulary import (
     ALLOCATION, ARM_TYPE, CI_SIDES, DATE_TYPE, DISPERSION_TYPE, ENROLLMENT_TYPE, ENUM, ID_TYPE, INTERVENTION_MODEL,
     INTERVENTION_TYPE, MASKING, OBSERVATIONAL_MODEL, OFFICIAL_ROLE, PHASE_ORDER, PRIMARY_PURPOSE,
     RESPONSIBLE_PARTY_TYPE, RESULT_OUTCOME_TYPE, SEX, SPONSOR_CLASS, STATUS, STUDY_TYPE, TIME_PERSPECTIVE, age_text,
-    clean, lookup, number, parse_date, who_masked, whole_number,
+    clean, lookup, number, numbers_as_written, parse_date, who_masked, whole_number,
 )
 
 FORMAT = "ctgov_api_v2_json"
@@ -276,9 +277,10 @@ def _results(record: TrialRecord, results: dict) -> None:
             setattr(group, f"{total}_at_risk", _int(item, f"{total}NumAtRisk"))
     record.result_groups += groups
     record.adverse_events = [
-        AdverseEvent(event_type, clean(_str(event, "organSystem")), clean(_str(event, "term")), _code(stat),
+        AdverseEvent(event_type, ordinal, clean(_str(event, "organSystem")), clean(_str(event, "term")), _code(stat),
                      _int(stat, "numAffected"), _int(stat, "numAtRisk"), _int(stat, "numEvents"))
-        for event_type, key in _EVENT_LISTS.items() for event in _objects(events, key) for stat in _objects(event, "stats")
+        for event_type, key in _EVENT_LISTS.items() for ordinal, event in enumerate(_objects(events, key), 1)
+        for stat in _objects(event, "stats")
     ]
 
 
@@ -315,19 +317,10 @@ def _measurements(measure: dict, analyzed: dict, **context) -> list[Measurement]
                 n, units = counts.get(code, (None, None))
                 cells.append(Measurement(
                     group_code=code, class_title=class_title, category=category_title, **header, **context,
-                    **_numbers(m, value="value", dispersion_value="spread", lower_limit="lowerLimit",
-                               upper_limit="upperLimit"),
+                    **numbers_as_written(partial(_str, m), value="value", dispersion_value="spread",
+                                         lower_limit="lowerLimit", upper_limit="upperLimit"),
                     comment=clean(_str(m, "comment")), analyzed=n, analyzed_units=units))
     return cells
-
-
-def _numbers(node: dict, **names: str) -> dict:
-    """Each named value as a number and as written (`<name>_raw`)."""
-    values = {}
-    for name, key in names.items():
-        raw = clean(_str(node, key))
-        values[name], values[f"{name}_raw"] = number(raw), raw
-    return values
 
 
 def _outcome_results(record: TrialRecord, outcome: dict, ordinal: int) -> None:
@@ -344,7 +337,8 @@ def _outcome_results(record: TrialRecord, outcome: dict, ordinal: int) -> None:
                  dispersion_type=lookup(DISPERSION_TYPE, _str(a, "dispersionType")),
                  dispersion_value=number(_str(a, "dispersionValue")), ci_percent=number(_str(a, "ciPctValue")),
                  ci_n_sides=lookup(CI_SIDES, _str(a, "ciNumSides")), estimate_description=_markup(a, "estimateComment"),
-                 **_numbers(a, p_value="pValue", param_value="paramValue", ci_lower="ciLowerLimit", ci_upper="ciUpperLimit"))
+                 **numbers_as_written(partial(_str, a), p_value="pValue", param_value="paramValue",
+                                      ci_lower="ciLowerLimit", ci_upper="ciUpperLimit"))
         for n, a in enumerate(_objects(outcome, "analyses"), 1)
     ]
 

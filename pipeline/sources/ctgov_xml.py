@@ -23,7 +23,7 @@ from pipeline.vocabulary import (
     ALLOCATION, ARM_TYPE, CI_SIDES, DATE_TYPE, DISPERSION_TYPE, ENROLLMENT_TYPE, ENUM, INTERVENTION_MODEL,
     INTERVENTION_TYPE, OBSERVATIONAL_MODEL, OFFICIAL_ROLE, PRIMARY_PURPOSE, RESPONSIBLE_PARTY_TYPE,
     RESULT_OUTCOME_TYPE, SEX, SPONSOR_CLASS, STATUS, STUDY_TYPE, TIME_PERSPECTIVE, age_text, clean, lookup, masking,
-    number, parse_date, phases, whole_number, yes_no,
+    number, numbers_as_written, parse_date, phases, whole_number, yes_no,
 )
 
 FORMAT = "ctgov_xml"
@@ -429,19 +429,11 @@ def _measurements(measure: etree._Element, analyzed: dict, **context) -> list[Me
                 n, units = counts.get(code, (None, None))
                 cells.append(Measurement(
                     group_code=code, class_title=class_title, category=category_title, **header, **context,
-                    **_numbers(m.get, value="value", dispersion_value="spread", lower_limit="lower_limit",
-                               upper_limit="upper_limit"),
+                    **numbers_as_written(m.get, value="value", dispersion_value="spread", lower_limit="lower_limit",
+                                         upper_limit="upper_limit"),
                     comment=clean(m.text), analyzed=n, analyzed_units=units))
     return cells
 
-
-def _numbers(get, **names: str) -> dict:
-    """Each named value as a number and as written (`<name>_raw`)."""
-    values = {}
-    for name, key in names.items():
-        raw = clean(get(key))
-        values[name], values[f"{name}_raw"] = number(raw), raw
-    return values
 
 
 def _outcome_results(record: TrialRecord, outcome: etree._Element, ordinal: int) -> None:
@@ -463,19 +455,21 @@ def _outcome_results(record: TrialRecord, outcome: etree._Element, ordinal: int)
                  dispersion_value=number(clean(a.findtext("dispersion_value"))),
                  ci_percent=number(clean(a.findtext("ci_percent"))), ci_n_sides=lookup(CI_SIDES, a.findtext("ci_n_sides")),
                  estimate_description=clean(a.findtext("estimate_desc")),
-                 **_numbers(a.findtext, p_value="p_value", param_value="param_value", ci_lower="ci_lower_limit",
-                            ci_upper="ci_upper_limit"))
+                 **numbers_as_written(a.findtext, p_value="p_value", param_value="param_value",
+                                      ci_lower="ci_lower_limit", ci_upper="ci_upper_limit"))
         for n, a in enumerate(outcome.iterfind("analysis_list/analysis"), 1)
     ]
 
 
 def _events(record: TrialRecord, events: etree._Element, groups: dict[str, ResultGroup]) -> None:
     for event_type, tag in _EVENT_LISTS.items():
+        ordinal = 0
         for category in events.iterfind(f"{tag}/category_list/category"):
             organ_system = clean(category.findtext("title"))
             for event in category.iterfind("event_list/event"):
                 term = clean(event.findtext("sub_title"))
                 total = _EVENT_TOTALS.get(term) if organ_system == "Total" else None
+                ordinal += not total
                 for c in event.iterfind("counts"):
                     code = _group_code(c.get("group_id"))
                     affected, at_risk = whole_number(c.get("subjects_affected")), whole_number(c.get("subjects_at_risk"))
@@ -483,5 +477,5 @@ def _events(record: TrialRecord, events: etree._Element, groups: dict[str, Resul
                         setattr(groups[code], f"{total}_affected", affected)
                         setattr(groups[code], f"{total}_at_risk", at_risk)
                     elif not total:
-                        record.adverse_events.append(AdverseEvent(event_type, organ_system, term, code, affected, at_risk,
-                                                                  whole_number(c.get("events"))))
+                        record.adverse_events.append(AdverseEvent(event_type, ordinal, organ_system, term, code, affected,
+                                                                  at_risk, whole_number(c.get("events"))))
