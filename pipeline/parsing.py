@@ -78,6 +78,15 @@ def trial_row(record: TrialRecord) -> tuple:
     return tuple(_DERIVED[c](record) if c in _DERIVED else getattr(record, c) for c in _TRIAL_COLUMNS)
 
 
+def _interventions(trial_id: str, interventions) -> list[tuple]:
+    """One row per intervention: a record may repeat one per arm, each with that arm's other names
+    (NCT00490152), so repeats of (type, name, description) are one row with their other names joined."""
+    merged: dict[tuple, list[str]] = {}
+    for i in interventions:
+        merged.setdefault((trial_id, i.intervention_type, i.name, i.description), []).extend(i.other_names)
+    return [(*key, tuple(dict.fromkeys(names)) or None) for key, names in merged.items()]
+
+
 def explode(record: TrialRecord) -> dict[str, list[tuple]]:
     """One record → its rows per table, in each table's column order (without doc_id)."""
     r = record
@@ -86,8 +95,7 @@ def explode(record: TrialRecord) -> dict[str, list[tuple]]:
         "trials": [trial_row(r)],
         "conditions": _unique((tid, c) for c in r.conditions),
         "keywords": _unique((tid, k) for k in r.keywords),
-        "interventions": _unique((tid, i.intervention_type, i.name, i.description, tuple(i.other_names) or None)
-                                 for i in r.interventions),
+        "interventions": _interventions(tid, r.interventions),
         "arm_groups": _unique((tid, a.label, a.arm_type, a.description, tuple(a.intervention_names) or None)
                               for a in r.arm_groups),
         "eligibility_criteria": _unique((tid, c.criterion_type, c.ordinal, c.text) for c in r.eligibility_criteria),
