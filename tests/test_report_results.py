@@ -7,24 +7,19 @@ two primary outcomes with values (a hazard ratio per cancer for one group, case 
 breast cancer 320 of 38,190 ever users of pioglitazone, 2,478 of 198,317 never users).
 """
 import re
-import shutil
 
 import pytest
 
 from pipeline.report import build_report
-from tests.conftest import CORPUS, run_job
+from tests.conftest import run_corpus_xml
 
 TRIALS = ("NCT00739752", "NCT01065844", "NCT02958956", "NCT00001289")
 
 
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
-    base = tmp_path_factory.mktemp("report_results")
-    (base / "raw").mkdir()
-    for trial_id in TRIALS:
-        shutil.copy(CORPUS / "ctgov_xml" / f"{trial_id}.xml", base / "raw")
-    assert run_job(base / "raw", base / "out").success
-    return build_report(base / "out" / "warehouse.duckdb", base / "out").read_text(encoding="utf-8")
+    out = run_corpus_xml(tmp_path_factory.mktemp("report_results"), TRIALS)
+    return build_report(out / "warehouse.duckdb", out).read_text(encoding="utf-8")
 
 
 def _section(text: str, name: str) -> str:
