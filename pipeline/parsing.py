@@ -33,8 +33,12 @@ from pipeline.staging import (RawFile, StagedDocument, StagingError, StagingLimi
 from pipeline.storage import PARQUET_OPTIONS, Generation, Layout, bucket_of
 from schemas import columns, schema
 
+# tables whose rows are the record's list of the same name, one item per row, read by column name
+RESULTS_TABLES = ("overall_officials", "study_references", "result_groups", "participant_flow",
+                  "baseline_measurements", "outcome_measurements", "outcome_analyses", "adverse_events")
 RECORD_TABLES = ("trials", "conditions", "keywords", "interventions", "arm_groups", "eligibility_criteria",
-                 "eligibility_thresholds", "outcomes", "identifiers", "locations", "collaborators", "mesh_terms")
+                 "eligibility_thresholds", "outcomes", "identifiers", "locations", "collaborators", "mesh_terms",
+                 *RESULTS_TABLES)
 BATCH_TABLES = ("documents", *RECORD_TABLES)
 CONTENTS = "_contents"  # a segment's per-content facts: trial, format, encoding, quarantine reason
 BATCH_SIZE = 2000
@@ -60,18 +64,45 @@ def _unique(rows):
 
 
 _TRIAL_COLUMNS = tuple(columns("trials"))
+_DAYS_PER_MONTH = 365.25 / 12
+
+
+def months_between(start, end) -> float | None:
+    """Months from one date to another (days / 30.44, one decimal); None unless both are stated."""
+    return round((end - start).days / _DAYS_PER_MONTH, 1) if start and end else None
+
+
 # trials columns computed from the record rather than read from a field of the same name
 _DERIVED = {
     "minimum_age_years": lambda r: vocabulary.age_in_years(r.minimum_age),
     "maximum_age_years": lambda r: vocabulary.age_in_years(r.maximum_age),
     "phases": lambda r: _none_if_empty(r.phases),
     "who_masked": lambda r: _none_if_empty(r.who_masked),
+    # primary completion → results first posted: how long the trial took to report
+    "months_to_report_results": lambda r: months_between(r.primary_completion_date, r.results_first_posted_date),
+    # start → primary completion, once that completion is actual (AACT's actual_duration)
+    "actual_duration_months": lambda r: months_between(r.start_date, r.primary_completion_date)
+    if r.primary_completion_date_type == "ACTUAL" else None,
 }
+_ITEM_COLUMNS = {table: tuple(columns(table))[1:] for table in RESULTS_TABLES}  # after trial_id
+
+
+def _item_row(trial_id: str, item, names: tuple[str, ...]) -> tuple:
+    return (trial_id, *((tuple(x) or None) if isinstance(x := getattr(item, name), list) else x for name in names))
 
 
 def trial_row(record: TrialRecord) -> tuple:
     """The record's `trials` row in the schema's column order: a new column is a record field plus a schema entry."""
     return tuple(_DERIVED[c](record) if c in _DERIVED else getattr(record, c) for c in _TRIAL_COLUMNS)
+
+
+def _interventions(trial_id: str, interventions) -> list[tuple]:
+    """One row per intervention: a record may repeat one per arm, each with that arm's other names
+    (NCT00490152), so repeats of (type, name, description) are one row with their other names joined."""
+    merged: dict[tuple, list[str]] = {}
+    for i in interventions:
+        merged.setdefault((trial_id, i.intervention_type, i.name, i.description), []).extend(i.other_names)
+    return [(*key, tuple(dict.fromkeys(names)) or None) for key, names in merged.items()]
 
 
 def explode(record: TrialRecord) -> dict[str, list[tuple]]:
@@ -82,8 +113,7 @@ def explode(record: TrialRecord) -> dict[str, list[tuple]]:
         "trials": [trial_row(r)],
         "conditions": _unique((tid, c) for c in r.conditions),
         "keywords": _unique((tid, k) for k in r.keywords),
-        "interventions": _unique((tid, i.intervention_type, i.name, i.description, tuple(i.other_names) or None)
-                                 for i in r.interventions),
+        "interventions": _interventions(tid, r.interventions),
         "arm_groups": _unique((tid, a.label, a.arm_type, a.description, tuple(a.intervention_names) or None)
                               for a in r.arm_groups),
         "eligibility_criteria": _unique((tid, c.criterion_type, c.ordinal, c.text) for c in r.eligibility_criteria),
@@ -94,7 +124,8 @@ def explode(record: TrialRecord) -> dict[str, list[tuple]]:
         "locations": _unique((tid, x.facility, x.city, x.state, x.zip, x.country) for x in r.locations),
         "collaborators": _unique((tid, c) for c in r.collaborators),
         "mesh_terms": _unique((tid, m.term, m.kind) for m in r.mesh_terms),
-    }
+    } | {table: _unique(_item_row(tid, item, names) for item in getattr(r, table))
+         for table, names in _ITEM_COLUMNS.items()}
 
 
 class _Batch:

@@ -28,6 +28,7 @@ import pyarrow.parquet as pq
 from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, incoming_segments
 from pipeline.storage import Generation, Layout, link_unchanged, new_generation, remove_old_generations, switch
 from schemas import columns
+from schemas.dictionary import comment_statements
 
 STRUCTURED_FORMATS = ("ctgov_xml", "ctgov_api_v2_json")
 PUBLISHED_TABLES = ("documents", *RECORD_TABLES, "trial_sources", "trial_field_conflicts")
@@ -314,6 +315,10 @@ VIEWS = {
     # where a trial's structured fields disagree with its own criteria text (its age window)
     "eligibility_conflicts": _AGE_CONFLICT.format(field="minimum_age_years", bound="lower") + "\n    union all"
                              + _AGE_CONFLICT.format(field="maximum_age_years", bound="upper") + "\n    order by trial_id, field",
+    # every column's description (the COMMENT ON COLUMN text): `describe` does not show comments, this does
+    "data_dictionary": """select table_name, column_name, data_type, comment as description from duckdb_columns()
+                          where database_name = current_database() and schema_name = 'main'
+                          order by table_name, column_index""",
 }
 
 
@@ -324,6 +329,15 @@ def create_views(con: duckdb.DuckDBPyConnection, generation: Generation, tables=
         con.execute(f"create view {table} as select * from read_parquet({_q(glob)})")
     for name, query in VIEWS.items():
         con.execute(f"create view {name} as {query}")
+    _describe(con, (*tables, *VIEWS))
+
+
+def _describe(con: duckdb.DuckDBPyConnection, relations) -> None:
+    """The data dictionary on every column (COMMENT ON COLUMN): duckdb_columns() and the data_dictionary view show it."""
+    for relation in relations:
+        names = [name for (name,) in con.execute(f"select name from pragma_table_info('{relation}')").fetchall()]
+        for statement in comment_statements(relation, names):
+            con.execute(statement)
 
 
 def build_warehouse(generation: Generation) -> Path:

@@ -64,6 +64,117 @@ class MeshTerm:
     kind: str  # CONDITION | INTERVENTION
 
 
+# Results (what a trial reported). Each class's fields are its table's columns after trial_id, in the
+# schema's order (explode reads them by column name); group codes are the API's (FG000, BG000, OG000, EG000).
+
+
+@dataclass(slots=True)
+class ResultGroup:
+    """An arm or comparison group as one results table lists it; outcome groups are listed per outcome."""
+    result_type: str  # PARTICIPANT_FLOW | BASELINE | OUTCOME | ADVERSE_EVENT
+    group_code: str
+    title: str | None = None
+    description: str | None = None
+    outcome_ordinal: int | None = None  # the outcome whose group this is (OUTCOME groups only)
+    # participants with any serious / other adverse event and all-cause deaths, with the numbers at risk
+    serious_affected: int | None = None
+    serious_at_risk: int | None = None
+    other_affected: int | None = None
+    other_at_risk: int | None = None
+    deaths_affected: int | None = None
+    deaths_at_risk: int | None = None
+
+
+@dataclass(slots=True)
+class FlowCount:
+    period: str | None
+    kind: str  # MILESTONE | DROP_WITHDRAWAL
+    label: str | None
+    group_code: str
+    count: int | None
+    count_raw: str | None
+
+
+@dataclass(slots=True)
+class Measurement:
+    """One value of a baseline or outcome table: one cell (class, category, group) of one measure."""
+    title: str | None
+    group_code: str
+    units: str | None = None
+    param_type: str | None = None
+    dispersion_type: str | None = None
+    class_title: str | None = None
+    category: str | None = None
+    value: float | None = None
+    value_raw: str | None = None
+    dispersion_value: float | None = None
+    dispersion_value_raw: str | None = None
+    lower_limit: float | None = None
+    lower_limit_raw: str | None = None
+    upper_limit: float | None = None
+    upper_limit_raw: str | None = None
+    comment: str | None = None
+    analyzed: int | None = None  # the group's number analyzed for this measure (its class's, where stated)
+    analyzed_units: str | None = None  # what was counted: Participants, eyes, …
+    measure_ordinal: int | None = None  # baseline: 1-based position of the measure
+    outcome_ordinal: int | None = None  # outcomes: 1-based position of the outcome among the reported ones
+    outcome_type: str | None = None
+    time_frame: str | None = None
+
+
+@dataclass(slots=True)
+class Analysis:
+    """A statistical comparison of groups for one outcome: estimate, confidence interval, p-value."""
+    outcome_ordinal: int
+    outcome_type: str | None
+    title: str | None
+    analysis_ordinal: int
+    group_codes: list[str] = field(default_factory=list)
+    groups_description: str | None = None
+    non_inferiority_type: str | None = None
+    method: str | None = None
+    p_value: float | None = None
+    p_value_raw: str | None = None
+    param_type: str | None = None
+    param_value: float | None = None
+    param_value_raw: str | None = None
+    dispersion_type: str | None = None
+    dispersion_value: float | None = None
+    ci_percent: float | None = None
+    ci_n_sides: str | None = None
+    ci_lower: float | None = None
+    ci_lower_raw: str | None = None
+    ci_upper: float | None = None
+    ci_upper_raw: str | None = None
+    estimate_description: str | None = None
+
+
+@dataclass(slots=True)
+class AdverseEvent:
+    event_type: str  # SERIOUS | OTHER
+    event_ordinal: int  # 1-based position among the trial's events of its type (a term may be listed twice)
+    organ_system: str | None
+    term: str | None
+    group_code: str
+    subjects_affected: int | None = None
+    subjects_at_risk: int | None = None
+    events: int | None = None
+
+
+@dataclass(slots=True)
+class Reference:
+    reference_type: str | None  # BACKGROUND | RESULT | DERIVED
+    pmid: str | None
+    citation: str | None
+
+
+@dataclass(slots=True)
+class Official:
+    name: str
+    role: str | None = None  # PRINCIPAL_INVESTIGATOR | STUDY_DIRECTOR | STUDY_CHAIR
+    affiliation: str | None = None
+
+
 @dataclass(slots=True)
 class TrialRecord:
     """Everything one document states about one trial."""
@@ -99,6 +210,20 @@ class TrialRecord:
     completion_date: date | None = None
     first_posted_date: date | None = None
     last_update_posted_date: date | None = None
+    start_date_type: str | None = None  # ACTUAL | ESTIMATED
+    primary_completion_date_type: str | None = None
+    completion_date_type: str | None = None
+    first_submitted_date: date | None = None
+    why_stopped: str | None = None
+    has_dmc: bool | None = None
+    number_of_arms: int | None = None
+    responsible_party_type: str | None = None  # SPONSOR | PRINCIPAL_INVESTIGATOR | SPONSOR_INVESTIGATOR
+    responsible_party_name: str | None = None
+    responsible_party_title: str | None = None
+    responsible_party_affiliation: str | None = None
+    has_results: bool | None = None
+    results_first_submitted_date: date | None = None
+    results_first_posted_date: date | None = None
     conditions: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     interventions: list[Intervention] = field(default_factory=list)
@@ -109,6 +234,14 @@ class TrialRecord:
     locations: list[Location] = field(default_factory=list)
     collaborators: list[str] = field(default_factory=list)
     mesh_terms: list[MeshTerm] = field(default_factory=list)
+    overall_officials: list[Official] = field(default_factory=list)
+    study_references: list[Reference] = field(default_factory=list)
+    result_groups: list[ResultGroup] = field(default_factory=list)
+    participant_flow: list[FlowCount] = field(default_factory=list)
+    baseline_measurements: list[Measurement] = field(default_factory=list)
+    outcome_measurements: list[Measurement] = field(default_factory=list)
+    outcome_analyses: list[Analysis] = field(default_factory=list)
+    adverse_events: list[AdverseEvent] = field(default_factory=list)
 
 
 class ParseError(ValueError):

@@ -261,6 +261,106 @@ def _window_panel(ax, label: str, windows: list[tuple], row_of: dict[str, int]) 
                 ax.plot(x, y, marker=marker, color="tab:blue", markersize=6, clip_on=False)
 
 
+DELAY_BIN_MONTHS = 6
+REPORTING_DEADLINE_MONTHS = 12  # FDAAA 801: results of an applicable trial within a year of primary completion
+QUESTION_CONDITION = "%diabet%"  # the seeds' question: diabetes trials
+MAX_OUTCOME_ROWS = 60
+
+
+def _columns(con: duckdb.DuckDBPyConnection, view: str) -> set[str]:
+    return {name for (name,) in con.execute(f"select name from pragma_table_info('{view}')").fetchall()}
+
+
+def reporting_delay_chart(con: duckdb.DuckDBPyConnection) -> Chart:
+    """How many trials posted results, and how long after primary completion (trials.months_to_report_results)."""
+    title = "Results reporting: months from primary completion to results posted"
+    fig = Figure(layout="constrained", figsize=(9, 4))
+    ax = fig.subplots()
+    ax.set_title(title)
+    if "months_to_report_results" not in _columns(con, "trials"):
+        _no_data(ax, "the warehouse has no results columns")
+        return Chart(title, _png(fig), "The warehouse predates results (no trials.months_to_report_results).")
+    trials, with_results, stated, median, q1, q3, within = con.execute(f"""
+        select count(*), count(*) filter (where has_results), count(months_to_report_results),
+               median(months_to_report_results), quantile_cont(months_to_report_results, 0.25),
+               quantile_cont(months_to_report_results, 0.75),
+               count(*) filter (where months_to_report_results <= {REPORTING_DEADLINE_MONTHS})
+        from trials""").fetchone()
+    bins = con.execute(f"""
+        select floor(months_to_report_results / {DELAY_BIN_MONTHS})::int, count(*) from trials
+        where months_to_report_results is not null group by 1 order by 1""").fetchall()
+    if not bins:
+        _no_data(ax, "no trial states both its primary completion and results posting dates")
+        caption = f"{with_results:,} of {trials:,} trials have posted results; none states both dates."
+        return Chart(title, _png(fig), caption)
+    ax.bar([b * DELAY_BIN_MONTHS for b, _ in bins], [n for _, n in bins], width=DELAY_BIN_MONTHS, align="edge",
+           color="tab:blue", edgecolor="white")
+    ax.axvline(REPORTING_DEADLINE_MONTHS, color="tab:red", linestyle=":", linewidth=1,
+               label=f"{REPORTING_DEADLINE_MONTHS} months (FDAAA deadline)")
+    ax.axvline(median, color="black", linestyle="--", linewidth=1, label=f"median {median:.1f} months")
+    ax.set_xlabel(f"months from primary completion to results first posted ({DELAY_BIN_MONTHS}-month bins)")
+    ax.set_ylabel("trials")
+    ax.legend(fontsize=8)
+    caption = (f"{with_results:,} of {trials:,} trials ({with_results / trials:.1%}) have posted results; {stated:,} "
+               f"state both dates: median {median:.1f} months (quartiles {q1:.1f}–{q3:.1f}), {within:,} "
+               f"({within / stated:.1%}) within {REPORTING_DEADLINE_MONTHS} months. Month-only dates count as the "
+               "1st of the month.")
+    return Chart(title, _png(fig), caption)
+
+
+@dataclass(frozen=True)
+class Table:
+    """A table of the report: heading, column names, rows (text), caption."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple]
+    caption: str
+
+
+def primary_outcomes_table(con: duckdb.DuckDBPyConnection, condition: str = QUESTION_CONDITION,
+                           limit: int = MAX_OUTCOME_ROWS) -> Table:
+    """The seeds' question: for diabetes trials with results, each primary outcome's values per group (with the
+    numbers analyzed) and its analyses (estimate, confidence interval, p-value)."""
+    title = "Diabetes trials: primary outcomes and their estimates"
+    columns = ("trial", "primary outcome", "values per group (n analyzed)", "analyses: estimate (CI), p")
+    if "outcome_measurements" not in _views(con):
+        return Table(title, columns, [], "The warehouse predates results (no outcome_measurements).")
+    trials, with_results = con.execute("""
+        select count(*), count(*) filter (where t.has_results) from trials t
+        where exists (select 1 from conditions c where c.trial_id = t.trial_id and c.condition ilike ?)""",
+                                       [condition]).fetchone()
+    rows = con.execute("""
+        with question as (select distinct trial_id from conditions where condition ilike ?),
+        cells as (
+          select m.trial_id, m.outcome_ordinal, any_value(m.title) as title, any_value(m.time_frame) as time_frame,
+                 any_value(m.units) as units, any_value(m.param_type) as param_type,
+                 string_agg(concat_ws(' ', nullif(concat_ws(', ', m.class_title, m.category), ''),
+                                      coalesce(g.title, m.group_code) || ':', m.value_raw,
+                                      '(' || m.analyzed || ')'), '; '
+                            order by m.class_title nulls first, m.category nulls first, m.group_code) as values
+          from outcome_measurements m join question using (trial_id)
+          left join result_groups g on g.trial_id = m.trial_id and g.result_type = 'OUTCOME'
+               and g.outcome_ordinal = m.outcome_ordinal and g.group_code = m.group_code
+          where m.outcome_type = 'PRIMARY' group by m.trial_id, m.outcome_ordinal),
+        analyses as (
+          select trial_id, outcome_ordinal,
+                 string_agg(concat_ws(', ', nullif(concat_ws(' ', param_type, param_value_raw,
+                                      '(' || regexp_replace(ci_percent::varchar, '[.]0$', '') || '% CI ' || ci_lower_raw
+                                      || ' to ' || ci_upper_raw || ')'), ''), 'p ' || p_value_raw),
+                            '; ' order by analysis_ordinal) as analyses
+          from outcome_analyses join question using (trial_id) where outcome_type = 'PRIMARY' group by all)
+        select c.trial_id, concat_ws(' — ', c.title, c.time_frame) || coalesce(' [' || c.param_type || ', ' || c.units || ']', ''),
+               c.values, coalesce(a.analyses, '')
+        from cells c left join analyses a using (trial_id, outcome_ordinal)
+        order by c.trial_id, c.outcome_ordinal""", [condition]).fetchall()
+    caption = (f"{trials:,} trials name a condition matching '{condition}'; {with_results:,} have posted results. "
+               f"{len(rows):,} primary outcomes with values" + (f", the first {limit} shown" if len(rows) > limit else "")
+               + ". Values as written (NA kept), per group with the number analyzed; analyses as the registry "
+               "states them (estimate type, value, confidence interval, p-value).")
+    return Table(title, columns, rows[:limit], caption)
+
+
 def key_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     trials, earliest, latest = con.execute("select count(*), min(start_date), max(start_date) from trials").fetchone()
     parsed, quarantined = con.execute(
@@ -272,22 +372,34 @@ def key_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
 
 # File stem (report/<name>.png, the page's section id) → the function drawing it, in page order.
 CHARTS = {"status_phase": status_phase_chart, "enrollment": enrollment_chart, "timeline": timeline_chart,
-          "eligibility_windows": eligibility_window_chart}
+          "eligibility_windows": eligibility_window_chart, "reporting_delay": reporting_delay_chart}
+# The page's section id → the function building the table, after the charts.
+TABLES = {"primary_outcomes": primary_outcomes_table}
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; padding: 0 1rem; }
 table { border-collapse: collapse; } td, th { padding: .25rem .8rem; border-bottom: 1px solid #ddd; text-align: left; }
-figure { margin: 1rem 0 2.5rem; } img { max-width: 100%; } figcaption { color: #555; font-size: .9rem; }
+figure { margin: 1rem 0 2.5rem; } img { max-width: 100%; } figcaption, .caption { color: #555; font-size: .9rem; }
+table.data td { font-size: .85rem; vertical-align: top; }
 """
 
 
-def render_html(figures: dict[str, str], charts: dict[str, Chart], source: str) -> str:
+def _table_html(name: str, table: Table) -> str:
+    esc = html.escape
+    head = "".join(f"<th>{esc(c)}</th>" for c in table.columns)
+    body = "\n".join("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in row) + "</tr>" for row in table.rows)
+    return (f'<section id="{name}"><h2>{esc(table.title)}</h2><table class="data"><tr>{head}</tr>\n{body}</table>'
+            f"<p class=\"caption\">{esc(table.caption)}</p></section>")
+
+
+def render_html(figures: dict[str, str], charts: dict[str, Chart], source: str,
+                tables: dict[str, Table] | None = None) -> str:
     esc = html.escape
     rows = "\n".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in figures.items())
     sections = "\n".join(
         f'<section id="{name}"><h2>{esc(c.title)}</h2><figure><img alt="{esc(c.title)}" src="{c.data_uri}">'
         f"<figcaption>{esc(c.caption)}</figcaption></figure></section>"
         for name, c in charts.items()
-    )
+    ) + "".join("\n" + _table_html(name, t) for name, t in (tables or {}).items())
     built = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     return f"""<!doctype html>
 <html lang="en">
@@ -311,6 +423,7 @@ def build_report(out_dir: Path) -> Path:
     con = open_read_only(out_dir)
     try:
         charts = {name: draw(con) for name, draw in CHARTS.items()}
+        tables = {name: build(con) for name, build in TABLES.items()}
         figures = key_figures(con)
     finally:
         con.close()
@@ -319,5 +432,5 @@ def build_report(out_dir: Path) -> Path:
             tmp.write_bytes(chart.png)
     target = out_dir / REPORT_DIR / HTML_NAME
     with atomic_path(target) as tmp:
-        tmp.write_text(render_html(figures, charts, str(out_dir / "warehouse.duckdb")), encoding="utf-8")
+        tmp.write_text(render_html(figures, charts, str(out_dir / "warehouse.duckdb"), tables), encoding="utf-8")
     return target

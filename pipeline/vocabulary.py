@@ -211,3 +211,48 @@ def yes_no(text: str | None) -> bool | None:
     if key in ("no", "false", "no_healthy_volunteers", "n"):
         return False
     return None
+
+
+# Results: the legacy XML writes display words where API v2 writes enums. Words these tables do not
+# know pass through upper-snake-cased ("Least Squares Mean" → LEAST_SQUARES_MEAN, as the API spells it).
+DATE_TYPE = ENROLLMENT_TYPE  # start/completion dates are "Actual" or "Anticipated"/ESTIMATED, as enrollment is
+DISPERSION_TYPE = _synonyms({
+    "95% Confidence Interval": "CONFIDENCE_95", "90% Confidence Interval": "CONFIDENCE_90",
+    "80% Confidence Interval": "CONFIDENCE_80", "97.5% Confidence Interval": "CONFIDENCE_975",
+    "99% Confidence Interval": "CONFIDENCE_99", "Other Confidence Interval": "CONFIDENCE_OTHER",
+    "Geometric Coefficient of Variation": "GEOMETRIC_COEFFICIENT"})
+CI_SIDES = _synonyms({"1-Sided": "ONE_SIDED", "2-Sided": "TWO_SIDED"})
+OFFICIAL_ROLE = _synonyms({"Principal Investigator": "PRINCIPAL_INVESTIGATOR", "Study Director": "STUDY_DIRECTOR",
+                           "Study Chair": "STUDY_CHAIR"})
+RESPONSIBLE_PARTY_TYPE = _synonyms({"Sponsor": "SPONSOR", "Principal Investigator": "PRINCIPAL_INVESTIGATOR",
+                                    "Sponsor-Investigator": "SPONSOR_INVESTIGATOR"})
+
+# "12.5", "<0.001", "> .05", "≤ 0.05", "25,754", "1.2E-5"; the comparator is kept only in the raw text
+_NUMBER = re.compile(r"\s*(?:[<>≤≥]=?|=)?\s*([-+]?(?:[1-9]\d{0,2}(?:,\d{3})+|\d*\.?\d+(?:[eE][-+]?\d+)?))\s*")
+
+
+def number(text: str | None) -> float | None:
+    """A value as a results table writes it → its number; "NA", "0,001" (which comma?) or prose → None."""
+    m = _NUMBER.fullmatch(text) if text else None
+    return float(m[1].replace(",", "")) if m else None
+
+
+def numbers_as_written(get, **names: str) -> dict:
+    """Each result value `name` read by `get(key)`: as a number (`name`) and as written (`name_raw`)."""
+    values = {}
+    for name, key in names.items():
+        raw = clean(get(key))
+        values[name], values[f"{name}_raw"] = number(raw), raw
+    return values
+
+
+def whole_number(text: str | int | None) -> int | None:
+    """A count: 36, "36" or "36.0" → 36; anything else → None."""
+    if text is None or isinstance(text, int):
+        return text
+    value = number(text)
+    return int(value) if value is not None and value.is_integer() else None
+ENUM: dict[str, str] = {}  # no synonyms: a legacy word upper-snake-cased is the API's enum ("Mean" → MEAN)
+# results' outcome types: the contract's three; pre-specified and post-hoc outcomes are both OTHER
+RESULT_OUTCOME_TYPE = _vocabulary("PRIMARY SECONDARY OTHER") | _synonyms({
+    "Other Pre-specified": "OTHER", "OTHER_PRE_SPECIFIED": "OTHER", "Post-Hoc": "OTHER", "POST_HOC": "OTHER"})

@@ -41,6 +41,17 @@ def _each_isin(table: dict[str, str]) -> pa.Check:
 
 _DATE_RANGE = [pa.Check.ge(EARLIEST), pa.Check.le(LATEST)]
 _AGE = [pa.Check.ge(0), pa.Check.le(150)]
+_OUTCOME_TYPE = pa.Check.isin(["PRIMARY", "SECONDARY", "OTHER"])
+RESULT_TYPES = ("PARTICIPANT_FLOW", "BASELINE", "OUTCOME", "ADVERSE_EVENT")
+# the cells of a baseline or outcome table: the measure, its class and category, the group, the value as written
+_MEASUREMENT = {
+    "title": (STR, [], True), "units": (STR, [], True), "param_type": (STR, [], True),
+    "dispersion_type": (STR, [], True), "class_title": (STR, [], True), "category": (STR, [], True),
+    "group_code": (STR, [], False),
+    **{name: spec for measure in ("value", "dispersion_value", "lower_limit", "upper_limit")
+       for name, spec in ((measure, (FLOAT, [], True)), (f"{measure}_raw", (STR, [], True)))},
+    "comment": (STR, [], True), "analyzed": (INT, [pa.Check.ge(0)], True), "analyzed_units": (STR, [], True),
+}
 
 # table → {column: (dtype, checks, nullable)}
 TABLES: dict[str, dict[str, tuple]] = {
@@ -70,6 +81,17 @@ TABLES: dict[str, dict[str, tuple]] = {
         "start_date": (DATE, _DATE_RANGE, True), "primary_completion_date": (DATE, _DATE_RANGE, True),
         "completion_date": (DATE, _DATE_RANGE, True), "first_posted_date": (DATE, _DATE_RANGE, True),
         "last_update_posted_date": (DATE, _DATE_RANGE, True),
+        "start_date_type": (STR, [_isin(v.DATE_TYPE)], True),
+        "primary_completion_date_type": (STR, [_isin(v.DATE_TYPE)], True),
+        "completion_date_type": (STR, [_isin(v.DATE_TYPE)], True),
+        "first_submitted_date": (DATE, _DATE_RANGE, True), "why_stopped": (STR, [], True),
+        "has_dmc": (BOOL, [], True), "number_of_arms": (INT, [pa.Check.ge(0)], True),
+        "responsible_party_type": (STR, [_isin(v.RESPONSIBLE_PARTY_TYPE)], True),
+        "responsible_party_name": (STR, [], True), "responsible_party_title": (STR, [], True),
+        "responsible_party_affiliation": (STR, [], True),
+        "has_results": (BOOL, [], True), "results_first_submitted_date": (DATE, _DATE_RANGE, True),
+        "results_first_posted_date": (DATE, _DATE_RANGE, True),
+        "months_to_report_results": (FLOAT, [], True), "actual_duration_months": (FLOAT, [], True),
     },
     "conditions": {"trial_id": (STR, [], False), "condition": (STR, [], False)},
     "keywords": {"trial_id": (STR, [], False), "keyword": (STR, [], False)},
@@ -87,7 +109,7 @@ TABLES: dict[str, dict[str, tuple]] = {
     },
     "outcomes": {
         "trial_id": (STR, [], False),
-        "outcome_type": (STR, [pa.Check.isin(["PRIMARY", "SECONDARY", "OTHER"])], True),
+        "outcome_type": (STR, [_OUTCOME_TYPE], True),
         "measure": (STR, [], False), "time_frame": (STR, [], True), "description": (STR, [], True),
     },
     "identifiers": {"trial_id": (STR, [], False), "id_type": (STR, [], True), "id_value": (STR, [], False)},
@@ -114,6 +136,52 @@ TABLES: dict[str, dict[str, tuple]] = {
         "trial_id": (STR, [], False), "term": (STR, [], False),
         "kind": (STR, [pa.Check.isin(["CONDITION", "INTERVENTION"])], False),
     },
+    "overall_officials": {
+        "trial_id": (STR, [], False), "name": (STR, [], False),
+        "role": (STR, [_isin(v.OFFICIAL_ROLE)], True), "affiliation": (STR, [], True),
+    },
+    "study_references": {
+        "trial_id": (STR, [], False),
+        "reference_type": (STR, [pa.Check.isin(["BACKGROUND", "RESULT", "DERIVED"])], True),
+        "pmid": (STR, [pa.Check.str_matches(r"^\d+$")], True), "citation": (STR, [], True),
+    },
+    "result_groups": {
+        "trial_id": (STR, [], False), "result_type": (STR, [pa.Check.isin(list(RESULT_TYPES))], False),
+        "outcome_ordinal": (INT, [pa.Check.ge(1)], True), "group_code": (STR, [], False),
+        "title": (STR, [], True), "description": (STR, [], True),
+        **{f"{events}_{n}": (INT, [pa.Check.ge(0)], True)
+           for events in ("serious", "other", "deaths") for n in ("affected", "at_risk")},
+    },
+    "participant_flow": {
+        "trial_id": (STR, [], False), "period": (STR, [], True),
+        "kind": (STR, [pa.Check.isin(["MILESTONE", "DROP_WITHDRAWAL"])], False), "label": (STR, [], True),
+        "group_code": (STR, [], False), "count": (INT, [pa.Check.ge(0)], True), "count_raw": (STR, [], True),
+    },
+    "baseline_measurements": {
+        "trial_id": (STR, [], False), "measure_ordinal": (INT, [pa.Check.ge(1)], False), **_MEASUREMENT,
+    },
+    "outcome_measurements": {
+        "trial_id": (STR, [], False), "outcome_ordinal": (INT, [pa.Check.ge(1)], False),
+        "outcome_type": (STR, [_OUTCOME_TYPE], True), "time_frame": (STR, [], True), **_MEASUREMENT,
+    },
+    "outcome_analyses": {
+        "trial_id": (STR, [], False), "outcome_ordinal": (INT, [pa.Check.ge(1)], False),
+        "outcome_type": (STR, [_OUTCOME_TYPE], True), "title": (STR, [], True),
+        "analysis_ordinal": (INT, [pa.Check.ge(1)], False), "group_codes": (LIST, [], True),
+        "groups_description": (STR, [], True), "non_inferiority_type": (STR, [], True), "method": (STR, [], True),
+        "p_value": (FLOAT, [pa.Check.ge(0)], True), "p_value_raw": (STR, [], True),
+        "param_type": (STR, [], True), "param_value": (FLOAT, [], True), "param_value_raw": (STR, [], True),
+        "dispersion_type": (STR, [], True), "dispersion_value": (FLOAT, [], True),
+        "ci_percent": (FLOAT, [pa.Check.ge(0), pa.Check.le(100)], True), "ci_n_sides": (STR, [], True),
+        "ci_lower": (FLOAT, [], True), "ci_lower_raw": (STR, [], True),
+        "ci_upper": (FLOAT, [], True), "ci_upper_raw": (STR, [], True), "estimate_description": (STR, [], True),
+    },
+    "adverse_events": {
+        "trial_id": (STR, [], False), "event_type": (STR, [pa.Check.isin(["SERIOUS", "OTHER"])], False),
+        "event_ordinal": (INT, [pa.Check.ge(1)], False), "organ_system": (STR, [], True), "term": (STR, [], True), "group_code": (STR, [], False),
+        "subjects_affected": (INT, [pa.Check.ge(0)], True), "subjects_at_risk": (INT, [pa.Check.ge(0)], True),
+        "events": (INT, [pa.Check.ge(0)], True),
+    },
 }
 
 # The unique key of each table once published (one trial); in the shard stage doc_id is prepended.
@@ -133,6 +201,14 @@ KEYS: dict[str, tuple[str, ...]] = {
     "eligibility_thresholds": ("trial_id", "criterion_type", "criterion_ordinal", "variable", "sex", "lower", "upper", "span"),
     "collaborators": ("trial_id", "name"),
     "mesh_terms": ("trial_id", "term", "kind"),
+    "overall_officials": ("trial_id", "name", "role", "affiliation"),
+    "study_references": ("trial_id", "reference_type", "pmid", "citation"),
+    "result_groups": ("trial_id", "result_type", "outcome_ordinal", "group_code"),
+    "participant_flow": ("trial_id", "period", "kind", "label", "group_code"),
+    "baseline_measurements": ("trial_id", "measure_ordinal", "class_title", "category", "group_code"),
+    "outcome_measurements": ("trial_id", "outcome_ordinal", "class_title", "category", "group_code"),
+    "outcome_analyses": ("trial_id", "outcome_ordinal", "analysis_ordinal"),
+    "adverse_events": ("trial_id", "event_type", "event_ordinal", "group_code"),
 }
 
 

@@ -26,6 +26,15 @@ def run_job(raw_dir: Path, out_dir: Path, instance: dg.DagsterInstance | None = 
     )
 
 
+def run_corpus_xml(base: Path, trial_ids) -> Path:
+    """The legacy XML records of these trials (../shared/corpus/ctgov_xml) run through the job; the output folder."""
+    (base / "raw").mkdir()
+    for trial_id in trial_ids:
+        shutil.copy(CORPUS / "ctgov_xml" / f"{trial_id}.xml", base / "raw")
+    assert run_job(base / "raw", base / "out").success
+    return base / "out"
+
+
 def query(out_dir: Path, sql: str) -> list[tuple]:
     con = duckdb.connect(str(out_dir / "warehouse.duckdb"), read_only=True)
     try:

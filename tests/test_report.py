@@ -14,7 +14,7 @@ import pytest
 from pipeline.defs.reports import landscape_report
 from pipeline.defs.resources import PipelineSettings
 from pipeline.report import CHARTS, build_report, eligibility_window_chart, window_rows
-from tests.conftest import CORPUS, run_job
+from tests.conftest import run_corpus_xml
 
 TRIALS = ("NCT00001289", "NCT00739934", "NCT01339988", "NCT02465060")
 WITH_AGE_WINDOW = ("NCT00739934", "NCT01339988", "NCT02465060")
@@ -25,12 +25,7 @@ PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    base = tmp_path_factory.mktemp("report")
-    (base / "raw").mkdir()
-    for trial_id in TRIALS:
-        shutil.copy(CORPUS / "ctgov_xml" / f"{trial_id}.xml", base / "raw")
-    assert run_job(base / "raw", base / "out").success
-    return base / "out"
+    return run_corpus_xml(tmp_path_factory.mktemp("report"), TRIALS)
 
 
 @pytest.fixture(scope="module")

@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from functools import partial
 from typing import Any
 
 import orjson
 
 from pipeline.criteria import split_criteria
 from pipeline.record import (
-    ArmGroup, Identifier, Intervention, Location, MeshTerm, Outcome, ParseError, TrialRecord,
+    AdverseEvent, Analysis, ArmGroup, FlowCount, Identifier, Intervention, Location, Measurement, MeshTerm, Official,
+    Outcome, ParseError, Reference, ResultGroup, TrialRecord,
 )
 from pipeline.vocabulary import (
-    ALLOCATION, ARM_TYPE, ENROLLMENT_TYPE, ID_TYPE, INTERVENTION_MODEL, INTERVENTION_TYPE, MASKING,
-    OBSERVATIONAL_MODEL, PHASE_ORDER, PRIMARY_PURPOSE, SEX, SPONSOR_CLASS, STATUS, STUDY_TYPE, TIME_PERSPECTIVE,
-    age_text, clean, lookup, parse_date, who_masked,
+    ALLOCATION, ARM_TYPE, CI_SIDES, DATE_TYPE, DISPERSION_TYPE, ENROLLMENT_TYPE, ENUM, ID_TYPE, INTERVENTION_MODEL,
+    INTERVENTION_TYPE, MASKING, OBSERVATIONAL_MODEL, OFFICIAL_ROLE, PHASE_ORDER, PRIMARY_PURPOSE,
+    RESPONSIBLE_PARTY_TYPE, RESULT_OUTCOME_TYPE, SEX, SPONSOR_CLASS, STATUS, STUDY_TYPE, TIME_PERSPECTIVE, age_text,
+    clean, lookup, number, numbers_as_written, parse_date, who_masked, whole_number,
 )
 
 FORMAT = "ctgov_api_v2_json"
@@ -81,7 +84,8 @@ def _record(study: dict) -> TrialRecord:
     arms = _object(protocol, "armsInterventionsModule")
     eligibility = _object(protocol, "eligibilityModule")
     derived = _object(study, "derivedSection")
-    return TrialRecord(
+    responsible = _object(sponsors, "responsibleParty")
+    record = TrialRecord(
         trial_id=nct_id,
         brief_title=clean(_str(identification, "briefTitle")),
         official_title=clean(_str(identification, "officialTitle")),
@@ -115,6 +119,29 @@ def _record(study: dict) -> TrialRecord:
         completion_date=_date(status, "completionDateStruct"),
         first_posted_date=_date(status, "studyFirstPostDateStruct"),
         last_update_posted_date=_date(status, "lastUpdatePostDateStruct"),
+        start_date_type=_date_type(status, "startDateStruct"),
+        primary_completion_date_type=_date_type(status, "primaryCompletionDateStruct"),
+        completion_date_type=_date_type(status, "completionDateStruct"),
+        first_submitted_date=parse_date(_str(status, "studyFirstSubmitDate")),
+        why_stopped=clean(_str(status, "whyStopped")),
+        has_dmc=_bool(_object(protocol, "oversightModule"), "oversightHasDmc"),
+        responsible_party_type=lookup(RESPONSIBLE_PARTY_TYPE, _str(responsible, "type")),
+        responsible_party_name=clean(_str(responsible, "investigatorFullName") or _str(responsible, "oldNameTitle")),
+        responsible_party_title=clean(_str(responsible, "investigatorTitle")),
+        responsible_party_affiliation=clean(_str(responsible, "investigatorAffiliation")
+                                            or _str(responsible, "oldOrganization")),
+        has_results=_bool(study, "hasResults"),
+        results_first_submitted_date=parse_date(_str(status, "resultsFirstSubmitDate")),
+        results_first_posted_date=_date(status, "resultsFirstPostDateStruct"),
+        overall_officials=[
+            Official(name, lookup(OFFICIAL_ROLE, _str(item, "role")), clean(_str(item, "affiliation")))
+            for item in _objects(_object(protocol, "contactsLocationsModule"), "overallOfficials")
+            if (name := clean(_str(item, "name")))
+        ],
+        study_references=[
+            Reference(lookup(ENUM, _str(item, "type")), clean(_str(item, "pmid")), clean(_str(item, "citation")))
+            for item in _objects(_object(protocol, "referencesModule"), "references")
+        ],
         conditions=_cleaned(_strings(conditions, "conditions")),
         keywords=_cleaned(_strings(conditions, "keywords")),
         interventions=[i for item in _objects(arms, "interventions") if (i := _intervention(item))],
@@ -136,6 +163,8 @@ def _record(study: dict) -> TrialRecord:
             if (term := clean(_str(mesh, "term")))
         ],
     )
+    _results(record, _object(study, "resultsSection"))
+    return record
 
 
 def _phases(values: list[str]) -> list[str]:
@@ -197,6 +226,10 @@ def _date(status: dict, key: str) -> date | None:
     return parse_date(_str(_object(status, key), "date"))
 
 
+def _date_type(status: dict, key: str) -> str | None:
+    return lookup(DATE_TYPE, _str(_object(status, key), "type"))
+
+
 def _markup(node: dict, key: str) -> str | None:
     """A free-text (markdown) field as plain text: escapes removed, list items bulleted "-" as the legacy
     XML and the registry's pages write them, white space folded."""
@@ -210,6 +243,104 @@ def _unescaped(text: str | None) -> str | None:
 
 def _cleaned(values: list[str]) -> list[str]:
     return [value for text in values if (value := clean(text))]
+
+
+# Results: the same rows as the legacy reader gives for the same trial (see ctgov_xml's results part).
+_FLOW_ROWS = {"MILESTONE": ("milestones", "achievements"), "DROP_WITHDRAWAL": ("dropWithdraws", "reasons")}
+_EVENT_LISTS = {"SERIOUS": "seriousEvents", "OTHER": "otherEvents"}
+_EVENT_TOTALS = ("serious", "other", "deaths")
+
+
+def _results(record: TrialRecord, results: dict) -> None:
+    flow = _object(results, "participantFlowModule")
+    record.result_groups += _groups(flow, "groups", "PARTICIPANT_FLOW")
+    record.participant_flow = [
+        FlowCount(period_title, kind, clean(_str(row, "type")), _code(count), whole_number(raw), clean(raw))
+        for period in _objects(flow, "periods") for period_title in [clean(_str(period, "title"))]
+        for kind, (rows, counts) in _FLOW_ROWS.items() for row in _objects(period, rows)
+        for count in _objects(row, counts) for raw in [_str(count, "numSubjects")]
+    ]
+    baseline = _object(results, "baselineCharacteristicsModule")
+    record.result_groups += _groups(baseline, "groups", "BASELINE")
+    analyzed = _analyzed(baseline)
+    record.baseline_measurements = [
+        cell for ordinal, measure in enumerate(_objects(baseline, "measures"), 1)
+        for cell in _measurements(measure, analyzed, measure_ordinal=ordinal, title=clean(_str(measure, "title")))
+    ]
+    for ordinal, outcome in enumerate(_objects(_object(results, "outcomeMeasuresModule"), "outcomeMeasures"), 1):
+        _outcome_results(record, outcome, ordinal)
+    events = _object(results, "adverseEventsModule")
+    groups = _groups(events, "eventGroups", "ADVERSE_EVENT")
+    for group, item in zip(groups, _objects(events, "eventGroups")):
+        for total in _EVENT_TOTALS:
+            setattr(group, f"{total}_affected", _int(item, f"{total}NumAffected"))
+            setattr(group, f"{total}_at_risk", _int(item, f"{total}NumAtRisk"))
+    record.result_groups += groups
+    record.adverse_events = [
+        AdverseEvent(event_type, ordinal, clean(_str(event, "organSystem")), clean(_str(event, "term")), _code(stat),
+                     _int(stat, "numAffected"), _int(stat, "numAtRisk"), _int(stat, "numEvents"))
+        for event_type, key in _EVENT_LISTS.items() for ordinal, event in enumerate(_objects(events, key), 1)
+        for stat in _objects(event, "stats")
+    ]
+
+
+def _code(item: dict, key: str = "groupId") -> str:
+    if not (code := clean(_str(item, key))):
+        raise ParseError(f"{FORMAT}: a results group or value has no {key}")
+    return code
+
+
+def _groups(module: dict, key: str, result_type: str, outcome_ordinal: int | None = None) -> list[ResultGroup]:
+    return [ResultGroup(result_type, _code(g, "id"), clean(_str(g, "title")), _markup(g, "description"), outcome_ordinal)
+            for g in _objects(module, key)]
+
+
+def _analyzed(node: dict, analyzed: dict | None = None) -> dict[str, tuple[int | None, str | None]]:
+    """Group code → (number analyzed, its units) from a node's first denominator; else `analyzed`."""
+    denoms = _objects(node, "denoms")
+    if not denoms:
+        return analyzed or {}
+    units = clean(_str(denoms[0], "units"))
+    return {_code(c): (whole_number(_str(c, "value")), units) for c in _objects(denoms[0], "counts")}
+
+
+def _measurements(measure: dict, analyzed: dict, **context) -> list[Measurement]:
+    header = dict(units=clean(_str(measure, "unitOfMeasure")), param_type=lookup(ENUM, _str(measure, "paramType")),
+                  dispersion_type=lookup(DISPERSION_TYPE, _str(measure, "dispersionType")))
+    cells = []
+    for cls in _objects(measure, "classes"):
+        class_title, counts = clean(_str(cls, "title")), _analyzed(cls, analyzed)
+        for category in _objects(cls, "categories"):
+            category_title = clean(_str(category, "title"))
+            for m in _objects(category, "measurements"):
+                code = _code(m)
+                n, units = counts.get(code, (None, None))
+                cells.append(Measurement(
+                    group_code=code, class_title=class_title, category=category_title, **header, **context,
+                    **numbers_as_written(partial(_str, m), value="value", dispersion_value="spread",
+                                         lower_limit="lowerLimit", upper_limit="upperLimit"),
+                    comment=clean(_str(m, "comment")), analyzed=n, analyzed_units=units))
+    return cells
+
+
+def _outcome_results(record: TrialRecord, outcome: dict, ordinal: int) -> None:
+    context = dict(outcome_ordinal=ordinal, outcome_type=lookup(RESULT_OUTCOME_TYPE, _str(outcome, "type")),
+                   title=clean(_str(outcome, "title")))
+    record.result_groups += _groups(outcome, "groups", "OUTCOME", ordinal)
+    record.outcome_measurements += _measurements(outcome, _analyzed(outcome), time_frame=clean(_str(outcome, "timeFrame")),
+                                                 **context)
+    record.outcome_analyses += [
+        Analysis(**context, analysis_ordinal=n, group_codes=_cleaned(_strings(a, "groupIds")),
+                 groups_description=_markup(a, "groupDescription"),
+                 non_inferiority_type=lookup(ENUM, _str(a, "nonInferiorityType")),
+                 method=clean(_str(a, "statisticalMethod")), param_type=clean(_str(a, "paramType")),
+                 dispersion_type=lookup(DISPERSION_TYPE, _str(a, "dispersionType")),
+                 dispersion_value=number(_str(a, "dispersionValue")), ci_percent=number(_str(a, "ciPctValue")),
+                 ci_n_sides=lookup(CI_SIDES, _str(a, "ciNumSides")), estimate_description=_markup(a, "estimateComment"),
+                 **numbers_as_written(partial(_str, a), p_value="pValue", param_value="paramValue",
+                                      ci_lower="ciLowerLimit", ci_upper="ciUpperLimit"))
+        for n, a in enumerate(_objects(outcome, "analyses"), 1)
+    ]
 
 
 # Typed access to JSON from outside: absent or null → empty; present with the wrong type → ParseError.

@@ -16,12 +16,14 @@ from lxml import etree
 
 from pipeline.criteria import split_criteria
 from pipeline.record import (
-    ArmGroup, Identifier, Intervention, Location, MeshTerm, Outcome, ParseError, TrialRecord,
+    AdverseEvent, Analysis, ArmGroup, FlowCount, Identifier, Intervention, Location, Measurement, MeshTerm, Official,
+    Outcome, ParseError, Reference, ResultGroup, TrialRecord,
 )
 from pipeline.vocabulary import (
-    ALLOCATION, ARM_TYPE, ENROLLMENT_TYPE, INTERVENTION_MODEL, INTERVENTION_TYPE, OBSERVATIONAL_MODEL,
-    PRIMARY_PURPOSE, SEX, SPONSOR_CLASS, STATUS, STUDY_TYPE, TIME_PERSPECTIVE, age_text, clean, lookup,
-    masking, parse_date, phases, yes_no,
+    ALLOCATION, ARM_TYPE, CI_SIDES, DATE_TYPE, DISPERSION_TYPE, ENROLLMENT_TYPE, ENUM, INTERVENTION_MODEL,
+    INTERVENTION_TYPE, OBSERVATIONAL_MODEL, OFFICIAL_ROLE, PRIMARY_PURPOSE, RESPONSIBLE_PARTY_TYPE,
+    RESULT_OUTCOME_TYPE, SEX, SPONSOR_CLASS, STATUS, STUDY_TYPE, TIME_PERSPECTIVE, age_text, clean, lookup, masking,
+    number, numbers_as_written, parse_date, phases, whole_number, yes_no,
 )
 
 FORMAT = "ctgov_xml"
@@ -40,11 +42,14 @@ _STUDY_TAGS = (
     "primary_completion_date", "completion_date", "study_first_posted", "firstreceived_date", "last_update_posted",
     "lastchanged_date", "condition", "keyword", "intervention", "arm_group", "primary_outcome", "secondary_outcome",
     "other_outcome", "location", "condition_browse", "intervention_browse", "eligibility", "study_design_info",
-    "study_design",
+    "study_design", "why_stopped", "study_first_submitted", "number_of_arms", "oversight_info", "responsible_party",
+    "overall_official", "reference", "results_reference", "results_first_submitted", "firstreceived_results_date",
+    "results_first_posted", "clinical_results",
 )
 
 _OUTCOME_TYPES = {"primary_outcome": "PRIMARY", "secondary_outcome": "SECONDARY", "other_outcome": "OTHER"}
 _MESH_KINDS = {"condition_browse": "CONDITION", "intervention_browse": "INTERVENTION"}
+_REFERENCE_TYPES = {"reference": "BACKGROUND", "results_reference": "RESULT"}
 _ID_TYPES = {"org_study_id": "ORG_STUDY_ID", "secondary_id": "SECONDARY_ID", "nct_alias": "NCT_ALIAS"}
 _DESIGN_FIELDS = (
     "allocation", "intervention_model", "masking", "primary_purpose", "observational_model", "time_perspective",
@@ -106,6 +111,9 @@ def _record(root: etree._Element) -> TrialRecord:
     def date_of(*tags: str):
         return next((parse_date(text(tag)) for tag in tags if tag in study), None)
 
+    def date_type(tag: str) -> str | None:
+        return lookup(DATE_TYPE, study[tag][0].get("type")) if tag in study else None
+
     ids = _texts_by_tag(study["id_info"][0]) if "id_info" in study else {}
     nct_id = _first_text(ids, "nct_id")
     if not nct_id:
@@ -141,6 +149,21 @@ def _record(root: etree._Element) -> TrialRecord:
         completion_date=date_of("completion_date"),
         first_posted_date=date_of("study_first_posted", "firstreceived_date"),
         last_update_posted_date=date_of("last_update_posted", "lastchanged_date"),
+        start_date_type=date_type("start_date"),
+        primary_completion_date_type=date_type("primary_completion_date"),
+        completion_date_type=date_type("completion_date"),
+        first_submitted_date=date_of("study_first_submitted"),
+        why_stopped=text("why_stopped"),
+        has_dmc=yes_no(study["oversight_info"][0].findtext("has_dmc")) if "oversight_info" in study else None,
+        number_of_arms=_whole(text("number_of_arms"), "number_of_arms"),
+        has_results="clinical_results" in study,
+        results_first_submitted_date=date_of("results_first_submitted", "firstreceived_results_date"),
+        results_first_posted_date=date_of("results_first_posted"),
+        overall_officials=[official for el in study.get("overall_official", ()) if (official := _official(el))],
+        study_references=[
+            Reference(kind, clean(el.findtext("PMID")), clean(el.findtext("citation")))
+            for tag, kind in _REFERENCE_TYPES.items() for el in study.get(tag, ())
+        ],
         conditions=_cleaned(el.text for el in study.get("condition", ())),
         keywords=_cleaned(el.text for el in study.get("keyword", ())),
         interventions=interventions,
@@ -164,6 +187,10 @@ def _record(root: etree._Element) -> TrialRecord:
         _eligibility(record, study["eligibility"][0])
     design_info = _texts_by_tag(study["study_design_info"][0]) if "study_design_info" in study else {}
     _design(record, _design_fields(design_info, text("study_design")))
+    if "responsible_party" in study:
+        _responsible_party(record, _texts_by_tag(study["responsible_party"][0]))
+    if "clinical_results" in study:
+        _results(record, study["clinical_results"][0])
     return record
 
 
@@ -291,3 +318,176 @@ def _location(element: etree._Element) -> Location | None:
         facility=clean(fields.get("name")), city=clean(fields.get("city")), state=clean(fields.get("state")),
         zip=clean(fields.get("zip")), country=clean(fields.get("country")),
     )
+
+
+def _whole(text: str | None, tag: str) -> int | None:
+    if text is None:
+        return None
+    if (value := whole_number(text)) is None:
+        raise ParseError(f"{FORMAT}: <{tag}> {text[:40]!r} is not a whole number")
+    return value
+
+
+def _official(element: etree._Element) -> Official | None:
+    """An overall official; the name's parts joined as written (newer records put it all in last_name)."""
+    texts = _texts_by_tag(element)
+    name = clean(" ".join(filter(None, (_first_text(texts, tag) for tag in ("first_name", "middle_name", "last_name")))))
+    if degrees := _first_text(texts, "degrees"):
+        name = f"{name}, {degrees}" if name else None
+    if not name:
+        return None
+    return Official(name, lookup(OFFICIAL_ROLE, _first_text(texts, "role")), _first_text(texts, "affiliation"))
+
+
+def _responsible_party(record: TrialRecord, texts: dict[str, list[str | None]]) -> None:
+    """Newer records name a type and an investigator; older ones only a name_title and organization."""
+    record.responsible_party_type = lookup(RESPONSIBLE_PARTY_TYPE, _first_text(texts, "responsible_party_type"))
+    record.responsible_party_name = _first_text(texts, "investigator_full_name") or _first_text(texts, "name_title")
+    record.responsible_party_title = _first_text(texts, "investigator_title")
+    record.responsible_party_affiliation = (_first_text(texts, "investigator_affiliation")
+                                            or _first_text(texts, "organization"))
+
+
+# Results. The legacy form numbers groups per table (P1, B1, O1, E1); API v2 codes them FG000, BG000,
+# OG000, EG000 in the same order, and the contract uses the API's codes, so both forms give the same rows.
+_GROUP_ID = re.compile(r"([PBOE])([1-9]\d*)")
+_GROUP_PREFIX = {"P": "FG", "B": "BG", "O": "OG", "E": "EG"}
+_PARTICIPANTS_MEASURE = "Number of Participants"  # older records: the analyzed counts, written as a measure
+_FLOW_ROWS = {"MILESTONE": "milestone_list/milestone", "DROP_WITHDRAWAL": "drop_withdraw_reason_list/drop_withdraw_reason"}
+_EVENT_LISTS = {"SERIOUS": "serious_events", "OTHER": "other_events"}
+_EVENT_TOTALS = {"Total, serious adverse events": "serious", "Total, other adverse events": "other",
+                 "Total, all-cause mortality": "deaths"}  # the "Total" category: per group, not an event
+
+
+def _group_code(legacy_id: str | None) -> str:
+    """P1 → FG000, B2 → BG001, O1 → OG000, E3 → EG002; an id of another shape is kept as written."""
+    if not (legacy_id := clean(legacy_id)):
+        raise ParseError(f"{FORMAT}: a results group or value has no group_id")
+    m = _GROUP_ID.fullmatch(legacy_id)
+    return f"{_GROUP_PREFIX[m[1]]}{int(m[2]) - 1:03d}" if m else legacy_id
+
+
+def _results(record: TrialRecord, results: etree._Element) -> None:
+    flow = results.find("participant_flow")
+    if flow is not None:
+        record.result_groups += _groups(flow, "PARTICIPANT_FLOW")
+        record.participant_flow = [
+            FlowCount(period_title, kind, clean(row.findtext("title")), _group_code(p.get("group_id")),
+                      whole_number(p.get("count")), clean(p.get("count")))
+            for period in flow.iterfind("period_list/period") for period_title in [clean(period.findtext("title"))]
+            for kind, path in _FLOW_ROWS.items() for row in period.iterfind(path)
+            for p in row.iterfind("participants_list/participants")
+        ]
+    baseline = results.find("baseline")
+    if baseline is not None:
+        record.result_groups += _groups(baseline, "BASELINE")
+        measures, analyzed = _measures_and_counts(baseline.findall("measure_list/measure"), _analyzed(baseline))
+        record.baseline_measurements = [
+            cell for ordinal, measure in enumerate(measures, 1)
+            for cell in _measurements(measure, analyzed, measure_ordinal=ordinal)
+        ]
+    for ordinal, outcome in enumerate(results.iterfind("outcome_list/outcome"), 1):
+        _outcome_results(record, outcome, ordinal)
+    events = results.find("reported_events")
+    if events is not None:
+        groups = _groups(events, "ADVERSE_EVENT")
+        record.result_groups += groups
+        _events(record, events, {g.group_code: g for g in groups})
+
+
+def _groups(section: etree._Element, result_type: str, outcome_ordinal: int | None = None) -> list[ResultGroup]:
+    return [
+        ResultGroup(result_type, _group_code(g.get("group_id")), clean(g.findtext("title")),
+                    clean(g.findtext("description")), outcome_ordinal)
+        for g in section.iterfind("group_list/group")
+    ]
+
+
+def _analyzed(element: etree._Element, analyzed: dict | None = None) -> dict[str, tuple[int | None, str | None]]:
+    """Group code → (number analyzed, its units) from an element's first analyzed list; else `analyzed`."""
+    first = element.find("analyzed_list/analyzed")
+    if first is None:
+        return analyzed or {}
+    units = clean(first.findtext("units"))
+    return {_group_code(c.get("group_id")): (whole_number(c.get("value")), units)
+            for c in first.iterfind("count_list/count")}
+
+
+def _measures_and_counts(measures: list[etree._Element], analyzed: dict) -> tuple[list[etree._Element], dict]:
+    """Older records write the numbers analyzed as a first measure "Number of Participants": take it as the
+    counts of the measures after it, as newer records' analyzed list is."""
+    if measures and not analyzed and measures[0].findtext("title") == _PARTICIPANTS_MEASURE:
+        units = clean(measures[0].findtext("units"))
+        counts = {_group_code(m.get("group_id")): (whole_number(m.get("value")), units)
+                  for m in measures[0].iterfind("category_list/category/measurement_list/measurement")}
+        return measures[1:], counts
+    return measures, analyzed
+
+
+def _measurements(measure: etree._Element, analyzed: dict, **context) -> list[Measurement]:
+    """Every cell of one measure: classes (newer records) or categories directly under it (older ones)."""
+    texts = _texts_by_tag(measure)
+    header = dict(units=_first_text(texts, "units"), param_type=lookup(ENUM, _first_text(texts, "param")),
+                  dispersion_type=lookup(DISPERSION_TYPE, _first_text(texts, "dispersion")))
+    context.setdefault("title", _first_text(texts, "title"))
+    cells = []
+    for cls in measure.findall("class_list/class") or [measure]:
+        class_title = None if cls is measure else clean(cls.findtext("title"))
+        counts = _analyzed(cls, analyzed)
+        for category in cls.iterfind("category_list/category"):
+            category_title = clean(category.findtext("title") or category.findtext("sub_title"))
+            for m in category.iterfind("measurement_list/measurement"):
+                code = _group_code(m.get("group_id"))
+                n, units = counts.get(code, (None, None))
+                cells.append(Measurement(
+                    group_code=code, class_title=class_title, category=category_title, **header, **context,
+                    **numbers_as_written(m.get, value="value", dispersion_value="spread", lower_limit="lower_limit",
+                                         upper_limit="upper_limit"),
+                    comment=clean(m.text), analyzed=n, analyzed_units=units))
+    return cells
+
+
+
+def _outcome_results(record: TrialRecord, outcome: etree._Element, ordinal: int) -> None:
+    texts = _texts_by_tag(outcome)
+    context = dict(outcome_ordinal=ordinal, outcome_type=lookup(RESULT_OUTCOME_TYPE, _first_text(texts, "type")),
+                   title=_first_text(texts, "title"))
+    record.result_groups += _groups(outcome, "OUTCOME", ordinal)
+    measures, analyzed = (_measures_and_counts(outcome.findall("measure_list/measure"), {})
+                          if outcome.find("measure_list") is not None else (outcome.findall("measure"), {}))
+    for measure in measures:
+        record.outcome_measurements += _measurements(measure, _analyzed(measure, analyzed),
+                                                     time_frame=_first_text(texts, "time_frame"), **context)
+    record.outcome_analyses += [
+        Analysis(**context, analysis_ordinal=n, group_codes=[_group_code(g.text) for g in a.iterfind("group_id_list/group_id")],
+                 groups_description=clean(a.findtext("groups_desc")),
+                 non_inferiority_type=lookup(ENUM, a.findtext("non_inferiority_type")), method=clean(a.findtext("method")),
+                 param_type=clean(a.findtext("param_type")),
+                 dispersion_type=lookup(DISPERSION_TYPE, a.findtext("dispersion_type")),
+                 dispersion_value=number(clean(a.findtext("dispersion_value"))),
+                 ci_percent=number(clean(a.findtext("ci_percent"))), ci_n_sides=lookup(CI_SIDES, a.findtext("ci_n_sides")),
+                 estimate_description=clean(a.findtext("estimate_desc")),
+                 **numbers_as_written(a.findtext, p_value="p_value", param_value="param_value",
+                                      ci_lower="ci_lower_limit", ci_upper="ci_upper_limit"))
+        for n, a in enumerate(outcome.iterfind("analysis_list/analysis"), 1)
+    ]
+
+
+def _events(record: TrialRecord, events: etree._Element, groups: dict[str, ResultGroup]) -> None:
+    for event_type, tag in _EVENT_LISTS.items():
+        ordinal = 0
+        for category in events.iterfind(f"{tag}/category_list/category"):
+            organ_system = clean(category.findtext("title"))
+            for event in category.iterfind("event_list/event"):
+                term = clean(event.findtext("sub_title"))
+                total = _EVENT_TOTALS.get(term) if organ_system == "Total" else None
+                ordinal += not total
+                for c in event.iterfind("counts"):
+                    code = _group_code(c.get("group_id"))
+                    affected, at_risk = whole_number(c.get("subjects_affected")), whole_number(c.get("subjects_at_risk"))
+                    if total and code in groups:
+                        setattr(groups[code], f"{total}_affected", affected)
+                        setattr(groups[code], f"{total}_at_risk", at_risk)
+                    elif not total:
+                        record.adverse_events.append(AdverseEvent(event_type, ordinal, organ_system, term, code, affected,
+                                                                  at_risk, whole_number(c.get("events"))))

@@ -68,6 +68,22 @@ SEX = {"ALL": "All", "FEMALE": "Female", "MALE": "Male"}
 # The legacy agency_class has four values; the API's finer classes were all "Other" there.
 AGENCY_CLASS = {"NIH": "NIH", "FED": "U.S. Fed", "INDUSTRY": "Industry", "OTHER": "Other", "INDIV": "Other",
                 "OTHER_GOV": "Other", "NETWORK": "Other", "AMBIG": "Other", "UNKNOWN": "Other"}
+RESPONSIBLE_PARTY = {"SPONSOR": "Sponsor", "PRINCIPAL_INVESTIGATOR": "Principal Investigator",
+                     "SPONSOR_INVESTIGATOR": "Sponsor-Investigator"}
+OFFICIAL_ROLE = {"PRINCIPAL_INVESTIGATOR": "Principal Investigator", "STUDY_DIRECTOR": "Study Director",
+                 "STUDY_CHAIR": "Study Chair"}
+# results: the legacy display words of the API's enums (the analyses' param types are free text in both forms)
+OUTCOME_TYPE = {"PRIMARY": "Primary", "SECONDARY": "Secondary", "OTHER_PRE_SPECIFIED": "Other Pre-specified",
+                "POST_HOC": "Post-Hoc"}
+PARAM = {"MEAN": "Mean", "MEDIAN": "Median", "NUMBER": "Number", "COUNT_OF_PARTICIPANTS": "Count of Participants",
+         "LEAST_SQUARES_MEAN": "Least Squares Mean", "GEOMETRIC_MEAN": "Geometric Mean"}
+DISPERSION = {"STANDARD_DEVIATION": "Standard Deviation", "STANDARD_ERROR": "Standard Error",
+              "FULL_RANGE": "Full Range", "CONFIDENCE_95": "95% Confidence Interval",
+              "INTER_QUARTILE_RANGE": "Inter-Quartile Range"}
+NON_INFERIORITY = {"SUPERIORITY": "Superiority", "OTHER": "Other", "NON_INFERIORITY": "Non-Inferiority",
+                   "EQUIVALENCE": "Equivalence"}
+CI_SIDES = {"ONE_SIDED": "1-Sided", "TWO_SIDED": "2-Sided"}
+LEGACY_GROUP = {"FG": "P", "BG": "B", "OG": "O", "EG": "E"}
 MONTHS = "January February March April May June July August September October November December".split()
 
 _MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
@@ -228,8 +244,183 @@ def to_legacy_xml(study: dict) -> str:
             browse = add(root, tag)
             for mesh in meshes:
                 add(browse, "mesh_term", mesh["term"])
+    _legacy_protocol_extras(root, study, add, add_if)
+    if "resultsSection" in study:
+        _legacy_results(add(root, "clinical_results"), study["resultsSection"], add, add_if)
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
+
+
+def _legacy_protocol_extras(root, study, add, add_if) -> None:
+    """Dates first submitted and results posted, why stopped, DMC, responsible party, officials, references."""
+    p = study["protocolSection"]
+    status = p.get("statusModule", {})
+    if "studyFirstSubmitDate" in status:
+        add(root, "study_first_submitted", _legacy_date(status["studyFirstSubmitDate"]))
+    if "resultsFirstSubmitDate" in status:
+        add(root, "results_first_submitted", _legacy_date(status["resultsFirstSubmitDate"]))
+    if "resultsFirstPostDateStruct" in status:
+        struct = status["resultsFirstPostDateStruct"]
+        add(root, "results_first_posted", _legacy_date(struct["date"]), type=ENROLLMENT_TYPE[struct["type"]])
+    add_if(root, "why_stopped", status.get("whyStopped"))
+    oversight = p.get("oversightModule", {})
+    if "oversightHasDmc" in oversight:
+        add(add(root, "oversight_info"), "has_dmc", "Yes" if oversight["oversightHasDmc"] else "No")
+    party = p.get("sponsorCollaboratorsModule", {}).get("responsibleParty")
+    if party:
+        el = add(root, "responsible_party")
+        add_if(el, "responsible_party_type", party.get("type"), RESPONSIBLE_PARTY.__getitem__)
+        for key, tag in (("investigatorFullName", "investigator_full_name"), ("investigatorTitle", "investigator_title"),
+                         ("investigatorAffiliation", "investigator_affiliation"), ("oldNameTitle", "name_title"),
+                         ("oldOrganization", "organization")):
+            add_if(el, tag, party.get(key))
+    for official in p.get("contactsLocationsModule", {}).get("overallOfficials", []):
+        el = add(root, "overall_official")
+        add(el, "last_name", official["name"])
+        add_if(el, "role", official.get("role"), OFFICIAL_ROLE.__getitem__)
+        add_if(el, "affiliation", official.get("affiliation"))
+    for reference in p.get("referencesModule", {}).get("references", []):
+        el = add(root, "results_reference" if reference["type"] == "RESULT" else "reference")
+        add_if(el, "citation", reference.get("citation"))
+        add_if(el, "PMID", reference.get("pmid"))
+
+
+def _legacy_group_id(code: str) -> str:
+    """FG000 → P1, OG002 → O3: the legacy form numbers groups from 1 within each table."""
+    return f"{LEGACY_GROUP[code[:2]]}{int(code[2:]) + 1}"
+
+
+def _legacy_results(results, section: dict, add, add_if) -> None:
+    """An API v2 resultsSection as the legacy `<clinical_results>` of 2017–2023 records."""
+
+    def groups(parent, items):
+        group_list = add(parent, "group_list")
+        for g in items:
+            el = add(group_list, "group", group_id=_legacy_group_id(g["id"]))
+            add(el, "title", g["title"])
+            add_if(el, "description", g.get("description"), _plain)
+
+    def analyzed(parent, denoms):
+        for denom in denoms[:1]:
+            el = add(add(parent, "analyzed_list"), "analyzed")
+            add(el, "units", denom["units"])
+            add(el, "scope", "Measure")
+            counts = add(el, "count_list")
+            for c in denom["counts"]:
+                add(counts, "count", group_id=_legacy_group_id(c["groupId"]), value=c["value"])
+
+    def measure(parent, item):
+        el = add(parent, "measure")
+        add(el, "title", item["title"])
+        add_if(el, "units", item.get("unitOfMeasure"))
+        add_if(el, "param", item.get("paramType"), PARAM.__getitem__)
+        # some API records already hold the display word ("Full Range"): kept as it is
+        add_if(el, "dispersion", item.get("dispersionType"), lambda word: DISPERSION.get(word, word))
+        analyzed(el, item.get("denoms", []))
+        class_list = add(el, "class_list")
+        for cls in item.get("classes", []):
+            class_el = add(class_list, "class")
+            add_if(class_el, "title", cls.get("title"))
+            analyzed(class_el, cls.get("denoms", []))
+            category_list = add(class_el, "category_list")
+            for category in cls.get("categories", []):
+                category_el = add(category_list, "category")
+                add_if(category_el, "title", category.get("title"))
+                measurements = add(category_el, "measurement_list")
+                for m in category["measurements"]:
+                    attrs = {tag: m[key] for key, tag in (("value", "value"), ("spread", "spread"),
+                                                          ("lowerLimit", "lower_limit"), ("upperLimit", "upper_limit"))
+                             if key in m}
+                    add(measurements, "measurement", m.get("comment"), group_id=_legacy_group_id(m["groupId"]), **attrs)
+
+    flow = section.get("participantFlowModule")
+    if flow:
+        el = add(results, "participant_flow")
+        groups(el, flow["groups"])
+        periods = add(el, "period_list")
+        for period in flow["periods"]:
+            period_el = add(periods, "period")
+            add(period_el, "title", period["title"])
+            for key, list_tag, tag, counts_key in (("milestones", "milestone_list", "milestone", "achievements"),
+                                                   ("dropWithdraws", "drop_withdraw_reason_list", "drop_withdraw_reason",
+                                                    "reasons")):
+                if key not in period:
+                    continue
+                rows = add(period_el, list_tag)
+                for row in period[key]:
+                    row_el = add(rows, tag)
+                    add(row_el, "title", row["type"])
+                    participants = add(row_el, "participants_list")
+                    for c in row[counts_key]:
+                        add(participants, "participants", c.get("comment"), group_id=_legacy_group_id(c["groupId"]),
+                            count=c["numSubjects"])
+    baseline = section.get("baselineCharacteristicsModule")
+    if baseline:
+        el = add(results, "baseline")
+        groups(el, baseline["groups"])
+        analyzed(el, baseline.get("denoms", []))
+        measures = add(el, "measure_list")
+        for item in baseline.get("measures", []):
+            measure(measures, item)
+    outcomes = section.get("outcomeMeasuresModule", {}).get("outcomeMeasures", [])
+    if outcomes:
+        outcome_list = add(results, "outcome_list")
+        for item in outcomes:
+            el = add(outcome_list, "outcome")
+            add(el, "type", OUTCOME_TYPE[item["type"]])
+            add(el, "title", item["title"])
+            add_if(el, "time_frame", item.get("timeFrame"))
+            if "groups" in item:
+                groups(el, item["groups"])
+            if "classes" in item:
+                measure(el, item)
+            analyses = add(el, "analysis_list") if "analyses" in item else None
+            for a in item.get("analyses", []):
+                a_el = add(analyses, "analysis")
+                ids = add(a_el, "group_id_list")
+                for code in a.get("groupIds", []):
+                    add(ids, "group_id", _legacy_group_id(code))
+                add_if(a_el, "groups_desc", a.get("groupDescription"), _plain)
+                add_if(a_el, "non_inferiority_type", a.get("nonInferiorityType"), NON_INFERIORITY.__getitem__)
+                for key, tag in (("pValue", "p_value"), ("statisticalMethod", "method"), ("paramType", "param_type"),
+                                 ("paramValue", "param_value"), ("dispersionType", "dispersion_type"),
+                                 ("dispersionValue", "dispersion_value"), ("ciPctValue", "ci_percent"),
+                                 ("ciLowerLimit", "ci_lower_limit"), ("ciUpperLimit", "ci_upper_limit")):
+                    add_if(a_el, tag, a.get(key))
+                add_if(a_el, "ci_n_sides", a.get("ciNumSides"), CI_SIDES.__getitem__)
+                add_if(a_el, "estimate_desc", a.get("estimateComment"), _plain)
+    events = section.get("adverseEventsModule")
+    if events:
+        el = add(results, "reported_events")
+        groups(el, events["eventGroups"])
+        for kind, key, totals in (("serious_events", "seriousEvents", (("deaths", "Total, all-cause mortality"),
+                                                                        ("serious", "Total, serious adverse events"))),
+                                  ("other_events", "otherEvents", (("other", "Total, other adverse events"),))):
+            categories = add(add(el, kind), "category_list")
+            total = add(categories, "category")
+            add(total, "title", "Total")
+            total_events = add(total, "event_list")
+            for prefix, term in totals:
+                event = add(total_events, "event")
+                add(event, "sub_title", term)
+                for g in events["eventGroups"]:
+                    add(event, "counts", group_id=_legacy_group_id(g["id"]),
+                        subjects_affected=str(g[f"{prefix}NumAffected"]), subjects_at_risk=str(g[f"{prefix}NumAtRisk"]))
+            by_system: dict[str, list] = {}
+            for event in events.get(key, []):
+                by_system.setdefault(event["organSystem"], []).append(event)
+            for system, items in by_system.items():
+                category = add(categories, "category")
+                add(category, "title", system)
+                event_list = add(category, "event_list")
+                for item in items:
+                    event = add(event_list, "event")
+                    add(event, "sub_title", item["term"])
+                    for stat in item["stats"]:
+                        counts = {"subjects_affected": str(stat["numAffected"]), "subjects_at_risk": str(stat["numAtRisk"])}
+                        if "numEvents" in stat:
+                            counts["events"] = str(stat["numEvents"])
+                        add(event, "counts", group_id=_legacy_group_id(stat["groupId"]), **counts)
 
 
 def _studies(path) -> list[dict]:
@@ -239,10 +430,18 @@ def _studies(path) -> list[dict]:
 
 def _legacy_view(record: TrialRecord) -> TrialRecord:
     """What the legacy form of this record can say: a secondary id without its type, a sponsor class
-    among NIH, FED, INDUSTRY and OTHER."""
+    among NIH, FED, INDUSTRY and OTHER, a reference as background or result (the legacy form has no derived
+    references: they were plain references) listed before the results references, adverse events grouped by
+    organ system (and numbered in that order)."""
     coarse_class = {"NIH": "NIH", "FED": "FED", "INDUSTRY": "INDUSTRY"}
+    systems = list(dict.fromkeys((e.event_type, e.organ_system) for e in record.adverse_events))
+    events = sorted(record.adverse_events, key=lambda e: systems.index((e.event_type, e.organ_system)))
+    order = {kind: list(dict.fromkeys(e.event_ordinal for e in events if e.event_type == kind)) for kind in ("SERIOUS", "OTHER")}
     return dataclasses.replace(
         record,
+        study_references=sorted((dataclasses.replace(r, reference_type="BACKGROUND") if r.reference_type == "DERIVED"
+                                 else r for r in record.study_references), key=lambda r: r.reference_type != "BACKGROUND"),
+        adverse_events=[dataclasses.replace(e, event_ordinal=order[e.event_type].index(e.event_ordinal) + 1) for e in events],
         identifiers=[i if i.id_type in ("ORG_STUDY_ID", "NCT_ALIAS") else Identifier("SECONDARY_ID", i.id_value)
                      for i in record.identifiers],
         sponsor_class=coarse_class.get(record.sponsor_class, "OTHER") if record.sponsor_class else None,

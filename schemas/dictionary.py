@@ -1,0 +1,391 @@
+"""The data dictionary: what every column of every published table and view means, and its AACT name.
+
+One source for two readers: the warehouse build puts each description on its column (`COMMENT ON
+COLUMN`, so `describe trials` and `duckdb_columns()` show it) and `python -m schemas.dictionary` writes
+docs/data_dictionary.md. A column without a description is an error (`comment_statements` raises),
+so a new column cannot be published undocumented. AACT names (the registry's relational copy that
+analysts know) are given where ours differ: `table.column`, or `column` when the table is the one named
+beside our table.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from schemas.tables import TABLES
+
+DOC = Path(__file__).resolve().parents[1] / "docs" / "data_dictionary.md"
+
+# Columns several tables share; a table's own entry wins.
+_COMMON = {
+    "trial_id": ("The registry's id of the trial (NCT02302599, ChiCTR2000029953, …)", "nct_id"),
+    "doc_id": ("The input document the row came from (documents.doc_id): the first document of the trial, in "
+               "precedence order, that has rows for this table", None),
+    "group_code": ("The registry's code of the group (arm or comparison group) within its results table: FG000 "
+                   "participant flow, BG000 baseline, OG000 outcome, EG000 adverse events; legacy XML's P1, B1, O1, "
+                   "E1 are renumbered to these", "ctgov_group_code"),
+}
+_MEASUREMENT = {
+    "title": ("The measure's title (Age, Continuous; Sex: Female, Male; …)", None),
+    "units": ("Unit of measure as written", None),
+    "param_type": ("What the value is: MEAN, MEDIAN, NUMBER, COUNT_OF_PARTICIPANTS, LEAST_SQUARES_MEAN, "
+                   "GEOMETRIC_MEAN, … (API v2 enum)", None),
+    "dispersion_type": ("What the dispersion is: STANDARD_DEVIATION, STANDARD_ERROR, CONFIDENCE_95, FULL_RANGE, "
+                        "INTER_QUARTILE_RANGE, … (API v2 enum)", None),
+    "class_title": ("The class (row group) of the table the value sits in, e.g. a subgroup or time point; null "
+                    "when the measure has one unnamed class", "classification"),
+    "category": ("The category within the class, e.g. Female / Male; null when the class has one unnamed "
+                 "category", None),
+    "value": ("The value as a number; null when the text is not one number (NA, prose)", "param_value_num"),
+    "value_raw": ("The value as written (NA, <0.001, >99 kept)", "param_value"),
+    "dispersion_value": ("The dispersion (spread) as a number", "dispersion_value_num"),
+    "dispersion_value_raw": ("The dispersion as written", "dispersion_value"),
+    "lower_limit": ("Lower limit of the range or interval (dispersion_type says which) as a number",
+                    "dispersion_lower_limit"),
+    "lower_limit_raw": ("Lower limit as written", None),
+    "upper_limit": ("Upper limit of the range or interval as a number", "dispersion_upper_limit"),
+    "upper_limit_raw": ("Upper limit as written", None),
+    "comment": ("The registry's note on the value, e.g. why it is NA", "explanation_of_na"),
+    "analyzed": ("Number analyzed in this group for this measure (the class's own count where the table gives "
+                 "one, else the measure's; the first count when several units are counted)", "…_counts.count"),
+    "analyzed_units": ("What was counted for `analyzed`: Participants, eyes, …", "…_counts.units"),
+}
+_DATE_TYPE = "ACTUAL or ESTIMATED (the legacy form's Anticipated); null where the record does not say"
+
+# table → (description, AACT table or None, {column: (description, AACT column where it differs, or None)})
+TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | None]]]] = {
+    "documents": ("One row per input file or archive member seen, parsed or quarantined", None, {
+        "doc_id": ("Id of the document: its path under the raw folder (archive!member for an archive member, "
+                   "file#NCT… for one study of a multi-study JSON page)", None),
+        "source_path": ("The file's path relative to the raw folder", None),
+        "member": ("The member's path inside the archive; null for a plain file", None),
+        "sha256": ("SHA-256 of the document's bytes", None),
+        "n_bytes": ("Size of the document in bytes", None),
+        "source_format": ("The layout recognised: veeva_text, ctgov_classic, ctgov_archive, ctgov_xml, "
+                          "ctgov_api_v2_json; null when none was", None),
+        "encoding": ("The text encoding the document was decoded with", None),
+        "trial_id": ("The trial the document describes; null when it could not be read", "nct_id"),
+        "status": ("parsed or quarantined", None),
+        "error": ("Why the document was quarantined (null when parsed)", None),
+    }),
+    "trials": ("One row per trial, each field from the first document (in precedence order) that states it",
+               "studies", {
+        "registry": ("The registry that issued trial_id", None),
+        "brief_title": ("Short title", None),
+        "official_title": ("Full scientific title", None),
+        "acronym": ("The trial's acronym", None),
+        "lead_sponsor": ("Name of the lead sponsor", "sponsors.name (lead_or_collaborator = 'lead')"),
+        "sponsor_class": ("Class of the lead sponsor: NIH, FED, OTHER_GOV, INDIV, INDUSTRY, NETWORK, AMBIG, OTHER, "
+                          "UNKNOWN", "sponsors.agency_class"),
+        "overall_status": ("Recruitment status: RECRUITING, COMPLETED, TERMINATED, …", None),
+        "last_known_status": ("Last status the sponsor reported before the record lapsed to UNKNOWN", None),
+        "phases": ("Phases, ascending: NA, EARLY_PHASE1, PHASE1 … PHASE4", "phase"),
+        "study_type": ("INTERVENTIONAL, OBSERVATIONAL or EXPANDED_ACCESS", None),
+        "enrollment": ("Number of participants, actual or planned (enrollment_type)", None),
+        "enrollment_type": ("ACTUAL or ESTIMATED", None),
+        "sex": ("Sexes eligible: ALL, FEMALE, MALE", "eligibilities.gender"),
+        "minimum_age": ("Minimum age as the registry's form writes it, e.g. 20 Years", "eligibilities.minimum_age"),
+        "maximum_age": ("Maximum age as written", "eligibilities.maximum_age"),
+        "minimum_age_years": ("Minimum age in years (months/12, weeks*7/365.25, days/365.25)",
+                              "calculated_values.minimum_age_num"),
+        "maximum_age_years": ("Maximum age in years", "calculated_values.maximum_age_num"),
+        "healthy_volunteers": ("Whether healthy volunteers are accepted", "eligibilities.healthy_volunteers"),
+        "allocation": ("RANDOMIZED, NON_RANDOMIZED or NA", "designs.allocation"),
+        "intervention_model": ("SINGLE_GROUP, PARALLEL, CROSSOVER, FACTORIAL, SEQUENTIAL",
+                               "designs.intervention_model"),
+        "observational_model": ("Observational design: COHORT, CASE_CONTROL, …", "designs.observational_model"),
+        "time_perspective": ("PROSPECTIVE, RETROSPECTIVE, CROSS_SECTIONAL, OTHER", "designs.time_perspective"),
+        "masking": ("NONE, SINGLE, DOUBLE, TRIPLE, QUADRUPLE", "designs.masking"),
+        "who_masked": ("Who is masked: PARTICIPANT, CARE_PROVIDER, INVESTIGATOR, OUTCOMES_ASSESSOR",
+                       "designs.subject_masked, caregiver_masked, investigator_masked, outcomes_assessor_masked"),
+        "primary_purpose": ("TREATMENT, PREVENTION, DIAGNOSTIC, …", "designs.primary_purpose"),
+        "brief_summary": ("Brief summary, white space folded", "brief_summaries.description"),
+        "detailed_description": ("Detailed description, white space folded", "detailed_descriptions.description"),
+        "start_date": ("Date the trial started (a month-only date is the 1st)", None),
+        "primary_completion_date": ("Date the last participant was examined for the primary outcome", None),
+        "completion_date": ("Date the trial ended", None),
+        "first_posted_date": ("Date the registry first posted the record", "study_first_posted_date"),
+        "last_update_posted_date": ("Date of the record's last posted update (decides precedence)", None),
+        "start_date_type": (f"Whether start_date is actual: {_DATE_TYPE}", None),
+        "primary_completion_date_type": (f"Whether primary_completion_date is actual: {_DATE_TYPE}", None),
+        "completion_date_type": (f"Whether completion_date is actual: {_DATE_TYPE}", None),
+        "first_submitted_date": ("Date the sponsor first submitted the record", "study_first_submitted_date"),
+        "why_stopped": ("The sponsor's reason for stopping a terminated, suspended or withdrawn trial", None),
+        "has_dmc": ("Whether a data monitoring committee oversees the trial", None),
+        "number_of_arms": ("Number of arms as the legacy XML states it (API v2 does not; count arm_groups there)",
+                           None),
+        "responsible_party_type": ("SPONSOR, PRINCIPAL_INVESTIGATOR or SPONSOR_INVESTIGATOR",
+                                   "responsible_parties.responsible_party_type"),
+        "responsible_party_name": ("The investigator responsible (older records: the name and title written "
+                                   "together)", "responsible_parties.name"),
+        "responsible_party_title": ("The responsible investigator's title", "responsible_parties.title"),
+        "responsible_party_affiliation": ("The responsible investigator's affiliation (older records: the "
+                                          "organization)", "responsible_parties.affiliation"),
+        "has_results": ("Whether the record carries posted results; null for page text, which does not say",
+                        "calculated_values.were_results_reported"),
+        "results_first_submitted_date": ("Date results were first submitted", None),
+        "results_first_posted_date": ("Date results were first posted", None),
+        "months_to_report_results": ("Months from primary completion to results first posted (days / 30.44, "
+                                     "one decimal)", "calculated_values.months_to_report_results"),
+        "actual_duration_months": ("Months from start to primary completion, where that completion is ACTUAL "
+                                   "(days / 30.44, one decimal)", "calculated_values.actual_duration"),
+        "source_doc_ids": ("Every document behind the row, in precedence order", None),
+    }),
+    "conditions": ("Conditions studied, one row each", None, {"condition": ("The condition as written", "name")}),
+    "keywords": ("Keywords, one row each", None, {"keyword": ("The keyword as written", "name")}),
+    "interventions": ("Interventions", None, {
+        "intervention_type": ("DRUG, DEVICE, BIOLOGICAL, PROCEDURE, BEHAVIORAL, …", None),
+        "name": ("Name of the intervention", None),
+        "description": ("Description", None),
+        "other_names": ("Other names of the intervention", "intervention_other_names.name"),
+    }),
+    "arm_groups": ("Arms (or groups) of the design", "design_groups", {
+        "label": ("The arm's label", "title"),
+        "arm_type": ("EXPERIMENTAL, ACTIVE_COMPARATOR, PLACEBO_COMPARATOR, SHAM_COMPARATOR, NO_INTERVENTION, OTHER",
+                     "group_type"),
+        "description": ("Description", None),
+        "intervention_names": ("Names of the arm's interventions", "design_group_interventions"),
+    }),
+    "eligibility_criteria": ("Eligibility criteria, one row per criterion", "eligibilities.criteria (one text)", {
+        "criterion_type": ("INCLUSION or EXCLUSION; null when the text has no heading", None),
+        "ordinal": ("1-based position within its type", None),
+        "text": ("One criterion, its list marker removed", None),
+    }),
+    "eligibility_thresholds": ("Numeric thresholds read from each criterion (README: Eligibility criteria as data)",
+                               None, {
+        "criterion_type": ("The criterion's type (joins to eligibility_criteria)", None),
+        "criterion_ordinal": ("The criterion's ordinal (joins to eligibility_criteria.ordinal)", None),
+        "variable": ("What is bounded: age, bmi, hba1c, serum_creatinine, …", None),
+        "lower": ("Lower bound as written, in `unit`", None),
+        "lower_inclusive": ("Whether the lower bound is included", None),
+        "upper": ("Upper bound as written, in `unit`", None),
+        "upper_inclusive": ("Whether the upper bound is included", None),
+        "unit": ("Unit as written; null when none is", None),
+        "eligible_lower": ("Lower end of the eligible range (an exclusion's complement)", None),
+        "eligible_lower_inclusive": ("Whether eligible_lower is included", None),
+        "eligible_upper": ("Upper end of the eligible range", None),
+        "eligible_upper_inclusive": ("Whether eligible_upper is included", None),
+        "canonical_unit": ("The variable's one canonical unit", None),
+        "eligible_lower_canonical": ("eligible_lower in canonical_unit; null when not convertible", None),
+        "eligible_upper_canonical": ("eligible_upper in canonical_unit", None),
+        "sex": ("male or female for values that differ by sex, else null", None),
+        "qualifiers": ("What changes the meaning: alternatives (or <variable>), time windows", None),
+        "span": ("The matched text", None),
+    }),
+    "outcomes": ("Registered outcome measures (the protocol's, not the results)", "design_outcomes", {
+        "outcome_type": ("PRIMARY, SECONDARY or OTHER", None),
+        "measure": ("The outcome measure", None),
+        "time_frame": ("When it is measured", None),
+        "description": ("Description", None),
+    }),
+    "identifiers": ("Other ids of the trial", "id_information", {
+        "id_type": ("ORG_STUDY_ID, SECONDARY_ID, NCT_ALIAS, NIH, EUDRACT_NUMBER, …", "id_type"),
+        "id_value": ("The id", "id_value"),
+    }),
+    "locations": ("Sites", "facilities", {
+        "facility": ("Facility name", "name"), "city": ("City", None), "state": ("State or region", None),
+        "zip": ("Postal code", None), "country": ("Country", None),
+    }),
+    "collaborators": ("Collaborating organisations", "sponsors (lead_or_collaborator = 'collaborator')", {
+        "name": ("The collaborator's name", None),
+    }),
+    "mesh_terms": ("MeSH terms the registry derived for the conditions and interventions",
+                   "browse_conditions, browse_interventions", {
+        "term": ("MeSH term", "mesh_term"), "kind": ("CONDITION or INTERVENTION", None),
+    }),
+    "overall_officials": ("People responsible for the trial's scientific conduct", None, {
+        "name": ("Name (with degrees) as written", None),
+        "role": ("PRINCIPAL_INVESTIGATOR, STUDY_DIRECTOR or STUDY_CHAIR", None),
+        "affiliation": ("Affiliation", None),
+    }),
+    "study_references": ("Publications the record cites", None, {
+        "reference_type": ("BACKGROUND, RESULT (reports the trial's results) or DERIVED (linked by the registry "
+                           "from PubMed; legacy XML writes these as plain references, so BACKGROUND there)", None),
+        "pmid": ("PubMed id", None),
+        "citation": ("Citation as written", None),
+    }),
+    "result_groups": ("The groups of each results table, as the registry lists them; outcome groups per outcome",
+                      None, {
+        "result_type": ("Which results table: PARTICIPANT_FLOW, BASELINE, OUTCOME, ADVERSE_EVENT", None),
+        "outcome_ordinal": ("For OUTCOME groups, the outcome they belong to (outcome_measurements.outcome_ordinal)",
+                            "outcome_id"),
+        "title": ("The group's title", None),
+        "description": ("The group's description", None),
+        "serious_affected": ("ADVERSE_EVENT groups: participants with any serious adverse event",
+                             "reported_event_totals.subjects_affected (Total, serious adverse events)"),
+        "serious_at_risk": ("ADVERSE_EVENT groups: participants at risk of serious adverse events",
+                            "reported_event_totals.subjects_at_risk"),
+        "other_affected": ("ADVERSE_EVENT groups: participants with any other (non-serious) adverse event",
+                           "reported_event_totals.subjects_affected (Total, other adverse events)"),
+        "other_at_risk": ("ADVERSE_EVENT groups: participants at risk of other adverse events",
+                          "reported_event_totals.subjects_at_risk"),
+        "deaths_affected": ("ADVERSE_EVENT groups: deaths from any cause",
+                            "reported_event_totals.subjects_affected (Total, all-cause mortality)"),
+        "deaths_at_risk": ("ADVERSE_EVENT groups: participants at risk of death",
+                           "reported_event_totals.subjects_at_risk"),
+    }),
+    "participant_flow": ("How many participants started, completed and left each period, per group",
+                         "milestones, drop_withdrawals", {
+        "period": ("The period (Overall Study, Period 1, …)", None),
+        "kind": ("MILESTONE (STARTED, COMPLETED, NOT COMPLETED, …) or DROP_WITHDRAWAL (a reason for leaving)",
+                 "the table: milestones or drop_withdrawals"),
+        "label": ("The milestone or the reason as written", "milestones.title, drop_withdrawals.reason"),
+        "count": ("Number of participants", None),
+        "count_raw": ("The count as written", None),
+    }),
+    "baseline_measurements": ("The baseline characteristics table, one row per cell (measure, class, category, "
+                              "group)", None, {
+        "measure_ordinal": ("1-based position of the measure in the baseline table", None),
+        **_MEASUREMENT,
+        "analyzed": (_MEASUREMENT["analyzed"][0], "baseline_counts.count"),
+        "analyzed_units": (_MEASUREMENT["analyzed_units"][0], "baseline_counts.units"),
+    }),
+    "outcome_measurements": ("The reported values of each outcome, one row per cell (outcome, class, category, "
+                             "group)", None, {
+        "outcome_ordinal": ("1-based position of the outcome among the reported outcomes (joins result_groups "
+                            "and outcome_analyses)", "outcome_id"),
+        "outcome_type": ("PRIMARY, SECONDARY or OTHER (pre-specified or post-hoc)", "outcomes.outcome_type"),
+        "time_frame": ("When the outcome was measured", "outcomes.time_frame"),
+        **_MEASUREMENT,
+        "title": ("The outcome's title", "outcomes.title"),
+        "analyzed": (_MEASUREMENT["analyzed"][0], "outcome_counts.count"),
+        "analyzed_units": (_MEASUREMENT["analyzed_units"][0], "outcome_counts.units"),
+    }),
+    "outcome_analyses": ("Statistical analyses of an outcome: which groups were compared, the estimate, its "
+                         "confidence interval and p-value", None, {
+        "outcome_ordinal": ("The outcome analysed (outcome_measurements.outcome_ordinal)", "outcome_id"),
+        "outcome_type": ("PRIMARY, SECONDARY or OTHER", "outcomes.outcome_type"),
+        "title": ("The outcome's title", "outcomes.title"),
+        "analysis_ordinal": ("1-based position of the analysis within its outcome", None),
+        "group_codes": ("The groups compared (result_groups.group_code of the outcome)",
+                        "outcome_analysis_groups.ctgov_group_code"),
+        "groups_description": ("The registry's description of the comparison", None),
+        "non_inferiority_type": ("SUPERIORITY, NON_INFERIORITY, EQUIVALENCE, OTHER, SUPERIORITY_OR_OTHER, …", None),
+        "method": ("Statistical method as written (ANCOVA, Regression, Cox, …)", None),
+        "p_value": ("The p-value as a number (the bound of <0.001)", None),
+        "p_value_raw": ("The p-value as written (<0.001 keeps its comparator)", "p_value_modifier + p_value"),
+        "param_type": ("The estimate's kind as written (Odds Ratio (OR), Mean Difference (Final Values), …)", None),
+        "param_value": ("The estimate as a number", None),
+        "param_value_raw": ("The estimate as written", None),
+        "dispersion_type": ("The estimate's dispersion kind (STANDARD_ERROR_OF_MEAN, …)", None),
+        "dispersion_value": ("The estimate's dispersion as a number", None),
+        "ci_percent": ("Confidence level of the interval, e.g. 95", None),
+        "ci_n_sides": ("ONE_SIDED or TWO_SIDED", None),
+        "ci_lower": ("Lower confidence limit as a number", "ci_lower_limit"),
+        "ci_lower_raw": ("Lower confidence limit as written", None),
+        "ci_upper": ("Upper confidence limit as a number", "ci_upper_limit"),
+        "ci_upper_raw": ("Upper confidence limit as written", None),
+        "estimate_description": ("The registry's comment on the estimate", None),
+    }),
+    "adverse_events": ("Adverse events per term and group (the per-group totals are in result_groups)",
+                       "reported_events", {
+        "event_type": ("SERIOUS or OTHER", None),
+        "event_ordinal": ("1-based position of the event among the trial's events of its type (one term may be "
+                          "listed twice, e.g. with two descriptions)", None),
+        "organ_system": ("Organ system class as written", None),
+        "term": ("The adverse event term", "adverse_event_term"),
+        "subjects_affected": ("Participants with the event", None),
+        "subjects_at_risk": ("Participants at risk", None),
+        "events": ("Number of events (null where not reported)", "event_count"),
+    }),
+    "trial_sources": ("Every document behind each trial and which one ranks first", None, {
+        "trial_id": _COMMON["trial_id"], "doc_id": ("One document of the trial", None),
+        "source_format": ("The document's format", None),
+        "last_update_posted_date": ("The document's last update date (first key of the precedence)", None),
+        "chosen": ("Whether the document ranks first for its trial", None),
+        "precedence": ("Rank of the document for its trial: 1 first", None),
+    }),
+    "trial_field_conflicts": ("Fields of trials on which the documents of one trial disagree", None, {
+        "trial_id": _COMMON["trial_id"],
+        "field": ("The trials column", None),
+        "values": ("The distinct values the documents give, as text", None),
+        "doc_ids": ("The documents compared", None),
+    }),
+    "quarantine": ("View: the quarantined documents with their reasons", None, {
+        "doc_id": ("The quarantined document", None),
+        "source_path": ("Its path relative to the raw folder", None),
+        "source_format": ("Its format, when recognised", None),
+        "error": ("Why it was quarantined", None),
+    }),
+    "eligibility_conflicts": ("View: trials whose structured age limits disagree with their own criteria text",
+                              None, {
+        "trial_id": _COMMON["trial_id"],
+        "field": ("minimum_age_years or maximum_age_years", None),
+        "structured_value": ("The value in trials", None),
+        "criteria_value": ("The bound in the criteria text, in years", None),
+        "criterion_type": ("The criterion's type", None),
+        "criterion_ordinal": ("The criterion's ordinal", None),
+        "span": ("The criterion text that states the bound", None),
+    }),
+    "data_dictionary": ("View: this dictionary, from the warehouse's column comments (`describe` does not show "
+                        "comments; `select * from data_dictionary where table_name = 'trials'` does)", None, {
+        "table_name": ("The table or view", None),
+        "column_name": ("The column", None),
+        "data_type": ("Its DuckDB type", None),
+        "description": ("What it holds, with its AACT name where that differs", None),
+    }),
+}
+
+
+class UndocumentedColumn(KeyError):
+    """A published column the dictionary has no description for."""
+
+
+def description(table: str, column: str) -> tuple[str, str | None]:
+    """(description, AACT name where it differs) of one column."""
+    if table not in TABLES_DICTIONARY:
+        raise UndocumentedColumn(f"data dictionary: no entry for table {table!r} (schemas/dictionary.py)")
+    own = TABLES_DICTIONARY[table][2]
+    if column in own:
+        return own[column]
+    if column in _COMMON:
+        return _COMMON[column]
+    raise UndocumentedColumn(f"data dictionary: no description for {table}.{column} (schemas/dictionary.py)")
+
+
+def _sql_text(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _with_aact(text: str, aact: str | None) -> str:
+    return _sql_text(f"{text} (AACT: {aact})" if aact else text)
+
+
+def comment_statements(table: str, columns: list[str]) -> list[str]:
+    """COMMENT ON statements for a published view and each of its columns; raises on an undocumented column."""
+    statements = [f'comment on column {table}."{column}" is {_with_aact(*description(table, column))}'
+                  for column in columns]
+    text, aact_table, _ = TABLES_DICTIONARY[table]
+    return [f"comment on view {table} is {_with_aact(text, aact_table)}", *statements]
+
+
+def published_columns(table: str) -> list[str]:
+    """The columns a published table has: its schema's (record tables gain doc_id, trials source_doc_ids),
+    else the dictionary's own list (tables and views publishing computes)."""
+    if table not in TABLES:
+        return list(TABLES_DICTIONARY[table][2])
+    return [*TABLES[table], *({"documents": [], "trials": ["source_doc_ids"]}.get(table, ["doc_id"]))]
+
+
+def _cell(text: str | None) -> str:
+    return (text or "").replace("|", "\\|")
+
+
+def markdown() -> str:
+    lines = ["# Data dictionary", "",
+             "Generated by `python -m schemas.dictionary` from `schemas/dictionary.py`, the source the warehouse's "
+             "column comments come from (`describe <table>` in DuckDB shows them). AACT names are given where "
+             "ours differ.", ""]
+    for table, (text, aact_table, _) in TABLES_DICTIONARY.items():
+        lines += [f"## {table}", "", text + "." + (f" AACT: `{aact_table}`." if aact_table else ""), "",
+                  "| column | description | AACT |", "|---|---|---|"]
+        for column in published_columns(table):
+            text, aact = description(table, column)
+            lines.append(f"| `{column}` | {_cell(text)} | {_cell(aact)} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    DOC.write_text(markdown(), encoding="utf-8")
+    print(DOC, file=sys.stderr)
