@@ -23,7 +23,6 @@ from pathlib import Path
 import duckdb
 import pandera.errors
 import polars as pl
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline import manifest, sources, thresholds, vocabulary
