@@ -10,8 +10,8 @@ structured record (XML, JSON) before page text, then doc_id for a stable order. 
 the first document in that order that states it; each child table takes its rows from the first document that
 has any (eligibility_thresholds from the document its criteria came from, so criterion ordinals always join).
 `trial_sources` keeps the provenance and `trial_field_conflicts` lists where sources of one trial disagree.
-Documents with byte-identical content to an earlier one of the same trial are quarantined as duplicates. The
-merge runs in DuckDB over Parquet, out of core.
+Documents with byte-identical content to an earlier one (the same record of the same bytes) are quarantined as
+duplicates. The merge runs in DuckDB over Parquet, out of core.
 """
 from __future__ import annotations
 
@@ -224,7 +224,7 @@ def _write_tables(con, previous, generation, dirty, publication) -> None:
         create temp table documents_final as
         with d as (select * from read_parquet({_files(docs)})),
         dups as (
-          select doc_id, first_value(doc_id) over (partition by sha256, trial_id order by doc_id) as original
+          select doc_id, first_value(doc_id) over (partition by content_id order by doc_id) as original
           from d where path_error is null and content_status = 'parsed' qualify doc_id <> original)
         select d.*, case when path_error is null and content_status = 'parsed' and dups.original is null
                          then 'parsed' else 'quarantined' end as status,
