@@ -79,7 +79,9 @@ def _prepare(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
         create temp table documents_final as
         with docs as (select * from {_parsed(layout, 'documents')}),
         dups as (
-          select doc_id, first_value(doc_id) over (partition by sha256, trial_id order by doc_id) as original
+          -- the parts of one multi-record file (`file#part`, several of one trial) share its bytes, not its content
+          select doc_id, first_value(doc_id) over (
+            partition by sha256, trial_id, regexp_extract(doc_id, '#([^#!/]*)$', 1) order by doc_id) as original
           from docs where status = 'parsed' qualify doc_id <> original)
         select docs.* replace (
                  case when dups.original is null then status else 'quarantined' end as status,

@@ -99,6 +99,12 @@ class TrialRecord:
     completion_date: date | None = None
     first_posted_date: date | None = None
     last_update_posted_date: date | None = None
+    registration_date: date | None = None
+    overall_status_raw: str | None = None
+    study_type_raw: str | None = None
+    phases_raw: str | None = None
+    # (the *_raw fields: the registry's own words, set where the contract word is null or differs in meaning)
+    has_results: bool | None = None
     conditions: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     interventions: list[Intervention] = field(default_factory=list)
@@ -109,6 +115,8 @@ class TrialRecord:
     locations: list[Location] = field(default_factory=list)
     collaborators: list[str] = field(default_factory=list)
     mesh_terms: list[MeshTerm] = field(default_factory=list)
+    # which part of a multi-record file this is (an EU CTR member state, `EUCTR2021-000037-14-ES`): the doc_id suffix
+    document_part: str | None = None
 
 
 class ParseError(ValueError):
