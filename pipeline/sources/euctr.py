@@ -55,6 +55,7 @@ AGE_BANDS = (("F.1.1.1", None, None), ("F.1.1.2", "0 Days", "27 Days"), ("F.1.1.
              ("F.1.1.4", "28 Days", "23 Months"), ("F.1.1.5", "2 Years", "11 Years"),
              ("F.1.1.6", "12 Years", "17 Years"), ("F.1.2", "18 Years", "64 Years"), ("F.1.3", "65 Years", None))
 UNDER_18 = "F.1.1"
+FIRST_THIRD_COUNTRY, OUTSIDE_EEA = "H.4.1", "E.8.6.3"  # a third-country record's country; sites outside the EEA
 # an IMP's names, the first stated being its name: product name, trade name, product code, INN, other name
 IMP_NAMES = ("D.3.1", "D.2.1.1.1", "D.3.2", "D.3.8", "D.3.9.3")
 
@@ -150,7 +151,7 @@ def record(fields: list[Field], source_format: str) -> TrialRecord:
     r.identifiers = [Identifier(kind, value) for code, kind in ID_TYPES.items() for value in f.all(code)]
     member_state = f.get("A.1") or f.get("National Competent Authority")
     countries = [member_state.split(" - ")[0]] if member_state else []
-    countries += [c for value in f.all("E.8.6.3") for c in value.splitlines()]
+    countries += f.all(FIRST_THIRD_COUNTRY) + [c for value in f.all(OUTSIDE_EEA) for c in value.splitlines()]
     r.locations = [Location(country=c) for c in dict.fromkeys(countries)]
     return r
 
