@@ -101,7 +101,8 @@ CHICTR_PHASE = _synonyms({"0": "EARLY_PHASE1", "1": "PHASE1", "2": "PHASE2", "3"
 CHICTR_OUTCOME_TYPE = _synonyms({"Primary indicator": "PRIMARY", "Secondary indicator": "SECONDARY",
                                  "Additional indicator": "OTHER"})
 # ChiCTR's design word (its Chinese form, the one that names the allocation) → (allocation, intervention_model)
-CHICTR_DESIGN = {"随机平行对照": ("RANDOMIZED", "PARALLEL"), "非随机对照": ("NON_RANDOMIZED", None), "单臂": ("NA", "SINGLE_GROUP")}
+CHICTR_DESIGN = {"随机平行对照": ("RANDOMIZED", "PARALLEL"), "非随机对照": ("NON_RANDOMIZED", None),
+                 "单臂": ("NA", "SINGLE_GROUP")}
 
 
 def lookup(table: dict[str, str], text: str | None) -> str | None:

@@ -23,6 +23,8 @@ _TRIAL_ID = re.compile(r"ChiCTR[-A-Za-z0-9]*\d")
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _COLONS = "：:"
 _LABELS_WITHOUT_COLON = frozenset(("Inclusion criteria", "Min age", "Max age"))
+_ID_LABELS = {"ORG_STUDY_ID": "Study subject ID",
+              "REGISTRY": "The registration number of the Partner Registry or other register"}
 _FROM_TO = re.compile(r"From\s+(?P<start>\S+)(?:\s+\S+)?\s+To\s+(?P<end>\S+)")
 
 
@@ -119,9 +121,7 @@ def parse(text: str) -> list[TrialRecord]:
     r.lead_sponsor = one("Primary sponsor")
     sponsors = [v.clean(b.get("Institution hospital")) for b in _blocks(pairs, "Secondary sponsor")]
     r.collaborators = [c for c in dict.fromkeys([*sponsors, one("Source(s) of funding")]) if c and c != r.lead_sponsor]
-    r.identifiers = [Identifier(kind, value) for kind, label in (
-        ("ORG_STUDY_ID", "Study subject ID"), ("REGISTRY", "The registration number of the Partner Registry or other register"))
-        if (value := one(label))]
+    r.identifiers = [Identifier(kind, value) for kind, label in _ID_LABELS.items() if (value := one(label))]
     r.conditions = [c for c in [one("Target disease")] if c]
     r.study_type, r.study_type_raw = v.registry_word(v.CHICTR_STUDY_TYPE, one("Study type"))
     phase, r.phases_raw = v.registry_word(v.CHICTR_PHASE, one("Study phase"))

@@ -42,6 +42,7 @@ _SPONSOR = re.compile(r"^Sponsor (\d+)$")  # the text form of the page's "B.Spon
 SUMMARY_NUMBER, SUMMARY_STATUS = "EudraCT Number", "Trial Status"
 SUMMARY_ENTERED = "Date on which this record was first entered in the EudraCT database"
 SUMMARY_RESULTS = "Trial results"
+END_OF_TRIAL_STATUS, GLOBAL_END = ("P.", "End of Trial Status"), ("P.", "Date of the global end of the trial")
 # Codes read into the record (the register's data dictionary)
 ID_TYPES = {"A.2": "EUDRACT_NUMBER", "A.4.1": "ORG_STUDY_ID", "A.5.1": "REGISTRY", "A.5.2": "REGISTRY",
             "A.5.3": "OTHER", "A.5.4": "OTHER"}  # A.5.1 ISRCTN, A.5.2 US NCT number, A.5.3 WHO UTN, A.5.4 others
@@ -104,6 +105,11 @@ class _Fields:
     def all(self, code: str) -> list[str]:
         return [value for f in self.fields if f.code == code and (value := stated(f.value))]
 
+    def labelled(self, code: str, label: str) -> str | None:
+        """The value of a code the register gives several fields ("N.", "P."), picked by its label."""
+        return next((value for f in self.fields if f.code == code and f.label == label and (value := stated(f.value))),
+                    None)
+
     def yes(self, code: str) -> bool | None:
         return v.yes_no(self.get(code))
 
@@ -120,12 +126,11 @@ def record(fields: list[Field], source_format: str) -> TrialRecord:
     if not number or not EUDRACT_NUMBER.fullmatch(number):
         raise ParseError(f"{source_format}: no EudraCT number (A.2) in the record")
     r = TrialRecord(f"EUCTR{number}", registry="EUCTR")
-    r.official_title, r.brief_title, r.acronym = f.get("A.3"), f.get("A.3.1"), f.get("A.3.2")
-    sponsors = f.all("B.1.1")
+    r.official_title, r.brief_title, r.acronym = (v.clean(f.get(code)) for code in ("A.3", "A.3.1", "A.3.2"))
+    sponsors = [v.clean(name) for name in f.all("B.1.1")]
     r.lead_sponsor, r.collaborators = (sponsors[0], sponsors[1:]) if sponsors else (None, [])
     r.sponsor_class = v.registry_word(v.EUCTR_SPONSOR_CLASS, f.get("B.3.1 and B.3.2"))[0]
-    status = next((fd.value for fd in fields if fd.code == "P." and fd.label.startswith("End of Trial Status")
-                   and stated(fd.value)), None) or f.get(SUMMARY_STATUS)
+    status = f.labelled(*END_OF_TRIAL_STATUS) or f.get(SUMMARY_STATUS)
     r.overall_status, r.overall_status_raw = v.registry_word(v.EUCTR_STATUS, status)
     # the register holds interventional trials of medicinal products only (Directive 2001/20/EC)
     r.study_type = "INTERVENTIONAL"
@@ -139,19 +144,20 @@ def record(fields: list[Field], source_format: str) -> TrialRecord:
     r.sex = {(True, True): "ALL", (True, False): "FEMALE", (False, True): "MALE"}.get((female, male))
     r.healthy_volunteers = f.yes("F.3.1")
     r.registration_date = v.parse_date(f.get(SUMMARY_ENTERED))
+    r.completion_date = v.parse_date(f.labelled(*GLOBAL_END))
     if any(fd.label == SUMMARY_RESULTS for fd in fields):
         results = f.get(SUMMARY_RESULTS)
         r.has_results = True if results == "View results" else False if results is None else None
-    r.conditions = f.all("E.1.1")
+    r.conditions = [v.clean(condition) for condition in f.all("E.1.1")]
     r.interventions = _interventions(fields)
     for kind, code in (("Inclusion", "E.3"), ("Exclusion", "E.4")):
         r.eligibility_criteria += split_criteria(f"{kind} Criteria:\n{f.get(code)}") if f.get(code) else []
     r.outcomes = [Outcome(kind, v.clean(measure), v.clean(f.get(f"{code}.1")))
                   for kind, code in (("PRIMARY", "E.5.1"), ("SECONDARY", "E.5.2")) for measure in f.all(code)]
-    r.identifiers = [Identifier(kind, value) for code, kind in ID_TYPES.items() for value in f.all(code)]
+    r.identifiers = [Identifier(kind, v.clean(value)) for code, kind in ID_TYPES.items() for value in f.all(code)]
     member_state = f.get("A.1") or f.get("National Competent Authority")
     countries = [member_state.split(" - ")[0]] if member_state else []
-    countries += f.all(FIRST_THIRD_COUNTRY) + [c for value in f.all(OUTSIDE_EEA) for c in value.splitlines()]
+    countries += [v.clean(c) for value in f.all(FIRST_THIRD_COUNTRY) + f.all(OUTSIDE_EEA) for c in value.splitlines()]
     r.locations = [Location(country=c) for c in dict.fromkeys(countries)]
     return r
 

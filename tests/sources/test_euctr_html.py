@@ -48,6 +48,7 @@ def test_portuguese_page_field_by_field():
     # under 18: No (its bands "not present"), adults and elderly Yes
     assert (r.minimum_age, r.maximum_age, r.sex, r.healthy_volunteers) == ("18 Years", None, "ALL", False)
     assert (r.registration_date, r.has_results) == (date(2007, 1, 3), None)  # results "Removed from public view"
+    assert r.completion_date == date(2013, 4, 24)  # P. Date of the global end of the trial
     assert r.conditions == ["Rheumatoid arthritis"]
     assert [(i.name, i.other_names) for i in r.interventions] == [("MRA", ["RO4877533", "tocilizumab"])]
     # the ISRCTN field reads "NA": not an identifier

@@ -124,15 +124,24 @@ def test_member_states_merge_into_one_trial_per_eudract_number(tmp_path):
     shutil.copy(FILE, raw)
     assert run_job(raw, tmp_path / "out").success
     out = tmp_path / "out"
-    assert query(out, "select status, count(*) from documents group by 1") == [("parsed", 10)]
-    assert query(out, "select trial_id, count(*) from trial_sources group by 1 order by 1") == [
-        (MASITINIB, 7), (AVB, 3)]
+    per_number = Counter(f"EUCTR{n}" for n in re.findall(r"^EudraCT Number: (\S+)$", TEXT, re.MULTILINE))
+    assert query(out, "select status, count(*) from documents group by 1") == [
+        ("parsed", len(re.findall(r"^Summary$", TEXT, re.MULTILINE)))]
+    assert query(out, "select trial_id, count(*) from trial_sources group by 1 order by 1") == sorted(per_number.items())
+    assert query(out, "select count(*) from trials") == [(len(per_number),)]
     assert query(out, "select trial_id, registry, overall_status, overall_status_raw, phases, enrollment "
                       "from trials order by 1") == [
         (MASITINIB, "EUCTR", None, "Ongoing", ["PHASE3"], 600), (AVB, "EUCTR", None, "Ongoing", ["PHASE1", "PHASE2"], 15)]
     # the merge takes each field from the first member state by doc_id; the states disagree on these fields
-    assert query(out, f"select field from trial_field_conflicts where trial_id = '{AVB}' order by 1") == [
-        ("enrollment",), ("registration_date",)]
+    assert query(out, "select trial_id, field from trial_field_conflicts order by 1, 2") == [
+        (MASITINIB, "acronym"), (MASITINIB, "brief_title"), (MASITINIB, "lead_sponsor"), (MASITINIB, "official_title"),
+        (MASITINIB, "registration_date"), (AVB, "enrollment"), (AVB, "registration_date")]
+    assert query(out, f"select \"values\" from trial_field_conflicts where trial_id = '{MASITINIB}' and field = 'lead_sponsor'"
+                 ) == [(["AB Science", "ABScience"],)]
+    # a child table comes from one member state (ES, first by doc_id): the other states' countries are not there
+    countries = {row[0] for row in query(out, f"select country from locations where trial_id = '{AVB}'")}
+    assert countries == {"Spain", "United States", "United Kingdom"}
+    assert "Sweden" in {x.country for x in _part(f"{AVB}-SE").locations}
 
 
 # --- never raise: arbitrary text and the mutilated file give records or ParseError ---------------------
