@@ -165,7 +165,7 @@ def parse_document(staged: dict, batch: _Batch) -> None:
         batch.add_document(staged, staged["doc_id"], None, f"{reader.FORMAT}: reader failed: {type(exc).__name__}: {exc}")
         return
     for record in records:
-        doc_id = staged["doc_id"] if len(records) == 1 else f"{staged['doc_id']}#{record.trial_id}"
+        doc_id = staged["doc_id"] if len(records) == 1 else f"{staged['doc_id']}#{record.document_part or record.trial_id}"
         batch.add_document(staged, doc_id, record.trial_id, None)
         batch.add_record(doc_id, record)
 

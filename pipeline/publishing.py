@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 
 from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, incoming_segments
 from pipeline.storage import Generation, Layout, link_unchanged, new_generation, remove_old_generations, switch
-from schemas import columns
+from schemas import KEYS, columns
 from schemas.dictionary import comment_statements
 
 STRUCTURED_FORMATS = ("ctgov_xml", "ctgov_api_v2_json")
@@ -36,6 +36,9 @@ ROW_TABLES = (CONTENTS_BY_DOCUMENT, *RECORD_TABLES)  # a generation's per-docume
 CHILD_TABLES = tuple(t for t in RECORD_TABLES if t != "trials")
 CRITERIA_TABLES = ("eligibility_criteria", "eligibility_thresholds")
 _COMPARED_FIELDS = tuple(c for c in columns("trials") if c not in ("trial_id", "registry"))
+# Where "the first document in precedence order" is not the rule:
+EARLIEST_FIELDS = ("registration_date",)  # the registry first received the trial when its earliest record says
+UNION_OF_DOCUMENTS = {"locations": ("EUCTR",)}  # an EU CTR member state's record lists its own country only
 VERSION_FILE = "_version"
 # what makes a document's row in `_documents` differ from the last generation's: any of these dirties its bucket
 _DOCUMENT_KEY = "doc_id, content_id, source_path, member, sha256, n_bytes, container_sha256, path_error, bucket"
@@ -249,6 +252,7 @@ def _write_tables(con, previous, generation, dirty, publication) -> None:
                row_number() over (partition by t.trial_id order by t.last_update_posted_date desc nulls last,
                  (d.source_format in {STRUCTURED_FORMATS}) desc, t.doc_id) as precedence
         from doc_trials t join documents_final d using (doc_id)""")
+    con.execute("create temp table registries as select distinct on (trial_id) trial_id, registry from doc_trials")
     con.execute("""
         create temp table criteria_source as
         select distinct c.trial_id, c.doc_id from doc_eligibility_criteria c join ranked r using (doc_id, trial_id)
@@ -266,6 +270,7 @@ def _queries() -> dict[str, str]:
     """The SELECT behind each published table, with a `bucket` column to write it by (after the temp tables)."""
     trial_cols = [c for c in columns("trials") if c != "trial_id"]
     picks = ",\n  ".join(
+        f"min(t.{c}) as {c}" if c in EARLIEST_FIELDS else
         f"arg_min(t.{c}, r.precedence) filter (where t.{c} is not null"
         + (f" and len(t.{c}) > 0" if c in ("phases", "who_masked") else "") + f") as {c}"
         for c in trial_cols
@@ -295,12 +300,21 @@ def _queries() -> dict[str, str]:
     }
     for table in CHILD_TABLES:
         # a trial's criteria and their thresholds come from one document (criteria_source), so ordinals join
-        source = ("join criteria_source using (doc_id, trial_id)" if table in CRITERIA_TABLES else
-                  "join ranked r using (doc_id, trial_id) qualify r.precedence = min(r.precedence) over (partition by c.trial_id)")
+        first = "r.precedence = min(r.precedence) over (partition by c.trial_id)"
+        if table in CRITERIA_TABLES:
+            source = "join criteria_source using (doc_id, trial_id) join ranked r using (doc_id, trial_id)"
+        elif table in UNION_OF_DOCUMENTS:  # these registries' records each hold a share: every document's rows
+            key = ", ".join(f"c.{k}" for k in KEYS[table])
+            registries = ", ".join(f"'{r}'" for r in UNION_OF_DOCUMENTS[table])
+            source = (f"join ranked r using (doc_id, trial_id) join registries g using (trial_id) qualify "
+                      f"(g.registry in ({registries}) and row_number() over (partition by {key} order by r.precedence, c.seq) = 1)"
+                      f" or (g.registry not in ({registries}) and {first})")
+        else:
+            source = f"join ranked r using (doc_id, trial_id) qualify {first}"
         queries[table] = f"""
             select c.* exclude (seq, bucket), c.bucket
             from doc_{table} c {source}
-            order by c.bucket, c.trial_id, c.seq"""
+            order by c.bucket, c.trial_id, r.precedence, c.seq"""
     return queries
 
 

@@ -224,6 +224,11 @@ class TrialRecord:
     has_results: bool | None = None
     results_first_submitted_date: date | None = None
     results_first_posted_date: date | None = None
+    registration_date: date | None = None
+    overall_status_raw: str | None = None
+    study_type_raw: str | None = None
+    phases_raw: str | None = None
+    # (the *_raw fields: the registry's own words, set where the contract word is null or differs in meaning)
     conditions: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     interventions: list[Intervention] = field(default_factory=list)
@@ -242,6 +247,8 @@ class TrialRecord:
     outcome_measurements: list[Measurement] = field(default_factory=list)
     outcome_analyses: list[Analysis] = field(default_factory=list)
     adverse_events: list[AdverseEvent] = field(default_factory=list)
+    # which part of a multi-record file this is (an EU CTR member state, `EUCTR2021-000037-14-ES`): the doc_id suffix
+    document_part: str | None = None
 
 
 class ParseError(ValueError):

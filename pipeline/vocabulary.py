@@ -58,7 +58,8 @@ INTERVENTION_MODEL = _vocabulary("SINGLE_GROUP PARALLEL CROSSOVER FACTORIAL SEQU
 MASKING = _vocabulary("NONE SINGLE DOUBLE TRIPLE QUADRUPLE") | _synonyms({
     "None (Open Label)": "NONE", "Open Label": "NONE", "Open": "NONE", "No masking": "NONE",
     "Single Blind": "SINGLE", "Single-Blind": "SINGLE", "Double Blind": "DOUBLE", "Double-Blind": "DOUBLE",
-    "Triple Blind": "TRIPLE", "Quadruple Blind": "QUADRUPLE"})
+    "Triple Blind": "TRIPLE", "Quadruple Blind": "QUADRUPLE", "Single blinded": "SINGLE", "Double blinded": "DOUBLE",
+    "Triple blinded": "TRIPLE"})
 WHO_MASKED = _vocabulary("PARTICIPANT CARE_PROVIDER INVESTIGATOR OUTCOMES_ASSESSOR") | _synonyms({
     "Subject": "PARTICIPANT", "Participants": "PARTICIPANT", "Caregiver": "CARE_PROVIDER",
     "Care Provider": "CARE_PROVIDER", "Outcomes Assessor": "OUTCOMES_ASSESSOR", "Outcome Assessor": "OUTCOMES_ASSESSOR"})
@@ -91,6 +92,18 @@ ID_TYPE = _synonyms({
     "CDC": "CDC", "AHRQ": "AHRQ", "SAMHSA": "SAMHSA", "Other Grant": "OTHER_GRANT", "EudraCT Number": "EUDRACT_NUMBER",
     "CTIS": "CTIS", "Registry": "REGISTRY", "Other": "OTHER"})
 
+# Registries beyond ClinicalTrials.gov (read with registry_word: a word not listed has no contract word of its meaning)
+EUCTR_STATUS = _synonyms({"Completed": "COMPLETED", "Prematurely Ended": "TERMINATED",
+                          "Temporarily Halted": "SUSPENDED", "Suspended by CA": "SUSPENDED"})
+EUCTR_SPONSOR_CLASS = _synonyms({"Commercial": "INDUSTRY"})
+CHICTR_STUDY_TYPE = _synonyms({"Interventional study": "INTERVENTIONAL", "Observational study": "OBSERVATIONAL"})
+CHICTR_PHASE = _synonyms({"0": "EARLY_PHASE1", "1": "PHASE1", "2": "PHASE2", "3": "PHASE3", "4": "PHASE4", "N/A": "NA"})
+CHICTR_OUTCOME_TYPE = _synonyms({"Primary indicator": "PRIMARY", "Secondary indicator": "SECONDARY",
+                                 "Additional indicator": "OTHER"})
+# ChiCTR's design word (its Chinese form, the one that names the allocation) → (allocation, intervention_model)
+CHICTR_DESIGN = {"随机平行对照": ("RANDOMIZED", "PARALLEL"), "非随机对照": ("NON_RANDOMIZED", None),
+                 "单臂": ("NA", "SINGLE_GROUP")}
+
 
 def lookup(table: dict[str, str], text: str | None) -> str | None:
     """Map one display word or API enum to the contract value (unknown words pass through, see above)."""
@@ -100,6 +113,16 @@ def lookup(table: dict[str, str], text: str | None) -> str | None:
     if not key:
         return None
     return table.get(key, key.upper())
+
+
+def registry_word(table: dict[str, str], text: str | None) -> tuple[str | None, str | None]:
+    """(contract value, None) for a word the table lists, else (None, the word as written): a registry's own word
+    ("Ongoing", "Authorised") with no contract word of the same meaning is kept beside a null, never guessed."""
+    word = clean(text)
+    if word is None:
+        return None, None
+    value = table.get(_key(word))
+    return (value, None) if value else (None, word)
 
 
 _PHASE = re.compile(

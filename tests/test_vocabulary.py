@@ -80,3 +80,13 @@ def test_parse_date(text, expected):
 def test_clean_folds_white_space():
     assert v.clean("  a\n\t b  ") == "a b"
     assert v.clean(" \n ") is None
+
+
+@pytest.mark.parametrize("table, text, expected", [
+    (v.EUCTR_STATUS, "Ongoing", (None, "Ongoing")), (v.EUCTR_STATUS, "Prematurely Ended", ("TERMINATED", None)),
+    (v.EUCTR_STATUS, "Not Authorised", (None, "Not Authorised")), (v.STATUS, "Not yet  recruiting", ("NOT_YET_RECRUITING", None)),
+    (v.CHICTR_PHASE, "3", ("PHASE3", None)), (v.CHICTR_PHASE, "Retrospective study", (None, "Retrospective study")),
+    (v.CHICTR_STUDY_TYPE, "Diagnostic test", (None, "Diagnostic test")), (v.EUCTR_STATUS, " ", (None, None)),
+])
+def test_a_registry_word_without_a_contract_word_is_kept_beside_a_null(table, text, expected):
+    assert v.registry_word(table, text) == expected

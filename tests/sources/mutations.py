@@ -68,9 +68,9 @@ def mutilated(draw, pages: dict[str, str], max_edits: int = 4):
     return name, text
 
 
-def parses_or_raises_parse_error(reader, text: str) -> list[TrialRecord] | None:
-    """The reader's records (each a TrialRecord with an NCT id), or None when it raised ParseError with a
-    reason naming the reader. Any other exception propagates and fails the test."""
+def parses_or_raises_parse_error(reader, text: str, trial_id: re.Pattern = _NCT) -> list[TrialRecord] | None:
+    """The reader's records (each a TrialRecord whose id has the registry's form, an NCT id by default), or None
+    when it raised ParseError with a reason naming the reader. Any other exception propagates and fails the test."""
     try:
         records = reader.parse(text)
     except ParseError as exc:
@@ -79,18 +79,19 @@ def parses_or_raises_parse_error(reader, text: str) -> list[TrialRecord] | None:
     assert isinstance(records, list) and records
     for record in records:
         assert isinstance(record, TrialRecord)
-        assert _NCT.fullmatch(record.trial_id), record.trial_id
+        assert trial_id.fullmatch(record.trial_id), record.trial_id
     return records
 
 
-def never_raise_tests(reader, generated: st.SearchStrategy[str], pages: dict[str, str], examples: int = 300):
+def never_raise_tests(reader, generated: st.SearchStrategy[str], pages: dict[str, str], examples: int = 300,
+                      trial_id: re.Pattern = _NCT):
     """A page reader's property tests: text from `generated` (arbitrary text, or lines the reader acts on so
     the examples reach its section handlers) and its real `pages` mutilated each give records or ParseError,
     and exploding the records into rows (outside the reader's try in parse_document) raises nothing either."""
 
     def check(text: str) -> None:
         assert reader.recognises(text) in (True, False)
-        for record in parses_or_raises_parse_error(reader, text) or []:
+        for record in parses_or_raises_parse_error(reader, text, trial_id) or []:
             explode(record)
 
     @settings(max_examples=examples, deadline=None)
