@@ -106,6 +106,12 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "completion_date": ("Date the trial ended", None),
         "first_posted_date": ("Date the registry first posted the record", "study_first_posted_date"),
         "last_update_posted_date": ("Date of the record's last posted update (decides precedence)", None),
+        "registration_date": ("Date the registry first received or registered the trial: the earliest any of its "
+                              "records states (ClinicalTrials.gov: the first posted date)", None),
+        "overall_status_raw": ("The registry's own status word where it has no contract word of the same meaning "
+                               "(overall_status is then null): Not Recruiting, Authorised, Ongoing, …", None),
+        "study_type_raw": ("The registry's own study type where it has no contract word of the same meaning", None),
+        "phases_raw": ("The registry's own phase words where they have no contract word of the same meaning", None),
         "start_date_type": (f"Whether start_date is actual: {_DATE_TYPE}", None),
         "primary_completion_date_type": (f"Whether primary_completion_date is actual: {_DATE_TYPE}", None),
         "completion_date_type": (f"Whether completion_date is actual: {_DATE_TYPE}", None),
