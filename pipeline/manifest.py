@@ -11,6 +11,7 @@ still to be read).
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from pipeline.storage import Layout, bucket_of, write_parquet
 SCHEMA = pa.schema([
     ("doc_key", pa.string()), ("source_path", pa.string()), ("member", pa.string()), ("sha256", pa.string()),
     ("n_bytes", pa.int64()), ("error", pa.string()), ("container_sha256", pa.string()), ("doc_bucket", pa.int32()),
-    ("is_archive", pa.bool_()), ("path", pa.string()),
+    ("is_archive", pa.bool_()), ("path", pa.binary()),
 ])
 
 
@@ -37,7 +38,8 @@ class Entry:
     error: str | None = None
     container_sha256: str | None = None
     is_archive: bool = False
-    path: str | None = None  # what to open (a symlink inside the raw folder resolved), for plain files
+    path: bytes | None = None  # what to open (a symlink inside the raw folder resolved), for plain files; as the
+    # file system's bytes, since a file's name need not be valid UTF-8
 
 
 def table(entries: list[Entry]) -> pa.Table:
@@ -52,9 +54,11 @@ def stage(raw_dir: Path, layout: Layout, max_bytes: int) -> dict[str, int]:
     hashes = file_hashes(files, layout.hash_cache)
     entries = []
     for file in files:
-        error = file.error or (f"file too large: {file.size} bytes (limit {max_bytes})" if file.size > max_bytes else None)
-        archive = is_archive(file.rel) and not error
-        entries.append(Entry(file.rel, file.rel, None, hashes[file.rel], file.size, error, None, archive, str(file.path)))
+        archive = is_archive(file.rel) and not file.error  # an archive's members are held to the limit, not it
+        too_large = not archive and file.size > max_bytes
+        error = file.error or (f"file too large: {file.size} bytes (limit {max_bytes})" if too_large else None)
+        entries.append(Entry(file.rel, file.rel, None, hashes[file.rel], file.size, error, None, archive,
+                             os.fsencode(file.path)))
     write_parquet(table(entries), layout.staged_manifest)
     return {"files": sum(not e.is_archive for e in entries), "archives": sum(e.is_archive for e in entries),
             "unreadable": sum(e.error is not None for e in entries)}

@@ -269,7 +269,7 @@ class Task:
     incoming: str
     version: str
     limits: StagingLimits
-    files: tuple[tuple[str, str, str, int], ...] = ()  # (rel, path to open, sha256, n_bytes) of new content
+    files: tuple[tuple[str, bytes, str, int], ...] = ()  # (rel, path to open, sha256, n_bytes) of new content
     archive: str | None = None  # path of an archive to read
     container: str | None = None  # its sha256, as staged
     part: int = 0  # this task takes the archive's members i with i % parts == part
@@ -283,7 +283,7 @@ def run_task(task: Task) -> tuple[ParseSummary, list[manifest.Entry]]:
     entries: list[manifest.Entry] = []
     raw_dir = Path(task.raw_dir)
     for rel, path, sha, size in task.files:
-        doc = file_document(RawFile(rel, Path(path), size, 0), task.limits.max_document_bytes)
+        doc = file_document(RawFile(rel, Path(os.fsdecode(path)), size, 0), task.limits.max_document_bytes)
         if doc.sha256 != sha:  # changed since staging (or became unreadable): the next run takes it in
             continue
         doc.doc_id = sha  # rows are keyed by content, not by path
@@ -381,7 +381,7 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
                                 + _size(raw_dir, [p for p, _ in changed_archives]))
         con.register("read_entries", manifest.table(entries))
         kept_rows = ("select doc_key, source_path, member, sha256, n_bytes, path_error as error, container_sha256, "
-                     "doc_bucket, false as is_archive, null::varchar as path "
+                     "doc_bucket, false as is_archive, null::blob as path "
                      f"from {documents_rows(previous)} where container_sha256 is not null"
                      if previous is not None and kept else None)
         parts = ["select * from staged where not is_archive", "select * from read_entries"]
