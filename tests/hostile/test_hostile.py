@@ -142,3 +142,16 @@ def test_archive_bombs_are_refused_with_peak_memory_bounded_by_the_limits(tmp_pa
     assert archive_row.startswith(f"archive decompresses past its cap: more than {cap} bytes"), archive_row
     assert archive_row.endswith("members"), archive_row
     assert docs["liar.zip!zeros00.xml"][1].startswith("damaged archive member: BadZipFile: Bad CRC-32")
+
+
+def test_status_lists_the_raw_folder_without_hanging_on_its_special_entries(hostile_run):
+    """`status` hashes the raw folder as the sensor does: the FIFO and the link to /dev/zero are not opened."""
+    _, out, expected, _, _, _ = hostile_run
+    raw = out.parent / "raw"
+    env = {**os.environ, "DAGSTER_HOME": str(out.parent / "dagster_home")}
+    result = subprocess.run([sys.executable, "-m", "pipeline", "status", "--raw-dir", str(raw), "--out-dir", str(out)],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "since the last run: no file added, changed or deleted" in result.stdout, result.stdout
+    for rel, reason in expected.items():
+        assert f"  {rel}: {reason}\n" in result.stdout, rel
