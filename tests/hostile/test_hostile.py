@@ -157,3 +157,28 @@ def test_status_lists_the_raw_folder_without_hanging_on_its_special_entries(host
     assert "since the last run: no file added, changed or deleted" in result.stdout, result.stdout
     for rel, reason in expected.items():
         assert f"  {rel}: {reason}\n" in result.stdout, rel
+
+
+def test_seeds_saved_as_gb18030_with_cr_line_ends_give_the_rows_of_their_utf8_save(tmp_path, seeds_warehouse):
+    """The issue's case end to end: GB18030 was read as hp_roman8 ('175μmol/L' → '175Îämol/L', thresholds
+    7 → 2) and CR-only line ends lost the classic seed. Every table but `documents` must equal the UTF-8 run's."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt")):
+        (raw / seed.name).write_bytes(seed.read_text(encoding="utf-8").replace("\n", "\r").encode("gb18030"))
+    result = _run(raw, tmp_path / "out")
+    assert result.returncode == 0, result.stderr[-3000:]
+    con = duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True)
+    utf8 = duckdb.connect(str(seeds_warehouse / "warehouse.duckdb"), read_only=True)
+    try:
+        assert con.execute("select distinct status, encoding from documents").fetchall() == [("parsed", "gb18030")]
+        tables = [r[0] for r in utf8.execute("select table_name from information_schema.tables order by 1").fetchall()]
+        assert "eligibility_thresholds" in tables
+        for table in tables:
+            if table in ("documents", "quarantine"):
+                continue
+            sql = f"select * from {table} order by all"
+            assert con.execute(sql).fetchall() == utf8.execute(sql).fetchall(), table
+    finally:
+        con.close()
+        utf8.close()
