@@ -100,9 +100,9 @@ def unsafe_zip(path: Path) -> dict[str, str]:
     }
 
 
-def zip_bomb(path: Path, members: int, member_bytes: int) -> None:
-    """A zip of `members` members of `member_bytes` zero bytes each (deflate: about 1000 to 1)."""
-    zeros = bytes(1 << 20)
+def zip_bomb(path: Path, members: int, member_bytes: int, fill: bytes = b"\0") -> None:
+    """A zip of `members` members of `member_bytes` bytes of `fill` each (deflate: about 1000 to 1)."""
+    zeros = fill * (1 << 20)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
         for i in range(members):
             with zf.open(f"zeros{i:02d}.xml", "w") as fh:

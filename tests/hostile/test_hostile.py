@@ -59,9 +59,8 @@ def test_special_entries_are_rows_with_their_reason_and_the_run_finishes(hostile
     docs = _documents(out)
     for rel, reason in expected.items():
         assert docs[rel][:2] == ("quarantined", reason), rel
-    seeds = {d: docs[d] for d in docs if d.startswith("00")}
-    assert [(s[0], s[2]) for s in seeds.values()] == [("parsed", "NCT02302599"), ("parsed", "NCT01374854"),
-                                                      ("parsed", "NCT01219465")]
+    seeds = sorted((d, docs[d][0], docs[d][2]) for d in docs if d.startswith("00"))
+    assert [s[1:] for s in seeds] == [("parsed", "NCT02302599"), ("parsed", "NCT01374854"), ("parsed", "NCT01219465")]
     assert docs[name][0] == "quarantined" and docs[name][1].startswith("duplicate: same content as")  # of the XML in the archives
 
 
@@ -95,50 +94,91 @@ def test_every_archive_member_is_a_row_with_its_reason(hostile_run):
 
 
 _PROBE = textwrap.dedent("""
-    import json, resource, sys
-    import dagster as dg
-    from pipeline.definitions import defs
-    from pipeline.defs.partitions import ALL_SHARDS_TAGS
-    raw, out, limits = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-    result = defs.resolve_job_def("refresh").execute_in_process(
-        run_config={"resources": {"settings": {"config": {"raw_dir": raw, "out_dir": out, "workers": 1, **limits}}}},
-        tags=ALL_SHARDS_TAGS, instance=dg.DagsterInstance.ephemeral())
-    print(json.dumps({"success": result.success, "peak_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss}))
-""")
-# Caps set small so the probe is quick; memory must stay within them whatever the archive holds.
+    import json, sys
+    from pipeline.staging import StagingLimits, write_staged
+    from pipeline.storage import SHARDS, Layout
+    raw, out, limits = sys.argv[1], sys.argv[2], StagingLimits(**json.loads(sys.argv[3]))
+    def status(field):
+        return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith(field))
+    with open("/proc/self/clear_refs", "w") as fh:
+        fh.write("5")  # resets the peak (VmHWM) to the current RSS: importing pyarrow peaks higher than it stays
+    before = status("VmRSS:")
+    counts = write_staged(Path(raw), Layout(Path(out)), SHARDS, limits)
+    after = status("VmHWM:")
+    print(json.dumps({"counts": counts, "before_kib": before, "peak_kib": after}))
+""").replace("import json,", "from pathlib import Path\nimport json,")
+# Caps set small so the probe is quick; staging's memory must stay within a few times them whatever the archive holds.
 LIMITS = {"max_document_bytes": 4 << 20, "max_archive_bytes": 48 << 20, "max_compression_ratio": 100,
           "max_buffered_bytes": 8 << 20}
 
 
-def _probe(raw: Path, out: Path) -> dict:
-    child = subprocess.run([sys.executable, "-c", _PROBE, str(raw), str(out), json.dumps(LIMITS)], cwd=REPO,
-                           capture_output=True, text=True, timeout=900)
-    assert child.returncode == 0, child.stderr[-3000:]
-    return json.loads(child.stdout.strip().splitlines()[-1])
-
-
-def test_archive_bombs_are_refused_with_peak_memory_bounded_by_the_limits(tmp_path):
-    """Baseline: the job over one record. Bombs: 40 members of 16 MiB zeros (640 MiB from a ~0.6 MiB zip),
-    and a member whose headers say 1,000 bytes but which inflates to 64 MiB. Peak RSS of the bomb run stays
-    within the baseline plus a few times max_document_bytes."""
-    (tmp_path / "base").mkdir()
-    (tmp_path / "base" / "NCT01219465.xml").write_bytes(XML_219)
-    baseline = _probe(tmp_path / "base", tmp_path / "out_base")
+def test_archive_bombs_are_refused_with_staging_memory_bounded_by_the_limits(tmp_path):
+    """Staging alone, in a child process: 40 members of 3 MiB of text (each under the document limit, so read,
+    decoded and buffered) from a ~0.1 MiB zip, 20 members of 16 MiB zeros, and a member whose headers say
+    1,000 bytes but which inflates to 64 MiB. Staging's peak RSS grows by less than 8 × (max_document_bytes +
+    max_buffered_bytes): the bytes and text of one document, the buffered text, its Arrow and Parquet copies
+    (measured: 12 MiB for one record, 57-65 MiB with these archives; before the limits, the buffered text
+    alone would have been 120 MiB and the lying member 64 MiB in one read). The peak is the kernel's
+    high-water mark of the child's RSS, reset just before staging."""
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "NCT01219465.xml").write_bytes(XML_219)
-    zip_bomb(raw / "bomb.zip", 40, 16 << 20)
+    zip_bomb(raw / "text.zip", 40, 3 << 20, fill=b"x")
+    zip_bomb(raw / "zeros.zip", 20, 16 << 20)
     understated_zip(raw / "liar.zip", 64 << 20, 1000)
-    bombs = _probe(raw, tmp_path / "out")
-    assert bombs["success"] and baseline["success"]
-    grown_mib = (bombs["peak_kib"] - baseline["peak_kib"]) / 1024
-    print(f"peak RSS: baseline {baseline['peak_kib'] / 1024:.0f} MiB, with bombs {bombs['peak_kib'] / 1024:.0f} MiB")
-    assert grown_mib < 64, grown_mib
-    docs = _documents(tmp_path / "out")
-    assert docs["NCT01219465.xml"][0] == "parsed"
-    assert docs["bomb.zip!zeros00.xml"][1] == f"archive member too large: {16 << 20} bytes (limit {4 << 20})"
-    cap = StagingLimits(**LIMITS).archive_budget((raw / "bomb.zip").stat().st_size)
-    archive_row = docs["bomb.zip"][1]
-    assert archive_row.startswith(f"archive decompresses past its cap: more than {cap} bytes"), archive_row
-    assert archive_row.endswith("members"), archive_row
-    assert docs["liar.zip!zeros00.xml"][1].startswith("damaged archive member: BadZipFile: Bad CRC-32")
+    child = subprocess.run([sys.executable, "-c", _PROBE, str(raw), str(tmp_path / "out"), json.dumps(LIMITS)],
+                           cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert child.returncode == 0, child.stderr[-3000:]
+    probe = json.loads(child.stdout.strip().splitlines()[-1])
+    grown_mib = (probe["peak_kib"] - probe["before_kib"]) / 1024
+    print(f"staging RSS: {probe['before_kib'] / 1024:.0f} MiB before, {probe['peak_kib'] / 1024:.0f} MiB peak")
+    assert grown_mib < 8 * (4 + 8), grown_mib
+    docs = {}
+    for staged in (tmp_path / "out").glob("_shards/*/staged.parquet"):
+        for row in pq.read_table(staged, columns=["doc_id", "error"]).to_pylist():
+            docs[row["doc_id"]] = row["error"]
+    assert docs["NCT01219465.xml"] is None
+    assert docs["zeros.zip!zeros00.xml"] == f"archive member too large: {16 << 20} bytes (limit {4 << 20})"
+    for archive in ("text.zip", "zeros.zip"):
+        cap = StagingLimits(**LIMITS).archive_budget((raw / archive).stat().st_size)
+        assert docs[archive].startswith(f"archive decompresses past its cap: more than {cap} bytes"), docs[archive]
+    assert docs["text.zip!zeros00.xml"].startswith("unrecognised layout")  # read and decoded: 3 MiB of 'x'
+    assert docs["liar.zip!zeros00.xml"].startswith("damaged archive member: BadZipFile: Bad CRC-32")
+
+
+def test_status_lists_the_raw_folder_without_hanging_on_its_special_entries(hostile_run):
+    """`status` hashes the raw folder as the sensor does: the FIFO and the link to /dev/zero are not opened."""
+    _, out, expected, _, _, _ = hostile_run
+    raw = out.parent / "raw"
+    env = {**os.environ, "DAGSTER_HOME": str(out.parent / "dagster_home")}
+    result = subprocess.run([sys.executable, "-m", "pipeline", "status", "--raw-dir", str(raw), "--out-dir", str(out)],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "since the last run: no file added, changed or deleted" in result.stdout, result.stdout
+    for rel, reason in expected.items():
+        assert f"  {rel}: {reason}\n" in result.stdout, rel
+
+
+def test_seeds_saved_as_gb18030_with_cr_line_ends_give_the_rows_of_their_utf8_save(tmp_path, seeds_warehouse):
+    """The issue's case end to end: GB18030 was read as hp_roman8 ('175μmol/L' → '175Îämol/L', thresholds
+    7 → 2) and CR-only line ends lost the classic seed. Every table but `documents` must equal the UTF-8 run's."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt")):
+        (raw / seed.name).write_bytes(seed.read_text(encoding="utf-8").replace("\n", "\r").encode("gb18030"))
+    result = _run(raw, tmp_path / "out")
+    assert result.returncode == 0, result.stderr[-3000:]
+    con = duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True)
+    utf8 = duckdb.connect(str(seeds_warehouse / "warehouse.duckdb"), read_only=True)
+    try:
+        assert con.execute("select distinct status, encoding from documents").fetchall() == [("parsed", "gb18030")]
+        tables = [r[0] for r in utf8.execute("select table_name from information_schema.tables order by 1").fetchall()]
+        assert "eligibility_thresholds" in tables
+        for table in tables:
+            if table in ("documents", "quarantine"):
+                continue
+            sql = f"select * from {table} order by all"
+            assert con.execute(sql).fetchall() == utf8.execute(sql).fetchall(), table
+    finally:
+        con.close()
+        utf8.close()
