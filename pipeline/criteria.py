@@ -9,7 +9,8 @@ Older records group criteria under other headings ("DISEASE CHARACTERISTICS:", t
 participants:"). A heading is not a criterion: it becomes the `section` of the criteria under it, as written,
 outermost first ("PATIENT CHARACTERISTICS: Age:"). A heading in capitals opens a new section; another heading
 nests in the heading right above it ("Concurrent Medication:" then "Excluded:"), or, after criteria, starts again
-under the heading in capitals. An inclusion or exclusion heading closes every section.
+under the heading in capitals. An inclusion or exclusion heading closes every section, as does "Eligibility
+criteria:", which heads the whole text.
 """
 from __future__ import annotations
 
@@ -23,11 +24,12 @@ _HEADING = re.compile(
     r"(?:\s+and\s+(?:inclusion|exclusion))?\s+criteria\b(?:[^:\n]{0,40}:)?\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
-# a line of its own ending in a colon ("Patients with the following are excluded:"), or a label of two or more words in
-# capitals before the text it heads ("DISEASE CHARACTERISTICS: Histologically proven …")
-_SECTION = re.compile(r"^\s*(?P<title>[^\W\d_][^:]{0,98}:)\s*$")
+# a line of its own ending in a colon ("Patients with the following are excluded:"), or one of the registry's headings in
+# capitals before the text it heads ("DISEASE CHARACTERISTICS: Histologically proven …"; not "LIFE EXPECTANCY: …")
+_SECTION = re.compile(r"^\s*(?P<title>[^\W\d_][^:\d]{0,98}:)\s*$")  # a number makes it a criterion: "Patients 5 years …:"
 _SECTION_WORDS = 12
-_CAPITALS_SECTION = re.compile(r"^\s*(?P<title>[A-Z][A-Z/&,()'-]+(?: [A-Z/&,()'-]+)+:)\s*(?P<rest>.*)$")  # not "ECOG: 0-1"
+_ELIGIBILITY = re.compile(r"^\s*(?:eligibility\s+)?criteria\s*:\s*$", re.IGNORECASE)  # heads the whole text: no section
+_CAPITALS_SECTION = re.compile(r"^\s*(?P<title>[A-Z][A-Z/&,()' -]*\b(?:CHARACTERISTICS|THERAPY|CRITERIA):)\s*(?P<rest>.*)$")
 _MARKER = re.compile(
     r"^\s*(?:[-*•·▪◦●○–—]|o(?=\s)|\(?\d{1,3}[.)](?!\d)|\(\d{1,3}\)|\(?[a-z][.)](?=\s)|\(?(?:i{1,3}|iv|v|vi{1,3}|ix|x)[.)](?=\s))\s*",
     re.IGNORECASE,
@@ -80,6 +82,9 @@ def split_criteria(text: str | None) -> list[Criterion]:
             if heading["rest"].strip():
                 items.append((kind, None, [heading["rest"]]))
                 open_item = True
+            continue
+        if _ELIGIBILITY.match(line):
+            path, nested, open_item = [], False, False
             continue
         marker = _MARKER.match(line)
         if marker and open_item and _wrapped(line, hanging):
