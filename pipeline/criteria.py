@@ -4,6 +4,13 @@ Registry text blocks (legacy XML, API v2 markdown, page text) all write criteria
 "Inclusion Criteria:" / "Exclusion Criteria:" headings, with bullets ("-", "*", "•") or numbering
 ("1.", "2)", "(a)"). Splitting them here once keeps the counts identical whichever form a trial
 arrived in. Text with no heading keeps a null criterion_type rather than a guessed one.
+
+Older records group criteria under other headings ("DISEASE CHARACTERISTICS:", then "Age:"; "For adolescent
+participants:"). A heading is not a criterion: it becomes the `section` of the criteria under it, as written,
+outermost first ("PATIENT CHARACTERISTICS: Age:"). A heading in capitals opens a new section; another heading
+nests in the heading right above it ("Concurrent Medication:" then "Excluded:"), or, after criteria, starts again
+under the heading in capitals. An inclusion or exclusion heading closes every section, as does "Eligibility
+criteria:", which heads the whole text.
 """
 from __future__ import annotations
 
@@ -14,9 +21,15 @@ from pipeline.vocabulary import clean
 
 _HEADING = re.compile(
     r"^\s*(?:[-*•]\s*)?(?:key\s+|main\s+|general\s+|major\s+)?(?P<kind>inclusion|exclusion)"
-    r"(?:\s+and\s+(?:inclusion|exclusion))?\s+criteria\b[^:\n]{0,40}?:?\s*(?P<rest>.*)$",
+    r"(?:\s+and\s+(?:inclusion|exclusion))?\s+criteria\b(?:[^:\n]{0,40}:)?\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
+# a line of its own ending in a colon ("Patients with the following are excluded:"), or one of the registry's headings in
+# capitals before the text it heads ("DISEASE CHARACTERISTICS: Histologically proven …"; not "LIFE EXPECTANCY: …")
+_SECTION = re.compile(r"^\s*(?P<title>[^\W\d_][^:\d]{0,98}:)\s*$")  # a number makes it a criterion: "Patients 5 years …:"
+_SECTION_WORDS = 12
+_ELIGIBILITY = re.compile(r"^\s*(?:eligibility\s+)?criteria\s*:\s*$", re.IGNORECASE)  # heads the whole text: no section
+_CAPITALS_SECTION = re.compile(r"^\s*(?P<title>[A-Z][A-Z/&,()' -]*\b(?:CHARACTERISTICS|THERAPY|CRITERIA):)\s*(?P<rest>.*)$")
 _MARKER = re.compile(
     r"^\s*(?:[-*•·▪◦●○–—]|o(?=\s)|\(?\d{1,3}[.)](?!\d)|\(\d{1,3}\)|\(?[a-z][.)](?=\s)|\(?(?:i{1,3}|iv|v|vi{1,3}|ix|x)[.)](?=\s))\s*",
     re.IGNORECASE,
@@ -30,12 +43,32 @@ def _wrapped(line: str, hanging: int) -> bool:
     return len(line) - len(line.lstrip()) == hanging and line.lstrip()[:1].isalpha()
 
 
+def _section(line: str) -> tuple[str, str] | None:
+    """(heading, the text after it) when the line opens with a section heading."""
+    if (m := _SECTION.match(line)) and len(m["title"].split()) <= _SECTION_WORDS:
+        return m["title"], ""
+    if m := _CAPITALS_SECTION.match(line):
+        return m["title"], m["rest"]
+    return None
+
+
+def _within(path: list[str], title: str, nested: bool) -> list[str]:
+    """The section path once a heading is read (nested: it follows another heading with no criterion between)."""
+    if title.upper() == title:
+        return [title]
+    if nested:
+        return [*path, title]
+    return [path[0], title] if path and path[0].upper() == path[0] else [title]
+
+
 def split_criteria(text: str | None) -> list[Criterion]:
     """Split an eligibility text block into criteria, numbered 1.. within INCLUSION and EXCLUSION."""
     if not text:
         return []
-    items: list[tuple[str | None, list[str]]] = []
+    items: list[tuple[str | None, str | None, list[str]]] = []
     kind: str | None = None
+    path: list[str] = []
+    nested = False  # the last line read was a section heading
     open_item = False
     hanging = -1  # the column the open item's text starts at: a wrapped line of it is indented exactly so
     for line in text.splitlines():
@@ -44,30 +77,42 @@ def split_criteria(text: str | None) -> list[Criterion]:
             continue
         heading = _HEADING.match(line)
         if heading:
-            kind = heading["kind"].upper()
+            kind, path, nested = heading["kind"].upper(), [], False
             open_item, hanging = False, -1
             if heading["rest"].strip():
-                items.append((kind, [heading["rest"]]))
+                items.append((kind, None, [heading["rest"]]))
                 open_item = True
+            continue
+        if _ELIGIBILITY.match(line):
+            path, nested, open_item = [], False, False
             continue
         marker = _MARKER.match(line)
         if marker and open_item and _wrapped(line, hanging):
             marker = None
+        continues = open_item and (hanging < 0 or _wrapped(line, hanging))
+        if not marker and not continues and (section := _section(line)):
+            path = _within(path, section[0], nested)
+            open_item, hanging = bool(section[1].strip()), -1
+            nested = not open_item
+            if open_item:
+                items.append((kind, " ".join(path), [section[1]]))
+            continue
+        nested = False
         if marker and line[marker.end():].strip():
-            items.append((kind, [line[marker.end():]]))
+            items.append((kind, " ".join(path) or None, [line[marker.end():]]))
             open_item = True
             hanging = marker.end()
         elif open_item and items:
-            items[-1][1].append(line)
+            items[-1][2].append(line)
         else:
-            items.append((kind, [line]))
+            items.append((kind, " ".join(path) or None, [line]))
             open_item, hanging = True, -1
     criteria: list[Criterion] = []
     counts: dict[str | None, int] = {}
-    for kind, lines in items:
+    for kind, section, lines in items:
         text_ = clean(" ".join(lines))
         if not text_:
             continue
         counts[kind] = counts.get(kind, 0) + 1
-        criteria.append(Criterion(kind, counts[kind], text_))
+        criteria.append(Criterion(kind, counts[kind], text_, section))
     return criteria

@@ -323,12 +323,19 @@ _AGE_CONFLICT = """
            a.criterion_type, a.criterion_ordinal, a.span
     from trials t join eligibility_thresholds a
       on a.trial_id = t.trial_id and a.variable = 'age' and a.canonical_unit = 'years' and a.sex is null
-    where abs(t.{field} - a.eligible_{bound}_canonical) > 0.01"""
+    where abs(t.{field} - a.eligible_{bound}_canonical) > 0.01{also}"""
+# an exclusive upper bound agrees with the whole unit below it: "< 12 years" is a maximum of 11 years as registries
+# write it, "< 6 months" one of 5 months (an age at onset is its own variable and never compared)
+_EXCLUSIVE_UPPER = """
+      and not coalesce(not a.eligible_upper_inclusive and abs(t.maximum_age_years
+                       - a.eligible_upper_canonical * (1 - 1 / nullif(a.eligible_upper, 0))) <= 0.01, false)"""
 VIEWS = {
     "quarantine": "select doc_id, source_path, source_format, error from documents where status = 'quarantined'",
     # where a trial's structured fields disagree with its own criteria text (its age window)
-    "eligibility_conflicts": _AGE_CONFLICT.format(field="minimum_age_years", bound="lower") + "\n    union all"
-                             + _AGE_CONFLICT.format(field="maximum_age_years", bound="upper") + "\n    order by trial_id, field",
+    "eligibility_conflicts": _AGE_CONFLICT.format(field="minimum_age_years", bound="lower", also="")
+                             + "\n    union all"
+                             + _AGE_CONFLICT.format(field="maximum_age_years", bound="upper", also=_EXCLUSIVE_UPPER)
+                             + "\n    order by trial_id, field",
     # every column's description (the COMMENT ON COLUMN text): `describe` does not show comments, this does
     "data_dictionary": """select table_name, column_name, data_type, comment as description from duckdb_columns()
                           where database_name = current_database() and schema_name = 'main'

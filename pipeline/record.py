@@ -33,6 +33,7 @@ class Criterion:
     criterion_type: str | None  # INCLUSION | EXCLUSION; None when the text has no heading
     ordinal: int  # 1-based within its type
     text: str
+    section: str | None = None  # the headings it sits under, as written ("PATIENT CHARACTERISTICS: Age:")
 
 
 @dataclass(slots=True)

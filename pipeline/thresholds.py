@@ -142,12 +142,57 @@ CANONICAL: dict[str, tuple[str, str | None, float]] = {
     "karnofsky": ("%", None, 1), "lvef": ("%", None, 1), "qtc": ("ms", "ms", 1), "albumin": ("g/dL", "g/dL", 1),
     "psa": ("ng/mL", "ng/mL", 1),
 }
+# For analysts mapping the table to OMOP or FHIR: variable → (synonyms the rules match, canonical unit in UCUM, LOINC
+# codes). A code is given only where it is certain for the variable as the criteria use it; variables that are no
+# laboratory or vital-sign observation (age, durations, life expectancy, insulin dose) have none.
+CODES: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
+    "age": (("age", "aged", "adults N-M", "years old", "years of age"), "a", ()),
+    "age_at_onset": (("age at diagnosis", "age at onset", "onset before age N"), "a", ()),
+    "disease_duration": (("duration of diabetes", "disease duration", "diagnosed within", "N-year history of"), "a", ()),
+    "life_expectancy": (("life expectancy", "expected survival", "expected to live"), "mo", ()),
+    "bmi": (("BMI", "body mass index", "Quetelet index"), "kg/m2", ("39156-5",)),
+    "body_weight": (("weight", "body weight", "weigh"), "kg", ("29463-7",)),
+    "hba1c": (("HbA1c", "A1C", "glycated haemoglobin", "glycosylated hemoglobin"), "%", ("4548-4",)),
+    "fasting_glucose": (("fasting plasma glucose", "FPG", "FBG", "fasting blood sugar"), "mmol/L", ("1558-6",)),
+    "c_peptide": (("C-peptide", "fasting C-peptide", "stimulated C-peptide"), "nmol/L", ("1986-9",)),
+    "insulin_dose": (("insulin dose", "insulin requirement"), "U/kg/d", ()),
+    "serum_creatinine": (("creatinine", "serum creatinine", "SCr", "Cr"), "umol/L", ("2160-0",)),
+    "egfr": (("eGFR", "GFR", "estimated glomerular filtration rate", "MDRD"), "mL/min/{1.73_m2}",
+             ("33914-3", "62238-1", "98979-8")),
+    "creatinine_clearance": (("creatinine clearance", "CrCl"), "mL/min", ("2164-2",)),
+    "systolic_bp": (("systolic blood pressure", "SBP"), "mm[Hg]", ("8480-6",)),
+    "diastolic_bp": (("diastolic blood pressure", "DBP"), "mm[Hg]", ("8462-4",)),
+    "ldl_cholesterol": (("LDL cholesterol", "LDL-C", "low-density lipoprotein"), "mmol/L", ("13457-7", "2089-1")),
+    "triglycerides": (("triglycerides", "TG"), "mmol/L", ("2571-8",)),
+    "hemoglobin": (("hemoglobin", "haemoglobin", "Hb", "Hgb"), "g/dL", ("718-7",)),
+    "platelets": (("platelets", "platelet count", "PLT", "thrombocytes"), "10*9/L", ("777-3",)),
+    "neutrophils": (("absolute neutrophil count", "ANC", "AGC", "granulocytes"), "10*9/L", ("751-8",)),
+    "lymphocytes": (("lymphocytes", "absolute lymphocyte count", "ALC"), "10*9/L", ("731-0",)),
+    "wbc": (("white blood cells", "WBC", "leukocytes"), "10*9/L", ("6690-2",)),
+    "cd4_count": (("CD4 count", "CD4+ cells", "CD4 lymphocytes"), "/uL", ("24467-3",)),
+    "alt": (("ALT", "SGPT", "alanine aminotransferase"), "U/L", ("1742-6",)),
+    "ast": (("AST", "SGOT", "aspartate aminotransferase"), "U/L", ("1920-8",)),
+    "alkaline_phosphatase": (("alkaline phosphatase", "ALP"), "U/L", ("6768-6",)),
+    "bilirubin": (("bilirubin", "total bilirubin"), "umol/L", ("1975-2",)),
+    "inr": (("INR", "international normalized ratio"), "{INR}", ("6301-6",)),
+    "pt": (("PT", "prothrombin time"), "s", ("5902-2",)),
+    "ptt": (("PTT", "aPTT", "partial thromboplastin time"), "s", ("3173-2",)),
+    "crp": (("CRP", "C-reactive protein", "hs-CRP"), "mg/L", ("1988-5", "30522-7")),
+    "proteinuria": (("proteinuria", "urine protein"), "mg/d", ("2889-4",)),
+    "ecog": (("ECOG", "Zubrod", "WHO performance status"), "{score}", ("89247-1",)),
+    "karnofsky": (("Karnofsky", "KPS"), "%", ("89243-0",)),
+    "lvef": (("LVEF", "left ventricular ejection fraction"), "%", ("10230-1",)),
+    "qtc": (("QTc", "corrected QT interval"), "ms", ("8636-3",)),
+    "albumin": (("albumin", "serum albumin"), "g/dL", ("1751-7",)),
+    "psa": (("PSA", "prostate-specific antigen"), "ng/mL", ("2857-1",)),
+}
 # Substance-specific factors, in one place: molar masses (g/mol) for mass ↔ amount conversions
 # (creatinine 113.1 gives the clinical factor: µmol/L = mg/dL × 88.42), and HbA1c's IFCC → NGSP master equation.
 MOLAR_MASS = {"serum_creatinine": 113.1, "fasting_glucose": 180.16, "c_peptide": 3020.3, "bilirubin": 584.66,
               "ldl_cholesterol": 386.65, "triglycerides": 885.7, "hemoglobin": 16114.5}
 HBA1C_NGSP_FROM_IFCC = (0.09148, 2.152)  # % = 0.09148 × mmol/mol + 2.152
-# plausible range per variable in its canonical unit; rows outside are reported by the asset check
+# plausible range per variable in its canonical unit: a row outside it is marked (`plausible` false) and reported by
+# the asset check as a warning, since it is what the source says ("lymphopenia (<1,000/L)", a typo for /µL)
 PLAUSIBLE: dict[str, tuple[float, float]] = {
     "age": (0, 120), "age_at_onset": (0, 120), "disease_duration": (0, 100), "life_expectancy": (0, 600),
     "bmi": (10, 80), "body_weight": (1, 400), "hba1c": (3, 20), "fasting_glucose": (1, 40), "c_peptide": (0, 10),
@@ -349,6 +394,7 @@ class _Value(_Bounds):
     scores: bool = False  # "0 or 1"
     window: bool = False  # "within the past 3 years"
     then: _Value | None = None  # the upper bound of "6 months to 17 years", in its own unit
+    event: bool = False  # "before the age of 13": the age at which something happened, not the participant's
     population: bool = False  # the sex is written before the value ("Female 65 years …"): whom, not a sex's value
 
 
@@ -408,7 +454,8 @@ def _value_at(text: str, pos: int) -> _Value | None:
         if not got:
             return None
         number, unit, kind, age, end = got
-        value = _Value(*_bound(op, number), unit, kind, pos, end, age or bool(age_of), window=word.startswith("within"))
+        value = _Value(*_bound(op, number), unit, kind, pos, end, age or bool(age_of), window=word.startswith("within"),
+                       event=word == "before")
         if sb := _SECOND_BOUND.match(text, end):  # "≥ 2 and ≤ 20 years"
             op2_m = _OP_RE.match(text, sb.end())
             op2 = _OPS[op2_m.group().lower()]
@@ -693,6 +740,8 @@ def extract(text: str) -> list[Threshold]:
                 continue
             if variable == "age" and _ONSET.search(text, clause, start):
                 variable = "age_at_onset"
+            elif variable == "age" and v.event:  # "symptoms presenting before the age of 13", "heart attacks before age 55"
+                continue
             if v.lower is not None and v.upper is not None and v.lower > v.upper:
                 continue
             found.append(Threshold(v.lower, v.lower_inclusive, v.upper, v.upper_inclusive, v.unit, v.unit_kind,
@@ -792,6 +841,27 @@ def conversion(variable: str, unit: str | None, kind: str | None) -> tuple[str, 
     return shown, float(converted.magnitude) / scale, 0.0
 
 
+def variables():
+    """The `variables` table: one row per output variable with its synonyms, canonical unit (as the thresholds write
+    it and in UCUM), LOINC codes (null where none is certain) and plausible range."""
+    import polars as pl
+
+    from schemas import columns
+
+    return pl.DataFrame([(name, list(synonyms), CANONICAL[name][0], ucum, list(loinc) or None, *PLAUSIBLE[name])
+                         for name, (synonyms, ucum, loinc) in CODES.items()], schema=columns("variables"), orient="row")
+
+
+def plausible(variable: str, canonical_unit: str | None, *bounds: float | None) -> bool | None:
+    """Whether the eligible range's canonical bounds lie within PLAUSIBLE; None when there is nothing to judge
+    (no canonical value, or a multiple of the ULN, whose absolute value the text does not give)."""
+    stated = [b for b in bounds if b is not None]
+    if canonical_unit in (None, "x ULN") or not stated:
+        return None
+    lo, hi = PLAUSIBLE[variable]
+    return all(lo <= b <= hi for b in stated)
+
+
 def rows(trial_id: str, criterion_type: str | None, ordinal: int, text: str) -> list[tuple]:
     """The eligibility_thresholds rows of one criterion, in the table's column order. A range the text
     repeats word for word ("… Age 15 to 50 OR … Age 15 to 50 and …") is one row, with the qualifiers of
@@ -809,5 +879,6 @@ def rows(trial_id: str, criterion_type: str | None, ordinal: int, text: str) -> 
         lo_c = round(lo * conv[1] + conv[2], 6) if conv and lo is not None else None
         hi_c = round(hi * conv[1] + conv[2], 6) if conv and hi is not None else None
         out.append((trial_id, criterion_type, ordinal, t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive,
-                    t.unit, lo, lo_inc, hi, hi_inc, canonical_unit, lo_c, hi_c, t.sex, tuple(t.qualifiers) or None, t.span))
+                    t.unit, lo, lo_inc, hi, hi_inc, canonical_unit, lo_c, hi_c, t.sex, tuple(t.qualifiers) or None, t.span,
+                    plausible(t.variable, canonical_unit, lo_c, hi_c)))
     return out

@@ -109,7 +109,7 @@ TABLES: dict[str, dict[str, tuple]] = {
     },
     "eligibility_criteria": {
         "trial_id": (STR, [], False), "criterion_type": (STR, [pa.Check.isin(["INCLUSION", "EXCLUSION"])], True),
-        "ordinal": (INT, [pa.Check.ge(1)], False), "text": (STR, [], False),
+        "ordinal": (INT, [pa.Check.ge(1)], False), "text": (STR, [], False), "section": (STR, [], True),
     },
     "outcomes": {
         "trial_id": (STR, [], False),
@@ -133,7 +133,13 @@ TABLES: dict[str, dict[str, tuple]] = {
         "canonical_unit": (STR, [], True), "eligible_lower_canonical": (FLOAT, [], True),
         "eligible_upper_canonical": (FLOAT, [], True),
         "sex": (STR, [pa.Check.isin(["male", "female"])], True), "qualifiers": (LIST, [], True),
-        "span": (STR, [], False),
+        "span": (STR, [], False), "plausible": (BOOL, [], True),
+    },
+    # not from documents: the thresholds' variables, for mapping to OMOP or FHIR (pipeline.thresholds.variables)
+    "variables": {
+        "variable": (STR, [pa.Check.isin(list(th.OUTPUT_VARIABLES))], False), "synonyms": (LIST, [], False),
+        "canonical_unit": (STR, [], False), "canonical_unit_ucum": (STR, [], False), "loinc_codes": (LIST, [], True),
+        "plausible_lower": (FLOAT, [], False), "plausible_upper": (FLOAT, [], False),
     },
     "collaborators": {"trial_id": (STR, [], False), "name": (STR, [], False)},
     "mesh_terms": {
@@ -203,6 +209,7 @@ KEYS: dict[str, tuple[str, ...]] = {
     "identifiers": ("trial_id", "id_type", "id_value"),
     "locations": ("trial_id", "facility", "city", "state", "zip", "country"),
     "eligibility_thresholds": ("trial_id", "criterion_type", "criterion_ordinal", "variable", "sex", "lower", "upper", "span"),
+    "variables": ("variable",),
     "collaborators": ("trial_id", "name"),
     "mesh_terms": ("trial_id", "term", "kind"),
     "overall_officials": ("trial_id", "name", "role", "affiliation"),

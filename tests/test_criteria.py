@@ -1,6 +1,11 @@
 """Splitting eligibility text into criteria, the same way for every source."""
+import json
+import xml.etree.ElementTree as ET
+from collections import Counter
+
 from pipeline.criteria import split_criteria
 from pipeline.record import Criterion
+from tests.conftest import CORPUS
 
 
 def test_headings_bullets_and_numbering_give_one_row_per_criterion():
@@ -46,3 +51,75 @@ def test_text_without_a_heading_keeps_a_null_type():
     """Unmarked lines continue the item above; a blank line ends it."""
     assert split_criteria("Healthy adults aged\n18 to 40\n\nNo smokers") == [
         Criterion(None, 1, "Healthy adults aged 18 to 40"), Criterion(None, 2, "No smokers")]
+
+
+def _xml_criteria(name: str) -> str:
+    root = ET.parse(CORPUS / "ctgov_xml" / name).getroot()
+    return root.findtext("eligibility/criteria/textblock")
+
+
+def test_criteria_keep_the_headings_they_sit_under_and_headings_are_no_criteria():
+    """NCT00003995 (legacy XML, read by hand): three headings in capitals, 29 bullets under them; the sub-bullets of
+    "No other prior malignancy within the past 5 years, except:" are criteria of their own, under the same heading."""
+    criteria = split_criteria(_xml_criteria("NCT00003995.xml"))
+    assert len(criteria) == 29
+    assert {c.criterion_type for c in criteria} == {None}
+    assert [c.ordinal for c in criteria] == list(range(1, 30))
+    assert Counter(c.section for c in criteria) == {"DISEASE CHARACTERISTICS:": 2, "PATIENT CHARACTERISTICS:": 19,
+                                                    "PRIOR CONCURRENT THERAPY:": 8}
+    assert criteria[2] == Criterion(None, 3, "Performance status: ECOG 0-2", "PATIENT CHARACTERISTICS:")
+    assert not any(c.text.endswith("CHARACTERISTICS:") or c.text == "PRIOR CONCURRENT THERAPY:" for c in criteria)
+
+
+def test_sections_within_inclusion_and_exclusion_lists():
+    """NCT03630471 (API v2 JSON): "For adolescent participants:" and "For parent participants:" under an untyped
+    list and under "Exclusion criteria:"; "Eligibility criteria:" heads the whole text and is no section."""
+    study = json.loads((CORPUS / "ctgov_api_v2_json" / "NCT03630471.json").read_text(encoding="utf-8"))
+    criteria = split_criteria(study["protocolSection"]["eligibilityModule"]["eligibilityCriteria"])
+    assert [(c.criterion_type, c.section) for c in criteria] == (
+        [(None, "For adolescent participants:")] * 6 + [(None, "For parent participants:")] * 3
+        + [("EXCLUSION", "For adolescent participants:")] * 6 + [("EXCLUSION", "For parent participants:")] * 2)
+    assert [c.ordinal for c in criteria] == [*range(1, 10), *range(1, 9)]
+    assert criteria[9].text == ("Requiring urgent medical attention (defined as needing emergency treatment or in-patient "
+                                "admission)")
+
+
+def test_nested_headings_an_inline_heading_and_a_label_that_stays_in_its_criterion():
+    text = """
+        INCLUSION CRITERIA:
+
+        PATIENT CHARACTERISTICS: Age: 18 and over Performance status: ECOG 0-1
+
+        Concurrent Medication:
+
+        Excluded:
+
+          -  Warfarin
+
+        Prior Medication:
+
+          -  No prior interferon
+
+        ECOG: 0-1
+
+        EXCLUSION CRITERIA:
+
+        Inclusion Criteria are:
+          -  Age > 18 years
+"""
+    assert split_criteria(text) == [
+        Criterion("INCLUSION", 1, "Age: 18 and over Performance status: ECOG 0-1", "PATIENT CHARACTERISTICS:"),
+        Criterion("INCLUSION", 2, "Warfarin", "PATIENT CHARACTERISTICS: Concurrent Medication: Excluded:"),
+        Criterion("INCLUSION", 3, "No prior interferon", "PATIENT CHARACTERISTICS: Prior Medication:"),
+        Criterion("INCLUSION", 4, "ECOG: 0-1", "PATIENT CHARACTERISTICS: Prior Medication:"),
+        Criterion("INCLUSION", 5, "Age > 18 years")]
+
+
+def test_a_wrapped_line_ending_in_a_colon_continues_its_item():
+    """NCT00001189's first criterion wraps onto a line ending in a colon: no heading."""
+    text = ("DISEASE CHARACTERISTICS:\n\n        Biopsy-proven grade I soft tissue sarcoma or one of the following "
+            "benign but highly\n        invasive soft tissue tumors:\n\n        Diffuse lipomatosis,\n")
+    assert split_criteria(text) == [
+        Criterion(None, 1, "Biopsy-proven grade I soft tissue sarcoma or one of the following benign but highly invasive "
+                           "soft tissue tumors:", "DISEASE CHARACTERISTICS:"),
+        Criterion(None, 2, "Diffuse lipomatosis,", "DISEASE CHARACTERISTICS:")]

@@ -348,6 +348,17 @@ def test_units_that_do_not_fit_are_not_converted():
     assert conversion("serum_creatinine", None, None) is None  # a bare creatinine could be mg/dL or µmol/L
 
 
+def test_an_age_before_which_something_happened_is_not_the_participants_age():
+    """From the 2014 archive: "before the age of N" dates an event (a symptom, a relative's illness), and gives no
+    participant age; with an onset word it is the age at onset."""
+    for text in ("History of developmental stuttering with symptoms of dysfluency presenting before the age of 13",
+                 "Family history (parents, brothers, sisters, or children) of heart attacks before age 55 in males",
+                 "Native Korean speakers who have been exposed to English before the age of 7"):
+        assert [t.variable for t in extract(text)] == [], text
+    (onset,) = extract("Diagnosis of DBA as defined by the onset of anemia before age 2")
+    assert (onset.variable, onset.upper, onset.upper_inclusive) == ("age_at_onset", 2, False)
+
+
 def main() -> None:
     """Print precision and recall per variable (python -m tests.test_thresholds)."""
     for name in SETS:

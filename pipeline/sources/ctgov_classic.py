@@ -2,10 +2,12 @@
 
 The 2017–2023 layout writes labelled fields as table cells ("Study Type : | Interventional |"),
 a condition/intervention/phase table, an arm table, the outcome list and the eligibility block.
-Labels map to fields through one table (LABELS). The older "Full Text View"/"Tabular View"
-labels ("First Received:", "Last Updated:", "Estimated Enrollment:", "Genders Eligible for
-Study:") are in the same table; no real page of those layouts was at hand to test them.
-The saved page does not say which outcomes are primary, so outcome_type stays None.
+Labels map to fields through one table (LABELS). The older views (about 2012) of one trial, the
+"Full Text View", the "Tabular View" and the results view, write a label on its own line and its
+value on the lines after it, up to the "|" that closes the cell ("Study Type: |", "Observational |");
+their labels are in the same table. A design line may hold several labelled values
+("Observational Model: Cohort; Time Perspective: Retrospective"). The older views say which outcomes
+are primary; the 2017 layout does not, so there outcome_type stays None.
 """
 from __future__ import annotations
 
@@ -23,7 +25,21 @@ _TYPED = re.compile(r"(Behavioral|Biological|Combination Product|Device|Diagnost
                     r"Genetic|Procedure|Radiation|Other):\s*")
 _ARM = re.compile(r"^(Experimental|Active Comparator|Placebo Comparator|Sham Comparator|No Intervention|Other):\s*"
                   r"(?P<label>.+?)\s*\|?$")
-_OUTCOME = re.compile(r"^-\s*(?P<measure>.+?)\s*\[\s*Time Frame:\s*(?P<time>.+?)\s*\]\s*$")
+_OUTCOME = re.compile(r"^(?:-\s*)?(?P<measure>[^\[]+?)\s*\[\s*Time Frame:\s*(?P<time>[^\]]+?)\s*\]"
+                      r"(?:\s*\[\s*Designated as safety issue:[^\]]*\])?\s*(?P<closed>\|)?$")
+# the heading of an outcome list in the older views: "Primary Outcome Measures:", "Current Secondary Outcome
+# Measures ICMJE", "2. Secondary: |"; an "Original …" list is the registration's first version, not the record's
+_OUTCOME_HEADING = re.compile(r"^(?:\d+\.\s*)?(?:(?P<version>Current|Original)\s+)?(?P<kind>Primary|Secondary|Other)"
+                              r"(?:\s+Outcome\s+Measures?)?(?:\s+ICMJE)?\s*:?\s*\|?$")
+_DESIGN_PARTS = re.compile(r";\s*(?=[A-Z][A-Za-z ]+:)")  # "Observational Model: Cohort; Time Perspective: Retrospective"
+_CELL_LABEL = re.compile(r"^(?P<label>[A-Z][A-Za-z /()\-']+?)\s*:?(?:\s+ICMJE)?\s*(?P<closed>\|)?$")
+# the older views' status line under the title
+_STATUS_SENTENCES = {"This study has been completed": "Completed", "This study is currently recruiting": "Recruiting",
+                     "This study is not yet open for participant recruitment": "Not yet recruiting",
+                     "This study is ongoing, but not recruiting": "Active, not recruiting",
+                     "This study is enrolling participants by invitation only": "Enrolling by invitation",
+                     "This study has been terminated": "Terminated", "This study has been suspended": "Suspended",
+                     "This study has been withdrawn": "Withdrawn", "The recruitment status of this study is unknown": "Unknown"}
 _ENROLLMENT = re.compile(r"(?P<type>Actual|Estimated|Anticipated)?\s*Enrollment\s*:?\s*\|?\s*(?P<n>\d[\d,]*)", re.I)
 _DATE_KIND = re.compile(r"^(?:(Actual|Estimated|Anticipated)\s+)?(Study Start|Primary Completion|Study Completion)\s+Date$")
 
@@ -36,6 +52,18 @@ def _set(field: str, table: dict[str, str] | None = None):
     def handle(record: TrialRecord, value: str) -> None:
         text = v.clean(value)
         setattr(record, field, v.lookup(table, text) if table is not None else text)
+    return handle
+
+
+def _enrollment(record: TrialRecord, value: str) -> None:
+    if m := re.match(r"\s*(\d[\d,]*)", value):
+        record.enrollment = int(m[1].replace(",", ""))
+
+
+def _lines(field: str):
+    """A value written one item a line (the older views' conditions)."""
+    def handle(record: TrialRecord, value: str) -> None:
+        setattr(record, field, [x for x in map(v.clean, value.splitlines()) if x])
     return handle
 
 
@@ -65,26 +93,45 @@ LABELS = {
     "Time Perspective": _set("time_perspective", v.TIME_PERSPECTIVE),
     "Masking": _masking,
     "Primary Purpose": _set("primary_purpose", v.PRIMARY_PURPOSE),
+    "Brief Title": _set("brief_title"),
     "Official Title": _set("official_title"),
     "Acronym": _set("acronym"),
+    "Brief Summary": _set("brief_summary"),
+    "Detailed Description": _set("detailed_description"),
+    "Condition": _lines("conditions"),
+    "Recruitment Status": lambda r, value: setattr(r, "overall_status", v.lookup(v.STATUS, value)),
+    "Enrollment": _enrollment,
     "Ages Eligible for Study": _ages,
+    "Ages": _ages,
     "Sexes Eligible for Study": _set("sex", v.SEX),
     "Genders Eligible for Study": _set("sex", v.SEX),
+    "Gender": _set("sex", v.SEX),
     "Accepts Healthy Volunteers": lambda r, value: setattr(r, "healthy_volunteers", v.yes_no(value)),
     "First Posted": lambda r, value: _date(r, "first_posted_date", value),
     "First Received": lambda r, value: _date(r, "first_posted_date", value),
+    "Study First Received": lambda r, value: _date(r, "first_posted_date", value),
+    "First Received Date": lambda r, value: _date(r, "first_posted_date", value),
     "Last Update Posted": lambda r, value: _date(r, "last_update_posted_date", value),
     "Last Updated": lambda r, value: _date(r, "last_update_posted_date", value),
+    "Last Updated Date": lambda r, value: _date(r, "last_update_posted_date", value),
+    "Start Date": lambda r, value: _date(r, "start_date", value),
+    "Completion Date": lambda r, value: _date(r, "completion_date", value),
     "Sponsor": _set("lead_sponsor"),
+    "Study Sponsor": _set("lead_sponsor"),
     "Collaborators": lambda r, value: r.collaborators.extend(filter(None, [v.clean(value)])),
 }
+# labels matched whatever their case ("First received:" in the older views' header)
+_LABEL_KEYS = {label.casefold(): label for label in LABELS}
+# what the older views write for a field they leave empty
+_NOT_GIVEN = {"Not Provided", "Not specified"}
 _DATES = {"Study Start": "start_date", "Primary Completion": "primary_completion_date",
           "Study Completion": "completion_date"}
 
 
 def recognises(text: str) -> bool:
     head = html_to_text(text[:200_000]) if looks_like_html(text) else text[:200_000]
-    return ("ClinicalTrials.gov Identifier" in head and "ClinicalTrials.gov Archive" not in head
+    # the Archive's history view has its own reader; the Tabular View links to the Archive, so only its heading counts
+    return ("ClinicalTrials.gov Identifier" in head and not re.search(r"View of NCT\d{8} on\s+\d{4}_\d{2}_\d{2}", head)
             and any(marker in head for marker in ("Recruitment Status", "Study Type", "Tabular View", "Full Text View")))
 
 
@@ -95,17 +142,36 @@ def parse(text: str) -> list[TrialRecord]:
     if not m:
         raise ParseError("ctgov_classic: no NCT id")
     lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
-    record = TrialRecord(m[1], brief_title=v.clean(next((line for line in lines if line), "")))
+    record = TrialRecord(m[1], brief_title=v.clean(_title(lines)))
     _status(record, text)
     _labelled(record, lines)
+    _cells(record, lines)
+    _full_text_blocks(record, lines)
     _design_table(record, lines)
     _arms(record, lines)
-    record.outcomes = [Outcome(None, v.clean(o["measure"]), v.clean(o["time"]))
-                       for o in map(_OUTCOME.match, lines) if o]
+    _cohorts(record, lines)
+    _outcomes(record, lines)
     _eligibility(record, text)
     _location(record, lines)
     _other_ids(record, lines)
     return [record]
+
+
+def _title(lines: list[str]) -> str:
+    """The page's first line, or in the older views the line under the site's "Study Record Detail" breadcrumb."""
+    crumb = next((i for i, line in enumerate(lines) if line in ("Study Record Detail", "- Study Record Detail")), None)
+    if crumb is not None and crumb + 1 < len(lines):
+        return lines[crumb + 1]
+    return next((line for line in lines if line), "")
+
+
+def _full_text_blocks(record: TrialRecord, lines: list[str]) -> None:
+    """The Full Text View's summary (under "Purpose", up to "Condition") and description (up to "Eligibility")."""
+    for heading, end, field in (("Purpose", "Condition", "brief_summary"),
+                                ("Detailed Description:", "Eligibility", "detailed_description")):
+        if heading in lines and end in lines[lines.index(heading):]:
+            start = lines.index(heading) + 1
+            setattr(record, field, v.clean(" ".join(lines[start:lines.index(end, start)])))
 
 
 def _status(record: TrialRecord, text: str) -> None:
@@ -115,24 +181,63 @@ def _status(record: TrialRecord, text: str) -> None:
     m = re.search(r"Recruitment status was:\s*([^\n|]+)", text)
     if m:
         record.last_known_status = v.lookup(v.STATUS, m[1])
+    sentence = next((s for s in _STATUS_SENTENCES if s in text[:100_000]), None)
+    if record.overall_status is None and sentence:
+        record.overall_status = v.lookup(v.STATUS, _STATUS_SENTENCES[sentence])
+    m = re.search(r"^Sponsor:\s*\n([^\n|]+)$", text, re.MULTILINE)  # the older views' header
+    if m:
+        record.lead_sponsor = v.clean(m[1])
 
 
 def _labelled(record: TrialRecord, lines: list[str]) -> None:
+    """Fields written on one line: "Study Type : | Interventional |", "First received: July 9, 2009"."""
     for line in lines:
         enrollment = _ENROLLMENT.match(line)
         if enrollment:
             record.enrollment = int(enrollment["n"].replace(",", ""))
             record.enrollment_type = v.lookup(v.ENROLLMENT_TYPE, enrollment["type"]) if enrollment["type"] else None
             continue
-        m = _LABELLED.match(line)
-        if not m or not m["value"]:
+        for part in _DESIGN_PARTS.split(line):
+            m = _LABELLED.match(part)
+            if not m or not m["value"] or m["value"] in _NOT_GIVEN:
+                continue
+            label = m["label"].strip()
+            date_kind = _DATE_KIND.match(label)
+            if date_kind:
+                _date(record, _DATES[date_kind[2]], m["value"])
+            elif label.casefold() in _LABEL_KEYS:
+                LABELS[_LABEL_KEYS[label.casefold()]](record, m["value"].replace("Key Record Dates", ""))
+
+
+def _cells(record: TrialRecord, lines: list[str]) -> None:
+    """Fields of the older views: a label line ("Study Type: |", "Condition ICMJE |"; or "Condition" over a lone
+    "|") and its value on the lines after it, up to the line that closes the cell with "|"."""
+    i = 0
+    while i < len(lines) - 1:
+        m = _CELL_LABEL.match(lines[i])
+        i += 1
+        if not m or not (m["closed"] or lines[i] == "|"):
             continue
         label = m["label"].strip()
-        date_kind = _DATE_KIND.match(label)
-        if date_kind:
-            _date(record, _DATES[date_kind[2]], m["value"])
-        elif label in LABELS:
-            LABELS[label](record, m["value"].replace("Key Record Dates", ""))
+        key = label if _DATE_KIND.match(label) else _LABEL_KEYS.get(label.casefold())
+        if key is None:
+            continue
+        i += lines[i] == "|"
+        value = []
+        while i < len(lines):
+            line = lines[i]
+            i += 1
+            if line.endswith("|"):
+                value.append(line[:-1].strip())
+                break
+            value.append(line)
+        text = "\n".join(x for x in value if x)
+        if not text or text in _NOT_GIVEN:
+            continue
+        if date_kind := _DATE_KIND.match(key):
+            _date(record, _DATES[date_kind[2]], text)
+        elif label.casefold() in _LABEL_KEYS:
+            LABELS[key](record, text if key in ("Condition", "Brief Summary", "Detailed Description") else " ".join(value))
 
 
 def _design_table(record: TrialRecord, lines: list[str]) -> None:
@@ -177,12 +282,64 @@ def _arms(record: TrialRecord, lines: list[str]) -> None:
         item.description = descriptions.get(item.name, item.description)
 
 
+def _cohorts(record: TrialRecord, lines: list[str]) -> None:
+    """The older views' cohorts of an observational study: "Groups/Cohorts" then cells of a label line and its
+    description, each closed by "|"; or "Study Group/Cohort (s) |" then "- label" items, each with its description."""
+    if "Groups/Cohorts" in lines:
+        cell: list[str] = []
+        for line in lines[lines.index("Groups/Cohorts") + 1:]:
+            if line == "|":
+                if cell:
+                    record.arm_groups.append(ArmGroup(v.clean(cell[0]), None, v.clean(" ".join(cell[1:]))))
+                cell = []
+            elif line.endswith(":") or line.endswith("|"):
+                break
+            else:
+                cell.append(line)
+    elif start := next((i for i, line in enumerate(lines) if line.startswith("Study Group/Cohort")), None):
+        for line in lines[start + 1:]:
+            if line.startswith("- "):
+                record.arm_groups.append(ArmGroup(v.clean(line[2:]), None))
+            elif line == "|" or not record.arm_groups:
+                break
+            else:
+                group = record.arm_groups[-1]
+                group.description = v.clean(" ".join(filter(None, [group.description, line.rstrip("|")])))
+                if line.endswith("|"):
+                    break
+
+
+def _outcomes(record: TrialRecord, lines: list[str]) -> None:
+    """"measure [ Time Frame: … ]" lines, typed by the heading above them where the page has one; in the older views
+    the lines after one, up to the next, describe it."""
+    kind: str | None = None
+    outcome: Outcome | None = None
+    for line in lines:
+        if heading := _OUTCOME_HEADING.match(line):
+            kind = "SKIP" if heading["version"] == "Original" else heading["kind"].upper()
+            outcome = None
+        elif (m := _OUTCOME.match(line)) and (kind is not None or line.startswith("-")):
+            outcome = Outcome(None if kind is None else kind, v.clean(m["measure"]), v.clean(m["time"]))
+            if kind != "SKIP":
+                record.outcomes.append(outcome)
+            outcome = None if m["closed"] or kind is None else outcome
+        elif outcome is not None and line and not line.endswith(":") and line != "|":
+            outcome.description = v.clean(" ".join(filter(None, [outcome.description, line.rstrip("|")])))
+            if line.endswith("|"):
+                outcome = None
+        else:
+            outcome = None
+
+
 def _eligibility(record: TrialRecord, text: str) -> None:
-    start = text.find("Inclusion Criteria")
+    """The criteria block: in the older views under "Criteria" / "Eligibility Criteria" (an observational study's
+    "Study Population" repeats its inclusion criteria above it), else from "Inclusion Criteria" on."""
+    m = re.search(r"^(?:Eligibility )?Criteria(?: ICMJE)?\s*\|?\s*$", text, re.MULTILINE)
+    start = m.end() if m else text.find("Inclusion Criteria")
     if start < 0:
         return
-    end = min((i for i in (text.find("To learn more about this study", start),
-                           text.find("Contacts and Locations", start)) if i >= 0), default=len(text))
+    end = min((i for i in (text.find("To learn more about this study", start), text.find("Contacts and Locations", start),
+                           text.find("\n|\n", start)) if i >= 0), default=len(text))
     record.eligibility_criteria = split_criteria(text[start:end])
 
 

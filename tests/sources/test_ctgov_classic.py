@@ -1,11 +1,13 @@
-"""Classic ClinicalTrials.gov page (seed 002, NCT01374854): field by field, and against the registry's XML."""
+"""Classic ClinicalTrials.gov pages: seed 002 (NCT01374854, the 2017 layout) field by field and against the registry's
+XML; the older Full Text, Tabular and results views of NCT00936455 field by field and against each other."""
 import xml.etree.ElementTree as ET
 from collections import Counter
+from dataclasses import asdict
 
 import pytest
 
-from pipeline.record import Location, ParseError
-from pipeline.sources import ctgov_classic
+from pipeline.record import Identifier, Location, ParseError
+from pipeline.sources import ctgov_classic, detect
 from pipeline.vocabulary import parse_date
 from tests.conftest import CORPUS, SEEDS
 
@@ -121,3 +123,81 @@ _LINES = st.one_of(
 
 test_arbitrary_text_parses_or_raises_parse_error, test_mutilated_pages_parse_or_raise_parse_error = \
     never_raise_tests(ctgov_classic, st.text() | st.lists(_LINES, max_size=60).map("\n".join), PAGES)
+
+
+# --- the older views (about 2012) of one observational trial: Full Text, Tabular and results --------------
+
+OLDER_VIEWS = {view: (CORPUS / "ctgov_classic_html" / f"NCT00936455_{view}.html").read_text(encoding="utf-8")
+               for view in ("full", "tab", "results")}
+TITLE = "Stroke Team Remote Evaluation Using a Digital Observation Camera- Long Term Outcomes(STRokE DOC-LTO)"
+
+
+@pytest.mark.parametrize("view", OLDER_VIEWS)
+def test_older_views_are_recognised_and_read_the_fields_every_view_states(view):
+    """Read off the pages by hand: each view's header, its "Study Type" and its "Study Design" cell (the results view
+    writes the design as one line, "Observational Model: Cohort; Time Perspective: Retrospective")."""
+    page = OLDER_VIEWS[view]
+    assert ctgov_classic.recognises(page)
+    assert detect(page) is ctgov_classic
+    (r,) = ctgov_classic.parse(page)
+    assert (r.trial_id, r.brief_title, r.overall_status, r.lead_sponsor) == (
+        "NCT00936455", TITLE, "COMPLETED", "University of California, San Diego")
+    assert (r.first_posted_date.isoformat(), r.last_update_posted_date.isoformat()) == ("2009-07-09", "2012-04-24")
+    assert (r.study_type, r.observational_model, r.time_perspective) == ("OBSERVATIONAL", "COHORT", "RETROSPECTIVE")
+    assert r.conditions == ["Telemedicine Evaluation vs Telephone Evaluation"]
+    assert r.identifiers == [Identifier(None, "STRokE DOC-LTO")]
+    assert [(o.outcome_type, o.measure.split(" [")[0][:28], o.time_frame.split("relative to the study ")[1])
+            for o in r.outcomes] == [
+        ("PRIMARY", "Functional Outcome (mRS(0-1)", "entry time in concrete units is 6 months"),
+        ("SECONDARY", "Recurrent Stroke", "entry time in concrete units is 6 months"),
+        ("SECONDARY", "Recurrent Stroke", "entry time in units is 12 months"),
+        ("SECONDARY", "Functional Outcome (mRS(0-1)", "entry time in units is 12 months")]
+
+
+@pytest.mark.parametrize("view", ["full", "tab"])
+def test_full_text_and_tabular_views_field_by_field(view):
+    (r,) = ctgov_classic.parse(OLDER_VIEWS[view])
+    assert r.official_title == ("An Observational Study to Evaluate the Long Term Outcomes of Patients Previously Enrolled "
+                                'in the STRokE DOC ("STRokE DOC Trial (NCT00283868)") Telemedicine Clinical Trial.')
+    assert (r.enrollment, r.enrollment_type, r.sex, r.minimum_age, r.maximum_age, r.healthy_volunteers) == (
+        75, None, "ALL", "18 Years", "90 Years", False)
+    assert [d.isoformat() for d in (r.start_date, r.primary_completion_date, r.completion_date)] == [
+        "2009-06-01", "2010-06-01", "2010-08-01"]
+    assert [(a.label, a.arm_type, a.description) for a in r.arm_groups] == [
+        ("Telemedicine", None, "Telemedicine evaluated patients"), ("Telephone", None, "Telephone evaluated patients")]
+    # the criteria block, not the study population above it that repeats the inclusion criteria
+    assert [(c.criterion_type, c.ordinal, c.text) for c in r.eligibility_criteria] == [
+        ("INCLUSION", 1, "Male or female subjects, age > 18 years."),
+        ("INCLUSION", 2, 'Prior enrollment into the STRokE DOC ("STRokE DOC Trial (NCT00283868)") clinical research trial.'),
+        ("EXCLUSION", 1, "Male or female subjects, age < 18 years."),
+        ("EXCLUSION", 2, 'Patients not previously enrolled into the STRokE DOC ("STRokE DOC Trial (NCT00283868)") '
+                         "clinical research trial.")]
+    assert r.brief_summary.startswith("SPECIFIC AIM: The specific aims") and r.brief_summary.endswith(
+        "comparing telemedicine versus telephone-only consultations.")
+    assert r.detailed_description.endswith('and "current" time of contact.')
+    assert r.outcomes[1].description == ("Assessing amount of patients that had recurrent stroke by 6 months (patients "
+                                         "that retrospectively reporting having had a stroke from 0-6 months after "
+                                         "their index event)")
+
+
+def test_older_views_agree_wherever_two_state_a_field():
+    """Field by field, every value two views both state is the same (the results view gives no outcome descriptions);
+    only the Full Text View lists the location."""
+    records = {view: asdict(ctgov_classic.parse(page)[0]) for view, page in OLDER_VIEWS.items()}
+    records["results"]["outcomes"] = [o | {"description": None} for o in records["results"]["outcomes"]]
+    records["full"]["outcomes"] = [o | {"description": None} for o in records["full"]["outcomes"]]
+    records["tab"]["outcomes"] = [o | {"description": None} for o in records["tab"]["outcomes"]]
+    for field_name in records["full"]:
+        stated = [r[field_name] for r in records.values() if r[field_name] not in (None, [])]
+        assert all(value == stated[0] for value in stated), field_name
+    assert records["full"]["locations"] == [asdict(Location("UCSD", "San Diego", "California", "92103", "United States"))]
+    assert records["tab"]["locations"] == records["results"]["locations"] == []
+
+
+def test_a_design_line_of_several_values_is_split_and_a_tabular_page_linking_the_archive_is_no_archive_page():
+    page = ("ClinicalTrials.gov Identifier: NCT00936455\nStudy Type: | Observational |\n"
+            "Observational Model: Cohort; Time Perspective: Retrospective |\n"
+            "Complete list of historical versions of study NCT00936455 on ClinicalTrials.gov Archive Site |\n")
+    assert ctgov_classic.recognises(page)
+    (r,) = ctgov_classic.parse(page)
+    assert (r.observational_model, r.time_perspective) == ("COHORT", "RETROSPECTIVE")
