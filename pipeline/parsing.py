@@ -48,6 +48,9 @@ _DERIVED = {
     "maximum_age_years": lambda r: vocabulary.age_in_years(r.maximum_age),
     "phases": lambda r: _none_if_empty(r.phases),
     "who_masked": lambda r: _none_if_empty(r.who_masked),
+    # ClinicalTrials.gov's forms state no registration date apart: its first posted date (first received, in
+    # older records) is the day the registration became public
+    "registration_date": lambda r: r.registration_date or (r.first_posted_date if r.registry == "CTGOV" else None),
 }
 
 

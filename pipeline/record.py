@@ -69,7 +69,7 @@ class TrialRecord:
     """Everything one document states about one trial."""
 
     trial_id: str
-    registry: str = "ClinicalTrials.gov"
+    registry: str = "CTGOV"  # the contract's registry code
     brief_title: str | None = None
     official_title: str | None = None
     acronym: str | None = None
@@ -99,6 +99,10 @@ class TrialRecord:
     completion_date: date | None = None
     first_posted_date: date | None = None
     last_update_posted_date: date | None = None
+    registration_date: date | None = None
+    overall_status_raw: str | None = None
+    study_type_raw: str | None = None
+    phases_raw: str | None = None
     conditions: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     interventions: list[Intervention] = field(default_factory=list)

@@ -15,7 +15,7 @@ import polars as pl
 from pipeline import thresholds as th
 from pipeline import vocabulary as v
 
-TRIAL_ID = r"^(NCT\d{8}|ChiCTR[-A-Za-z0-9]+|ISRCTN\d{8}|EUCTR[-A-Za-z0-9]+|[A-Z][A-Za-z0-9]*[-_/]?[A-Za-z0-9-]+)$"
+TRIAL_ID = r"^(NCT\d{8}|ChiCTR[-A-Za-z0-9]+|ISRCTN\d{8}|EUCTR[-A-Za-z0-9]+|[A-Z][A-Za-z0-9]*[-_/]?[A-Za-z0-9/-]+)$"
 EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
 STR, INT, FLOAT, BOOL, DATE = pl.String, pl.Int64, pl.Float64, pl.Boolean, pl.Date
 LIST = pl.List(pl.String)
@@ -70,6 +70,8 @@ TABLES: dict[str, dict[str, tuple]] = {
         "start_date": (DATE, _DATE_RANGE, True), "primary_completion_date": (DATE, _DATE_RANGE, True),
         "completion_date": (DATE, _DATE_RANGE, True), "first_posted_date": (DATE, _DATE_RANGE, True),
         "last_update_posted_date": (DATE, _DATE_RANGE, True),
+        "registration_date": (DATE, _DATE_RANGE, True), "overall_status_raw": (STR, [], True),
+        "study_type_raw": (STR, [], True), "phases_raw": (STR, [], True),
     },
     "conditions": {"trial_id": (STR, [], False), "condition": (STR, [], False)},
     "keywords": {"trial_id": (STR, [], False), "keyword": (STR, [], False)},

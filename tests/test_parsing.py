@@ -22,7 +22,7 @@ def test_explode_computes_years_and_drops_exact_repeats():
                          conditions=["Type 2 Diabetes", "Type 2 Diabetes", "Obesity"])
     rows = explode(record)
     trial = dict(zip(["trial_id", "registry"], rows["trials"][0][:2]))
-    assert trial == {"trial_id": "NCT02302599", "registry": "ClinicalTrials.gov"}
+    assert trial == {"trial_id": "NCT02302599", "registry": "CTGOV"}
     assert rows["trials"][0][16:18] == (0.5, 65.0)
     assert rows["conditions"] == [("NCT02302599", "Type 2 Diabetes"), ("NCT02302599", "Obesity")]
 

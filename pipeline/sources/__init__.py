@@ -14,7 +14,8 @@ from functools import cache
 from types import ModuleType
 
 # Most specific first: structured records, then the Archive view, then the page layouts.
-READER_MODULES = ("ctgov_api_v2_json", "ctgov_xml", "ctgov_archive", "ctgov_classic", "veeva_text")
+READER_MODULES = ("ctgov_api_v2_json", "ctgov_xml", "ictrp_xml", "ictrp_csv", "who_xml", "ctgov_archive",
+                  "ctgov_classic", "veeva_text")
 
 
 @cache
