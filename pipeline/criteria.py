@@ -17,7 +17,7 @@ _HEADING = re.compile(
     r"(?:\s+and\s+(?:inclusion|exclusion))?\s+criteria\b[^:\n]{0,40}?:?\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
-_MARKER = re.compile(
+LIST_MARKER = re.compile(
     r"^\s*(?:[-*•·▪◦●○–—]|o(?=\s)|\(?\d{1,3}[.)](?!\d)|\(\d{1,3}\)|\(?[a-z][.)](?=\s)|\(?(?:i{1,3}|iv|v|vi{1,3}|ix|x)[.)](?=\s))\s*",
     re.IGNORECASE,
 )
@@ -46,11 +46,11 @@ def split_criteria(text: str | None) -> list[Criterion]:
         if heading:
             kind = heading["kind"].upper()
             open_item, hanging = False, -1
-            if heading["rest"].strip():
+            if heading["rest"].strip(" .:;-"):  # "Inclusion criteria." is a heading, its period no criterion
                 items.append((kind, [heading["rest"]]))
                 open_item = True
             continue
-        marker = _MARKER.match(line)
+        marker = LIST_MARKER.match(line)
         if marker and open_item and _wrapped(line, hanging):
             marker = None
         if marker and line[marker.end():].strip():

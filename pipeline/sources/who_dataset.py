@@ -17,7 +17,7 @@ from datetime import date
 from lxml import etree
 
 from pipeline import vocabulary as v
-from pipeline.criteria import split_criteria
+from pipeline.criteria import LIST_MARKER, split_criteria
 from pipeline.record import ArmGroup, Identifier, Intervention, Location, Outcome, ParseError, TrialRecord
 
 # Other forms' field names → the ICTRP export's (the key of `fields`), after vocabulary._key.
@@ -31,7 +31,8 @@ ALIASES = {
 Fields = dict[str, list[str]]
 _XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
 
-_BR = re.compile(r"<br\s*/?>", re.IGNORECASE)
+# ICTRP writes a line break as "<br>", often beside the original one ("\n<br>"): together they are one
+_BR = re.compile(r"\r?\n?<br\s*/?>(?:\r?\n)?", re.IGNORECASE)
 _MEMBER_STATE_RECORD = re.compile(r"(EUCTR\d{4}-\d{6}-\d{2})-[A-Z]{2,3}")
 _DATE_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
@@ -214,13 +215,14 @@ def _sex(value: str | None) -> str | None:
 
 
 def _target_size(value: str | None) -> int | None:
-    """"500" → 500; ChiCTR's sizes per group "Experimental group:30;Control group:30;" → their sum, 60."""
+    """"500" → 500; ChiCTR's sizes per group "Experimental group:30;Control group:30;" → their sum, 60. A group
+    written twice alike ("…;Group C:160;Group C:160;", as ICTRP repeats values) counts once."""
     value = (value or "").strip()
     if value.isdigit():
         return int(value)
-    sizes = _GROUP_SIZE.findall(value)
-    if sizes and _GROUP_SIZE.sub("", value).strip(" ;") == "":
-        return sum(int(s) for s in sizes)
+    if _GROUP_SIZE.findall(value) and _GROUP_SIZE.sub("", value).strip(" ;") == "":
+        groups = dict.fromkeys(" ".join(group.split()) for group in value.split(";") if group.strip())
+        return sum(int(group.rsplit(":", 1)[1]) for group in groups)
     return None
 
 
@@ -241,11 +243,17 @@ def _phases(value: str | None) -> list[str]:
 
 def _criteria(inclusion: str | None, exclusion: str | None) -> str:
     """Both fields as one text under their headings (ICTRP often puts a ClinicalTrials.gov record's whole
-    eligibility text, both headings included, in Inclusion_Criteria)."""
+    eligibility text, both headings included, in Inclusion_Criteria). Where no line carries a list marker,
+    each line is one criterion (IRCT, JPRN: "History of drug allergy<br>Pregnancy and lactation")."""
     parts = []
     for heading, value in (("Inclusion Criteria:", inclusion), ("Exclusion Criteria:", exclusion)):
-        if value:
-            parts.append(f"{heading}\n{_CRITERIA_HEADING.sub('', value, count=1)}")
+        body = _CRITERIA_HEADING.sub("", value or "", count=1)
+        if v._key(body) in ("", *_NOTHING):  # "Exclusion criteria: No" states that there are none
+            continue
+        lines = [line for line in body.splitlines() if line.strip()]
+        if not any(LIST_MARKER.match(line) for line in lines):  # registries that write one criterion a line, unmarked
+            body = "\n".join(f"- {line}" for line in lines)
+        parts.append(f"{heading}\n{body}")
     return "\n".join(parts)
 
 
