@@ -18,6 +18,7 @@ import duckdb
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
+from pipeline.linking import CLUSTERS_SQL, LINKS_SQL
 from pipeline.storage import atomic_path
 from pipeline.vocabulary import PHASE_ORDER
 
@@ -269,6 +270,25 @@ def key_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
             "start dates": f"{earliest} – {latest}" if earliest else NOT_STATED}
 
 
+FLOW_COLUMNS = ("registry", "records", "registrations", "studies")
+
+
+def registry_flow(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """The flow of registry records a PRISMA diagram takes, per registry and in total: parsed records (an
+    export or a page of a registration counts once each) → registrations (trial ids) → unique studies once
+    registrations of one study in several registries are merged, each counted under its primary registration.
+    Uses the published `trial_clusters` where the warehouse has it, else links the trials here."""
+    clusters = ("trial_clusters" if "trial_clusters" in _views(con)
+                else f"(with trial_links as ({LINKS_SQL}) select * from ({CLUSTERS_SQL}))")
+    return con.execute(f"""
+        select coalesce(t.registry, 'total'), count(d.doc_id), count(distinct t.trial_id),
+               count(distinct t.trial_id) filter (where c.is_primary)
+        from trials t join {clusters} c using (trial_id)
+          left join documents d on d.trial_id = t.trial_id and d.status = 'parsed'
+        group by rollup (t.registry) order by t.registry is null, count(distinct t.trial_id) desc, t.registry
+    """).fetchall()
+
+
 # File stem (report/<name>.png, the page's section id) → the function drawing it, in page order.
 CHARTS = {"status_phase": status_phase_chart, "enrollment": enrollment_chart, "timeline": timeline_chart,
           "eligibility_windows": eligibility_window_chart}
@@ -279,9 +299,10 @@ figure { margin: 1rem 0 2.5rem; } img { max-width: 100%; } figcaption { color: #
 """
 
 
-def render_html(figures: dict[str, str], charts: dict[str, Chart], source: str) -> str:
+def render_html(figures: dict[str, str], charts: dict[str, Chart], source: str, flow: list[tuple]) -> str:
     esc = html.escape
     rows = "\n".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in figures.items())
+    flow_rows = "\n".join("<tr>" + "".join(f"<td>{esc(str(v))}</td>" for v in row) + "</tr>" for row in flow)
     sections = "\n".join(
         f'<section id="{name}"><h2>{esc(c.title)}</h2><figure><img alt="{esc(c.title)}" src="{c.data_uri}">'
         f"<figcaption>{esc(c.caption)}</figcaption></figure></section>"
@@ -295,6 +316,13 @@ def render_html(figures: dict[str, str], charts: dict[str, Chart], source: str) 
 <h1>Trial landscape</h1>
 <p>Built {esc(built)} from {esc(source)}.</p>
 <table>{rows}</table>
+<section id="registry_flow"><h2>Flow of registry records</h2>
+<table><tr>{"".join(f"<th>{c}</th>" for c in FLOW_COLUMNS)}</tr>
+{flow_rows}</table>
+<p>For a PRISMA diagram: records identified from registers → registrations once the records of one registration
+are merged → unique studies once the registrations of one study (linked by the ids the records state) are merged,
+each study counted under its primary registration (ClinicalTrials.gov, then EU CTR, then ISRCTN, then the earliest
+registered).</p></section>
 {sections}
 </body>
 </html>
@@ -313,6 +341,7 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
     try:
         charts = {name: draw(con) for name, draw in CHARTS.items()}
         figures = key_figures(con)
+        flow = registry_flow(con)
     finally:
         con.close()
     for name, chart in charts.items():
@@ -320,5 +349,5 @@ def build_report(warehouse: Path, out_dir: Path) -> Path:
             tmp.write_bytes(chart.png)
     target = out_dir / REPORT_DIR / HTML_NAME
     with atomic_path(target) as tmp:
-        tmp.write_text(render_html(figures, charts, str(warehouse)), encoding="utf-8")
+        tmp.write_text(render_html(figures, charts, str(warehouse), flow), encoding="utf-8")
     return target

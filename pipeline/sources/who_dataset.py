@@ -161,10 +161,7 @@ def record(found: Fields, source: str) -> TrialRecord:
 def _study_type_key(words: str | None) -> str:
     """"Interventional study", "Interventional clinical trial of medicinal product" → interventional."""
     key = v._key(words or "")
-    for kind in ("interventional", "observational"):
-        if key.startswith(kind) and "registry" not in key:
-            return kind
-    return key
+    return next((kind for kind in ("interventional", "observational") if key.startswith(kind)), key)
 
 
 def _date(value: str | None) -> date | None:
