@@ -301,3 +301,18 @@ def test_mutilated_files_parse_or_raise_parse_error(page):
 @given(st.sampled_from(sorted(_READERS)), st.text())
 def test_arbitrary_text_parses_or_raises_parse_error(name, text):
     _parses_or_raises_parse_error(_READERS[name], text)
+
+
+def test_registered_before_start_agrees_with_ictrp_own_flag_except_for_clinicaltrials_gov(csv_records):
+    """ICTRP's "Retrospective flag" is "Yes" where the registration date is on or before the date of first
+    enrolment (the inverse of its name) for all 641 trials of the other registries. For 91 of 286
+    ClinicalTrials.gov trials ICTRP says "Yes" although its own dates put registration 1 to 77 days after
+    the start: a rule of ICTRP's this comparison does not reproduce; our column keeps to the dates."""
+    with ICTRP_CSV.open(encoding="utf-8-sig", newline="") as f:
+        rows = list(csv.DictReader(f))
+    disagreeing: dict[str, int] = {}
+    for row in rows:
+        r = csv_records[re.sub(r"^(EUCTR\d{4}-\d{6}-\d{2})-[A-Z]+$", r"\1", row["TrialID"])]
+        if (r.registration_date <= r.start_date) != (row["Retrospective flag"] == "Yes"):
+            disagreeing[r.registry] = disagreeing.get(r.registry, 0) + 1
+    assert disagreeing == {"CTGOV": 91}
