@@ -129,8 +129,11 @@ def parse_document(staged: dict, batch: _Batch) -> None:
     except Exception as exc:  # a reader bug must not take the run down: quarantine and say so
         batch.add_document(staged, staged["doc_id"], None, f"{reader.FORMAT}: reader failed: {type(exc).__name__}: {exc}")
         return
+    seen: Counter = Counter()  # an export may hold several records of one trial (EU CTR member states)
     for record in records:
+        seen[record.trial_id] += 1
         doc_id = staged["doc_id"] if len(records) == 1 else f"{staged['doc_id']}#{record.trial_id}"
+        doc_id += f"#{seen[record.trial_id]}" if seen[record.trial_id] > 1 else ""
         batch.add_document(staged, doc_id, record.trial_id, None)
         batch.add_record(doc_id, record)
 
