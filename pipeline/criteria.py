@@ -30,7 +30,7 @@ _SECTION = re.compile(r"^\s*(?P<title>[^\W\d_][^:\d]{0,98}:)\s*$")  # a number m
 _SECTION_WORDS = 12
 _ELIGIBILITY = re.compile(r"^\s*(?:eligibility\s+)?criteria\s*:\s*$", re.IGNORECASE)  # heads the whole text: no section
 _CAPITALS_SECTION = re.compile(r"^\s*(?P<title>[A-Z][A-Z/&,()' -]*\b(?:CHARACTERISTICS|THERAPY|CRITERIA):)\s*(?P<rest>.*)$")
-_MARKER = re.compile(
+LIST_MARKER = re.compile(
     r"^\s*(?:[-*•·▪◦●○–—]|o(?=\s)|\(?\d{1,3}[.)](?!\d)|\(\d{1,3}\)|\(?[a-z][.)](?=\s)|\(?(?:i{1,3}|iv|v|vi{1,3}|ix|x)[.)](?=\s))\s*",
     re.IGNORECASE,
 )
@@ -79,14 +79,14 @@ def split_criteria(text: str | None) -> list[Criterion]:
         if heading:
             kind, path, nested = heading["kind"].upper(), [], False
             open_item, hanging = False, -1
-            if heading["rest"].strip():
+            if heading["rest"].strip(" .:;-"):  # "Inclusion criteria." is a heading, its period no criterion
                 items.append((kind, None, [heading["rest"]]))
                 open_item = True
             continue
         if _ELIGIBILITY.match(line):
             path, nested, open_item = [], False, False
             continue
-        marker = _MARKER.match(line)
+        marker = LIST_MARKER.match(line)
         if marker and open_item and _wrapped(line, hanging):
             marker = None
         continues = open_item and (hanging < 0 or _wrapped(line, hanging))

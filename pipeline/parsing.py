@@ -82,6 +82,9 @@ _DERIVED = {
     # start → primary completion, once that completion is actual (AACT's actual_duration)
     "actual_duration_months": lambda r: months_between(r.start_date, r.primary_completion_date)
     if r.primary_completion_date_type == "ACTUAL" else None,
+    # ClinicalTrials.gov's forms state no registration date apart: its first posted date (first received, in
+    # older records) is the day the registration became public
+    "registration_date": lambda r: r.registration_date or (r.first_posted_date if r.registry == "CTGOV" else None),
 }
 _ITEM_COLUMNS = {table: tuple(columns(table))[1:] for table in RESULTS_TABLES}  # after trial_id
 
@@ -164,8 +167,11 @@ def parse_document(staged: dict, batch: _Batch) -> None:
     except Exception as exc:  # a reader bug must not take the run down: quarantine and say so
         batch.add_document(staged, staged["doc_id"], None, f"{reader.FORMAT}: reader failed: {type(exc).__name__}: {exc}")
         return
+    seen: Counter = Counter()  # an export may hold several records of one trial (EU CTR member states)
     for record in records:
+        seen[record.trial_id] += 1
         doc_id = staged["doc_id"] if len(records) == 1 else f"{staged['doc_id']}#{record.document_part or record.trial_id}"
+        doc_id += f"#{seen[record.trial_id]}" if seen[record.trial_id] > 1 and not record.document_part else ""
         batch.add_document(staged, doc_id, record.trial_id, None)
         batch.add_record(doc_id, record)
 

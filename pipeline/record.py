@@ -181,7 +181,7 @@ class TrialRecord:
     """Everything one document states about one trial."""
 
     trial_id: str
-    registry: str = "ClinicalTrials.gov"
+    registry: str = "CTGOV"  # the contract's registry code
     brief_title: str | None = None
     official_title: str | None = None
     acronym: str | None = None

@@ -18,6 +18,7 @@ import duckdb
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
+from pipeline.linking import CLUSTERS_SQL, LINKS_SQL
 from pipeline.storage import atomic_path
 from pipeline.vocabulary import PHASE_ORDER
 from pipeline.warehouse import open_read_only
@@ -370,11 +371,38 @@ def key_figures(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
             "start dates": f"{earliest} – {latest}" if earliest else NOT_STATED}
 
 
+FLOW_COLUMNS = ("registry", "records", "registrations", "studies")
+
+
+def registry_flow(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """The flow of registry records a PRISMA diagram takes, per registry and in total: parsed records (an
+    export or a page of a registration counts once each) → registrations (trial ids) → unique studies once
+    registrations of one study in several registries are merged, each counted under its primary registration.
+    Uses the published `trial_clusters` where the warehouse has it, else links the trials here."""
+    clusters = ("trial_clusters" if "trial_clusters" in _views(con)
+                else f"(with trial_links as ({LINKS_SQL}) select * from ({CLUSTERS_SQL}))")
+    return con.execute(f"""
+        select coalesce(t.registry, 'total'), count(d.doc_id), count(distinct t.trial_id),
+               count(distinct t.trial_id) filter (where c.is_primary)
+        from trials t join {clusters} c using (trial_id)
+          left join documents d on d.trial_id = t.trial_id and d.status = 'parsed'
+        group by rollup (t.registry) order by t.registry is null, count(distinct t.trial_id) desc, t.registry
+    """).fetchall()
+
+
 # File stem (report/<name>.png, the page's section id) → the function drawing it, in page order.
 CHARTS = {"status_phase": status_phase_chart, "enrollment": enrollment_chart, "timeline": timeline_chart,
           "eligibility_windows": eligibility_window_chart, "reporting_delay": reporting_delay_chart}
+def registry_flow_table(con: duckdb.DuckDBPyConnection) -> Table:
+    return Table("Flow of registry records", FLOW_COLUMNS, registry_flow(con),
+                 "For a PRISMA diagram: records identified from registers → registrations once the records of one "
+                 "registration are merged → unique studies once the registrations of one study (linked by the ids "
+                 "the records state) are merged, each study counted under its primary registration "
+                 "(ClinicalTrials.gov, then EU CTR, then ISRCTN, then the earliest registered).")
+
+
 # The page's section id → the function building the table, after the charts.
-TABLES = {"primary_outcomes": primary_outcomes_table}
+TABLES = {"registry_flow": registry_flow_table, "primary_outcomes": primary_outcomes_table}
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2rem auto; max-width: 1100px; color: #222; padding: 0 1rem; }
 table { border-collapse: collapse; } td, th { padding: .25rem .8rem; border-bottom: 1px solid #ddd; text-align: left; }

@@ -497,7 +497,8 @@ def stage_bytes(doc: StagedDocument, raw: bytes) -> StagedDocument:
     reader = sources.detect(doc.text)
     if reader is None:
         doc.error = ("unrecognised layout: not a ClinicalTrials.Veeva page, classic ClinicalTrials.gov page, "
-                     "ClinicalTrials.gov Archive page, legacy XML record or API v2 JSON")
+                     "ClinicalTrials.gov Archive page, legacy XML record, API v2 JSON, WHO ICTRP export "
+                     "(XML or CSV) or WHO registration data set XML")
     else:
         doc.source_format = reader.FORMAT
     return doc

@@ -58,8 +58,8 @@ INTERVENTION_MODEL = _vocabulary("SINGLE_GROUP PARALLEL CROSSOVER FACTORIAL SEQU
 MASKING = _vocabulary("NONE SINGLE DOUBLE TRIPLE QUADRUPLE") | _synonyms({
     "None (Open Label)": "NONE", "Open Label": "NONE", "Open": "NONE", "No masking": "NONE",
     "Single Blind": "SINGLE", "Single-Blind": "SINGLE", "Double Blind": "DOUBLE", "Double-Blind": "DOUBLE",
-    "Triple Blind": "TRIPLE", "Quadruple Blind": "QUADRUPLE", "Single blinded": "SINGLE", "Double blinded": "DOUBLE",
-    "Triple blinded": "TRIPLE"})
+    "Triple Blind": "TRIPLE", "Quadruple Blind": "QUADRUPLE", "Not blinded": "NONE", "Single blinded": "SINGLE",
+    "Double blinded": "DOUBLE", "Triple blinded": "TRIPLE"})
 WHO_MASKED = _vocabulary("PARTICIPANT CARE_PROVIDER INVESTIGATOR OUTCOMES_ASSESSOR") | _synonyms({
     "Subject": "PARTICIPANT", "Participants": "PARTICIPANT", "Caregiver": "CARE_PROVIDER",
     "Care Provider": "CARE_PROVIDER", "Outcomes Assessor": "OUTCOMES_ASSESSOR", "Outcome Assessor": "OUTCOMES_ASSESSOR"})
@@ -279,3 +279,48 @@ ENUM: dict[str, str] = {}  # no synonyms: a legacy word upper-snake-cased is the
 # results' outcome types: the contract's three; pre-specified and post-hoc outcomes are both OTHER
 RESULT_OUTCOME_TYPE = _vocabulary("PRIMARY SECONDARY OTHER") | _synonyms({
     "Other Pre-specified": "OTHER", "OTHER_PRE_SPECIFIED": "OTHER", "Post-Hoc": "OTHER", "POST_HOC": "OTHER"})
+
+
+# Registrations: each registry's code (the contract's) and its trial-id pattern, in RE2 syntax so the
+# same patterns serve Python (`registry_of`) and DuckDB (pipeline.linking finds ids inside free text).
+# Group 1 is the id's body; the canonical id is the prefix + group 1 with its white space removed, so
+# "NCT 01234567" → NCT01234567 and a bare EudraCT number "2013-000373-76" → EUCTR2013-000373-76.
+# EudraCT numbers have a middle part below 500000, CTIS numbers (EU CT, 2023-) one from 500000 up.
+REGISTRATIONS: tuple[tuple[str, str, str], ...] = (
+    ("CTGOV", r"NCT\s?(\d{8})", "NCT"),
+    ("CTIS", r"(\d{4}-5\d{5}-\d{2}-\d{2})", ""),
+    ("EUCTR", r"(?:EUCTR)?(\d{4}-[0-4]\d{5}-\d{2})", "EUCTR"),
+    ("CHICTR", r"(ChiCTR[-A-Za-z]*\d{6,})", ""),
+    ("ISRCTN", r"ISRCTN\s?(\d{8})", "ISRCTN"),
+    ("ANZCTR", r"(ACTRN\d{14})", ""),
+    ("CTRI", r"(CTRI/\d{4}/\d{2,3}/\d{6})", ""),
+    ("DRKS", r"(DRKS\d{8})", ""),
+    ("JPRN", r"(JPRN-[A-Za-z]+-?\d+)", ""),
+    ("IRCT", r"(IRCT\d+N\d+)", ""),
+    ("NTR", r"(NTR\d{3,}|NL\d{3,})", ""),
+    ("TCTR", r"(TCTR\d{11})", ""),
+    ("PACTR", r"(PACTR\d{15})", ""),
+    ("REBEC", r"(RBR-[0-9a-z]{6,8})", ""),
+    ("RPCEC", r"(RPCEC\d{8})", ""),
+    ("SLCTR", r"(SLCTR/\d{4}/\d{3})", ""),
+    ("LBCTR", r"(LBCTR\d{10})", ""),
+    ("CRIS", r"(KCT\d{7})", ""),
+    ("ITMCTR", r"(ITMCTR\d+)", ""),
+)
+_REGISTRATION_IDS = tuple((code, re.compile(pattern)) for code, pattern, _ in REGISTRATIONS)
+# ICTRP's "Source Register" names (and the WHO data set's reg_name) → code, where the trial id says nothing.
+REGISTRY = _synonyms({
+    "ClinicalTrials.gov": "CTGOV", "ChiCTR": "CHICTR", "EU Clinical Trials Register": "EUCTR", "EUCTR": "EUCTR",
+    "CTIS": "CTIS", "ISRCTN": "ISRCTN", "ANZCTR": "ANZCTR", "CTRI": "CTRI", "German Clinical Trials Register": "DRKS",
+    "DRKS": "DRKS", "JPRN": "JPRN", "IRCT": "IRCT", "Netherlands Trial Register": "NTR", "NTR": "NTR",
+    "TCTR": "TCTR", "PACTR": "PACTR", "REBEC": "REBEC", "Brazilian Clinical Trials Registry": "REBEC",
+    "RPCEC": "RPCEC", "SLCTR": "SLCTR", "LBCTR": "LBCTR", "CRIS": "CRIS", "ITMCTR": "ITMCTR"})
+
+
+def registry_of(trial_id: str, register: str | None = None) -> str:
+    """The registry code of a trial id by its prefix ("ACTRN12620000421932" → ANZCTR), else by the
+    register's name, else OTHER."""
+    for code, pattern in _REGISTRATION_IDS:
+        if pattern.fullmatch(trial_id):
+            return code
+    return REGISTRY.get(_key(register or ""), "OTHER")

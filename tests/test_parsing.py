@@ -22,7 +22,7 @@ def test_explode_computes_years_and_drops_exact_repeats():
                          conditions=["Type 2 Diabetes", "Type 2 Diabetes", "Obesity"])
     rows = explode(record)
     trial = dict(zip(["trial_id", "registry"], rows["trials"][0][:2]))
-    assert trial == {"trial_id": "NCT02302599", "registry": "ClinicalTrials.gov"}
+    assert trial == {"trial_id": "NCT02302599", "registry": "CTGOV"}
     assert rows["trials"][0][16:18] == (0.5, 65.0)
     assert rows["conditions"] == [("NCT02302599", "Type 2 Diabetes"), ("NCT02302599", "Obesity")]
 
@@ -51,3 +51,22 @@ def test_bad_trial_id_and_negative_enrollment_are_caught():
     (error,) = frames["documents"]["error"].to_list()
     assert "trials.trial_id str_matches" in error
     assert "trials.enrollment greater_than_or_equal_to(0)" in error
+
+
+def test_two_records_of_one_trial_in_one_export_are_two_documents():
+    """ICTRP lists each EU CTR member-state record of a trial: two rows, one trial id, both parsed."""
+    from pipeline.parsing import parse_document
+
+    row = ('"{id}","11 March 2020","A title","A title","","Sponsor","13/07/2015","20150713","","EU Clinical Trials '
+           'Register","","Authorised"\n')
+    text = ("TrialID,Last Refreshed on,Public title,Scientific title,Acronym,Primary sponsor,Date registration,"
+            "Date registration3,Export date,Source Register,web address,Recruitment Status\n"
+            + row.format(id="EUCTR2015-002340-14-NL") + row.format(id="EUCTR2015-002340-14-DE"))
+    batch = _Batch()
+    parse_document({**STAGED, "source_format": "ictrp_csv", "doc_id": "export.csv", "error": None, "text": text}, batch)
+    frames = validate(batch.frames())
+    assert [(r["doc_id"], r["trial_id"], r["status"]) for r in frames["documents"].iter_rows(named=True)] == [
+        ("export.csv#EUCTR2015-002340-14", "EUCTR2015-002340-14", "parsed"),
+        ("export.csv#EUCTR2015-002340-14#2", "EUCTR2015-002340-14", "parsed")]
+    assert sorted(frames["identifiers"]["id_value"]) == [
+        "2015-002340-14", "2015-002340-14", "EUCTR2015-002340-14-DE", "EUCTR2015-002340-14-NL"]

@@ -119,3 +119,11 @@ def test_asset_shows_the_charts_in_its_metadata(warehouse):
     for name in CHARTS:
         markdown = re.fullmatch(rf"!\[{name}\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", metadata[name].value)
         assert base64.b64decode(markdown[1]) == (warehouse / "report" / f"{name}.png").read_bytes()
+
+
+def test_flow_of_registry_records_counts_records_registrations_and_studies(page):
+    """Four ClinicalTrials.gov records of four studies that name none of one another."""
+    _, text = page
+    section = re.search(r'<section id="registry_flow">.*?</section>', text, re.DOTALL)[0]
+    rows = [re.findall(r"<td>([^<]*)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", section)]
+    assert [r for r in rows if r] == [["CTGOV", "4", "4", "4"], ["total", "4", "4", "4"]]

@@ -1,9 +1,11 @@
 """The shared mapping of display words to the contract vocabulary."""
+import re
 from datetime import date
 
 import pytest
 
 from pipeline import vocabulary as v
+from schemas.tables import TRIAL_ID
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -90,3 +92,23 @@ def test_clean_folds_white_space():
 ])
 def test_a_registry_word_without_a_contract_word_is_kept_beside_a_null(table, text, expected):
     assert v.registry_word(table, text) == expected
+
+
+@pytest.mark.parametrize("trial_id, registry", [
+    # the contract's examples, and ids as the ICTRP CSV writes them
+    ("NCT02302599", "CTGOV"), ("ChiCTR2000029953", "CHICTR"), ("ChiCTR-IOR-17012345", "CHICTR"),
+    ("ISRCTN12345678", "ISRCTN"), ("ACTRN12620000445976", "ANZCTR"), ("CTRI/2020/04/024775", "CTRI"),
+    ("EUCTR2021-000037-14", "EUCTR"), ("2023-503456-12-00", "CTIS"), ("DRKS00021134", "DRKS"),
+    ("JPRN-jRCTs031190226", "JPRN"), ("JPRN-UMIN000012345", "JPRN"), ("IRCT20100228003449N28", "IRCT"),
+    ("NL8483", "NTR"), ("NTR1234", "NTR"), ("TCTR20200321001", "TCTR"), ("PACTR202003812345678", "PACTR"),
+    ("RBR-2q3w4b", "REBEC"), ("RPCEC00000300", "RPCEC"), ("SLCTR/2020/010", "SLCTR"), ("LBCTR2020033467", "LBCTR"),
+    ("KCT0005000", "CRIS"), ("ITMCTR2100001234", "ITMCTR"), ("XYZ-123", "OTHER"),
+])
+def test_registry_of_a_trial_id_by_its_prefix(trial_id, registry):
+    assert v.registry_of(trial_id) == registry
+    assert re.fullmatch(TRIAL_ID, trial_id)  # the trials schema accepts every registry's id as written
+
+
+def test_registry_of_an_unknown_id_falls_back_to_the_register_named():
+    assert v.registry_of("U1111-1234-5678", "Netherlands Trial Register") == "NTR"
+    assert v.registry_of("U1111-1234-5678", "Some Register") == "OTHER"

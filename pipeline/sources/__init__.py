@@ -15,8 +15,8 @@ from types import ModuleType
 
 # Most specific first: structured records, then the Archive view, then the page layouts; the other registries'
 # readers last, so that a ClinicalTrials.gov record quoting another registry's words stays with its own reader.
-READER_MODULES = ("ctgov_api_v2_json", "ctgov_xml", "ctgov_archive", "ctgov_classic", "veeva_text",
-                  "euctr_text", "euctr_html", "chictr_html")
+READER_MODULES = ("ctgov_api_v2_json", "ctgov_xml", "ictrp_xml", "ictrp_csv", "who_xml", "ctgov_archive",
+                  "ctgov_classic", "veeva_text", "euctr_text", "euctr_html", "chictr_html")
 
 
 @cache

@@ -30,7 +30,7 @@ def parse_one(nct_id: str):
 def test_nct01374854_field_by_field():
     r = parse_one("NCT01374854")
     assert r.trial_id == "NCT01374854"
-    assert r.registry == "ClinicalTrials.gov"
+    assert r.registry == "CTGOV"
     assert r.brief_title == "Umbilical Mesenchymal Stem Cells and Mononuclear Cells Infusion in Type 1 Diabetes Mellitus"
     assert r.official_title == (
         "Umbilical Mesenchymal Stem Cells and Mononuclear Cells Infusion in Type 1 Diabetes Mellitus: "

@@ -1,0 +1,77 @@
+"""One study, several registrations: `trial_links` and `trial_clusters` as DuckDB SQL over published tables.
+
+Links cross trials (an NCT record naming a EudraCT number links to that EU CTR trial), so they are
+computed after the merge, over two relations: `trials` (trial_id, registry, registration_date) and
+`identifiers` (trial_id, id_type, id_value, doc_id). Only what the records state makes a link:
+- SECONDARY_ID: a registration's identifier contains another registration's id, found with the
+  registries' id patterns of `vocabulary.REGISTRATIONS` anywhere in the value ("EudraCT-number:
+  2004-001729-11", "NCT 01234567") and normalised (→ EUCTR2004-001729-11, NCT01234567);
+- SAME_EUDRACT_NUMBER: two registrations, neither of them the EU CTR one, name the same EudraCT number.
+Both ends must be trials of the warehouse; an id naming a registration the inputs do not hold stays an
+identifier. A cluster is the connected registrations; the one standing for it (cluster_id) is the
+ClinicalTrials.gov one, else EU CTR, else ISRCTN, else the earliest registered, then the lowest id.
+"""
+from __future__ import annotations
+
+import duckdb
+
+from pipeline.vocabulary import REGISTRATIONS
+
+EVIDENCE = ("SECONDARY_ID", "SAME_EUDRACT_NUMBER")
+PRIMARY_REGISTRIES = ("CTGOV", "EUCTR", "ISRCTN")
+# The trials column the publisher computes on the merged row: null when either date is unknown.
+PROSPECTIVELY_REGISTERED_SQL = "registration_date <= start_date"
+
+_NAMED_IDS = "\n  union all\n".join(
+    f"""  select i.trial_id, i.doc_id, '{code}' as registry, '{prefix}' || regexp_replace(m, '\\s', '', 'g') as named_id
+  from identifiers i, unnest(regexp_extract_all(i.id_value, '{pattern}', 1)) as found(m)"""
+    for code, pattern, prefix in REGISTRATIONS
+)
+
+LINKS_SQL = f"""
+with named as (
+{_NAMED_IDS}
+),
+named_other as (select * from named where named_id <> trial_id),
+links as (
+  select n.trial_id, n.named_id as linked_trial_id, 'SECONDARY_ID' as evidence, n.doc_id
+  from named_other n where n.named_id in (select trial_id from trials)
+  union
+  select a.trial_id, b.trial_id, 'SAME_EUDRACT_NUMBER', a.doc_id
+  from named_other a join named_other b on a.named_id = b.named_id and a.trial_id <> b.trial_id
+  where a.registry = 'EUCTR'
+)
+select trial_id, linked_trial_id, evidence, doc_id from links
+union
+select linked_trial_id, trial_id, evidence, doc_id from links
+order by trial_id, linked_trial_id, evidence, doc_id
+"""
+
+_PRIMARY_RANK = " ".join(f"when '{code}' then {rank}" for rank, code in enumerate(PRIMARY_REGISTRIES))
+# Needs `trial_links` (LINKS_SQL's rows) beside `trials`.
+CLUSTERS_SQL = f"""
+with recursive edges(a, b) as (
+  select trial_id, linked_trial_id from trial_links
+  union
+  select trial_id, trial_id from trials
+),
+reach(a, b) as (
+  select a, b from edges
+  union
+  select reach.a, edges.b from reach join edges on edges.a = reach.b
+),
+clusters as (
+  select reach.a as trial_id,
+         first(t.trial_id order by case t.registry {_PRIMARY_RANK} else {len(PRIMARY_REGISTRIES)} end,
+                                   t.registration_date nulls last, t.trial_id) as cluster_id
+  from reach join trials t on t.trial_id = reach.b
+  group by reach.a
+)
+select trial_id, cluster_id, trial_id = cluster_id as is_primary from clusters order by trial_id
+"""
+
+
+def link(con: duckdb.DuckDBPyConnection) -> None:
+    """Create tables `trial_links` and `trial_clusters` in `con`, which must hold `trials` and `identifiers`."""
+    con.execute(f"create or replace table trial_links as {LINKS_SQL}")
+    con.execute(f"create or replace table trial_clusters as {CLUSTERS_SQL}")

@@ -1,0 +1,308 @@
+"""The WHO trial registration data set → TrialRecord, shared by the three forms that carry it.
+
+ICTRP's export XML (`<Public_title>`), its CSV (`Public title`) and the data set XML primary registries
+send to ICTRP (`<public_title>`, criteria and outcomes nested) name the same WHO fields, so each reader
+only gathers a document's values per field (`fields`) and this module maps them once. Registries fill
+the fields in their own ways (ChiCTR's "group:size;" target sizes, EU CTR's "Randomised: yes" flags,
+dates as 2020-02-17, 17/02/2020, 20200217 or 17 February 2020, ages as 18, 18Y or 18 Years); what a
+field does not state, or states in words with no contract equivalent, stays null, the registry's own
+words kept in the `*_raw` fields.
+"""
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+from lxml import etree
+
+from pipeline import vocabulary as v
+from pipeline.criteria import LIST_MARKER, split_criteria
+from pipeline.record import ArmGroup, Identifier, Intervention, Location, Outcome, ParseError, TrialRecord
+
+# Other forms' field names → the ICTRP export's (the key of `fields`), after vocabulary._key.
+ALIASES = {
+    "trial_id": "trialid", "reg_name": "source_register", "date_enrolment": "date_enrollement",
+    "agemin": "inclusion_agemin", "agemax": "inclusion_agemax", "gender": "inclusion_gender",
+    "hc_freetext": "condition", "i_freetext": "intervention", "prim_outcome": "primary_outcome",
+    "sec_outcome": "secondary_outcome", "country2": "countries", "sec_id": "secondary_ids", "secondary_id": "secondary_ids",
+    "sponsor_name": "secondary_sponsor", "hc_keyword": "keywords", "scientific_acronym": "acronym",
+}
+Fields = dict[str, list[str]]
+_XML_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+# ICTRP writes a line break as "<br>", often beside the original one ("\n<br>"): together they are one
+_BR = re.compile(r"\r?\n?<br\s*/?>(?:\r?\n)?", re.IGNORECASE)
+_MEMBER_STATE_RECORD = re.compile(r"(EUCTR\d{4}-\d{6}-\d{2})-[A-Z]{2,3}")
+_DATE_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
+_DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_DATE_DAY_MONTH = re.compile(r"(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})")
+_AGE = re.compile(r"(\d+(?:\.\d+)?)\s*(y|years?|age|m|months?|w|weeks?|d|days?|h|hours?)?\b", re.IGNORECASE)
+_AGE_UNITS = {"y": "Years", "age": "Years", "m": "Months", "w": "Weeks", "d": "Days", "h": "Hours"}
+_GROUP_SIZE = re.compile(r"(?:^|;)\s*[^:;]*:\s*(\d+)\s*(?=;|$)")
+_FLAG = re.compile(r"([A-Za-z][A-Za-z ()-]*?):\s*(yes|no)\b", re.IGNORECASE)
+_BARE_PHASES = re.compile(r"([0-4])(?:\s*[-/]\s*([0-4]))?")
+_CRITERIA_HEADING = re.compile(r"\A\s*(inclusion|exclusion)\s+criteria\s*:\s*", re.IGNORECASE)
+_DESIGN_PART = re.compile(r"[.;,]\s*(?=[A-Z][A-Za-z ]*:)|<br>|\n")
+_TYPED_INTERVENTION = re.compile(r"([^:]+?)\s*:\s*(.+)", re.DOTALL)
+_NOTHING = frozenset(("nil", "na", "n_a", "none", "no", "null", "not_applicable"))
+
+# "Randomised: yes" and kin (EU CTR, NTR): the flag → (field, value when yes, value when no).
+_DESIGN_FLAGS = v._synonyms({
+    "Randomised": ("allocation", "RANDOMIZED", "NON_RANDOMIZED"), "Randomized": ("allocation", "RANDOMIZED", "NON_RANDOMIZED"),
+    "Open": ("masking", "NONE", None), "Single blind": ("masking", "SINGLE", None), "Double blind": ("masking", "DOUBLE", None),
+    "Parallel group": ("intervention_model", "PARALLEL", None), "Cross over": ("intervention_model", "CROSSOVER", None),
+})
+# "Key: value" parts (ClinicalTrials.gov, IRCT, DRKS via ICTRP) → the record's design field.
+_DESIGN_KEYS = v._synonyms({
+    "Allocation": "allocation", "Randomization": "allocation", "Intervention model": "intervention_model",
+    "Assignment": "intervention_model", "Primary purpose": "primary_purpose", "Purpose": "primary_purpose",
+    "Study design purpose": "primary_purpose", "Masking": "masking", "Blinding": "masking",
+    "Observational model": "observational_model", "Time perspective": "time_perspective",
+})
+_DESIGN_VOCABULARY = {"allocation": v.ALLOCATION, "intervention_model": v.INTERVENTION_MODEL,
+                      "primary_purpose": v.PRIMARY_PURPOSE, "masking": v.MASKING,
+                      "observational_model": v.OBSERVATIONAL_MODEL, "time_perspective": v.TIME_PERSPECTIVE}
+# ChiCTR writes its design as one word or phrase.
+_DESIGN_WORDS = v._synonyms({
+    "Parallel": {"intervention_model": "PARALLEL"}, "Single arm": {"intervention_model": "SINGLE_GROUP"},
+    "Factorial": {"intervention_model": "FACTORIAL"}, "Sequential": {"intervention_model": "SEQUENTIAL"},
+    "Cross-over": {"intervention_model": "CROSSOVER"}, "Non randomized control": {"allocation": "NON_RANDOMIZED"},
+    "Randomized parallel controlled trial": {"allocation": "RANDOMIZED", "intervention_model": "PARALLEL"},
+})
+
+
+def xml_root(text: str, source: str) -> etree._Element:
+    """The root element of an XML form of the data set; malformed XML is the document's ParseError."""
+    try:
+        return etree.fromstring(text.encode("utf-8", errors="replace"), _XML_PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"{source}: malformed XML: {exc}") from None
+
+
+def fields(pairs) -> Fields:
+    """(field name, value) pairs in document order → values per field, names as the ICTRP export's."""
+    gathered: Fields = {}
+    for name, value in pairs:
+        key = v._key(name)
+        gathered.setdefault(ALIASES.get(key, key), []).append(value or "")
+    return gathered
+
+
+def text(value: str | None) -> str | None:
+    """A field's value as plain text: `<br>` → line break, entities decoded (the CSV keeps them), ends trimmed."""
+    if value is None:
+        return None
+    return html.unescape(_BR.sub("\n", value)).replace("\r", "").strip() or None
+
+
+def record(found: Fields, source: str) -> TrialRecord:
+    """One trial's fields → its record; `source` (the reader's FORMAT) names the form in errors."""
+    def one(name: str) -> str | None:
+        return next((t for value in found.get(name, ()) if (t := text(value))), None)
+
+    def line(name: str) -> str | None:
+        return v.clean(one(name))
+
+    def items(name: str) -> list[str]:
+        return list(dict.fromkeys(
+            item for value in found.get(name, ()) for part in re.split(r";|\n", text(value) or "")
+            if (item := v.clean(part)) and v._key(item) not in _NOTHING))
+
+    written_id = line("trialid")
+    if not written_id:
+        raise ParseError(f"{source}: a trial without TrialID")
+    member_state = _MEMBER_STATE_RECORD.fullmatch(written_id)
+    trial_id = member_state[1] if member_state else written_id
+    study_type_words = line("study_type")
+    study_type = v.STUDY_TYPE.get(_study_type_key(study_type_words))
+    status_words = line("recruitment_status")
+    status = v.STATUS.get(v._key(status_words or ""))
+    phase_words = one("phase")
+    phase_list = _phases(phase_words)
+    minimum_age, maximum_age = _age(line("inclusion_agemin")), _age(line("inclusion_agemax"))
+    enrollment_type = (v.ENROLLMENT_TYPE.get(v._key(line("type_enrolment") or ""))
+                       or ("ESTIMATED" if one("target_size") else None))
+    record = TrialRecord(
+        trial_id=trial_id,
+        registry=v.registry_of(trial_id, line("source_register")),
+        brief_title=line("public_title"),
+        official_title=line("scientific_title"),
+        acronym=line("acronym"),
+        lead_sponsor=line("primary_sponsor"),
+        collaborators=items("secondary_sponsor"),
+        overall_status=status,
+        overall_status_raw=None if status else status_words,
+        phases=phase_list,
+        phases_raw=None if phase_list else v.clean(phase_words),
+        study_type=study_type,
+        study_type_raw=None if study_type else study_type_words,
+        enrollment=_target_size(one("target_size")),
+        enrollment_type=enrollment_type,
+        sex=_sex(one("inclusion_gender")),
+        minimum_age=minimum_age,
+        maximum_age=maximum_age,
+        start_date=_date(one("date_enrollement")),
+        completion_date=_date(one("results_date_completed")),
+        registration_date=_date(one("date_registration")) or _date(one("date_registration3")),
+        conditions=items("condition"),
+        keywords=items("keywords"),
+        outcomes=[Outcome(kind, m) for name, kind in (("primary_outcome", "PRIMARY"), ("secondary_outcome", "SECONDARY"))
+                  for m in items(name)],
+        identifiers=_identifiers(written_id, trial_id, items("secondary_ids")),
+        locations=[Location(country=c) for c in items("countries")],
+        eligibility_criteria=split_criteria(_criteria(one("inclusion_criteria"), one("exclusion_criteria"))),
+    )
+    _interventions(record, items("intervention"))
+    _design(record, one("study_design"))
+    return record
+
+
+def _study_type_key(words: str | None) -> str:
+    """"Interventional study", "Interventional clinical trial of medicinal product" → interventional."""
+    key = v._key(words or "")
+    return next((kind for kind in ("interventional", "observational") if key.startswith(kind)), key)
+
+
+def _date(value: str | None) -> date | None:
+    """2020-02-17, 17/02/2020 (day first, as ICTRP writes it), 20200217, 17 February 2020, January 25, 2020."""
+    if not value:
+        return None
+    value = value.strip()
+    for pattern, order in ((_DATE_DMY, (3, 2, 1)), (_DATE_COMPACT, (1, 2, 3))):
+        m = pattern.fullmatch(value)
+        if m:
+            try:
+                return date(*(int(m[i]) for i in order))
+            except ValueError:
+                return None
+    m = _DATE_DAY_MONTH.fullmatch(value)
+    if m and m[2].lower() in v._MONTHS:
+        try:
+            return date(int(m[3]), v._MONTHS[m[2].lower()], int(m[1]))
+        except ValueError:
+            return None
+    return v.parse_date(value)
+
+
+def _age(value: str | None) -> str | None:
+    """"18", "18Y", "18 years", ">= 20age old" → "18 Years"; "N/A", "No limit", "-" → None. A bare number is
+    years: ChiCTR, whose records ICTRP exports so, asks for ages in years."""
+    m = _AGE.search(value or "")
+    if not m:
+        return None
+    unit = (m[2] or "y").lower()
+    unit = _AGE_UNITS.get(unit[0] if unit != "age" else unit, "Years")
+    return v.age_text(f"{m[1]} {unit}")
+
+
+def _sex(value: str | None) -> str | None:
+    """"Both", "All", "Male and Female", "<br>Female: yes<br>Male: yes<br>" → ALL; "Females" → FEMALE."""
+    words = text(value)
+    if not words:
+        return None
+    flags = {k.strip().lower(): yes.lower() == "yes" for k, yes in _FLAG.findall(words)}
+    if flags:
+        sexes = [s for s in ("female", "male") if flags.get(s)]
+        return "ALL" if len(sexes) == 2 else sexes[0].upper() if sexes else None
+    key = v._key(words)
+    if key.startswith("both") or ("female" in key and "male" in key.replace("female", "")):
+        return "ALL"
+    return v.SEX.get(key.rstrip("s"))
+
+
+def _target_size(value: str | None) -> int | None:
+    """"500" → 500; ChiCTR's sizes per group "Experimental group:30;Control group:30;" → their sum, 60. A group
+    written twice alike ("…;Group C:160;Group C:160;", as ICTRP repeats values) counts once."""
+    value = (value or "").strip()
+    if value.isdigit():
+        return int(value)
+    if _GROUP_SIZE.findall(value) and _GROUP_SIZE.sub("", value).strip(" ;") == "":
+        groups = dict.fromkeys(" ".join(group.split()) for group in value.split(";") if group.strip())
+        return sum(int(group.rsplit(":", 1)[1]) for group in groups)
+    return None
+
+
+def _phases(value: str | None) -> list[str]:
+    """"Phase 2/Phase 3", "2-3", "0" (ChiCTR's Phase 0 = Early Phase 1), "Not Applicable", or EU CTR's flags
+    ("Therapeutic exploratory (Phase II): yes") → contract phases; "Retrospective study" → []."""
+    words = text(value)
+    if not words:
+        return []
+    flags = _FLAG.findall(words)
+    if flags:
+        return v.phases(" ".join(name for name, yes in flags if yes.lower() == "yes"))
+    m = _BARE_PHASES.fullmatch(words)
+    if m:
+        return v.phases(" ".join(f"phase {n}" for n in m.groups() if n))
+    return v.phases(words)
+
+
+def _criteria(inclusion: str | None, exclusion: str | None) -> str:
+    """Both fields as one text under their headings (ICTRP often puts a ClinicalTrials.gov record's whole
+    eligibility text, both headings included, in Inclusion_Criteria). Where no line carries a list marker,
+    each line is one criterion (IRCT, JPRN: "History of drug allergy<br>Pregnancy and lactation")."""
+    parts = []
+    for heading, value in (("Inclusion Criteria:", inclusion), ("Exclusion Criteria:", exclusion)):
+        body = _CRITERIA_HEADING.sub("", value or "", count=1)
+        if v._key(body) in ("", *_NOTHING):  # "Exclusion criteria: No" states that there are none
+            continue
+        lines = [line for line in body.splitlines() if line.strip()]
+        if not any(LIST_MARKER.match(line) for line in lines):  # registries that write one criterion a line, unmarked
+            body = "\n".join(f"- {line}" for line in lines)
+        parts.append(f"{heading}\n{body}")
+    return "\n".join(parts)
+
+
+def _identifiers(written_id: str, trial_id: str, secondary: list[str]) -> list[Identifier]:
+    """Secondary ids; an EU CTR member-state record also keeps its own id and its EudraCT number."""
+    ids = [Identifier("SECONDARY_ID", value) for value in secondary]
+    if written_id != trial_id:
+        ids += [Identifier("EUCTR_MEMBER_STATE_RECORD", written_id), Identifier("EUDRACT_NUMBER", trial_id[len("EUCTR"):])]
+    return ids
+
+
+def _interventions(record: TrialRecord, entries: list[str]) -> None:
+    """"Drug: arbidol" (typed, as ClinicalTrials.gov writes them) or ChiCTR's "Experimental group:Chloroquine"
+    (an arm and what it receives); anything else is the intervention's name as written."""
+    for entry in entries:
+        m = _TYPED_INTERVENTION.fullmatch(entry)
+        kind = v.INTERVENTION_TYPE.get(v._key(m[1])) if m else None
+        if kind:
+            record.interventions.append(Intervention(kind, m[2].strip()))
+        elif m and record.registry == "CHICTR":
+            label, name = m[1].strip(), m[2].strip()
+            if v._key(name) not in _NOTHING:
+                record.interventions.append(Intervention(None, name, arm_group_labels=[label]))
+            if label not in (a.label for a in record.arm_groups):
+                record.arm_groups.append(ArmGroup(label))
+            arm = next(a for a in record.arm_groups if a.label == label)
+            arm.intervention_names += [name] if v._key(name) not in _NOTHING else []
+        else:
+            record.interventions.append(Intervention(None, entry))
+
+
+def _design(record: TrialRecord, value: str | None) -> None:
+    """The design fields a Study_design value states: one ChiCTR word, "Key: value" parts, or yes/no flags."""
+    words = text(value)
+    if not words:
+        return
+    # ChiCTR's one word is an intervention's design: its observational studies and surveys say "Sequential" too
+    interventional = record.study_type == "INTERVENTIONAL"
+    found: dict[str, str | None] = dict(_DESIGN_WORDS.get(v._key(words), {})) if interventional else {}
+    for name, yes in _FLAG.findall(words):
+        field, if_yes, if_no = _DESIGN_FLAGS.get(v._key(name), (None, None, None))
+        value_ = if_yes if yes.lower() == "yes" else if_no
+        if field and value_:
+            found[field] = value_ if found.get(field, value_) == value_ else None  # contradicting flags: unknown
+    for part in _DESIGN_PART.split(words):
+        key, sep, val = part.partition(":")
+        field = _DESIGN_KEYS.get(v._key(key)) if sep else None
+        if field and field not in found:
+            level, _, roles = val.strip(" .;,").partition("(")
+            found[field] = _DESIGN_VOCABULARY[field].get(v._key(level))
+            if field == "masking" and found[field]:
+                record.who_masked = [v.WHO_MASKED[k] for role in roles.rstrip(")").split(",")
+                                     if (k := v._key(role)) in v.WHO_MASKED]
+    for field, value_ in found.items():
+        setattr(record, field, value_)
