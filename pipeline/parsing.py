@@ -48,6 +48,7 @@ _DERIVED = {
     "maximum_age_years": lambda r: vocabulary.age_in_years(r.maximum_age),
     "phases": lambda r: _none_if_empty(r.phases),
     "who_masked": lambda r: _none_if_empty(r.who_masked),
+    "version_date": lambda r: r.version_date or r.last_update_posted_date,  # see pipeline.history
 }
 
 
@@ -117,7 +118,7 @@ def parse_document(staged: dict, batch: _Batch) -> None:
         return
     reader = sources.reader_for(staged["source_format"])
     try:
-        records = reader.parse(staged["text"])
+        records = sources.parse(reader, staged["text"], staged["member"] or staged["source_path"])
         if not records:
             raise ParseError(f"{reader.FORMAT}: no study in the document")
     except ParseError as exc:

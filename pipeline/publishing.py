@@ -1,7 +1,7 @@
 """Publish: every shard's rows → one row per trial, the contract's tables, and the DuckDB warehouse.
 
 Several documents may describe one trial (its Veeva page, its classic page, its XML…). Precedence,
-per trial: the most recently updated record first (last_update_posted_date), at equal dates a
+per trial: the latest version first (version_date: last_update_posted_date, or an Archive page's date), at equal dates a
 structured record (XML, JSON) before page text, then doc_id for a stable order. `trials` takes each
 field from the first document in that order that states it; each child table takes its rows from
 the first document that has any (eligibility_thresholds from the document its criteria came from,
@@ -17,10 +17,10 @@ from pathlib import Path
 import duckdb
 
 from pipeline.parsing import RECORD_TABLES
+from pipeline.sources import STRUCTURED_FORMATS
 from pipeline.storage import Layout, atomic_path
 from schemas import columns
 
-STRUCTURED_FORMATS = ("ctgov_xml", "ctgov_api_v2_json")
 PUBLISHED_TABLES = ("documents", *RECORD_TABLES, "trial_sources", "trial_field_conflicts")
 CHILD_TABLES = tuple(t for t in RECORD_TABLES if t != "trials")
 CRITERIA_TABLES = ("eligibility_criteria", "eligibility_thresholds")
@@ -88,7 +88,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, layout: Layout) -> None:
     con.execute(f"""
         create temp table ranked as
         select t.doc_id, t.trial_id, d.source_format, t.last_update_posted_date,
-               row_number() over (partition by t.trial_id order by t.last_update_posted_date desc nulls last,
+               row_number() over (partition by t.trial_id order by t.version_date desc nulls last,
                  (d.source_format in {STRUCTURED_FORMATS}) desc, t.doc_id) as precedence
         from {_parsed(layout, 'trials')} t join documents_final d using (doc_id)
         where d.status = 'parsed'""")

@@ -99,6 +99,9 @@ class TrialRecord:
     completion_date: date | None = None
     first_posted_date: date | None = None
     last_update_posted_date: date | None = None
+    # The day the registry's record had this content, where the source dates its versions itself (the
+    # Archive's version date); None means "its last_update_posted_date" (see trial_row).
+    version_date: date | None = None
     conditions: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     interventions: list[Intervention] = field(default_factory=list)

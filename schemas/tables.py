@@ -69,7 +69,7 @@ TABLES: dict[str, dict[str, tuple]] = {
         "brief_summary": (STR, [], True), "detailed_description": (STR, [], True),
         "start_date": (DATE, _DATE_RANGE, True), "primary_completion_date": (DATE, _DATE_RANGE, True),
         "completion_date": (DATE, _DATE_RANGE, True), "first_posted_date": (DATE, _DATE_RANGE, True),
-        "last_update_posted_date": (DATE, _DATE_RANGE, True),
+        "last_update_posted_date": (DATE, _DATE_RANGE, True), "version_date": (DATE, _DATE_RANGE, True),
     },
     "conditions": {"trial_id": (STR, [], False), "condition": (STR, [], False)},
     "keywords": {"trial_id": (STR, [], False), "keyword": (STR, [], False)},
