@@ -42,7 +42,8 @@ STATUS = _vocabulary(
 ) | _synonyms({"Unknown status": "UNKNOWN", "Active, not recruiting": "ACTIVE_NOT_RECRUITING",
                "Enrolling by invitation": "ENROLLING_BY_INVITATION", "Not yet recruiting": "NOT_YET_RECRUITING",
                "Temporarily not available": "TEMPORARILY_NOT_AVAILABLE", "No longer available": "NO_LONGER_AVAILABLE",
-               "Approved for marketing": "APPROVED_FOR_MARKETING", "Available for expanded access": "AVAILABLE"})
+               "Approved for marketing": "APPROVED_FOR_MARKETING", "Available for expanded access": "AVAILABLE",
+               "No longer recruiting": "ACTIVE_NOT_RECRUITING"})  # the registry's name for it until about 2007
 STUDY_TYPE = _vocabulary("INTERVENTIONAL OBSERVATIONAL EXPANDED_ACCESS") | _synonyms({
     "Interventional (Clinical Trial)": "INTERVENTIONAL", "Observational [Patient Registry]": "OBSERVATIONAL",
     "Observational (Patient Registry)": "OBSERVATIONAL", "Patient Registry": "OBSERVATIONAL"})

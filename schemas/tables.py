@@ -110,6 +110,26 @@ TABLES: dict[str, dict[str, tuple]] = {
         "span": (STR, [], False),
     },
     "collaborators": {"trial_id": (STR, [], False), "name": (STR, [], False)},
+    # published tables computed across documents (pipeline.history), not rows of one document
+    "trial_versions": {
+        "trial_id": (STR, [], False), "version_date": (DATE, _DATE_RANGE, False), "doc_id": (STR, [], False),
+        "source_format": (STR, [], True),
+    },
+    "trial_changes": {
+        "trial_id": (STR, [], False), "field": (STR, [], False),
+        "change": (STR, [pa.Check.isin(["CHANGED", "ADDED", "REMOVED"])], False),
+        "old_value": (STR, [], True), "new_value": (STR, [], True),
+        "from_date": (DATE, _DATE_RANGE, False), "to_date": (DATE, _DATE_RANGE, False),
+    },
+    # the columns of `trials` that come from its versions (joined into trials by trial_id)
+    "trial_history": {
+        "trial_id": (STR, [], False), "version_date": (DATE, _DATE_RANGE, True), "versions": (INT, [pa.Check.ge(0)], False),
+        "enrollment_planned": (INT, [pa.Check.ge(0)], True), "primary_outcomes_changed": (BOOL, [], True),
+    },
+    "trial_field_conflicts": {
+        "trial_id": (STR, [], False), "version_date": (DATE, _DATE_RANGE, True), "field": (STR, [], False),
+        "values": (pl.List(pl.Struct({"value": STR, "doc_ids": LIST})), [], False),
+    },
     "mesh_terms": {
         "trial_id": (STR, [], False), "term": (STR, [], False),
         "kind": (STR, [pa.Check.isin(["CONDITION", "INTERVENTION"])], False),
@@ -133,6 +153,10 @@ KEYS: dict[str, tuple[str, ...]] = {
     "eligibility_thresholds": ("trial_id", "criterion_type", "criterion_ordinal", "variable", "sex", "lower", "upper", "span"),
     "collaborators": ("trial_id", "name"),
     "mesh_terms": ("trial_id", "term", "kind"),
+    "trial_versions": ("trial_id", "version_date", "doc_id"),
+    "trial_changes": ("trial_id", "field", "change", "old_value", "new_value", "from_date", "to_date"),
+    "trial_history": ("trial_id",),
+    "trial_field_conflicts": ("trial_id", "version_date", "field"),
 }
 
 

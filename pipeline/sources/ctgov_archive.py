@@ -113,6 +113,12 @@ def _identifier(id_type: str):
     return handle
 
 
+def _expected_enrollment(record: TrialRecord, value: str) -> None:
+    count = v.clean(value)
+    if count and count.isdigit():
+        record.enrollment, record.enrollment_type = int(count), v.lookup(v.ENROLLMENT_TYPE, "Expected")
+
+
 def _criteria(record: TrialRecord, value: str) -> None:
     record.eligibility_criteria = split_criteria(value)
 
@@ -142,6 +148,7 @@ LABELS = {
     "Minimum age": _set("minimum_age", convert=v.age_text),
     "Maximum age": _set("maximum_age", convert=v.age_text),
     "Healthy volunteers": _set("healthy_volunteers", convert=v.yes_no),
+    "Expected enrollment": _expected_enrollment,
     "Organization study ID": _identifier("ORG_STUDY_ID"),
     "Secondary ID": _identifier("SECONDARY_ID"),
     "Sponsor": _set("lead_sponsor"),

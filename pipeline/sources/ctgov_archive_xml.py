@@ -3,8 +3,8 @@
 An older schema than the legacy `<clinical_study>` of ctgov_xml: ids under `<study_id>`, titles and
 long texts wrapped in `<textblock>`, `<status_block>`, `<phase_block>`, `<study_sponsor>`, bare
 `<design>` values (as the Archive page lists them), `<intervent_type>`/`<primary_name>`, outcomes as
-plain text in the earliest versions, `<expected_enrollment>` under `<eligibility>`, and the version's
-registry dates as `<initial_release_date>`/`<last_release_date>`. The element-level helpers are
+plain text in the earliest versions, `<expected_enrollment>` under `<eligibility>` (later a typed
+`<enrollment>`), and the version's registry dates as `<initial_release_date>`/`<last_release_date>`. The element-level helpers are
 ctgov_xml's; the bare design values are placed as the Archive page reader places them.
 
 The version date (the day the Archive recorded this content) is not in the XML: the Archive names
@@ -93,9 +93,9 @@ def parse(text: str, name: str | None = None) -> list[TrialRecord]:
     record.locations = [x for e in study.get("location", ()) if (f := e.find("facility")) is not None and (x := _location(f))]
     if "eligibility" in study:
         _eligibility(record, study["eligibility"][0])
-    # <enrollment> (no type stated) in later versions, <eligibility><expected_enrollment> in earlier ones
-    if count := text("enrollment"):
-        record.enrollment = _count(count)
+    # <enrollment type="Anticipated|Actual"> in later versions, <eligibility><expected_enrollment> in earlier ones
+    if text("enrollment"):
+        record.enrollment, record.enrollment_type = ctgov_xml._enrollment(study["enrollment"][0])
     elif record.enrollment is not None:
         record.enrollment_type = lookup(ENROLLMENT_TYPE, "Expected")
     return [record]
