@@ -17,7 +17,7 @@ from __future__ import annotations
 from pipeline.sources import STRUCTURED_FORMATS
 from schemas import columns
 
-# field of trial_changes ← (table, field expression, identity of an item, the item as text)
+# table → (its field in trial_changes, the identity an item is matched by, the item as text), as SQL expressions
 ITEMS: dict[str, tuple[str, str, str]] = {
     "outcomes": ("coalesce(lower(outcome_type) || '_outcome', 'outcome')", "measure",
                  "measure || coalesce(' [time frame: ' || time_frame || ']', '')"

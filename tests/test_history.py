@@ -12,17 +12,22 @@ Checked by hand against the Archive's pages and XML of each version:
 """
 from __future__ import annotations
 
+import html
 import re
+import time
+import xml.etree.ElementTree as ET
 from collections import defaultdict
-from datetime import date
+from datetime import date, datetime
 
+import duckdb
 import polars as pl
 import pytest
 
 from pipeline import history
+from pipeline.report import build_report
 from schemas import schema
 from tests import history_harness
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, REPO
 
 HISTORY = CORPUS / "ctgov_archive_history"
 
@@ -142,3 +147,124 @@ def test_conflicts_pair_each_value_with_its_documents(con):
         {"value": "2005-06-23", "doc_ids": [f"{folder}/NCT00077454_20050630.xml"]},
         {"value": "2005-06-30", "doc_ids": [f"{folder}/NCT00077454_20050630.html"]},
     ]
+
+
+@pytest.fixture(scope="module")
+def warehouse(con, tmp_path_factory):
+    """A warehouse as the publisher would write it: trials (the latest version's document, with trial_history's
+    columns), trial_versions, trial_changes and documents."""
+    path = tmp_path_factory.mktemp("history") / "warehouse.duckdb"
+    con.execute(f"attach '{path}' as w")
+    con.execute(f"create table w.trial_versions as {history.TRIAL_VERSIONS}")
+    con.execute(f"create table w.trial_changes as {history.trial_changes()}")
+    con.execute(f"""
+        create table w.trials as
+        select t.* exclude (doc_id, source_format, version_date), h.* exclude (trial_id)
+        from doc_trials t join ({history.trial_history()}) h using (trial_id)
+        qualify row_number() over (partition by trial_id order by t.version_date desc,
+                                   t.source_format = 'ctgov_archive_xml' desc, t.doc_id) = 1""")
+    con.execute("create table w.documents as select doc_id, 'parsed' as status from doc_trials")
+    con.execute("detach w")
+    return path
+
+
+def test_readme_query_primary_outcomes_changed_after_start(warehouse):
+    """The README's example: trials whose primary outcome changed after their start date, with both versions' measures."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    sql = re.search(r"changed their primary outcome after they started.*?```sql\n(.*?)```", readme, re.S)[1]
+    rows = duckdb.connect(str(warehouse), read_only=True).execute(sql).fetchall()
+    by_trial = defaultdict(list)
+    for trial_id, _, _, to_date, before, after in rows:
+        by_trial[trial_id].append((to_date, before, after))
+    # NCT00504075 started 2007-09: the 2012 replacements, each with the measure before and after
+    assert [(d, [b[:20] for b in before], [a[:20] for a in after]) for d, before, after in by_trial["NCT00504075"]
+            if d.year == 2012] == [
+        (date(2012, 6, 5), ["The primary objectiv"], ["To Determine if BPL'"]),
+        (date(2012, 10, 4), ["To Determine if BPL'"], ["The Number of Subjec"]),
+    ]
+
+
+def test_report_changes_section(warehouse, tmp_path):
+    text = build_report(warehouse, tmp_path).read_text(encoding="utf-8")
+    section = text[text.index('<section id="changes">'):]
+    assert "11 trials, 8 with more than one version; primary outcomes switched between the first and the latest " \
+           "version in 2." in html.unescape(section)
+    assert "<h3>Status timeline of NCT00504075</h3>" in section
+    timeline = re.findall(r"<tr><td>(\d{4}-\d\d-\d\d)</td><td>([A-Z_]+)</td></tr>", section)
+    assert timeline == [("2007-07-18", "NOT_YET_RECRUITING"), ("2007-08-28", "RECRUITING"),
+                        ("2011-05-17", "ACTIVE_NOT_RECRUITING"), ("2011-09-06", "COMPLETED")]
+    assert "<tr><td>NCT00181896</td><td>20</td><td>1</td><td>TERMINATED</td></tr>" in section
+
+
+# --- the 2014 and 2023 downloads of the same trials: two versions, nine years apart ---------------------
+
+LEGACY = (CORPUS / "ctgov_legacy_xml_2014.tar.xz", CORPUS / "ctgov_legacy_xml_2023.tar.xz")
+
+
+def _day(text: str) -> date:
+    for form in ("%B %d, %Y", "%B %Y"):
+        try:
+            return datetime.strptime(text, form).date()
+        except ValueError:
+            pass
+    raise ValueError(text)
+
+
+def _fold(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _by_hand(archives, rejected: set[str]) -> dict[str, list[dict]]:
+    """Per trial, what each XML says, read with ElementTree: the independent side of the counts."""
+    trials = defaultdict(list)
+    for archive in archives:
+        for doc_id, _, text in history_harness.members_of(archive):
+            if doc_id in rejected:
+                continue
+            root = ET.fromstring(text)
+            trials[root.findtext("id_info/nct_id")].append({
+                "date": _day(root.findtext("last_update_posted") or root.findtext("lastchanged_date")),
+                "status": _fold(root.findtext("overall_status")),
+                "enrollment": _fold(root.findtext("enrollment")),
+                "primary": frozenset(re.sub(r"[^a-z0-9]+", "", _fold(m.text).lower())
+                                     for m in root.findall("primary_outcome/measure") if _fold(m.text)),
+                "outcomes": any(_fold(m.text) for tag in ("primary", "secondary", "other")
+                                for m in root.findall(f"{tag}_outcome/measure")),
+            })
+    return trials
+
+
+@pytest.fixture(scope="module")
+def legacy():
+    started = time.perf_counter()
+    con = history_harness.connect(doc for archive in LEGACY for doc in history_harness.members_of(archive))
+    parsed = time.perf_counter() - started
+    cost = {}
+    for name, sql in (("trial_versions", history.TRIAL_VERSIONS), ("trial_changes", history.trial_changes()),
+                      ("trial_history", history.trial_history())):
+        started = time.perf_counter()
+        con.execute(f"create table {name} as {sql}")
+        cost[name] = time.perf_counter() - started
+    rejected = {d for (d,) in con.execute("select doc_id from rejected").fetchall()}
+    return con, _by_hand(LEGACY, rejected), parsed, cost
+
+
+def _changed(con, field: str) -> set[str]:
+    return {t for (t,) in con.execute("select distinct trial_id from trial_changes where field = ?", [field]).fetchall()}
+
+
+def test_two_downloads_versions_and_changes_counted_independently(legacy):
+    con, by_hand, parsed, cost = legacy
+    versions = dict(con.execute("select trial_id, versions from trial_history").fetchall())
+    assert versions == {t: len({d["date"] for d in docs}) for t, docs in by_hand.items()}
+
+    def differs(key, stated=None):  # trials whose two versions (two dates) both state `stated` and differ on key
+        return {t for t, docs in by_hand.items() if len({d["date"] for d in docs}) == 2
+                and all(d[stated or key] for d in docs) and len({d[key] for d in docs}) == 2}
+    assert _changed(con, "overall_status") == differs("status")
+    assert _changed(con, "enrollment") == differs("enrollment")
+    switched = {t for (t,) in con.execute("select trial_id from trial_history where primary_outcomes_changed").fetchall()}
+    assert switched == differs("primary", stated="outcomes")
+    print(f"\n2014+2023: {len(by_hand):,} trials, {sum(versions.values()):,} versions; status changed in "
+          f"{len(differs('status')):,}, enrollment in {len(differs('enrollment')):,}, primary outcomes switched in "
+          f"{len(switched):,}; parsing {parsed:.1f} s; SQL " + ", ".join(f"{k} {v:.2f} s" for k, v in cost.items()))

@@ -124,3 +124,10 @@ def test_asset_shows_the_charts_in_its_metadata(warehouse):
     for name in CHARTS:
         markdown = re.fullmatch(rf"!\[{name}\]\(data:image/png;base64,([A-Za-z0-9+/=]+)\)", metadata[name].value)
         assert base64.b64decode(markdown[1]) == (warehouse / "report" / f"{name}.png").read_bytes()
+
+
+def test_changes_section_says_when_the_warehouse_has_no_history(page):
+    """This warehouse has no trial_changes: the section says so instead of failing (tests/test_history.py draws it)."""
+    _, text = page
+    assert '<section id="changes"><h2>How registrations changed</h2>' in text
+    assert "No version history in this warehouse (trial_changes, trial_versions are missing)." in text
