@@ -75,18 +75,20 @@ def _items() -> str:
         f"select '{table}' as part, trial_id, doc_id, {field} as field, {_match_key(key)} as key, {value} as value "
         f"from doc_{table}"
         for table, (field, key, value) in ITEMS.items())
+    part_docs = "\n    union all\n    ".join(f"select distinct '{table}' as part, trial_id, doc_id from doc_{table}"
+                                           for table in ITEMS)
     return f"""
   item_rows as (
     {rows}),
-  chosen as (
+  chosen as (  -- (from the documents alone: the items' text is computed once, for the chosen documents)
     select p.part, d.trial_id, d.version_date, d.doc_id
-    from (select distinct part, trial_id, doc_id from item_rows) p join ranked_docs d using (trial_id, doc_id)
+    from ({part_docs}) p join ranked_docs d using (trial_id, doc_id)
     qualify d.rank = min(d.rank) over (partition by p.part, d.trial_id, d.version_date)),
-  items as (
-    select c.part, c.trial_id, c.version_date, i.field, i.key,
-           array_to_string(list_sort(list(distinct i.value)), ' | ') as value
-    from item_rows i join chosen c using (part, trial_id, doc_id)
-    group by c.part, c.trial_id, c.version_date, i.field, i.key)"""
+  items as (  -- (list_sort of a plain list: DuckDB's distinct and ordered aggregates cost a sort per group)
+    select part, trial_id, version_date, field, key, array_to_string(list_sort(list(value)), ' | ') as value
+    from (select distinct c.part, c.trial_id, c.version_date, i.field, i.key, i.value
+          from item_rows i join chosen c using (part, trial_id, doc_id))
+    group by part, trial_id, version_date, field, key)"""
 
 
 TRIAL_VERSIONS = """
@@ -166,8 +168,8 @@ with long as (
     unpivot (select trial_id, version_date, doc_id, {unpivoted} from doc_trials)
     on {", ".join(fields)} into name field value value),
   per_value as (
-    select trial_id, version_date, field, value, list(doc_id order by doc_id) as doc_ids
+    select trial_id, version_date, field, value, list_sort(list(doc_id)) as doc_ids
     from long group by trial_id, version_date, field, value)
-select trial_id, version_date, field, list({{'value': value, 'doc_ids': doc_ids}} order by value) as "values"
+select trial_id, version_date, field, list_sort(list({{'value': value, 'doc_ids': doc_ids}})) as "values"
 from per_value group by trial_id, version_date, field having count(*) > 1
 order by trial_id, version_date nulls last, field"""
