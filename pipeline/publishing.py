@@ -2,8 +2,9 @@
 
 Several documents may describe one trial (its Veeva page, its classic page, its XML…). Precedence,
 per trial: the latest version first (version_date: the Archive's version date, else
-last_update_posted_date), at equal dates a structured record (XML, JSON) before page text, then doc_id for a stable order. `trials` takes each
-field from the first document in that order that states it; each child table takes its rows from
+last_update_posted_date), at equal dates a structured record (XML, JSON) before page text, then
+doc_id for a stable order. `trials` takes each field from the first document in that order that
+states it; each child table takes its rows from
 the first document that has any (eligibility_thresholds from the document its criteria came from,
 so criterion ordinals always join). `trial_sources` keeps the provenance and `trial_field_conflicts`
 lists where sources of one trial disagree. Documents with byte-identical content to an earlier one
