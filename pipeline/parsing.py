@@ -85,6 +85,7 @@ _DERIVED = {
     # ClinicalTrials.gov's forms state no registration date apart: its first posted date (first received, in
     # older records) is the day the registration became public
     "registration_date": lambda r: r.registration_date or (r.first_posted_date if r.registry == "CTGOV" else None),
+    "version_date": lambda r: r.version_date or r.last_update_posted_date,  # see pipeline.history
 }
 _ITEM_COLUMNS = {table: tuple(columns(table))[1:] for table in RESULTS_TABLES}  # after trial_id
 
@@ -158,7 +159,7 @@ def parse_document(staged: dict, batch: _Batch) -> None:
         return
     reader = sources.reader_for(staged["source_format"])
     try:
-        records = reader.parse(staged["text"])
+        records = sources.parse(reader, staged["text"], staged["member"] or staged["source_path"])
         if not records:
             raise ParseError(f"{reader.FORMAT}: no study in the document")
     except ParseError as exc:

@@ -5,8 +5,8 @@ finds the *dirty* buckets — those where a document was added, changed or remov
 clean buckets' files are hard-linked from the live generation. So one changed file costs a bucket, not the corpus.
 
 Within a bucket, several documents may describe one trial (its Veeva page, its classic page, its XML…).
-Precedence, per trial: the most recently updated record first (last_update_posted_date), at equal dates a
-structured record (XML, JSON) before page text, then doc_id for a stable order. `trials` takes each field from
+Precedence, per trial: the latest version first (version_date: the Archive's version date, else
+last_update_posted_date), at equal dates a structured record (XML, JSON) before page text, then doc_id for a stable order. `trials` takes each field from
 the first document in that order that states it; each child table takes its rows from the first document that
 has any (eligibility_thresholds from the document its criteria came from, so criterion ordinals always join).
 `trial_sources` keeps the provenance and `trial_field_conflicts` lists where sources of one trial disagree.
@@ -26,11 +26,11 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, incoming_segments
+from pipeline.sources import STRUCTURED_FORMATS
 from pipeline.storage import Generation, Layout, link_unchanged, new_generation, remove_old_generations, switch
 from schemas import KEYS, columns
 from schemas.dictionary import comment_statements
 
-STRUCTURED_FORMATS = ("ctgov_xml", "ctgov_api_v2_json")
 PUBLISHED_TABLES = ("documents", *RECORD_TABLES, "trial_sources", "trial_field_conflicts")
 ROW_TABLES = (CONTENTS_BY_DOCUMENT, *RECORD_TABLES)  # a generation's per-document rows, the merge's input
 CHILD_TABLES = tuple(t for t in RECORD_TABLES if t != "trials")

@@ -230,6 +230,9 @@ class TrialRecord:
     study_type_raw: str | None = None
     phases_raw: str | None = None
     # (the *_raw fields: the registry's own words, set where the contract word is null or differs in meaning)
+    # The day the registry's record had this content, where the source dates its versions itself (the
+    # Archive's version date); None means "its last_update_posted_date" (see trial_row).
+    version_date: date | None = None
     conditions: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)
     interventions: list[Intervention] = field(default_factory=list)

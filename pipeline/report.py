@@ -390,6 +390,75 @@ def registry_flow(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """).fetchall()
 
 
+MAX_SWITCHED_TRIALS = 20
+MAX_SHORTFALLS = 10
+HISTORY_COLUMNS = ("versions", "enrollment_planned", "primary_outcomes_changed")
+
+
+def _has_history(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether the warehouse has the version history (trial_changes, trial_versions, the trials columns)."""
+    trial_columns = {name for (name,) in con.execute(
+        "select column_name from information_schema.columns where table_name = 'trials'").fetchall()}
+    return {"trial_changes", "trial_versions"} <= _views(con) and set(HISTORY_COLUMNS) <= trial_columns
+
+
+def _table(header: tuple[str, ...], rows) -> str:
+    esc = html.escape
+    head = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = "\n".join("<tr>" + "".join(f"<td>{esc('' if v is None else str(v))}</td>" for v in row) + "</tr>"
+                     for row in rows)
+    return f"<table><tr>{head}</tr>\n{body}</table>"
+
+
+def changes_section(con: duckdb.DuckDBPyConnection) -> str:
+    """How registrations changed between their versions: switched primary outcomes (old and new measures),
+    enrollment planned against actual, and the status timeline of the trial whose status changed most."""
+    if not _has_history(con):
+        return "<p>No version history in this warehouse (trial_changes, trial_versions are missing).</p>"
+    trials, with_versions, switched = con.execute(
+        "select count(*), count(*) filter (where versions > 1), count(*) filter (where primary_outcomes_changed) "
+        "from trials").fetchone()
+    switches = con.execute(f"""
+        select c.trial_id,
+               array_to_string(list(distinct c.old_value order by c.old_value) filter (where c.old_value is not null), ' | '),
+               array_to_string(list(distinct c.new_value order by c.new_value) filter (where c.new_value is not null), ' | '),
+               min(c.from_date), max(c.to_date)
+        from trial_changes c join trials t using (trial_id)
+        where t.primary_outcomes_changed and c.field = 'primary_outcome' and c.change <> 'CHANGED'
+        group by c.trial_id order by c.trial_id limit {MAX_SWITCHED_TRIALS}""").fetchall()
+    both, fewer, more, median_ratio = con.execute("""
+        select count(*), count(*) filter (where enrollment < enrollment_planned),
+               count(*) filter (where enrollment > enrollment_planned),
+               median(enrollment / enrollment_planned) filter (where enrollment_planned > 0)
+        from trials where enrollment_type = 'ACTUAL' and enrollment_planned is not null""").fetchone()
+    shortfalls = con.execute(f"""
+        select trial_id, enrollment_planned, enrollment, overall_status from trials
+        where enrollment_type = 'ACTUAL' and enrollment < enrollment_planned
+        order by enrollment_planned - enrollment desc, trial_id limit {MAX_SHORTFALLS}""").fetchall()
+    timeline_trial = con.execute("""
+        select trial_id from trial_changes where field = 'overall_status'
+        group by trial_id order by count(*) desc, trial_id limit 1""").fetchone()
+    timeline = con.execute("""
+        select from_date, old_value from trial_changes where trial_id = ? and field = 'overall_status'
+        qualify from_date = min(from_date) over ()
+        union all
+        select to_date, new_value from trial_changes where trial_id = ? and field = 'overall_status'
+        order by 1""", [timeline_trial[0]] * 2).fetchall() if timeline_trial else []
+    ratio = f"{median_ratio:.2f}" if median_ratio is not None else NOT_STATED
+    parts = [
+        f"<p>{trials:,} trials, {with_versions:,} with more than one version; primary outcomes switched between "
+        f"the first and the latest version in {switched:,}.</p>",
+        f"<h3>Switched primary outcomes</h3>{_table(('trial', 'measures removed', 'measures added', 'from', 'to'), switches)}",
+        f"<h3>Enrollment planned and actual</h3><p>{both:,} trials state an actual enrollment and an earlier "
+        f"estimated one: {fewer:,} enrolled fewer than planned, {more:,} more; median actual/planned {ratio}.</p>"
+        + _table(("trial", "planned", "actual", "status"), shortfalls),
+    ]
+    if timeline:
+        parts.append(f"<h3>Status timeline of {html.escape(timeline_trial[0])}</h3>"
+                     + _table(("version date", "overall_status"), timeline))
+    return "\n".join(parts)
+
+
 # File stem (report/<name>.png, the page's section id) → the function drawing it, in page order.
 CHARTS = {"status_phase": status_phase_chart, "enrollment": enrollment_chart, "timeline": timeline_chart,
           "eligibility_windows": eligibility_window_chart, "reporting_delay": reporting_delay_chart}
@@ -420,7 +489,7 @@ def _table_html(name: str, table: Table) -> str:
 
 
 def render_html(figures: dict[str, str], charts: dict[str, Chart], source: str,
-                tables: dict[str, Table] | None = None) -> str:
+                tables: dict[str, Table] | None = None, changes: str = "") -> str:
     esc = html.escape
     rows = "\n".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in figures.items())
     sections = "\n".join(
@@ -437,6 +506,9 @@ def render_html(figures: dict[str, str], charts: dict[str, Chart], source: str,
 <p>Built {esc(built)} from {esc(source)}.</p>
 <table>{rows}</table>
 {sections}
+<section id="changes"><h2>How registrations changed</h2>
+{changes}
+</section>
 </body>
 </html>
 """
@@ -453,6 +525,7 @@ def build_report(out_dir: Path) -> Path:
         charts = {name: draw(con) for name, draw in CHARTS.items()}
         tables = {name: build(con) for name, build in TABLES.items()}
         figures = key_figures(con)
+        changes = changes_section(con)
     finally:
         con.close()
     for name, chart in charts.items():
@@ -460,5 +533,6 @@ def build_report(out_dir: Path) -> Path:
             tmp.write_bytes(chart.png)
     target = out_dir / REPORT_DIR / HTML_NAME
     with atomic_path(target) as tmp:
-        tmp.write_text(render_html(figures, charts, str(out_dir / "warehouse.duckdb"), tables), encoding="utf-8")
+        tmp.write_text(render_html(figures, charts, str(out_dir / "warehouse.duckdb"), tables, changes),
+                       encoding="utf-8")
     return target

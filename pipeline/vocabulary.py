@@ -42,11 +42,13 @@ STATUS = _vocabulary(
 ) | _synonyms({"Unknown status": "UNKNOWN", "Active, not recruiting": "ACTIVE_NOT_RECRUITING",
                "Enrolling by invitation": "ENROLLING_BY_INVITATION", "Not yet recruiting": "NOT_YET_RECRUITING",
                "Temporarily not available": "TEMPORARILY_NOT_AVAILABLE", "No longer available": "NO_LONGER_AVAILABLE",
-               "Approved for marketing": "APPROVED_FOR_MARKETING", "Available for expanded access": "AVAILABLE"})
+               "Approved for marketing": "APPROVED_FOR_MARKETING", "Available for expanded access": "AVAILABLE",
+               "No longer recruiting": "ACTIVE_NOT_RECRUITING"})  # the registry's name for it until about 2007
 STUDY_TYPE = _vocabulary("INTERVENTIONAL OBSERVATIONAL EXPANDED_ACCESS") | _synonyms({
     "Interventional (Clinical Trial)": "INTERVENTIONAL", "Observational [Patient Registry]": "OBSERVATIONAL",
     "Observational (Patient Registry)": "OBSERVATIONAL", "Patient Registry": "OBSERVATIONAL"})
-ENROLLMENT_TYPE = _vocabulary("ACTUAL ESTIMATED") | _synonyms({"Anticipated": "ESTIMATED", "Estimate": "ESTIMATED"})
+ENROLLMENT_TYPE = _vocabulary("ACTUAL ESTIMATED") | _synonyms({"Anticipated": "ESTIMATED", "Estimate": "ESTIMATED",
+                                                                   "Expected": "ESTIMATED"})
 SEX = _vocabulary("ALL FEMALE MALE") | _synonyms({"Both": "ALL", "Female only": "FEMALE", "Male only": "MALE"})
 ALLOCATION = _vocabulary("RANDOMIZED NON_RANDOMIZED NA") | _synonyms({
     "Non-Randomized": "NON_RANDOMIZED", "Nonrandomized": "NON_RANDOMIZED", "N/A": "NA", "Not Applicable": "NA",
@@ -71,7 +73,8 @@ INTERVENTION_TYPE = _vocabulary(
     "BEHAVIORAL BIOLOGICAL COMBINATION_PRODUCT DEVICE DIAGNOSTIC_TEST DIETARY_SUPPLEMENT DRUG GENETIC PROCEDURE "
     "RADIATION OTHER"
 ) | _synonyms({"Procedure/Surgery": "PROCEDURE", "Biologic": "BIOLOGICAL", "Behavioural": "BEHAVIORAL",
-               "Gene Transfer": "GENETIC", "Vaccine": "BIOLOGICAL"})
+               "Gene Transfer": "GENETIC", "Vaccine": "BIOLOGICAL",
+               "Biological/Vaccine": "BIOLOGICAL"})
 ARM_TYPE = _vocabulary(
     "EXPERIMENTAL ACTIVE_COMPARATOR PLACEBO_COMPARATOR SHAM_COMPARATOR NO_INTERVENTION OTHER"
 ) | _synonyms({"Sham Comparator": "SHAM_COMPARATOR", "No Intervention": "NO_INTERVENTION",

@@ -80,7 +80,7 @@ TABLES: dict[str, dict[str, tuple]] = {
         "brief_summary": (STR, [], True), "detailed_description": (STR, [], True),
         "start_date": (DATE, _DATE_RANGE, True), "primary_completion_date": (DATE, _DATE_RANGE, True),
         "completion_date": (DATE, _DATE_RANGE, True), "first_posted_date": (DATE, _DATE_RANGE, True),
-        "last_update_posted_date": (DATE, _DATE_RANGE, True),
+        "last_update_posted_date": (DATE, _DATE_RANGE, True), "version_date": (DATE, _DATE_RANGE, True),
         "start_date_type": (STR, [_isin(v.DATE_TYPE)], True),
         "primary_completion_date_type": (STR, [_isin(v.DATE_TYPE)], True),
         "completion_date_type": (STR, [_isin(v.DATE_TYPE)], True),
@@ -142,6 +142,26 @@ TABLES: dict[str, dict[str, tuple]] = {
         "plausible_lower": (FLOAT, [], False), "plausible_upper": (FLOAT, [], False),
     },
     "collaborators": {"trial_id": (STR, [], False), "name": (STR, [], False)},
+    # published tables computed across documents (pipeline.history), not rows of one document
+    "trial_versions": {
+        "trial_id": (STR, [], False), "version_date": (DATE, _DATE_RANGE, False), "doc_id": (STR, [], False),
+        "source_format": (STR, [], True),
+    },
+    "trial_changes": {
+        "trial_id": (STR, [], False), "field": (STR, [], False),
+        "change": (STR, [pa.Check.isin(["CHANGED", "ADDED", "REMOVED"])], False),
+        "old_value": (STR, [], True), "new_value": (STR, [], True),
+        "from_date": (DATE, _DATE_RANGE, False), "to_date": (DATE, _DATE_RANGE, False),
+    },
+    # the columns of `trials` that come from its versions (joined into trials by trial_id)
+    "trial_history": {
+        "trial_id": (STR, [], False), "version_date": (DATE, _DATE_RANGE, True), "versions": (INT, [pa.Check.ge(0)], False),
+        "enrollment_planned": (INT, [pa.Check.ge(0)], True), "primary_outcomes_changed": (BOOL, [], True),
+    },
+    "trial_field_conflicts": {
+        "trial_id": (STR, [], False), "version_date": (DATE, _DATE_RANGE, True), "field": (STR, [], False),
+        "values": (pl.List(pl.Struct({"value": STR, "doc_ids": LIST})), [], False),
+    },
     "mesh_terms": {
         "trial_id": (STR, [], False), "term": (STR, [], False),
         "kind": (STR, [pa.Check.isin(["CONDITION", "INTERVENTION"])], False),
@@ -220,6 +240,10 @@ KEYS: dict[str, tuple[str, ...]] = {
     "outcome_measurements": ("trial_id", "outcome_ordinal", "class_title", "category", "group_code"),
     "outcome_analyses": ("trial_id", "outcome_ordinal", "analysis_ordinal"),
     "adverse_events": ("trial_id", "event_type", "event_ordinal", "group_code"),
+    "trial_versions": ("trial_id", "version_date", "doc_id"),
+    "trial_changes": ("trial_id", "field", "change", "old_value", "new_value", "from_date", "to_date"),
+    "trial_history": ("trial_id",),
+    "trial_field_conflicts": ("trial_id", "version_date", "field"),
 }
 
 

@@ -127,3 +127,10 @@ def test_flow_of_registry_records_counts_records_registrations_and_studies(page)
     section = re.search(r'<section id="registry_flow">.*?</section>', text, re.DOTALL)[0]
     rows = [re.findall(r"<td>([^<]*)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", section)]
     assert [r for r in rows if r] == [["CTGOV", "4", "4", "4"], ["total", "4", "4", "4"]]
+
+
+def test_changes_section_is_drawn_from_the_history_tables(page):
+    """The warehouse has the version history: the section draws from it (tests/test_history.py checks its figures)."""
+    _, text = page
+    assert '<section id="changes"><h2>How registrations changed</h2>' in text
+    assert "No version history in this warehouse" not in text

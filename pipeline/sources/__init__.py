@@ -4,6 +4,8 @@ Each reader module exposes:
   FORMAT: str                              the source_format name written to `documents`
   recognises(text: str) -> bool            cheap test on the decoded document
   parse(text: str) -> list[TrialRecord]    raises ParseError(reason) when it cannot
+  READS_NAME: bool (optional)              parse also takes name=, the document's file or member name, for a
+                                           format that states some facts only there (the Archive's XML)
 `detect` asks them in order, most specific first; a document none recognises is quarantined,
 never guessed at. Readers are imported on first use, so importing one reader never imports the rest.
 """
@@ -13,10 +15,12 @@ import importlib
 from functools import cache
 from types import ModuleType
 
+# Records in a registry's structured form: at equal dates, their values come before a page's.
+STRUCTURED_FORMATS = ("ctgov_xml", "ctgov_archive_xml", "ctgov_api_v2_json")
 # Most specific first: structured records, then the Archive view, then the page layouts; the other registries'
 # readers last, so that a ClinicalTrials.gov record quoting another registry's words stays with its own reader.
-READER_MODULES = ("ctgov_api_v2_json", "ctgov_xml", "ictrp_xml", "ictrp_csv", "who_xml", "ctgov_archive",
-                  "ctgov_classic", "veeva_text", "euctr_text", "euctr_html", "chictr_html")
+READER_MODULES = ("ctgov_api_v2_json", "ctgov_archive_xml", "ctgov_xml", "ictrp_xml", "ictrp_csv", "who_xml",
+                  "ctgov_archive", "ctgov_classic", "veeva_text", "euctr_text", "euctr_html", "chictr_html")
 
 
 @cache
@@ -36,3 +40,8 @@ def detect(text: str) -> ModuleType | None:
         if reader.recognises(text):
             return reader
     return None
+
+
+def parse(reader: ModuleType, text: str, name: str) -> list:
+    """The reader's records of one document; `name` (its file or archive member name) only for READS_NAME readers."""
+    return reader.parse(text, name=name) if getattr(reader, "READS_NAME", False) else reader.parse(text)

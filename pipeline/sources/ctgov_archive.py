@@ -1,8 +1,8 @@
 """ClinicalTrials.gov Archive history view ("View of NCT… on 2013_06_04", saved as HTML) → TrialRecord.
 
 The page is one two-column table: a <th> label and its <td> value, long texts in the next row.
-Labels map to handlers through one table. The snapshot's "Updated:" date is the version's date,
-so it is taken as last_update_posted_date; "Last follow-up date" is the completion date. The
+Labels map to handlers through one table. The snapshot's date ("View of NCT… on 2013_06_04") is the
+version's date (version_date); its "Updated:" date, the same day, is taken as last_update_posted_date; "Last follow-up date" is the completion date. The
 "Study design" rows are bare values (Treatment, Randomized, …), each placed by the vocabulary it
 belongs to.
 """
@@ -19,12 +19,12 @@ from pipeline.record import ArmGroup, Identifier, Intervention, Outcome, ParseEr
 FORMAT = "ctgov_archive"
 _SIGNATURE = re.compile(r"ClinicalTrials\.gov Archive|View of NCT\d{8} on\s+\d{4}_\d{2}_\d{2}")
 _NCT = re.compile(r"(NCT\d{8})")
+_VIEW = re.compile(r"View of (NCT\d{8}) on\s+(\d{4}_\d{2}_\d{2})")
 _MEASURE = re.compile(r"Measure:\s*(?P<measure>.*?)\s*(?:Time Frame:\s*(?P<time>.*?))?\s*(?:Safety Issue\?.*)?$", re.S)
 _INTERVENTION = re.compile(r"^(?P<type>[A-Za-z /]+?):\s*(?P<name>.+?)(?:\s{2,}|$)(?P<rest>.*)$", re.S)
 _DESIGN_TABLES = (("allocation", v.ALLOCATION), ("intervention_model", v.INTERVENTION_MODEL),
                   ("primary_purpose", v.PRIMARY_PURPOSE), ("observational_model", v.OBSERVATIONAL_MODEL),
                   ("time_perspective", v.TIME_PERSPECTIVE))
-_INTERVENTION_ALIASES = {"biological/vaccine": "Biological", "procedure/surgery": "Procedure"}
 
 
 def recognises(text: str) -> bool:
@@ -42,7 +42,8 @@ def _set(field: str, table: dict[str, str] | None = None, convert=None):
     return handle
 
 
-def _design(record: TrialRecord, value: str) -> None:
+def place_design(record: TrialRecord, value: str) -> None:
+    """One bare "Study design" value (Treatment, Randomized, Double Blind (…), …) into the field whose vocabulary has it."""
     text = v.clean(value)
     if not text:
         return
@@ -86,10 +87,9 @@ def _intervention(record: TrialRecord, value: str) -> None:
     m = _INTERVENTION.match(value.replace("\xa0", " ").strip())
     if not m:
         return
-    kind = _INTERVENTION_ALIASES.get(m["type"].strip().lower(), m["type"])
     labels = re.findall(r"Arm Label:\s*([^\n]+)", m["rest"])
     description = v.clean(re.sub(r"Arm Label:\s*[^\n]+", "", m["rest"]))
-    item = Intervention(v.lookup(v.INTERVENTION_TYPE, kind), v.clean(m["name"]), description,
+    item = Intervention(v.lookup(v.INTERVENTION_TYPE, m["type"]), v.clean(m["name"]), description,
                         [v.clean(label) for label in labels])
     record.interventions.append(item)
     for arm in record.arm_groups:
@@ -113,6 +113,12 @@ def _identifier(id_type: str):
     return handle
 
 
+def _expected_enrollment(record: TrialRecord, value: str) -> None:
+    count = v.clean(value)
+    if count and count.isdigit():
+        record.enrollment, record.enrollment_type = int(count), v.lookup(v.ENROLLMENT_TYPE, "Expected")
+
+
 def _criteria(record: TrialRecord, value: str) -> None:
     record.eligibility_criteria = split_criteria(value)
 
@@ -125,7 +131,7 @@ LABELS = {
     "Detailed description": _set("detailed_description"),
     "Phase": _phases,
     "Study type": _set("study_type", v.STUDY_TYPE),
-    "Study design": _design,
+    "Study design": place_design,
     "Primary outcome": _outcome("PRIMARY"),
     "Secondary outcome": _outcome("SECONDARY"),
     "Other outcome": _outcome("OTHER"),
@@ -142,6 +148,7 @@ LABELS = {
     "Minimum age": _set("minimum_age", convert=v.age_text),
     "Maximum age": _set("maximum_age", convert=v.age_text),
     "Healthy volunteers": _set("healthy_volunteers", convert=v.yes_no),
+    "Expected enrollment": _expected_enrollment,
     "Organization study ID": _identifier("ORG_STUDY_ID"),
     "Secondary ID": _identifier("SECONDARY_ID"),
     "Sponsor": _set("lead_sponsor"),
@@ -168,10 +175,11 @@ def _rows(html: str):
 
 
 def parse(text: str) -> list[TrialRecord]:
-    m = re.search(r"View of (NCT\d{8})", text) or _NCT.search(text)
+    view = _VIEW.search(text)
+    m = view or re.search(r"View of (NCT\d{8})", text) or _NCT.search(text)
     if not m:
         raise ParseError("ctgov_archive: no NCT id")
-    record = TrialRecord(m[1])
+    record = TrialRecord(m[1], version_date=v.parse_date(view[2]) if view else None)
     for label, value in _rows(text):
         handler = LABELS.get(label)
         if handler is not None:

@@ -1,0 +1,175 @@
+"""Every version of a trial the inputs hold, and what changed between consecutive versions: DuckDB SQL.
+
+A version is a trial's record at a date: its `version_date` (the Archive's version date, else its last
+update date; see parsing.trial_row). Documents of one trial and date are one version, combined as
+`trials` combines documents: per field, the first document that states it, a structured record
+(XML, JSON) before page text, then by doc_id; per child table, the rows of the first document that has
+any. What a version does not state is not a change: a field is compared between consecutive versions
+that state it, and a child table between consecutive versions that have rows of it (a Veeva page
+lists no locations; that does not remove them).
+
+The SQL runs over views the publisher registers for the trials it publishes, so it stays out of core:
+  doc_trials        the `trials` rows of each parsed, non-duplicate document, with doc_id and source_format
+  doc_<table>       the rows, with doc_id, of each table in ITEM_TABLES
+"""
+from __future__ import annotations
+
+from pipeline.sources import STRUCTURED_FORMATS
+from schemas import columns
+
+# table → (its field in trial_changes, the identity an item is matched by, the item as text), as SQL expressions
+ITEMS: dict[str, tuple[str, str, str]] = {
+    "outcomes": ("coalesce(lower(outcome_type) || '_outcome', 'outcome')", "measure",
+                 "measure || coalesce(' [time frame: ' || time_frame || ']', '')"
+                 " || coalesce(' [description: ' || description || ']', '')"),
+    "conditions": ("'condition'", "condition", "condition"),
+    "interventions": ("'intervention'", "name",
+                      "concat_ws(': ', intervention_type, name) || coalesce(' [description: ' || description || ']', '')"),
+    "arm_groups": ("'arm_group'", "label",
+                   "label || coalesce(' (' || arm_type || ')', '') || coalesce(' [description: ' || description || ']', '')"),
+    "eligibility_criteria": ("'eligibility_criterion'", "concat_ws(': ', criterion_type, text)",
+                             "concat_ws(': ', criterion_type, text)"),
+    "locations": ("'location'", "concat_ws(', ', facility, city, state, zip, country)",
+                  "concat_ws(', ', facility, city, state, zip, country)"),
+}
+ITEM_TABLES = tuple(ITEMS)
+# trials columns that name the version or the trial rather than state its content
+_NOT_COMPARED = ("trial_id", "version_date", "last_update_posted_date")
+_LISTS = ("phases", "who_masked")
+
+
+def _match_key(expr: str) -> str:
+    """Items match across versions by their identity with case, spacing and punctuation ignored, so a
+    re-cased or re-punctuated item is CHANGED rather than REMOVED and ADDED."""
+    return f"regexp_replace(lower({expr}), '[^a-z0-9]+', '', 'g')"
+
+
+def _fields() -> list[str]:
+    return [c for c in columns("trials") if c not in _NOT_COMPARED]
+
+
+def _stated(column: str) -> str:
+    return f"{column} is not null" + (f" and len({column}) > 0" if column in _LISTS else "")
+
+
+_RANKED_DOCS = f"""
+  ranked_docs as (
+    select *, row_number() over (partition by trial_id, version_date
+                                 order by source_format in {STRUCTURED_FORMATS} desc, doc_id) as rank
+    from doc_trials where version_date is not null)"""
+
+
+def _version_values() -> str:
+    """One row per (trial, version): each field from the first document of the version that states it."""
+    picks = ",\n      ".join(f"arg_min({c}, rank) filter (where {_stated(c)}) as {c}" for c in _fields())
+    return f"""{_RANKED_DOCS},
+  version_values as (
+    select trial_id, version_date,
+      {picks}
+    from ranked_docs group by trial_id, version_date)"""
+
+
+def _items() -> str:
+    """Items per (trial, version, field, match key), from the version's first document with rows of the table."""
+    rows = "\n    union all\n    ".join(
+        f"select '{table}' as part, trial_id, doc_id, {field} as field, {_match_key(key)} as key, {value} as value "
+        f"from doc_{table}"
+        for table, (field, key, value) in ITEMS.items())
+    part_docs = "\n    union all\n    ".join(f"select distinct '{table}' as part, trial_id, doc_id from doc_{table}"
+                                           for table in ITEMS)
+    return f"""
+  item_rows as (
+    {rows}),
+  chosen as (  -- (from the documents alone: the items' text is computed once, for the chosen documents)
+    select p.part, d.trial_id, d.version_date, d.doc_id
+    from ({part_docs}) p join ranked_docs d using (trial_id, doc_id)
+    qualify d.rank = min(d.rank) over (partition by p.part, d.trial_id, d.version_date)),
+  items as (  -- (list_sort of a plain list: DuckDB's distinct and ordered aggregates cost a sort per group)
+    select part, trial_id, version_date, field, key, array_to_string(list_sort(list(value)), ' | ') as value
+    from (select distinct c.part, c.trial_id, c.version_date, i.field, i.key, i.value
+          from item_rows i join chosen c using (part, trial_id, doc_id))
+    group by part, trial_id, version_date, field, key)"""
+
+
+TRIAL_VERSIONS = """
+select trial_id, version_date, doc_id, source_format
+from doc_trials where version_date is not null
+order by trial_id, version_date, doc_id"""
+
+
+def trial_changes() -> str:
+    """trial_id, field, change, old_value, new_value, from_date, to_date: fields CHANGED between consecutive
+    versions that state them; items ADDED, REMOVED or CHANGED (same identity, other details) between
+    consecutive versions with rows of their table."""
+    unpivoted = ", ".join(f"{c}::varchar as {c}" for c in _fields())
+    return f"""
+with {_version_values()},
+  field_values as (
+    unpivot (select trial_id, version_date, {unpivoted} from version_values)
+    on {", ".join(_fields())} into name field value value),
+  field_steps as (
+    select trial_id, field, lag(value) over w as old_value, value as new_value,
+           lag(version_date) over w as from_date, version_date as to_date
+    from field_values window w as (partition by trial_id, field order by version_date)),
+  {_items().lstrip()},
+  steps as (
+    select part, trial_id, version_date as to_date,
+           lag(version_date) over (partition by part, trial_id order by version_date) as from_date
+    from (select distinct part, trial_id, version_date from chosen)),
+  old as (select s.part, s.trial_id, s.from_date, s.to_date, i.field, i.key, i.value
+          from steps s join items i on i.part = s.part and i.trial_id = s.trial_id and i.version_date = s.from_date),
+  new as (select s.part, s.trial_id, s.from_date, s.to_date, i.field, i.key, i.value
+          from steps s join items i on i.part = s.part and i.trial_id = s.trial_id and i.version_date = s.to_date
+          where s.from_date is not null)
+select trial_id, field, 'CHANGED' as change, old_value, new_value, from_date, to_date
+from field_steps where old_value <> new_value
+union all
+select trial_id, field,
+       case when old.key is null then 'ADDED' when new.key is null then 'REMOVED' else 'CHANGED' end as change,
+       old.value as old_value, new.value as new_value, from_date, to_date
+from old full join new using (part, trial_id, from_date, to_date, field, key)
+where old.value is distinct from new.value
+order by trial_id, to_date, field, change, old_value, new_value"""
+
+
+def trial_history() -> str:
+    """Per trial, the columns joined into `trials`: version_date (its latest version), versions,
+    enrollment_planned (the first ESTIMATED enrollment, by version) and primary_outcomes_changed (the
+    primary outcome measures of its first version with outcomes differ from those of its last; null
+    when fewer than two versions list outcomes)."""
+    return f"""
+with {_version_values()},
+  {_items().lstrip()},
+  primary_sets as (
+    select c.trial_id, c.version_date,
+           coalesce(list_sort(list(i.key) filter (where i.field = 'primary_outcome')), []) as measures
+    from chosen c left join items i using (part, trial_id, version_date)
+    where c.part = 'outcomes' group by c.trial_id, c.version_date),
+  outcome_history as (
+    select trial_id, arg_min(measures, version_date) <> arg_max(measures, version_date) as primary_outcomes_changed
+    from primary_sets group by trial_id having count(*) > 1),
+  versions as (
+    select trial_id, max(version_date) as version_date, count(*) as versions,
+           arg_min(enrollment, version_date) filter (where enrollment_type = 'ESTIMATED' and enrollment is not null)
+             as enrollment_planned
+    from version_values group by trial_id)
+select t.trial_id, v.version_date, coalesce(v.versions, 0) as versions, v.enrollment_planned, o.primary_outcomes_changed
+from (select distinct trial_id from doc_trials) t left join versions v using (trial_id) left join outcome_history o using (trial_id)
+order by t.trial_id"""
+
+
+def trial_field_conflicts() -> str:
+    """Where documents of one version of a trial disagree: per field, each value with the documents that
+    state it. (Documents of different dates are different versions: their differences are trial_changes.)"""
+    fields = [c for c in _fields() if c != "registry"] + ["last_update_posted_date"]
+    unpivoted = ", ".join(f"{c}::varchar as {c}" for c in fields)
+    return f"""
+with long as (
+    unpivot (select trial_id, version_date, doc_id, {unpivoted} from doc_trials)
+    on {", ".join(fields)} into name field value value),
+  per_value as (
+    select trial_id, version_date, field, value, list_sort(list(doc_id)) as doc_ids
+    from long group by trial_id, version_date, field, value)
+select trial_id, version_date, field, list_sort(list({{'value': value, 'doc_ids': doc_ids}})) as "values"
+from per_value group by trial_id, version_date, field having count(*) > 1
+order by trial_id, version_date nulls last, field"""

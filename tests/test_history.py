@@ -1,0 +1,270 @@
+"""Versions and changes (pipeline.history) over every version the ClinicalTrials.gov Archive held of 11 trials.
+
+Checked by hand against the Archive's pages and XML of each version:
+- NCT00181896 (7 versions): Recruiting until 2006-10-02, Terminated from 2007-04-23; "Children’s" became
+  "Children's" in a primary outcome on 2010-06-21; on 2011-07-14 every primary outcome gained the time frame
+  "baseline to 8 weeks" and the enrollment went from the expected 20 to 1.
+- NCT00504075 (30 versions): Not yet recruiting → Recruiting (2007-08-28) → Active, not recruiting
+  (2011-05-17) → Completed (2011-09-06) with enrollment 31 (anticipated) → 35 (actual); the primary
+  outcome was replaced on 2012-06-05 and again on 2012-10-04.
+- NCT00645515 (3 versions): only the status verification date, a link and the release dates differ
+  (`diff` of the three XMLs), none of which the tables hold: no change.
+"""
+from __future__ import annotations
+
+import html
+import re
+import time
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+from datetime import date, datetime
+
+import duckdb
+import polars as pl
+import pytest
+
+from pipeline import history
+from pipeline.report import build_report
+from schemas import schema
+from tests import history_harness
+from tests.conftest import CORPUS, REPO
+
+HISTORY = CORPUS / "ctgov_archive_history"
+
+
+@pytest.fixture(scope="module")
+def con():
+    return history_harness.connect(history_harness.documents_of(HISTORY))
+
+
+@pytest.fixture(scope="module")
+def changes(con):
+    return history_harness.frame(con, history.trial_changes())
+
+
+@pytest.fixture(scope="module")
+def trial_history(con):
+    return {row["trial_id"]: row for row in history_harness.frame(con, history.trial_history()).iter_rows(named=True)}
+
+
+def _changes_of(changes: pl.DataFrame, trial_id: str, *fields: str) -> list[tuple]:
+    rows = changes.filter((pl.col("trial_id") == trial_id) & pl.col("field").is_in(fields))
+    return [(r["to_date"], r["field"], r["change"], r["old_value"], r["new_value"]) for r in rows.iter_rows(named=True)]
+
+
+def test_versions_are_the_distinct_dates_of_each_trials_documents(con, trial_history):
+    """Counted independently: the date in each page's "View of NCT… on YYYY_MM_DD" heading and in each XML's name."""
+    dates = defaultdict(set)
+    for path in HISTORY.glob("*/*"):
+        if path.suffix == ".html":
+            text = path.read_text(encoding="utf-8")
+            trial_id, y, m, d = re.search(r"View of (NCT\d{8}) on\s+(\d{4})_(\d{2})_(\d{2})", text).groups()
+        else:
+            trial_id, day = path.stem.split("_")
+            y, m, d = day[:4], day[4:6], day[6:]
+        dates[trial_id].add(date(int(y), int(m), int(d)))
+    assert {t: h["versions"] for t, h in trial_history.items()} == {t: len(d) for t, d in dates.items()}
+    assert {t: h["version_date"] for t, h in trial_history.items()} == {t: max(d) for t, d in dates.items()}
+    versions = history_harness.frame(con, history.TRIAL_VERSIONS)
+    assert versions.height == len(list(HISTORY.glob("*/*")))  # one row per document: page and XML of a date
+    assert versions.group_by("trial_id").agg(pl.col("version_date").n_unique()).sort("trial_id").rows() == sorted(
+        (t, len(d)) for t, d in dates.items())
+    schema("trial_versions").validate(versions)
+
+
+def test_nct00181896_by_hand(changes, trial_history):
+    assert _changes_of(changes, "NCT00181896", "overall_status", "enrollment", "enrollment_type", "primary_outcome") == [
+        (date(2007, 4, 23), "overall_status", "CHANGED", "RECRUITING", "TERMINATED"),
+        (date(2010, 6, 21), "primary_outcome", "CHANGED", "Children\u2019s Depression Rating Scale",
+         "Children's Depression Rating Scale"),
+        (date(2011, 7, 14), "enrollment", "CHANGED", "20", "1"),
+        (date(2011, 7, 14), "enrollment_type", "CHANGED", "ESTIMATED", "ACTUAL"),
+        (date(2011, 7, 14), "primary_outcome", "CHANGED", "Children's Depression Rating Scale",
+         "Children's Depression Rating Scale [time frame: baseline to 8 weeks]"),
+        (date(2011, 7, 14), "primary_outcome", "CHANGED", "Hamilton Depression Rating scale (HAM-D)",
+         "Hamilton Depression Rating scale (HAM-D) [time frame: baseline to 8 weeks]"),
+        (date(2011, 7, 14), "primary_outcome", "CHANGED", "reduction in depression symptoms assessed by",
+         "reduction in depression symptoms assessed by [time frame: baseline to 8 weeks]"),
+    ]
+    row = changes.filter((pl.col("trial_id") == "NCT00181896") & (pl.col("field") == "overall_status")).row(0, named=True)
+    assert row["from_date"] == date(2006, 10, 2)  # the last version still Recruiting
+    h = trial_history["NCT00181896"]
+    # the same three measures first and last (reworded and timed, not switched)
+    assert (h["versions"], h["enrollment_planned"], h["primary_outcomes_changed"]) == (7, 20, False)
+
+
+def test_nct00504075_by_hand(changes, trial_history):
+    assert _changes_of(changes, "NCT00504075", "overall_status", "enrollment") == [
+        (date(2007, 8, 28), "overall_status", "CHANGED", "NOT_YET_RECRUITING", "RECRUITING"),
+        (date(2011, 5, 17), "overall_status", "CHANGED", "RECRUITING", "ACTIVE_NOT_RECRUITING"),
+        (date(2011, 9, 6), "enrollment", "CHANGED", "31", "35"),
+        (date(2011, 9, 6), "overall_status", "CHANGED", "ACTIVE_NOT_RECRUITING", "COMPLETED"),
+    ]
+    switches = [(d, c, (old or new)[:40]) for d, _, c, old, new in _changes_of(changes, "NCT00504075", "primary_outcome")
+                if c != "CHANGED"]
+    assert switches == [
+        (date(2012, 6, 5), "ADDED", "To Determine if BPL's GAMMAPLEX Raises t"),
+        (date(2012, 6, 5), "REMOVED", "The primary objective is to determine if"),
+        (date(2012, 10, 4), "ADDED", "The Number of Subjects With Chronic ITP "),
+        (date(2012, 10, 4), "REMOVED", "To Determine if BPL's GAMMAPLEX Raises t"),
+    ]
+    h = trial_history["NCT00504075"]
+    assert (h["versions"], h["enrollment_planned"], h["primary_outcomes_changed"]) == (30, 31, True)
+
+
+def test_nct00645515_by_hand(changes, trial_history):
+    assert changes.filter(pl.col("trial_id") == "NCT00645515").height == 0
+    assert trial_history["NCT00645515"]["versions"] == 3
+    assert trial_history["NCT00645515"]["primary_outcomes_changed"] is False
+
+
+def test_one_version_changes_nothing(changes, trial_history):
+    for trial_id in ("NCT00826579", "NCT01809002", "NCT02147249"):  # one page each
+        assert changes.filter(pl.col("trial_id") == trial_id).height == 0
+        assert (trial_history[trial_id]["versions"], trial_history[trial_id]["primary_outcomes_changed"]) == (1, None)
+
+
+def test_changes_are_between_consecutive_versions(con, changes):
+    schema("trial_changes").validate(changes)
+    versions = history_harness.frame(con, history.TRIAL_VERSIONS).select("trial_id", "version_date").unique()
+    dated = set(versions.rows())
+    assert all((t, f) in dated and (t, d) in dated for t, f, d in changes.select("trial_id", "from_date", "to_date").rows())
+    assert (changes["from_date"] < changes["to_date"]).all()
+    # no version lies strictly between the two dates of a field change (fields stated in every version here)
+    status = changes.filter(pl.col("field") == "overall_status")
+    for trial_id, from_date, to_date in status.select("trial_id", "from_date", "to_date").rows():
+        assert not any(t == trial_id and from_date < d < to_date for t, d in dated)
+
+
+def test_conflicts_pair_each_value_with_its_documents(con):
+    """On 2005-06-30 the Archive page says updated 2005-06-30, its XML's last release date is 2005-06-23."""
+    conflicts = history_harness.frame(con, history.trial_field_conflicts())
+    schema("trial_field_conflicts").validate(conflicts)
+    row = conflicts.filter((pl.col("trial_id") == "NCT00077454") & (pl.col("version_date") == date(2005, 6, 30))
+                           & (pl.col("field") == "last_update_posted_date")).row(0, named=True)
+    folder = "ctgov_archive_history/NCT00077454"
+    assert row["values"] == [
+        {"value": "2005-06-23", "doc_ids": [f"{folder}/NCT00077454_20050630.xml"]},
+        {"value": "2005-06-30", "doc_ids": [f"{folder}/NCT00077454_20050630.html"]},
+    ]
+
+
+@pytest.fixture(scope="module")
+def warehouse(con, tmp_path_factory):
+    """A warehouse as the publisher would write it: trials (the latest version's document, with trial_history's
+    columns), trial_versions, trial_changes and documents."""
+    path = tmp_path_factory.mktemp("history") / "warehouse.duckdb"
+    con.execute(f"attach '{path}' as w")
+    con.execute(f"create table w.trial_versions as {history.TRIAL_VERSIONS}")
+    con.execute(f"create table w.trial_changes as {history.trial_changes()}")
+    con.execute(f"""
+        create table w.trials as
+        select t.* exclude (doc_id, source_format, version_date), h.* exclude (trial_id)
+        from doc_trials t join ({history.trial_history()}) h using (trial_id)
+        qualify row_number() over (partition by trial_id order by t.version_date desc,
+                                   t.source_format = 'ctgov_archive_xml' desc, t.doc_id) = 1""")
+    con.execute("create table w.documents as select doc_id, 'parsed' as status from doc_trials")
+    con.execute("detach w")
+    return path
+
+
+def test_readme_query_primary_outcomes_changed_after_start(warehouse):
+    """The README's example: trials whose primary outcome changed after their start date, with both versions' measures."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    sql = re.search(r"changed their primary outcome after they started.*?```sql\n(.*?)```", readme, re.S)[1]
+    rows = duckdb.connect(str(warehouse), read_only=True).execute(sql).fetchall()
+    by_trial = defaultdict(list)
+    for trial_id, _, _, to_date, before, after in rows:
+        by_trial[trial_id].append((to_date, before, after))
+    # NCT00504075 started 2007-09: the 2012 replacements, each with the measure before and after
+    assert [(d, [b[:20] for b in before], [a[:20] for a in after]) for d, before, after in by_trial["NCT00504075"]
+            if d.year == 2012] == [
+        (date(2012, 6, 5), ["The primary objectiv"], ["To Determine if BPL'"]),
+        (date(2012, 10, 4), ["To Determine if BPL'"], ["The Number of Subjec"]),
+    ]
+
+
+def test_report_changes_section(warehouse, tmp_path):
+    text = build_report(warehouse, tmp_path).read_text(encoding="utf-8")
+    section = text[text.index('<section id="changes">'):]
+    assert "11 trials, 8 with more than one version; primary outcomes switched between the first and the latest " \
+           "version in 2." in html.unescape(section)
+    assert "<h3>Status timeline of NCT00504075</h3>" in section
+    timeline = re.findall(r"<tr><td>(\d{4}-\d\d-\d\d)</td><td>([A-Z_]+)</td></tr>", section)
+    assert timeline == [("2007-07-18", "NOT_YET_RECRUITING"), ("2007-08-28", "RECRUITING"),
+                        ("2011-05-17", "ACTIVE_NOT_RECRUITING"), ("2011-09-06", "COMPLETED")]
+    assert "<tr><td>NCT00181896</td><td>20</td><td>1</td><td>TERMINATED</td></tr>" in section
+
+
+# --- the 2014 and 2023 downloads of the same trials: two versions, nine years apart ---------------------
+
+LEGACY = (CORPUS / "ctgov_legacy_xml_2014.tar.xz", CORPUS / "ctgov_legacy_xml_2023.tar.xz")
+
+
+def _day(text: str) -> date:
+    for form in ("%B %d, %Y", "%B %Y"):
+        try:
+            return datetime.strptime(text, form).date()
+        except ValueError:
+            pass
+    raise ValueError(text)
+
+
+def _fold(text: str | None) -> str:
+    return " ".join((text or "").split())
+
+
+def _by_hand(archives, rejected: set[str]) -> dict[str, list[dict]]:
+    """Per trial, what each XML says, read with ElementTree: the independent side of the counts."""
+    trials = defaultdict(list)
+    for archive in archives:
+        for doc_id, _, text in history_harness.members_of(archive):
+            if doc_id in rejected:
+                continue
+            root = ET.fromstring(text)
+            trials[root.findtext("id_info/nct_id")].append({
+                "date": _day(root.findtext("last_update_posted") or root.findtext("lastchanged_date")),
+                "status": _fold(root.findtext("overall_status")),
+                "enrollment": _fold(root.findtext("enrollment")),
+                "primary": frozenset(re.sub(r"[^a-z0-9]+", "", _fold(m.text).lower())
+                                     for m in root.findall("primary_outcome/measure") if _fold(m.text)),
+                "outcomes": any(_fold(m.text) for tag in ("primary", "secondary", "other")
+                                for m in root.findall(f"{tag}_outcome/measure")),
+            })
+    return trials
+
+
+@pytest.fixture(scope="module")
+def legacy():
+    started = time.perf_counter()
+    con = history_harness.connect(doc for archive in LEGACY for doc in history_harness.members_of(archive))
+    parsed = time.perf_counter() - started
+    cost = {}
+    for name, sql in (("trial_versions", history.TRIAL_VERSIONS), ("trial_changes", history.trial_changes()),
+                      ("trial_history", history.trial_history())):
+        started = time.perf_counter()
+        con.execute(f"create table {name} as {sql}")
+        cost[name] = time.perf_counter() - started
+    rejected = {d for (d,) in con.execute("select doc_id from rejected").fetchall()}
+    return con, _by_hand(LEGACY, rejected), parsed, cost
+
+
+def _changed(con, field: str) -> set[str]:
+    return {t for (t,) in con.execute("select distinct trial_id from trial_changes where field = ?", [field]).fetchall()}
+
+
+def test_two_downloads_versions_and_changes_counted_independently(legacy):
+    con, by_hand, parsed, cost = legacy
+    versions = dict(con.execute("select trial_id, versions from trial_history").fetchall())
+    assert versions == {t: len({d["date"] for d in docs}) for t, docs in by_hand.items()}
+
+    def differs(key, stated=None):  # trials whose two versions (two dates) both state `stated` and differ on key
+        return {t for t, docs in by_hand.items() if len({d["date"] for d in docs}) == 2
+                and all(d[stated or key] for d in docs) and len({d[key] for d in docs}) == 2}
+    assert _changed(con, "overall_status") == differs("status")
+    assert _changed(con, "enrollment") == differs("enrollment")
+    switched = {t for (t,) in con.execute("select trial_id from trial_history where primary_outcomes_changed").fetchall()}
+    assert switched == differs("primary", stated="outcomes")
+    print(f"\n2014+2023: {len(by_hand):,} trials, {sum(versions.values()):,} versions; status changed in "
+          f"{len(differs('status')):,}, enrollment in {len(differs('enrollment')):,}, primary outcomes switched in "
+          f"{len(switched):,}; parsing {parsed:.1f} s; SQL " + ", ".join(f"{k} {v:.2f} s" for k, v in cost.items()))
