@@ -25,17 +25,22 @@ import duckdb
 import polars as pl
 import pyarrow.parquet as pq
 
+from pipeline import history, linking, thresholds
 from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, incoming_segments
 from pipeline.sources import STRUCTURED_FORMATS
 from pipeline.storage import Generation, Layout, link_unchanged, new_generation, remove_old_generations, switch
 from schemas import KEYS, columns
 from schemas.dictionary import comment_statements
 
-PUBLISHED_TABLES = ("documents", *RECORD_TABLES, "trial_sources", "trial_field_conflicts")
+# Written per bucket of trials (a trial's rows are all in its bucket's file):
+BUCKETED_TABLES = ("documents", *RECORD_TABLES, "trial_sources", "trial_field_conflicts", "trial_versions",
+                   "trial_changes")
+# Written whole with every generation: they cross trials (links) or come from no document (variables).
+GLOBAL_TABLES = ("trial_links", "trial_clusters", "variables")
+PUBLISHED_TABLES = (*BUCKETED_TABLES, *GLOBAL_TABLES)
 ROW_TABLES = (CONTENTS_BY_DOCUMENT, *RECORD_TABLES)  # a generation's per-document rows, the merge's input
 CHILD_TABLES = tuple(t for t in RECORD_TABLES if t != "trials")
 CRITERIA_TABLES = ("eligibility_criteria", "eligibility_thresholds")
-_COMPARED_FIELDS = tuple(c for c in columns("trials") if c not in ("trial_id", "registry"))
 # Where "the first document in precedence order" is not the rule:
 EARLIEST_FIELDS = ("registration_date",)  # the registry first received the trial when its earliest record says
 UNION_OF_DOCUMENTS = {"locations": ("EUCTR",)}  # an EU CTR member state's record lists its own country only
@@ -95,6 +100,7 @@ def publish(layout: Layout, version: str, memory_limit: str = "2GB") -> Publicat
             publication = Publication(generation, dirty)
             _write_rows(con, previous, generation, segments, dirty, publication)
             _write_tables(con, previous, generation, dirty, publication)
+            _write_global(con, generation, publication)
             build_warehouse(generation)
             (generation.path / VERSION_FILE).write_text(version)
         except BaseException:
@@ -244,14 +250,14 @@ def _write_tables(con, previous, generation, dirty, publication) -> None:
                                                    **columns(table)}).to_arrow())
         con.execute(f"""
             create temp view doc_{table} as
-            select d.doc_id, r.* exclude (content_id) from {rows} r
+            select d.doc_id, r.* exclude (content_id){", d.source_format" if table == "trials" else ""} from {rows} r
             join documents_final d on d.content_id = r.content_id and d.status = 'parsed'""")
     con.execute(f"""
         create temp table ranked as
-        select t.doc_id, t.trial_id, t.bucket, d.source_format, t.last_update_posted_date,
-               row_number() over (partition by t.trial_id order by t.last_update_posted_date desc nulls last,
-                 (d.source_format in {STRUCTURED_FORMATS}) desc, t.doc_id) as precedence
-        from doc_trials t join documents_final d using (doc_id)""")
+        select t.doc_id, t.trial_id, t.bucket, t.source_format, t.last_update_posted_date,
+               row_number() over (partition by t.trial_id order by t.version_date desc nulls last,
+                 (t.source_format in {STRUCTURED_FORMATS}) desc, t.doc_id) as precedence
+        from doc_trials t""")
     con.execute("create temp table registries as select distinct on (trial_id) trial_id, registry from doc_trials")
     con.execute("""
         create temp table criteria_source as
@@ -264,6 +270,28 @@ def _write_tables(con, previous, generation, dirty, publication) -> None:
         if not any(target.glob("*.parquet")):  # a table without rows still has its columns for readers
             con.execute(f"copy (select * exclude (bucket) from ({query}) limit 0) to {_q(target / 'empty.parquet')} "
                         "(format parquet)")
+
+
+def _write_global(con, generation, publication) -> None:
+    """The tables that cross trials or come from no document, whole: links and clusters over the new generation's
+    trials and identifiers (pipeline.linking), and the thresholds' variables."""
+    for table in ("trials", "identifiers"):
+        con.execute(f"create temp view {table} as select * from "
+                    f"read_parquet({_q(generation.table_dir(table) / '*.parquet')})")
+    linking.link(con)
+    con.register("variables", thresholds.variables().to_arrow())
+    for table in GLOBAL_TABLES:
+        target = generation.table_dir(table) / "data.parquet"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        con.execute(f"copy (select * from {table} order by all) to {_q(target)} (format parquet, compression zstd)")
+        publication.new_files[table] = [target]
+
+
+def _by_trial(query: str) -> str:
+    """A query over the doc_ views, with each row's bucket (its trial's) to write it by, in a total order."""
+    return f"""
+            select b.bucket, q.* from ({query}) q join (select distinct trial_id, bucket from doc_trials) b using (trial_id)
+            order by all"""
 
 
 def _queries() -> dict[str, str]:
@@ -279,24 +307,20 @@ def _queries() -> dict[str, str]:
     queries = {
         "documents": f"select {document_cols}, bucket from documents_final order by bucket, doc_id",
         "trials": f"""
-            select t.trial_id,
-              {picks},
-              list(t.doc_id order by r.precedence) as source_doc_ids, any_value(t.bucket) as bucket
-            from doc_trials t join ranked r using (doc_id, trial_id)
-            group by t.trial_id order by bucket, t.trial_id""",
+            select m.*, {linking.PROSPECTIVELY_REGISTERED_SQL} as prospectively_registered,
+                   h.versions, h.enrollment_planned, h.primary_outcomes_changed
+            from (select t.trial_id,
+                    {picks},
+                    list(t.doc_id order by r.precedence) as source_doc_ids, any_value(t.bucket) as bucket
+                  from doc_trials t join ranked r using (doc_id, trial_id) group by t.trial_id) m
+            left join ({history.trial_history()}) h using (trial_id)
+            order by m.bucket, m.trial_id""",
         "trial_sources": """
             select trial_id, doc_id, source_format, last_update_posted_date, precedence = 1 as chosen, precedence, bucket
             from ranked order by bucket, trial_id, precedence""",
-        "trial_field_conflicts": f"""
-            with long as (
-              unpivot (select t.trial_id, t.doc_id, t.bucket,
-                              {", ".join(f"t.{c}::varchar as {c}" for c in _COMPARED_FIELDS)}
-                       from doc_trials t join ranked r using (doc_id, trial_id))
-              on {", ".join(_COMPARED_FIELDS)} into name field value value)
-            select trial_id, field, list(distinct value order by value) as "values", list(doc_id order by doc_id) as doc_ids,
-                   any_value(bucket) as bucket
-            from long where trial_id in (select trial_id from ranked where precedence > 1)
-            group by trial_id, field having count(distinct value) > 1 order by bucket, trial_id, field""",
+        "trial_field_conflicts": _by_trial(history.trial_field_conflicts()),
+        "trial_versions": _by_trial(history.TRIAL_VERSIONS),
+        "trial_changes": _by_trial(history.trial_changes()),
     }
     for table in CHILD_TABLES:
         # a trial's criteria and their thresholds come from one document (criteria_source), so ordinals join

@@ -15,6 +15,12 @@ from pathlib import Path
 from schemas.tables import TABLES
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "data_dictionary.md"
+# Tables with a schema that publishing computes across documents (no doc_id column of their own)
+PUBLISHED_ONLY = ("trial_versions", "trial_changes", "trial_field_conflicts", "trial_links", "trial_clusters",
+                  "variables", "trial_history")
+# Columns of the published trials that publishing adds to the schema's
+TRIALS_COMPUTED = ["source_doc_ids", "prospectively_registered", "versions", "enrollment_planned",
+                   "primary_outcomes_changed"]
 
 # Columns several tables share; a table's own entry wins.
 _COMMON = {
@@ -136,6 +142,13 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "actual_duration_months": ("Months from start to primary completion, where that completion is ACTUAL "
                                    "(days / 30.44, one decimal)", "calculated_values.actual_duration"),
         "source_doc_ids": ("Every document behind the row, in precedence order", None),
+        "version_date": ("The date of the version the row's values come from (how current the row is)", None),
+        "prospectively_registered": ("Registered on or before the start date; null when either is unknown", None),
+        "versions": ("How many versions of the trial the inputs hold (trial_versions)", None),
+        "enrollment_planned": ("The first ESTIMATED enrollment, by version: the planned size beside `enrollment`",
+                               None),
+        "primary_outcomes_changed": ("Whether the primary outcome measures of the first version with outcomes differ "
+                                     "from the latest's; null with fewer than two such versions", None),
     }),
     "conditions": ("Conditions studied, one row each", None, {"condition": ("The condition as written", "name")}),
     "keywords": ("Keywords, one row each", None, {"keyword": ("The keyword as written", "name")}),
@@ -156,6 +169,8 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "criterion_type": ("INCLUSION or EXCLUSION; null when the text has no heading", None),
         "ordinal": ("1-based position within its type", None),
         "text": ("One criterion, its list marker removed", None),
+        "section": ("The heading(s) the criterion sits under, as written, outermost first (DISEASE CHARACTERISTICS: "
+                    "…); null when none", None),
     }),
     "eligibility_thresholds": ("Numeric thresholds read from each criterion (README: Eligibility criteria as data)",
                                None, {
@@ -177,6 +192,8 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "sex": ("male or female for values that differ by sex, else null", None),
         "qualifiers": ("What changes the meaning: alternatives (or <variable>), time windows", None),
         "span": ("The matched text", None),
+        "plausible": ("Whether the eligible range lies within the variable's plausible range (variables table); "
+                      "null when there is nothing to judge (no canonical value, or a multiple of the ULN)", None),
     }),
     "outcomes": ("Registered outcome measures (the protocol's, not the results)", "design_outcomes", {
         "outcome_type": ("PRIMARY, SECONDARY or OTHER", None),
@@ -301,11 +318,52 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "chosen": ("Whether the document ranks first for its trial", None),
         "precedence": ("Rank of the document for its trial: 1 first", None),
     }),
-    "trial_field_conflicts": ("Fields of trials on which the documents of one trial disagree", None, {
+    "trial_field_conflicts": ("Fields of trials on which documents of one version of a trial disagree (documents of "
+                              "different dates are versions: their differences are trial_changes)", None, {
         "trial_id": _COMMON["trial_id"],
+        "version_date": ("The version the documents describe", None),
         "field": ("The trials column", None),
-        "values": ("The distinct values the documents give, as text", None),
-        "doc_ids": ("The documents compared", None),
+        "values": ("Each value, as text, with the documents that state it: a list of {value, doc_ids}", None),
+    }),
+    "trial_versions": ("Every version of a trial the inputs hold: one row per (trial, version date, document)", None, {
+        "trial_id": _COMMON["trial_id"],
+        "version_date": ("The date the registry's record had this content: the Archive's version date, else its "
+                         "last update date", None),
+        "doc_id": ("A document of that version", None),
+        "source_format": ("The document's format", None),
+    }),
+    "trial_changes": ("What changed between consecutive versions of a trial: fields of trials (CHANGED) and items "
+                      "(ADDED, REMOVED, CHANGED)", None, {
+        "trial_id": _COMMON["trial_id"],
+        "field": ("A trials column, or an item kind: primary_outcome, secondary_outcome, condition, intervention, "
+                  "arm_group, eligibility_criterion, location", None),
+        "change": ("CHANGED, ADDED or REMOVED", None),
+        "old_value": ("The value or item before, as text", None),
+        "new_value": ("The value or item after, as text", None),
+        "from_date": ("The earlier version's date", None),
+        "to_date": ("The later version's date", None),
+    }),
+    "trial_links": ("Registrations of one study in several registries, linked by what the records state; both "
+                    "directions", None, {
+        "trial_id": _COMMON["trial_id"],
+        "linked_trial_id": ("The other registration", None),
+        "evidence": ("SECONDARY_ID (one lists the other's id) or SAME_EUDRACT_NUMBER", None),
+        "doc_id": ("The document stating the evidence", None),
+    }),
+    "trial_clusters": ("Every registration with the study it belongs to (connected registrations)", None, {
+        "trial_id": _COMMON["trial_id"],
+        "cluster_id": ("The registration standing for the study: ClinicalTrials.gov, else EU CTR, else ISRCTN, "
+                       "else the earliest registered", None),
+        "is_primary": ("Whether this registration is the cluster's", None),
+    }),
+    "variables": ("Each threshold variable with its synonyms, canonical unit (also as UCUM) and LOINC codes", None, {
+        "variable": ("The variable's name in eligibility_thresholds", None),
+        "synonyms": ("Words that name it in criteria text", None),
+        "canonical_unit": ("The unit of eligible_*_canonical, as the thresholds write it", None),
+        "canonical_unit_ucum": ("The same unit in UCUM", None),
+        "loinc_codes": ("LOINC codes for a laboratory variable; null where none is certain", None),
+        "plausible_lower": ("Lowest plausible canonical value (below it a row is not plausible)", None),
+        "plausible_upper": ("Highest plausible canonical value", None),
     }),
     "quarantine": ("View: the quarantined documents with their reasons", None, {
         "doc_id": ("The quarantined document", None),
@@ -370,7 +428,9 @@ def published_columns(table: str) -> list[str]:
     else the dictionary's own list (tables and views publishing computes)."""
     if table not in TABLES:
         return list(TABLES_DICTIONARY[table][2])
-    return [*TABLES[table], *({"documents": [], "trials": ["source_doc_ids"]}.get(table, ["doc_id"]))]
+    if table in PUBLISHED_ONLY:
+        return list(TABLES[table])
+    return [*TABLES[table], *({"documents": [], "trials": TRIALS_COMPUTED}.get(table, ["doc_id"]))]
 
 
 def _cell(text: str | None) -> str:

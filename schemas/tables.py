@@ -153,6 +153,13 @@ TABLES: dict[str, dict[str, tuple]] = {
         "old_value": (STR, [], True), "new_value": (STR, [], True),
         "from_date": (DATE, _DATE_RANGE, False), "to_date": (DATE, _DATE_RANGE, False),
     },
+    # one study, several registrations (pipeline.linking): published over all trials
+    "trial_links": {
+        "trial_id": (STR, [], False), "linked_trial_id": (STR, [], False),
+        "evidence": (STR, [pa.Check.isin(["SECONDARY_ID", "SAME_EUDRACT_NUMBER", "ICTRP_BRIDGE"])], False),
+        "doc_id": (STR, [], True),
+    },
+    "trial_clusters": {"trial_id": (STR, [], False), "cluster_id": (STR, [], False), "is_primary": (BOOL, [], False)},
     # the columns of `trials` that come from its versions (joined into trials by trial_id)
     "trial_history": {
         "trial_id": (STR, [], False), "version_date": (DATE, _DATE_RANGE, True), "versions": (INT, [pa.Check.ge(0)], False),
@@ -241,6 +248,8 @@ KEYS: dict[str, tuple[str, ...]] = {
     "outcome_analyses": ("trial_id", "outcome_ordinal", "analysis_ordinal"),
     "adverse_events": ("trial_id", "event_type", "event_ordinal", "group_code"),
     "trial_versions": ("trial_id", "version_date", "doc_id"),
+    "trial_links": ("trial_id", "linked_trial_id", "evidence", "doc_id"),
+    "trial_clusters": ("trial_id",),
     "trial_changes": ("trial_id", "field", "change", "old_value", "new_value", "from_date", "to_date"),
     "trial_history": ("trial_id",),
     "trial_field_conflicts": ("trial_id", "version_date", "field"),

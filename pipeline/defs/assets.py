@@ -15,14 +15,14 @@ import pyarrow.parquet as pq
 from pipeline import manifest
 from pipeline.defs.resources import PipelineSettings
 from pipeline.lock import writer_lock
-from pipeline.parsing import RECORD_TABLES, parse_pending
+from pipeline.parsing import parse_pending
 from pipeline.publishing import PUBLISHED_TABLES, Publication, live_generation, publish
 from pipeline.storage import Layout, code_version
-from schemas import schema
+from schemas import TABLES, schema
 
 PREVIEW_ROWS = 5
 CHECK_BATCH_ROWS = 250_000
-VALIDATED_TABLES = ("documents", *RECORD_TABLES)
+VALIDATED_TABLES = tuple(t for t in PUBLISHED_TABLES if t in TABLES)  # the tables with a pandera schema
 
 
 def _markdown(frame: pl.DataFrame, limit: int = PREVIEW_ROWS) -> str:
