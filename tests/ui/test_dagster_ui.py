@@ -30,6 +30,7 @@ from selenium import webdriver  # noqa: E402  (only needed, and only importable 
 from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from pipeline.report import CHARTS
 
 pytestmark = pytest.mark.browser
 
@@ -198,7 +199,7 @@ def test_report_asset_shows_its_charts(webserver, browser, seeds_run):
     text = _show(browser, f"{webserver}/assets/landscape_report", ["Latest materialization", "landscape.html"],
                  "report_asset.png")
     assert str(seeds_run[1] / "report" / "landscape.html") in text
-    assert text.count("[Show Markdown]") == 4  # status_phase, enrollment, timeline, eligibility_windows
+    assert text.count("[Show Markdown]") == len(CHARTS)  # status_phase, …, eligibility_windows, reporting_delay
     browser.find_element(By.XPATH, "//*[text()='[Show Markdown]']").click()
     WebDriverWait(browser, RENDER_SECONDS).until(_chart_shown)
     time.sleep(SETTLE_SECONDS)
