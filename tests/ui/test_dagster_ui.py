@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from pipeline.report import CHARTS
 from tests.conftest import REPO, SEEDS, query
 
 CHROMIUM, CHROMEDRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
@@ -30,7 +31,6 @@ from selenium import webdriver  # noqa: E402  (only needed, and only importable 
 from selenium.common.exceptions import TimeoutException  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-from pipeline.report import CHARTS
 
 pytestmark = pytest.mark.browser
 
