@@ -305,9 +305,10 @@ def _analyzed(node: dict, analyzed: dict | None = None) -> dict[str, tuple[int |
 
 
 def _measurements(measure: dict, analyzed: dict, **context) -> list[Measurement]:
+    """Every cell of one measure; the numbers analyzed are the class's, else the measure's, else `analyzed`."""
     header = dict(units=clean(_str(measure, "unitOfMeasure")), param_type=lookup(ENUM, _str(measure, "paramType")),
                   dispersion_type=lookup(DISPERSION_TYPE, _str(measure, "dispersionType")))
-    cells = []
+    cells, analyzed = [], _analyzed(measure, analyzed)
     for cls in _objects(measure, "classes"):
         class_title, counts = clean(_str(cls, "title")), _analyzed(cls, analyzed)
         for category in _objects(cls, "categories"):
@@ -327,8 +328,7 @@ def _outcome_results(record: TrialRecord, outcome: dict, ordinal: int) -> None:
     context = dict(outcome_ordinal=ordinal, outcome_type=lookup(RESULT_OUTCOME_TYPE, _str(outcome, "type")),
                    title=clean(_str(outcome, "title")))
     record.result_groups += _groups(outcome, "groups", "OUTCOME", ordinal)
-    record.outcome_measurements += _measurements(outcome, _analyzed(outcome), time_frame=clean(_str(outcome, "timeFrame")),
-                                                 **context)
+    record.outcome_measurements += _measurements(outcome, {}, time_frame=clean(_str(outcome, "timeFrame")), **context)
     record.outcome_analyses += [
         Analysis(**context, analysis_ordinal=n, group_codes=_cleaned(_strings(a, "groupIds")),
                  groups_description=_markup(a, "groupDescription"),

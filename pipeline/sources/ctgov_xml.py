@@ -425,12 +425,13 @@ def _measures_and_counts(measures: list[etree._Element], analyzed: dict) -> tupl
 
 
 def _measurements(measure: etree._Element, analyzed: dict, **context) -> list[Measurement]:
-    """Every cell of one measure: classes (newer records) or categories directly under it (older ones)."""
+    """Every cell of one measure: classes (newer records) or categories directly under it (older ones); the
+    numbers analyzed are the class's, else the measure's, else `analyzed` (the table's)."""
     texts = _texts_by_tag(measure)
     header = dict(units=_first_text(texts, "units"), param_type=lookup(ENUM, _first_text(texts, "param")),
                   dispersion_type=lookup(DISPERSION_TYPE, _first_text(texts, "dispersion")))
     context.setdefault("title", _first_text(texts, "title"))
-    cells = []
+    cells, analyzed = [], _analyzed(measure, analyzed)
     for cls in measure.findall("class_list/class") or [measure]:
         class_title = None if cls is measure else clean(cls.findtext("title"))
         counts = _analyzed(cls, analyzed)
@@ -456,8 +457,8 @@ def _outcome_results(record: TrialRecord, outcome: etree._Element, ordinal: int)
     measures, analyzed = (_measures_and_counts(outcome.findall("measure_list/measure"), {})
                           if outcome.find("measure_list") is not None else (outcome.findall("measure"), {}))
     for measure in measures:
-        record.outcome_measurements += _measurements(measure, _analyzed(measure, analyzed),
-                                                     time_frame=_first_text(texts, "time_frame"), **context)
+        record.outcome_measurements += _measurements(measure, analyzed, time_frame=_first_text(texts, "time_frame"),
+                                                     **context)
     record.outcome_analyses += [
         Analysis(**context, analysis_ordinal=n, group_codes=[_group_code(g.text) for g in a.iterfind("group_id_list/group_id")],
                  groups_description=clean(a.findtext("groups_desc")),

@@ -19,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import SHUTDOWN_SECONDS
+from pipeline.report import CHARTS
 from tests.conftest import REPO, SEEDS, query
 from tests.ui.ui_command import (
     LOCATION, free_port, graphql, start_ui, stop, ui_environment, wait_until_loaded,
@@ -184,7 +185,7 @@ def test_report_asset_shows_its_charts(webserver, browser, seeds_run):
     text = _show(browser, f"{webserver}/assets/landscape_report", ["Latest materialization", "landscape.html"],
                  "report_asset.png")
     assert str(seeds_run[1] / "report" / "landscape.html") in text
-    assert text.count("[Show Markdown]") == 4  # status_phase, enrollment, timeline, eligibility_windows
+    assert text.count("[Show Markdown]") == len(CHARTS)  # status_phase, …, eligibility_windows, reporting_delay
     browser.find_element(By.XPATH, "//*[text()='[Show Markdown]']").click()
     WebDriverWait(browser, RENDER_SECONDS).until(_chart_shown)
     time.sleep(SETTLE_SECONDS)
