@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import re
+import shutil
 import time
 import xml.etree.ElementTree as ET
 from collections import defaultdict
@@ -27,7 +28,7 @@ from pipeline import history
 from pipeline.report import build_report
 from schemas import schema
 from tests import history_harness
-from tests.conftest import CORPUS, REPO
+from tests.conftest import CORPUS, REPO, run_job
 
 HISTORY = CORPUS / "ctgov_archive_history"
 
@@ -150,29 +151,27 @@ def test_conflicts_pair_each_value_with_its_documents(con):
 
 
 @pytest.fixture(scope="module")
-def warehouse(con, tmp_path_factory):
-    """A warehouse as the publisher would write it: trials (the latest version's document, with trial_history's
-    columns), trial_versions, trial_changes and documents."""
-    path = tmp_path_factory.mktemp("history") / "warehouse.duckdb"
-    con.execute(f"attach '{path}' as w")
-    con.execute(f"create table w.trial_versions as {history.TRIAL_VERSIONS}")
-    con.execute(f"create table w.trial_changes as {history.trial_changes()}")
-    con.execute(f"""
-        create table w.trials as
-        select t.* exclude (doc_id, source_format, version_date), h.* exclude (trial_id)
-        from doc_trials t join ({history.trial_history()}) h using (trial_id)
-        qualify row_number() over (partition by trial_id order by t.version_date desc,
-                                   t.source_format = 'ctgov_archive_xml' desc, t.doc_id) = 1""")
-    con.execute("create table w.documents as select doc_id, 'parsed' as status from doc_trials")
-    con.execute("detach w")
-    return path
+def output(tmp_path_factory):
+    """The Archive history through the whole job: the published trials, trial_versions and trial_changes."""
+    base = tmp_path_factory.mktemp("history")
+    shutil.copytree(HISTORY, base / "raw" / HISTORY.name)
+    assert run_job(base / "raw", base / "out").success
+    return base / "out"
 
 
-def test_readme_query_primary_outcomes_changed_after_start(warehouse):
+def test_the_published_history_is_the_computed_one(output, con, changes):
+    """What publishing writes per trial bucket equals history.py's SQL over all documents at once."""
+    published = duckdb.connect(str(output / "warehouse.duckdb"), read_only=True)
+    assert published.execute("select count(*) from trial_changes").fetchone()[0] == changes.height
+    assert published.execute("select count(*) from trial_versions").fetchone()[0] == len(list(HISTORY.glob("*/*")))
+    assert published.execute("select count(*) from documents where status = 'quarantined'").fetchone() == (0,)
+
+
+def test_readme_query_primary_outcomes_changed_after_start(output):
     """The README's example: trials whose primary outcome changed after their start date, with both versions' measures."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     sql = re.search(r"changed their primary outcome after they started.*?```sql\n(.*?)```", readme, re.S)[1]
-    rows = duckdb.connect(str(warehouse), read_only=True).execute(sql).fetchall()
+    rows = duckdb.connect(str(output / "warehouse.duckdb"), read_only=True).execute(sql).fetchall()
     by_trial = defaultdict(list)
     for trial_id, _, _, to_date, before, after in rows:
         by_trial[trial_id].append((to_date, before, after))
@@ -184,8 +183,8 @@ def test_readme_query_primary_outcomes_changed_after_start(warehouse):
     ]
 
 
-def test_report_changes_section(warehouse, tmp_path):
-    text = build_report(warehouse, tmp_path).read_text(encoding="utf-8")
+def test_report_changes_section(output):
+    text = build_report(output).read_text(encoding="utf-8")
     section = text[text.index('<section id="changes">'):]
     assert "11 trials, 8 with more than one version; primary outcomes switched between the first and the latest " \
            "version in 2." in html.unescape(section)

@@ -19,7 +19,7 @@ TRIALS = ("NCT00739752", "NCT01065844", "NCT02958956", "NCT00001289")
 @pytest.fixture(scope="module")
 def page(tmp_path_factory):
     out = run_corpus_xml(tmp_path_factory.mktemp("report_results"), TRIALS)
-    return build_report(out / "warehouse.duckdb", out).read_text(encoding="utf-8")
+    return build_report(out).read_text(encoding="utf-8")
 
 
 def _section(text: str, name: str) -> str:
