@@ -6,7 +6,7 @@ import pytest
 from pipeline.parsing import RECORD_TABLES
 from schemas import TABLES
 from schemas.dictionary import (
-    DOC, TABLES_DICTIONARY, UndocumentedColumn, comment_statements, markdown, published_columns,
+    DOC, TABLES_DICTIONARY, TRIALS_COMPUTED, UndocumentedColumn, comment_statements, markdown, published_columns,
 )
 from tests.conftest import query
 
@@ -39,7 +39,9 @@ def test_the_dictionary_lists_exactly_the_published_columns():
     for table in RECORD_TABLES:
         own = set(TABLES_DICTIONARY[table][2])
         assert own <= set(published_columns(table)), (table, own - set(published_columns(table)))
-    assert published_columns("trials")[-1] == "source_doc_ids" and published_columns("conditions")[-1] == "doc_id"
+    assert published_columns("trials")[-len(TRIALS_COMPUTED):] == TRIALS_COMPUTED
+    assert published_columns("conditions")[-1] == "doc_id"
+    assert published_columns("trial_changes") == list(TABLES["trial_changes"])  # computed across documents: no doc_id
     assert published_columns("documents") == list(TABLES["documents"])
 
 
