@@ -94,7 +94,7 @@ def publish(layout: Layout, version: str, memory_limit: str = "2GB") -> Publicat
         dirty = _dirty(con, previous)
         if dirty is not None and not dirty:
             _remove(segments)
-            return Publication(live_generation(layout), set())
+            return Publication(previous, set(), _counts(previous))
         generation = new_generation(layout)
         try:
             publication = Publication(generation, dirty)
@@ -111,8 +111,13 @@ def publish(layout: Layout, version: str, memory_limit: str = "2GB") -> Publicat
     switch(layout, generation, PUBLISHED_TABLES)
     remove_old_generations(layout)
     _remove(segments)
-    publication.counts = {t: _rows(generation.table_dir(t)) for t in PUBLISHED_TABLES}
+    publication.counts = _counts(generation)
     return publication
+
+
+def _counts(generation: Generation) -> dict[str, int]:
+    """Rows per table, from the Parquet footers."""
+    return {t: _rows(generation.table_dir(t)) for t in PUBLISHED_TABLES}
 
 
 def _remove(segments: list[Path]) -> None:

@@ -145,12 +145,11 @@ def _results(layout: Layout, publication: Publication):
     generation = publication.generation
     for table in PUBLISHED_TABLES:
         folder = layout.table_dir(table)
-        metadata = {"path": str(folder), "generation": generation.path.name if generation else "none",
-                    "buckets_rewritten": "all" if publication.dirty is None else len(publication.dirty)}
-        if not unchanged:
-            metadata["dagster/row_count"] = publication.counts[table]
-            metadata["preview"] = dg.MetadataValue.md(_markdown(pl.read_parquet(folder / "*.parquet", n_rows=PREVIEW_ROWS)))
-        if table == "documents" and not unchanged:
+        metadata = {"path": str(folder), "generation": generation.path.name,
+                    "buckets_rewritten": "all" if publication.dirty is None else len(publication.dirty),
+                    "dagster/row_count": publication.counts[table],
+                    "preview": dg.MetadataValue.md(_markdown(pl.read_parquet(folder / "*.parquet", n_rows=PREVIEW_ROWS)))}
+        if table == "documents":
             quarantined = (pl.scan_parquet(folder / "*.parquet").filter(pl.col("status") == "quarantined")
                            .select("doc_id", "source_format", "error").collect())
             metadata |= {"parsed": publication.counts[table] - quarantined.height, "quarantined": quarantined.height,
@@ -162,4 +161,4 @@ def _results(layout: Layout, publication: Publication):
             yield (_unchanged_check(table, "coverage") if unchanged else _coverage_check(layout))
     yield dg.MaterializeResult(asset_key="warehouse", metadata={
         "path": str(layout.warehouse), "views": len(PUBLISHED_TABLES),
-        "generation": generation.path.name if generation else "none"})
+        "generation": generation.path.name})
