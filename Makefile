@@ -34,4 +34,4 @@ ui: setup
 	$(PY) -m pipeline ui
 
 clean:
-	rm -rf data/processed/* .dagster/storage .dagster/history .dagster/logs .dagster/schedules
+	rm -rf data/processed/* data/processed/.current data/processed/.generations data/processed/.state .dagster/storage .dagster/history .dagster/logs .dagster/schedules
