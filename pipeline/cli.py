@@ -368,6 +368,18 @@ def _statement(sql: str | None, file: Path | None) -> str:
     return sys.stdin.read() if sql == "-" else sql
 
 
+def export(out_dir: Path, target: Path) -> int:
+    """Write the live output as one self-contained DuckDB file (tables, not views over this machine's files)."""
+    from pipeline.publishing import export_warehouse, live_generation
+    from pipeline.storage import Layout
+
+    generation = live_generation(Layout(out_dir))
+    if generation is None:
+        raise CliError(2, f"no output in {out_dir}: {FIRST_RUN}")
+    print(export_warehouse(generation, target))
+    return 0
+
+
 def report(out_dir: Path) -> int:
     from pipeline.report import build_report
 
@@ -440,6 +452,9 @@ def _parser() -> argparse.ArgumentParser:
                               help=f"table (first {MAX_TABLE_ROWS} rows) or every row as csv, json or parquet")
     query_parser.add_argument("--output", type=Path, help="write to this file instead of stdout (needed for parquet)")
     sub.add_parser("report", parents=[out], help="build report/landscape.html from the warehouse")
+    export_parser = sub.add_parser("export", parents=[out], help="write the tables into one self-contained "
+                                                                 "DuckDB file, to copy anywhere")
+    export_parser.add_argument("file", type=Path, help="the DuckDB file to write, e.g. trials.duckdb")
     sub.add_parser("ui", help="open the Dagster UI (dagster dev) on this project")
     return parser
 
@@ -451,6 +466,7 @@ def main(argv: list[str] | None = None) -> int:
         "status": lambda: status(args.raw_dir, args.out_dir),
         "query": lambda: query(_statement(args.sql, args.file), args.out_dir, args.format, args.output),
         "report": lambda: report(args.out_dir),
+        "export": lambda: export(args.out_dir, args.file),
         "ui": ui,
     }
     try:

@@ -28,7 +28,8 @@ import pyarrow.parquet as pq
 from pipeline import history, linking, thresholds
 from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, incoming_segments
 from pipeline.sources import STRUCTURED_FORMATS
-from pipeline.storage import Generation, Layout, link_unchanged, new_generation, remove_old_generations, switch
+from pipeline.storage import (Generation, Layout, atomic_path, link_unchanged, new_generation,
+                              remove_old_generations, switch)
 from schemas import KEYS, columns
 from schemas.dictionary import comment_statements
 
@@ -406,3 +407,20 @@ def build_warehouse(generation: Generation) -> Path:
         con.close()
     os.chmod(path, 0o644)
     return path
+
+
+def export_warehouse(generation: Generation, target: Path, tables=PUBLISHED_TABLES) -> Path:
+    """One self-contained DuckDB file holding every table's rows (not views over files): what a co-author
+    needs, wherever it is copied."""
+    with atomic_path(target) as tmp:
+        con = duckdb.connect(str(tmp), config={"storage_compatibility_version": "v1.0.0"})
+        try:
+            for table in tables:
+                con.execute(f"create table {table} as select * from "
+                            f"read_parquet({_q(generation.table_dir(table).resolve() / '*.parquet')})")
+            for name, query in VIEWS.items():
+                con.execute(f"create view {name} as {query}")
+            _describe(con, (*tables, *VIEWS))
+        finally:
+            con.close()
+    return target

@@ -187,3 +187,21 @@ def test_the_warehouse_is_readable_through_the_contracts_paths(tmp_path):
         assert con.execute(f"select count(*) from read_parquet('{out}/trials/**/*.parquet')").fetchone() == (3,)
     finally:
         con.close()
+
+
+def test_an_exported_warehouse_is_one_file_that_works_anywhere(tmp_path):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(SEEDS, raw)
+    assert run_job(raw, out).success
+    expected = query(out, "select trial_id, enrollment from trials order by 1")
+    assert main(["export", "--out-dir", str(out), str(tmp_path / "shared.duckdb")]) == 0
+    elsewhere = tmp_path / "co-author"
+    elsewhere.mkdir()
+    shutil.move(tmp_path / "shared.duckdb", elsewhere / "trials.duckdb")
+    shutil.rmtree(out)
+    con = duckdb.connect(str(elsewhere / "trials.duckdb"), read_only=True)
+    try:
+        assert con.execute("select trial_id, enrollment from trials order by 1").fetchall() == expected
+        assert con.execute("select count(*) from quarantine").fetchone() == (0,)
+    finally:
+        con.close()
