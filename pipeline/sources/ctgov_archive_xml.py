@@ -24,7 +24,7 @@ from pipeline.sources import ctgov_xml
 from pipeline.sources.ctgov_archive import place_design
 from pipeline.sources.ctgov_xml import _cleaned, _first_text, _grouped, _location, _texts_by_tag
 from pipeline.vocabulary import (
-    ARM_TYPE, ENROLLMENT_TYPE, INTERVENTION_TYPE, SEX, STATUS, STUDY_TYPE, age_text, clean, lookup, parse_date,
+    ARM_TYPE, ENROLLMENT_TYPE, SEX, STATUS, STUDY_TYPE, age_text, clean, lookup, parse_date,
     phases, yes_no,
 )
 
@@ -87,7 +87,8 @@ def parse(text: str, name: str | None = None) -> list[TrialRecord]:
         place_design(record, design)
     record.conditions = _cleaned(e.text for e in study.get("condition", ()))
     record.keywords = _cleaned(e.text for e in study.get("keyword", ()))
-    record.interventions = [i for e in study.get("intervention", ()) if (i := _intervention(e))]
+    record.interventions = [i for e in study.get("intervention", ())
+                            if (i := ctgov_xml.intervention(e, ("primary_name", "intervent_type", "description/textblock")))]
     record.arm_groups = [a for e in study.get("arm_group", ()) if (a := _arm_group(e, record.interventions))]
     record.outcomes = [o for tag, kind in _OUTCOME_TYPES.items() for e in study.get(tag, ()) if (o := _outcome(e, kind))]
     record.locations = [x for e in study.get("location", ()) if (f := e.find("facility")) is not None and (x := _location(f))]
@@ -120,20 +121,6 @@ def _eligibility(record: TrialRecord, eligibility) -> None:
     record.maximum_age = age_text(clean(texts.get("maximum_age")))
     record.healthy_volunteers = yes_no(clean(texts.get("healthy_volunteers")))
     record.enrollment = _count(clean(texts.get("expected_enrollment")))
-
-
-def _intervention(element) -> Intervention | None:
-    texts = _texts_by_tag(element)
-    name = _first_text(texts, "primary_name")
-    if not name:
-        return None
-    return Intervention(
-        intervention_type=lookup(INTERVENTION_TYPE, _first_text(texts, "intervent_type")),
-        name=name,
-        description=clean(element.findtext("description/textblock")),
-        arm_group_labels=_cleaned(texts.get("arm_group_label", ())),
-        other_names=_cleaned(texts.get("other_name", ())),
-    )
 
 
 def _arm_group(element, interventions: list[Intervention]) -> ArmGroup | None:

@@ -124,7 +124,7 @@ def _record(root: etree._Element) -> TrialRecord:
     sponsors = _grouped(study["sponsors"][0]) if "sponsors" in study else {}
     lead_sponsor = _texts_by_tag(sponsors["lead_sponsor"][0]) if "lead_sponsor" in sponsors else {}
     enrollment, enrollment_type = _enrollment(study["enrollment"][0]) if "enrollment" in study else (None, None)
-    interventions = [i for el in study.get("intervention", ()) if (i := _intervention(el))]
+    interventions = [i for el in study.get("intervention", ()) if (i := intervention(el))]
     study_type = text("study_type")
     record = TrialRecord(
         trial_id=nct_id,
@@ -267,16 +267,19 @@ def _design(record: TrialRecord, fields: dict[str, str]) -> None:
     record.time_perspective = lookup(TIME_PERSPECTIVE, fields.get("time_perspective"))
 
 
-def _intervention(element: etree._Element) -> Intervention | None:
-    """An intervention; None when it has no name."""
+def intervention(element: etree._Element, tags=("intervention_name", "intervention_type", "description")
+                 ) -> Intervention | None:
+    """An intervention; None when it has no name. `tags` name its name, type and description elements (the
+    Archive's older schema has others)."""
+    name_tag, type_tag, description_path = tags
     texts = _texts_by_tag(element)
-    name = _first_text(texts, "intervention_name")
+    name = _first_text(texts, name_tag)
     if not name:
         return None
     return Intervention(
-        intervention_type=lookup(INTERVENTION_TYPE, _first_text(texts, "intervention_type")),
+        intervention_type=lookup(INTERVENTION_TYPE, _first_text(texts, type_tag)),
         name=name,
-        description=_first_text(texts, "description"),
+        description=clean(element.findtext(description_path)),
         arm_group_labels=_cleaned(texts.get("arm_group_label", ())),
         other_names=_cleaned(texts.get("other_name", ())),
     )
