@@ -54,7 +54,7 @@ def _execute(raw: Path, out: Path, workers: int, instance) -> dict:
     from pipeline.definitions import defs
 
     settings = {"raw_dir": str(raw), "out_dir": str(out), "workers": workers}
-    started = time.perf_counter()
+    started, started_wall = time.perf_counter(), time.time()
     result = defs.resolve_job_def("refresh").execute_in_process(
         run_config={"resources": {"settings": {"config": settings}},
                     "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
@@ -72,7 +72,10 @@ def _execute(raw: Path, out: Path, workers: int, instance) -> dict:
             steps[STEPS.get(event.step_key, event.step_key)] = entry.timestamp - starts[event.step_key]
         elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION and event.step_key == "parsed_records":
             parsed = event.event_specific_data.materialization.metadata["documents_parsed"].value
-    to_warehouse = sum(steps.get(s, 0) for s in ("stage", "parse + validate", "publish (merge)"))
+    # the moment the new output went live: the pointer's own mtime (None when the run published nothing new)
+    pointer = out / ".current"
+    switched = os.lstat(pointer).st_mtime - started_wall if pointer.is_symlink() else None
+    to_warehouse = switched if switched is not None and switched >= 0 else None
     return {"success": result.success, "wall_s": wall, "steps_s": steps, "to_warehouse_s": to_warehouse,
             "documents_parsed": parsed}
 

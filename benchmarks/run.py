@@ -137,7 +137,8 @@ def table(n: int, figures: dict) -> str:
         lines += [f"| one file ({SENSOR_FORM}) | sensor tick s | run start → warehouse s | whole run s "
                   "| documents parsed | in warehouse |", "|---|---:|---:|---:|---:|---|"]
         for change, m in sensor_run["rematerialize"].items():
-            lines.append(f"| {change} | {m.get('sensor_tick_s', 0):.2f} | **{m['to_warehouse_s']:.2f}** | {m['run_s']:.2f} "
+            live = "—" if m["to_warehouse_s"] is None else f"**{m['to_warehouse_s']:.2f}**"
+            lines.append(f"| {change} | {m.get('sensor_tick_s', 0):.2f} | {live} | {m['run_s']:.2f} "
                          f"| {m['documents_parsed']} | {'yes' if m.get('change_visible', True) else 'NO'} |")
         lines.append("")
     if "queries" in sensor_run:
@@ -184,9 +185,10 @@ def goals(n: int, figures: dict) -> list[str]:
             out.append(f"rerun with nothing changed {m['run_s']:.1f} s, {m['documents_parsed']} parsed "
                        f"(≤ {GOALS['unchanged_s']:.0f} s, none: {mark(m['run_s'] <= GOALS['unchanged_s'] and not m['documents_parsed'])})")
         else:
-            ok = m["to_warehouse_s"] <= GOALS["change_s"] and m["change_visible"]
-            out.append(f"one {change} file in the warehouse {m['to_warehouse_s']:.2f} s after its run starts "
-                       f"(≤ {GOALS['change_s']:.0f}: {mark(ok)})")
+            seconds = m["to_warehouse_s"]
+            ok = seconds is not None and seconds <= GOALS["change_s"] and m["change_visible"]
+            shown = "never" if seconds is None else f"{seconds:.2f} s after its run starts"
+            out.append(f"one {change} file in the warehouse {shown} (≤ {GOALS['change_s']:.0f} s: {mark(ok)})")
     if "queries" in forms.get(SENSOR_FORM, {}):
         worst = max(q["cold_s"] for q in forms[SENSOR_FORM]["queries"].values())
         out.append(f"slowest query {worst:.2f} s cold (≤ {GOALS['query_s']:.0f}: {mark(worst <= GOALS['query_s'])})")

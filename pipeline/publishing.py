@@ -402,7 +402,9 @@ def build_warehouse(generation: Generation) -> Path:
     # Written in the oldest storage format that holds views, so the `duckdb` CLI (1.x) opens it too.
     con = duckdb.connect(str(path), config={"storage_compatibility_version": "v1.0.0"})
     try:
+        con.begin()  # one commit for the views and their comments, not one per statement
         create_views(con, generation)
+        con.commit()
     finally:
         con.close()
     os.chmod(path, 0o644)
