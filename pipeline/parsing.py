@@ -40,6 +40,7 @@ RECORD_TABLES = ("trials", "conditions", "keywords", "interventions", "arm_group
                  *RESULTS_TABLES)
 BATCH_TABLES = ("documents", *RECORD_TABLES)
 CONTENTS = "_contents"  # a segment's per-content facts: trial, format, encoding, quarantine reason
+CONTENTS_BY_DOCUMENT = "_documents"  # a generation's per-document rows: the manifest joined to those facts
 BATCH_SIZE = 2000
 FILES_PER_TASK = 500
 # Below this much work a run parses in its own process: starting workers (spawn, imports) costs more than it saves.
@@ -406,9 +407,6 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
 def documents_rows(generation: Generation) -> str:
     """The per-document rows of a generation (its manifest joined to what each content parsed into)."""
     return f"read_parquet({_q(generation.rows_dir(CONTENTS_BY_DOCUMENT) / '*.parquet')})"
-
-
-CONTENTS_BY_DOCUMENT = "_documents"
 
 
 def _q(path) -> str:

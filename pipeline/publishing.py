@@ -26,7 +26,7 @@ import polars as pl
 import pyarrow.parquet as pq
 
 from pipeline import history, linking, thresholds
-from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, incoming_segments
+from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, documents_rows, incoming_segments
 from pipeline.sources import STRUCTURED_FORMATS
 from pipeline.storage import (Generation, Layout, atomic_path, link_unchanged, new_generation,
                               remove_old_generations, switch)
@@ -145,7 +145,7 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
         sources.append(f"""
             select distinct on (content_id) content_id, sha256, trial_id, bucket, source_format, encoding,
                    content_status, content_error, null
-            from {_rows_glob(previous, CONTENTS_BY_DOCUMENT)} where content_id is not null""")
+            from {documents_rows(previous)} where content_id is not null""")
     con.execute(f"""
         create temp table facts as
         select * from ({' union all '.join(sources)})
@@ -162,15 +162,11 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
         left join facts f on m.error is null and f.sha256 = m.sha256""")
 
 
-def _rows_glob(generation: Generation, table: str) -> str:
-    return f"read_parquet({_q(generation.rows_dir(table) / '*.parquet')})"
-
-
 def _dirty(con: duckdb.DuckDBPyConnection, previous: Generation | None) -> set[int] | None:
     """Buckets where any document's row differs from the live generation's (None: no live one, all are dirty)."""
     if previous is None:
         return None
-    old = f"select {_DOCUMENT_KEY} from {_rows_glob(previous, CONTENTS_BY_DOCUMENT)}"
+    old = f"select {_DOCUMENT_KEY} from {documents_rows(previous)}"
     new = f"select {_DOCUMENT_KEY} from docs"
     return {b for (b,) in con.execute(
         f"select distinct bucket from (({new} except {old}) union all ({old} except {new}))").fetchall()}
