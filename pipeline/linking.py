@@ -10,6 +10,8 @@ computed after the merge, over two relations: `trials` (trial_id, registry, regi
 Both ends must be trials of the warehouse; an id naming a registration the inputs do not hold stays an
 identifier. A cluster is the connected registrations; the one standing for it (cluster_id) is the
 ClinicalTrials.gov one, else EU CTR, else ISRCTN, else the earliest registered, then the lowest id.
+The SQL comes in steps so that publishing can run it incrementally: the ids a trial's identifiers name are found
+for the changed buckets only, and links and clusters are computed over those names, not over every trial.
 """
 from __future__ import annotations
 
@@ -22,17 +24,16 @@ PRIMARY_REGISTRIES = ("CTGOV", "EUCTR", "ISRCTN")
 # The trials column the publisher computes on the merged row: null when either date is unknown.
 PROSPECTIVELY_REGISTERED_SQL = "registration_date <= start_date"
 
-_NAMED_IDS = "\n  union all\n".join(
-    f"""  select i.trial_id, i.doc_id, '{code}' as registry, '{prefix}' || regexp_replace(m, '\\s', '', 'g') as named_id
-  from identifiers i, unnest(regexp_extract_all(i.id_value, '{pattern}', 1)) as found(m)"""
+# The registrations each identifier names: computed per bucket as its identifiers change (`named_ids`).
+NAMED_IDS_SQL = "\nunion all\n".join(
+    f"""select i.trial_id, i.doc_id, '{code}' as registry, '{prefix}' || regexp_replace(m, '\\s', '', 'g') as named_id
+from identifiers i, unnest(regexp_extract_all(i.id_value, '{pattern}', 1)) as found(m)"""
     for code, pattern, prefix in REGISTRATIONS
 )
 
-LINKS_SQL = f"""
-with named as (
-{_NAMED_IDS}
-),
-named_other as (select * from named where named_id <> trial_id),
+# Needs `named_ids` and `trials` (trial_id alone is read).
+LINKS_SQL = """
+with named_other as (select * from named_ids where named_id <> trial_id),
 links as (
   select n.trial_id, n.named_id as linked_trial_id, 'SECONDARY_ID' as evidence, n.doc_id
   from named_other n where n.named_id in (select trial_id from trials)
@@ -48,12 +49,13 @@ order by trial_id, linked_trial_id, evidence, doc_id
 """
 
 _PRIMARY_RANK = " ".join(f"when '{code}' then {rank}" for rank, code in enumerate(PRIMARY_REGISTRIES))
-# Needs `trial_links` (LINKS_SQL's rows) beside `trials`.
-CLUSTERS_SQL = f"""
+# The clusters of the linked registrations only (every other trial is a cluster of its own): needs `trial_links`
+# and `trials`, and grows with the links, not with the corpus.
+LINKED_CLUSTERS_SQL = f"""
 with recursive edges(a, b) as (
   select trial_id, linked_trial_id from trial_links
   union
-  select trial_id, trial_id from trials
+  select trial_id, trial_id from trial_links
 ),
 reach(a, b) as (
   select a, b from edges
@@ -71,7 +73,17 @@ select trial_id, cluster_id, trial_id = cluster_id as is_primary from clusters o
 """
 
 
+def clusters_sql(trials: str = "trials") -> str:
+    """Every trial of `trials` (a relation with trial_id) in its cluster; needs `linked_clusters`."""
+    return f"""
+select t.trial_id, coalesce(l.cluster_id, t.trial_id) as cluster_id, coalesce(l.is_primary, true) as is_primary
+from {trials} t left join linked_clusters l using (trial_id)"""
+
+
 def link(con: duckdb.DuckDBPyConnection) -> None:
-    """Create tables `trial_links` and `trial_clusters` in `con`, which must hold `trials` and `identifiers`."""
+    """Create tables `named_ids`, `trial_links`, `linked_clusters` and `trial_clusters` in `con`, which must hold
+    `trials` and `identifiers` (the publisher runs the same SQL a bucket at a time)."""
+    con.execute(f"create or replace table named_ids as {NAMED_IDS_SQL}")
     con.execute(f"create or replace table trial_links as {LINKS_SQL}")
-    con.execute(f"create or replace table trial_clusters as {CLUSTERS_SQL}")
+    con.execute(f"create or replace table linked_clusters as {LINKED_CLUSTERS_SQL}")
+    con.execute(f"create or replace table trial_clusters as {clusters_sql()} order by trial_id")

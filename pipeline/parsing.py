@@ -45,7 +45,7 @@ BATCH_SIZE = 2000
 FILES_PER_TASK = 500
 # Below this much work a run parses in its own process: starting workers (spawn, imports) costs more than it saves.
 PARALLEL_MIN_DOCUMENTS = 400
-PARALLEL_MIN_BYTES = 64 * 1024 * 1024
+PARALLEL_MIN_ARCHIVE_BYTES = 2 * 1024 * 1024  # compressed: some 2,000 registry records
 MAX_REASON_CHARS = 2000
 
 
@@ -385,8 +385,7 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
                 "select sha256 from known where parsed and source_path = ? and container_sha256 is not null",
                 [path]).fetchall())
         tasks = _tasks(raw_dir, layout, version, limits, workers, new_files, changed_archives, previous_listing)
-        summary, entries = _run(tasks, workers, sum(n for *_, n in new_files)
-                                + _size(raw_dir, [p for p, _ in changed_archives]))
+        summary, entries = _run(tasks, workers)
         con.register("read_entries", manifest.table(entries))
         kept_rows = ("select doc_key, source_path, member, sha256, n_bytes, path_error as error, container_sha256, "
                      "doc_bucket, false as is_archive, null::blob as path "
@@ -413,26 +412,22 @@ def _q(path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _size(raw_dir: Path, paths: list[str]) -> int:
-    return sum((raw_dir / p).stat().st_size for p in paths)
-
-
 def _tasks(raw_dir, layout, version, limits, workers, new_files, archives, previous_listing) -> list[Task]:
     base = dict(raw_dir=str(raw_dir), incoming=str(layout.incoming_dir), version=version, limits=limits)
     tasks = [Task(**base, files=tuple(new_files[i:i + FILES_PER_TASK]))
              for i in range(0, len(new_files), FILES_PER_TASK)]
     for path, sha in archives:
         # a large archive is shared between the workers, each reading it and parsing its own members
-        parts = workers if (raw_dir / path).stat().st_size >= PARALLEL_MIN_BYTES // 4 else 1
+        parts = workers if (raw_dir / path).stat().st_size >= PARALLEL_MIN_ARCHIVE_BYTES else 1
         tasks += [Task(**base, archive=path, container=sha, part=i, parts=parts, known=previous_listing[path])
                   for i in range(parts)]
     return tasks
 
 
-def _run(tasks: list[Task], workers: int, n_bytes: int) -> tuple[ParseSummary, list[manifest.Entry]]:
+def _run(tasks: list[Task], workers: int) -> tuple[ParseSummary, list[manifest.Entry]]:
     summary, entries = ParseSummary(), []
     n_documents = sum(len(t.files) for t in tasks)
-    parallel = workers > 1 and len(tasks) > 1 and (n_documents >= PARALLEL_MIN_DOCUMENTS or n_bytes >= PARALLEL_MIN_BYTES)
+    parallel = workers > 1 and len(tasks) > 1 and (n_documents >= PARALLEL_MIN_DOCUMENTS or any(t.parts > 1 for t in tasks))
     if parallel:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             results = list(pool.map(run_task, tasks))

@@ -28,16 +28,16 @@ import pyarrow.parquet as pq
 from pipeline import history, linking, thresholds
 from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, documents_rows, incoming_segments
 from pipeline.sources import STRUCTURED_FORMATS
-from pipeline.storage import (Generation, Layout, atomic_path, link_unchanged, new_generation,
+from pipeline.storage import (Generation, Layout, atomic_path, bucket_of, link_unchanged, new_generation,
                               remove_old_generations, switch)
 from schemas import KEYS, columns
 from schemas.dictionary import comment_statements
 
 # Written per bucket of trials (a trial's rows are all in its bucket's file):
 BUCKETED_TABLES = ("documents", *RECORD_TABLES, "trial_sources", "trial_field_conflicts", "trial_versions",
-                   "trial_changes")
+                   "trial_changes", "trial_clusters")
 # Written whole with every generation: they cross trials (links) or come from no document (variables).
-GLOBAL_TABLES = ("trial_links", "trial_clusters", "variables")
+GLOBAL_TABLES = ("trial_links", "variables")
 PUBLISHED_TABLES = (*BUCKETED_TABLES, *GLOBAL_TABLES)
 ROW_TABLES = (CONTENTS_BY_DOCUMENT, *RECORD_TABLES)  # a generation's per-document rows, the merge's input
 CHILD_TABLES = tuple(t for t in RECORD_TABLES if t != "trials")
@@ -46,6 +46,9 @@ CRITERIA_TABLES = ("eligibility_criteria", "eligibility_thresholds")
 EARLIEST_FIELDS = ("registration_date",)  # the registry first received the trial when its earliest record says
 UNION_OF_DOCUMENTS = {"locations": ("EUCTR",)}  # an EU CTR member state's record lists its own country only
 VERSION_FILE = "_version"
+NAMED_IDS = "_named_ids"  # per bucket: the registrations each trial's identifiers name (pipeline.linking)
+LINKED_CLUSTERS = "_linked_clusters"  # whole: the clusters of linked trials (every other trial is its own)
+_BUCKET_OF_FILE = r"cast(regexp_extract(filename, 'b(\d{3})[^/]*\.parquet$', 1) as integer)"
 # what makes a document's row in `_documents` differ from the last generation's: any of these dirties its bucket
 _DOCUMENT_KEY = "doc_id, content_id, source_path, member, sha256, n_bytes, container_sha256, path_error, bucket"
 
@@ -101,6 +104,7 @@ def publish(layout: Layout, version: str, memory_limit: str = "2GB") -> Publicat
             publication = Publication(generation, dirty)
             _write_rows(con, previous, generation, segments, dirty, publication)
             _write_tables(con, previous, generation, dirty, publication)
+            _write_links(con, previous, generation, dirty, publication)
             _write_global(con, generation, publication)
             build_warehouse(generation)
             (generation.path / VERSION_FILE).write_text(version)
@@ -274,13 +278,62 @@ def _write_tables(con, previous, generation, dirty, publication) -> None:
                         "(format parquet)")
 
 
+def _write_links(con, previous, generation, dirty, publication) -> None:
+    """trial_links and trial_clusters (pipeline.linking), with work that grows with the change, not the corpus:
+    the ids named by the dirty buckets' identifiers are found again, links and the linked trials' clusters are
+    computed over those names, and trial_clusters is rewritten in the dirty buckets and wherever a trial's
+    cluster changed."""
+    def trials_of(paths: list[Path]) -> str:
+        return (f"select trial_id, registry, registration_date, {_BUCKET_OF_FILE} as bucket "
+                f"from read_parquet({_files(paths)}, filename = true)")
+
+    trial_files = [p for paths in generation.bucket_files(generation.table_dir("trials")).values() for p in paths]
+    con.execute(f"create temp view trials as {trials_of(trial_files) if trial_files else _empty_trials()}")
+    link_unchanged(previous, lambda g: g.rows_dir(NAMED_IDS), generation, dirty)
+    identifiers = publication.new_files.get("identifiers", [])
+    if identifiers:
+        con.execute("create temp view identifiers as select *, " + _BUCKET_OF_FILE +
+                    f" as bucket from read_parquet({_files(identifiers)}, filename = true)")
+        _copy_by_bucket(con, f"""
+            select n.*, b.bucket from ({linking.NAMED_IDS_SQL}) n
+            join (select distinct trial_id, bucket from identifiers) b using (trial_id)
+            order by all""", generation.rows_dir(NAMED_IDS), keep_bucket=True)
+    named = [p for paths in generation.bucket_files(generation.rows_dir(NAMED_IDS)).values() for p in paths]
+    con.execute("create temp view named_ids as " + (f"select * exclude (bucket) from read_parquet({_files(named)})"
+                if named else "select null::varchar as trial_id, null::varchar as doc_id, null::varchar as registry, "
+                              "null::varchar as named_id where false"))
+    con.execute(f"create temp table trial_links as {linking.LINKS_SQL}")
+    con.execute(f"create temp table linked_clusters as {linking.LINKED_CLUSTERS_SQL}")
+    linked = generation.rows_dir(LINKED_CLUSTERS) / "data.parquet"
+    linked.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(f"copy linked_clusters to {_q(linked)} (format parquet)")
+    changed = dirty
+    if dirty is not None:  # and the buckets of every trial that joined, left or changed a cluster
+        before = previous.rows_dir(LINKED_CLUSTERS) / "data.parquet"
+        moved = con.execute(f"""
+            select trial_id from ((select * from linked_clusters except select * from read_parquet({_q(before)}))
+                union all (select * from read_parquet({_q(before)}) except select * from linked_clusters))""").fetchall()
+        changed = dirty | {bucket_of(trial_id) for (trial_id,) in moved}
+    link_unchanged(previous, lambda g: g.table_dir("trial_clusters"), generation, changed)
+    rewrite = [p for b, paths in generation.bucket_files(generation.table_dir("trials")).items()
+               if changed is None or b in changed for p in paths]
+    target = generation.table_dir("trial_clusters")
+    if rewrite:
+        publication.new_files["trial_clusters"] = _copy_by_bucket(con, f"""
+            select c.*, t.bucket from ({linking.clusters_sql(f"({trials_of(rewrite)})")}) c
+            join ({trials_of(rewrite)}) t using (trial_id) order by t.bucket, c.trial_id""", target)
+    if not any(target.glob("*.parquet")):
+        con.execute(f"copy (select null::varchar as trial_id, null::varchar as cluster_id, null::boolean as is_primary "
+                    f"where false) to {_q(target / 'empty.parquet')} (format parquet)")
+
+
+def _empty_trials() -> str:
+    return ("select null::varchar as trial_id, null::varchar as registry, null::date as registration_date, "
+            "null::integer as bucket where false")
+
+
 def _write_global(con, generation, publication) -> None:
-    """The tables that cross trials or come from no document, whole: links and clusters over the new generation's
-    trials and identifiers (pipeline.linking), and the thresholds' variables."""
-    for table in ("trials", "identifiers"):
-        con.execute(f"create temp view {table} as select * from "
-                    f"read_parquet({_q(generation.table_dir(table) / '*.parquet')})")
-    linking.link(con)
+    """The tables written whole: trial_links (computed by _write_links) and the thresholds' variables."""
     con.register("variables", thresholds.variables().to_arrow())
     for table in GLOBAL_TABLES:
         target = generation.table_dir(table) / "data.parquet"

@@ -18,7 +18,6 @@ import duckdb
 from matplotlib import colormaps
 from matplotlib.figure import Figure
 
-from pipeline.linking import CLUSTERS_SQL, LINKS_SQL
 from pipeline.storage import atomic_path
 from pipeline.vocabulary import PHASE_ORDER
 from pipeline.warehouse import open_read_only
@@ -377,14 +376,11 @@ FLOW_COLUMNS = ("registry", "records", "registrations", "studies")
 def registry_flow(con: duckdb.DuckDBPyConnection) -> list[tuple]:
     """The flow of registry records a PRISMA diagram takes, per registry and in total: parsed records (an
     export or a page of a registration counts once each) → registrations (trial ids) → unique studies once
-    registrations of one study in several registries are merged, each counted under its primary registration.
-    Uses the published `trial_clusters` where the warehouse has it, else links the trials here."""
-    clusters = ("trial_clusters" if "trial_clusters" in _views(con)
-                else f"(with trial_links as ({LINKS_SQL}) select * from ({CLUSTERS_SQL}))")
-    return con.execute(f"""
+    registrations of one study in several registries are merged, each counted under its primary registration."""
+    return con.execute("""
         select coalesce(t.registry, 'total'), count(d.doc_id), count(distinct t.trial_id),
                count(distinct t.trial_id) filter (where c.is_primary)
-        from trials t join {clusters} c using (trial_id)
+        from trials t join trial_clusters c using (trial_id)
           left join documents d on d.trial_id = t.trial_id and d.status = 'parsed'
         group by rollup (t.registry) order by t.registry is null, count(distinct t.trial_id) desc, t.registry
     """).fetchall()

@@ -205,3 +205,39 @@ def test_an_exported_warehouse_is_one_file_that_works_anywhere(tmp_path):
         assert con.execute("select count(*) from quarantine").fetchone() == (0,)
     finally:
         con.close()
+
+
+def test_a_link_made_or_undone_by_one_file_moves_both_trials_clusters_as_a_full_rebuild_would(tmp_path):
+    """Links cross buckets: the trial named by a changed file changes cluster too, though its own file did not."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    a, b = next((x, y) for x in XML for y in XML if bucket_of(x.stem) != bucket_of(y.stem))
+    for path in XML:
+        shutil.copy(path, raw.mkdir(exist_ok=True) or raw / path.name)
+    tables = "select * from trial_clusters order by all", "select * from trial_links order by all"
+
+    def rebuilt() -> list[list[tuple]]:
+        fresh = tmp_path / f"fresh{len(list(tmp_path.iterdir()))}"
+        assert run_job(raw, fresh).success
+        return [query(fresh, sql) for sql in tables]
+
+    assert run_job(raw, out).success
+    alone = [query(out, sql) for sql in tables]
+    assert all(cluster == trial for trial, cluster, _ in alone[0])
+    original = (raw / a.name).read_text(encoding="utf-8")
+    (raw / a.name).write_text(original.replace("<nct_id>", f"<secondary_id>{b.stem}</secondary_id><nct_id>", 1),
+                              encoding="utf-8")
+    before = (out / ".current").resolve()
+    assert run_job(raw, out).success
+    linked = [query(out, sql) for sql in tables]
+    assert linked == rebuilt()
+    clusters = {trial: cluster for trial, cluster, _ in linked[0]}
+    assert clusters[a.stem] == clusters[b.stem] == min(a.stem, b.stem)  # both CT.gov: the lower id stands for it
+    assert {(x, y, evidence) for x, y, evidence, _ in linked[1]} == {(a.stem, b.stem, "SECONDARY_ID"),
+                                                                     (b.stem, a.stem, "SECONDARY_ID")}
+    after = (out / ".current").resolve()
+    b_file = f"b{bucket_of(b.stem):03d}.parquet"
+    assert (after / "trial_clusters" / b_file).stat().st_ino != (before / "trial_clusters" / b_file).stat().st_ino
+
+    (raw / a.name).write_text(original, encoding="utf-8")
+    assert run_job(raw, out).success
+    assert [query(out, sql) for sql in tables] == alone == rebuilt()
