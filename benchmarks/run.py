@@ -122,7 +122,7 @@ def run_archive_process(workers: int) -> dict:
 
 
 def run_history(workers: int) -> dict:
-    """The 2014 and 2023 archives together as a whole process: two versions of 5,754 trials. Counts what the
+    """The 2014 and 2023 archives together as a whole process: two versions of most 2014 trials. Counts what the
     history tables hold and how many trials changed status, enrollment or primary outcomes, then times the
     change computation (history_cost)."""
     out, wall, records = _pipeline_process("history", HISTORY_ARCHIVES, workers)
