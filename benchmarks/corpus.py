@@ -11,10 +11,10 @@ is written in every input form the pipeline takes:
   classic_files classic ClinicalTrials.gov page text (render.classic_text)
   ictrp_xml     WHO ICTRP export XML (render.ictrp_xml), 500 trials a file like a user's search exports
 
-Files go 1,000 to a folder. Every form is rendered once per real record into a template (checked: the
-pipeline's reader for that form must recognise it, alone in its file, and read back the same trial id),
-then copies are written by a pool of processes, a chunk each. Corpora are cached under
-benchmarks/.cache/corpus/ and made again when the renderer changes.
+Files go 1,000 to a folder (ZIP parts and ICTRP exports all in one). Every form is rendered once per
+real record into a template (checked: the pipeline's reader for that form must recognise it, alone in
+its file, and read back the same trial id), then copies are written by a pool of processes, a chunk
+each. Corpora are cached under benchmarks/.cache/corpus/ and made again when the renderer changes.
 
     .venv/bin/python -m benchmarks.corpus 10000 [--forms xml_archive,json_files]
 """

@@ -322,7 +322,8 @@ def _ictrp_word(value: str | None) -> str:
 
 def _ictrp_design(r: TrialRecord) -> str:
     """The legacy record's study design sentence: "Allocation: Randomized, Intervention Model: …"."""
-    masking = _ictrp_word(r.masking) + (f" ({', '.join(_ictrp_word(w) for w in r.who_masked)})" if r.who_masked else "")
+    roles = f" ({', '.join(_ictrp_word(w) for w in r.who_masked)})" if r.who_masked else ""
+    masking = r.masking and _ictrp_word(r.masking) + roles
     parts = (("Allocation", _ictrp_word(r.allocation)),
              ("Intervention Model", r.intervention_model and f"{display(r.intervention_model)} Assignment"),
              ("Masking", masking), ("Primary Purpose", _ictrp_word(r.primary_purpose)),
