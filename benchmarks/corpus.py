@@ -9,11 +9,12 @@ is written in every input form the pipeline takes:
   json_files    API v2 JSON, one study per file (mapped from the record, see render.api_v2)
   veeva_files   ClinicalTrials.Veeva page text (render.veeva_text)
   classic_files classic ClinicalTrials.gov page text (render.classic_text)
+  ictrp_xml     WHO ICTRP export XML (render.ictrp_xml), 500 trials a file like a user's search exports
 
-Files go 1,000 to a folder. Every form is rendered once per real record into a template (checked: the
-pipeline's reader for that form must recognise it and read back the same trial id), then copies are
-written by a pool of processes, a chunk each. Corpora are cached under
-benchmarks/.cache/corpus/ and made again when the renderer changes.
+Files go 1,000 to a folder (ZIP parts and ICTRP exports all in one). Every form is rendered once per
+real record into a template (checked: the pipeline's reader for that form must recognise it, alone in
+its file, and read back the same trial id), then copies are written by a pool of processes, a chunk
+each. Corpora are cached under benchmarks/.cache/corpus/ and made again when the renderer changes.
 
     .venv/bin/python -m benchmarks.corpus 10000 [--forms xml_archive,json_files]
 """
@@ -33,16 +34,20 @@ from pathlib import Path
 
 import orjson
 
+from benchmarks import render
+
 REPO = Path(__file__).resolve().parents[1]
 SOURCE = REPO.parent / "shared" / "corpus" / "ctgov_legacy_xml_2014.tar.xz"
 CACHE = REPO / "benchmarks" / ".cache"
-FORMS = ("xml_archive", "xml_files", "json_files", "veeva_files", "classic_files")
+FORMS = ("xml_archive", "xml_files", "json_files", "veeva_files", "classic_files", "ictrp_xml")
 SUFFIX = {"xml_files": ".xml", "json_files": ".json", "veeva_files": ".txt", "classic_files": ".txt"}
 TEMPLATE_FORM = {"xml_archive": "xml", "xml_files": "xml", "json_files": "json", "veeva_files": "veeva",
-                 "classic_files": "classic"}
-READER = {"xml": "ctgov_xml", "json": "ctgov_api_v2_json", "veeva": "veeva_text", "classic": "ctgov_classic"}
+                 "classic_files": "classic", "ictrp_xml": "ictrp"}
+READER = {"xml": "ctgov_xml", "json": "ctgov_api_v2_json", "veeva": "veeva_text", "classic": "ctgov_classic",
+          "ictrp": "ictrp_xml"}
 PER_FOLDER = 1000
 PER_ARCHIVE = 50_000
+PER_EXPORT = 500
 FIRST_ID = 90_000_000
 
 
@@ -60,8 +65,6 @@ def _templates_for(texts: list[str]) -> list[tuple[str, dict[str, str]]]:
     from pipeline import sources
     from pipeline.sources import ctgov_xml
 
-    from benchmarks import render
-
     out = []
     for xml in texts:
         try:
@@ -69,8 +72,10 @@ def _templates_for(texts: list[str]) -> list[tuple[str, dict[str, str]]]:
         except Exception:  # a record the reader quarantines would be quarantined in every copy: leave it out
             continue
         forms = {"xml": xml, "json": orjson.dumps(render.api_v2(record)).decode(),
-                 "veeva": render.veeva_text(record), "classic": render.classic_text(record)}
-        for form, text in forms.items():
+                 "veeva": render.veeva_text(record), "classic": render.classic_text(record),
+                 "ictrp": render.ictrp_xml(record)}
+        for form, template in forms.items():
+            text = render.ictrp_export([template]) if form == "ictrp" else template
             reader = sources.detect(text)
             if reader is None or reader.FORMAT != READER[form]:
                 raise AssertionError(f"{record.trial_id}: rendered {form} recognised as "
@@ -127,6 +132,12 @@ def _write_chunk(form: str, root: str, start: int, stop: int) -> int:
             for i in range(start, stop):
                 nct, text = copy_text(i, "xml")
                 zf.writestr(f"{nct[:7]}xxxx/{nct}.xml", text)
+        return stop - start
+    if form == "ictrp_xml":
+        for file_start in range(start, stop, PER_EXPORT):
+            trials = (copy_text(i, "ictrp")[1] for i in range(file_start, min(file_start + PER_EXPORT, stop)))
+            (root_path / f"ictrp_export_{file_start // PER_EXPORT:05d}.xml").write_text(
+                render.ictrp_export(trials), encoding="utf-8", newline="")
         return stop - start
     for folder_start in range(start, stop, PER_FOLDER):
         folder = root_path / f"d{folder_start // PER_FOLDER:04d}"

@@ -1,14 +1,17 @@
 """Render one TrialRecord (read by the pipeline from a real legacy XML record) in the other input forms.
 
 For the benchmark only: the pages are laid out like the real seed pages in ../shared/seeds (000_* is
-a ClinicalTrials.Veeva page, 002_* a classic ClinicalTrials.gov page) and the JSON like the real API
-v2 records in ../shared/corpus/ctgov_api_v2_json, so each reader does the work it does on real input.
+a ClinicalTrials.Veeva page, 002_* a classic ClinicalTrials.gov page), the JSON like the real API
+v2 records in ../shared/corpus/ctgov_api_v2_json and the ICTRP export like the ClinicalTrials.gov trials
+of ../shared/corpus/ictrp/ICTRP-Results_18Mar2020.xml, so each reader does the work it does on real input.
 The real pages stay the readers' test data; benchmarks/corpus.py checks that every rendered form
 parses back to the same trial.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
+from xml.sax.saxutils import escape
 
 from pipeline.record import TrialRecord
 
@@ -296,3 +299,78 @@ def api_v2(r: TrialRecord) -> dict:
         "hasResults": False,
     }
     return drop(study)
+
+
+# ---------------------------------------------------------------- WHO ICTRP export XML
+
+# How ICTRP writes a ClinicalTrials.gov record of the 2014 archive's time: its trials last refreshed in 2015
+# (NCT00523276, NCT00533741, NCT01376765 in the real export) keep the registry's own study design sentence
+# ("Masking: Double Blind (Subject, Investigator)") and say "Both" for all sexes.
+_ICTRP_WORDS = {"ALL": "Both", "NA": "N/A", "NON_RANDOMIZED": "Non-Randomized", "NONE": "Open Label",
+                "SINGLE": "Single Blind", "DOUBLE": "Double Blind", "TRIPLE": "Triple Blind",
+                "QUADRUPLE": "Quadruple Blind", "PARTICIPANT": "Subject", "CARE_PROVIDER": "Caregiver",
+                "ECT": "Educational/Counseling/Training", "FAMILY_BASED": "Family-Based",
+                "CASE_CONTROL": "Case-Control", "CASE_ONLY": "Case-Only", "CASE_CROSSOVER": "Case-Crossover",
+                "CROSS_SECTIONAL": "Cross-Sectional"}
+_ICTRP_HEAD = "<?xml version='1.0' encoding='UTF-8' ?><Trials_downloaded_from_ICTRP>"
+_ICTRP_TAIL = "\r\n</Trials_downloaded_from_ICTRP>"
+
+
+def _ictrp_word(value: str | None) -> str:
+    return _ICTRP_WORDS.get(value, display(value)) if value else ""
+
+
+def _ictrp_design(r: TrialRecord) -> str:
+    """The legacy record's study design sentence: "Allocation: Randomized, Intervention Model: …"."""
+    roles = f" ({', '.join(_ictrp_word(w) for w in r.who_masked)})" if r.who_masked else ""
+    masking = r.masking and _ictrp_word(r.masking) + roles
+    parts = (("Allocation", _ictrp_word(r.allocation)),
+             ("Intervention Model", r.intervention_model and f"{display(r.intervention_model)} Assignment"),
+             ("Masking", masking), ("Primary Purpose", _ictrp_word(r.primary_purpose)),
+             ("Observational Model", _ictrp_word(r.observational_model)),
+             ("Time Perspective", _ictrp_word(r.time_perspective)))
+    return ", ".join(f"{name}: {value}" for name, value in parts if value)
+
+
+def _ictrp_criteria(r: TrialRecord) -> str:
+    """The eligibility text block as ICTRP keeps it, both headings in one field, each line after "\\r<br>"."""
+    headings = {None: None, "INCLUSION": "Inclusion Criteria:", "EXCLUSION": "Exclusion Criteria:"}
+    entries = []
+    for heading, items in _criteria_blocks(r, headings, lambda n, text: f"          -  {text}"):
+        entries += ([f"        {heading}"] if heading else []) + items
+    if not entries:
+        return ""
+    return "".join(f"\r<br>{line}" for line in "\n\n".join(entries).split("\n")) + "\r<br>      "
+
+
+def ictrp_xml(r: TrialRecord) -> str:
+    """One `<Trial>` of an ICTRP export, with the fields the record states (ICTRP's own, such as Export_date,
+    Last_Refreshed_on or Retrospective_flag, are not the record's to give); many go into one file (ictrp_export)."""
+    registered = r.first_submitted_date or r.registration_date
+    phases = "/".join("N/A" if p == "NA" else _phase(p) for p in r.phases)
+    fields = [
+        ("TrialID", r.trial_id), ("Public_title", r.brief_title), ("Scientific_title", r.official_title or ""),
+        ("Acronym", r.acronym or ""), ("Primary_sponsor", r.lead_sponsor),
+        ("Date_registration", registered and f"{registered:%d/%m/%Y}"),
+        ("Date_registration3", registered and f"{registered:%Y%m%d}"),
+        ("Source_Register", "ClinicalTrials.gov"), ("web_address", f"http://clinicaltrials.gov/show/{r.trial_id}"),
+        ("Recruitment_Status", r.overall_status and ("Recruiting" if r.overall_status == "RECRUITING" else "Not recruiting")),
+        ("Inclusion_agemin", r.minimum_age or "N/A"), ("Inclusion_agemax", r.maximum_age or "N/A"),
+        ("Inclusion_gender", _ictrp_word(r.sex)), ("Date_enrollement", _long_date(r.start_date)),
+        ("Target_size", "" if r.enrollment is None else str(r.enrollment)), ("Study_type", display(r.study_type)),
+        ("Study_design", _ictrp_design(r)), ("Phase", phases or None),
+        ("Countries", ";".join(loc.country for loc in r.locations if loc.country) or None),
+        ("Inclusion_Criteria", _ictrp_criteria(r)), ("Condition", ";".join(r.conditions)),
+        ("Intervention", ";".join(f"{display(i.intervention_type)}: {i.name}" if i.intervention_type else i.name
+                                  for i in r.interventions) or None),
+        ("Primary_outcome", ";".join(o.measure for o in r.outcomes if o.outcome_type == "PRIMARY") or None),
+    ]
+    lines = [f"    <{name}>{escape(value)}</{name}>" if value else f"    <{name} />"
+             for name, value in fields if value is not None]
+    return "\r\n".join(["  <Trial>", *lines, "  </Trial>"])
+
+
+def ictrp_export(trials: Iterable[str]) -> str:
+    """One export file: the `<Trial>` elements of ictrp_xml under the export's root, lines ending
+    in CR LF as the real export's do."""
+    return _ICTRP_HEAD + "".join(f"\r\n{trial}" for trial in trials) + _ICTRP_TAIL

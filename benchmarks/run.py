@@ -2,8 +2,10 @@
 real job on every input form in a fresh process while sampling the memory of its whole process tree,
 times the sensor's re-run of one changed file and the analyst queries (on the legacy XML files), runs
 the ctgforge peer on the same JSON, then prints one table per size and writes all figures as JSON.
+Before the sizes, two real corpora run as whole processes: the 2014 archive, and the 2014 and 2023
+archives together (two versions of most trials: what changed, and what computing the changes costs).
 
-    .venv/bin/python -m benchmarks.run [--sizes 10000,100000] [--forms xml_archive,...] [--workers 2]
+    .venv/bin/python -m benchmarks.run [--sizes 10000,100000] [--forms xml_archive,...] [--workers 2] [--no-history]
 """
 from __future__ import annotations
 
@@ -17,9 +19,13 @@ import threading
 import time
 from pathlib import Path
 
+import duckdb
 import orjson
 
 from benchmarks import corpus
+from pipeline import history, publishing
+from pipeline.parsing import CONTENTS_BY_DOCUMENT
+from pipeline.storage import Generation, Layout
 
 REPO = Path(__file__).resolve().parents[1]
 RUNS = corpus.CACHE / "runs"
@@ -28,6 +34,9 @@ SENSOR_FORM = "xml_files"  # one file added, changed, deleted (a changed archive
 GOALS = {"xml_rate": 2000.0, "page_rate": 1000.0, "peak_gib": 2.0, "change_s": 2.0, "unchanged_s": 5.0,
          "query_s": 1.0, "archive_process_rate": 1000.0}
 REAL_ARCHIVE = corpus.SOURCE  # the 8,125 real records of 2014, run as a whole process, start-up included
+HISTORY_ARCHIVES = (REAL_ARCHIVE, REAL_ARCHIVE.with_name("ctgov_legacy_xml_2023.tar.xz"))
+HISTORY_TABLES = ("trial_versions", "trial_changes", "trial_field_conflicts")
+WATCHED_CHANGES = {"status": "overall_status", "enrollment": "enrollment", "primary outcomes": "primary_outcome"}
 PAGE_FORMS = ("veeva_files", "classic_files")
 
 
@@ -84,12 +93,14 @@ def run_form(n: int, form: str, raw: Path, workers: int) -> dict:
     return result
 
 
-def run_archive_process(workers: int) -> dict:
-    """`python -m pipeline run` on the real 2014 archive in a fresh process: start-up, every step, the report."""
-    work = RUNS / "archive_process"
+def _pipeline_process(name: str, archives, workers: int) -> tuple[Path, float, int]:
+    """`python -m pipeline run` on real archives in one raw folder, in a fresh process: start-up, every step,
+    the report. (output folder, wall s, documents parsed)"""
+    work = RUNS / name
     shutil.rmtree(work, ignore_errors=True)
     (work / "raw").mkdir(parents=True)
-    shutil.copy(REAL_ARCHIVE, work / "raw" / REAL_ARCHIVE.name)
+    for archive in archives:
+        shutil.copy(archive, work / "raw" / archive.name)
     env = {**os.environ, "DAGSTER_HOME": str(work / "dagster_home")}
     (work / "dagster_home").mkdir()
     (work / "dagster_home" / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
@@ -99,9 +110,66 @@ def run_archive_process(workers: int) -> dict:
                           text=True)
     wall = time.perf_counter() - started
     if done.returncode:
-        raise SystemExit(f"the job failed on {REAL_ARCHIVE.name}: exit {done.returncode}\n{done.stderr[-2000:]}")
+        raise SystemExit(f"the job failed on {name}: exit {done.returncode}\n{done.stderr[-2000:]}")
     records = int(done.stdout.split(" parsed", 1)[0].rsplit(" ", 1)[-1])
+    return work / "out", wall, records
+
+
+def run_archive_process(workers: int) -> dict:
+    """The real 2014 archive as a whole process."""
+    _, wall, records = _pipeline_process("archive_process", [REAL_ARCHIVE], workers)
     return {"wall_s": wall, "records": records, "records_per_s": records / wall}
+
+
+def run_history(workers: int) -> dict:
+    """The 2014 and 2023 archives together as a whole process: two versions of most 2014 trials. Counts what the
+    history tables hold and how many trials changed status, enrollment or primary outcomes, then times the
+    change computation (history_cost)."""
+    out, wall, records = _pipeline_process("history", HISTORY_ARCHIVES, workers)
+    con = duckdb.connect()
+    table = {t: f"read_parquet('{out / t}/*.parquet')" for t in ("trials", *HISTORY_TABLES)}
+    rows = {t: con.execute(f"select count(*) from {relation}").fetchone()[0] for t, relation in table.items()}
+    watched = ", ".join(f"'{field}'" for field in WATCHED_CHANGES.values())
+    per_field = dict(con.execute(f"select field, count(distinct trial_id) from {table['trial_changes']} "
+                                 f"where field in ({watched}) group by field").fetchall())
+    changed = {name: per_field.get(field, 0) for name, field in WATCHED_CHANGES.items()}
+    changed["any of these"] = con.execute(f"select count(distinct trial_id) from {table['trial_changes']} "
+                                          f"where field in ({watched})").fetchone()[0]
+    con.close()
+    return {"wall_s": wall, "records": records, "trials": rows.pop("trials"), "rows": rows,
+            "trials_changed": changed, "change_computation_s": history_cost(out, out.parent / "timed")}
+
+
+def history_cost(out: Path, scratch: Path) -> dict:
+    """Seconds the publisher's own queries for the history tables take (publishing._queries, written as it writes
+    them, by bucket, into `scratch`), run again over the per-document rows of the generation just published, as
+    one full publish sees them. The pipeline's code is not touched: the publisher's `doc_` views are set up here
+    the same way (tests/benchmarks check that the tables come out as published)."""
+    generation = Generation(Layout(out).current())
+    con = duckdb.connect(config={"memory_limit": "2GB", "temp_directory": str(scratch / "spill")})
+    con.execute("set enable_progress_bar = false")
+    con.execute(f"""
+        create temp table documents_final as
+        select r.*, d.status from read_parquet('{generation.rows_dir(CONTENTS_BY_DOCUMENT)}/*.parquet') r
+        join read_parquet('{generation.table_dir("documents")}/*.parquet') d using (doc_id)""")
+    for name in ("trials", *history.ITEM_TABLES):
+        con.execute(f"""
+            create temp view doc_{name} as
+            select d.doc_id, r.* exclude (content_id){", d.source_format" if name == "trials" else ""}
+            from read_parquet('{generation.rows_dir(name)}/*.parquet') r
+            join documents_final d on d.content_id = r.content_id and d.status = 'parsed'""")
+    queries = publishing._queries()
+    seconds = {}
+    for name in HISTORY_TABLES:
+        started = time.perf_counter()
+        publishing._copy_by_bucket(con, queries[name], scratch / name)
+        seconds[name] = time.perf_counter() - started
+    started = time.perf_counter()  # the trials' own history columns (versions, primary_outcomes_changed …)
+    con.execute(f"create temp table timed_history as {history.trial_history()}")
+    seconds["trials: history columns"] = time.perf_counter() - started
+    con.close()
+    shutil.rmtree(scratch / "spill", ignore_errors=True)
+    return seconds
 
 
 def run_peer(raw: Path, n: int) -> dict:
@@ -165,6 +233,22 @@ def table(n: int, figures: dict) -> str:
     return "\n".join(lines)
 
 
+def history_table(h: dict) -> str:
+    """The two-version corpus's figures (no goals: what changed is the registry's, the cost is for the record)."""
+    rows, changed, cost = h["rows"], h["trials_changed"], h["change_computation_s"]
+    return "\n".join([
+        "### Two versions: the 2014 and 2023 archives together (`python -m pipeline run`)", "",
+        "| wall s | records | trials | trial_versions | trial_changes | trial_field_conflicts | "
+        + " | ".join(f"{name} changed" for name in changed) + " |",
+        "|" + "---:|" * (6 + len(changed)),
+        f"| {h['wall_s']:.1f} | {h['records']:,} | {h['trials']:,} | {rows['trial_versions']:,} "
+        f"| {rows['trial_changes']:,} | {rows['trial_field_conflicts']:,} | "
+        + " | ".join(f"{n:,}" for n in changed.values()) + " |", "",
+        "| change computation (the publisher's SQL, timed again over this run's rows) | s |", "|---|---:|",
+        *[f"| {name} | {seconds:.2f} |" for name, seconds in cost.items()],
+        f"| total | {sum(cost.values()):.2f} |", ""])
+
+
 def goals(n: int, figures: dict) -> list[str]:
     forms, out = figures["forms"], []
 
@@ -207,6 +291,7 @@ def main() -> None:
     parser.add_argument("--forms", default=",".join(corpus.FORMS), help="input forms to run")
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--no-peer", action="store_true", help="skip ctgforge")
+    parser.add_argument("--no-history", action="store_true", help="skip the two-version corpus (2014 + 2023 archives)")
     parser.add_argument("--output", type=Path, default=RESULTS, help=f"JSON figures (default {RESULTS})")
     args = parser.parse_args()
     sizes = [int(s.replace("_", "")) for s in args.sizes.split(",") if s]
@@ -226,6 +311,10 @@ def main() -> None:
             f"(≥ {GOALS['archive_process_rate']:,.0f}: "
             f"{'met' if process['records_per_s'] >= GOALS['archive_process_rate'] else 'MISSED'})")
     print(line + "\n", flush=True)
+    if not args.no_history:
+        print("running the job on the 2014 + 2023 archives …", file=sys.stderr, flush=True)
+        report["history"] = run_history(args.workers)
+        print(history_table(report["history"]) + "\n", flush=True)
     for n in sizes:
         raws = corpus.ensure(n, forms, args.workers, log=lambda m: print(m, file=sys.stderr, flush=True))
         figures = {"forms": {}, "workers": args.workers}
