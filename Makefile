@@ -14,7 +14,7 @@ setup: $(VENV_STAMP)
 
 # `make bench [SIZES=10000,100000,600000] [FORMS=xml_archive,...]`: the README's "Performance" says what it measures.
 SIZES ?= 10000,100000
-FORMS ?= xml_archive,xml_files,json_files,veeva_files,classic_files
+FORMS ?= xml_archive,xml_files,json_files,veeva_files,classic_files,ictrp_xml
 BENCH_STAMP := .venv/.bench-installed
 
 $(BENCH_STAMP): $(VENV_STAMP)
