@@ -291,7 +291,7 @@ def run_task(task: Task) -> tuple[ParseSummary, list[manifest.Entry]]:
     entries: list[manifest.Entry] = []
     raw_dir = Path(task.raw_dir)
     for rel, path, sha, size in task.files:
-        doc = file_document(RawFile(rel, Path(os.fsdecode(path)), size, 0), task.limits.max_document_bytes)
+        doc = file_document(RawFile(rel, os.fsdecode(path), size, 0), task.limits.max_document_bytes)
         if doc.sha256 != sha:  # changed since staging (or became unreadable): the next run takes it in
             continue
         doc.doc_id = sha  # rows are keyed by content, not by path

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import orjson
 import polars as pl
 import pyarrow.parquet as pq
 
@@ -46,6 +47,7 @@ CRITERIA_TABLES = ("eligibility_criteria", "eligibility_thresholds")
 EARLIEST_FIELDS = ("registration_date",)  # the registry first received the trial when its earliest record says
 UNION_OF_DOCUMENTS = {"locations": ("EUCTR",)}  # an EU CTR member state's record lists its own country only
 VERSION_FILE = "_version"
+COUNTS_FILE = "_counts.json"  # rows of every published file, by table and file name
 NAMED_IDS = "_named_ids"  # per bucket: the registrations each trial's identifiers name (pipeline.linking)
 LINKED_CLUSTERS = "_linked_clusters"  # whole: the clusters of linked trials (every other trial is its own)
 _BUCKET_OF_FILE = r"cast(regexp_extract(filename, 'b(\d{3})[^/]*\.parquet$', 1) as integer)"
@@ -98,7 +100,7 @@ def publish(layout: Layout, version: str, memory_limit: str = "2GB") -> Publicat
         dirty = _dirty(con, previous)
         if dirty is not None and not dirty:
             _remove(segments)
-            return Publication(previous, set(), _counts(previous))
+            return Publication(previous, set(), _counts(previous, previous))
         generation = new_generation(layout)
         try:
             publication = Publication(generation, dirty)
@@ -107,6 +109,7 @@ def publish(layout: Layout, version: str, memory_limit: str = "2GB") -> Publicat
             _write_links(con, previous, generation, dirty, publication)
             _write_global(con, generation, publication)
             build_warehouse(generation)
+            publication.counts = _counts(generation, previous)
             (generation.path / VERSION_FILE).write_text(version)
         except BaseException:
             shutil.rmtree(generation.path, ignore_errors=True)
@@ -116,22 +119,30 @@ def publish(layout: Layout, version: str, memory_limit: str = "2GB") -> Publicat
     switch(layout, generation, PUBLISHED_TABLES)
     remove_old_generations(layout)
     _remove(segments)
-    publication.counts = _counts(generation)
     return publication
 
 
-def _counts(generation: Generation) -> dict[str, int]:
-    """Rows per table, from the Parquet footers."""
-    return {t: _rows(generation.table_dir(t)) for t in PUBLISHED_TABLES}
+def _counts(generation: Generation, previous: Generation | None) -> dict[str, int]:
+    """Rows per table, from the Parquet footers of the files this generation wrote; a file linked from the
+    previous generation keeps the count recorded there (in COUNTS_FILE), so the cost follows the change."""
+    known = orjson.loads(previous.path.joinpath(COUNTS_FILE).read_bytes()) \
+        if previous is not None and previous.path.joinpath(COUNTS_FILE).exists() else {}
+    per_file = {}
+    for table in PUBLISHED_TABLES:
+        old = known.get(table, {})
+        per_file[table] = {path.name: old[path.name] if path.name in old and previous is not None
+                           and os.path.samefile(path, previous.table_dir(table) / path.name)
+                           else pq.read_metadata(path).num_rows
+                           for path in generation.table_dir(table).glob("*.parquet")}
+    if previous is not generation or not generation.path.joinpath(COUNTS_FILE).exists():
+        with atomic_path(generation.path / COUNTS_FILE) as tmp:
+            tmp.write_bytes(orjson.dumps(per_file))
+    return {table: sum(files.values()) for table, files in per_file.items()}
 
 
 def _remove(segments: list[Path]) -> None:
     for segment in segments:
         shutil.rmtree(segment, ignore_errors=True)
-
-
-def _rows(folder: Path) -> int:
-    return sum(pq.read_metadata(p).num_rows for p in folder.glob("*.parquet"))
 
 
 def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generation | None,
@@ -323,6 +334,7 @@ def _write_links(con, previous, generation, dirty, publication) -> None:
             select c.*, t.bucket from ({linking.clusters_sql(f"({trials_of(rewrite)})")}) c
             join ({trials_of(rewrite)}) t using (trial_id) order by t.bucket, c.trial_id""", target)
     if not any(target.glob("*.parquet")):
+        target.mkdir(parents=True, exist_ok=True)
         con.execute(f"copy (select null::varchar as trial_id, null::varchar as cluster_id, null::boolean as is_primary "
                     f"where false) to {_q(target / 'empty.parquet')} (format parquet)")
 
@@ -434,10 +446,11 @@ def create_views(con: duckdb.DuckDBPyConnection, generation: Generation, tables=
 
 def _describe(con: duckdb.DuckDBPyConnection, relations) -> None:
     """The data dictionary on every column (COMMENT ON COLUMN): duckdb_columns() and the data_dictionary view show it."""
+    statements = []
     for relation in relations:
         names = [name for (name,) in con.execute(f"select name from pragma_table_info('{relation}')").fetchall()]
-        for statement in comment_statements(relation, names):
-            con.execute(statement)
+        statements += comment_statements(relation, names)
+    con.execute(";\n".join(statements))
 
 
 def build_warehouse(generation: Generation) -> Path:

@@ -73,7 +73,7 @@ class RawFile:
     """One entry of the raw folder: a file to read, or the reason it cannot be read."""
 
     rel: str  # POSIX path relative to the raw folder, printable (undecodable name bytes escaped)
-    path: Path  # what to open (a symlink inside the raw folder is resolved to its target)
+    path: str  # what to open (a symlink inside the raw folder is resolved to its target)
     size: int
     mtime_ns: int
     error: str | None = None
@@ -100,6 +100,8 @@ def is_archive(path: str) -> bool:
 def printable(name: str) -> str:
     """A file or member name as text that can be stored and printed: undecodable bytes (which Python
     keeps as surrogates) and control characters become backslash escapes."""
+    if name.isascii() and name.isprintable():
+        return name
     text = name.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text).replace("\n", "\\n").replace("\r", "\\r")
 
@@ -120,26 +122,38 @@ def _not_a_file(mode: int) -> str | None:
 
 def raw_files(raw_dir: Path) -> list[RawFile]:
     """Every entry under raw_dir, sorted by rel, hidden files and folders skipped; nothing outside raw_dir is
-    followed. An entry that cannot be read as a file is listed with its reason, so it gets its own row."""
+    followed. An entry that cannot be read as a file is listed with its reason, so it gets its own row.
+
+    A sensor tick lists the whole folder, so this is one scandir per folder and one lstat per entry."""
     root = Path(os.path.realpath(raw_dir))
     found: list[RawFile] = []
-
-    def unreadable_folder(exc: OSError) -> None:
-        rel = Path(exc.filename).relative_to(root).as_posix()
-        found.append(RawFile(printable(rel), Path(exc.filename), 0, 0, f"folder not readable: {exc.strerror}"))
-
-    for folder, dirs, files in os.walk(root, onerror=unreadable_folder):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        rel_folder = Path(folder).relative_to(root)
-        linked_dirs = [d for d in dirs if os.path.islink(os.path.join(folder, d))]
-        for name in [*(f for f in files if not f.startswith(".")), *linked_dirs]:
-            found.append(_raw_file(root, Path(folder, name), printable((rel_folder / name).as_posix())))
+    stack = [(str(root), "")]
+    while stack:
+        folder, rel_folder = stack.pop()
+        try:
+            with os.scandir(folder) as entries:
+                listed = [e for e in entries if not e.name.startswith(".")]
+        except OSError as exc:
+            found.append(RawFile(printable(rel_folder or "."), folder, 0, 0,
+                                 f"folder not readable: {exc.strerror}"))
+            continue
+        for entry in listed:
+            rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
+            try:
+                is_folder = entry.is_dir(follow_symlinks=False)
+            except OSError:
+                is_folder = False
+            if is_folder:
+                stack.append((entry.path, rel))
+            else:
+                found.append(_raw_file(root, entry, printable(rel)))
     return sorted(found, key=lambda f: f.rel)
 
 
-def _raw_file(root: Path, path: Path, rel: str) -> RawFile:
+def _raw_file(root: Path, entry: os.DirEntry, rel: str) -> RawFile:
+    path = entry.path
     try:
-        link = path.lstat()
+        link = entry.stat(follow_symlinks=False)
         if not stat.S_ISLNK(link.st_mode):
             return RawFile(rel, path, link.st_size, link.st_mtime_ns, _not_a_file(link.st_mode))
         target = Path(os.path.realpath(path))
@@ -149,7 +163,7 @@ def _raw_file(root: Path, path: Path, rel: str) -> RawFile:
             return RawFile(rel, path, 0, link.st_mtime_ns, "dangling symlink: its target does not exist")
         info = target.stat()
         reason = _not_a_file(info.st_mode)
-        return RawFile(rel, target, info.st_size, info.st_mtime_ns, reason and f"symlink to {reason}")
+        return RawFile(rel, str(target), info.st_size, info.st_mtime_ns, reason and f"symlink to {reason}")
     except OSError as exc:  # a symlink loop, a name too long, permissions …
         return RawFile(rel, path, 0, 0, f"not readable: {exc.strerror or exc}")
 

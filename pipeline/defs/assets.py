@@ -66,7 +66,7 @@ def parsed_records(settings: PipelineSettings) -> dg.MaterializeResult:
     })
 
 
-def _schema_check(table: str, folder, paths) -> dg.AssetCheckResult:
+def _schema_check(table: str, rows: int, paths) -> dg.AssetCheckResult:
     """Run the table's pandera schema over the files this run wrote, whole files gathered into batches of about
     CHECK_BATCH_ROWS rows (one validation per bucket file would pay pandera's set-up cost thousands of times).
 
@@ -80,7 +80,6 @@ def _schema_check(table: str, folder, paths) -> dg.AssetCheckResult:
             schema(table).validate(frame, lazy=True)
         except pandera.errors.SchemaErrors as exc:
             failures.append(exc.failure_cases)
-    rows = sum(pq.read_metadata(p).num_rows for p in folder.glob("*.parquet"))
     metadata = {"rows": rows, "rows_checked_now": checked, "files_checked_now": len(paths),
                 "failures": sum(f.height for f in failures)}
     if failures:
@@ -154,22 +153,27 @@ def published_tables(settings: PipelineSettings):
 
 
 def _results(layout: Layout, publication: Publication):
+    """Each table's materialization and checks. A run that changed nothing publishes nothing new: its tables
+    say so (without re-reading them), and their checks stand as they were."""
     unchanged = publication.dirty == set()
     generation = publication.generation
     for table in PUBLISHED_TABLES:
         folder = layout.table_dir(table)
         metadata = {"path": str(folder), "generation": generation.path.name,
                     "buckets_rewritten": "all" if publication.dirty is None else len(publication.dirty),
-                    "dagster/row_count": publication.counts[table],
-                    "preview": dg.MetadataValue.md(_markdown(pl.read_parquet(folder / "*.parquet", n_rows=PREVIEW_ROWS)))}
-        if table == "documents":
+                    "dagster/row_count": publication.counts[table]}
+        if not unchanged:
+            preview = pl.scan_parquet(folder / "*.parquet").head(PREVIEW_ROWS).collect()
+            metadata["preview"] = dg.MetadataValue.md(_markdown(preview))
+        if table == "documents" and not unchanged:
             quarantined = (pl.scan_parquet(folder / "*.parquet").filter(pl.col("status") == "quarantined")
                            .select("doc_id", "source_format", "error").collect())
             metadata |= {"parsed": publication.counts[table] - quarantined.height, "quarantined": quarantined.height,
                          "quarantined_files": dg.MetadataValue.md(_markdown(quarantined, 50))}
         yield dg.MaterializeResult(asset_key=table, metadata=metadata)
         if table in VALIDATED_TABLES:
-            yield _schema_check(table, folder, publication.new_files.get(table, []))
+            yield (_unchanged_check(table, "schema") if unchanged else
+                   _schema_check(table, publication.counts[table], publication.new_files.get(table, [])))
         if table == "eligibility_thresholds":
             yield (_unchanged_check(table, "coverage") if unchanged else _coverage_check(layout))
     yield dg.MaterializeResult(asset_key="warehouse", metadata={
