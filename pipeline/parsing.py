@@ -85,7 +85,10 @@ _DERIVED = {
     if r.primary_completion_date_type == "ACTUAL" else None,
     # ClinicalTrials.gov's forms state no registration date apart: its first posted date (first received, in
     # older records) is the day the registration became public
-    "registration_date": lambda r: r.registration_date or (r.first_posted_date if r.registry == "CTGOV" else None),
+    # ClinicalTrials.gov: the date it first received the record (study_first_submitted; `firstreceived_date`, read as
+    # first_posted_date, in the older schema), as ICTRP's Date_registration gives it, not the later posting date
+    "registration_date": lambda r: r.registration_date or ((r.first_submitted_date or r.first_posted_date)
+                                                           if r.registry == "CTGOV" else None),
     "version_date": lambda r: r.version_date or r.last_update_posted_date,  # see pipeline.history
 }
 _ITEM_COLUMNS = {table: tuple(columns(table))[1:] for table in RESULTS_TABLES}  # after trial_id

@@ -115,9 +115,12 @@ class Generation:
 
     def bucket_files(self, folder: Path) -> dict[int, list[Path]]:
         """A folder's files by bucket (`b017.parquet`, and `b017.1.parquet`… when a bucket took several)."""
+        if not folder.is_dir():
+            return {}
         files: dict[int, list[Path]] = {}
-        for path in sorted(folder.glob("b[0-9][0-9][0-9]*.parquet")) if folder.is_dir() else ():
-            files.setdefault(int(path.name[1:4]), []).append(path)
+        for name in sorted(os.listdir(folder)):
+            if name.startswith("b") and name[1:4].isdigit() and name.endswith(".parquet"):
+                files.setdefault(int(name[1:4]), []).append(folder / name)
         return files
 
 
