@@ -19,7 +19,7 @@ _CONDITION_NAMES = r"diabetes(?: mellitus)?|T[12]DM|hypertension|asthma|epilepsy
 _DURATION_OP = r"(?:at least|more than|over|longer than|greater than|a minimum of|no more than|less than|up to|[<>≤≥]|\d)"
 # variable → (synonyms as regex, case-sensitive abbreviations as regex or None)
 VARIABLES: dict[str, tuple[str, str | None]] = {
-    "age": (r"ages?|aged|adults?(?=\s*\(?\s*[\d<>≤≥])", None),  # "Adults 20-75", not "young adult men … 1.5"
+    "age": (r"ages?|aged|adults?(?=\s*(?:\(|of\b|aged?\b)?\s*[\d<>≤≥])", None),  # "Adults 20-75", not "young adult men … 1.5"
     "age_at_onset": (r"age (?:at|of) (?:diagnosis|onset)", None),
     "bmi": (r"body[- ]mass[- ]index|BMI|quetelet index", r"BMI"),
     "body_weight": (r"(?:body[- ]?)?weight|weigh(?:s|ing|ting)?", None),  # "bodyweight"
@@ -54,8 +54,9 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
                          r"SCr|sCr|S-Cr|Cr"),
     "egfr": (r"(?:estimated )?glomerular filtration rate|e?GFR|MDRD(?: GFR)?", r"eGFR|GFR|EGFR"),
     "creatinine_clearance": (r"creatinine clearance|CrCl|CLcr|CrCL|creatinine cl", r"CrCl|CLcr|CrCL|CrCI"),
-    "systolic_bp": (r"systolic (?:blood )?(?:pressure|BP)|SBP|systolic", r"SBP"),
-    "diastolic_bp": (r"diastolic (?:blood )?(?:pressure|BP)|DBP|diastolic", r"DBP"),
+    # "high/low pressure" as Chinese registries translate them
+    "systolic_bp": (r"systolic (?:blood |arterial )?(?:pressure|BP)|SBP|SAP|systolic|high pressure", r"SBP|SAP"),
+    "diastolic_bp": (r"diastolic (?:blood |arterial )?(?:pressure|BP)|DBP|DAP|diastolic|low pressure", r"DBP|DAP"),
     "blood_pressure": (r"blood pressures?|BP", r"BP"),  # "BP > 140/90": expanded to systolic_bp and diastolic_bp
     "ldl_cholesterol": (r"(?:fasting )?LDL(?:[- ]C|[- ]cholesterol)?|low[- ]density lipoprotein(?: cholesterol)?", r"LDL(?:-C)?"),
     "triglycerides": (r"(?:fasting |serum )?triglycerides?|TG", r"TG"),
@@ -77,11 +78,11 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
     "ptt": (r"(?:activated )?partial thromboplastin time|a?PTT", r"a?PTT"),
     "crp": (r"(?:high[- ]sensitivity )?c[- ]reactive protein|(?:hs-?)?CRP", r"(?:hs-?)?CRP"),
     "proteinuria": (r"proteinuria|urine protein|urinary protein(?: excretion)?", None),
-    "ecog": (r"ECOG(?: performance status| PS| score)?|Zubrod(?: performance status)?|WHO performance status", r"ECOG"),
+    "ecog": (r"(?:ECOG|Eastern Cooperative Oncology Group(?: \(ECOG\))?)(?: performance status| PS| score)?|Zubrod(?: performance status)?|WHO performance status", r"ECOG"),
     "karnofsky": (r"Karnofsky(?: performance status| performance score| score| PS)?|KPS", r"KPS"),
-    "performance_status": (r"performance status|performance score", None),  # ECOG or Karnofsky, by the numbers
+    "performance_status": (r"performance status|performance score", None),  # Karnofsky by its percentages
     "life_expectancy": (r"life[- ]?expectancy|(?:expected|estimated|anticipated|predicted) (?:duration of )?survival(?: time)?"
-                        r"|survival (?:time|expectancy)|(?:expected|anticipated) to (?:live|survive)|(?:expected )?life ?span", None),
+                        r"|survival (?:time|expectancy)|(?:expected|anticipated) to (?:live|survive)|(?<=unlikely to )(?:live|survive)|(?:expected )?life ?span", None),
     "lvef": (r"(?:left ventricular )?ejection fraction|LVEF", r"LVEF"),
     "qtc": (r"QTc[BF]?(?: interval)?|corrected QT(?: interval)?", None),
     "albumin": (r"(?:serum )?albumin", None),
@@ -101,13 +102,13 @@ OUTPUT_VARIABLES = tuple(v for v in VARIABLES if v not in _EXPANDS)
 
 _GRAMS = r"(?:mg|gms?|grams?|g)"  # "mg/dL", "gm%", "grams/dl"
 _M2 = r"m\s*(?:\^\s*2|\*\s*2|\(2\)|2|²)"  # "m2", "m^2", "m*2", "m(2)", "m²"
-_MM3 = r"(?:mm\s*(?:\^\s*3|\(3\)|3|³)|cu\.?\s*mm)"
+_MM3 = r"(?:mm\s*(?:\^\s*3|\(3\)|3|³)|cu\.?\s*mm|mmc\b)"
 # unit kind → regex (first match wins, so longer forms first); the matched text is the row's `unit`
 _UNITS: tuple[tuple[str, str], ...] = (
     ("uln", r"(?:(?:x|times)(?:\s+of)?\s*(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+|lab\s+)?(?:ULN|upper\s+(?:limits?|levels?)(?:\s+of\s+(?:the\s+)?"
             r"(?:institutional\s+)?normal(?:\s+(?:range|values?|limits?))?)?|(?:upper\s+normal|normal\s+upper)\s+limits?|UNL\b|(?:the\s+)?normal(?:\s+(?:values?|limits?))?|N\b)"
             r"|ULN\b)(?:\s*\((?:ULN|IULN)\))?"),  # "2 x ULN", "5 times of the upper limit", "2 ULN"
-    ("count", rf"(?:x|×|\*)?\s*10\s*(?:\^|\*\*|e|E)?\s*\(?(?:9|3|6|12)\)?\s*/\s*(?:L|l|µL|uL|µl|ul|{_MM3})\b"
+    ("count", rf"(?:x|×|\*)?\s*10\s*(?:\^|\*\*|e|E)?\s*\(?(?:9|3|6|12)\)?\s*/\s*(?:L|l|µL|uL|µl|ul|{_MM3})\b|(?-i:Gi?)\s*/\s*[Ll]\b"
               rf"|(?:cells?|platelets?|neutrophils?|lymphocytes?|k)?\s*/\s*(?:{_MM3}|µL|uL|µl|ul|um\b|cu\.?\s*mm|L\b|l\b|mcL)"),
     ("kg/m2", rf"kg\s*/\s*{_M2}"),
     ("insulin", r"(?:IU|U|units?|iu)\s*/\s*kg(?:\s*/\s*(?:day|d|24\s*h(?:ours?|rs?)?))?(?:\s+(?:per|a)\s+day)?|(?:IU|U|units?)\s*/\s*(?:day|d|24\s*h)\b|(?:IU|U|units?)\s+(?:per|a)\s+day"),
@@ -121,7 +122,7 @@ _UNITS: tuple[tuple[str, str], ...] = (
     ("percent", r"%|percent\b"),
     ("ms", r"(?:ms|msec|milliseconds?)\b(?:\s*\((?:ms|msec)\))?"),
     ("seconds", r"(?:seconds?|secs?|s)\b"),
-    ("time", r"-?\s*(?:years?|yrs?|months?|mos?|weeks?|wks?|days?|hours?|hrs?|h)\b"),  # "18-yr", "< 24h"
+    ("time", r"-?\s*(?:years?|yrs?|y|months?|mos?|weeks?|wks?|days?|hours?|hrs?|h)\b"),  # "18-yr", "< 24h"
     ("mass", r"(?:kg|kilograms?|grams?|lbs?|pounds)\b"),
 )
 # variable → unit kinds that fit it (None: a bare number fits)
@@ -243,12 +244,15 @@ _OPS = {
 _WORDS = sorted(_OPS, key=len, reverse=True)
 _OP = r"(?:" + "|".join(re.escape(w) + (r"(?![^\W\d_])" if w[-1].isalpha() else "") for w in _WORDS) + r")"
 _POSTFIX = {
-    "ge": r"or (?:more|greater|higher|above|older|over|longer)|and (?:older|over|above|greater|more|longer)|or greater|\+",
-    "le": r"or (?:less|lower|below|younger|fewer|under|shorter)|and (?:younger|under|below|less)",
+    "ge": r"or (?:more|greater|higher|above|older|over|longer)|and (?:older|over|above|greater|more|longer)|or greater"
+          r"|\+(?!\s*/?\s*-)|older(?!\s+than)",  # "18+" (not "1+/-20%"), "18 years older" for "or older"
+    "le": r"or (?:less|lower|below|younger|fewer|under|shorter)|and (?:younger|under|below|less)|younger(?!\s+than)",
 }
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _UNIT_GROUPS = {f"u{i}": kind for i, (kind, _) in enumerate(_UNITS)}
 _UNIT = "|".join(f"(?P<u{i}>{rx})" for i, (_, rx) in enumerate(_UNITS))
+_PER_VOLUME = re.compile(rf"(?:cells?|platelets?|neutrophils?|lymphocytes?)?\s*/\s*(?:{_MM3}|µL|uL|µl|ul|mcL)", re.IGNORECASE)
+_DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 _UNIT_RE = re.compile(rf"\s*(?:{_UNIT})", re.IGNORECASE)
 _AGE_SUFFIX = re.compile(r"[\s-]*(?:of\s+age|old|of\s+life)\b")
 _NUM_RE = re.compile(_NUM)
@@ -274,6 +278,8 @@ _NOT_A_BOUND = re.compile(r"\s*(?:above|over|greater than)\s+(?:the\s+)?(?:ULN|u
                           r"|\s+(?:[a-z]+\s+){0,2}?(?:regimens?|cycles?|courses?|lines?|doses?|episodes?|reactions?|points?"
                           r"|of (?:them|these))\b|\s+at birth\b",
                           re.IGNORECASE)
+_INCLUSIVE_NOTE = re.compile(rf"\s*\(\s*(?:including|inclusive|included)(?:\s+(?:{_NUM})(?:\s*(?:years?|yrs?)(?:\s+old)?)?)?\s*\)",
+                             re.IGNORECASE)
 _BY = re.compile(r"\bby\s*$", re.IGNORECASE)  # "decline of ejection fraction by more than 20%": a change, not a level
 _SEX = r"(males?|men|man|boys?|females?|women|woman|girls?)"
 _SEX_AFTER = re.compile(rf"\s*(?:\(\s*(?:for|in|among)?\s*{_SEX}\s*\)|,?\s*(?:for|in|among)\s+{_SEX}\b)", re.IGNORECASE)
@@ -288,9 +294,10 @@ _SEX_CONTINUE = re.compile(rf"\s*(?:,|;|and|or|/)\s*(?:(?:for|in)\s+)?(?:{_SEX}\
 _BP_PAIR = re.compile(rf"({_NUM})\s*/\s*({_NUM})(\s*mm\s*Hg)?", re.IGNORECASE)
 # a cue right before the variable negates it ("no history of BMI > 40", "not expected to live", "except for CD4 < 200");
 # a leading "No" or "must not have" is only the exclusion's phrasing and is labelled as a bound
-_NEGATION = re.compile(r"\b(?:no history of|without|absence of|free of|never|negative for|not|except for|(?<!\bnot )excluding)\s+"
+_NEGATION = re.compile(r"\b(?:no history of|without|absence of|free of|never|negative for|not|unlikely to|except for|(?<!\bnot )excluding)\s+"
                        r"(?:(?:a|an|the|any|known|prior)\s+)?$", re.IGNORECASE)
-_NOT = re.compile(r"not\b", re.IGNORECASE)
+_NOT = re.compile(r"not\b|unlikely\b", re.IGNORECASE)
+_ECOG_SCALE = re.compile(r"\b(?:ECOG|WHO|Zubrod|Eastern Cooperative)\b", re.IGNORECASE)
 _FOR = re.compile(r"\bfor\s+(?:the\s+)?$", re.IGNORECASE)  # "Lansky 50-100 for ages 0-10": whom the scale is for
 # a condition shortly before the value: "EKG required if over 40 years of age", "if the mean QTc > 480 msec"
 _CONDITION = re.compile(r"\b(?:if|unless)\b(?:(?!,\s)[^;:]){0,40}$", re.IGNORECASE)  # a comma or a heading ends it
@@ -316,10 +323,14 @@ _NOT_IN_FORCE = re.compile(r"\bno longer (?:required|needed|necessary|an? (?:req
 # an amendment note quotes the rule it replaced ("(This study has been changed. Originally, infants 1 to 15 days old
 # …)") or states the one now in force ("(… You now must have a CD4 cell count of 200-700 …)")
 _AMENDMENT = re.compile(r"\(\s*This study has been changed\.[^()]*\)?", re.IGNORECASE)
+# EU CTR's form lines name the age groups a trial includes and how many: "F.1.3 Elderly (>=65 years) yes"
+_AGE_GROUP_FORM = re.compile(r"\bF\.1\.\d|\bNumber of subjects for this age range\b", re.IGNORECASE)
 _NOW = re.compile(r"\bnow\b", re.IGNORECASE)
 # what an illness would do to life expectancy, not the participant's own: "a condition that would reduce life
 # expectancy to < 2 years"
-_SHORTENED = re.compile(r"\b(?:reduces?|limits?|shortens?|compromises?)\s+(?:(?:the|his|her|their)\s+)?$", re.IGNORECASE)
+_SHORTENED = re.compile(r"\b(?:reduces?|limits?|shortens?|compromises?)\s+(?:(?:the|his|her|their)\s+)?$"
+                        r"|\b(?:diseases?|illness(?:es)?|co-?morbidit(?:y|ies)|conditions?|malignan\w*|cancers?|tumou?rs?)\s+"
+                        r"(?:with|and)\s+(?:an?\s+)?$", re.IGNORECASE)  # "end-stage disease with a life expectancy < 1 year"
 _SINCE = re.compile(r"(?:since|from|after)\b", re.IGNORECASE)
 _HOURS_OR_DAYS = re.compile(r"days?|hours?|hrs?|h", re.IGNORECASE)
 _ACUTE = re.compile(r"\b(?:symptoms?|illness|onset)\b", re.IGNORECASE)
@@ -336,7 +347,7 @@ _TIME_WINDOW = re.compile(
     r"\b(?:within|in|during|over|for)\s+(?:the\s+)?(?:last|past|previous|preceding|prior)?\s*"
     r"(?:\d+|one|two|three|four|five|six|twelve)?\s*(?:days?|weeks?|months?|years?)\b"
     r"(?:\s+(?:prior to|before|of)\s+[a-z ]{0,30}?(?=[,;.)]|$))?", re.IGNORECASE)
-_ONSET = re.compile(r"\b(?:onset|diagnos\w*|occurred|began|started)\b"  # not "newly diagnosed AML in adults (aged) ≥ 75 years"
+_ONSET = re.compile(r"\b(?:onset|diagnos(?:is|ed|es)|occurred|began|started)\b"  # not "newly diagnosed AML in adults (aged) ≥ 75 years"
                     r"(?:(?!\b(?:in|among)\s+(?:adults|patients|subjects|children)\b)[^;,]){0,40}(?<!\bin )(?<!\bamong )$", re.IGNORECASE)
 _PAREN_NUMBER = re.compile(r"\s*\(\s*(or\s+)?(?=\d)")  # "(5 x ULN if …)", "(or 18 if …)"
 _IF = re.compile(r"\s+if\b", re.IGNORECASE)
@@ -353,6 +364,11 @@ _ADJACENT = re.compile(r"\s*(?:of|:)?\s*")
 # "18 years of age", "60 kg in body weight", "> 2 times normal for (a) ALT, AST"
 _BEFORE_NAME = re.compile(r"['’]?[\s/]*(?:of\s+|in\s+(?=(?:body\s+)?weight|age)|for\s+(?:\(?[a-z1-9]\)\s*)?)?", re.IGNORECASE)
 _MAX_GAP = 60  # characters between a variable's name and its value
+_AFTER_AGE = re.compile(r"\s*(?:$|[,;.:()]|(?:and|or|with|who|are|were|in|at|of|to)\b)", re.IGNORECASE)
+_CONSENT = re.compile(r"\b(?:consent|assent|guardians?)\b", re.IGNORECASE)
+_YEARS = re.compile(r"years?|yrs?|y", re.IGNORECASE)
+_PERSON = re.compile(rf"\b(?:patients|subjects|participants|volunteers|individuals|persons|people|children|{_SEX})"
+                     rf"\s*(?:,|\(|who\s+(?:are|were)|aged?|of|at)?\s*$", re.IGNORECASE)
 # names that may follow their values, through further values of theirs: "> 180 or < 90 mm Hg systolic"
 _NAMED_AFTER = {"systolic_bp", "diastolic_bp"}
 _VALUES_GAP = re.compile(rf"(?:\s|,|or\b|mm\s*Hg|[<>≤≥]|{_NUM})*", re.IGNORECASE)
@@ -374,9 +390,10 @@ _WORD_NUMBERS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())} | {"eighteen": "18", "twenty-four": "24"}
 # one spelling per comparator: "≥", "≤" (only where "=", "≧", "≦" or "equal" is written at all)
 _COMPARATORS = [(re.compile(p, re.IGNORECASE), r) for p, r in (
-    (r"≧|=>|>=|>\s*/\s*=|>\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*>|≥\s*=|(?:greater|more) (?:than )?or equal(?: to)?"
-     r"|equal to or (?:greater|more) than|equal or greater than", "≥"),
-    (r"≦|=<|<=|<\s*/\s*=|<\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*<|≤\s*=|les[st] (?:than )?or equal(?: to)?|equal to or less than|equal or less than", "≤"),
+    (r"≧|=>|>\s*=|>\s*/\s*=|>\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*>|≥\s*=|(?:greater|more) (?:than )?or equal(?: to)?"
+     r"|equal (?:to )?or (?:greater than|more than|above|over|higher than)", "≥"),
+    (r"≦|=<|<\s*=|<\s*/\s*=|<\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*<|≤\s*=|les[st] (?:than )?or equal(?: to)?"
+     r"|equal (?:to )?or (?:less than|below|under|lower than)", "≤"),
 )]
 _COMPARATOR_HINT = re.compile(r"[=≧≦]|equal", re.IGNORECASE)
 _CHARACTERS = str.maketrans({"＞": ">", "›": ">", "＜": "<", "‹": "<", "μ": "µ", "×": "x",
@@ -386,6 +403,9 @@ _FOLD = re.compile(r"(?<![\d.,])(\d+(?:\.\d+)?)\s*-?\s*fold\s+(?:greater than|hi
                    r"(?=(?:the\s+)?(?:ULN|upper limit|normal))", re.IGNORECASE)
 # "Minimum life expectancy of 12 months" → "life expectancy minimum of 12 months": the comparator word after the name
 _EXTREME_FIRST = re.compile(r"\b(?:a\s+)?(minimum|maximum)\s+((?:[^\W\d_][\w-]*\s+){1,3}?)(?:of|:|is|=)\s*(?=\d)", re.IGNORECASE)
+# an adult's age is a lower bound, also where the export lost the "≥": "adult (=18 years old)", "Adult patients (18 years)"
+_ADULT_AGE = re.compile(r"\b(adults?(?:\s+(?:patients|subjects|participants|volunteers))?\s*\(?\s*(?:(?:age[ds]?|of)\s*)?)=?\s*"
+                        r"(?=\d{2}\s*(?:years?|yrs?|y)\b)", re.IGNORECASE)
 # "three (3) months" → "3 months", "six months" → "6 months"
 _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")(?:\s*\((\d+)\)|(?=\s+(?:years?|months?|weeks?|days?|hours?|times)\b))",
                           re.IGNORECASE)
@@ -393,13 +413,15 @@ _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")(?:\s*\((\d+)\)|
 
 def _normalised(text: str) -> str:
     """The text with one spelling for comparators, micro signs, spaces, multiples of the ULN ("5-fold greater than
-    the ULN" → "> 5 x the ULN"), "minimum"/"maximum" after the name it bounds, and small numbers written as words."""
+    the ULN" → "> 5 x the ULN"), "minimum"/"maximum" after the name it bounds, an adult's age as a lower bound, and small numbers written as words."""
     text = _MICRO.sub("µ", text.translate(_CHARACTERS))
     lowered = text.lower()
     if "fold" in lowered:
         text = _FOLD.sub(r"> \1 x ", text)
     if "imum" in lowered:
         text = _EXTREME_FIRST.sub(r"\2\1 of ", text)
+    if "adult" in lowered:
+        text = _ADULT_AGE.sub(r"\1≥ ", text)
     if _COMPARATOR_HINT.search(text):
         for pattern, replacement in _COMPARATORS:
             text = pattern.sub(replacement, text)
@@ -465,10 +487,13 @@ def _number_unit(text: str, pos: int):
     if not m:
         return None
     unit, kind, end = _unit_at(text, m.end())
+    number = m.group()
+    if kind == "count" and _PER_VOLUME.fullmatch(unit) and _DOT_THOUSANDS.fullmatch(number):
+        number = number.replace(".", "")  # "50.000 / mmc"
     age = False
     if kind == "time" and (suffix := _AGE_SUFFIX.match(text, end)):
         age, end = True, suffix.end()
-    return _number(m.group()), unit, kind, age, end
+    return _number(number), unit, kind, age, end
 
 
 def _one_unit(unit: str | None, kind: str | None, second: tuple) -> bool:
@@ -575,6 +600,10 @@ def _values(text: str) -> list[_Value]:
         pos = value.end
         if _NOT_A_BOUND.match(text, value.end) or _BY.search(text, max(0, value.start - 4), value.start):
             continue
+        if note := _INCLUSIVE_NOTE.match(text, value.end):  # "over 18 years old (including 18 years old)"
+            value.lower_inclusive = True if value.lower is not None else None
+            value.upper_inclusive = True if value.upper is not None else None
+            value.end = note.end()
         if sex := _SEX_AFTER.match(text, value.end):
             value.sex, value.end = _sex_of(sex.group(1) or sex.group(2)), sex.end()
         elif sex := _SEX_BEFORE.search(text, max(0, value.start - 14), value.start):
@@ -709,7 +738,12 @@ def _variables_for(text: str, value: _Value, mentions: list, previous_end: int) 
         since = _SINCE.match(text, after[1]) and (value.lower is not None or value.window)
         if value.unit_kind in _FITS[after[0]] and not _OWN_VALUE.match(text, after[2]) and not since:
             return _chain(text, mentions, mentions.index(after), value.unit_kind, step=1)[0], value.start
-    if value.age_implied:
+    if value.age_implied or value.unit_kind == "time" and _YEARS.fullmatch(value.unit or "") and (
+            _PERSON.search(text, max(0, value.start - 40), value.start) and _AFTER_AGE.match(text, value.end)
+            and not _CONSENT.search(text, value.end)
+            or not (text[:value.start] + text[value.end:]).strip(" .;,")):
+        # "Patients who are more than 18 years", "Male, 18-60 years", a criterion "16 years or above"; not "patients
+        # younger than 18 years who are unable to give assent", "women less than 1 year postmenopausal"
         return ["age"], value.start
     if value.pair and value.unit_kind == "pressure":  # "hypertension (> 150/100 mmHg)"
         return ["blood_pressure"], value.start
@@ -727,9 +761,9 @@ def _prefix_bound(value: _Value, number: float, op: str, start: int) -> int:
     return value.start
 
 
-def _resolve(name: str, value: _Value) -> list[tuple[str, _Value]]:
-    """Helper names → output variables: "BP 140/90" → systolic and diastolic, a performance status by its scale,
-    transaminases → AST and ALT, a look-alike → none."""
+def _resolve(name: str, value: _Value, ecog_named: bool) -> list[tuple[str, _Value]]:
+    """Helper names → output variables: "BP 140/90" → systolic and diastolic, a performance status by its scale
+    (ECOG's when that scale is named near it), transaminases → AST and ALT, a look-alike → none."""
     if value.pair:
         if name not in ("blood_pressure", "systolic_bp", "diastolic_bp"):
             return []
@@ -743,7 +777,8 @@ def _resolve(name: str, value: _Value) -> list[tuple[str, _Value]]:
         return []
     if name == "performance_status":
         top = max(x for x in (value.lower, value.upper) if x is not None)
-        name = "ecog" if top <= 5 and value.unit_kind is None else "karnofsky" if 10 <= top <= 100 else ""
+        # "Performance status: WHO 0-2", "performance status 0-2 on the ECOG scale"; a bare "performance status 0-1" none
+        name = "ecog" if top <= 5 and value.unit_kind is None and ecog_named else "karnofsky" if 10 <= top <= 100 else ""
     if name == "ecog" and max(x for x in (value.lower, value.upper) if x is not None) > 5:
         return []
     if value.scores and name != "ecog":  # "0 or 1" is a range only on a performance scale
@@ -753,7 +788,7 @@ def _resolve(name: str, value: _Value) -> list[tuple[str, _Value]]:
 
 def extract(text: str) -> list[Threshold]:
     """The thresholds one criterion states, in the order written."""
-    if not (_DIGIT.search(text) or _WORD_NUMBER.search(text)) or _NOT_IN_FORCE.search(text):
+    if not (_DIGIT.search(text) or _WORD_NUMBER.search(text)) or _NOT_IN_FORCE.search(text) or _AGE_GROUP_FORM.search(text):
         return []
     text = _normalised(text)
     values = _values(text)
@@ -781,7 +816,7 @@ def extract(text: str) -> list[Threshold]:
                 if negated and names == ["life_expectancy"] and _NOT.match(negated.group()) and (flipped := _complement(value)):
                     value, negated = flipped, None  # "not expected to live more than 6 months": at most 6 months
                 excluded = bool(conditional or negated or _CONDITION.search(text, clause, value.start)
-                                or _SUBGROUP.search(text, clause, start) or _CHANGE.search(text, clause, start)
+                                or _SUBGROUP.search(text, clause, start) or value.unit_kind != "uln" and _CHANGE.search(text, clause, start)
                                 or "age" in names and _FOR.search(text, clause, start) or _SHARE.search(text, clause, start)
                                 or _POINTS.search(text, clause, start))
         previous = value
@@ -796,7 +831,7 @@ def extract(text: str) -> list[Threshold]:
         qualifiers = [window.group()] if window else []
         resolved: dict[str, _Value] = {}
         for name in names:
-            for variable, v in _resolve(name, value):
+            for variable, v in _resolve(name, value, bool(_ECOG_SCALE.search(text, start, value.end + 80))):
                 resolved.setdefault(variable, v)  # "ECOG (Zubrod) performance status": one ecog row
         for variable, v in resolved.items():
             if variable == "cd4_count" and _PROPHYLAXIS.search(text):
@@ -866,7 +901,7 @@ _PINT_SPELLING = [(re.compile(p), r) for p, r in (
     (r"(?<![a-z])(u|d|m|)l\b", r"\1L"), (r"^(?:iu|units?|u)(?=/|$)", "U"), (r"^miu|^mu(?=/)", "mU"),
     (r"/d$", "/day"), (r"/24h(?:ours?|rs?)?$", "/day"), (r"(?:per|a)day$", "/day"),
     (r"/min(?:ute)?(?:/|per)1\.73m\*\*2", "/min"), (r"^(mg|g)(?:ms?|rams?)?%$", r"\1/dL"), (r"100mL$", "(100mL)"),
-    (r"^years?$|^yrs?$", "year"), (r"^months?$|^mos?$", "month"), (r"^weeks?$|^wks?$", "week"), (r"^days?$", "day"), (r"^(?:hours?|hrs?|h)$", "hour"), (r"^(?:gms?|grams?)(?=/)", "g"),
+    (r"^years?$|^yrs?$|^y$", "year"), (r"^months?$|^mos?$", "month"), (r"^weeks?$|^wks?$", "week"), (r"^days?$", "day"), (r"^(?:hours?|hrs?|h)$", "hour"), (r"^(?:gms?|grams?)(?=/)", "g"),
     (r"^kilograms?$", "kg"), (r"^(?:lbs?|pounds)$", "lb"), (r"^(?:msec|milliseconds?)$", "ms"), (r"^(?:seconds?|secs?)$", "s"),
     (r"^mmhg$", "mmHg"),
 )]

@@ -444,6 +444,47 @@ MODERN_PHRASINGS = {
         ("PaO2/FiO2 ≤ 300 mmHg", []),
         ("F.1.3 Elderly (>=65 years) yes", []),
         ("F.1.2.1 Number of subjects for this age range 175", []),
+        ("F.1.2 Adults (18-64 years) yes", []),
+    ],
+    # classes the modern development set showed (tests written for them, not its criteria)
+    "comparators as exports write them": [
+        ("Age> = 16 years", [("age", 16.0, True, None, None, None)]),
+        ("Body weight equal to or above 40 kg", [("body_weight", 40.0, True, None, None, None)]),
+        ("Over 20 years old (including 20 years old)", [("age", 20.0, True, None, None, None)]),
+        ("Above 20 years old (inclusive)", [("age", 20.0, True, None, None, None)]),
+        ("BMI within the normal range (1+/-20%)", []),
+    ],
+    "an adult's age, and an age without the word": [
+        ("adult (=21 years old)", [("age", 21.0, True, None, None, None)]),
+        ("Adult participants (19 years)", [("age", 19.0, True, None, None, None)]),
+        ("Adults of 20 years and above", [("age", 20.0, True, None, None, None)]),
+        ("Age =21 years", []),  # the export lost the comparator and nothing tells which
+        ("Patients who are more than 20 years", [("age", 20.0, False, None, None, None)]),
+        ("Female, 20-50 years", [("age", 20.0, True, 50.0, True, None)]),
+        ("17 years or above", [("age", 17.0, True, None, None, None)]),
+        ("Women who are less than 2 years postmenopausal", []),
+        ("Patients younger than 16 years who cannot give assent", []),
+    ],
+    "counts per litre in G and with a dot for thousands": [
+        ("Platelets < 75 G/L", [("platelets", None, None, 75.0, False, None)]),
+        ("Platelets < 75.000 / mmc", [("platelets", None, None, 75000.0, False, None)]),
+        ("Hemoglobin < 90 g/L", [("hemoglobin", None, None, 90.0, False, None)]),
+    ],
+    "performance status by its scale": [
+        ("Performance status of 3 or more", []),
+        ("Performance status: WHO 0-1", [("ecog", 0.0, True, 1.0, True, None)]),
+        ("Eastern Cooperative Oncology Group score: 0-2", [("ecog", 0.0, True, 2.0, True, None)]),
+    ],
+    "a life expectancy that is a comorbidity's, or negated as unlikely": [
+        ("Other illness with a life expectancy < 6 months", []),
+        ("Unlikely to survive for > 72 hours", [("life_expectancy", None, None, 72.0, True, None)]),
+    ],
+    "a rise to a multiple of the ULN is a level; translated pressure names": [
+        ("Increase in ALT > 3 x ULN", [("alt", 3.0, False, None, None, None)]),
+        ("A decrease of hemoglobin of 2 g/dL or more", []),
+        ("Low pressure ≥ 100 mmHg or high pressure ≥ 170 mmHg",
+         [("diastolic_bp", 100.0, True, None, None, None), ("systolic_bp", 170.0, True, None, None, None)]),
+        ("SAP < 85 mmHg, DAP < 55 mmHg", [("systolic_bp", None, None, 85.0, False, None), ("diastolic_bp", None, None, 55.0, False, None)]),
     ],
 }
 
