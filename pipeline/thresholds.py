@@ -14,9 +14,18 @@ import re
 from dataclasses import dataclass, replace
 from functools import cache
 
-# conditions whose duration "<condition> for more than N years" states (disease names by their usual endings)
-_CONDITION_NAMES = r"diabetes(?: mellitus)?|T[12]DM|hypertension|asthma|epilepsy|psoriasis|pain|[\w-]+(?:itis|osis|pathy|algia|emia|aemia)"
+
+
+def _after(words: str, names: str) -> str:
+    """Regex: one of names written right after one of words (both "|"-separated literals). The look-behind follows
+    the name, so the scan stops only where a name is."""
+    return "(?:" + "|".join(f"{re.escape(n)}(?<={re.escape(w + n)})" for n in names.split("|") for w in words.split("|")) + ")"
+
+
+# conditions whose duration "<condition> for more than N years" states: names and usual endings of disease names
+_CONDITION_ENDS = "itis |osis |pathy |algia |emia |diabetes |mellitus |T1DM |T2DM |hypertension |asthma |epilepsy |psoriasis |pain "
 _DURATION_OP = r"(?:at least|more than|over|longer than|greater than|a minimum of|no more than|less than|up to|[<>≤≥]|\d)"
+_TIMES = "years |months |weeks |days |year |month |week "
 # variable → (synonyms as regex, case-sensitive abbreviations as regex or None)
 VARIABLES: dict[str, tuple[str, str | None]] = {
     "age": (r"ages?|aged|adults?(?=\s*(?:\(|of\b|aged?\b)?\s*[\d<>≤≥])", None),  # "Adults 20-75", not "young adult men … 1.5"
@@ -40,13 +49,14 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
                          r"|course of (?!(?:the )?(?:study|trial|treatment|therapy|chemotherapy|radiotherapy)\b)(?:[\w'-]+ ){0,3}?[\w'-]+(?= (?:is|was|should be|must be)\b)"
                          # "no more than 8 weeks since diagnosis" (after a time only: not "… since diagnosis and surgery within
                          # 3 weeks"), "history of at least 6 months from diagnosis"
-                         r"|(?:(?<=years )|(?<=months )|(?<=weeks )|(?<=days )|(?<=year )|(?<=month )|(?<=week ))"
-                         r"(?:since|from|after) (?:the )?(?:initial |first |original )?diagnosis"
+                         rf"|{_after(_TIMES, 'since|from|after')} (?:the )?(?:initial |first |original )?diagnosis"
                          rf"|history of(?= {_DURATION_OP}[^.;]{{0,20}}?(?:since|from) (?:the )?(?:initial |first )?diagnosis)"
                          # "osteoarthritis for more than 1 year", "diagnosed with schizophrenia for at least 1 year", "psoriasis
                          # of at least 6 months duration" (not "steroid therapy of > 6 weeks duration")
-                         rf"|(?:(?:diagnosed|diagnosis)(?: (?:with|of) [\w' -]{{1,40}}?)?|{_CONDITION_NAMES}) for(?= {_DURATION_OP})"
-                         rf"|(?:{_CONDITION_NAMES}|disease|disorder|syndrome|depression) (?:of|\()(?= ?{_DURATION_OP}[^.;()]{{0,25}}?duration)"
+                         rf"|(?:diagnosed|diagnosis)(?: (?:with|of) [\w' -]{{1,40}}?)? for(?= {_DURATION_OP})"
+                         rf"|{_after(_CONDITION_ENDS, 'for')}(?= {_DURATION_OP})"
+                         rf"|{_after(_CONDITION_ENDS + '|disease |disorder |syndrome |depression ', 'of|(')}"
+                         rf"(?= ?{_DURATION_OP}[^.;()]{{0,25}}?duration)"
                          # "newly diagnosed (within 1 month of diagnosis)", "newly diagnosed type 2 diabetes, maximum 3 months"
                          r"|newly diagnosed(?=(?:(?!\b(?:patients|subjects|adults|aged?)\b)[^.;]){0,40}?(?:\b(?:within|maximum|max|up to|no more than|not more than|less than)\s+|[<≤]\s*)\d)",
                          None),
@@ -82,7 +92,7 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
     "karnofsky": (r"Karnofsky(?: performance status| performance score| score| PS)?|KPS", r"KPS"),
     "performance_status": (r"performance status|performance score", None),  # Karnofsky by its percentages
     "life_expectancy": (r"life[- ]?expectancy|(?:expected|estimated|anticipated|predicted) (?:duration of )?survival(?: time)?"
-                        r"|survival (?:time|expectancy)|(?:expected|anticipated) to (?:live|survive)|(?<=unlikely to )(?:live|survive)|(?:expected )?life ?span", None),
+                        rf"|survival (?:time|expectancy)|(?:expected|anticipated) to (?:live|survive)|{_after('unlikely to ', 'live|survive')}|(?:expected )?life ?span", None),
     "lvef": (r"(?:left ventricular )?ejection fraction|LVEF", r"LVEF"),
     "qtc": (r"QTc[BF]?(?: interval)?|corrected QT(?: interval)?", None),
     "albumin": (r"(?:serum )?albumin", None),
@@ -254,7 +264,7 @@ _UNIT = "|".join(f"(?P<u{i}>{rx})" for i, (_, rx) in enumerate(_UNITS))
 _PER_VOLUME = re.compile(rf"(?:cells?|platelets?|neutrophils?|lymphocytes?)?\s*/\s*(?:{_MM3}|µL|uL|µl|ul|mcL)", re.IGNORECASE)
 _DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 _UNIT_RE = re.compile(rf"\s*(?:{_UNIT})", re.IGNORECASE)
-_AGE_SUFFIX = re.compile(r"[\s-]*(?:of\s+age|old|of\s+life)\b")
+_AGE_SUFFIX = re.compile(r"[\s-]*(?:of[\s-]+age|old|of\s+life)\b")
 _NUM_RE = re.compile(_NUM)
 _OP_RE = re.compile(_OP, re.IGNORECASE)
 _POSTFIX_RE = {op: re.compile(rf"\s*(?:{rx})", re.IGNORECASE) for op, rx in _POSTFIX.items()}
@@ -364,7 +374,7 @@ _ADJACENT = re.compile(r"\s*(?:of|:)?\s*")
 # "18 years of age", "60 kg in body weight", "> 2 times normal for (a) ALT, AST"
 _BEFORE_NAME = re.compile(r"['’]?[\s/]*(?:of\s+|in\s+(?=(?:body\s+)?weight|age)|for\s+(?:\(?[a-z1-9]\)\s*)?)?", re.IGNORECASE)
 _MAX_GAP = 60  # characters between a variable's name and its value
-_AFTER_AGE = re.compile(r"\s*(?:$|[,;.:()]|(?:and|or|with|who|are|were|in|at|of|to)\b)", re.IGNORECASE)
+_SINCE_EVENT = re.compile(r"[\s-]*(?:post|past|after|since|ago|prior|before|off)", re.IGNORECASE)  # "1 year postmenopausal"
 _CONSENT = re.compile(r"\b(?:consent|assent|guardians?)\b", re.IGNORECASE)
 _YEARS = re.compile(r"years?|yrs?|y", re.IGNORECASE)
 _PERSON = re.compile(rf"\b(?:patients|subjects|participants|volunteers|individuals|persons|people|children|{_SEX})"
@@ -381,7 +391,8 @@ _GENERIC = {"age", "serum_creatinine", "hemoglobin", "blood_pressure", "performa
 
 def _mention_regex() -> re.Pattern:
     parts = [f"(?P<{name}>{VARIABLES[name][0]})" for name in sorted(VARIABLES, key=lambda n: n in _GENERIC)]
-    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w])", re.IGNORECASE)
+    # every name starts with a letter or "(": the look-ahead spares the alternatives at other positions
+    return re.compile(r"(?<![\w-])(?=[^\W\d_]|\()(?:" + "|".join(parts) + r")(?![\w])", re.IGNORECASE)
 
 
 _MENTION = _mention_regex()
@@ -739,7 +750,7 @@ def _variables_for(text: str, value: _Value, mentions: list, previous_end: int) 
         if value.unit_kind in _FITS[after[0]] and not _OWN_VALUE.match(text, after[2]) and not since:
             return _chain(text, mentions, mentions.index(after), value.unit_kind, step=1)[0], value.start
     if value.age_implied or value.unit_kind == "time" and _YEARS.fullmatch(value.unit or "") and (
-            _PERSON.search(text, max(0, value.start - 40), value.start) and _AFTER_AGE.match(text, value.end)
+            _PERSON.search(text, max(0, value.start - 40), value.start) and not _SINCE_EVENT.match(text, value.end)
             and not _CONSENT.search(text, value.end)
             or not (text[:value.start] + text[value.end:]).strip(" .;,")):
         # "Patients who are more than 18 years", "Male, 18-60 years", a criterion "16 years or above"; not "patients
