@@ -16,16 +16,19 @@ from functools import cache
 
 
 
-def _after(words: str, names: str) -> str:
-    """Regex: one of names written right after one of words (both "|"-separated literals). The look-behind follows
-    the name, so the scan stops only where a name is."""
-    return "(?:" + "|".join(f"{re.escape(n)}(?<={re.escape(w + n)})" for n in names.split("|") for w in words.split("|")) + ")"
+def _after(words: str, names: str, ahead: str = "") -> str:
+    """Regex: one of names written right after one of words (both "|"-separated literals) and before what the regex
+    ahead matches (not consumed). The checks follow the name, so the scan stops only where a name is."""
+    ahead = f"(?={ahead})" if ahead else ""
+    return "(?:" + "|".join(f"{re.escape(n)}{ahead}(?:" + "|".join(f"(?<={re.escape(w + n)})" for w in words.split("|")) + ")"
+                            for n in names.split("|")) + ")"
 
 
 # conditions whose duration "<condition> for more than N years" states: names and usual endings of disease names
 _CONDITION_ENDS = "itis |osis |pathy |algia |emia |diabetes |mellitus |T1DM |T2DM |hypertension |asthma |epilepsy |psoriasis |pain "
 _DURATION_OP = r"(?:at least|more than|over|longer than|greater than|a minimum of|no more than|less than|up to|[<>≤≥]|\d)"
 _TIMES = "years |months |weeks |days |year |month |week "
+_DIAGNOSIS = r" (?:the )?(?:initial |first |original )?diagnosis"
 # variable → (synonyms as regex, case-sensitive abbreviations as regex or None)
 VARIABLES: dict[str, tuple[str, str | None]] = {
     "age": (r"ages?|aged|adults?(?=\s*(?:\(|of\b|aged?\b)?\s*[\d<>≤≥])", None),  # "Adults 20-75", not "young adult men … 1.5"
@@ -49,14 +52,13 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
                          r"|course of (?!(?:the )?(?:study|trial|treatment|therapy|chemotherapy|radiotherapy)\b)(?:[\w'-]+ ){0,3}?[\w'-]+(?= (?:is|was|should be|must be)\b)"
                          # "no more than 8 weeks since diagnosis" (after a time only: not "… since diagnosis and surgery within
                          # 3 weeks"), "history of at least 6 months from diagnosis"
-                         rf"|{_after(_TIMES, 'since|from|after')} (?:the )?(?:initial |first |original )?diagnosis"
+                         rf"|{_after(_TIMES, 'since|from|after', _DIAGNOSIS)}{_DIAGNOSIS}"
                          rf"|history of(?= {_DURATION_OP}[^.;]{{0,20}}?(?:since|from) (?:the )?(?:initial |first )?diagnosis)"
                          # "osteoarthritis for more than 1 year", "diagnosed with schizophrenia for at least 1 year", "psoriasis
                          # of at least 6 months duration" (not "steroid therapy of > 6 weeks duration")
                          rf"|(?:diagnosed|diagnosis)(?: (?:with|of) [\w' -]{{1,40}}?)? for(?= {_DURATION_OP})"
-                         rf"|{_after(_CONDITION_ENDS, 'for')}(?= {_DURATION_OP})"
-                         rf"|{_after(_CONDITION_ENDS + '|disease |disorder |syndrome |depression ', 'of|(')}"
-                         rf"(?= ?{_DURATION_OP}[^.;()]{{0,25}}?duration)"
+                         rf"|{_after(_CONDITION_ENDS, 'for', ' ' + _DURATION_OP)}"
+                         rf"|{_after(_CONDITION_ENDS + '|disease |disorder |syndrome |depression ', 'of|(', rf' ?{_DURATION_OP}[^.;()]{{0,25}}?duration')}"
                          # "newly diagnosed (within 1 month of diagnosis)", "newly diagnosed type 2 diabetes, maximum 3 months"
                          r"|newly diagnosed(?=(?:(?!\b(?:patients|subjects|adults|aged?)\b)[^.;]){0,40}?(?:\b(?:within|maximum|max|up to|no more than|not more than|less than)\s+|[<≤]\s*)\d)",
                          None),
@@ -241,7 +243,6 @@ _OPS = {
     "at least": "ge", "no less than": "ge", "not less than": "ge", "no lower than": "ge", "not lower than": "ge",
     "not below": "ge", "no fewer than": "ge", "minimum of": "ge", "a minimum of": "ge", "minimum": "ge", "min": "ge",
     "more than": "gt", "greater than": "gt", "higher than": "gt", "over": "gt", "above": "gt", "exceeding": "gt",
-    "longer than": "gt", "superior to": "gt", "shorter than": "lt", "no longer than": "le", "not longer than": "le",
     "exceeds": "gt", "exceed": "gt", "in excess of": "gt", "older than": "gt", "elevated above": "gt",
     "at most": "le", "no more than": "le", "not more than": "le", "no greater than": "le", "not greater than": "le",
     "no higher than": "le", "not higher than": "le", "not exceeding": "le", "not to exceed": "le", "not exceed": "le",
@@ -249,7 +250,7 @@ _OPS = {
     "no older than": "le", "not older than": "le", "less than": "lt", "lower than": "lt", "under": "lt",
     "below": "lt", "younger than": "lt", "fewer than": "lt", "inferior to": "lt", "lest than": "lt",
     "before": "lt", "beyond": "gt",  # only with an age
-    "not expected to exceed": "le", "within": "le", "within the past": "le", "within the last": "le", "within the previous": "le",  # a time window
+    "within": "le", "within the past": "le", "within the last": "le", "within the previous": "le",  # a time window
 }
 _WORDS = sorted(_OPS, key=len, reverse=True)
 _OP = r"(?:" + "|".join(re.escape(w) + (r"(?![^\W\d_])" if w[-1].isalpha() else "") for w in _WORDS) + r")"
@@ -399,14 +400,16 @@ _MENTION = _mention_regex()
 _CASE_SENSITIVE = {name: re.compile(rf"(?:{abbr})") for name, (_, abbr) in VARIABLES.items() if abbr}
 _WORD_NUMBERS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())} | {"eighteen": "18", "twenty-four": "24"}
-# one spelling per comparator: "≥", "≤" (only where "=", "≧", "≦" or "equal" is written at all)
+# one spelling per comparator: "≥", "≤", ">", "<" (only where a hint of one is written at all)
 _COMPARATORS = [(re.compile(p, re.IGNORECASE), r) for p, r in (
     (r"≧|=>|>\s*=|>\s*/\s*=|>\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*>|≥\s*=|(?:greater|more) (?:than )?or equal(?: to)?"
      r"|equal (?:to )?or (?:greater than|more than|above|over|higher than)", "≥"),
     (r"≦|=<|<\s*=|<\s*/\s*=|<\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*<|≤\s*=|les[st] (?:than )?or equal(?: to)?"
-     r"|equal (?:to )?or (?:less than|below|under|lower than)", "≤"),
+     r"|equal (?:to )?or (?:less than|below|under|lower than)|\bno(?:t)? longer than|\bnot expected to exceed", "≤"),
+    # rarer words as signs, so that a value's scan need not stop at every word beginning with their letters
+    (r"\blonger than|\bsuperior to", ">"), (r"\bshorter than", "<"),
 )]
-_COMPARATOR_HINT = re.compile(r"[=≧≦]|equal", re.IGNORECASE)
+_COMPARATOR_HINTS = ("=", "≧", "≦", "equal", "longer than", "shorter than", "superior to", "expected to exceed")  # lower case
 _CHARACTERS = str.maketrans({"＞": ">", "›": ">", "＜": "<", "‹": "<", "μ": "µ", "×": "x",
                              "\u00a0": " ", "\u2009": " ", "\u202f": " "})
 _MICRO = re.compile(r"mc(?=g|mol)", re.IGNORECASE)  # "mcg" → "µg"
@@ -423,8 +426,9 @@ _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")(?:\s*\((\d+)\)|
 
 
 def _normalised(text: str) -> str:
-    """The text with one spelling for comparators, micro signs, spaces, multiples of the ULN ("5-fold greater than
-    the ULN" → "> 5 x the ULN"), "minimum"/"maximum" after the name it bounds, an adult's age as a lower bound, and small numbers written as words."""
+    """The text with one spelling for comparators (signs for the rarer words), micro signs, spaces, multiples of the
+    ULN ("5-fold greater than the ULN" → "> 5 x the ULN"), "minimum"/"maximum" after the name it bounds, an adult's
+    age as a lower bound, and small numbers written as words."""
     text = _MICRO.sub("µ", text.translate(_CHARACTERS))
     lowered = text.lower()
     if "fold" in lowered:
@@ -433,7 +437,7 @@ def _normalised(text: str) -> str:
         text = _EXTREME_FIRST.sub(r"\2\1 of ", text)
     if "adult" in lowered:
         text = _ADULT_AGE.sub(r"\1≥ ", text)
-    if _COMPARATOR_HINT.search(text):
+    if any(hint in lowered for hint in _COMPARATOR_HINTS):
         for pattern, replacement in _COMPARATORS:
             text = pattern.sub(replacement, text)
     return _WORD_NUMBER.sub(lambda m: m.group(2) or _WORD_NUMBERS[m.group(1).lower()], text)
