@@ -1,7 +1,8 @@
 """Eligibility thresholds: exact rows for the seeds' criteria, the tricky forms, and precision/recall
 on hand-labelled criteria. Development (the rules were tuned on them): tests/data/thresholds_labelled.jsonl
-(604) and thresholds_holdout1.jsonl to thresholds_holdout3.jsonl (250, 320, 320, each a holdout until it
-was scored once). Holdout: thresholds_holdout4.jsonl (640 from other trials, labelled by four people who
+(604), thresholds_holdout1.jsonl to thresholds_holdout3.jsonl (250, 320, 320, each a holdout until it
+was scored once) and thresholds_modern_dev.jsonl (320 criteria of trials registered 2015 or later, tuned on
+after its first score). Holdout: thresholds_holdout4.jsonl (640 from other trials, labelled by four people who
 never saw the extractor, never tuned on). Their READMEs say how they were drawn and labelled."""
 from __future__ import annotations
 
