@@ -256,8 +256,8 @@ _WORDS = sorted(_OPS, key=len, reverse=True)
 _OP = r"(?:" + "|".join(re.escape(w) + (r"(?![^\W\d_])" if w[-1].isalpha() else "") for w in _WORDS) + r")"
 _POSTFIX = {
     "ge": r"or (?:more|greater|higher|above|older|over|longer)|and (?:older|over|above|greater|more|longer)|or greater"
-          r"|\+(?!\s*/?\s*-)|older(?!\s+than)",  # "18+" (not "1+/-20%"), "18 years older" for "or older"
-    "le": r"or (?:less|lower|below|younger|fewer|under|shorter)|and (?:younger|under|below|less)|younger(?!\s+than)",
+          r"|\+(?!\s*/?\s*-)|older\b(?!\s+than)",  # "18+" (not "1+/-20%"), "18 years older" for "or older"
+    "le": r"or (?:less|lower|below|younger|fewer|under|shorter)|and (?:younger|under|below|less)|younger\b(?!\s+than)",
 }
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _UNIT_GROUPS = {f"u{i}": kind for i, (kind, _) in enumerate(_UNITS)}
@@ -344,7 +344,7 @@ _SHORTENED = re.compile(r"\b(?:reduces?|limits?|shortens?|compromises?)\s+(?:(?:
                         r"(?:with|and)\s+(?:an?\s+)?$", re.IGNORECASE)  # "end-stage disease with a life expectancy < 1 year"
 _SINCE = re.compile(r"(?:since|from|after)\b", re.IGNORECASE)
 _HOURS_OR_DAYS = re.compile(r"days?|hours?|hrs?|h", re.IGNORECASE)
-_ACUTE = re.compile(r"\b(?:symptoms?|illness|onset)\b", re.IGNORECASE)
+_ACUTE = re.compile(r"\b(?:symptoms?|illness|onset|COVID|SARS|n?CoV|coronavirus|influenza|pneumonia|infection)", re.IGNORECASE)
 # criteria on prophylaxis name the CD4 level at which it is required, not an eligibility bound
 _PROPHYLAXIS = re.compile(r"\bprophyla", re.IGNORECASE)
 # a share of the enrolment, not each participant's bound: "No more than 10 percent of subjects may be over 50",

@@ -386,6 +386,7 @@ MODERN_PHRASINGS = {
         ("Newly diagnosed type 2 diabetes, maximum 3 months", [("disease_duration", None, None, 3.0, True, None)]),
         # not the disease's duration: an acute illness's window, a therapy's, a survivor's, a window for something else
         ("The course of disease is within 10 days after the onset of symptoms", []),
+        ("Confirmed diagnosis of COVID-19 for more than 48 hours", []),
         ("Steroid therapy of more than 4 weeks duration", []),
         ("At least 5 years since diagnosis of breast cancer", []),
         ("No chemotherapy within 6 months after diagnosis", []),
@@ -454,6 +455,8 @@ MODERN_PHRASINGS = {
         ("Over 20 years old (including 20 years old)", [("age", 20.0, True, None, None, None)]),
         ("Above 20 years old (inclusive)", [("age", 20.0, True, None, None, None)]),
         ("BMI within the normal range (1+/-20%)", []),
+        ("Age 21 years older at enrolment", [("age", 21.0, True, None, None, None)]),
+        ("3 olderer than 70 years", []),
     ],
     "an adult's age, and an age without the word": [
         ("adult (=21 years old)", [("age", 21.0, True, None, None, None)]),
