@@ -417,8 +417,9 @@ _FOLD = re.compile(r"(?<![\d.,])(\d+(?:\.\d+)?)\s*-?\s*fold\s+(?:greater than|hi
                    r"(?=(?:the\s+)?(?:ULN|upper limit|normal))", re.IGNORECASE)
 # "Minimum life expectancy of 12 months" → "life expectancy minimum of 12 months": the comparator word after the name
 _EXTREME_FIRST = re.compile(r"\b(?:a\s+)?(minimum|maximum)\s+((?:[^\W\d_][\w-]*\s+){1,3}?)(?:of|:|is|=)\s*(?=\d)", re.IGNORECASE)
-# an adult's age is a lower bound, also where the export lost the "≥": "adult (=18 years old)", "Adult patients (18 years)"
-_ADULT_AGE = re.compile(r"\b(adults?(?:\s+(?:patients|subjects|participants|volunteers))?\s*\(?\s*(?:(?:age[ds]?|of)\s*)?)=?\s*"
+# an adult's age is a lower bound, also where the export lost the "≥" ("adult (=18 years old)", "Adult #18 years"), or
+# wrote none ("Adult patients (18 years)")
+_ADULT_AGE = re.compile(r"\b(adults?(?:\s+(?:patients|subjects|participants|volunteers))?\s*\(?\s*(?:(?:age[ds]?|of)\s*)?)[=#]?\s*"
                         r"(?=\d{2}\s*(?:years?|yrs?|y)\b)", re.IGNORECASE)
 # "three (3) months" → "3 months", "six months" → "6 months"
 _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")(?:\s*\((\d+)\)|(?=\s+(?:years?|months?|weeks?|days?|hours?|times)\b))",

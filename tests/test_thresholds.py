@@ -460,6 +460,7 @@ MODERN_PHRASINGS = {
     ],
     "an adult's age, and an age without the word": [
         ("adult (=21 years old)", [("age", 21.0, True, None, None, None)]),
+        ("Adult #20 years of age at inclusion", [("age", 20.0, True, None, None, None)]),
         ("Adult participants (19 years)", [("age", 19.0, True, None, None, None)]),
         ("Adults of 20 years and above", [("age", 20.0, True, None, None, None)]),
         ("Age =21 years", []),  # the export lost the comparator and nothing tells which
