@@ -757,9 +757,10 @@ def _variables_for(text: str, value: _Value, mentions: list, previous_end: int) 
     if value.age_implied or value.unit_kind == "time" and _YEARS.fullmatch(value.unit or "") and (
             _PERSON.search(text, max(0, value.start - 40), value.start) and not _SINCE_EVENT.match(text, value.end)
             and not _CONSENT.search(text, value.end)
-            or not (text[:value.start] + text[value.end:]).strip(" .;,")):
-        # "Patients who are more than 18 years", "Male, 18-60 years", a criterion "16 years or above"; not "patients
-        # younger than 18 years who are unable to give assent", "women less than 1 year postmenopausal"
+            or not (text[:value.start] + text[value.end:]).strip(" .;,") and not (value.lower is not None and text[value.start].isalpha())):
+        # "Patients who are more than 18 years", "Male, 18-60 years", a criterion "16 years or above" or "< 18 years"; not
+        # "patients younger than 18 years who are unable to give assent", "women less than 1 year postmenopausal", nor a
+        # criterion "At least 2 years" (a life expectancy under its heading reads so)
         return ["age"], value.start
     if value.pair and value.unit_kind == "pressure":  # "hypertension (> 150/100 mmHg)"
         return ["blood_pressure"], value.start

@@ -467,6 +467,8 @@ MODERN_PHRASINGS = {
         ("Patients who are more than 20 years", [("age", 20.0, False, None, None, None)]),
         ("Female, 20-50 years", [("age", 20.0, True, 50.0, True, None)]),
         ("17 years or above", [("age", 17.0, True, None, None, None)]),
+        ("< 16 years", [("age", None, None, 16.0, False, None)]),
+        ("At least 2 years", []),  # as a life expectancy's line under its heading reads
         ("Women who are less than 2 years postmenopausal", []),
         ("Patients younger than 16 years who cannot give assent", []),
     ],
