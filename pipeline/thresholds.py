@@ -28,6 +28,9 @@ def _after(words: str, names: str, ahead: str = "") -> str:
 _CONDITION_ENDS = "itis |osis |pathy |algia |emia |diabetes |mellitus |T1DM |T2DM |hypertension |asthma |epilepsy |psoriasis |pain "
 _DURATION_OP = r"(?:at least|more than|over|longer than|greater than|a minimum of|no more than|less than|up to|[<>≤≥]|\d)"
 _TIMES = "years |months |weeks |days |year |month |week "
+# "psoriasis of at least 6 months duration" (not "steroid therapy of > 6 weeks duration")
+_CONDITION_OF_DURATION = _after(_CONDITION_ENDS + "|disease |disorder |syndrome |depression ", "of|(",
+                                rf" ?{_DURATION_OP}[^.;()]{{0,25}}?duration")
 _DIAGNOSIS = r" (?:the )?(?:initial |first |original )?diagnosis"
 # variable → (synonyms as regex, case-sensitive abbreviations as regex or None)
 VARIABLES: dict[str, tuple[str, str | None]] = {
@@ -49,18 +52,19 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
                          r"(?= of (?!smoking|tobacco|cigarette|alcohol|drug|substance))"  # "2 year history of migraine"
                          # "the course of knee osteoarthritis is 1-5 years", "disease course > 6 months"
                          r"|(?:disease|illness) course|course of (?:the )?(?:disease|illness)"
-                         r"|course of (?!(?:the )?(?:study|trial|treatment|therapy|chemotherapy|radiotherapy)\b)(?:[\w'-]+ ){0,3}?[\w'-]+(?= (?:is|was|should be|must be)\b)"
+                         r"|course of (?!(?:the )?(?:study|trial|treatment|therapy|chemotherapy|radiotherapy)\b)"
+                         r"(?:[\w'-]+ ){0,3}?[\w'-]+(?= (?:is|was|should be|must be)\b)"
                          # "no more than 8 weeks since diagnosis" (after a time only: not "… since diagnosis and surgery within
                          # 3 weeks"), "history of at least 6 months from diagnosis"
                          rf"|{_after(_TIMES, 'since|from|after', _DIAGNOSIS)}{_DIAGNOSIS}"
                          rf"|history of(?= {_DURATION_OP}[^.;]{{0,20}}?(?:since|from) (?:the )?(?:initial |first )?diagnosis)"
-                         # "osteoarthritis for more than 1 year", "diagnosed with schizophrenia for at least 1 year", "psoriasis
-                         # of at least 6 months duration" (not "steroid therapy of > 6 weeks duration")
+                         # "osteoarthritis for more than 1 year", "diagnosed with schizophrenia for at least 1 year"
                          rf"|(?:diagnosed|diagnosis)(?: (?:with|of) [\w' -]{{1,40}}?)? for(?= {_DURATION_OP})"
                          rf"|{_after(_CONDITION_ENDS, 'for', ' ' + _DURATION_OP)}"
-                         rf"|{_after(_CONDITION_ENDS + '|disease |disorder |syndrome |depression ', 'of|(', rf' ?{_DURATION_OP}[^.;()]{{0,25}}?duration')}"
+                         rf"|{_CONDITION_OF_DURATION}"
                          # "newly diagnosed (within 1 month of diagnosis)", "newly diagnosed type 2 diabetes, maximum 3 months"
-                         r"|newly diagnosed(?=(?:(?!\b(?:patients|subjects|adults|aged?)\b)[^.;]){0,40}?(?:\b(?:within|maximum|max|up to|no more than|not more than|less than)\s+|[<≤]\s*)\d)",
+                         r"|newly diagnosed(?=(?:(?!\b(?:patients|subjects|adults|aged?)\b)[^.;]){0,40}?"
+                         r"(?:\b(?:within|maximum|max|up to|no more than|not more than|less than)\s+|[<≤]\s*)\d)",
                          None),
     "serum_creatinine": (r"(?:serum |plasma |blood )?creatinine(?: levels?| concentration)?|s-?Cr|SCr|Cr(?=\s*[<>≤≥])",
                          r"SCr|sCr|S-Cr|Cr"),
@@ -90,11 +94,13 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
     "ptt": (r"(?:activated )?partial thromboplastin time|a?PTT", r"a?PTT"),
     "crp": (r"(?:high[- ]sensitivity )?c[- ]reactive protein|(?:hs-?)?CRP", r"(?:hs-?)?CRP"),
     "proteinuria": (r"proteinuria|urine protein|urinary protein(?: excretion)?", None),
-    "ecog": (r"(?:ECOG|Eastern Cooperative Oncology Group(?: \(ECOG\))?)(?: performance status| PS| score)?|Zubrod(?: performance status)?|WHO performance status", r"ECOG"),
+    "ecog": (r"(?:ECOG|Eastern Cooperative Oncology Group(?: \(ECOG\))?)(?: performance status| PS| score)?"
+             r"|Zubrod(?: performance status)?|WHO performance status", r"ECOG"),
     "karnofsky": (r"Karnofsky(?: performance status| performance score| score| PS)?|KPS", r"KPS"),
     "performance_status": (r"performance status|performance score", None),  # Karnofsky by its percentages
     "life_expectancy": (r"life[- ]?expectancy|(?:expected|estimated|anticipated|predicted) (?:duration of )?survival(?: time)?"
-                        rf"|survival (?:time|expectancy)|(?:expected|anticipated) to (?:live|survive)|{_after('unlikely to ', 'live|survive')}|(?:expected )?life ?span", None),
+                        rf"|survival (?:time|expectancy)|(?:expected|anticipated) to (?:live|survive)"
+                        rf"|{_after('unlikely to ', 'live|survive')}|(?:expected )?life ?span", None),
     "lvef": (r"(?:left ventricular )?ejection fraction|LVEF", r"LVEF"),
     "qtc": (r"QTc[BF]?(?: interval)?|corrected QT(?: interval)?", None),
     "albumin": (r"(?:serum )?albumin", None),
@@ -180,10 +186,11 @@ CANONICAL: dict[str, tuple[str, str | None, float]] = {
 CODES: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
     "age": (("age", "aged", "adults N-M", "years old", "years of age"), "a", ()),
     "age_at_onset": (("age at diagnosis", "age at onset", "onset before age N"), "a", ()),
-    "disease_duration": (("duration of diabetes", "disease duration", "diagnosed within", "N-year history of"), "a", ()),
-    "life_expectancy": (("life expectancy", "expected survival", "expected to live"), "mo", ()),
+    "disease_duration": (("duration of diabetes", "disease duration", "diagnosed within", "N-year history of", "course of disease",
+                          "N months since diagnosis", "<condition> for N years", "newly diagnosed within"), "a", ()),
+    "life_expectancy": (("life expectancy", "expected survival", "expected to live", "anticipated to live", "survival time"), "mo", ()),
     "bmi": (("BMI", "body mass index", "Quetelet index"), "kg/m2", ("39156-5",)),
-    "body_weight": (("weight", "body weight", "weigh"), "kg", ("29463-7",)),
+    "body_weight": (("weight", "body weight", "bodyweight", "weigh"), "kg", ("29463-7",)),
     "hba1c": (("HbA1c", "A1C", "glycated haemoglobin", "glycosylated hemoglobin"), "%", ("4548-4",)),
     "fasting_glucose": (("fasting plasma glucose", "FPG", "FBG", "fasting blood sugar"), "mmol/L", ("1558-6",)),
     "c_peptide": (("C-peptide", "fasting C-peptide", "stimulated C-peptide"), "nmol/L", ("1986-9",)),
@@ -192,8 +199,8 @@ CODES: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
     "egfr": (("eGFR", "GFR", "estimated glomerular filtration rate", "MDRD"), "mL/min/{1.73_m2}",
              ("33914-3", "62238-1", "98979-8")),
     "creatinine_clearance": (("creatinine clearance", "CrCl"), "mL/min", ("2164-2",)),
-    "systolic_bp": (("systolic blood pressure", "SBP"), "mm[Hg]", ("8480-6",)),
-    "diastolic_bp": (("diastolic blood pressure", "DBP"), "mm[Hg]", ("8462-4",)),
+    "systolic_bp": (("systolic blood pressure", "SBP", "SAP", "high pressure"), "mm[Hg]", ("8480-6",)),
+    "diastolic_bp": (("diastolic blood pressure", "DBP", "DAP", "low pressure"), "mm[Hg]", ("8462-4",)),
     "ldl_cholesterol": (("LDL cholesterol", "LDL-C", "low-density lipoprotein"), "mmol/L", ("13457-7", "2089-1")),
     "triglycerides": (("triglycerides", "TG"), "mmol/L", ("2571-8",)),
     "hemoglobin": (("hemoglobin", "haemoglobin", "Hb", "Hgb"), "g/dL", ("718-7",)),
@@ -205,13 +212,13 @@ CODES: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
     "alt": (("ALT", "SGPT", "alanine aminotransferase"), "U/L", ("1742-6",)),
     "ast": (("AST", "SGOT", "aspartate aminotransferase"), "U/L", ("1920-8",)),
     "alkaline_phosphatase": (("alkaline phosphatase", "ALP"), "U/L", ("6768-6",)),
-    "bilirubin": (("bilirubin", "total bilirubin"), "umol/L", ("1975-2",)),
+    "bilirubin": (("bilirubin", "total bilirubin", "TBIL"), "umol/L", ("1975-2",)),
     "inr": (("INR", "international normalized ratio"), "{INR}", ("6301-6",)),
     "pt": (("PT", "prothrombin time"), "s", ("5902-2",)),
     "ptt": (("PTT", "aPTT", "partial thromboplastin time"), "s", ("3173-2",)),
     "crp": (("CRP", "C-reactive protein", "hs-CRP"), "mg/L", ("1988-5", "30522-7")),
     "proteinuria": (("proteinuria", "urine protein"), "mg/d", ("2889-4",)),
-    "ecog": (("ECOG", "Zubrod", "WHO performance status"), "{score}", ("89247-1",)),
+    "ecog": (("ECOG", "Eastern Cooperative Oncology Group", "Zubrod", "WHO performance status"), "{score}", ("89247-1",)),
     "karnofsky": (("Karnofsky", "KPS"), "%", ("89243-0",)),
     "lvef": (("LVEF", "left ventricular ejection fraction"), "%", ("10230-1",)),
     "qtc": (("QTc", "corrected QT interval"), "ms", ("8636-3",)),
@@ -305,7 +312,8 @@ _SEX_CONTINUE = re.compile(rf"\s*(?:,|;|and|or|/)\s*(?:(?:for|in)\s+)?(?:{_SEX}\
 _BP_PAIR = re.compile(rf"({_NUM})\s*/\s*({_NUM})(\s*mm\s*Hg)?", re.IGNORECASE)
 # a cue right before the variable negates it ("no history of BMI > 40", "not expected to live", "except for CD4 < 200");
 # a leading "No" or "must not have" is only the exclusion's phrasing and is labelled as a bound
-_NEGATION = re.compile(r"\b(?:no history of|without|absence of|free of|never|negative for|not|unlikely to|except for|(?<!\bnot )excluding)\s+"
+_NEGATION = re.compile(r"\b(?:no history of|without|absence of|free of|never|negative for|not|unlikely to|except for"
+                       r"|(?<!\bnot )excluding)\s+"
                        r"(?:(?:a|an|the|any|known|prior)\s+)?$", re.IGNORECASE)
 _NOT = re.compile(r"not\b|unlikely\b", re.IGNORECASE)
 _ECOG_SCALE = re.compile(r"\b(?:ECOG|WHO|Zubrod|Eastern Cooperative)\b", re.IGNORECASE)
@@ -913,7 +921,8 @@ _BARE_IN_CANONICAL = {"age", "age_at_onset", "bmi", "hba1c", "ecog", "karnofsky"
                       "systolic_bp", "diastolic_bp", "egfr", "creatinine_clearance", "pt", "ptt"}
 # applied to the lower-cased unit, in order; "milliseconds (msec)" drops its repeated abbreviation
 _PINT_SPELLING = [(re.compile(p), r) for p, r in (
-    (r"\s+", ""), (r"\([a-z]+\)$", ""), (r"^millilit(?:er|re)s?(?=/|per)", "mL"), (r"(?<=mL)per", "/"), (r"µ|mc(?=l)", "u"), (r"mm(?:\^3|3|³|\(3\))|cu\.?mm", "mm**3"), (r"(?<=m)(?:\^2|²|\*2|\(2\)|2\b)", "**2"),
+    (r"\s+", ""), (r"\([a-z]+\)$", ""), (r"^millilit(?:er|re)s?(?=/|per)", "mL"), (r"(?<=mL)per", "/"),
+    (r"µ|mc(?=l)", "u"), (r"mm(?:\^3|3|³|\(3\))|cu\.?mm", "mm**3"), (r"(?<=m)(?:\^2|²|\*2|\(2\)|2\b)", "**2"),
     (r"^(?:x|\*)?10(?:\^|\*\*|e)?\(?(\d+)\)?/", r"1e\1/"), (r"^k/", "1e3/"), (r"^(?:cells?|platelets?|neutrophils?|lymphocytes?)?/", "1/"),
     (r"(?<![a-z])(u|d|m|)l\b", r"\1L"), (r"^(?:iu|units?|u)(?=/|$)", "U"), (r"^miu|^mu(?=/)", "mU"),
     (r"/d$", "/day"), (r"/24h(?:ours?|rs?)?$", "/day"), (r"(?:per|a)day$", "/day"),
