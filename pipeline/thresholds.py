@@ -293,7 +293,7 @@ _SCORES = re.compile(r"(\d)(?:\s*,\s*\d)*\s*,?\s*or\s+(\d)(?!\.?\d)")  # "ECOG 0
 # a number that is not a bound: an offset above the ULN ("1.0 mg/dL above ULN"), a count ("at least 1 regimen"),
 # a birth weight ("less than 1,251 grams at birth")
 _NOT_A_BOUND = re.compile(r"\s*(?:above|over|greater than)\s+(?:the\s+)?(?:ULN|upper limit|normal)"
-                          r"|\s+(?:[a-z]+\s+){0,2}?(?:regimens?|cycles?|courses?|lines?|doses?|episodes?|reactions?|points?"
+                          r"|\s+(?:[a-z]+\s+){0,2}?(?:regimens?|cycles?|courses?|lines?|doses?|episodes?|reactions?"
                           r"|of (?:them|these))\b|\s+at birth\b",
                           re.IGNORECASE)
 _INCLUSIVE_NOTE = re.compile(rf"\s*\(\s*(?:including|inclusive|included)(?:\s+(?:{_NUM})(?:\s*(?:years?|yrs?)(?:\s+old)?)?)?\s*\)",

@@ -479,6 +479,7 @@ MODERN_PHRASINGS = {
     ],
     "performance status by its scale": [
         ("Performance status of 3 or more", []),
+        ("KPS > 40 points", [("karnofsky", 40.0, False, None, None, None)]),
         ("Performance status: WHO 0-1", [("ecog", 0.0, True, 1.0, True, None)]),
         ("Eastern Cooperative Oncology Group score: 0-2", [("ecog", 0.0, True, 2.0, True, None)]),
     ],
