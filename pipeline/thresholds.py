@@ -296,8 +296,9 @@ _NOT_A_BOUND = re.compile(r"\s*(?:above|over|greater than)\s+(?:the\s+)?(?:ULN|u
                           r"|\s+(?:[a-z]+\s+){0,2}?(?:regimens?|cycles?|courses?|lines?|doses?|episodes?|reactions?"
                           r"|of (?:them|these))\b|\s+at birth\b",
                           re.IGNORECASE)
-_INCLUSIVE_NOTE = re.compile(rf"\s*\(\s*(?:including|inclusive|included)(?:\s+(?:{_NUM})(?:\s*(?:years?|yrs?)(?:\s+old)?)?)?\s*\)",
-                             re.IGNORECASE)
+# "(including 18 years old)", "(including 18 and 75 years old)", "(both inclusive)" after a bound or range
+_INCLUSIVE_NOTE = re.compile(rf"\s*\(\s*(?:both\s+)?(?:including|inclusive|included)(?:\s+(?:{_NUM})"
+                             rf"(?:\s*(?:and|to|-|–)\s*(?:{_NUM}))?(?:\s*(?:years?|yrs?)(?:\s+old)?)?)?\s*\)", re.IGNORECASE)
 _BY = re.compile(r"\bby\s*$", re.IGNORECASE)  # "decline of ejection fraction by more than 20%": a change, not a level
 _SEX = r"(males?|men|man|boys?|females?|women|woman|girls?)"
 _SEX_AFTER = re.compile(rf"\s*(?:\(\s*(?:for|in|among)?\s*{_SEX}\s*\)|,?\s*(?:for|in|among)\s+{_SEX}\b)", re.IGNORECASE)

@@ -454,6 +454,7 @@ MODERN_PHRASINGS = {
         ("Body weight equal to or above 40 kg", [("body_weight", 40.0, True, None, None, None)]),
         ("Over 20 years old (including 20 years old)", [("age", 20.0, True, None, None, None)]),
         ("Above 20 years old (inclusive)", [("age", 20.0, True, None, None, None)]),
+        ("Aged 20-70 years old (including 20 and 70 years old)", [("age", 20.0, True, 70.0, True, None)]),
         ("BMI within the normal range (1+/-20%)", []),
         ("Age 21 years older at enrolment", [("age", 21.0, True, None, None, None)]),
         ("3 olderer than 70 years", []),
