@@ -478,6 +478,11 @@ MODERN_PHRASINGS = {
         ("Platelets < 75.000 / mmc", [("platelets", None, None, 75000.0, False, None)]),
         ("Hemoglobin < 90 g/L", [("hemoglobin", None, None, 90.0, False, None)]),
     ],
+    "abbreviations of translated records": [
+        ("Severe renal impairment (Ccr ≤ 20 ml/min)", [("creatinine_clearance", None, None, 20.0, True, None)]),
+        ("Scr ≥ 150 μmol/L", [("serum_creatinine", 150.0, True, None, None, None)]),
+        ("ALT > 3 ULN with BIL > 2 ULN", [("alt", 3.0, False, None, None, None), ("bilirubin", 2.0, False, None, None, None)]),
+    ],
     "performance status by its scale": [
         ("Performance status of 3 or more", []),
         ("KPS > 40 points", [("karnofsky", 40.0, False, None, None, None)]),
