@@ -14,12 +14,30 @@ import re
 from dataclasses import dataclass, replace
 from functools import cache
 
+
+
+def _after(words: str, names: str, ahead: str = "") -> str:
+    """Regex: one of names written right after one of words (both "|"-separated literals) and before what the regex
+    ahead matches (not consumed). The checks follow the name, so the scan stops only where a name is."""
+    ahead = f"(?={ahead})" if ahead else ""
+    return "(?:" + "|".join(f"{re.escape(n)}{ahead}(?:" + "|".join(f"(?<={re.escape(w + n)})" for w in words.split("|")) + ")"
+                            for n in names.split("|")) + ")"
+
+
+# conditions whose duration "<condition> for more than N years" states: names and usual endings of disease names
+_CONDITION_ENDS = "itis |osis |pathy |algia |emia |diabetes |mellitus |T1DM |T2DM |hypertension |asthma |epilepsy |psoriasis |pain "
+_DURATION_OP = r"(?:at least|more than|over|longer than|greater than|a minimum of|no more than|less than|up to|[<>≤≥]|\d)"
+_TIMES = "years |months |weeks |days |year |month |week "
+# "psoriasis of at least 6 months duration" (not "steroid therapy of > 6 weeks duration")
+_CONDITION_OF_DURATION = _after(_CONDITION_ENDS + "|disease |disorder |syndrome |depression ", "of|(",
+                                rf" ?{_DURATION_OP}[^.;()]{{0,25}}?duration")
+_DIAGNOSIS = r" (?:the )?(?:initial |first |original )?diagnosis"
 # variable → (synonyms as regex, case-sensitive abbreviations as regex or None)
 VARIABLES: dict[str, tuple[str, str | None]] = {
-    "age": (r"ages?|aged|adults?(?=\s*\(?\s*[\d<>≤≥])", None),  # "Adults 20-75", not "young adult men … 1.5"
+    "age": (r"ages?|aged|adults?(?=\s*(?:\(|of\b|aged?\b)?\s*[\d<>≤≥])", None),  # "Adults 20-75", not "young adult men … 1.5"
     "age_at_onset": (r"age (?:at|of) (?:diagnosis|onset)", None),
     "bmi": (r"body[- ]mass[- ]index|BMI|quetelet index", r"BMI"),
-    "body_weight": (r"(?:body )?weight|weigh(?:s|ing|ting)?", None),
+    "body_weight": (r"(?:body[- ]?)?weight|weigh(?:s|ing|ting)?", None),  # "bodyweight"
     "hba1c": (r"(?:glycated|glycosylated|glycohemoglobin|glycohaemoglobin)(?: hemoglobin| haemoglobin)?(?: A1c| \(?HbA1c\)?)?"
               r"|h(?:a?e)?moglobin A1c|HbA[1l]c|Hb A1c|HbA1|A1c|HgbA1c|Hgb A1c|HBA1C|glyco-?hemoglobin", None),
     "fasting_glucose": (r"fasting (?:plasma |blood |serum |capillary )?glucose(?: level)?|fasting blood sugar|FPG|FBG|FBS", r"FPG|FBG|FBS"),
@@ -31,13 +49,30 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
                          r"|(?:history of|diagnosed with) (?:type [12] |type I{1,2} )?(?:diabetes(?: mellitus)?|T[12]DM) (?:for|of)"
                          r"|(?:^|(?<=, )|(?<=\bwho were )|(?<=\bwho was ))diagnosed(?= within)"  # not "cancer diagnosed within"
                          r"|(?<!pack-year )(?<!pack year )(?:(?<=year )|(?<=years )|(?<=month )|(?<=months ))history"
-                         r"(?= of (?!smoking|tobacco|cigarette|alcohol|drug|substance))", None),  # "2 year history of migraine"
+                         r"(?= of (?!smoking|tobacco|cigarette|alcohol|drug|substance))"  # "2 year history of migraine"
+                         # "the course of knee osteoarthritis is 1-5 years", "disease course > 6 months"
+                         r"|(?:disease|illness) course|course of (?:the )?(?:disease|illness)"
+                         r"|course of (?!(?:the )?(?:study|trial|treatment|therapy|chemotherapy|radiotherapy)\b)"
+                         r"(?:[\w'-]+ ){0,3}?[\w'-]+(?= (?:is|was|should be|must be)\b)"
+                         # "no more than 8 weeks since diagnosis" (after a time only: not "… since diagnosis and surgery within
+                         # 3 weeks"), "history of at least 6 months from diagnosis"
+                         rf"|{_after(_TIMES, 'since|from|after', _DIAGNOSIS)}{_DIAGNOSIS}"
+                         rf"|history of(?= {_DURATION_OP}[^.;]{{0,20}}?(?:since|from) (?:the )?(?:initial |first )?diagnosis)"
+                         # "osteoarthritis for more than 1 year", "diagnosed with schizophrenia for at least 1 year"
+                         rf"|(?:diagnosed|diagnosis)(?: (?:with|of) [\w' -]{{1,40}}?)? for(?= {_DURATION_OP})"
+                         rf"|{_after(_CONDITION_ENDS, 'for', ' ' + _DURATION_OP)}"
+                         rf"|{_CONDITION_OF_DURATION}"
+                         # "newly diagnosed (within 1 month of diagnosis)", "newly diagnosed type 2 diabetes, maximum 3 months"
+                         r"|newly diagnosed(?=(?:(?!\b(?:patients|subjects|adults|aged?)\b)[^.;]){0,40}?"
+                         r"(?:\b(?:within|maximum|max|up to|no more than|not more than|less than)\s+|[<≤]\s*)\d)",
+                         None),
     "serum_creatinine": (r"(?:serum |plasma |blood )?creatinine(?: levels?| concentration)?|s-?Cr|SCr|Cr(?=\s*[<>≤≥])",
-                         r"SCr|sCr|S-Cr|Cr"),
+                         r"SCr|sCr|Scr|S-Cr|Cr"),
     "egfr": (r"(?:estimated )?glomerular filtration rate|e?GFR|MDRD(?: GFR)?", r"eGFR|GFR|EGFR"),
-    "creatinine_clearance": (r"creatinine clearance|CrCl|CLcr|CrCL|creatinine cl", r"CrCl|CLcr|CrCL|CrCI"),
-    "systolic_bp": (r"systolic (?:blood )?(?:pressure|BP)|SBP|systolic", r"SBP"),
-    "diastolic_bp": (r"diastolic (?:blood )?(?:pressure|BP)|DBP|diastolic", r"DBP"),
+    "creatinine_clearance": (r"creatinine clearance|CrCl|CLcr|CrCL|creatinine cl|Ccr", r"CrCl|CLcr|CrCL|CrCI|Ccr|CCr|CCR"),
+    # "high/low pressure" as Chinese registries translate them
+    "systolic_bp": (r"systolic (?:blood |arterial )?(?:pressure|BP)|SBP|SAP|systolic|high pressure", r"SBP|SAP"),
+    "diastolic_bp": (r"diastolic (?:blood |arterial )?(?:pressure|BP)|DBP|DAP|diastolic|low pressure", r"DBP|DAP"),
     "blood_pressure": (r"blood pressures?|BP", r"BP"),  # "BP > 140/90": expanded to systolic_bp and diastolic_bp
     "ldl_cholesterol": (r"(?:fasting )?LDL(?:[- ]C|[- ]cholesterol)?|low[- ]density lipoprotein(?: cholesterol)?", r"LDL(?:-C)?"),
     "triglycerides": (r"(?:fasting |serum )?triglycerides?|TG", r"TG"),
@@ -53,16 +88,19 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
     "ast": (r"aspartate (?:amino)?transaminase|aspartate aminotransferase|serum glutamic[- ]oxaloacetic transaminase|AST|S?GOT|ASAT",
             r"AST|S?GOT|ASAT"),
     "transaminases": (r"(?:liver )?(?:transaminases|aminotransferases)", None),  # one bound for AST and ALT
-    "bilirubin": (r"(?:total |serum )?bilirubin", None),
+    "bilirubin": (r"(?:total |serum )?bilirubin|T-?BIL|TBil|BIL", r"T-?BIL|TBil|BIL"),
     "inr": (r"INR|international normali[sz]ed ratio", r"INR"),
     "pt": (r"prothrombin time|pro time|PT", r"PT"),
     "ptt": (r"(?:activated )?partial thromboplastin time|a?PTT", r"a?PTT"),
     "crp": (r"(?:high[- ]sensitivity )?c[- ]reactive protein|(?:hs-?)?CRP", r"(?:hs-?)?CRP"),
     "proteinuria": (r"proteinuria|urine protein|urinary protein(?: excretion)?", None),
-    "ecog": (r"ECOG(?: performance status| PS| score)?|Zubrod(?: performance status)?|WHO performance status", r"ECOG"),
+    "ecog": (r"(?:ECOG|Eastern Cooperative Oncology Group(?: \(ECOG\))?)(?: performance status| PS| score)?"
+             r"|Zubrod(?: performance status)?|WHO performance status", r"ECOG"),
     "karnofsky": (r"Karnofsky(?: performance status| performance score| score| PS)?|KPS", r"KPS"),
-    "performance_status": (r"performance status|performance score", None),  # ECOG or Karnofsky, by the numbers
-    "life_expectancy": (r"life expectancy|expected (?:duration of )?survival|estimated survival|expected to live|(?:expected )?life ?span", None),
+    "performance_status": (r"performance status|performance score", None),  # Karnofsky by its percentages
+    "life_expectancy": (r"life[- ]?expectancy|(?:expected|estimated|anticipated|predicted) (?:duration of )?survival(?: time)?"
+                        rf"|survival (?:time|expectancy)|(?:expected|anticipated) to (?:live|survive)"
+                        rf"|{_after('unlikely to ', 'live|survive')}|(?:expected )?life ?span", None),
     "lvef": (r"(?:left ventricular )?ejection fraction|LVEF", r"LVEF"),
     "qtc": (r"QTc[BF]?(?: interval)?|corrected QT(?: interval)?", None),
     "albumin": (r"(?:serum )?albumin", None),
@@ -82,17 +120,17 @@ OUTPUT_VARIABLES = tuple(v for v in VARIABLES if v not in _EXPANDS)
 
 _GRAMS = r"(?:mg|gms?|grams?|g)"  # "mg/dL", "gm%", "grams/dl"
 _M2 = r"m\s*(?:\^\s*2|\*\s*2|\(2\)|2|²)"  # "m2", "m^2", "m*2", "m(2)", "m²"
-_MM3 = r"(?:mm\s*(?:\^\s*3|\(3\)|3|³)|cu\.?\s*mm)"
+_MM3 = r"(?:mm\s*(?:\^\s*3|\(3\)|3|³)|cu\.?\s*mm|mmc\b)"
 # unit kind → regex (first match wins, so longer forms first); the matched text is the row's `unit`
 _UNITS: tuple[tuple[str, str], ...] = (
-    ("uln", r"(?:x|times)\s*(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+|lab\s+)?(?:ULN|upper\s+(?:limits?|levels?)\s+of\s+(?:the\s+)?"
-            r"(?:institutional\s+)?normal(?:\s+(?:range|values?|limits?))?|upper\s+normal\s+limits?|UNL\b|(?:the\s+)?normal(?:\s+(?:values?|limits?))?|N\b)"
-            r"(?:\s*\((?:ULN|IULN)\))?"),
-    ("count", rf"(?:x|×|\*)?\s*10\s*(?:\^|\*\*|e|E)?\s*\(?(?:9|3|6|12)\)?\s*/\s*(?:L|l|µL|uL|µl|ul|{_MM3})\b"
+    ("uln", r"(?:(?:x|times)(?:\s+of)?\s*(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+|lab\s+)?(?:ULN|upper\s+(?:limits?|levels?)(?:\s+of\s+(?:the\s+)?"
+            r"(?:institutional\s+)?normal(?:\s+(?:range|values?|limits?))?)?|(?:upper\s+normal|normal\s+upper)\s+limits?|UNL\b|(?:the\s+)?normal(?:\s+(?:values?|limits?))?|N\b)"
+            r"|ULN\b)(?:\s*\((?:ULN|IULN)\))?"),  # "2 x ULN", "5 times of the upper limit", "2 ULN"
+    ("count", rf"(?:x|×|\*)?\s*10\s*(?:\^|\*\*|e|E)?\s*\(?(?:9|3|6|12)\)?\s*/\s*(?:L|l|µL|uL|µl|ul|{_MM3})\b|(?-i:Gi?)\s*/\s*[Ll]\b"
               rf"|(?:cells?|platelets?|neutrophils?|lymphocytes?|k)?\s*/\s*(?:{_MM3}|µL|uL|µl|ul|um\b|cu\.?\s*mm|L\b|l\b|mcL)"),
     ("kg/m2", rf"kg\s*/\s*{_M2}"),
     ("insulin", r"(?:IU|U|units?|iu)\s*/\s*kg(?:\s*/\s*(?:day|d|24\s*h(?:ours?|rs?)?))?(?:\s+(?:per|a)\s+day)?|(?:IU|U|units?)\s*/\s*(?:day|d|24\s*h)\b|(?:IU|U|units?)\s+(?:per|a)\s+day"),
-    ("flow", rf"m[lL]\s*/\s*min(?:ute)?(?:\s*(?:/|per)\s*1\.73\s*{_M2})?"),
+    ("flow", rf"(?:m[lL]|millilit(?:er|re)s?)\s*(?:/|per)\s*min(?:ute)?(?:\s*(?:/|per)\s*1\.73\s*{_M2})?"),
     ("mass_per_time", rf"{_GRAMS}\s*/\s*(?:day|d|24\s*h(?:ours?|rs?)?|24h)\b|{_GRAMS}\s+(?:per|/)\s*24\s*h(?:ours?|rs?)?"),
     ("enzyme", r"(?:IU|U|mIU|iu)\s*/\s*(?:L|l)\b"),
     ("molar", r"(?:mmol|µmol|umol|nmol|pmol|mcmol|mEq)\s*/\s*(?:L|l|dL|dl|mL|ml)\b"),
@@ -102,7 +140,7 @@ _UNITS: tuple[tuple[str, str], ...] = (
     ("percent", r"%|percent\b"),
     ("ms", r"(?:ms|msec|milliseconds?)\b(?:\s*\((?:ms|msec)\))?"),
     ("seconds", r"(?:seconds?|secs?|s)\b"),
-    ("time", r"(?:years?|yrs?|months?|mos?|weeks?|wks?|days?|hours?|hrs?)\b"),
+    ("time", r"-?\s*(?:years?|yrs?|y|months?|mos?|weeks?|wks?|days?|hours?|hrs?|h)\b"),  # "18-yr", "< 24h"
     ("mass", r"(?:kg|kilograms?|grams?|lbs?|pounds)\b"),
 )
 # variable → unit kinds that fit it (None: a bare number fits)
@@ -148,20 +186,21 @@ CANONICAL: dict[str, tuple[str, str | None, float]] = {
 CODES: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
     "age": (("age", "aged", "adults N-M", "years old", "years of age"), "a", ()),
     "age_at_onset": (("age at diagnosis", "age at onset", "onset before age N"), "a", ()),
-    "disease_duration": (("duration of diabetes", "disease duration", "diagnosed within", "N-year history of"), "a", ()),
-    "life_expectancy": (("life expectancy", "expected survival", "expected to live"), "mo", ()),
+    "disease_duration": (("duration of diabetes", "disease duration", "diagnosed within", "N-year history of", "course of disease",
+                          "N months since diagnosis", "<condition> for N years", "newly diagnosed within"), "a", ()),
+    "life_expectancy": (("life expectancy", "expected survival", "expected to live", "anticipated to live", "survival time"), "mo", ()),
     "bmi": (("BMI", "body mass index", "Quetelet index"), "kg/m2", ("39156-5",)),
-    "body_weight": (("weight", "body weight", "weigh"), "kg", ("29463-7",)),
+    "body_weight": (("weight", "body weight", "bodyweight", "weigh"), "kg", ("29463-7",)),
     "hba1c": (("HbA1c", "A1C", "glycated haemoglobin", "glycosylated hemoglobin"), "%", ("4548-4",)),
     "fasting_glucose": (("fasting plasma glucose", "FPG", "FBG", "fasting blood sugar"), "mmol/L", ("1558-6",)),
     "c_peptide": (("C-peptide", "fasting C-peptide", "stimulated C-peptide"), "nmol/L", ("1986-9",)),
     "insulin_dose": (("insulin dose", "insulin requirement"), "U/kg/d", ()),
-    "serum_creatinine": (("creatinine", "serum creatinine", "SCr", "Cr"), "umol/L", ("2160-0",)),
+    "serum_creatinine": (("creatinine", "serum creatinine", "SCr", "Scr", "Cr"), "umol/L", ("2160-0",)),
     "egfr": (("eGFR", "GFR", "estimated glomerular filtration rate", "MDRD"), "mL/min/{1.73_m2}",
              ("33914-3", "62238-1", "98979-8")),
-    "creatinine_clearance": (("creatinine clearance", "CrCl"), "mL/min", ("2164-2",)),
-    "systolic_bp": (("systolic blood pressure", "SBP"), "mm[Hg]", ("8480-6",)),
-    "diastolic_bp": (("diastolic blood pressure", "DBP"), "mm[Hg]", ("8462-4",)),
+    "creatinine_clearance": (("creatinine clearance", "CrCl", "Ccr"), "mL/min", ("2164-2",)),
+    "systolic_bp": (("systolic blood pressure", "SBP", "SAP", "high pressure"), "mm[Hg]", ("8480-6",)),
+    "diastolic_bp": (("diastolic blood pressure", "DBP", "DAP", "low pressure"), "mm[Hg]", ("8462-4",)),
     "ldl_cholesterol": (("LDL cholesterol", "LDL-C", "low-density lipoprotein"), "mmol/L", ("13457-7", "2089-1")),
     "triglycerides": (("triglycerides", "TG"), "mmol/L", ("2571-8",)),
     "hemoglobin": (("hemoglobin", "haemoglobin", "Hb", "Hgb"), "g/dL", ("718-7",)),
@@ -173,13 +212,13 @@ CODES: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
     "alt": (("ALT", "SGPT", "alanine aminotransferase"), "U/L", ("1742-6",)),
     "ast": (("AST", "SGOT", "aspartate aminotransferase"), "U/L", ("1920-8",)),
     "alkaline_phosphatase": (("alkaline phosphatase", "ALP"), "U/L", ("6768-6",)),
-    "bilirubin": (("bilirubin", "total bilirubin"), "umol/L", ("1975-2",)),
+    "bilirubin": (("bilirubin", "total bilirubin", "TBIL"), "umol/L", ("1975-2",)),
     "inr": (("INR", "international normalized ratio"), "{INR}", ("6301-6",)),
     "pt": (("PT", "prothrombin time"), "s", ("5902-2",)),
     "ptt": (("PTT", "aPTT", "partial thromboplastin time"), "s", ("3173-2",)),
     "crp": (("CRP", "C-reactive protein", "hs-CRP"), "mg/L", ("1988-5", "30522-7")),
     "proteinuria": (("proteinuria", "urine protein"), "mg/d", ("2889-4",)),
-    "ecog": (("ECOG", "Zubrod", "WHO performance status"), "{score}", ("89247-1",)),
+    "ecog": (("ECOG", "Eastern Cooperative Oncology Group", "Zubrod", "WHO performance status"), "{score}", ("89247-1",)),
     "karnofsky": (("Karnofsky", "KPS"), "%", ("89243-0",)),
     "lvef": (("LVEF", "left ventricular ejection fraction"), "%", ("10230-1",)),
     "qtc": (("QTc", "corrected QT interval"), "ms", ("8636-3",)),
@@ -223,18 +262,21 @@ _OPS = {
 _WORDS = sorted(_OPS, key=len, reverse=True)
 _OP = r"(?:" + "|".join(re.escape(w) + (r"(?![^\W\d_])" if w[-1].isalpha() else "") for w in _WORDS) + r")"
 _POSTFIX = {
-    "ge": r"or (?:more|greater|higher|above|older|over)|and (?:older|over|above|greater|more)|or greater|\+",
-    "le": r"or (?:less|lower|below|younger|fewer|under)|and (?:younger|under|below|less)",
+    "ge": r"or (?:more|greater|higher|above|older|over|longer)|and (?:older|over|above|greater|more|longer)|or greater"
+          r"|\+(?!\s*/?\s*-)|older\b(?!\s+than)",  # "18+" (not "1+/-20%"), "18 years older" for "or older"
+    "le": r"or (?:less|lower|below|younger|fewer|under|shorter)|and (?:younger|under|below|less)|younger\b(?!\s+than)",
 }
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _UNIT_GROUPS = {f"u{i}": kind for i, (kind, _) in enumerate(_UNITS)}
 _UNIT = "|".join(f"(?P<u{i}>{rx})" for i, (_, rx) in enumerate(_UNITS))
+_PER_VOLUME = re.compile(rf"(?:cells?|platelets?|neutrophils?|lymphocytes?)?\s*/\s*(?:{_MM3}|µL|uL|µl|ul|mcL)", re.IGNORECASE)
+_DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 _UNIT_RE = re.compile(rf"\s*(?:{_UNIT})", re.IGNORECASE)
-_AGE_SUFFIX = re.compile(r"[\s-]*(?:of\s+age|old|of\s+life)\b")
+_AGE_SUFFIX = re.compile(r"[\s-]*(?:of[\s-]+age|old|of\s+life)\b")
 _NUM_RE = re.compile(_NUM)
 _OP_RE = re.compile(_OP, re.IGNORECASE)
 _POSTFIX_RE = {op: re.compile(rf"\s*(?:{rx})", re.IGNORECASE) for op, rx in _POSTFIX.items()}
-_RANGE_SEP = re.compile(r"\s*(?:-|–|—|to|and|through|~)\s*(?=[\d.])", re.IGNORECASE)
+_RANGE_SEP = re.compile(r"\s*(?P<word>-|–|—|to|and|through|~)\s*(?P<below><\s*)?(?=[\d.])", re.IGNORECASE)  # "from 18 to <65"
 _TO_PHYSIOLOGIC = re.compile(r"\s*(?:-|to)\s*physiologic(?:al)?\s+\d", re.IGNORECASE)
 _AGE_OF = r"(?:the\s+)?ages?\s+of\s+|age\s+"  # "under the age of 10", "between the ages of 21 and 55"
 _RANGE_LEAD = re.compile(rf"(?:between|from|ranging from|range of|in the range of|range)\s+({_AGE_OF})?", re.IGNORECASE)
@@ -251,21 +293,31 @@ _SCORES = re.compile(r"(\d)(?:\s*,\s*\d)*\s*,?\s*or\s+(\d)(?!\.?\d)")  # "ECOG 0
 # a number that is not a bound: an offset above the ULN ("1.0 mg/dL above ULN"), a count ("at least 1 regimen"),
 # a birth weight ("less than 1,251 grams at birth")
 _NOT_A_BOUND = re.compile(r"\s*(?:above|over|greater than)\s+(?:the\s+)?(?:ULN|upper limit|normal)"
-                          r"|\s+(?:[a-z]+\s+){0,2}?(?:regimens?|cycles?|courses?|lines?|doses?|episodes?|reactions?|points?"
+                          r"|\s+(?:[a-z]+\s+){0,2}?(?:regimens?|cycles?|courses?|lines?|doses?|episodes?|reactions?"
                           r"|of (?:them|these))\b|\s+at birth\b",
                           re.IGNORECASE)
+# "(including 18 years old)", "(including 18 and 75 years old)", "(both inclusive)" after a bound or range
+_INCLUSIVE_NOTE = re.compile(rf"\s*\(\s*(?:both\s+)?(?:including|inclusive|included)(?:\s+(?:{_NUM})"
+                             rf"(?:\s*(?:and|to|-|–)\s*(?:{_NUM}))?(?:\s*(?:years?|yrs?)(?:\s+old)?)?)?\s*\)", re.IGNORECASE)
 _BY = re.compile(r"\bby\s*$", re.IGNORECASE)  # "decline of ejection fraction by more than 20%": a change, not a level
 _SEX = r"(males?|men|man|boys?|females?|women|woman|girls?)"
 _SEX_AFTER = re.compile(rf"\s*(?:\(\s*(?:for|in|among)?\s*{_SEX}\s*\)|,?\s*(?:for|in|among)\s+{_SEX}\b)", re.IGNORECASE)
 _SEX_BEFORE = re.compile(rf"(?<!\band )(?<!\bor )\b{_SEX}\b\s*[:,]?\s*(?:\(|,)?\s*$", re.IGNORECASE)
 # the subject of the phrase, at its start: "5 Male subjects weigh …, female subjects weigh …" (not "Male or … females")
-_SEX_SUBJECT = re.compile(rf"(?:^[\d.\s-]*|[,;:.]\s*){_SEX}(?:\s+(?:subjects|patients|participants))?\s*$", re.IGNORECASE)
+_SEX_SUBJECT = re.compile(rf"(?:^[\d.\s-]*|[,;:.]\s*)(?:(?!(?:and|or)\b)[a-z-]+\s+){{0,2}}{_SEX}"
+                          rf"(?:\s+(?:subjects|patients|participants|volunteers|adults))?\s*$", re.IGNORECASE)
+# … whose age bound is that sex's own when the criterion reads "<sex> aged …" ("Men aged ≥ 50 years"; "Women 45-64
+# years of age" names the population only)
+_AGED = re.compile(r"aged\b", re.IGNORECASE)
 _SEX_CONTINUE = re.compile(rf"\s*(?:,|;|and|or|/)\s*(?:(?:for|in)\s+)?(?:{_SEX}\s*[:,]?\s*)?", re.IGNORECASE)
 _BP_PAIR = re.compile(rf"({_NUM})\s*/\s*({_NUM})(\s*mm\s*Hg)?", re.IGNORECASE)
 # a cue right before the variable negates it ("no history of BMI > 40", "not expected to live", "except for CD4 < 200");
 # a leading "No" or "must not have" is only the exclusion's phrasing and is labelled as a bound
-_NEGATION = re.compile(r"\b(?:no history of|without|absence of|free of|never|negative for|not|except for|(?<!\bnot )excluding)\s+"
+_NEGATION = re.compile(r"\b(?:no history of|without|absence of|free of|never|negative for|not|unlikely to|except for"
+                       r"|(?<!\bnot )excluding)\s+"
                        r"(?:(?:a|an|the|any|known|prior)\s+)?$", re.IGNORECASE)
+_NOT = re.compile(r"not\b|unlikely\b", re.IGNORECASE)
+_ECOG_SCALE = re.compile(r"\b(?:ECOG|WHO|Zubrod|Eastern Cooperative)\b", re.IGNORECASE)
 _FOR = re.compile(r"\bfor\s+(?:the\s+)?$", re.IGNORECASE)  # "Lansky 50-100 for ages 0-10": whom the scale is for
 # a condition shortly before the value: "EKG required if over 40 years of age", "if the mean QTc > 480 msec"
 _CONDITION = re.compile(r"\b(?:if|unless)\b(?:(?!,\s)[^;:]){0,40}$", re.IGNORECASE)  # a comma or a heading ends it
@@ -274,8 +326,13 @@ _CONDITION = re.compile(r"\b(?:if|unless)\b(?:(?!,\s)[^;:]){0,40}$", re.IGNORECA
 _SUBGROUP = re.compile(r"\b(?:for|in|among)\s+(?:all\s+)?(?:other\s+|those\s+)?(?:patients|subjects|participants|children|infants|persons|"
                        r"individuals|those|minors|women|men|males|females|boys|girls)(?:\s+(?:who\s+are|with|aged|whose))?\s*$", re.IGNORECASE)
 # someone else's age: "DONOR: Age < 75", "identical sibling age 4 to 65"
-_OTHER_PERSON = re.compile(r"\b(?:donors?|siblings?|relatives?)\b(?:(?!\bpatients?\b)[^.;]){0,40}$",
-                           re.IGNORECASE)
+_RELATIVE = r"donors?|siblings?|relatives?|family (?:history|members?)|mother|father|brothers?|sisters?"
+_OTHER_PERSON = re.compile(rf"\b(?:{_RELATIVE})\b(?:(?!\bpatients?\b)[^.;]){{0,40}}$", re.IGNORECASE)
+# … or written after it: "sudden death under 40 years of age in first-degree relatives"
+_OF_OTHER_PERSON = re.compile(rf"\s*(?:in|among|of)\s+(?:an?\s+|the\s+|one\s+|his\s+|her\s+|their\s+)?"
+                              rf"(?:(?:first|second|1st|2nd)[- ]degree\s+)?(?:{_RELATIVE})\b", re.IGNORECASE)
+# points in a score, not bounds: "1 point each: age > 65", "2 points for QTc > 450"
+_POINTS = re.compile(r"\b\d+\s+points?\b(?:\s+each)?\s*(?::|\bfor\b|\beach\b)", re.IGNORECASE)
 # a change, not a level: "a decrease of hemoglobin of 1 g/dL or more"
 _CHANGE = re.compile(r"\b(?:decreases?|declines?|drops?|falls?|reductions?|increases?|rises?|changes?)\s+(?:of|in)\s+(?:the\s+)?$",
                      re.IGNORECASE)
@@ -286,10 +343,17 @@ _NOT_IN_FORCE = re.compile(r"\bno longer (?:required|needed|necessary|an? (?:req
 # an amendment note quotes the rule it replaced ("(This study has been changed. Originally, infants 1 to 15 days old
 # …)") or states the one now in force ("(… You now must have a CD4 cell count of 200-700 …)")
 _AMENDMENT = re.compile(r"\(\s*This study has been changed\.[^()]*\)?", re.IGNORECASE)
+# EU CTR's form lines name the age groups a trial includes and how many: "F.1.3 Elderly (>=65 years) yes"
+_AGE_GROUP_FORM = re.compile(r"\bF\.1\.\d|\bNumber of subjects for this age range\b", re.IGNORECASE)
 _NOW = re.compile(r"\bnow\b", re.IGNORECASE)
 # what an illness would do to life expectancy, not the participant's own: "a condition that would reduce life
 # expectancy to < 2 years"
-_SHORTENED = re.compile(r"\b(?:reduces?|limits?|shortens?|compromises?)\s+(?:(?:the|his|her|their)\s+)?$", re.IGNORECASE)
+_SHORTENED = re.compile(r"\b(?:reduces?|limits?|shortens?|compromises?)\s+(?:(?:the|his|her|their)\s+)?$"
+                        r"|\b(?:diseases?|illness(?:es)?|co-?morbidit(?:y|ies)|conditions?|malignan\w*|cancers?|tumou?rs?)\s+"
+                        r"(?:with|and)\s+(?:an?\s+)?$", re.IGNORECASE)  # "end-stage disease with a life expectancy < 1 year"
+_SINCE = re.compile(r"(?:since|from|after)\b", re.IGNORECASE)
+_HOURS_OR_DAYS = re.compile(r"days?|hours?|hrs?|h", re.IGNORECASE)
+_ACUTE = re.compile(r"\b(?:symptoms?|illness|onset|COVID|SARS|n?CoV|coronavirus|influenza|pneumonia|infection)", re.IGNORECASE)
 # criteria on prophylaxis name the CD4 level at which it is required, not an eligibility bound
 _PROPHYLAXIS = re.compile(r"\bprophyla", re.IGNORECASE)
 # a share of the enrolment, not each participant's bound: "No more than 10 percent of subjects may be over 50",
@@ -297,12 +361,13 @@ _PROPHYLAXIS = re.compile(r"\bprophyla", re.IGNORECASE)
 _SHARE = re.compile(r"(?:%|\bpercent)\s+of\s+(?:the\s+)?(?:subjects|patients|participants)\b"
                     r"|\b(?:no more than|at most|up to|a maximum of)\s+(?:one|two|three|\d+)\s+(?:patients?|subjects?)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r";|\.\s|\.$|\n")
-_CHAIN_GAP = re.compile(r"^[\s()/,&]*(?:(?i:and/or|and|or)\b[\s()/,&]*(?:[a-z]{1,14}\s+)?)?$")  # "… or radioisotope …"
+# "… or radioisotope …", "ALT, AST, (b) bilirubin"
+_CHAIN_GAP = re.compile(r"^[\s()/,&]*(?:[a-z1-9]\)[\s,]*)?(?:(?i:and/or|and|or)\b[\s()/,&]*(?:[a-z]{1,14}\s+)?)?$")
 _TIME_WINDOW = re.compile(
     r"\b(?:within|in|during|over|for)\s+(?:the\s+)?(?:last|past|previous|preceding|prior)?\s*"
     r"(?:\d+|one|two|three|four|five|six|twelve)?\s*(?:days?|weeks?|months?|years?)\b"
     r"(?:\s+(?:prior to|before|of)\s+[a-z ]{0,30}?(?=[,;.)]|$))?", re.IGNORECASE)
-_ONSET = re.compile(r"\b(?:onset|diagnos\w*|occurred|began|started)\b"  # not "newly diagnosed AML in adults (aged) ≥ 75 years"
+_ONSET = re.compile(r"\b(?:onset|diagnos(?:is|ed|es)|occurred|began|started)\b"  # not "newly diagnosed AML in adults (aged) ≥ 75 years"
                     r"(?:(?!\b(?:in|among)\s+(?:adults|patients|subjects|children)\b)[^;,]){0,40}(?<!\bin )(?<!\bamong )$", re.IGNORECASE)
 _PAREN_NUMBER = re.compile(r"\s*\(\s*(or\s+)?(?=\d)")  # "(5 x ULN if …)", "(or 18 if …)"
 _IF = re.compile(r"\s+if\b", re.IGNORECASE)
@@ -316,8 +381,18 @@ _PREFIX_BOUND = re.compile(rf"({_NUM})\s*(?:{_UNIT})?\s*([≤<≥>])\s*$", re.IG
 # than 1.3", "Age: Over 17 to under 66 Performance status: Not specified"
 _OWN_VALUE = re.compile(rf"\s*(?::|{_OP}|\d)", re.IGNORECASE)
 _ADJACENT = re.compile(r"\s*(?:of|:)?\s*")
-_BEFORE_NAME = re.compile(r"[\s/]*(?:of\s+|in\s+(?=(?:body\s+)?weight|age))?", re.IGNORECASE)  # "18 years of age", "60 kg in body weight"
+# "18 years of age", "60 kg in body weight", "> 2 times normal for (a) ALT, AST"
+_BEFORE_NAME = re.compile(r"['’]?[\s/]*(?:of\s+|in\s+(?=(?:body\s+)?weight|age)|for\s+(?:\(?[a-z1-9]\)\s*)?)?", re.IGNORECASE)
 _MAX_GAP = 60  # characters between a variable's name and its value
+_SINCE_EVENT = re.compile(r"[\s-]*(?:post|past|after|since|ago|prior|before|off)", re.IGNORECASE)  # "1 year postmenopausal"
+_CONSENT = re.compile(r"\b(?:consent|assent|guardians?)\b", re.IGNORECASE)
+_YEARS = re.compile(r"years?|yrs?|y", re.IGNORECASE)
+_PERSON = re.compile(rf"\b(?:patients|subjects|participants|volunteers|individuals|persons|people|children|{_SEX})"
+                     rf"\s*(?:,|\(|who\s+(?:are|were)|aged?|of|at)?\s*$", re.IGNORECASE)
+# names that may follow their values, through further values of theirs: "> 180 or < 90 mm Hg systolic"
+_NAMED_AFTER = {"systolic_bp", "diastolic_bp"}
+_VALUES_GAP = re.compile(rf"(?:\s|,|or\b|mm\s*Hg|[<>≤≥]|{_NUM})*", re.IGNORECASE)
+_HEADS_VALUE = re.compile(rf"[^\d,;.]{{0,30}}?(?:{_OP}|\d)", re.IGNORECASE)  # "diastolic blood pressure (DBP) ≥ 95"
 
 
 # names whose words begin other variables' names ("creatinine" clearance, "age" at onset): tried last
@@ -326,37 +401,53 @@ _GENERIC = {"age", "serum_creatinine", "hemoglobin", "blood_pressure", "performa
 
 def _mention_regex() -> re.Pattern:
     parts = [f"(?P<{name}>{VARIABLES[name][0]})" for name in sorted(VARIABLES, key=lambda n: n in _GENERIC)]
-    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w])", re.IGNORECASE)
+    # every name starts with a letter or "(": the look-ahead spares the alternatives at other positions
+    return re.compile(r"(?<![\w-])(?=[^\W\d_]|\()(?:" + "|".join(parts) + r")(?![\w])", re.IGNORECASE)
 
 
 _MENTION = _mention_regex()
 _CASE_SENSITIVE = {name: re.compile(rf"(?:{abbr})") for name, (_, abbr) in VARIABLES.items() if abbr}
 _WORD_NUMBERS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())} | {"eighteen": "18", "twenty-four": "24"}
-# one spelling per comparator: "≥", "≤" (only where "=", "≧", "≦" or "equal" is written at all)
+# one spelling per comparator: "≥", "≤", ">", "<" (only where a hint of one is written at all)
 _COMPARATORS = [(re.compile(p, re.IGNORECASE), r) for p, r in (
-    (r"≧|=>|>=|>\s*/\s*=|>\s*or\s*=|=\s*or\s*>|≥\s*=|(?:greater|more) (?:than )?or equal(?: to)?"
-     r"|equal to or (?:greater|more) than|equal or greater than", "≥"),
-    (r"≦|=<|<=|<\s*/\s*=|<\s*or\s*=|=\s*or\s*<|≤\s*=|les[st] (?:than )?or equal(?: to)?|equal to or less than|equal or less than", "≤"),
+    (r"≧|=>|>\s*=|>\s*/\s*=|>\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*>|≥\s*=|(?:greater|more) (?:than )?or equal(?: to)?"
+     r"|equal (?:to )?or (?:greater than|more than|above|over|higher than)", "≥"),
+    (r"≦|=<|<\s*=|<\s*/\s*=|<\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*<|≤\s*=|les[st] (?:than )?or equal(?: to)?"
+     r"|equal (?:to )?or (?:less than|below|under|lower than)|\bno(?:t)? longer than|\bnot expected to exceed", "≤"),
+    # rarer words as signs, so that a value's scan need not stop at every word beginning with their letters
+    (r"\blonger than|\bsuperior to", ">"), (r"\bshorter than", "<"),
 )]
-_COMPARATOR_HINT = re.compile(r"[=≧≦]|equal", re.IGNORECASE)
+_COMPARATOR_HINTS = ("=", "≧", "≦", "equal", "longer than", "shorter than", "superior to", "expected to exceed")  # lower case
 _CHARACTERS = str.maketrans({"＞": ">", "›": ">", "＜": "<", "‹": "<", "μ": "µ", "×": "x",
                              "\u00a0": " ", "\u2009": " ", "\u202f": " "})
 _MICRO = re.compile(r"mc(?=g|mol)", re.IGNORECASE)  # "mcg" → "µg"
 _FOLD = re.compile(r"(?<![\d.,])(\d+(?:\.\d+)?)\s*-?\s*fold\s+(?:greater than|higher than|above|over)\s+"
                    r"(?=(?:the\s+)?(?:ULN|upper limit|normal))", re.IGNORECASE)
+# "Minimum life expectancy of 12 months" → "life expectancy minimum of 12 months": the comparator word after the name
+_EXTREME_FIRST = re.compile(r"\b(?:a\s+)?(minimum|maximum)\s+((?:[^\W\d_][\w-]*\s+){1,3}?)(?:of|:|is|=)\s*(?=\d)", re.IGNORECASE)
+# an adult's age is a lower bound, also where the export lost the "≥" ("adult (=18 years old)", "Adult #18 years"), or
+# wrote none ("Adult patients (18 years)")
+_ADULT_AGE = re.compile(r"\b(adults?(?:\s+(?:patients|subjects|participants|volunteers))?\s*\(?\s*(?:(?:age[ds]?|of)\s*)?)[=#]?\s*"
+                        r"(?=\d{2}\s*(?:years?|yrs?|y)\b)", re.IGNORECASE)
 # "three (3) months" → "3 months", "six months" → "6 months"
 _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")(?:\s*\((\d+)\)|(?=\s+(?:years?|months?|weeks?|days?|hours?|times)\b))",
                           re.IGNORECASE)
 
 
 def _normalised(text: str) -> str:
-    """The text with one spelling for comparators, micro signs, spaces, multiples of the ULN ("5-fold greater than
-    the ULN" → "> 5 x the ULN") and small numbers written as words."""
+    """The text with one spelling for comparators (signs for the rarer words), micro signs, spaces, multiples of the
+    ULN ("5-fold greater than the ULN" → "> 5 x the ULN"), "minimum"/"maximum" after the name it bounds, an adult's
+    age as a lower bound, and small numbers written as words."""
     text = _MICRO.sub("µ", text.translate(_CHARACTERS))
-    if "fold" in text.lower():
+    lowered = text.lower()
+    if "fold" in lowered:
         text = _FOLD.sub(r"> \1 x ", text)
-    if _COMPARATOR_HINT.search(text):
+    if "imum" in lowered:
+        text = _EXTREME_FIRST.sub(r"\2\1 of ", text)
+    if "adult" in lowered:
+        text = _ADULT_AGE.sub(r"\1≥ ", text)
+    if any(hint in lowered for hint in _COMPARATOR_HINTS):
         for pattern, replacement in _COMPARATORS:
             text = pattern.sub(replacement, text)
     return _WORD_NUMBER.sub(lambda m: m.group(2) or _WORD_NUMBERS[m.group(1).lower()], text)
@@ -407,7 +498,7 @@ def _unit_at(text: str, pos: int) -> tuple[str | None, str | None, int]:
     m = _UNIT_RE.match(text, pos)
     if not m:
         return None, None, pos
-    return m.group().strip(), _UNIT_GROUPS[m.lastgroup], m.end()
+    return m.group().strip(" -"), _UNIT_GROUPS[m.lastgroup], m.end()
 
 
 def _bound(op: str, value: float) -> tuple:
@@ -421,10 +512,13 @@ def _number_unit(text: str, pos: int):
     if not m:
         return None
     unit, kind, end = _unit_at(text, m.end())
+    number = m.group()
+    if kind == "count" and _PER_VOLUME.fullmatch(unit) and _DOT_THOUSANDS.fullmatch(number):
+        number = number.replace(".", "")  # "50.000 / mmc"
     age = False
     if kind == "time" and (suffix := _AGE_SUFFIX.match(text, end)):
         age, end = True, suffix.end()
-    return _number(m.group()), unit, kind, age, end
+    return _number(number), unit, kind, age, end
 
 
 def _one_unit(unit: str | None, kind: str | None, second: tuple) -> bool:
@@ -481,16 +575,17 @@ def _value_at(text: str, pos: int) -> _Value | None:
     if not lead and _TO_PHYSIOLOGIC.match(text, end):  # "18 to physiologic 79": only the chronological bound
         return _Value(number, True, None, None, unit, kind, pos, end, age)
     if sep := _RANGE_SEP.match(text, end):
-        if not lead or sep.group().strip().lower() in ("and", "to", "-", "–", "~"):
+        if not lead or sep.group("word").lower() in ("and", "to", "-", "–", "~"):
             got2 = _number_unit(text, sep.end())
             one_unit = got2 is not None and _one_unit(unit, kind, got2)
             if got2 and (not one_unit or got2[0] >= number):
                 number2, unit2, kind2, age2, end2 = got2
                 age = age or age2 or bool(lead and lead.group(1))
+                inclusive = not sep.group("below")
                 if not one_unit:  # "6 months to 17 years": two bounds, each in its own unit
-                    upper = _with_postfix(text, _Value(None, None, number2, True, unit2, kind2, sep.end(), end2, age, continues=True))
+                    upper = _with_postfix(text, _Value(None, None, number2, inclusive, unit2, kind2, sep.end(), end2, age, continues=True))
                     return _Value(number, True, None, None, unit, kind, pos, end, age or upper.age_implied, then=upper)
-                return _with_postfix(text, _Value(number, True, number2, True, unit2 or unit, kind2 or kind, pos, end2, age))
+                return _with_postfix(text, _Value(number, True, number2, inclusive, unit2 or unit, kind2 or kind, pos, end2, age))
     if lead:
         return None
     if (scores := _SCORES.match(text, pos)) and scores.group(1) < scores.group(2):
@@ -530,6 +625,10 @@ def _values(text: str) -> list[_Value]:
         pos = value.end
         if _NOT_A_BOUND.match(text, value.end) or _BY.search(text, max(0, value.start - 4), value.start):
             continue
+        if note := _INCLUSIVE_NOTE.match(text, value.end):  # "over 18 years old (including 18 years old)"
+            value.lower_inclusive = True if value.lower is not None else None
+            value.upper_inclusive = True if value.upper is not None else None
+            value.end = note.end()
         if sex := _SEX_AFTER.match(text, value.end):
             value.sex, value.end = _sex_of(sex.group(1) or sex.group(2)), sex.end()
         elif sex := _SEX_BEFORE.search(text, max(0, value.start - 14), value.start):
@@ -578,6 +677,15 @@ def _same_unit(a: _Value, b: _Value) -> bool:
     return a.unit_kind in (None, "uln") or _pint_unit(a.unit or "") == _pint_unit(b.unit or "")
 
 
+def _complement(value: _Value) -> _Value | None:
+    """The one-sided range a negated bound leaves ("not more than 6" → "at most 6"); None for a two-sided range."""
+    if (value.lower is None) == (value.upper is None):
+        return None
+    if value.lower is not None:
+        return replace(value, lower=None, lower_inclusive=None, upper=value.lower, upper_inclusive=not value.lower_inclusive)
+    return replace(value, lower=value.upper, lower_inclusive=not value.upper_inclusive, upper=None, upper_inclusive=None)
+
+
 def _is_alternative(text: str, previous: _Value | None, value: _Value, mentions: list, names: list[str]) -> bool:
     """Whether value bounds the variable the previous value bounds: no variable named in between, the same unit,
     and a short "or"/"and" gap ("< 100 mmHg at screening or < 95 mmHg", "> 70 yr and < 40 yr", "(5 x ULN if …)").
@@ -614,15 +722,19 @@ def _clause_start(text: str, pos: int) -> int:
     return ends[-1] if ends else 0
 
 
-def _chain(text: str, mentions: list, i: int, kind: str | None) -> tuple[list[str], int]:
-    """The variables named together before a value ("AST/ALT", "SGOT and SGPT") whose unit fits, and where the
-    first of them starts: "creatinine < 2 x normal for age or GFR > 70 mL/min" bounds GFR only."""
+def _chain(text: str, mentions: list, i: int, kind: str | None, step: int = -1) -> tuple[list[str], int]:
+    """The variables named together before a value ("AST/ALT", "SGOT and SGPT"), or after it (step 1: "> 2 x ULN for
+    ALT, AST, bilirubin"), whose unit fits, and where the first of them starts: "creatinine < 2 x normal for age or
+    GFR > 70 mL/min" bounds GFR only."""
     chain = [mentions[i]]
     # an age is never bound together with a lab value ("… /serum creatinine) and age 13-18")
-    while i > 0 and "age" not in (mentions[i][0], mentions[i - 1][0]) and _CHAIN_GAP.match(text[mentions[i - 1][2]:mentions[i][1]]):
-        i -= 1
-        chain.insert(0, mentions[i])
-    chain = [m for m in chain if kind in _FITS[m[0]]]
+    while 0 <= i + step < len(mentions):
+        first, second = sorted((mentions[i], mentions[i + step]), key=lambda m: m[1])
+        if "age" in (first[0], second[0]) or not _CHAIN_GAP.match(text[first[2]:second[1]]):
+            break
+        i += step
+        chain.append(mentions[i])
+    chain = sorted((m for m in chain if kind in _FITS[m[0]]), key=lambda m: m[1])
     names = list(dict.fromkeys(m[0] for m in chain))
     # "transaminases SGPT < 3 x normal": a group name gives way to a member named with it
     names = [n for n in names if not set(_EXPANDS.get(n, ())) & set(names)]
@@ -634,6 +746,8 @@ def _variables_for(text: str, value: _Value, mentions: list, previous_end: int) 
     after = next((m for m in mentions if m[1] >= value.end), None)
     if after and after[0] == "not_listed" and not text[value.end:after[1]].strip():
         return [], value.start  # "no more than 5 lbs weight loss"
+    if after and after[0] in _NAMED_AFTER and _VALUES_GAP.fullmatch(text, value.end, after[1]) and not _HEADS_VALUE.match(text, after[2]):
+        return [after[0]], value.start  # "> 180 or < 90 mm Hg systolic, or > 110 diastolic"
     before = [i for i, m in enumerate(mentions) if previous_end <= m[2] <= value.start]
     if before:
         i = before[-1]
@@ -644,9 +758,18 @@ def _variables_for(text: str, value: _Value, mentions: list, previous_end: int) 
             if names and (lookalike or not (value.age_implied and not {"age", "age_at_onset"} & set(names))):  # "18 years old" is an age
                 return names, start
     if after and after[1] - value.end <= 12 and _BEFORE_NAME.match(text, value.end).end() == after[1]:
-        if value.unit_kind in _FITS[after[0]] and not _OWN_VALUE.match(text, after[2]):
-            return [after[0]], value.start
-    if value.age_implied:
+        # time since diagnosis bounds it from above: "at least 5 years since diagnosis" is a survivor's, "within 6
+        # months after diagnosis" a window for something else
+        since = _SINCE.match(text, after[1]) and (value.lower is not None or value.window)
+        if value.unit_kind in _FITS[after[0]] and not _OWN_VALUE.match(text, after[2]) and not since:
+            return _chain(text, mentions, mentions.index(after), value.unit_kind, step=1)[0], value.start
+    if value.age_implied or value.unit_kind == "time" and _YEARS.fullmatch(value.unit or "") and (
+            _PERSON.search(text, max(0, value.start - 40), value.start) and not _SINCE_EVENT.match(text, value.end)
+            and not _CONSENT.search(text, value.end)
+            or not (text[:value.start] + text[value.end:]).strip(" .;,") and not (value.lower is not None and text[value.start].isalpha())):
+        # "Patients who are more than 18 years", "Male, 18-60 years", a criterion "16 years or above" or "< 18 years"; not
+        # "patients younger than 18 years who are unable to give assent", "women less than 1 year postmenopausal", nor a
+        # criterion "At least 2 years" (a life expectancy under its heading reads so)
         return ["age"], value.start
     if value.pair and value.unit_kind == "pressure":  # "hypertension (> 150/100 mmHg)"
         return ["blood_pressure"], value.start
@@ -664,9 +787,9 @@ def _prefix_bound(value: _Value, number: float, op: str, start: int) -> int:
     return value.start
 
 
-def _resolve(name: str, value: _Value) -> list[tuple[str, _Value]]:
-    """Helper names → output variables: "BP 140/90" → systolic and diastolic, a performance status by its scale,
-    transaminases → AST and ALT, a look-alike → none."""
+def _resolve(name: str, value: _Value, ecog_named: bool) -> list[tuple[str, _Value]]:
+    """Helper names → output variables: "BP 140/90" → systolic and diastolic, a performance status by its scale
+    (ECOG's when that scale is named near it), transaminases → AST and ALT, a look-alike → none."""
     if value.pair:
         if name not in ("blood_pressure", "systolic_bp", "diastolic_bp"):
             return []
@@ -680,7 +803,8 @@ def _resolve(name: str, value: _Value) -> list[tuple[str, _Value]]:
         return []
     if name == "performance_status":
         top = max(x for x in (value.lower, value.upper) if x is not None)
-        name = "ecog" if top <= 5 and value.unit_kind is None else "karnofsky" if 10 <= top <= 100 else ""
+        # "Performance status: WHO 0-2", "performance status 0-2 on the ECOG scale"; a bare "performance status 0-1" none
+        name = "ecog" if top <= 5 and value.unit_kind is None and ecog_named else "karnofsky" if 10 <= top <= 100 else ""
     if name == "ecog" and max(x for x in (value.lower, value.upper) if x is not None) > 5:
         return []
     if value.scores and name != "ecog":  # "0 or 1" is a range only on a performance scale
@@ -690,7 +814,7 @@ def _resolve(name: str, value: _Value) -> list[tuple[str, _Value]]:
 
 def extract(text: str) -> list[Threshold]:
     """The thresholds one criterion states, in the order written."""
-    if not (_DIGIT.search(text) or _WORD_NUMBER.search(text)) or _NOT_IN_FORCE.search(text):
+    if not (_DIGIT.search(text) or _WORD_NUMBER.search(text)) or _NOT_IN_FORCE.search(text) or _AGE_GROUP_FORM.search(text):
         return []
     text = _normalised(text)
     values = _values(text)
@@ -714,29 +838,35 @@ def extract(text: str) -> list[Threshold]:
                 conditional = excluded and previous is not None and _JOINED.fullmatch(text, previous.end, own_start)
                 names, start = own, own_start
                 clause = _clause_start(text, start)
-                excluded = bool(conditional or _NEGATION.search(text, clause, start) or _CONDITION.search(text, clause, value.start)
-                                or _SUBGROUP.search(text, clause, start) or _CHANGE.search(text, clause, start)
-                                or "age" in names and _FOR.search(text, clause, start) or _SHARE.search(text, clause, start))
+                negated = _NEGATION.search(text, clause, start)
+                if negated and names == ["life_expectancy"] and _NOT.match(negated.group()) and (flipped := _complement(value)):
+                    value, negated = flipped, None  # "not expected to live more than 6 months": at most 6 months
+                excluded = bool(conditional or negated or _CONDITION.search(text, clause, value.start)
+                                or _SUBGROUP.search(text, clause, start) or value.unit_kind != "uln" and _CHANGE.search(text, clause, start)
+                                or "age" in names and _FOR.search(text, clause, start) or _SHARE.search(text, clause, start)
+                                or _POINTS.search(text, clause, start))
         previous = value
         if excluded or not names:
             continue
         if prefix := _PREFIX_BOUND.search(text, max(clause, start - 30), start):
             start = _prefix_bound(value, _number(prefix.group(1)), prefix.group(prefix.lastindex), prefix.start())
         if not value.sex and (sex := _SEX_SUBJECT.search(text, max(0, start - 40), start)):
-            value.sex, value.population = _sex_of(sex.group(1)), True
+            value.sex, value.population = _sex_of(sex.group(1)), not _AGED.match(text, start)
         after = text[value.end:value.end + 80]
         window = _TIME_WINDOW.match(after.lstrip(" ,")) if after else None
         qualifiers = [window.group()] if window else []
         resolved: dict[str, _Value] = {}
         for name in names:
-            for variable, v in _resolve(name, value):
+            for variable, v in _resolve(name, value, bool(_ECOG_SCALE.search(text, start, value.end + 80))):
                 resolved.setdefault(variable, v)  # "ECOG (Zubrod) performance status": one ecog row
         for variable, v in resolved.items():
             if variable == "cd4_count" and _PROPHYLAXIS.search(text):
                 continue
+            if variable == "disease_duration" and _HOURS_OR_DAYS.fullmatch(v.unit or "") and _ACUTE.search(text, start, v.end + 40):
+                continue  # an acute illness's window: "the course of disease is within 14 days after the onset"
             if variable == "life_expectancy" and _SHORTENED.search(text, clause, start):
                 continue
-            if variable == "age" and _OTHER_PERSON.search(text, clause, start):
+            if variable == "age" and (_OTHER_PERSON.search(text, clause, start) or _OF_OTHER_PERSON.match(text, v.end)):
                 continue
             if variable == "age" and _ONSET.search(text, clause, start):
                 variable = "age_at_onset"
@@ -792,12 +922,13 @@ _BARE_IN_CANONICAL = {"age", "age_at_onset", "bmi", "hba1c", "ecog", "karnofsky"
                       "systolic_bp", "diastolic_bp", "egfr", "creatinine_clearance", "pt", "ptt"}
 # applied to the lower-cased unit, in order; "milliseconds (msec)" drops its repeated abbreviation
 _PINT_SPELLING = [(re.compile(p), r) for p, r in (
-    (r"\s+", ""), (r"\([a-z]+\)$", ""), (r"µ|mc(?=l)", "u"), (r"mm(?:\^3|3|³|\(3\))|cu\.?mm", "mm**3"), (r"(?<=m)(?:\^2|²|\*2|\(2\)|2\b)", "**2"),
+    (r"\s+", ""), (r"\([a-z]+\)$", ""), (r"^millilit(?:er|re)s?(?=/|per)", "mL"), (r"(?<=mL)per", "/"),
+    (r"µ|mc(?=l)", "u"), (r"mm(?:\^3|3|³|\(3\))|cu\.?mm", "mm**3"), (r"(?<=m)(?:\^2|²|\*2|\(2\)|2\b)", "**2"),
     (r"^(?:x|\*)?10(?:\^|\*\*|e)?\(?(\d+)\)?/", r"1e\1/"), (r"^k/", "1e3/"), (r"^(?:cells?|platelets?|neutrophils?|lymphocytes?)?/", "1/"),
     (r"(?<![a-z])(u|d|m|)l\b", r"\1L"), (r"^(?:iu|units?|u)(?=/|$)", "U"), (r"^miu|^mu(?=/)", "mU"),
     (r"/d$", "/day"), (r"/24h(?:ours?|rs?)?$", "/day"), (r"(?:per|a)day$", "/day"),
     (r"/min(?:ute)?(?:/|per)1\.73m\*\*2", "/min"), (r"^(mg|g)(?:ms?|rams?)?%$", r"\1/dL"), (r"100mL$", "(100mL)"),
-    (r"^years?$|^yrs?$", "year"), (r"^months?$|^mos?$", "month"), (r"^weeks?$|^wks?$", "week"), (r"^days?$", "day"), (r"^(?:hours?|hrs?)$", "hour"), (r"^(?:gms?|grams?)(?=/)", "g"),
+    (r"^years?$|^yrs?$|^y$", "year"), (r"^months?$|^mos?$", "month"), (r"^weeks?$|^wks?$", "week"), (r"^days?$", "day"), (r"^(?:hours?|hrs?|h)$", "hour"), (r"^(?:gms?|grams?)(?=/)", "g"),
     (r"^kilograms?$", "kg"), (r"^(?:lbs?|pounds)$", "lb"), (r"^(?:msec|milliseconds?)$", "ms"), (r"^(?:seconds?|secs?)$", "s"),
     (r"^mmhg$", "mmHg"),
 )]
