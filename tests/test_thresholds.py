@@ -1,8 +1,9 @@
 """Eligibility thresholds: exact rows for the seeds' criteria, the tricky forms, and precision/recall
 on hand-labelled criteria. Development (the rules were tuned on them): tests/data/thresholds_labelled.jsonl
 (604), thresholds_holdout1.jsonl to thresholds_holdout3.jsonl (250, 320, 320, each a holdout until it
-was scored once) and thresholds_modern_dev.jsonl (320 criteria of trials registered 2015 or later, tuned on
-after its first score). Holdout: thresholds_holdout4.jsonl (640 from other trials, labelled by four people who
+was scored once), thresholds_modern_dev.jsonl (320 criteria of trials registered 2015 or later, tuned on
+after its first score) and thresholds_holdout5.jsonl (480 more such criteria, the first modern holdout, tuned on
+after its first and only score as a holdout: precision 0.959, recall 0.844). Holdout: thresholds_holdout4.jsonl (640 from other trials, labelled by four people who
 never saw the extractor, never tuned on). Their READMEs say how they were drawn and labelled."""
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pipeline.thresholds import OUTPUT_VARIABLES, conversion, eligible, extract,
 
 DATA = Path(__file__).parent / "data"
 SETS = {"development": ("thresholds_labelled.jsonl", "thresholds_holdout1.jsonl", "thresholds_holdout2.jsonl",
-                        "thresholds_holdout3.jsonl", "thresholds_modern_dev.jsonl"),
+                        "thresholds_holdout3.jsonl", "thresholds_modern_dev.jsonl", "thresholds_holdout5.jsonl"),
         "holdout": ("thresholds_holdout4.jsonl",)}
 GOAL_PRECISION, GOAL_RECALL = 0.95, 0.90
 # The holdout's first score (359 tp, 18 fp, 23 fn: precision 0.952, recall 0.940) meets both goals;
@@ -70,7 +71,7 @@ def _overall(name: str) -> tuple[float, float, list[tuple]]:
 @pytest.mark.parametrize("name", SETS)
 def test_labelled_sets_are_real_criteria_in_the_vocabulary(name):
     lines = _labelled(name)
-    assert len(lines) >= {"development": 1814, "holdout": 640}[name]
+    assert len(lines) >= {"development": 2294, "holdout": 640}[name]
     assert len({line["id"] for line in lines}) == len(lines)
     assert {t["variable"] for line in lines for t in line["thresholds"]} <= set(OUTPUT_VARIABLES)
 
