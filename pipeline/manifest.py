@@ -12,8 +12,8 @@ still to be read).
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow as pa
 
@@ -28,8 +28,7 @@ SCHEMA = pa.schema([
 ])
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(NamedTuple):
     doc_key: str
     source_path: str
     member: str | None
@@ -43,8 +42,8 @@ class Entry:
 
 
 def table(entries: list[Entry]) -> pa.Table:
-    columns = {f.name: [getattr(e, f.name) for e in entries] for f in SCHEMA if f.name != "doc_bucket"}
-    columns["doc_bucket"] = [bucket_of(e.doc_key) for e in entries]
+    columns = dict(zip(Entry._fields, map(list, zip(*entries)))) if entries else {f: [] for f in Entry._fields}
+    columns["doc_bucket"] = [bucket_of(key) for key in columns["doc_key"]]
     return pa.table({f.name: pa.array(columns[f.name], f.type) for f in SCHEMA}, schema=SCHEMA)
 
 

@@ -94,7 +94,7 @@ _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tgz", ".tar.gz", ".tar.xz", ".txz", ".tar
 
 
 def is_archive(path: str) -> bool:
-    return path.lower().endswith(_ARCHIVE_SUFFIXES)
+    return path[-8:].lower().endswith(_ARCHIVE_SUFFIXES)  # the longest suffix is 8 characters
 
 
 def printable(name: str) -> str:
