@@ -388,7 +388,8 @@ _PREFIX_BOUND = re.compile(rf"({_NUM})\s*(?:{_UNIT})?(?:\s*old)?\s*([≤<≥>])\
 _OWN_VALUE = re.compile(rf"\s*(?::|{_OP}|\d)", re.IGNORECASE)
 _ADJACENT = re.compile(r"\s*(?:of|:)?\s*")
 # "18 years of age", "60 kg in body weight", "> 2 times normal for (a) ALT, AST"
-_BEFORE_NAME = re.compile(r"['’]?[\s/]*(?:of\s+|in\s+(?=(?:body\s+)?weight|age)|for\s+(?:\(?[a-z1-9]\)\s*)?)?", re.IGNORECASE)
+# "> 2 x ULN for ALT", "above 3 times the upper limit values (alanine aminotransferase …)"
+_BEFORE_NAME = re.compile(r"['’]?[\s/]*(?:of\s+|in\s+(?=(?:body\s+)?weight|age)|for\s+(?:\(?[a-z1-9]\)\s*)?|(?:values?\s*)?\(\s*)?", re.IGNORECASE)
 _MAX_GAP = 60  # characters between a variable's name and its value
 _OWN_NUMBER = re.compile(r"\s*\d")
 _SINCE_EVENT = re.compile(r"[\s-]*(?:post|past|after|since|ago|prior|before|off)", re.IGNORECASE)  # "1 year postmenopausal"

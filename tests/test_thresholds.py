@@ -523,11 +523,13 @@ MODERN_PHRASINGS = {
         ("Expected death within 72 hours", [("life_expectancy", None, None, 72.0, True, None)]),
         ("Expected life < 2 weeks", [("life_expectancy", None, None, 2.0, False, None)]),
     ],
-    "a rise by a multiple of the ULN, an abbreviation in lower case listed with one in capitals": [
+    "a rise by a multiple of the ULN, an abbreviation in lower case listed with one in capitals, names after in brackets": [
         ("ALT/AST increased by more than 3 times the normal upper limit",
          [("alt", 3.0, False, None, None, None), ("ast", 3.0, False, None, None, None)]),
         ("alt, AST > 3 times the upper limit of normal", [("alt", 3.0, False, None, None, None), ("ast", 3.0, False, None, None, None)]),
         ("Salt intake > 3 g per day, AST > 2 x ULN", [("ast", 2.0, False, None, None, None)]),
+        ("Liver enzymes above 3 times the upper limit values (ALT and AST)",
+         [("alt", 3.0, False, None, None, None), ("ast", 3.0, False, None, None, None)]),
     ],
     "counts per microliter, a sex after the age, a name whose own number is unread, a diagnosis hours old": [
         ("Platelets below 75.000/microliter", [("platelets", None, None, 75000.0, False, None)]),
