@@ -439,10 +439,13 @@ _EXTREME_FIRST = re.compile(r"\b(?:a\s+)?(minimum|maximum)\s+((?:[^\W\d_][\w-]*\
 _ADULT_AGE = re.compile(r"\b(adults?(?:\s+(?:patients|subjects|participants|volunteers))?\s*\(?\s*(?:(?:age[ds]?|of)\s*)?)[=#]?\s*"
                         r"(?=\d{2}\s*(?:years?|yrs?|y)\b)", re.IGNORECASE)
 # a "≥"/"≤" the export wrote as "=", where the other bound of the phrase tells which: a range's two ends ("= 18 years old
-# and = 75 years old", "80 years = age = 14 years"), the far side of a disjoint bound ("< 18 years old or = 80 years old")
+# and = 75 years old", "80 years = age = 14 years"), the far side of a disjoint bound ("< 18 years old or = 80 years old"),
+# a QTc that defines a prolongation
 _LOST = r"(?<![<>≤≥=!])=\s*"
 _GARBLED_ENDS = re.compile(rf"{_LOST}({_NUM})([^=<>≤≥;\d]{{0,25}}?\band\s+){_LOST}({_NUM})")
 _GARBLED_AROUND = re.compile(rf"({_NUM})([^=<>≤≥;\d]{{0,10}}?){_LOST}([^\W\d][\w ]{{0,20}}?\s*){_LOST}({_NUM})")
+_PROLONGED = re.compile(r"\bprolong", re.IGNORECASE)  # "prolonged QT, defined as QTc =450 ms": a QTc above it
+_GARBLED_QTC = re.compile(rf"(\bQTc[BF]?(?:\s+interval)?\s*){_LOST}(?=\d)", re.IGNORECASE)
 _GARBLED_FAR_SIDE = re.compile(rf"([<>≤≥])\s*({_NUM})([^=<>≤≥;\d]{{0,25}}?\bor\s+){_LOST}({_NUM})")
 
 
@@ -463,6 +466,8 @@ def _garbled(text: str) -> str:
             return f"{m.group(1)} {m.group(2)}{m.group(3)}{'≥' if below else '≤'} {m.group(4)}"
         return m.group()
 
+    if _PROLONGED.search(text):
+        text = _GARBLED_QTC.sub(r"\1≥ ", text)
     return _GARBLED_FAR_SIDE.sub(far_side, _GARBLED_AROUND.sub(around, _GARBLED_ENDS.sub(ends, text)))
 
 

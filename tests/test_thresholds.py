@@ -509,6 +509,9 @@ MODERN_PHRASINGS = {
         ("< 20 years old or = 75 years old", [("age", None, None, 20.0, False, None), ("age", 75.0, True, None, None, None)]),
         ("Age = 21 years and = 10 kg", []),
         ("Aged =21 years", []),
+        ("Prolonged QTc, defined as QTc =460 ms for men and QTc =480 ms for women",
+         [("qtc", 460.0, True, None, None, "male"), ("qtc", 480.0, True, None, None, "female")]),
+        ("QTc =460 ms", []),
     ],
     "a bound written before the name with its unit, a range to a bound in words": [
         ("20 years old <= age <= 65 years old", [("age", 20.0, True, 65.0, True, None)]),
