@@ -98,10 +98,11 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
              r"|Zubrod(?: performance status)?|WHO performance status", r"ECOG"),
     "karnofsky": (r"Karnofsky(?: performance status| performance score| score| PS)?|KPS", r"KPS"),
     "performance_status": (r"performance status|performance score", None),  # Karnofsky by its percentages
-    "life_expectancy": (r"life[- ]?expectancy|(?:expected|estimated|anticipated|predicted) (?:duration of )?survival(?: time)?"
+    # "expected death within 48 hours", "expected life < 1 week"
+    "life_expectancy": (r"life[- ]?expectancy|(?:expected|estimated|anticipated|predicted) (?:(?:duration of )?survival(?: time)?"
+                        r"|life(?! expectancy)|death)"
                         rf"|survival (?:time|expectancy)|(?:expected|anticipated) to (?:live|survive)"
-                        rf"|{_after('unlikely to ', 'live|survive')}|(?:expected )?life ?span"
-                        r"|(?:expected|estimated|anticipated) (?:life|death)(?! expectancy)", None),  # "expected death within 48 hours"
+                        rf"|{_after('unlikely to ', 'live|survive')}|(?:expected )?life ?span", None),
     "lvef": (r"(?:left ventricular )?ejection fraction|LVEF", r"LVEF"),
     "qtc": (r"QTc[BF]?(?: interval)?|corrected QT(?: interval)?", None),
     "albumin": (r"(?:serum )?albumin", None),
