@@ -762,7 +762,7 @@ def _mentions(text: str) -> list[tuple[str, int, int]]:
         name = m.lastgroup
         abbr = _CASE_SENSITIVE.get(name)
         if abbr and m.group().isupper() is False and abbr.fullmatch(m.group()) is None and re.fullmatch(abbr.pattern, m.group(), re.I):
-            lower_case.append(len(found))  # "pt" or "ast" in lower case is a word, not an abbreviation
+            lower_case.append(len(found))  # "pt" or "ast" in lower case is a word, unless listed with "AST" (below)
         found.append((name, m.start(), m.end()))
     for i in reversed(lower_case):
         listed = i + 1 < len(found) and i + 1 not in lower_case and _CASE_SENSITIVE.get(found[i + 1][0]) \
