@@ -98,7 +98,9 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
              r"|Zubrod(?: performance status)?|WHO performance status", r"ECOG"),
     "karnofsky": (r"Karnofsky(?: performance status| performance score| score| PS)?|KPS", r"KPS"),
     "performance_status": (r"performance status|performance score", None),  # Karnofsky by its percentages
-    "life_expectancy": (r"life[- ]?expectancy|(?:expected|estimated|anticipated|predicted) (?:duration of )?survival(?: time)?"
+    # "expected death within 48 hours", "expected life < 1 week"
+    "life_expectancy": (r"life[- ]?expectancy|(?:expected|estimated|anticipated|predicted) (?:(?:duration of )?survival(?: time)?"
+                        r"|life(?! expectancy)|death)"
                         rf"|survival (?:time|expectancy)|(?:expected|anticipated) to (?:live|survive)"
                         rf"|{_after('unlikely to ', 'live|survive')}|(?:expected )?life ?span", None),
     "lvef": (r"(?:left ventricular )?ejection fraction|LVEF", r"LVEF"),
@@ -127,7 +129,7 @@ _UNITS: tuple[tuple[str, str], ...] = (
             r"(?:institutional\s+)?normal(?:\s+(?:range|values?|limits?))?)?|(?:upper\s+normal|normal\s+upper)\s+limits?|UNL\b|(?:the\s+)?normal(?:\s+(?:values?|limits?))?|N\b)"
             r"|ULN\b)(?:\s*\((?:ULN|IULN)\))?"),  # "2 x ULN", "5 times of the upper limit", "2 ULN"
     ("count", rf"(?:x|×|\*)?\s*10\s*(?:\^|\*\*|e|E)?\s*\(?(?:9|3|6|12)\)?\s*/\s*(?:L|l|µL|uL|µl|ul|{_MM3})\b|(?-i:Gi?)\s*/\s*[Ll]\b"
-              rf"|(?:cells?|platelets?|neutrophils?|lymphocytes?|k)?\s*/\s*(?:{_MM3}|µL|uL|µl|ul|um\b|cu\.?\s*mm|L\b|l\b|mcL)"),
+              rf"|(?:cells?|platelets?|neutrophils?|lymphocytes?|k)?\s*/\s*(?:{_MM3}|µL|uL|µl|ul|um\b|cu\.?\s*mm|L\b|l\b|mcL|microlit(?:er|re)s?\b)"),
     ("kg/m2", rf"kg\s*/\s*{_M2}"),
     ("insulin", r"(?:IU|U|units?|iu)\s*/\s*kg(?:\s*/\s*(?:day|d|24\s*h(?:ours?|rs?)?))?(?:\s+(?:per|a)\s+day)?|(?:IU|U|units?)\s*/\s*(?:day|d|24\s*h)\b|(?:IU|U|units?)\s+(?:per|a)\s+day"),
     ("flow", rf"(?:m[lL]|millilit(?:er|re)s?)\s*(?:/|per)\s*min(?:ute)?(?:\s*(?:/|per)\s*1\.73\s*{_M2})?"),
@@ -269,14 +271,16 @@ _POSTFIX = {
 _NUM = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _UNIT_GROUPS = {f"u{i}": kind for i, (kind, _) in enumerate(_UNITS)}
 _UNIT = "|".join(f"(?P<u{i}>{rx})" for i, (_, rx) in enumerate(_UNITS))
-_PER_VOLUME = re.compile(rf"(?:cells?|platelets?|neutrophils?|lymphocytes?)?\s*/\s*(?:{_MM3}|µL|uL|µl|ul|mcL)", re.IGNORECASE)
+_PER_VOLUME = re.compile(rf"(?:cells?|platelets?|neutrophils?|lymphocytes?)?\s*/\s*(?:{_MM3}|µL|uL|µl|ul|mcL|microlit(?:er|re)s?)", re.IGNORECASE)
 _DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
 _UNIT_RE = re.compile(rf"\s*(?:{_UNIT})", re.IGNORECASE)
 _AGE_SUFFIX = re.compile(r"[\s-]*(?:of[\s-]+age|old|of\s+life)\b")
 _NUM_RE = re.compile(_NUM)
 _OP_RE = re.compile(_OP, re.IGNORECASE)
-_POSTFIX_RE = {op: re.compile(rf"\s*(?:{rx})", re.IGNORECASE) for op, rx in _POSTFIX.items()}
-_RANGE_SEP = re.compile(r"\s*(?P<word>-|–|—|to|and|through|~)\s*(?P<below><\s*)?(?=[\d.])", re.IGNORECASE)  # "from 18 to <65"
+# "(trial 3 and less than 18 years old)": a comparator of the next number, no postfix
+_POSTFIX_RE = {op: re.compile(rf"\s*(?:{rx})(?!\s+than\b)", re.IGNORECASE) for op, rx in _POSTFIX.items()}
+# "from 18 to <65", "8.0 years to less than 18.0 years", "3 months up to 100 years"
+_RANGE_SEP = re.compile(r"\s*(?P<word>-|–|—|to|and|through|~|up to)\s*(?P<below>(?:<|under|less than|below)\s*)?(?=[\d.])", re.IGNORECASE)
 _TO_PHYSIOLOGIC = re.compile(r"\s*(?:-|to)\s*physiologic(?:al)?\s+\d", re.IGNORECASE)
 _AGE_OF = r"(?:the\s+)?ages?\s+of\s+|age\s+"  # "under the age of 10", "between the ages of 21 and 55"
 _RANGE_LEAD = re.compile(rf"(?:between|from|ranging from|range of|in the range of|range)\s+({_AGE_OF})?", re.IGNORECASE)
@@ -302,6 +306,7 @@ _INCLUSIVE_NOTE = re.compile(rf"\s*\(\s*(?:both\s+)?(?:including|inclusive|inclu
 _BY = re.compile(r"\bby\s*$", re.IGNORECASE)  # "decline of ejection fraction by more than 20%": a change, not a level
 _SEX = r"(males?|men|man|boys?|females?|women|woman|girls?)"
 _SEX_AFTER = re.compile(rf"\s*(?:\(\s*(?:for|in|among)?\s*{_SEX}\s*\)|,?\s*(?:for|in|among)\s+{_SEX}\b)", re.IGNORECASE)
+_SEX_AFTER_AGE = re.compile(rf"\s+{_SEX}\b(?!\s*(?:and|or|&|/|,))", re.IGNORECASE)  # "aged >= 18 years old female"
 _SEX_BEFORE = re.compile(rf"(?<!\band )(?<!\bor )\b{_SEX}\b\s*[:,]?\s*(?:\(|,)?\s*$", re.IGNORECASE)
 # the subject of the phrase, at its start: "5 Male subjects weigh …, female subjects weigh …" (not "Male or … females")
 _SEX_SUBJECT = re.compile(rf"(?:^[\d.\s-]*|[,;:.]\s*)(?:(?!(?:and|or)\b)[a-z-]+\s+){{0,2}}{_SEX}"
@@ -353,6 +358,7 @@ _SHORTENED = re.compile(r"\b(?:reduces?|limits?|shortens?|compromises?)\s+(?:(?:
                         r"(?:with|and)\s+(?:an?\s+)?$", re.IGNORECASE)  # "end-stage disease with a life expectancy < 1 year"
 _SINCE = re.compile(r"(?:since|from|after)\b", re.IGNORECASE)
 _HOURS_OR_DAYS = re.compile(r"days?|hours?|hrs?|h", re.IGNORECASE)
+_HOURS = re.compile(r"hours?|hrs?|h", re.IGNORECASE)  # no disease a trial enrols by its duration is hours old
 _ACUTE = re.compile(r"\b(?:symptoms?|illness|onset|COVID|SARS|n?CoV|coronavirus|influenza|pneumonia|infection)", re.IGNORECASE)
 # criteria on prophylaxis name the CD4 level at which it is required, not an eligibility bound
 _PROPHYLAXIS = re.compile(r"\bprophyla", re.IGNORECASE)
@@ -362,6 +368,7 @@ _SHARE = re.compile(r"(?:%|\bpercent)\s+of\s+(?:the\s+)?(?:subjects|patients|par
                     r"|\b(?:no more than|at most|up to|a maximum of)\s+(?:one|two|three|\d+)\s+(?:patients?|subjects?)\b", re.IGNORECASE)
 _CLAUSE_END = re.compile(r";|\.\s|\.$|\n")
 # "… or radioisotope …", "ALT, AST, (b) bilirubin"
+_LISTED_WITH = re.compile(r"\s*[,/]\s*")  # "alt, AST", "ast/ALT"
 _CHAIN_GAP = re.compile(r"^[\s()/,&]*(?:[a-z1-9]\)[\s,]*)?(?:(?i:and/or|and|or)\b[\s()/,&]*(?:[a-z]{1,14}\s+)?)?$")
 _TIME_WINDOW = re.compile(
     r"\b(?:within|in|during|over|for)\s+(?:the\s+)?(?:last|past|previous|preceding|prior)?\s*"
@@ -376,14 +383,16 @@ _ALTERNATIVE_GAP = re.compile(r"\s*\(\s*|(?:\([^()\d;]{0,30}\)|[^()\d;.]){0,40}?
 _OR_GAP = re.compile(r"\s*,?\s*or\s+", re.IGNORECASE)
 _OLDER_YOUNGER = re.compile(r"older|younger", re.IGNORECASE)
 _OR_OLDER = re.compile(r"[\s-]*(?:of\s+age|old)?\s*(?:or|and)\s+(older|younger)", re.IGNORECASE)
-_PREFIX_BOUND = re.compile(rf"({_NUM})\s*(?:{_UNIT})?\s*([≤<≥>])\s*$", re.IGNORECASE)  # "7.0% ≤" HbA1c ≤ 12.0%
+_PREFIX_BOUND = re.compile(rf"({_NUM})\s*(?:{_UNIT})?(?:\s*old)?\s*([≤<≥>])\s*$", re.IGNORECASE)  # "7.0% ≤" HbA1c, "18 years old <=" age
 # a name followed by its own value or a colon does not take the value before it: "… 4.2 mg/dL Creatinine no greater
 # than 1.3", "Age: Over 17 to under 66 Performance status: Not specified"
 _OWN_VALUE = re.compile(rf"\s*(?::|{_OP}|\d)", re.IGNORECASE)
 _ADJACENT = re.compile(r"\s*(?:of|:)?\s*")
 # "18 years of age", "60 kg in body weight", "> 2 times normal for (a) ALT, AST"
-_BEFORE_NAME = re.compile(r"['’]?[\s/]*(?:of\s+|in\s+(?=(?:body\s+)?weight|age)|for\s+(?:\(?[a-z1-9]\)\s*)?)?", re.IGNORECASE)
+# "> 2 x ULN for ALT", "above 3 times the upper limit values (alanine aminotransferase …)"
+_BEFORE_NAME = re.compile(r"['’]?[\s/]*(?:of\s+|in\s+(?=(?:body\s+)?weight|age)|for\s+(?:\(?[a-z1-9]\)\s*)?|(?:values?\s*)?\(\s*)?", re.IGNORECASE)
 _MAX_GAP = 60  # characters between a variable's name and its value
+_OWN_NUMBER = re.compile(r"\s*\d")
 _SINCE_EVENT = re.compile(r"[\s-]*(?:post|past|after|since|ago|prior|before|off)", re.IGNORECASE)  # "1 year postmenopausal"
 _CONSENT = re.compile(r"\b(?:consent|assent|guardians?)\b", re.IGNORECASE)
 _YEARS = re.compile(r"years?|yrs?|y", re.IGNORECASE)
@@ -430,6 +439,39 @@ _EXTREME_FIRST = re.compile(r"\b(?:a\s+)?(minimum|maximum)\s+((?:[^\W\d_][\w-]*\
 # wrote none ("Adult patients (18 years)")
 _ADULT_AGE = re.compile(r"\b(adults?(?:\s+(?:patients|subjects|participants|volunteers))?\s*\(?\s*(?:(?:age[ds]?|of)\s*)?)[=#]?\s*"
                         r"(?=\d{2}\s*(?:years?|yrs?|y)\b)", re.IGNORECASE)
+# a "≥"/"≤" the export wrote as "=", where the other bound of the phrase tells which: a range's two ends ("= 18 years old
+# and = 75 years old", "80 years = age = 14 years"), the far side of a disjoint bound ("< 18 years old or = 80 years old"),
+# a QTc that defines a prolongation
+_LOST = r"(?<![<>≤≥=!])=\s*"
+_GARBLED_ENDS = re.compile(rf"{_LOST}({_NUM})([^=<>≤≥;\d]{{0,25}}?\band\s+){_LOST}({_NUM})")
+_GARBLED_AROUND = re.compile(rf"({_NUM})([^=<>≤≥;\d]{{0,10}}?){_LOST}([^\W\d][\w ]{{0,20}}?\s*){_LOST}({_NUM})")
+_PROLONGED = re.compile(r"\bprolong", re.IGNORECASE)  # "prolonged QT, defined as QTc =450 ms": a QTc above it
+_GARBLED_QTC = re.compile(rf"(\bQTc[BF]?(?:\s+interval)?\s*){_LOST}(?=\d)", re.IGNORECASE)
+_GARBLED_FAR_SIDE = re.compile(rf"([<>≤≥])\s*({_NUM})([^=<>≤≥;\d]{{0,25}}?\bor\s+){_LOST}({_NUM})")
+
+
+def _garbled(text: str) -> str:
+    """The text with each "=" that stands for a lost "≥" or "≤" given its direction, where its phrase settles it."""
+    def ends(m):
+        low, high = _number(m.group(1)), _number(m.group(3))
+        return f"≥ {m.group(1)}{m.group(2)}≤ {m.group(3)}" if low < high else m.group()
+
+    def around(m):
+        first, last = _number(m.group(1)), _number(m.group(4))
+        sign = "≥" if first > last else "≤" if first < last else "="
+        return f"{m.group(1)}{m.group(2)}{sign} {m.group(3)}{sign} {m.group(4)}"
+
+    def far_side(m):
+        below, near, far = m.group(1) in "<≤", _number(m.group(2)), _number(m.group(4))
+        if below == (far > near):
+            return f"{m.group(1)} {m.group(2)}{m.group(3)}{'≥' if below else '≤'} {m.group(4)}"
+        return m.group()
+
+    if _PROLONGED.search(text):
+        text = _GARBLED_QTC.sub(r"\1≥ ", text)
+    return _GARBLED_FAR_SIDE.sub(far_side, _GARBLED_AROUND.sub(around, _GARBLED_ENDS.sub(ends, text)))
+
+
 # "three (3) months" → "3 months", "six months" → "6 months"
 _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")(?:\s*\((\d+)\)|(?=\s+(?:years?|months?|weeks?|days?|hours?|times)\b))",
                           re.IGNORECASE)
@@ -438,7 +480,7 @@ _WORD_NUMBER = re.compile(r"\b(" + "|".join(_WORD_NUMBERS) + r")(?:\s*\((\d+)\)|
 def _normalised(text: str) -> str:
     """The text with one spelling for comparators (signs for the rarer words), micro signs, spaces, multiples of the
     ULN ("5-fold greater than the ULN" → "> 5 x the ULN"), "minimum"/"maximum" after the name it bounds, an adult's
-    age as a lower bound, and small numbers written as words."""
+    age as a lower bound, a lost "≥"/"≤" whose phrase tells which, and small numbers written as words."""
     text = _MICRO.sub("µ", text.translate(_CHARACTERS))
     lowered = text.lower()
     if "fold" in lowered:
@@ -450,6 +492,8 @@ def _normalised(text: str) -> str:
     if any(hint in lowered for hint in _COMPARATOR_HINTS):
         for pattern, replacement in _COMPARATORS:
             text = pattern.sub(replacement, text)
+        if "=" in text:
+            text = _garbled(text)
     return _WORD_NUMBER.sub(lambda m: m.group(2) or _WORD_NUMBERS[m.group(1).lower()], text)
 
 
@@ -575,7 +619,10 @@ def _value_at(text: str, pos: int) -> _Value | None:
     if not lead and _TO_PHYSIOLOGIC.match(text, end):  # "18 to physiologic 79": only the chronological bound
         return _Value(number, True, None, None, unit, kind, pos, end, age)
     if sep := _RANGE_SEP.match(text, end):
-        if not lead or sep.group("word").lower() in ("and", "to", "-", "–", "~"):
+        # "1 year and less than 10 years" is a range; "(trial 3 and less than 18 years)" is not
+        unitless_and = not lead and unit is None and sep.group("word").lower() == "and" and sep.group("below") \
+            and sep.group("below")[0].isalpha()
+        if (not lead or sep.group("word").lower() in ("and", "to", "-", "–", "~", "up to")) and not unitless_and:
             got2 = _number_unit(text, sep.end())
             one_unit = got2 is not None and _one_unit(unit, kind, got2)
             if got2 and (not one_unit or got2[0] >= number):
@@ -623,7 +670,7 @@ def _values(text: str) -> list[_Value]:
             pos = _NUM_RE.match(text, m.start()).end() if text[m.start()].isdigit() else m.end()
             continue
         pos = value.end
-        if _NOT_A_BOUND.match(text, value.end) or _BY.search(text, max(0, value.start - 4), value.start):
+        if _NOT_A_BOUND.match(text, value.end) or value.unit_kind != "uln" and _BY.search(text, max(0, value.start - 4), value.start):
             continue
         if note := _INCLUSIVE_NOTE.match(text, value.end):  # "over 18 years old (including 18 years old)"
             value.lower_inclusive = True if value.lower is not None else None
@@ -631,6 +678,8 @@ def _values(text: str) -> list[_Value]:
             value.end = note.end()
         if sex := _SEX_AFTER.match(text, value.end):
             value.sex, value.end = _sex_of(sex.group(1) or sex.group(2)), sex.end()
+        elif value.age_implied and (sex := _SEX_AFTER_AGE.match(text, value.end)):
+            value.sex = _sex_of(sex.group(1))
         elif sex := _SEX_BEFORE.search(text, max(0, value.start - 14), value.start):
             value.sex, value.population = _sex_of(sex.group(1)), True
         values.append(value)
@@ -706,14 +755,20 @@ def _is_alternative(text: str, previous: _Value | None, value: _Value, mentions:
 
 
 def _mentions(text: str) -> list[tuple[str, int, int]]:
-    """(variable, start, end) of every variable named in the text (abbreviations only in capitals)."""
-    found = []
+    """(variable, start, end) of every variable named in the text (abbreviations only in capitals, or listed with one
+    in capitals: "alt, AST > 2 times the ULN")."""
+    found, lower_case = [], []
     for m in _MENTION.finditer(text):
         name = m.lastgroup
         abbr = _CASE_SENSITIVE.get(name)
         if abbr and m.group().isupper() is False and abbr.fullmatch(m.group()) is None and re.fullmatch(abbr.pattern, m.group(), re.I):
-            continue  # "pt" or "ast" in lower case is a word, not an abbreviation
+            lower_case.append(len(found))  # "pt" or "ast" in lower case is a word, unless listed with "AST" (below)
         found.append((name, m.start(), m.end()))
+    for i in reversed(lower_case):
+        listed = i + 1 < len(found) and i + 1 not in lower_case and _CASE_SENSITIVE.get(found[i + 1][0]) \
+            and _LISTED_WITH.fullmatch(text, found[i][2], found[i + 1][1]) and text[found[i + 1][1]:found[i + 1][2]].isupper()
+        if not listed:
+            del found[i]
     return found
 
 
@@ -752,7 +807,8 @@ def _variables_for(text: str, value: _Value, mentions: list, previous_end: int) 
     if before:
         i = before[-1]
         gap = text[mentions[i][2]:value.start]
-        if len(gap) <= _MAX_GAP and not _CLAUSE_END.search(gap):
+        # "hemoglobin 60g/L, liver enzyme or creatine higher than 3": the name's own number comes first, unread
+        if len(gap) <= _MAX_GAP and not _CLAUSE_END.search(gap) and not _OWN_NUMBER.match(gap):
             names, start = _chain(text, mentions, i, value.unit_kind)
             lookalike = names == ["not_listed"] and _ADJACENT.fullmatch(gap)  # "physiologic age range of 12 to 65"
             if names and (lookalike or not (value.age_implied and not {"age", "age_at_onset"} & set(names))):  # "18 years old" is an age
@@ -827,8 +883,8 @@ def extract(text: str) -> list[Threshold]:
     for value in values:
         if not value.continues:  # a follow-on value keeps the variable, phrase and verdict of the one before
             own, own_start = _variables_for(text, value, mentions, previous.end if previous else 0)
-            if value.window and "disease_duration" not in own:
-                continue  # a time window ("HbA1c ≥ 7% within the past 3 months") bounds only a disease's duration
+            if value.window and not {"disease_duration", "life_expectancy"} & set(own):
+                continue  # a time window ("HbA1c ≥ 7% within the past 3 months") bounds only a duration or a survival
             alternative = not own and _is_alternative(text, previous, value, mentions, names)
             if alternative and previous.unit is None:  # "less than 11.0 or greater than 19.0 gm/dL"
                 for t in found:
@@ -862,8 +918,9 @@ def extract(text: str) -> list[Threshold]:
         for variable, v in resolved.items():
             if variable == "cd4_count" and _PROPHYLAXIS.search(text):
                 continue
-            if variable == "disease_duration" and _HOURS_OR_DAYS.fullmatch(v.unit or "") and _ACUTE.search(text, start, v.end + 40):
-                continue  # an acute illness's window: "the course of disease is within 14 days after the onset"
+            if variable == "disease_duration" and _HOURS_OR_DAYS.fullmatch(v.unit or "") and (
+                    _HOURS.fullmatch(v.unit) or _ACUTE.search(text, start, v.end + 40)):
+                continue  # an acute illness's window: "the course of disease is within 14 days after the onset", "diagnosed within 48 hours"
             if variable == "life_expectancy" and _SHORTENED.search(text, clause, start):
                 continue
             if variable == "age" and (_OTHER_PERSON.search(text, clause, start) or _OF_OTHER_PERSON.match(text, v.end)):
@@ -923,7 +980,7 @@ _BARE_IN_CANONICAL = {"age", "age_at_onset", "bmi", "hba1c", "ecog", "karnofsky"
 # applied to the lower-cased unit, in order; "milliseconds (msec)" drops its repeated abbreviation
 _PINT_SPELLING = [(re.compile(p), r) for p, r in (
     (r"\s+", ""), (r"\([a-z]+\)$", ""), (r"^millilit(?:er|re)s?(?=/|per)", "mL"), (r"(?<=mL)per", "/"),
-    (r"µ|mc(?=l)", "u"), (r"mm(?:\^3|3|³|\(3\))|cu\.?mm", "mm**3"), (r"(?<=m)(?:\^2|²|\*2|\(2\)|2\b)", "**2"),
+    (r"µ|mc(?=l)", "u"), (r"microlit(?:er|re)s?$", "uL"), (r"mm(?:\^3|3|³|\(3\))|cu\.?mm", "mm**3"), (r"(?<=m)(?:\^2|²|\*2|\(2\)|2\b)", "**2"),
     (r"^(?:x|\*)?10(?:\^|\*\*|e)?\(?(\d+)\)?/", r"1e\1/"), (r"^k/", "1e3/"), (r"^(?:cells?|platelets?|neutrophils?|lymphocytes?)?/", "1/"),
     (r"(?<![a-z])(u|d|m|)l\b", r"\1L"), (r"^(?:iu|units?|u)(?=/|$)", "U"), (r"^miu|^mu(?=/)", "mU"),
     (r"/d$", "/day"), (r"/24h(?:ours?|rs?)?$", "/day"), (r"(?:per|a)day$", "/day"),

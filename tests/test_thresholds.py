@@ -501,6 +501,45 @@ MODERN_PHRASINGS = {
          [("diastolic_bp", 100.0, True, None, None, None), ("systolic_bp", 170.0, True, None, None, None)]),
         ("SAP < 85 mmHg, DAP < 55 mmHg", [("systolic_bp", None, None, 85.0, False, None), ("diastolic_bp", None, None, 55.0, False, None)]),
     ],
+    # classes the first modern holdout showed once scored (tests written for them, not its criteria)
+    "a lost '≥'/'≤' written '=' where the phrase tells which": [
+        ("Participant = 20 years old and = 70 years old", [("age", 20.0, True, 70.0, True, None)]),
+        ("Age = 21 years and = 60 years at screening", [("age", 21.0, True, 60.0, True, None)]),
+        ("75 years = age = 16 years", [("age", 16.0, True, 75.0, True, None)]),
+        ("< 20 years old or = 75 years old", [("age", None, None, 20.0, False, None), ("age", 75.0, True, None, None, None)]),
+        ("Age = 21 years and = 10 kg", []),
+        ("Aged =21 years", []),
+        ("Prolonged QTc, defined as QTc =460 ms for men and QTc =480 ms for women",
+         [("qtc", 460.0, True, None, None, "male"), ("qtc", 480.0, True, None, None, "female")]),
+        ("QTc =460 ms", []),
+    ],
+    "a bound written before the name with its unit, a range to a bound in words": [
+        ("20 years old <= age <= 65 years old", [("age", 20.0, True, 65.0, True, None)]),
+        ("Aged 20 to under 70", [("age", 20.0, True, 70.0, False, None)]),
+        ("Age 9.0 years to less than 17.0 years", [("age", 9.0, True, 17.0, False, None)]),
+        ("Children 2 years and less than 12 years of age", [("age", 2.0, True, 12.0, False, None)]),
+        ("Age 6 months up to 90 years", [("age", 6.0, True, None, None, None), ("age", None, None, 90.0, True, None)]),
+        ("Under 65 years of age (cohort 2 and less than 21 years old)",
+         [("age", None, None, 65.0, False, None), ("age", None, None, 21.0, False, None)]),
+    ],
+    "a survival stated as an expected death or life": [
+        ("Expected death within 72 hours", [("life_expectancy", None, None, 72.0, True, None)]),
+        ("Expected life < 2 weeks", [("life_expectancy", None, None, 2.0, False, None)]),
+    ],
+    "a rise by a multiple of the ULN, an abbreviation in lower case listed with one in capitals, names after in brackets": [
+        ("ALT/AST increased by more than 3 times the normal upper limit",
+         [("alt", 3.0, False, None, None, None), ("ast", 3.0, False, None, None, None)]),
+        ("alt, AST > 3 times the upper limit of normal", [("alt", 3.0, False, None, None, None), ("ast", 3.0, False, None, None, None)]),
+        ("Salt intake > 3 g per day, AST > 2 x ULN", [("ast", 2.0, False, None, None, None)]),
+        ("Liver enzymes above 3 times the upper limit values (ALT and AST)",
+         [("alt", 3.0, False, None, None, None), ("ast", 3.0, False, None, None, None)]),
+    ],
+    "counts per microliter, a sex after the age, a name whose own number is unread, a diagnosis hours old": [
+        ("Platelets below 75.000/microliter", [("platelets", None, None, 75000.0, False, None)]),
+        ("Aged >=20 years old male", [("age", 20.0, True, None, None, "male")]),
+        ("Hemoglobin 80 g/L, liver enzymes higher than 2 times the ULN", []),
+        ("Diagnosed within the previous 72 hours", []),
+    ],
 }
 
 
