@@ -83,8 +83,6 @@ _DERIVED = {
     # start → primary completion, once that completion is actual (AACT's actual_duration)
     "actual_duration_months": lambda r: months_between(r.start_date, r.primary_completion_date)
     if r.primary_completion_date_type == "ACTUAL" else None,
-    # ClinicalTrials.gov's forms state no registration date apart: its first posted date (first received, in
-    # older records) is the day the registration became public
     # ClinicalTrials.gov: the date it first received the record (study_first_submitted; `firstreceived_date`, read as
     # first_posted_date, in the older schema), as ICTRP's Date_registration gives it, not the later posting date
     "registration_date": lambda r: r.registration_date or ((r.first_submitted_date or r.first_posted_date)

@@ -283,10 +283,17 @@ def _write_tables(con, previous, generation, dirty, publication) -> None:
     for table, query in _queries().items():
         link_unchanged(previous, lambda g, t=table: g.table_dir(t), generation, dirty)
         target = generation.table_dir(table)
-        publication.new_files[table] = _copy_by_bucket(con, query, target)
-        if not any(target.glob("*.parquet")):  # a table without rows still has its columns for readers
-            con.execute(f"copy (select * exclude (bucket) from ({query}) limit 0) to {_q(target / 'empty.parquet')} "
-                        "(format parquet)")
+        publication.new_files[table] = _write_bucketed(con, query, target)
+
+
+def _write_bucketed(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> list[Path]:
+    """A table's rows of the rewritten buckets (_copy_by_bucket); a table without rows in any bucket still gets one
+    empty file, so readers see its columns."""
+    written = _copy_by_bucket(con, query, target)
+    if not any(target.glob("*.parquet")):
+        con.execute(f"copy (select * exclude (bucket) from ({query}) limit 0) to {_q(target / 'empty.parquet')} "
+                    "(format parquet)")
+    return written
 
 
 def _write_links(con, previous, generation, dirty, publication) -> None:
@@ -295,11 +302,14 @@ def _write_links(con, previous, generation, dirty, publication) -> None:
     computed over those names, and trial_clusters is rewritten in the dirty buckets and wherever a trial's
     cluster changed."""
     def trials_of(paths: list[Path]) -> str:
+        if not paths:
+            return ("select null::varchar as trial_id, null::varchar as registry, null::date as registration_date, "
+                    "null::integer as bucket where false")
         return (f"select trial_id, registry, registration_date, {_BUCKET_OF_FILE} as bucket "
                 f"from read_parquet({_files(paths)}, filename = true)")
 
-    trial_files = [p for paths in generation.bucket_files(generation.table_dir("trials")).values() for p in paths]
-    con.execute(f"create temp view trials as {trials_of(trial_files) if trial_files else _empty_trials()}")
+    trial_files = generation.bucket_files(generation.table_dir("trials"))
+    con.execute(f"create temp view trials as {trials_of([p for paths in trial_files.values() for p in paths])}")
     link_unchanged(previous, lambda g: g.rows_dir(NAMED_IDS), generation, dirty)
     identifiers = publication.new_files.get("identifiers", [])
     if identifiers:
@@ -326,22 +336,11 @@ def _write_links(con, previous, generation, dirty, publication) -> None:
                 union all (select * from read_parquet({_q(before)}) except select * from linked_clusters))""").fetchall()
         changed = dirty | {bucket_of(trial_id) for (trial_id,) in moved}
     link_unchanged(previous, lambda g: g.table_dir("trial_clusters"), generation, changed)
-    rewrite = [p for b, paths in generation.bucket_files(generation.table_dir("trials")).items()
-               if changed is None or b in changed for p in paths]
-    target = generation.table_dir("trial_clusters")
-    if rewrite:
-        publication.new_files["trial_clusters"] = _copy_by_bucket(con, f"""
-            select c.*, t.bucket from ({linking.clusters_sql(f"({trials_of(rewrite)})")}) c
-            join ({trials_of(rewrite)}) t using (trial_id) order by t.bucket, c.trial_id""", target)
-    if not any(target.glob("*.parquet")):
-        target.mkdir(parents=True, exist_ok=True)
-        con.execute(f"copy (select null::varchar as trial_id, null::varchar as cluster_id, null::boolean as is_primary "
-                    f"where false) to {_q(target / 'empty.parquet')} (format parquet)")
-
-
-def _empty_trials() -> str:
-    return ("select null::varchar as trial_id, null::varchar as registry, null::date as registration_date, "
-            "null::integer as bucket where false")
+    rewrite = [p for b, paths in trial_files.items() if changed is None or b in changed for p in paths]
+    con.execute(f"create temp view rewritten_trials as {trials_of(rewrite)}")
+    publication.new_files["trial_clusters"] = _write_bucketed(con, f"""
+        select c.*, t.bucket from ({linking.clusters_sql("rewritten_trials")}) c
+        join rewritten_trials t using (trial_id) order by t.bucket, c.trial_id""", generation.table_dir("trial_clusters"))
 
 
 def _write_global(con, generation, publication) -> None:
