@@ -206,8 +206,9 @@ def _current_documents(raw_dir: Path, out_dir: Path, archives: dict[str, str], k
     from pipeline.storage import Layout
 
     current = {}
-    files = {file.rel: file for file in raw_files(raw_dir)}
-    for rel, sha in file_hashes(list(files.values()), Layout(out_dir).hash_cache).items():
+    listed = raw_files(raw_dir)
+    files = {file.rel: file for file in listed}
+    for rel, sha in zip(files, file_hashes(listed, Layout(out_dir).hash_cache)):
         if not is_archive(rel) or files[rel].error:
             current[rel] = sha
         elif archives.get(rel) == sha:

@@ -52,31 +52,38 @@ def _stated(column: str) -> str:
     return f"{column} is not null" + (f" and len({column}) > 0" if column in _LISTS else "")
 
 
+# Only a trial with two versions or more can have changed: the costly part (items, field steps) is computed for those.
 _RANKED_DOCS = f"""
+  versioned as (
+    select trial_id from doc_trials where version_date is not null
+    group by trial_id having count(distinct version_date) > 1),
   ranked_docs as (
     select *, row_number() over (partition by trial_id, version_date
                                  order by source_format in {STRUCTURED_FORMATS} desc, doc_id) as rank
     from doc_trials where version_date is not null)"""
 
 
-def _version_values() -> str:
-    """One row per (trial, version): each field from the first document of the version that states it."""
+def _version_values(versioned_only: bool) -> str:
+    """One row per (trial, version): each field from the first document of the version that states it (of the
+    trials with two versions or more, when versioned_only)."""
     picks = ",\n      ".join(f"arg_min({c}, rank) filter (where {_stated(c)}) as {c}" for c in _fields())
     return f"""{_RANKED_DOCS},
   version_values as (
     select trial_id, version_date,
       {picks}
-    from ranked_docs group by trial_id, version_date)"""
+    from ranked_docs {"where trial_id in (select trial_id from versioned)" if versioned_only else ""}
+    group by trial_id, version_date)"""
 
 
 def _items() -> str:
-    """Items per (trial, version, field, match key), from the version's first document with rows of the table."""
+    """Items per (trial, version, field, match key), from the version's first document with rows of the table
+    (of the trials with two versions or more: only they can change)."""
     rows = "\n    union all\n    ".join(
         f"select '{table}' as part, trial_id, doc_id, {field} as field, {_match_key(key)} as key, {value} as value "
-        f"from doc_{table}"
+        f"from doc_{table} where trial_id in (select trial_id from versioned)"
         for table, (field, key, value) in ITEMS.items())
-    part_docs = "\n    union all\n    ".join(f"select distinct '{table}' as part, trial_id, doc_id from doc_{table}"
-                                           for table in ITEMS)
+    part_docs = "\n    union all\n    ".join(f"select distinct '{table}' as part, trial_id, doc_id from doc_{table} "
+                                           "where trial_id in (select trial_id from versioned)" for table in ITEMS)
     return f"""
   item_rows as (
     {rows}),
@@ -103,7 +110,7 @@ def trial_changes() -> str:
     consecutive versions with rows of their table."""
     unpivoted = ", ".join(f"{c}::varchar as {c}" for c in _fields())
     return f"""
-with {_version_values()},
+with {_version_values(versioned_only=True)},
   field_values as (
     unpivot (select trial_id, version_date, {unpivoted} from version_values)
     on {", ".join(_fields())} into name field value value),
@@ -138,7 +145,7 @@ def trial_history() -> str:
     primary outcome measures of its first version with outcomes differ from those of its last; null
     when fewer than two versions list outcomes)."""
     return f"""
-with {_version_values()},
+with {_version_values(versioned_only=False)},
   {_items().lstrip()},
   primary_sets as (
     select c.trial_id, c.version_date,
@@ -164,8 +171,9 @@ def trial_field_conflicts() -> str:
     fields = [c for c in _fields() if c != "registry"] + ["last_update_posted_date"]
     unpivoted = ", ".join(f"{c}::varchar as {c}" for c in fields)
     return f"""
-with long as (
-    unpivot (select trial_id, version_date, doc_id, {unpivoted} from doc_trials)
+with long as (  -- (only where a version has two documents or more: one document cannot disagree with itself)
+    unpivot (select trial_id, version_date, doc_id, {unpivoted} from doc_trials
+             qualify count(*) over (partition by trial_id, version_date) > 1)
     on {", ".join(fields)} into name field value value),
   per_value as (
     select trial_id, version_date, field, value, list_sort(list(doc_id)) as doc_ids

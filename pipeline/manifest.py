@@ -48,16 +48,19 @@ def table(entries: list[Entry]) -> pa.Table:
 
 
 def stage(raw_dir: Path, layout: Layout, max_bytes: int) -> dict[str, int]:
-    """Write the raw folder's files (and its archives, as one row each) to the state folder; returns counts."""
+    """Write the raw folder's files (and its archives, as one row each) to the state folder; returns counts.
+
+    Built column by column: a run lists the whole folder, so this is a few list passes per file, no row objects."""
     files = raw_files(raw_dir)
-    hashes = file_hashes(files, layout.hash_cache)
-    entries = []
-    for file in files:
-        archive = is_archive(file.rel) and not file.error  # an archive's members are held to the limit, not it
-        too_large = not archive and file.size > max_bytes
-        error = file.error or (f"file too large: {file.size} bytes (limit {max_bytes})" if too_large else None)
-        entries.append(Entry(file.rel, file.rel, None, hashes[file.rel], file.size, error, None, archive,
-                             os.fsencode(file.path)))
-    write_parquet(table(entries), layout.staged_manifest)
-    return {"files": sum(not e.is_archive for e in entries), "archives": sum(e.is_archive for e in entries),
-            "unreadable": sum(e.error is not None for e in entries)}
+    rels = [f.rel for f in files]
+    archive = [is_archive(f.rel) and not f.error for f in files]  # an archive's members are held to the limit, not it
+    errors = [f.error or (f"file too large: {f.size} bytes (limit {max_bytes})" if f.size > max_bytes and not a
+                          else None) for f, a in zip(files, archive)]
+    columns = {"doc_key": rels, "source_path": rels, "member": None, "sha256": file_hashes(files, layout.hash_cache),
+               "n_bytes": [f.size for f in files], "error": errors, "container_sha256": None,
+               "doc_bucket": [bucket_of(rel) for rel in rels], "is_archive": archive,
+               "path": [os.fsencode(f.path) for f in files]}
+    write_parquet(pa.table({f.name: pa.array(columns[f.name] or [None] * len(files), f.type) for f in SCHEMA},
+                           schema=SCHEMA), layout.staged_manifest)
+    return {"files": len(files) - sum(archive), "archives": sum(archive),
+            "unreadable": sum(e is not None for e in errors)}

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +33,7 @@ from pipeline.sources import STRUCTURED_FORMATS
 from pipeline.storage import (Generation, Layout, atomic_path, bucket_of, link_unchanged, new_generation,
                               remove_old_generations, switch)
 from schemas import KEYS, columns
-from schemas.dictionary import comment_statements
+from schemas.dictionary import comment_statements, published_columns
 
 # Written per bucket of trials (a trial's rows are all in its bucket's file):
 BUCKETED_TABLES = ("documents", *RECORD_TABLES, "trial_sources", "trial_field_conflicts", "trial_versions",
@@ -51,8 +52,6 @@ COUNTS_FILE = "_counts.json"  # rows of every published file, by table and file 
 NAMED_IDS = "_named_ids"  # per bucket: the registrations each trial's identifiers name (pipeline.linking)
 LINKED_CLUSTERS = "_linked_clusters"  # whole: the clusters of linked trials (every other trial is its own)
 _BUCKET_OF_FILE = r"cast(regexp_extract(filename, 'b(\d{3})[^/]*\.parquet$', 1) as integer)"
-# what makes a document's row in `_documents` differ from the last generation's: any of these dirties its bucket
-_DOCUMENT_KEY = "doc_id, content_id, source_path, member, sha256, n_bytes, container_sha256, path_error, bucket"
 
 
 @dataclass
@@ -96,11 +95,10 @@ def publish(layout: Layout, version: str, memory_limit: str = "2GB") -> Publicat
     segments = incoming_segments(layout, version)
     con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(layout.spill_dir)})
     try:
-        _documents(con, layout, previous, segments)
-        dirty = _dirty(con, previous)
+        dirty = _documents(con, layout, previous, segments)
         if dirty is not None and not dirty:
             _remove(segments)
-            return Publication(previous, set(), _counts(previous, previous))
+            return Publication(previous, set(), _counts(previous, previous, {}))
         generation = new_generation(layout)
         try:
             publication = Publication(generation, dirty)
@@ -109,7 +107,7 @@ def publish(layout: Layout, version: str, memory_limit: str = "2GB") -> Publicat
             _write_links(con, previous, generation, dirty, publication)
             _write_global(con, generation, publication)
             build_warehouse(generation)
-            publication.counts = _counts(generation, previous)
+            publication.counts = _counts(generation, previous, publication.new_files)
             (generation.path / VERSION_FILE).write_text(version)
         except BaseException:
             shutil.rmtree(generation.path, ignore_errors=True)
@@ -122,21 +120,21 @@ def publish(layout: Layout, version: str, memory_limit: str = "2GB") -> Publicat
     return publication
 
 
-def _counts(generation: Generation, previous: Generation | None) -> dict[str, int]:
-    """Rows per table, from the Parquet footers of the files this generation wrote; a file linked from the
+def _counts(generation: Generation, previous: Generation | None, written: dict[str, list[Path]]) -> dict[str, int]:
+    """Rows per table, from the Parquet footers of the files this run wrote (`written`); a file linked from the
     previous generation keeps the count recorded there (in COUNTS_FILE), so the cost follows the change."""
     known = orjson.loads(previous.path.joinpath(COUNTS_FILE).read_bytes()) \
         if previous is not None and previous.path.joinpath(COUNTS_FILE).exists() else {}
+    if previous is generation and known:
+        return {table: sum(files.values()) for table, files in known.items()}
     per_file = {}
     for table in PUBLISHED_TABLES:
-        old = known.get(table, {})
-        per_file[table] = {path.name: old[path.name] if path.name in old and previous is not None
-                           and os.path.samefile(path, previous.table_dir(table) / path.name)
+        old, new = known.get(table, {}), set(written.get(table, ()))
+        per_file[table] = {path.name: old[path.name] if path.name in old and path not in new
                            else pq.read_metadata(path).num_rows
                            for path in generation.table_dir(table).glob("*.parquet")}
-    if previous is not generation or not generation.path.joinpath(COUNTS_FILE).exists():
-        with atomic_path(generation.path / COUNTS_FILE) as tmp:
-            tmp.write_bytes(orjson.dumps(per_file))
+    with atomic_path(generation.path / COUNTS_FILE) as tmp:
+        tmp.write_bytes(orjson.dumps(per_file))
     return {table: sum(files.values()) for table, files in per_file.items()}
 
 
@@ -146,8 +144,15 @@ def _remove(segments: list[Path]) -> None:
 
 
 def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generation | None,
-               segments: list[Path]) -> None:
-    """Temp tables: `facts` (what each content parsed into) and `docs` (the new generation's `_documents` rows)."""
+               segments: list[Path]) -> set[int] | None:
+    """The buckets to rewrite (None: all), with tables `facts` (what each content parsed into: every new segment's,
+    and the live generation's for the contents of changed documents) and `docs` (the new generation's `_documents`
+    rows of those buckets).
+
+    Only documents added, changed or removed since the live generation (a narrow diff of the manifest against its
+    rows), and those it could not parse yet, are looked at again: the rest keep their rows, so a change costs its
+    buckets, not the corpus. A bucket is dirty when any of its documents changed, before or after the change."""
+    manifest = f"read_parquet({_q(layout.manifest)})"
     sources = ["select null::varchar as content_id, null::varchar as sha256, null::varchar as trial_id, "
                "null::integer as bucket, null::varchar as source_format, null::varchar as encoding, "
                "null::varchar as status, null::varchar as error, null::varchar as segment where false"]
@@ -156,35 +161,51 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
             select * exclude (filename), parse_dirpath(filename) as segment
             from read_parquet({_files([s / f'{CONTENTS}.parquet' for s in segments])}, filename = true)
             qualify row_number() over (partition by content_id order by filename) = 1""")
-    if previous is not None:
+    if previous is None:
+        changed = f"select doc_key from {manifest}"
+    else:
+        con.execute(f"""create table old_docs as select doc_key, sha256, n_bytes, path_error, container_sha256,
+                        content_id, bucket from {documents_rows(previous)}""")
+        con.execute(f"""
+            create table changed as
+            select doc_key from (
+              (select doc_key, sha256, n_bytes, error, container_sha256 from {manifest}
+               except select doc_key, sha256, n_bytes, path_error, container_sha256 from old_docs)
+              union all
+              (select doc_key, sha256, n_bytes, path_error, container_sha256 from old_docs
+               except select doc_key, sha256, n_bytes, error, container_sha256 from {manifest}))
+            union
+            select doc_key from old_docs where path_error is null and content_id is null""")
+        changed = "select doc_key from changed"
         sources.append(f"""
             select distinct on (content_id) content_id, sha256, trial_id, bucket, source_format, encoding,
                    content_status, content_error, null
-            from {documents_rows(previous)} where content_id is not null""")
+            from {documents_rows(previous)}
+            where content_id is not null and sha256 in (select sha256 from {manifest} where doc_key in ({changed}))""")
     con.execute(f"""
-        create temp table facts as
+        create table facts as
         select * from ({' union all '.join(sources)})
         qualify row_number() over (partition by content_id order by segment nulls last) = 1""")
     con.execute(f"""
-        create temp table docs as
+        create table docs as
         select m.doc_key || coalesce(substr(f.content_id, 65), '') as doc_id, m.doc_key, f.content_id,
                m.source_path, m.member, m.sha256, m.n_bytes, m.container_sha256, m.doc_bucket,
                m.error as path_error, f.trial_id, coalesce(f.bucket, m.doc_bucket) as bucket,
                f.source_format, f.encoding, f.status as content_status,
                case when m.error is null and f.content_id is null then 'not parsed: run the parse step first'
                     else f.error end as content_error
-        from read_parquet({_q(layout.manifest)}) m
-        left join facts f on m.error is null and f.sha256 = m.sha256""")
-
-
-def _dirty(con: duckdb.DuckDBPyConnection, previous: Generation | None) -> set[int] | None:
-    """Buckets where any document's row differs from the live generation's (None: no live one, all are dirty)."""
+        from {manifest} m
+        left join facts f on m.error is null and f.sha256 = m.sha256
+        where m.doc_key in ({changed})""")
     if previous is None:
         return None
-    old = f"select {_DOCUMENT_KEY} from {documents_rows(previous)}"
-    new = f"select {_DOCUMENT_KEY} from docs"
-    return {b for (b,) in con.execute(
-        f"select distinct bucket from (({new} except {old}) union all ({old} except {new}))").fetchall()}
+    dirty = {b for (b,) in con.execute(
+        f"select bucket from docs union select bucket from old_docs where doc_key in ({changed})").fetchall()}
+    kept = _bucket_files(previous, lambda g: g.rows_dir(CONTENTS_BY_DOCUMENT), dirty)
+    if kept:  # the dirty buckets' documents that did not change, as they were
+        con.execute(f"insert into docs by name select * from read_parquet({_files(kept)}) "
+                    f"where doc_key not in ({changed})")
+    return dirty
 
 
 def _in(dirty: set[int] | None) -> str:
@@ -220,9 +241,7 @@ def _write_rows(con, previous, generation, segments, dirty, publication) -> None
     """The new generation's per-document rows: the dirty buckets merged from the old files and the new segments."""
     for table in ROW_TABLES:
         link_unchanged(previous, lambda g, t=table: g.rows_dir(t), generation, dirty)
-    publication.new_files[CONTENTS_BY_DOCUMENT] = _copy_by_bucket(
-        con, f"select * from docs where {_in(dirty)} order by bucket, doc_id",
-        generation.rows_dir(CONTENTS_BY_DOCUMENT), keep_bucket=True)
+    queries = {CONTENTS_BY_DOCUMENT: f"select * from docs where {_in(dirty)} order by bucket, doc_id"}
     live = "select content_id from docs where path_error is null and content_status = 'parsed'"
     for table in RECORD_TABLES:
         sources = []
@@ -235,19 +254,35 @@ def _write_rows(con, previous, generation, segments, dirty, publication) -> None
         if old:
             sources.append(f"select * from read_parquet({_files(old)}) "
                            "where content_id not in (select content_id from facts where segment is not null)")
-        if not sources:
-            continue
-        publication.new_files[f"_rows/{table}"] = _copy_by_bucket(
-            con, f"""select * from ({' union all by name '.join(sources)})
-                     where {_in(dirty)} and content_id in ({live}) order by bucket, content_id, seq""",
-            generation.rows_dir(table), keep_bucket=True)
+        if sources:
+            queries[table] = f"""select * from ({' union all by name '.join(sources)})
+                                 where {_in(dirty)} and content_id in ({live}) order by bucket, content_id, seq"""
+    written = _concurrently(con, [lambda cur, t=t, q=q: _copy_by_bucket(cur, q, generation.rows_dir(t), keep_bucket=True)
+                                  for t, q in queries.items()])
+    publication.new_files |= {(t if t == CONTENTS_BY_DOCUMENT else f"_rows/{t}"): files
+                              for t, files in zip(queries, written)}
+
+
+def _concurrently(con: duckdb.DuckDBPyConnection, jobs: list) -> list:
+    """Run independent jobs side by side, each on its own cursor of the connection, and return their results in
+    order. The tables and views made before are shared, and DuckDB runs a query without holding the GIL, so the
+    few dozen small queries of a change use every core instead of waiting on each other."""
+    def run(job):
+        cursor = con.cursor()
+        try:
+            return job(cursor)
+        finally:
+            cursor.close()
+
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        return list(pool.map(run, jobs))
 
 
 def _write_tables(con, previous, generation, dirty, publication) -> None:
     """Merge the dirty buckets' rows into the published tables; link the clean buckets' files."""
     docs = _bucket_files(generation, lambda g: g.rows_dir(CONTENTS_BY_DOCUMENT), dirty)
     con.execute(f"""
-        create temp table documents_final as
+        create table documents_final as
         with d as (select * from read_parquet({_files(docs)})),
         dups as (
           select doc_id, first_value(doc_id) over (partition by content_id order by doc_id) as original
@@ -256,34 +291,36 @@ def _write_tables(con, previous, generation, dirty, publication) -> None:
                          then 'parsed' else 'quarantined' end as status,
                coalesce(path_error, content_error, 'duplicate: same content as ' || dups.original) as error
         from d left join dups using (doc_id)""" if docs else
-        "create temp table documents_final as select *, ''::varchar as status, ''::varchar as error from docs where false")
+        "create table documents_final as select *, ''::varchar as status, ''::varchar as error from docs where false")
     for table in RECORD_TABLES:
         files = _bucket_files(generation, lambda g, t=table: g.rows_dir(t), dirty)
         if files:
             rows = f"read_parquet({_files(files)})"
         else:  # no rows in the dirty buckets: an empty relation of the right columns
             rows = f"empty_{table}"
-            con.register(rows, pl.DataFrame(schema={"content_id": pl.String, "bucket": pl.Int32, "seq": pl.Int64,
-                                                   **columns(table)}).to_arrow())
+            con.from_arrow(pl.DataFrame(schema={"content_id": pl.String, "bucket": pl.Int32, "seq": pl.Int64,
+                                                **columns(table)}).to_arrow()).create(rows)
         con.execute(f"""
-            create temp view doc_{table} as
+            create view doc_{table} as
             select d.doc_id, r.* exclude (content_id){", d.source_format" if table == "trials" else ""} from {rows} r
             join documents_final d on d.content_id = r.content_id and d.status = 'parsed'""")
     con.execute(f"""
-        create temp table ranked as
+        create table ranked as
         select t.doc_id, t.trial_id, t.bucket, t.source_format, t.last_update_posted_date,
                row_number() over (partition by t.trial_id order by t.version_date desc nulls last,
                  (t.source_format in {STRUCTURED_FORMATS}) desc, t.doc_id) as precedence
         from doc_trials t""")
-    con.execute("create temp table registries as select distinct on (trial_id) trial_id, registry from doc_trials")
+    con.execute("create table registries as select distinct on (trial_id) trial_id, registry from doc_trials")
     con.execute("""
-        create temp table criteria_source as
+        create table criteria_source as
         select distinct c.trial_id, c.doc_id from doc_eligibility_criteria c join ranked r using (doc_id, trial_id)
         qualify r.precedence = min(r.precedence) over (partition by c.trial_id)""")
-    for table, query in _queries().items():
+    queries = _queries()
+    for table in queries:
         link_unchanged(previous, lambda g, t=table: g.table_dir(t), generation, dirty)
-        target = generation.table_dir(table)
-        publication.new_files[table] = _write_bucketed(con, query, target)
+    written = _concurrently(con, [lambda cur, t=t, q=q: _write_bucketed(cur, q, generation.table_dir(t))
+                                  for t, q in queries.items()])
+    publication.new_files |= dict(zip(queries, written))
 
 
 def _write_bucketed(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> list[Path]:
@@ -309,22 +346,22 @@ def _write_links(con, previous, generation, dirty, publication) -> None:
                 f"from read_parquet({_files(paths)}, filename = true)")
 
     trial_files = generation.bucket_files(generation.table_dir("trials"))
-    con.execute(f"create temp view trials as {trials_of([p for paths in trial_files.values() for p in paths])}")
+    con.execute(f"create view trials as {trials_of([p for paths in trial_files.values() for p in paths])}")
     link_unchanged(previous, lambda g: g.rows_dir(NAMED_IDS), generation, dirty)
     identifiers = publication.new_files.get("identifiers", [])
     if identifiers:
-        con.execute("create temp view identifiers as select *, " + _BUCKET_OF_FILE +
+        con.execute("create view identifiers as select *, " + _BUCKET_OF_FILE +
                     f" as bucket from read_parquet({_files(identifiers)}, filename = true)")
         _copy_by_bucket(con, f"""
             select n.*, b.bucket from ({linking.NAMED_IDS_SQL}) n
             join (select distinct trial_id, bucket from identifiers) b using (trial_id)
             order by all""", generation.rows_dir(NAMED_IDS), keep_bucket=True)
     named = [p for paths in generation.bucket_files(generation.rows_dir(NAMED_IDS)).values() for p in paths]
-    con.execute("create temp view named_ids as " + (f"select * exclude (bucket) from read_parquet({_files(named)})"
+    con.execute("create view named_ids as " + (f"select * exclude (bucket) from read_parquet({_files(named)})"
                 if named else "select null::varchar as trial_id, null::varchar as doc_id, null::varchar as registry, "
                               "null::varchar as named_id where false"))
-    con.execute(f"create temp table trial_links as {linking.LINKS_SQL}")
-    con.execute(f"create temp table linked_clusters as {linking.LINKED_CLUSTERS_SQL}")
+    con.execute(f"create table trial_links as {linking.LINKS_SQL}")
+    con.execute(f"create table linked_clusters as {linking.LINKED_CLUSTERS_SQL}")
     linked = generation.rows_dir(LINKED_CLUSTERS) / "data.parquet"
     linked.parent.mkdir(parents=True, exist_ok=True)
     con.execute(f"copy linked_clusters to {_q(linked)} (format parquet)")
@@ -337,7 +374,7 @@ def _write_links(con, previous, generation, dirty, publication) -> None:
         changed = dirty | {bucket_of(trial_id) for (trial_id,) in moved}
     link_unchanged(previous, lambda g: g.table_dir("trial_clusters"), generation, changed)
     rewrite = [p for b, paths in trial_files.items() if changed is None or b in changed for p in paths]
-    con.execute(f"create temp view rewritten_trials as {trials_of(rewrite)}")
+    con.execute(f"create view rewritten_trials as {trials_of(rewrite)}")
     publication.new_files["trial_clusters"] = _write_bucketed(con, f"""
         select c.*, t.bucket from ({linking.clusters_sql("rewritten_trials")}) c
         join rewritten_trials t using (trial_id) order by t.bucket, c.trial_id""", generation.table_dir("trial_clusters"))
@@ -444,12 +481,9 @@ def create_views(con: duckdb.DuckDBPyConnection, generation: Generation, tables=
 
 
 def _describe(con: duckdb.DuckDBPyConnection, relations) -> None:
-    """The data dictionary on every column (COMMENT ON COLUMN): duckdb_columns() and the data_dictionary view show it."""
-    statements = []
-    for relation in relations:
-        names = [name for (name,) in con.execute(f"select name from pragma_table_info('{relation}')").fetchall()]
-        statements += comment_statements(relation, names)
-    con.execute(";\n".join(statements))
+    """The data dictionary on every column (COMMENT ON COLUMN): duckdb_columns() and the data_dictionary view show it.
+    The columns are the dictionary's own list (asking each view for its columns would open its files)."""
+    con.execute(";\n".join(s for relation in relations for s in comment_statements(relation, published_columns(relation))))
 
 
 def build_warehouse(generation: Generation) -> Path:

@@ -23,7 +23,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO, Callable, Iterator, NamedTuple
 
 
 from pipeline import sources
@@ -68,9 +68,9 @@ class StagingError(ValueError):
     """Bytes or an entry that is not a readable document; the message is the quarantine reason."""
 
 
-@dataclass(frozen=True)
-class RawFile:
-    """One entry of the raw folder: a file to read, or the reason it cannot be read."""
+class RawFile(NamedTuple):
+    """One entry of the raw folder: a file to read, or the reason it cannot be read (a tuple: a listing holds
+    one per file, and a whole registry is hundreds of thousands)."""
 
     rel: str  # POSIX path relative to the raw folder, printable (undecodable name bytes escaped)
     path: str  # what to open (a symlink inside the raw folder is resolved to its target)
@@ -124,30 +124,36 @@ def raw_files(raw_dir: Path) -> list[RawFile]:
     """Every entry under raw_dir, sorted by rel, hidden files and folders skipped; nothing outside raw_dir is
     followed. An entry that cannot be read as a file is listed with its reason, so it gets its own row.
 
-    A sensor tick lists the whole folder, so this is one scandir per folder and one lstat per entry."""
+    Every run and sensor tick lists the whole folder, so this is one scandir per folder and one lstat per entry,
+    with as little Python per entry as can be (a regular file, the common case, takes no call of its own)."""
     root = Path(os.path.realpath(raw_dir))
     found: list[RawFile] = []
     stack = [(str(root), "")]
     while stack:
-        folder, rel_folder = stack.pop()
+        folder, prefix = stack.pop()
         try:
             with os.scandir(folder) as entries:
-                listed = [e for e in entries if not e.name.startswith(".")]
+                listed = [e for e in entries if e.name[0] != "."]
         except OSError as exc:
-            found.append(RawFile(printable(rel_folder or "."), folder, 0, 0,
+            found.append(RawFile(printable(prefix.rstrip("/") or "."), folder, 0, 0,
                                  f"folder not readable: {exc.strerror}"))
             continue
         for entry in listed:
-            rel = f"{rel_folder}/{entry.name}" if rel_folder else entry.name
+            rel = prefix + entry.name
             try:
-                is_folder = entry.is_dir(follow_symlinks=False)
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((entry.path, rel + "/"))
+                    continue
+                info = entry.stat(follow_symlinks=False)
             except OSError:
-                is_folder = False
-            if is_folder:
-                stack.append((entry.path, rel))
+                found.append(_raw_file(root, entry, printable(rel)))
+                continue
+            if stat.S_ISREG(info.st_mode) and rel.isprintable() and rel.isascii():
+                found.append(RawFile(rel, entry.path, info.st_size, info.st_mtime_ns))
             else:
                 found.append(_raw_file(root, entry, printable(rel)))
-    return sorted(found, key=lambda f: f.rel)
+    found.sort()
+    return found
 
 
 def _raw_file(root: Path, entry: os.DirEntry, rel: str) -> RawFile:

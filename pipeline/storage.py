@@ -66,7 +66,7 @@ class Layout:
     @property
     def hash_cache(self) -> Path:
         """sha256 of raw files by size and mtime, so sensor ticks need not re-read an unchanged corpus."""
-        return self.state_dir / "raw_hashes.json"
+        return self.state_dir / "raw_hashes.parquet"
 
     @property
     def lock_file(self) -> Path:

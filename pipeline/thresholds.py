@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from functools import cache
+from functools import cache, lru_cache
 
 
 
@@ -1054,6 +1054,13 @@ def rows(trial_id: str, criterion_type: str | None, ordinal: int, text: str) -> 
     """The eligibility_thresholds rows of one criterion, in the table's column order. A range the text
     repeats word for word ("… Age 15 to 50 OR … Age 15 to 50 and …") is one row, with the qualifiers of
     every mention, since the table's key is the range and its span, not where it stands."""
+    return [(trial_id, criterion_type, ordinal, *row) for row in _criterion_rows(criterion_type, text)]
+
+
+@lru_cache(maxsize=1 << 16)
+def _criterion_rows(criterion_type: str | None, text: str) -> tuple[tuple, ...]:
+    """rows() after its first three columns, remembered by text: registries repeat criteria word for word (a third
+    of the 2014 archive's criteria texts are repeats), and extraction is half of what parsing a record costs."""
     merged: dict[tuple, Threshold] = {}
     for t in extract(text):
         first = merged.setdefault((t.variable, t.sex, t.lower, t.upper, t.span), t)
@@ -1066,7 +1073,7 @@ def rows(trial_id: str, criterion_type: str | None, ordinal: int, text: str) -> 
         canonical_unit = conv[0] if conv else None
         lo_c = round(lo * conv[1] + conv[2], 6) if conv and lo is not None else None
         hi_c = round(hi * conv[1] + conv[2], 6) if conv and hi is not None else None
-        out.append((trial_id, criterion_type, ordinal, t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive,
+        out.append((t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive,
                     t.unit, lo, lo_inc, hi, hi_inc, canonical_unit, lo_c, hi_c, t.sex, tuple(t.qualifiers) or None, t.span,
                     plausible(t.variable, canonical_unit, lo_c, hi_c)))
-    return out
+    return tuple(out)
