@@ -16,7 +16,7 @@ import os
 import shutil
 import uuid
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -350,9 +350,13 @@ def incoming_segments(layout: Layout, version: str) -> list[Path]:
 
 
 def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, version: str, workers: int,
-                  limits: StagingLimits) -> ParseSummary:
+                  limits: StagingLimits, executor: Executor | None = None) -> ParseSummary:
     """Parse every document of the staged manifest whose content neither the live generation nor a waiting
-    segment holds, read the new and changed archives, and write the complete manifest for publishing."""
+    segment holds, read the new and changed archives, and write the complete manifest for publishing.
+
+    `executor` runs the tasks in place of this machine's process pool: any concurrent.futures Executor whose
+    workers see the raw and output folders (a dask.distributed `client.get_executor()`, see docs/scaling.md);
+    `workers` still says into how many shares a large archive is cut."""
     con = duckdb.connect()
     try:
         con.execute(f"create table staged as select * from read_parquet({_q(layout.staged_manifest)})")
@@ -386,7 +390,7 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
                 "select sha256 from known where parsed and source_path = ? and container_sha256 is not null",
                 [path]).fetchall())
         tasks = _tasks(raw_dir, layout, version, limits, workers, new_files, changed_archives, previous_listing)
-        summary, entries = _run(tasks, workers)
+        summary, entries = _run(tasks, workers, executor)
         con.register("read_entries", manifest.table(entries))
         kept_rows = ("select doc_key, source_path, member, sha256, n_bytes, path_error as error, container_sha256, "
                      "doc_bucket, false as is_archive, null::blob as path "
@@ -425,16 +429,15 @@ def _tasks(raw_dir, layout, version, limits, workers, new_files, archives, previ
     return tasks
 
 
-def _run(tasks: list[Task], workers: int) -> tuple[ParseSummary, list[manifest.Entry]]:
-    summary, entries = ParseSummary(), []
+def _run(tasks: list[Task], workers: int, executor: Executor | None = None) -> tuple[ParseSummary, list[manifest.Entry]]:
+    """Run the tasks on `executor`; without one, on a process pool when there is enough work, else here."""
     n_documents = sum(len(t.files) for t in tasks)
     parallel = workers > 1 and len(tasks) > 1 and (n_documents >= PARALLEL_MIN_DOCUMENTS or any(t.parts > 1 for t in tasks))
-    if parallel:
+    if executor is None and parallel:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            results = list(pool.map(run_task, tasks))
-    else:
-        results = [run_task(task) for task in tasks]
-    for task_summary, task_entries in results:
+            return _run(tasks, workers, pool)
+    summary, entries = ParseSummary(), []
+    for task_summary, task_entries in (executor.map if executor else map)(run_task, tasks):
         summary.add(task_summary)
         entries += task_entries
     return summary, entries
