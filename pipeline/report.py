@@ -13,14 +13,16 @@ import io
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-from matplotlib import colormaps
-from matplotlib.figure import Figure
 
 from pipeline.storage import atomic_path
 from pipeline.vocabulary import PHASE_ORDER
 from pipeline.warehouse import open_read_only
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 REPORT_DIR = "report"
 HTML_NAME = "landscape.html"
@@ -46,6 +48,14 @@ class Chart:
         return "data:image/png;base64," + base64.b64encode(self.png).decode("ascii")
 
 
+def _figure(**options) -> Figure:
+    """A matplotlib figure, imported here: matplotlib costs a second of start-up, and every run imports this module
+    (the job's definitions) while only the report step draws."""
+    from matplotlib.figure import Figure
+
+    return Figure(layout="constrained", **options)
+
+
 def _png(fig: Figure) -> bytes:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
@@ -59,6 +69,8 @@ def _no_data(ax, message: str) -> None:
 
 
 def _palette(n: int) -> list:
+    from matplotlib import colormaps
+
     cmap = colormaps["tab10" if n <= 10 else "tab20"]
     return [cmap(i % cmap.N) for i in range(n)]
 
@@ -83,7 +95,7 @@ def status_phase_chart(con: duckdb.DuckDBPyConnection) -> Chart:
         totals[status] = totals.get(status, 0) + n
     statuses = sorted(totals, key=lambda s: (totals[s], s))  # barh draws upwards: largest on top
     phases = sorted({phase for _, phase in counts}, key=_phase_order)
-    fig = Figure(layout="constrained", figsize=(9, 1.6 + 0.4 * max(len(statuses), 2)))
+    fig = _figure(figsize=(9, 1.6 + 0.4 * max(len(statuses), 2)))
     ax = fig.subplots()
     ax.set_title(title)
     if not rows:
@@ -114,7 +126,7 @@ def enrollment_chart(con: duckdb.DuckDBPyConnection) -> Chart:
     stated, zero, median = con.execute(
         "select count(enrollment), count(*) filter (where enrollment = 0), median(enrollment) from trials"
     ).fetchone()
-    fig = Figure(layout="constrained", figsize=(9, 4))
+    fig = _figure(figsize=(9, 4))
     ax = fig.subplots()
     ax.set_title(title)
     if not bins:
@@ -148,7 +160,7 @@ def timeline_chart(con: duckdb.DuckDBPyConnection) -> Chart:
                            "group by 1 order by 1").fetchall()
         for label, column in (("start_date", "start_date"), ("completion_date", "completion_date"))
     }
-    fig = Figure(layout="constrained", figsize=(9, 4))
+    fig = _figure(figsize=(9, 4))
     ax = fig.subplots()
     ax.set_title(title)
     if not any(series.values()):
@@ -221,7 +233,7 @@ def eligibility_window_chart(con: duckdb.DuckDBPyConnection, limit: int = MAX_WI
     rows = con.execute("select trial_id, variable, lo::double, hi::double, unit from report_windows "
                        "where trial_id in (select unnest(?::varchar[]))", [trial_ids]).fetchall()
     con.execute("drop table report_windows")
-    fig = Figure(layout="constrained", figsize=(12, 1.6 + 0.24 * max(len(trial_ids), 4)))
+    fig = _figure(figsize=(12, 1.6 + 0.24 * max(len(trial_ids), 4)))
     axes = fig.subplots(1, len(WINDOW_VARIABLES), sharey=True)
     fig.suptitle(title)
     row_of = {trial_id: i for i, trial_id in enumerate(reversed(trial_ids))}  # first trial at the top
@@ -274,7 +286,7 @@ def _columns(con: duckdb.DuckDBPyConnection, view: str) -> set[str]:
 def reporting_delay_chart(con: duckdb.DuckDBPyConnection) -> Chart:
     """How many trials posted results, and how long after primary completion (trials.months_to_report_results)."""
     title = "Results reporting: months from primary completion to results posted"
-    fig = Figure(layout="constrained", figsize=(9, 4))
+    fig = _figure(figsize=(9, 4))
     ax = fig.subplots()
     ax.set_title(title)
     if "months_to_report_results" not in _columns(con, "trials"):
