@@ -241,3 +241,29 @@ def test_a_link_made_or_undone_by_one_file_moves_both_trials_clusters_as_a_full_
     (raw / a.name).write_text(original, encoding="utf-8")
     assert run_job(raw, out).success
     assert [query(out, sql) for sql in tables] == alone == rebuilt()
+
+
+def test_documents_published_before_their_parse_are_taken_in_by_the_next_run(tmp_path):
+    """A run diffs only changed documents against the live output; one that published documents it had not parsed
+    (their segments gone) must still have them parsed and published next time, as a fresh run would."""
+    from pipeline import manifest, parsing, publishing
+    from pipeline.staging import MAX_DOCUMENT_BYTES, StagingLimits
+    from pipeline.storage import Layout, code_version
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    for path in XML:
+        shutil.copy(path, raw.mkdir(exist_ok=True) or raw / path.name)
+    layout, version = Layout(out), code_version()
+    manifest.stage(raw, layout, MAX_DOCUMENT_BYTES)
+    parsing.parse_pending(raw, layout, None, version, 1, StagingLimits())
+    shutil.rmtree(layout.incoming_dir)  # the parsed rows lost before publishing
+    publishing.publish(layout, version)
+    assert query(out, "select count(*), min(error) from documents") == [(len(XML), "not parsed: run the parse step first")]
+    assert query(out, "select count(*) from trials") == [(0,)]
+
+    assert run_job(raw, out).success
+    assert run_job(raw, tmp_path / "fresh").success
+    assert query(out, "select count(*) from trials") == [(len(XML),)]
+    for table in publishing.PUBLISHED_TABLES:
+        sql = f"select * from {table} order by all"
+        assert query(out, sql) == query(tmp_path / "fresh", sql), table
