@@ -161,11 +161,11 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
             select * exclude (filename), parse_dirpath(filename) as segment
             from read_parquet({_files([s / f'{CONTENTS}.parquet' for s in segments])}, filename = true)
             qualify row_number() over (partition by content_id order by filename) = 1""")
-    if previous is None:
-        changed = f"select doc_key from {manifest}"
-    else:
+    changed = "select doc_key from changed"
+    if previous is not None:
         con.execute(f"""create table old_docs as select doc_key, sha256, n_bytes, path_error, container_sha256,
-                        content_id, bucket from {documents_rows(previous)}""")
+                        content_id, trial_id, bucket, source_format, encoding, content_status, content_error
+                        from {documents_rows(previous)}""")
         con.execute(f"""
             create table changed as
             select doc_key from (
@@ -176,11 +176,10 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
                except select doc_key, sha256, n_bytes, error, container_sha256 from {manifest}))
             union
             select doc_key from old_docs where path_error is null and content_id is null""")
-        changed = "select doc_key from changed"
         sources.append(f"""
             select distinct on (content_id) content_id, sha256, trial_id, bucket, source_format, encoding,
                    content_status, content_error, null
-            from {documents_rows(previous)}
+            from old_docs
             where content_id is not null and sha256 in (select sha256 from {manifest} where doc_key in ({changed}))""")
     con.execute(f"""
         create table facts as
@@ -196,7 +195,7 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
                     else f.error end as content_error
         from {manifest} m
         left join facts f on m.error is null and f.sha256 = m.sha256
-        where m.doc_key in ({changed})""")
+        {"" if previous is None else f"where m.doc_key in ({changed})"}""")
     if previous is None:
         return None
     dirty = {b for (b,) in con.execute(
