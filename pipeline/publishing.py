@@ -48,6 +48,7 @@ CRITERIA_TABLES = ("eligibility_criteria", "eligibility_thresholds")
 EARLIEST_FIELDS = ("registration_date",)  # the registry first received the trial when its earliest record says
 UNION_OF_DOCUMENTS = {"locations": ("EUCTR",)}  # an EU CTR member state's record lists its own country only
 VERSION_FILE = "_version"
+MAX_BUCKETS_SIDE_BY_SIDE = 16  # a run rewriting more buckets than this runs its COPY statements one at a time
 COUNTS_FILE = "_counts.json"  # rows of every published file, by table and file name
 NAMED_IDS = "_named_ids"  # per bucket: the registrations each trial's identifiers name (pipeline.linking)
 LINKED_CLUSTERS = "_linked_clusters"  # whole: the clusters of linked trials (every other trial is its own)
@@ -257,15 +258,18 @@ def _write_rows(con, previous, generation, segments, dirty, publication) -> None
             queries[table] = f"""select * from ({' union all by name '.join(sources)})
                                  where {_in(dirty)} and content_id in ({live}) order by bucket, content_id, seq"""
     written = _concurrently(con, [lambda cur, t=t, q=q: _copy_by_bucket(cur, q, generation.rows_dir(t), keep_bucket=True)
-                                  for t, q in queries.items()])
+                                  for t, q in queries.items()], dirty)
     publication.new_files |= {(t if t == CONTENTS_BY_DOCUMENT else f"_rows/{t}"): files
                               for t, files in zip(queries, written)}
 
 
-def _concurrently(con: duckdb.DuckDBPyConnection, jobs: list) -> list:
-    """Run independent jobs side by side, each on its own cursor of the connection, and return their results in
-    order. The tables and views made before are shared, and DuckDB runs a query without holding the GIL, so the
-    few dozen small queries of a change use every core instead of waiting on each other."""
+def _concurrently(con: duckdb.DuckDBPyConnection, jobs: list, dirty: set[int] | None) -> list:
+    """Run independent jobs, each on its own cursor of the connection, and return their results in order.
+
+    When the run rewrites few buckets the jobs run side by side: the tables and views made before are shared, and
+    DuckDB runs a query without holding the GIL, so the few dozen small queries of a change use every core. A
+    rebuild runs them one at a time: a COPY partitioned into many buckets holds a buffer per bucket that cannot
+    spill, and two at once ran out of the memory limit at 600,000 trials."""
     def run(job):
         cursor = con.cursor()
         try:
@@ -273,7 +277,8 @@ def _concurrently(con: duckdb.DuckDBPyConnection, jobs: list) -> list:
         finally:
             cursor.close()
 
-    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+    side_by_side = dirty is not None and len(dirty) <= MAX_BUCKETS_SIDE_BY_SIDE
+    with ThreadPoolExecutor((os.cpu_count() or 1) if side_by_side else 1) as pool:
         return list(pool.map(run, jobs))
 
 
@@ -318,7 +323,7 @@ def _write_tables(con, previous, generation, dirty, publication) -> None:
     for table in queries:
         link_unchanged(previous, lambda g, t=table: g.table_dir(t), generation, dirty)
     written = _concurrently(con, [lambda cur, t=t, q=q: _write_bucketed(cur, q, generation.table_dir(t))
-                                  for t, q in queries.items()])
+                                  for t, q in queries.items()], dirty)
     publication.new_files |= dict(zip(queries, written))
 
 
