@@ -30,7 +30,7 @@ import pyarrow.parquet as pq
 from pipeline import history, linking, thresholds
 from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, documents_rows, incoming_segments
 from pipeline.sources import STRUCTURED_FORMATS
-from pipeline.storage import (Generation, Layout, atomic_path, bucket_of, link_unchanged, new_generation,
+from pipeline.storage import (N_BUCKETS, Generation, Layout, atomic_path, bucket_of, link_unchanged, new_generation,
                               remove_old_generations, switch)
 from schemas import KEYS, columns
 from schemas.dictionary import comment_statements, published_columns
@@ -49,6 +49,7 @@ EARLIEST_FIELDS = ("registration_date",)  # the registry first received the tria
 UNION_OF_DOCUMENTS = {"locations": ("EUCTR",)}  # an EU CTR member state's record lists its own country only
 VERSION_FILE = "_version"
 MAX_BUCKETS_SIDE_BY_SIDE = 16  # a run rewriting more buckets than this runs its COPY statements one at a time
+DOCUMENTS_PER_PART = 100_000  # a rebuild merges the published tables this many documents' buckets at a time
 COUNTS_FILE = "_counts.json"  # rows of every published file, by table and file name
 NAMED_IDS = "_named_ids"  # per bucket: the registrations each trial's identifiers name (pipeline.linking)
 LINKED_CLUSTERS = "_linked_clusters"  # whole: the clusters of linked trials (every other trial is its own)
@@ -283,10 +284,39 @@ def _concurrently(con: duckdb.DuckDBPyConnection, jobs: list, dirty: set[int] | 
 
 
 def _write_tables(con, previous, generation, dirty, publication) -> None:
-    """Merge the dirty buckets' rows into the published tables; link the clean buckets' files."""
-    docs = _bucket_files(generation, lambda g: g.rows_dir(CONTENTS_BY_DOCUMENT), dirty)
+    """Merge the dirty buckets' rows into the published tables; link the clean buckets' files. A rebuild merges
+    its buckets in parts of about DOCUMENTS_PER_PART documents: merging 600,000 trials at once took more than
+    DuckDB's memory limit, and a part's buckets share nothing with another part's."""
+    queries = _queries()
+    for table in queries:
+        link_unchanged(previous, lambda g, t=table: g.table_dir(t), generation, dirty)
+    written: dict[str, list[Path]] = {table: [] for table in queries}
+    for part in _parts(con, dirty):
+        _merge_inputs(con, generation, part)
+        files = _concurrently(con, [lambda cur, t=t, q=q: _copy_by_bucket(cur, q, generation.table_dir(t))
+                                    for t, q in queries.items()], part)
+        for table, paths in zip(queries, files):
+            written[table] += paths
+    for table, query in queries.items():
+        _empty_if_none(con, query, generation.table_dir(table))
+    publication.new_files |= written
+
+
+def _parts(con: duckdb.DuckDBPyConnection, dirty: set[int] | None) -> list[set[int]]:
+    """The dirty buckets in parts of about DOCUMENTS_PER_PART documents (`docs` holds the dirty buckets' rows):
+    one part for a change, several for a rebuild of a large corpus."""
+    buckets = list(range(N_BUCKETS)) if dirty is None else sorted(dirty)
+    (documents,) = con.execute("select count(*) from docs").fetchone()
+    n = max(1, min(len(buckets), -(-documents // DOCUMENTS_PER_PART)))
+    return [set(buckets[i::n]) for i in range(n)]
+
+
+def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: set[int]) -> None:
+    """The tables and views the merge queries read, over one part's buckets: documents_final (duplicates
+    quarantined), a doc_<table> view per record table, each trial's documents ranked, and criteria_source."""
+    docs = _bucket_files(generation, lambda g: g.rows_dir(CONTENTS_BY_DOCUMENT), part)
     con.execute(f"""
-        create table documents_final as
+        create or replace table documents_final as
         with d as (select * from read_parquet({_files(docs)})),
         dups as (
           select doc_id, first_value(doc_id) over (partition by content_id order by doc_id) as original
@@ -295,46 +325,48 @@ def _write_tables(con, previous, generation, dirty, publication) -> None:
                          then 'parsed' else 'quarantined' end as status,
                coalesce(path_error, content_error, 'duplicate: same content as ' || dups.original) as error
         from d left join dups using (doc_id)""" if docs else
-        "create table documents_final as select *, ''::varchar as status, ''::varchar as error from docs where false")
+        "create or replace table documents_final as select *, ''::varchar as status, ''::varchar as error "
+        "from docs where false")
     for table in RECORD_TABLES:
-        files = _bucket_files(generation, lambda g, t=table: g.rows_dir(t), dirty)
+        files = _bucket_files(generation, lambda g, t=table: g.rows_dir(t), part)
         if files:
             rows = f"read_parquet({_files(files)})"
-        else:  # no rows in the dirty buckets: an empty relation of the right columns
+        else:  # no rows in these buckets: an empty relation of the right columns
             rows = f"empty_{table}"
-            con.from_arrow(pl.DataFrame(schema={"content_id": pl.String, "bucket": pl.Int32, "seq": pl.Int64,
-                                                **columns(table)}).to_arrow()).create(rows)
+            empty = pl.DataFrame(schema={"content_id": pl.String, "bucket": pl.Int32, "seq": pl.Int64,
+                                         **columns(table)}).to_arrow()
+            con.execute(f"create or replace table {rows} as select * from empty")
         con.execute(f"""
-            create view doc_{table} as
+            create or replace view doc_{table} as
             select d.doc_id, r.* exclude (content_id){", d.source_format" if table == "trials" else ""} from {rows} r
             join documents_final d on d.content_id = r.content_id and d.status = 'parsed'""")
     con.execute(f"""
-        create table ranked as
+        create or replace table ranked as
         select t.doc_id, t.trial_id, t.bucket, t.source_format, t.last_update_posted_date,
                row_number() over (partition by t.trial_id order by t.version_date desc nulls last,
                  (t.source_format in {STRUCTURED_FORMATS}) desc, t.doc_id) as precedence
         from doc_trials t""")
-    con.execute("create table registries as select distinct on (trial_id) trial_id, registry from doc_trials")
+    con.execute("create or replace table registries as "
+                "select distinct on (trial_id) trial_id, registry from doc_trials")
     con.execute("""
-        create table criteria_source as
+        create or replace table criteria_source as
         select distinct c.trial_id, c.doc_id from doc_eligibility_criteria c join ranked r using (doc_id, trial_id)
         qualify r.precedence = min(r.precedence) over (partition by c.trial_id)""")
-    queries = _queries()
-    for table in queries:
-        link_unchanged(previous, lambda g, t=table: g.table_dir(t), generation, dirty)
-    written = _concurrently(con, [lambda cur, t=t, q=q: _write_bucketed(cur, q, generation.table_dir(t))
-                                  for t, q in queries.items()], dirty)
-    publication.new_files |= dict(zip(queries, written))
 
 
 def _write_bucketed(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> list[Path]:
-    """A table's rows of the rewritten buckets (_copy_by_bucket); a table without rows in any bucket still gets one
-    empty file, so readers see its columns."""
+    """A table's rows of the rewritten buckets (_copy_by_bucket), and its empty file if no bucket has rows."""
     written = _copy_by_bucket(con, query, target)
+    _empty_if_none(con, query, target)
+    return written
+
+
+def _empty_if_none(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> None:
+    """A table without rows in any bucket still gets one empty file, so readers see its columns."""
+    target.mkdir(parents=True, exist_ok=True)
     if not any(target.glob("*.parquet")):
         con.execute(f"copy (select * exclude (bucket) from ({query}) limit 0) to {_q(target / 'empty.parquet')} "
                     "(format parquet)")
-    return written
 
 
 def _write_links(con, previous, generation, dirty, publication) -> None:
