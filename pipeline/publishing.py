@@ -333,9 +333,9 @@ def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: 
             rows = f"read_parquet({_files(files)})"
         else:  # no rows in these buckets: an empty relation of the right columns
             rows = f"empty_{table}"
-            empty = pl.DataFrame(schema={"content_id": pl.String, "bucket": pl.Int32, "seq": pl.Int64,
-                                         **columns(table)}).to_arrow()
-            con.execute(f"create or replace table {rows} as select * from empty")
+            con.execute(f"drop table if exists {rows}")  # (a table, not a registered view: cursors must see it)
+            con.from_arrow(pl.DataFrame(schema={"content_id": pl.String, "bucket": pl.Int32, "seq": pl.Int64,
+                                                **columns(table)}).to_arrow()).create(rows)
         con.execute(f"""
             create or replace view doc_{table} as
             select d.doc_id, r.* exclude (content_id){", d.source_format" if table == "trials" else ""} from {rows} r
