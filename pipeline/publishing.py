@@ -1,8 +1,9 @@
 """Publish: the manifest and the parsed rows → a new generation of every table and the warehouse, switched in whole.
 
-Trials are spread over buckets (storage.bucket_of); a generation holds each table as one file per bucket. A run
-finds the *dirty* buckets — those where a document was added, changed or removed — and rewrites only them; the
-clean buckets' files are hard-linked from the live generation. So one changed file costs a bucket, not the corpus.
+Trials are spread over buckets (storage.bucket_of); a generation holds each table as numbered files, each holding
+some buckets (one per bucket for a large corpus, fewer files for a small one: storage.files_for). A run finds the
+*dirty* buckets — those where a document was added, changed or removed — and rewrites the files holding them; the
+other files are hard-linked from the live generation. So one changed file costs a file, not the corpus.
 
 Within a bucket, several documents may describe one trial (its Veeva page, its classic page, its XML…).
 Precedence, per trial: the latest version first (version_date: the Archive's version date, else
@@ -30,8 +31,8 @@ import pyarrow.parquet as pq
 from pipeline import history, linking, thresholds
 from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, documents_rows, incoming_segments
 from pipeline.sources import STRUCTURED_FORMATS
-from pipeline.storage import (N_BUCKETS, Generation, Layout, atomic_path, bucket_of, link_unchanged, new_generation,
-                              remove_old_generations, switch)
+from pipeline.storage import (N_BUCKETS, Generation, Layout, atomic_path, bucket_of, files_for, link_unchanged,
+                              new_generation, remove_old_generations, switch)
 from schemas import KEYS, columns
 from schemas.dictionary import comment_statements, published_columns
 
@@ -53,7 +54,8 @@ DOCUMENTS_PER_PART = 100_000  # a rebuild merges the published tables this many 
 COUNTS_FILE = "_counts.json"  # rows of every published file, by table and file name
 NAMED_IDS = "_named_ids"  # per bucket: the registrations each trial's identifiers name (pipeline.linking)
 LINKED_CLUSTERS = "_linked_clusters"  # whole: the clusters of linked trials (every other trial is its own)
-_BUCKET_OF_FILE = r"cast(regexp_extract(filename, 'b(\d{3})[^/]*\.parquet$', 1) as integer)"
+# the number of the file a row was read from: as a `bucket` column, it writes the row back to a file of that number
+_FILE_NUMBER = r"cast(regexp_extract(filename, 'b(\d{3})[^/]*\.parquet$', 1) as integer)"
 
 
 @dataclass
@@ -97,11 +99,13 @@ def publish(layout: Layout, version: str, memory_limit: str = "2GB") -> Publicat
     segments = incoming_segments(layout, version)
     con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(layout.spill_dir)})
     try:
-        dirty = _documents(con, layout, previous, segments)
+        (documents,) = con.execute(f"select count(*) from read_parquet({_q(layout.manifest)})").fetchone()
+        files = files_for(documents)
+        dirty = _documents(con, layout, previous, segments, files)
         if dirty is not None and not dirty:
             _remove(segments)
             return Publication(previous, set(), _counts(previous, previous, {}))
-        generation = new_generation(layout)
+        generation = new_generation(layout, files)
         try:
             publication = Publication(generation, dirty)
             _write_rows(con, previous, generation, segments, dirty, publication)
@@ -146,14 +150,16 @@ def _remove(segments: list[Path]) -> None:
 
 
 def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generation | None,
-               segments: list[Path]) -> set[int] | None:
+               segments: list[Path], files: int) -> set[int] | None:
     """The buckets to rewrite (None: all), with tables `facts` (what each content parsed into: every new segment's,
     and the live generation's for the contents of changed documents) and `docs` (the new generation's `_documents`
     rows of those buckets).
 
     Only documents added, changed or removed since the live generation (a narrow diff of the manifest against its
     rows), and those it could not parse yet, are looked at again: the rest keep their rows, so a change costs its
-    buckets, not the corpus. A bucket is dirty when any of its documents changed, before or after the change."""
+    buckets, not the corpus. A bucket is dirty when any of its documents changed, before or after the change, or
+    when it shares a file (of `files` per table) with one that did; every bucket is when the number of files
+    changes."""
     manifest = f"read_parquet({_q(layout.manifest)})"
     sources = ["select null::varchar as content_id, null::varchar as sha256, null::varchar as trial_id, "
                "null::integer as bucket, null::varchar as source_format, null::varchar as encoding, "
@@ -202,6 +208,9 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
         return None
     dirty = {b for (b,) in con.execute(
         f"select bucket from docs union select bucket from old_docs where doc_key in ({changed})").fetchall()}
+    if dirty or previous.files != files:
+        stale = {b % files for b in dirty} if previous.files == files else set(range(files))
+        dirty = {b for b in range(N_BUCKETS) if b % files in stale}
     kept = _bucket_files(previous, lambda g: g.rows_dir(CONTENTS_BY_DOCUMENT), dirty)
     if kept:  # the dirty buckets' documents that did not change, as they were
         con.execute(f"insert into docs by name select * from read_parquet({_files(kept)}) "
@@ -214,24 +223,25 @@ def _in(dirty: set[int] | None) -> str:
 
 
 def _bucket_files(generation: Generation | None, folder_of, dirty: set[int] | None) -> list[Path]:
-    """The previous generation's files of the dirty buckets of one folder (to be merged again)."""
+    """A generation's files of one folder that hold the dirty buckets (None: every file)."""
     if generation is None:
         return []
-    return [p for b, paths in generation.bucket_files(folder_of(generation)).items()
-            if dirty is None or b in dirty for p in paths]
+    return [p for paths in generation.numbered_files(folder_of(generation), dirty).values() for p in paths]
 
 
-def _copy_by_bucket(con: duckdb.DuckDBPyConnection, query: str, target: Path, keep_bucket: bool = False) -> list[Path]:
-    """Write a query's rows as one file per bucket into `target` (the query has a `bucket` column)."""
+def _copy_by_bucket(con: duckdb.DuckDBPyConnection, query: str, target: Path, files: int,
+                    keep_bucket: bool = False) -> list[Path]:
+    """Write a query's rows into `target` as `files` numbered files, each holding the buckets of its number
+    (the query has a `bucket` column, written too when keep_bucket)."""
     target.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
-    con.execute(f"copy ({query}) to {_q(tmp)} (format parquet, compression zstd, partition_by (bucket)"
-                f"{', write_partition_columns true' if keep_bucket else ''})")
+    con.execute(f"copy (select *{'' if keep_bucket else ' exclude (bucket)'}, bucket % {files} as file "
+                f"from ({query})) to {_q(tmp)} (format parquet, compression zstd, partition_by (file))")
     written = []
     for part in sorted(tmp.iterdir()) if tmp.exists() else ():
-        bucket = int(part.name.split("=", 1)[1])
+        number = int(part.name.split("=", 1)[1])
         for i, path in enumerate(sorted(part.glob("*.parquet"))):
-            name = f"b{bucket:03d}.parquet" if i == 0 else f"b{bucket:03d}.{i}.parquet"
+            name = f"b{number:03d}.parquet" if i == 0 else f"b{number:03d}.{i}.parquet"
             os.replace(path, target / name)
             written.append(target / name)
     shutil.rmtree(tmp, ignore_errors=True)
@@ -258,7 +268,8 @@ def _write_rows(con, previous, generation, segments, dirty, publication) -> None
         if sources:
             queries[table] = f"""select * from ({' union all by name '.join(sources)})
                                  where {_in(dirty)} and content_id in ({live}) order by bucket, content_id, seq"""
-    written = _concurrently(con, [lambda cur, t=t, q=q: _copy_by_bucket(cur, q, generation.rows_dir(t), keep_bucket=True)
+    written = _concurrently(con, [lambda cur, t=t, q=q: _copy_by_bucket(cur, q, generation.rows_dir(t),
+                                                                        generation.files, keep_bucket=True)
                                   for t, q in queries.items()], dirty)
     publication.new_files |= {(t if t == CONTENTS_BY_DOCUMENT else f"_rows/{t}"): files
                               for t, files in zip(queries, written)}
@@ -291,24 +302,26 @@ def _write_tables(con, previous, generation, dirty, publication) -> None:
     for table in queries:
         link_unchanged(previous, lambda g, t=table: g.table_dir(t), generation, dirty)
     written: dict[str, list[Path]] = {table: [] for table in queries}
-    for part in _parts(con, dirty):
+    for part in _parts(con, dirty, generation.files):
         _merge_inputs(con, generation, part)
-        files = _concurrently(con, [lambda cur, t=t, q=q: _copy_by_bucket(cur, q, generation.table_dir(t))
-                                    for t, q in queries.items()], part)
-        for table, paths in zip(queries, files):
+        new = _concurrently(con, [lambda cur, t=t, q=q: _copy_by_bucket(cur, q, generation.table_dir(t),
+                                                                        generation.files)
+                                  for t, q in queries.items()], part)
+        for table, paths in zip(queries, new):
             written[table] += paths
     for table, query in queries.items():
         _empty_if_none(con, query, generation.table_dir(table))
     publication.new_files |= written
 
 
-def _parts(con: duckdb.DuckDBPyConnection, dirty: set[int] | None) -> list[set[int]]:
-    """The dirty buckets in parts of about DOCUMENTS_PER_PART documents (`docs` holds the dirty buckets' rows):
-    one part for a change, several for a rebuild of a large corpus."""
-    buckets = list(range(N_BUCKETS)) if dirty is None else sorted(dirty)
+def _parts(con: duckdb.DuckDBPyConnection, dirty: set[int] | None, files: int) -> list[set[int]]:
+    """The dirty buckets in parts of about DOCUMENTS_PER_PART documents (`docs` holds the dirty buckets' rows),
+    a file's buckets always in one part: one part for a change, several for a rebuild of a large corpus."""
+    buckets = range(N_BUCKETS) if dirty is None else sorted(dirty)
+    numbers = sorted({b % files for b in buckets})
     (documents,) = con.execute("select count(*) from docs").fetchone()
-    n = max(1, min(len(buckets), -(-documents // DOCUMENTS_PER_PART)))
-    return [set(buckets[i::n]) for i in range(n)]
+    n = max(1, min(len(numbers), -(-documents // DOCUMENTS_PER_PART)))
+    return [{b for b in buckets if b % files in numbers[i::n]} for i in range(n)]
 
 
 def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: set[int]) -> None:
@@ -354,9 +367,9 @@ def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: 
         qualify r.precedence = min(r.precedence) over (partition by c.trial_id)""")
 
 
-def _write_bucketed(con: duckdb.DuckDBPyConnection, query: str, target: Path) -> list[Path]:
+def _write_bucketed(con: duckdb.DuckDBPyConnection, query: str, target: Path, files: int) -> list[Path]:
     """A table's rows of the rewritten buckets (_copy_by_bucket), and its empty file if no bucket has rows."""
-    written = _copy_by_bucket(con, query, target)
+    written = _copy_by_bucket(con, query, target, files)
     _empty_if_none(con, query, target)
     return written
 
@@ -378,21 +391,20 @@ def _write_links(con, previous, generation, dirty, publication) -> None:
         if not paths:
             return ("select null::varchar as trial_id, null::varchar as registry, null::date as registration_date, "
                     "null::integer as bucket where false")
-        return (f"select trial_id, registry, registration_date, {_BUCKET_OF_FILE} as bucket "
+        return (f"select trial_id, registry, registration_date, {_FILE_NUMBER} as bucket "
                 f"from read_parquet({_files(paths)}, filename = true)")
 
-    trial_files = generation.bucket_files(generation.table_dir("trials"))
-    con.execute(f"create view trials as {trials_of([p for paths in trial_files.values() for p in paths])}")
+    con.execute(f"create view trials as {trials_of(_bucket_files(generation, lambda g: g.table_dir('trials'), None))}")
     link_unchanged(previous, lambda g: g.rows_dir(NAMED_IDS), generation, dirty)
     identifiers = publication.new_files.get("identifiers", [])
     if identifiers:
-        con.execute("create view identifiers as select *, " + _BUCKET_OF_FILE +
+        con.execute("create view identifiers as select *, " + _FILE_NUMBER +
                     f" as bucket from read_parquet({_files(identifiers)}, filename = true)")
         _copy_by_bucket(con, f"""
             select n.*, b.bucket from ({linking.NAMED_IDS_SQL}) n
             join (select distinct trial_id, bucket from identifiers) b using (trial_id)
-            order by all""", generation.rows_dir(NAMED_IDS), keep_bucket=True)
-    named = [p for paths in generation.bucket_files(generation.rows_dir(NAMED_IDS)).values() for p in paths]
+            order by all""", generation.rows_dir(NAMED_IDS), generation.files, keep_bucket=True)
+    named = _bucket_files(generation, lambda g: g.rows_dir(NAMED_IDS), None)
     con.execute("create view named_ids as " + (f"select * exclude (bucket) from read_parquet({_files(named)})"
                 if named else "select null::varchar as trial_id, null::varchar as doc_id, null::varchar as registry, "
                               "null::varchar as named_id where false"))
@@ -409,11 +421,12 @@ def _write_links(con, previous, generation, dirty, publication) -> None:
                 union all (select * from read_parquet({_q(before)}) except select * from linked_clusters))""").fetchall()
         changed = dirty | {bucket_of(trial_id) for (trial_id,) in moved}
     link_unchanged(previous, lambda g: g.table_dir("trial_clusters"), generation, changed)
-    rewrite = [p for b, paths in trial_files.items() if changed is None or b in changed for p in paths]
+    rewrite = _bucket_files(generation, lambda g: g.table_dir("trials"), changed)
     con.execute(f"create view rewritten_trials as {trials_of(rewrite)}")
     publication.new_files["trial_clusters"] = _write_bucketed(con, f"""
         select c.*, t.bucket from ({linking.clusters_sql("rewritten_trials")}) c
-        join rewritten_trials t using (trial_id) order by t.bucket, c.trial_id""", generation.table_dir("trial_clusters"))
+        join rewritten_trials t using (trial_id) order by t.bucket, c.trial_id""", generation.table_dir("trial_clusters"),
+        generation.files)
 
 
 def _write_global(con, generation, publication) -> None:

@@ -1,12 +1,12 @@
 """Where every file of a run lives, and the two ways output changes: whole files, and whole generations.
 
-A published output is a *generation*: a folder `.generations/<n>/` holding every table (one Parquet file per
-trial bucket), the per-document rows it was merged from, and its `warehouse.duckdb`. The one pointer
+A published output is a *generation*: a folder `.generations/<n>/` holding every table (as numbered Parquet files,
+each holding some of the trial buckets), the per-document rows it was merged from, and its `warehouse.duckdb`. The one pointer
 `.current` (a relative symlink) names the live generation, and `OUT/<table>` and `OUT/warehouse.duckdb` are
 symlinks through it, so switching the pointer (an atomic rename) switches every table and the warehouse at once:
 a reader sees the whole old output or the whole new one, and a run killed before the switch leaves the old one
-live. Generations are immutable; a new one hard-links the bucket files that did not change from the previous one,
-so publishing costs what changed, not the corpus. The previous generation is kept for readers still on it.
+live. Generations are immutable; a new one hard-links the files whose buckets did not change from the previous
+one, so publishing costs what changed, not the corpus. The previous generation is kept for readers still on it.
 
 Single files are written to a hidden temporary name and renamed into place. Temporary names do not end in
 .parquet, so the `<table>/**/*.parquet` globs of the contract never pick them up.
@@ -20,7 +20,7 @@ import uuid
 import zlib
 from contextlib import contextmanager
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Iterator
 
@@ -28,8 +28,21 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 N_BUCKETS = 128  # trials are spread over this many buckets by a hash of trial_id: the unit of re-publishing
+# A generation writes each table as `files` files, a power of two ≤ N_BUCKETS: file number n holds the buckets b with
+# b % files == n. About this many documents to a file: a small corpus writes a few files per table, not 128 nearly
+# empty ones (each costs DuckDB and the readers milliseconds), and a large one a file per bucket.
+DOCUMENTS_PER_FILE = 1024
+FILES_FILE = "_files"  # in a generation: its number of files per table (absent: N_BUCKETS, as before it was kept)
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3}
 KEPT_GENERATIONS = 2  # the live one and the one before it (a reader may still be on it)
+
+
+def files_for(n_documents: int) -> int:
+    """Files per table for a corpus of n documents: the least power of two giving ≤ DOCUMENTS_PER_FILE to a file."""
+    files = 1
+    while files < N_BUCKETS and files * DOCUMENTS_PER_FILE < n_documents:
+        files *= 2
+    return files
 
 
 def bucket_of(key: str) -> int:
@@ -113,36 +126,48 @@ class Generation:
     def warehouse(self) -> Path:
         return self.path / "warehouse.duckdb"
 
-    def bucket_files(self, folder: Path) -> dict[int, list[Path]]:
-        """A folder's files by bucket (`b017.parquet`, and `b017.1.parquet`… when a bucket took several)."""
+    @cached_property
+    def files(self) -> int:
+        """Files per table (see DOCUMENTS_PER_FILE)."""
+        kept = self.path / FILES_FILE
+        return int(kept.read_text()) if kept.exists() else N_BUCKETS
+
+    def numbered_files(self, folder: Path, buckets: set[int] | None = None) -> dict[int, list[Path]]:
+        """A folder's files by number (`b017.parquet`, and `b017.1.parquet`… when one took several); with
+        `buckets`, only the files holding any of them."""
         if not folder.is_dir():
             return {}
+        wanted = None if buckets is None else {b % self.files for b in buckets}
         files: dict[int, list[Path]] = {}
         for name in sorted(os.listdir(folder)):
             if name.startswith("b") and name[1:4].isdigit() and name.endswith(".parquet"):
-                files.setdefault(int(name[1:4]), []).append(folder / name)
+                if wanted is None or int(name[1:4]) in wanted:
+                    files.setdefault(int(name[1:4]), []).append(folder / name)
         return files
 
 
-def new_generation(layout: Layout) -> Generation:
-    """An empty folder for the next generation (numbered after every existing one)."""
+def new_generation(layout: Layout, files: int) -> Generation:
+    """An empty folder for the next generation (numbered after every existing one), of `files` files per table."""
     layout.generations_dir.mkdir(parents=True, exist_ok=True)
     numbers = [int(p.name) for p in layout.generations_dir.iterdir() if p.name.isdigit()]
     path = layout.generations_dir / f"{max(numbers, default=0) + 1:06d}"
     path.mkdir()
+    (path / FILES_FILE).write_text(str(files))
     return Generation(path)
 
 
 def link_unchanged(previous: Generation | None, folder_of, new: Generation, dirty: set[int] | None) -> None:
-    """Hard-link the previous generation's bucket files of every clean bucket into the new generation.
+    """Hard-link into the new generation the previous one's files that hold no dirty bucket.
 
     `folder_of(generation)` names the folder (a table's, or its rows'); dirty=None means every bucket is dirty.
+    The two generations have as many files per table (publishing makes every bucket dirty when they would not).
     """
     if previous is None or dirty is None:
         return
     target = folder_of(new)
-    for bucket, paths in previous.bucket_files(folder_of(previous)).items():
-        if bucket not in dirty:
+    stale = {b % previous.files for b in dirty}
+    for number, paths in previous.numbered_files(folder_of(previous)).items():
+        if number not in stale:
             target.mkdir(parents=True, exist_ok=True)
             for path in paths:
                 os.link(path, target / path.name)

@@ -2,7 +2,8 @@
 
 A run killed anywhere in publishing leaves the previous output readable and consistent across tables, and
 `status` still reports the change; readers see the whole old output or the whole new one; a second writer is
-refused with the holder named, and the lock of a killed writer is taken over; one changed file rewrites its bucket.
+refused with the holder named, and the lock of a killed writer is taken over; one changed file rewrites the file
+holding its trial's bucket, and a corpus writes as many files per table as its size calls for.
 """
 from __future__ import annotations
 
@@ -20,10 +21,22 @@ import duckdb
 import pytest
 
 from pipeline.cli import main
-from pipeline.storage import bucket_of
+from pipeline import storage
+from pipeline.storage import Generation, bucket_of
 from tests.conftest import CORPUS, REPO, SEEDS, query, run_job
 
 XML = sorted((CORPUS / "ctgov_xml").glob("*.xml"))[:12]
+
+
+@pytest.fixture
+def many_files(monkeypatch):
+    """A file per document or so (12 documents: 16 files per table), so that files can be told apart."""
+    monkeypatch.setattr(storage, "DOCUMENTS_PER_FILE", 1)
+
+
+def _file_of(generation: Path, trial_id: str) -> str:
+    """The name of the file holding a trial's rows in a generation."""
+    return f"b{bucket_of(trial_id) % Generation(generation).files:03d}.parquet"
 
 
 def _consistent(out: Path) -> tuple[int, int]:
@@ -155,7 +168,7 @@ def test_a_second_writer_is_refused_with_the_holder_named_and_a_dead_holders_loc
     assert _consistent(out) == (3, 3)
 
 
-def test_one_changed_file_rewrites_only_its_trials_bucket_and_nothing_changed_publishes_nothing(tmp_path):
+def test_one_changed_file_rewrites_only_its_trials_file_and_nothing_changed_publishes_nothing(tmp_path, many_files):
     raw, out = tmp_path / "raw", tmp_path / "out"
     for path in XML:
         shutil.copy(path, raw.mkdir(exist_ok=True) or raw / path.name)
@@ -171,11 +184,13 @@ def test_one_changed_file_rewrites_only_its_trials_bucket_and_nothing_changed_pu
     second = (out / ".current").resolve()
     assert second != first
     assert query(out, f"select brief_title like 'AMENDED %' from trials where trial_id = '{XML[0].stem}'") == [(True,)]
-    bucket = f"b{bucket_of(XML[0].stem):03d}.parquet"
+    changed = _file_of(second, XML[0].stem)
     for table in ("trials", "conditions", "documents"):
-        for path in (second / table).glob("b*.parquet"):
+        files = sorted((second / table).glob("b*.parquet"))
+        assert len(files) > 1 and changed in {f.name for f in files}
+        for path in files:
             same_inode = path.stat().st_ino == (first / table / path.name).stat().st_ino
-            assert same_inode == (path.name != bucket), (table, path.name)
+            assert same_inode == (path.name != changed), (table, path.name)
 
 
 def test_the_warehouse_is_readable_through_the_contracts_paths(tmp_path):
@@ -207,10 +222,10 @@ def test_an_exported_warehouse_is_one_file_that_works_anywhere(tmp_path):
         con.close()
 
 
-def test_a_link_made_or_undone_by_one_file_moves_both_trials_clusters_as_a_full_rebuild_would(tmp_path):
+def test_a_link_made_or_undone_by_one_file_moves_both_trials_clusters_as_a_full_rebuild_would(tmp_path, many_files):
     """Links cross buckets: the trial named by a changed file changes cluster too, though its own file did not."""
     raw, out = tmp_path / "raw", tmp_path / "out"
-    a, b = next((x, y) for x in XML for y in XML if bucket_of(x.stem) != bucket_of(y.stem))
+    a, b = next((x, y) for x in XML for y in XML if bucket_of(x.stem) % 16 != bucket_of(y.stem) % 16)
     for path in XML:
         shutil.copy(path, raw.mkdir(exist_ok=True) or raw / path.name)
     tables = "select * from trial_clusters order by all", "select * from trial_links order by all"
@@ -235,7 +250,8 @@ def test_a_link_made_or_undone_by_one_file_moves_both_trials_clusters_as_a_full_
     assert {(x, y, evidence) for x, y, evidence, _ in linked[1]} == {(a.stem, b.stem, "SECONDARY_ID"),
                                                                      (b.stem, a.stem, "SECONDARY_ID")}
     after = (out / ".current").resolve()
-    b_file = f"b{bucket_of(b.stem):03d}.parquet"
+    b_file = _file_of(after, b.stem)
+    assert Generation(after).files == 16 and b_file != _file_of(after, a.stem)
     assert (after / "trial_clusters" / b_file).stat().st_ino != (before / "trial_clusters" / b_file).stat().st_ino
 
     (raw / a.name).write_text(original, encoding="utf-8")
@@ -284,3 +300,47 @@ def test_a_rebuild_merged_in_parts_publishes_what_one_merge_does(tmp_path, monke
     for table in publishing.PUBLISHED_TABLES:
         sql = f"select * from {table} order by all"
         assert query(tmp_path / "parts", sql) == query(tmp_path / "whole", sql), table
+
+
+def test_a_small_corpus_writes_one_file_per_table(tmp_path):
+    assert run_job(SEEDS, tmp_path / "out").success
+    live = (tmp_path / "out" / ".current").resolve()
+    assert Generation(live).files == 1
+    for table in ("trials", "eligibility_criteria", "documents", "trial_clusters"):
+        assert [p.name for p in (live / table).glob("*.parquet")] == ["b000.parquet"], table
+
+
+def test_a_corpus_growing_past_its_files_is_rewritten_whole_as_a_fresh_build(tmp_path, monkeypatch):
+    """4 documents to a file: 4 documents take one file per table, 8 take two, and the run that grows the corpus
+    rewrites every file (the buckets are regrouped), though the documents added all fall in one of them, from rows
+    parsed before, publishing what a fresh run does; a change after it rewrites one file of the two."""
+    from pipeline import publishing
+
+    monkeypatch.setattr(storage, "DOCUMENTS_PER_FILE", 4)
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    for path in XML[:4]:
+        shutil.copy(path, raw / path.name)
+    assert run_job(raw, out).success
+    assert Generation((out / ".current").resolve()).files == 1
+    for path in [x for x in XML[4:] if bucket_of(x.stem) % 2 == 0][:4]:
+        shutil.copy(path, raw / path.name)
+    result = run_job(raw, out)
+    assert result.success
+    parsed = result.asset_materializations_for_node("parsed_records")[0].metadata["documents_parsed"].value
+    assert parsed == 4  # the first four are not parsed again
+    grown = (out / ".current").resolve()
+    assert Generation(grown).files == 2
+    assert run_job(raw, tmp_path / "fresh").success
+    for table in publishing.PUBLISHED_TABLES:
+        sql = f"select * from {table} order by all"
+        assert query(out, sql) == query(tmp_path / "fresh", sql), table
+
+    target = raw / XML[0].name
+    target.write_text(target.read_text(encoding="utf-8").replace("<brief_title>", "<brief_title>AMENDED ", 1),
+                      encoding="utf-8")
+    assert run_job(raw, out).success
+    changed = (out / ".current").resolve()
+    relinked = {p.name for p in (changed / "trials").glob("b*.parquet")
+                if p.stat().st_ino == (grown / "trials" / p.name).stat().st_ino}
+    assert relinked == {"b000.parquet", "b001.parquet"} - {_file_of(changed, XML[0].stem)}

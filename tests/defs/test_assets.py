@@ -1,8 +1,11 @@
 """The whole job through Dagster's API into a temporary folder, read back with DuckDB like a user would."""
 import shutil
 
+import dagster as dg
 import pyarrow.parquet as pq
 
+from pipeline.defs.assets import VALIDATED_TABLES
+from pipeline.publishing import PUBLISHED_TABLES
 from tests.conftest import CORPUS, SEEDS, query, run_job
 
 
@@ -43,14 +46,53 @@ def test_every_seed_document_is_parsed(seeds_warehouse):
     ]
 
 
+def _reported(result: dg.ExecuteInProcessResult) -> tuple[set[str], int]:
+    """The assets a run materialized and the number of check results it gave."""
+    return ({e.asset_key.to_user_string() for e in result.get_asset_materialization_events()},
+            len(result.get_asset_check_evaluations()))
+
+
 def test_rerun_on_unchanged_input_gives_identical_tables(tmp_path):
     shutil.copytree(SEEDS, tmp_path / "raw")
-    assert run_job(tmp_path / "raw", tmp_path / "out").success
+    first_run = run_job(tmp_path / "raw", tmp_path / "out")
+    assert first_run.success
     tables = ("trials", "eligibility_criteria", "documents")
     first = {t: pq.read_table(tmp_path / "out" / t) for t in tables}
-    assert run_job(tmp_path / "raw", tmp_path / "out").success
+    rerun = run_job(tmp_path / "raw", tmp_path / "out")
+    assert rerun.success
     for table, before in first.items():
         assert pq.read_table(tmp_path / "out" / table).equals(before), table
+    # the first run materializes every table; the rerun wrote nothing new: no table, and its checks pass unchanged
+    checks = len(VALIDATED_TABLES) + 1
+    assert _reported(first_run) == ({*PUBLISHED_TABLES, "warehouse", "staged_documents", "parsed_records",
+                                      "landscape_report"}, checks)
+    assert _reported(rerun) == ({"warehouse", "staged_documents", "parsed_records", "landscape_report"}, checks)
+    assert all(e.passed for e in rerun.get_asset_check_evaluations())
+    assert {e.metadata["rows_checked_now"].value for e in rerun.get_asset_check_evaluations()
+            if e.check_name == "schema"} == {0}
+    (warehouse,) = [e for e in rerun.get_asset_materialization_events() if e.asset_key.to_user_string() == "warehouse"]
+    assert warehouse.materialization.metadata["unchanged"].value is True
+
+
+def test_materializing_one_table_publishes_every_table_and_reports_the_one(tmp_path):
+    """Publishing is one switch of all tables: a run of staging, parsing and `trials` alone (as selected in the
+    UI) takes a new file into every table, and reports `trials` and its schema check, no other table."""
+    from pipeline.definitions import defs
+
+    raw = tmp_path / "raw"
+    shutil.copytree(SEEDS, raw)
+    assert run_job(raw, tmp_path / "out").success
+    shutil.copy(CORPUS / "ctgov_xml" / "NCT00001177.xml", raw)
+    result = defs.resolve_job_def("refresh").execute_in_process(
+        run_config={"resources": {"settings": {"config": {"raw_dir": str(raw), "out_dir": str(tmp_path / "out"),
+                                                          "workers": 1}}}},
+        instance=dg.DagsterInstance.ephemeral(),
+        asset_selection=[dg.AssetKey(k) for k in ("staged_documents", "parsed_records", "trials")])
+    assert result.success
+    assert _reported(result) == ({"staged_documents", "parsed_records", "trials"}, 1)
+    assert query(tmp_path / "out", "select count(*) from trials where trial_id = 'NCT00001177'") == [(1,)]
+    assert query(tmp_path / "out", "select count(*) > 0 from eligibility_criteria where trial_id = 'NCT00001177'") \
+        == [(True,)]
 
 
 def test_bad_files_are_quarantined_and_good_ones_still_land(tmp_path):
