@@ -29,7 +29,7 @@ from pipeline import manifest, sources, thresholds, vocabulary
 from pipeline.record import ParseError, TrialRecord
 from pipeline.staging import (RawFile, StagedDocument, StagingError, StagingLimits, archive_members, file_document,
                               member_document)
-from pipeline.storage import PARQUET_OPTIONS, Generation, Layout, bucket_of
+from pipeline.storage import PARQUET_OPTIONS, Generation, Layout, bucket_of, write_parquet
 from schemas import columns, schema
 
 # tables whose rows are the record's list of the same name, one item per row, read by column name
@@ -276,6 +276,7 @@ class Task:
 
     raw_dir: str
     incoming: str
+    listings: str  # where an archive task writes its members' manifest rows
     version: str
     limits: StagingLimits
     files: tuple[tuple[str, bytes, str, int], ...] = ()  # (rel, path to open, sha256, n_bytes) of new content
@@ -286,10 +287,11 @@ class Task:
     known: frozenset[str] = frozenset()  # contents already parsed (the archive's previous listing)
 
 
-def run_task(task: Task) -> tuple[ParseSummary, list[manifest.Entry]]:
-    """Parse a task's documents into segments; returns its summary and, for an archive, its members' entries."""
+def run_task(task: Task) -> tuple[ParseSummary, Path | None]:
+    """Parse a task's documents into segments; returns its summary and, for an archive, the file of its members'
+    manifest rows (written here: a whole registry's listing need not pass through the coordinating process)."""
     segments = _Segments(Path(task.incoming), task.version)
-    entries: list[manifest.Entry] = []
+    listing = None
     raw_dir = Path(task.raw_dir)
     for rel, path, sha, size in task.files:
         doc = file_document(RawFile(rel, os.fsdecode(path), size, 0), task.limits.max_document_bytes)
@@ -298,9 +300,11 @@ def run_task(task: Task) -> tuple[ParseSummary, list[manifest.Entry]]:
         doc.doc_id = sha  # rows are keyed by content, not by path
         segments.add(_staged(doc))
     if task.archive is not None:
-        entries = _read_archive(raw_dir, task, segments)
+        listing = Path(task.listings) / f"{uuid.uuid4().hex}.parquet"
+        listing.parent.mkdir(parents=True, exist_ok=True)
+        write_parquet(manifest.table(_read_archive(raw_dir, task, segments)), listing)
     segments.flush()
-    return segments.summary, entries
+    return segments.summary, listing
 
 
 def _staged(doc: StagedDocument) -> dict:
@@ -357,6 +361,7 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
     `executor` runs the tasks in place of this machine's process pool: any concurrent.futures Executor whose
     workers see the raw and output folders (a dask.distributed `client.get_executor()`, see docs/scaling.md);
     `workers` still says into how many shares a large archive is cut."""
+    shutil.rmtree(layout.listings_dir, ignore_errors=True)  # a killed run's: its archives are read again
     con = duckdb.connect()
     try:
         con.execute(f"create table staged as select * from read_parquet({_q(layout.staged_manifest)})")
@@ -390,13 +395,15 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
                 "select sha256 from known where parsed and source_path = ? and container_sha256 is not null",
                 [path]).fetchall())
         tasks = _tasks(raw_dir, layout, version, limits, workers, new_files, changed_archives, previous_listing)
-        summary, entries = _run(tasks, workers, executor)
-        con.register("read_entries", manifest.table(entries))
+        summary, listings = _run(tasks, workers, executor)
+        con.register("no_members", manifest.table([]))
         kept_rows = ("select doc_key, source_path, member, sha256, n_bytes, path_error as error, container_sha256, "
                      "doc_bucket, false as is_archive, null::blob as path "
                      f"from {documents_rows(previous)} where container_sha256 is not null"
                      if previous is not None and kept else None)
-        parts = ["select * from staged where not is_archive", "select * from read_entries"]
+        parts = ["select * from staged where not is_archive", "select * from no_members"]
+        if listings:
+            parts.append(f"select * from read_parquet([{', '.join(map(_q, listings))}])")
         if kept_rows:
             quoted = ", ".join("'" + p.replace("'", "''") + "'" for p in kept)
             parts.append(f"select distinct on (doc_key) * from ({kept_rows}) where source_path in ({quoted})")
@@ -405,6 +412,7 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
         os.replace(tmp, layout.manifest)
     finally:
         con.close()
+    shutil.rmtree(layout.listings_dir, ignore_errors=True)
     return summary
 
 
@@ -418,7 +426,8 @@ def _q(path) -> str:
 
 
 def _tasks(raw_dir, layout, version, limits, workers, new_files, archives, previous_listing) -> list[Task]:
-    base = dict(raw_dir=str(raw_dir), incoming=str(layout.incoming_dir), version=version, limits=limits)
+    base = dict(raw_dir=str(raw_dir), incoming=str(layout.incoming_dir), listings=str(layout.listings_dir),
+                version=version, limits=limits)
     tasks = [Task(**base, files=tuple(new_files[i:i + FILES_PER_TASK]))
              for i in range(0, len(new_files), FILES_PER_TASK)]
     for path, sha in archives:
@@ -429,15 +438,15 @@ def _tasks(raw_dir, layout, version, limits, workers, new_files, archives, previ
     return tasks
 
 
-def _run(tasks: list[Task], workers: int, executor: Executor | None = None) -> tuple[ParseSummary, list[manifest.Entry]]:
+def _run(tasks: list[Task], workers: int, executor: Executor | None = None) -> tuple[ParseSummary, list[Path]]:
     """Run the tasks on `executor`; without one, on a process pool when there is enough work, else here."""
     n_documents = sum(len(t.files) for t in tasks)
     parallel = workers > 1 and len(tasks) > 1 and (n_documents >= PARALLEL_MIN_DOCUMENTS or any(t.parts > 1 for t in tasks))
     if executor is None and parallel:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             return _run(tasks, workers, pool)
-    summary, entries = ParseSummary(), []
-    for task_summary, task_entries in (executor.map if executor else map)(run_task, tasks):
+    summary, listings = ParseSummary(), []
+    for task_summary, listing in (executor.map if executor else map)(run_task, tasks):
         summary.add(task_summary)
-        entries += task_entries
-    return summary, entries
+        listings += [listing] if listing else []
+    return summary, listings

@@ -89,7 +89,7 @@ def live_generation(layout: Layout, version: str | None = None) -> Generation | 
     return generation
 
 
-def publish(layout: Layout, version: str, memory_limit: str = "2GB") -> Publication:
+def publish(layout: Layout, version: str, memory_limit: str = "1.5GB") -> Publication:
     """Merge what changed since the live generation into a new one and switch to it; a no-op when nothing did.
 
     DuckDB would take most of the machine's memory for the sorts and joins of a large corpus; held to
@@ -249,30 +249,35 @@ def _copy_by_bucket(con: duckdb.DuckDBPyConnection, query: str, target: Path, fi
 
 
 def _write_rows(con, previous, generation, segments, dirty, publication) -> None:
-    """The new generation's per-document rows: the dirty buckets merged from the old files and the new segments."""
+    """The new generation's per-document rows: the dirty buckets merged from the old files and the new segments,
+    in the parts _write_tables merges (a partitioned COPY holds a buffer per file it writes, which cannot spill:
+    all 600,000 documents' rows at once ran out of a 1.5 GB limit)."""
     for table in ROW_TABLES:
         link_unchanged(previous, lambda g, t=table: g.rows_dir(t), generation, dirty)
-    queries = {CONTENTS_BY_DOCUMENT: f"select * from docs where {_in(dirty)} order by bucket, doc_id"}
     live = "select content_id from docs where path_error is null and content_status = 'parsed'"
-    for table in RECORD_TABLES:
-        sources = []
-        if segments:
-            sources.append(f"""
-                select r.* exclude (filename) from read_parquet({_files([s / f'{table}.parquet' for s in segments])},
-                                                               filename = true) r
-                join facts f on f.content_id = r.content_id and f.segment = parse_dirpath(r.filename)""")
-        old = _bucket_files(previous, lambda g: g.rows_dir(table), dirty)
-        if old:
-            sources.append(f"select * from read_parquet({_files(old)}) "
-                           "where content_id not in (select content_id from facts where segment is not null)")
-        if sources:
-            queries[table] = f"""select * from ({' union all by name '.join(sources)})
-                                 where {_in(dirty)} and content_id in ({live}) order by bucket, content_id, seq"""
-    written = _concurrently(con, [lambda cur, t=t, q=q: _copy_by_bucket(cur, q, generation.rows_dir(t),
+    written: dict[str, list[Path]] = {}
+    for part in _parts(con, dirty, generation.files):
+        queries = {CONTENTS_BY_DOCUMENT: f"select * from docs where {_in(part)} order by bucket, doc_id"}
+        for table in RECORD_TABLES:
+            sources = []
+            if segments:
+                sources.append(f"""
+                    select r.* exclude (filename)
+                    from read_parquet({_files([s / f'{table}.parquet' for s in segments])}, filename = true) r
+                    join facts f on f.content_id = r.content_id and f.segment = parse_dirpath(r.filename)""")
+            old = _bucket_files(previous, lambda g: g.rows_dir(table), part)
+            if old:
+                sources.append(f"select * from read_parquet({_files(old)}) "
+                               "where content_id not in (select content_id from facts where segment is not null)")
+            if sources:
+                queries[table] = f"""select * from ({' union all by name '.join(sources)})
+                                     where {_in(part)} and content_id in ({live}) order by bucket, content_id, seq"""
+        new = _concurrently(con, [lambda cur, t=t, q=q: _copy_by_bucket(cur, q, generation.rows_dir(t),
                                                                         generation.files, keep_bucket=True)
-                                  for t, q in queries.items()], dirty)
-    publication.new_files |= {(t if t == CONTENTS_BY_DOCUMENT else f"_rows/{t}"): files
-                              for t, files in zip(queries, written)}
+                                  for t, q in queries.items()], part)
+        for table, paths in zip(queries, new):
+            written.setdefault(table if table == CONTENTS_BY_DOCUMENT else f"_rows/{table}", []).extend(paths)
+    publication.new_files |= written
 
 
 def _concurrently(con: duckdb.DuckDBPyConnection, jobs: list, dirty: set[int] | None) -> list:

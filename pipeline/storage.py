@@ -86,6 +86,11 @@ class Layout:
         return self.state_dir / "writer.lock"
 
     @property
+    def listings_dir(self) -> Path:
+        """Archive members as the parse's workers listed them (manifest rows), until the manifest takes them in."""
+        return self.state_dir / "listings"
+
+    @property
     def spill_dir(self) -> Path:
         return self.state_dir / "duckdb_spill"
 

@@ -18,7 +18,8 @@ class PipelineSettings(dg.ConfigurableResource):
     max_document_bytes: int = StagingLimits.max_document_bytes
     max_archive_bytes: int = StagingLimits.max_archive_bytes  # decompressed bytes per archive
     max_compression_ratio: int = StagingLimits.max_compression_ratio  # decompressed per compressed byte, per archive
-    publish_memory_limit: str = "2GB"  # DuckDB's limit while merging; beyond it, it spills to disk
+    # DuckDB's limit while merging, beyond which it spills to disk; the job's process peaks about 0.5 GiB above it
+    publish_memory_limit: str = "1.5GB"
 
     @property
     def raw_path(self) -> Path:
