@@ -12,9 +12,7 @@ import shutil
 import socket
 import subprocess
 import sys
-from pathlib import Path
 
-import duckdb
 import pyarrow.parquet as pq
 import pytest
 

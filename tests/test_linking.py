@@ -13,7 +13,6 @@ import shutil
 import tarfile
 import xml.etree.ElementTree as ET
 from collections import defaultdict
-from pathlib import Path
 
 import duckdb
 import pytest

@@ -230,7 +230,7 @@ def test_read_file_never_blocks_on_a_fifo_swapped_in_after_listing(tmp_path):
 def test_read_file_stops_at_its_limit(tmp_path):
     (tmp_path / "grows.xml").write_bytes(XML_219)
     listed = RawFile("grows.xml", tmp_path / "grows.xml", 10, 0)  # listed smaller than it now is
-    with pytest.raises(StagingError, match=f"^file too large: more than 100 bytes"):
+    with pytest.raises(StagingError, match="^file too large: more than 100 bytes"):
         read_file(listed, 100)
 
 
