@@ -168,7 +168,7 @@ def history_cost(out: Path, scratch: Path) -> dict:
     seconds = {}
     for name in HISTORY_TABLES:
         started = time.perf_counter()
-        publishing._copy_by_bucket(con, queries[name], scratch / name)
+        publishing._copy_by_bucket(con, queries[name], scratch / name, generation.files)
         seconds[name] = time.perf_counter() - started
     started = time.perf_counter()  # the trials' own history columns (versions, primary_outcomes_changed …)
     con.execute(f"create temp table timed_history as {history.trial_history()}")
