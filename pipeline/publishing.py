@@ -108,8 +108,9 @@ def publish(layout: Layout, version: str, memory_limit: str = "1.5GB") -> Public
         generation = new_generation(layout, files)
         try:
             publication = Publication(generation, dirty)
-            _write_rows(con, previous, generation, segments, dirty, publication)
-            _write_tables(con, previous, generation, dirty, publication)
+            parts = _parts(con, dirty, files)
+            _write_rows(con, previous, generation, segments, dirty, parts, publication)
+            _write_tables(con, previous, generation, dirty, parts, publication)
             _write_links(con, previous, generation, dirty, publication)
             _write_global(con, generation, publication)
             build_warehouse(generation)
@@ -248,15 +249,15 @@ def _copy_by_bucket(con: duckdb.DuckDBPyConnection, query: str, target: Path, fi
     return written
 
 
-def _write_rows(con, previous, generation, segments, dirty, publication) -> None:
+def _write_rows(con, previous, generation, segments, dirty, parts, publication) -> None:
     """The new generation's per-document rows: the dirty buckets merged from the old files and the new segments,
-    in the parts _write_tables merges (a partitioned COPY holds a buffer per file it writes, which cannot spill:
-    all 600,000 documents' rows at once ran out of a 1.5 GB limit)."""
+    a part at a time, as _write_tables merges (a partitioned COPY holds a buffer per file it writes, which cannot
+    spill: all 600,000 documents' rows at once ran out of a 1.5 GB limit)."""
     for table in ROW_TABLES:
         link_unchanged(previous, lambda g, t=table: g.rows_dir(t), generation, dirty)
     live = "select content_id from docs where path_error is null and content_status = 'parsed'"
     written: dict[str, list[Path]] = {}
-    for part in _parts(con, dirty, generation.files):
+    for part in parts:
         queries = {CONTENTS_BY_DOCUMENT: f"select * from docs where {_in(part)} order by bucket, doc_id"}
         for table in RECORD_TABLES:
             sources = []
@@ -285,7 +286,7 @@ def _concurrently(con: duckdb.DuckDBPyConnection, jobs: list, dirty: set[int] | 
 
     When the run rewrites few buckets the jobs run side by side: the tables and views made before are shared, and
     DuckDB runs a query without holding the GIL, so the few dozen small queries of a change use every core. A
-    rebuild runs them one at a time: a COPY partitioned into many buckets holds a buffer per bucket that cannot
+    rebuild runs them one at a time: a COPY partitioned into many files holds a buffer per file that cannot
     spill, and two at once ran out of the memory limit at 600,000 trials."""
     def run(job):
         cursor = con.cursor()
@@ -299,7 +300,7 @@ def _concurrently(con: duckdb.DuckDBPyConnection, jobs: list, dirty: set[int] | 
         return list(pool.map(run, jobs))
 
 
-def _write_tables(con, previous, generation, dirty, publication) -> None:
+def _write_tables(con, previous, generation, dirty, parts, publication) -> None:
     """Merge the dirty buckets' rows into the published tables; link the clean buckets' files. A rebuild merges
     its buckets in parts of about DOCUMENTS_PER_PART documents: merging 600,000 trials at once took more than
     DuckDB's memory limit, and a part's buckets share nothing with another part's."""
@@ -307,7 +308,7 @@ def _write_tables(con, previous, generation, dirty, publication) -> None:
     for table in queries:
         link_unchanged(previous, lambda g, t=table: g.table_dir(t), generation, dirty)
     written: dict[str, list[Path]] = {table: [] for table in queries}
-    for part in _parts(con, dirty, generation.files):
+    for part in parts:
         _merge_inputs(con, generation, part)
         new = _concurrently(con, [lambda cur, t=t, q=q: _copy_by_bucket(cur, q, generation.table_dir(t),
                                                                         generation.files)

@@ -170,7 +170,7 @@ def link_unchanged(previous: Generation | None, folder_of, new: Generation, dirt
     if previous is None or dirty is None:
         return
     target = folder_of(new)
-    stale = {b % previous.files for b in dirty}
+    stale = previous.numbered_files(folder_of(previous), dirty)
     for number, paths in previous.numbered_files(folder_of(previous)).items():
         if number not in stale:
             target.mkdir(parents=True, exist_ok=True)

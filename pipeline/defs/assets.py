@@ -164,7 +164,8 @@ def _results(layout: Layout, publication: Publication, selected: set[str]):
 
     A run that changed nothing wrote nothing new: it materializes no table (each keeps its last materialization)
     and its checks pass with no new file to check, so the UI goes on showing them passed. Dagster's storage takes tens
-    of milliseconds per event; the tables' 33 materializations were a fifth of an unchanged rerun."""
+    of milliseconds per event; leaving out the tables' 28 materializations saved about a second of an unchanged
+    rerun of the seeds."""
     unchanged = publication.dirty == set()
     generation = publication.generation
     if unchanged:
