@@ -284,7 +284,7 @@ class Task:
     container: str | None = None  # its sha256, as staged
     part: int = 0  # this task takes the archive's members i with i % parts == part
     parts: int = 1
-    known: frozenset[str] = frozenset()  # contents already parsed (the archive's previous listing)
+    known: frozenset[str] = frozenset()  # contents already parsed (its previous listing, waiting segments)
 
 
 def run_task(task: Task) -> tuple[ParseSummary, Path | None]:
@@ -389,11 +389,13 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
         kept = [path for (path,) in kept_archives]
         changed_archives = [(p, sha) for p, sha in con.execute(
             "select source_path, sha256 from staged where is_archive order by 1").fetchall() if p not in set(kept)]
+        # what a changed archive's task need not parse again: the members the live generation listed for it, and
+        # the contents of waiting segments (parsed by a run whose publishing failed; their source_path is null)
         previous_listing = {}
         for path, _ in changed_archives:
             previous_listing[path] = frozenset(sha for (sha,) in con.execute(
-                "select sha256 from known where parsed and source_path = ? and container_sha256 is not null",
-                [path]).fetchall())
+                "select sha256 from known where parsed and (source_path = ? and container_sha256 is not null "
+                "or source_path is null)", [path]).fetchall())
         tasks = _tasks(raw_dir, layout, version, limits, workers, new_files, changed_archives, previous_listing)
         summary, listings = _run(tasks, workers, executor)
         con.register("no_members", manifest.table([]))

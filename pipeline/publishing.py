@@ -52,8 +52,12 @@ VERSION_FILE = "_version"
 MAX_BUCKETS_SIDE_BY_SIDE = 16  # a run rewriting more buckets than this runs its COPY statements one at a time
 DOCUMENTS_PER_PART = 100_000  # a rebuild merges the published tables this many documents' buckets at a time
 COUNTS_FILE = "_counts.json"  # rows of every published file, by table and file name
+COVERAGE_FILE = "_coverage.json"  # per file number: what the coverage check sums (see _coverage)
 NAMED_IDS = "_named_ids"  # per bucket: the registrations each trial's identifiers name (pipeline.linking)
 LINKED_CLUSTERS = "_linked_clusters"  # whole: the clusters of linked trials (every other trial is its own)
+# what the coverage check lists of each implausible threshold row
+IMPLAUSIBLE_COLUMNS = ("trial_id", "variable", "eligible_lower_canonical", "eligible_upper_canonical", "canonical_unit",
+                       "span")
 # the number of the file a row was read from: as a `bucket` column, it writes the row back to a file of that number
 _FILE_NUMBER = r"cast(regexp_extract(filename, 'b(\d{3})[^/]*\.parquet$', 1) as integer)"
 
@@ -65,6 +69,7 @@ class Publication:
     generation: Generation | None
     dirty: set[int] | None
     counts: dict[str, int] = field(default_factory=dict)
+    coverage: dict[str, dict] = field(default_factory=dict)  # per file number of the criteria tables (_coverage)
     new_files: dict[str, list[Path]] = field(default_factory=dict)  # the files this run wrote, per table
 
 
@@ -115,6 +120,7 @@ def publish(layout: Layout, version: str, memory_limit: str = "1.5GB") -> Public
             _write_global(con, generation, publication)
             build_warehouse(generation)
             publication.counts = _counts(generation, previous, publication.new_files)
+            publication.coverage = _coverage(con, generation, previous, dirty)
             (generation.path / VERSION_FILE).write_text(version)
         except BaseException:
             shutil.rmtree(generation.path, ignore_errors=True)
@@ -143,6 +149,45 @@ def _counts(generation: Generation, previous: Generation | None, written: dict[s
     with atomic_path(generation.path / COUNTS_FILE) as tmp:
         tmp.write_bytes(orjson.dumps(per_file))
     return {table: sum(files.values()) for table, files in per_file.items()}
+
+
+def _coverage(con: duckdb.DuckDBPyConnection, generation: Generation, previous: Generation | None,
+              dirty: set[int] | None) -> dict[str, dict]:
+    """Per file number of eligibility_criteria: its criteria, those with a threshold row, threshold rows per
+    variable, and the implausible rows. Files this run rewrote are read; the others keep what the previous
+    generation recorded (in COVERAGE_FILE), so the coverage check costs the change, not the corpus. (A trial's
+    criteria and thresholds sit in files of one number.)"""
+    known = orjson.loads(previous.path.joinpath(COVERAGE_FILE).read_bytes()) \
+        if previous is not None and dirty is not None and previous.path.joinpath(COVERAGE_FILE).exists() else {}
+    rewritten = None if dirty is None else {b % generation.files for b in dirty}
+    criteria = generation.numbered_files(generation.table_dir("eligibility_criteria"))
+    todo = {n for n in criteria if rewritten is None or n in rewritten or str(n) not in known}
+    coverage = {str(n): known[str(n)] for n in criteria if n not in todo}
+    if todo:
+        thresholds = generation.numbered_files(generation.table_dir("eligibility_thresholds"), todo)
+        con.execute(f"""create or replace temp view coverage_criteria as select *, {_FILE_NUMBER} as n
+                        from read_parquet({_files([p for n in sorted(todo) for p in criteria[n]])}, filename = true)""")
+        files = [p for ps in thresholds.values() for p in ps]
+        empty = generation.table_dir("eligibility_thresholds") / "*.parquet"  # the table's columns, no rows
+        con.execute("create or replace temp view coverage_thresholds as " + (
+            f"select *, {_FILE_NUMBER} as n from read_parquet({_files(files)}, filename = true)" if files else
+            f"select *, null::integer as n from read_parquet({_q(empty)}) where false"))
+        for n, n_criteria, covered in con.execute("""
+                select n, count(*), count(*) filter (where exists (select 1 from coverage_thresholds t
+                  where t.trial_id = c.trial_id and t.criterion_type is not distinct from c.criterion_type
+                    and t.criterion_ordinal = c.ordinal))
+                from coverage_criteria c group by n""").fetchall():
+            coverage[str(n)] = {"criteria": n_criteria, "covered": covered, "per_variable": {}, "implausible": []}
+        for n, variable, rows in con.execute(
+                "select n, variable, count(*) from coverage_thresholds group by all").fetchall():
+            coverage[str(n)]["per_variable"][variable] = rows
+        for n, *row in con.execute(f"""
+                select n, {", ".join(IMPLAUSIBLE_COLUMNS)} from coverage_thresholds where not plausible
+                order by all""").fetchall():
+            coverage[str(n)]["implausible"].append(row)
+    with atomic_path(generation.path / COVERAGE_FILE) as tmp:
+        tmp.write_bytes(orjson.dumps(coverage))
+    return coverage
 
 
 def _remove(segments: list[Path]) -> None:

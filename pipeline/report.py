@@ -57,8 +57,10 @@ def _figure(**options) -> Figure:
 
 
 def _png(fig: Figure) -> bytes:
+    """The figure as PNG, laid out once: the constrained layout already fits it, and `bbox_inches="tight"` would
+    draw every figure a second time to measure it (the report of 100,000 trials: 5.4–5.6 → 4.9–5.1 s)."""
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, bbox_inches="tight")
+    fig.savefig(buffer, format="png", dpi=DPI)
     return buffer.getvalue()
 
 

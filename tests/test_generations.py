@@ -15,13 +15,15 @@ import sys
 import textwrap
 import threading
 import time
+import zipfile
 from pathlib import Path
 
 import duckdb
+import orjson
 import pytest
 
 from pipeline.cli import main
-from pipeline import storage
+from pipeline import publishing, storage
 from pipeline.storage import Generation, bucket_of
 from tests.conftest import CORPUS, REPO, SEEDS, query, run_job
 
@@ -259,6 +261,24 @@ def test_a_link_made_or_undone_by_one_file_moves_both_trials_clusters_as_a_full_
     assert [query(out, sql) for sql in tables] == alone == rebuilt()
 
 
+def test_an_archive_parsed_by_a_run_killed_while_publishing_is_not_parsed_again(tmp_path):
+    """The killed run's parsed rows wait as segments; the next run lists the archive's members again but parses none
+    of them, and publishes what a fresh run does."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    with zipfile.ZipFile(raw / "records.zip", "w") as archive:
+        for path in XML:
+            archive.write(path, path.name)
+    assert _killed_run(raw, out, "pipeline.publishing.build_warehouse", 1) == -signal.SIGKILL
+    result = run_job(raw, out)
+    assert result.asset_materializations_for_node("parsed_records")[0].metadata["documents_parsed"].value == 0
+    assert run_job(raw, tmp_path / "fresh").success
+    assert query(out, "select count(*) from trials") == [(len(XML),)]
+    for table in ("trials", "documents", "eligibility_criteria"):
+        sql = f"select * from {table} order by all"
+        assert query(out, sql) == query(tmp_path / "fresh", sql), table
+
+
 def test_documents_published_before_their_parse_are_taken_in_by_the_next_run(tmp_path):
     """A run diffs only changed documents against the live output; one that published documents it had not parsed
     (their segments gone) must still have them parsed and published next time, as a fresh run would."""
@@ -344,3 +364,37 @@ def test_a_corpus_growing_past_its_files_is_rewritten_whole_as_a_fresh_build(tmp
     relinked = {p.name for p in (changed / "trials").glob("b*.parquet")
                 if p.stat().st_ino == (grown / "trials" / p.name).stat().st_ino}
     assert relinked == {"b000.parquet", "b001.parquet"} - {_file_of(changed, XML[0].stem)}
+
+
+def test_the_coverage_check_after_one_changed_file_reads_that_file_and_reports_what_a_fresh_build_does(
+        tmp_path, many_files):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    for path in XML:
+        shutil.copy(path, raw.mkdir(exist_ok=True) or raw / path.name)
+
+    def coverage(result) -> dict:
+        (check,) = [e for e in result.get_asset_check_evaluations() if e.check_name == "coverage"]
+        return {k: check.metadata[k].value for k in ("criteria", "criteria_with_threshold", "rows_per_variable",
+                                                     "implausible_rows")}
+
+    before = coverage(run_job(raw, out))
+    changed = next(path for path in XML if "Inclusion Criteria:" in path.read_text(encoding="utf-8"))
+    # a file whose trials the change does not touch: its figures are taken from the live generation's record
+    kept = next(f"{bucket_of(path.stem) % 16}" for path in XML if bucket_of(path.stem) % 16 != bucket_of(changed.stem) % 16)
+    live = (out / ".current").resolve()
+    record = orjson.loads((live / publishing.COVERAGE_FILE).read_bytes())
+    record[kept]["criteria"] += 1000
+    (live / publishing.COVERAGE_FILE).write_bytes(orjson.dumps(record))
+
+    target = raw / changed.name
+    target.write_text(target.read_text(encoding="utf-8").replace(
+        "Inclusion Criteria:", "Inclusion Criteria:\n\n  -  HbA1c between 7% and 12%\n\n  -  Platelets &lt; 100,000/L\n", 1),
+        encoding="utf-8")
+    after = coverage(run_job(raw, out))
+    fresh = coverage(run_job(raw, tmp_path / "fresh"))
+    assert after["criteria"] == fresh["criteria"] + 1000 and fresh["criteria"] == before["criteria"] + 2
+    assert {**after, "criteria": 0} == {**fresh, "criteria": 0}
+    assert fresh["criteria_with_threshold"] == before["criteria_with_threshold"] + 2
+    assert fresh["rows_per_variable"]["hba1c"] == before["rows_per_variable"].get("hba1c", 0) + 1
+    assert fresh["implausible_rows"] == before["implausible_rows"] + 1
+    assert query(tmp_path / "fresh", "select count(*) from eligibility_criteria") == [(fresh["criteria"],)]

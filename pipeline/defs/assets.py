@@ -7,7 +7,6 @@ step holds the output folder's writer lock, which the CLI, the sensor and the sc
 """
 
 import dagster as dg
-import duckdb
 import pandera.errors
 import polars as pl
 import pyarrow.parquet as pq
@@ -16,7 +15,7 @@ from pipeline import manifest
 from pipeline.defs.resources import PipelineSettings
 from pipeline.lock import writer_lock
 from pipeline.parsing import parse_pending
-from pipeline.publishing import PUBLISHED_TABLES, Publication, live_generation, publish
+from pipeline.publishing import IMPLAUSIBLE_COLUMNS, PUBLISHED_TABLES, Publication, live_generation, publish
 from pipeline.storage import Layout, code_version
 from schemas import TABLES, schema
 
@@ -105,30 +104,26 @@ def _unchanged_check(table: str, name: str) -> dg.AssetCheckResult:
                                metadata={"unchanged": "no row changed since the last check"})
 
 
-def _coverage_check(layout: Layout) -> dg.AssetCheckResult:
+def _coverage_check(publication: Publication) -> dg.AssetCheckResult:
     """How much of the criteria text became thresholds, per variable, and which values are implausible.
 
-    Implausible rows (`plausible` false: outside PLAUSIBLE in the canonical unit, e.g. "neutropenia (<1,500/L)"
-    where /µL was meant) are what the source says, so they make the check a warning (WARN, not passed: the UI
-    shows a warning, not a failure), and the run goes on: the check is not blocking.
+    Summed from the per-file figures publishing keeps (pipeline.publishing._coverage): a run reads only the files it
+    rewrote. Implausible rows (`plausible` false: outside PLAUSIBLE in the canonical unit, e.g. "neutropenia
+    (<1,500/L)" where /µL was meant) are what the source says, so they make the check a warning (WARN, not passed:
+    the UI shows a warning, not a failure), and the run goes on: the check is not blocking.
     """
-    thresholds, criteria = (f"read_parquet('{layout.table_dir(t)}/*.parquet')"
-                            for t in ("eligibility_thresholds", "eligibility_criteria"))
-    con = duckdb.connect()
-    try:
-        n_criteria, covered = con.execute(f"""
-            select count(*), count(*) filter (where exists (select 1 from {thresholds} t where t.trial_id = c.trial_id
-                   and t.criterion_type is not distinct from c.criterion_type and t.criterion_ordinal = c.ordinal))
-            from {criteria} c""").fetchone()
-        per_variable = dict(con.execute(f"select variable, count(*) from {thresholds} group by 1 order by 2 desc").fetchall())
-        implausible = pl.from_arrow(con.sql(f"""
-            select trial_id, variable, eligible_lower_canonical, eligible_upper_canonical, canonical_unit, span
-            from {thresholds} where not plausible order by 1, 2""").to_arrow_table())
-    finally:
-        con.close()
+    files = publication.coverage.values()
+    n_criteria, covered = sum(f["criteria"] for f in files), sum(f["covered"] for f in files)
+    per_variable: dict[str, int] = {}
+    for f in files:
+        for variable, rows in f["per_variable"].items():
+            per_variable[variable] = per_variable.get(variable, 0) + rows
+    implausible = pl.DataFrame([row for f in files for row in f["implausible"]], schema=list(IMPLAUSIBLE_COLUMNS),
+                               orient="row").sort(IMPLAUSIBLE_COLUMNS[:2])
     metadata = {"criteria": n_criteria, "criteria_with_threshold": covered,
                 "coverage": dg.MetadataValue.float(round(covered / n_criteria, 4) if n_criteria else 0.0),
-                "rows_per_variable": dg.MetadataValue.json(per_variable), "implausible_rows": implausible.height}
+                "rows_per_variable": dg.MetadataValue.json(dict(sorted(per_variable.items(), key=lambda kv: -kv[1]))),
+                "implausible_rows": implausible.height}
     if implausible.height:
         metadata["implausible"] = dg.MetadataValue.md(_markdown(implausible, 50))
     return dg.AssetCheckResult(asset_key="eligibility_thresholds", check_name="coverage", passed=implausible.is_empty(),
@@ -186,7 +181,7 @@ def _results(layout: Layout, publication: Publication, selected: set[str]):
         if table in VALIDATED_TABLES:
             yield _schema_check(table, publication.counts[table], publication.new_files.get(table, []))
         if table == "eligibility_thresholds":
-            yield _coverage_check(layout)
+            yield _coverage_check(publication)
     if "warehouse" in selected:
         yield dg.MaterializeResult(asset_key="warehouse", metadata={
             "path": str(layout.warehouse), "views": len(PUBLISHED_TABLES), "generation": generation.path.name,
