@@ -27,8 +27,8 @@ ITEMS: dict[str, tuple[str, str, str]] = {
                       "concat_ws(': ', intervention_type, name) || coalesce(' [description: ' || description || ']', '')"),
     "arm_groups": ("'arm_group'", "label",
                    "label || coalesce(' (' || arm_type || ')', '') || coalesce(' [description: ' || description || ']', '')"),
-    "eligibility_criteria": ("'eligibility_criterion'", "concat_ws(': ', criterion_type, text)",
-                             "concat_ws(': ', criterion_type, text)"),
+    # a criterion is its text: one filed under a heading in a later version (its type stated) is CHANGED
+    "eligibility_criteria": ("'eligibility_criterion'", "text", "concat_ws(': ', criterion_type, text)"),
     "locations": ("'location'", "concat_ws(', ', facility, city, state, zip, country)",
                   "concat_ws(', ', facility, city, state, zip, country)"),
 }

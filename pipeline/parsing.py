@@ -83,8 +83,8 @@ _DERIVED = {
     # start → primary completion, once that completion is actual (AACT's actual_duration)
     "actual_duration_months": lambda r: months_between(r.start_date, r.primary_completion_date)
     if r.primary_completion_date_type == "ACTUAL" else None,
-    # ClinicalTrials.gov: the date it first received the record (study_first_submitted; `firstreceived_date`, read as
-    # first_posted_date, in the older schema), as ICTRP's Date_registration gives it, not the later posting date
+    # ClinicalTrials.gov: the date it first received the record (study_first_submitted, the older schema's
+    # firstreceived_date), as ICTRP's Date_registration gives it; the posting date only where no other is stated
     "registration_date": lambda r: r.registration_date or ((r.first_submitted_date or r.first_posted_date)
                                                            if r.registry == "CTGOV" else None),
     "version_date": lambda r: r.version_date or r.last_update_posted_date,  # see pipeline.history

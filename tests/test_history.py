@@ -224,6 +224,7 @@ def _by_hand(archives, rejected: set[str]) -> dict[str, list[dict]]:
             trials[root.findtext("id_info/nct_id")].append({
                 "date": _day(root.findtext("last_update_posted") or root.findtext("lastchanged_date")),
                 "status": _fold(root.findtext("overall_status")),
+                "submitted": _day(root.findtext("study_first_submitted") or root.findtext("firstreceived_date")),
                 "enrollment": _fold(root.findtext("enrollment")),
                 "primary": frozenset(re.sub(r"[^a-z0-9]+", "", _fold(m.text).lower())
                                      for m in root.findall("primary_outcome/measure") if _fold(m.text)),
@@ -262,6 +263,16 @@ def test_two_downloads_versions_and_changes_counted_independently(legacy):
                 and all(d[stated or key] for d in docs) and len({d[key] for d in docs}) == 2}
     assert _changed(con, "overall_status") == differs("status")
     assert _changed(con, "enrollment") == differs("enrollment")
+    # the older schema's firstreceived_date is the newer one's study_first_submitted, and it states no posting date:
+    # the two downloads disagree on neither (they did by 5,737 trials when firstreceived_date was read as posted)
+    assert _changed(con, "first_submitted_date") == differs("submitted") == set()
+    assert _changed(con, "first_posted_date") == set()
+    # NCT00000134's one untyped paragraph of 2014 is its inclusion criterion in 2023, which adds exclusions
+    criteria = con.execute("select change, left(old_value, 30), left(new_value, 41) from trial_changes where "
+                           "trial_id = 'NCT00000134' and field = 'eligibility_criterion' order by all").fetchall()
+    assert criteria[0] == ("ADDED", None, "EXCLUSION: history of intolerance to ganc")
+    assert criteria[-1] == ("CHANGED", "Males and females eligible for", "INCLUSION: Males and females eligible for")
+    assert [c for c, _, _ in criteria] == ["ADDED"] * (len(criteria) - 1) + ["CHANGED"]
     switched = {t for (t,) in con.execute("select trial_id from trial_history where primary_outcomes_changed").fetchall()}
     assert switched == differs("primary", stated="outcomes")
     print(f"\n2014+2023: {len(by_hand):,} trials, {sum(versions.values()):,} versions; status changed in "

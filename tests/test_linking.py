@@ -198,8 +198,8 @@ def test_prospectively_registered_is_registration_on_or_before_start(linked):
     # TCTR: registered and started 20/03/2020; IRCT: registered 2020-03-19, started 2020-03-15;
     # NCT04246242: 27/01/2020 and January 25, 2020; NL8483: 26/03/2020 and 16/03/2020
     assert rows == {"TCTR20200321001": True, "IRCT20100228003449N28": False, "NCT04246242": False, "NL8483": False}
-    # ClinicalTrials.gov records: registration_date is the date first received (study_first_submitted; the older
-    # schema's firstreceived_date is read as first_posted_date), never the later posting date
+    # ClinicalTrials.gov records: registration_date is the date first received (study_first_submitted, the older
+    # schema's firstreceived_date), never the later posting date
     assert con.execute("select count(*) from trials where registry = 'CTGOV' and registration_date is null "
                        "and first_posted_date is not null").fetchone() == (0,)
     later, same = con.execute("select count(*) filter (where registration_date > first_submitted_date), "

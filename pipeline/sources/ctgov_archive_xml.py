@@ -74,7 +74,9 @@ def parse(text: str, name: str | None = None) -> list[TrialRecord]:
     record.start_date = parse_date(text("start_date", "date"))
     record.primary_completion_date = parse_date(text("primary_compl_date", "date"))
     record.completion_date = parse_date(text("last_follow_up_date", "date"))  # as the Archive page labels it
-    record.first_posted_date = parse_date(text("initial_release_date"))
+    # the date first released to the registry: the firstreceived_date (study_first_submitted) of the same trial's
+    # records, not the later posting date, which the Archive does not state
+    record.first_submitted_date = parse_date(text("initial_release_date"))
     record.last_update_posted_date = parse_date(text("last_release_date"))
     if "study_sponsor" in study:
         sponsors = _grouped(study["study_sponsor"][0])

@@ -147,12 +147,14 @@ def _record(root: etree._Element) -> TrialRecord:
         start_date=date_of("start_date"),
         primary_completion_date=date_of("primary_completion_date"),
         completion_date=date_of("completion_date"),
-        first_posted_date=date_of("study_first_posted", "firstreceived_date"),
+        first_posted_date=date_of("study_first_posted"),
         last_update_posted_date=date_of("last_update_posted", "lastchanged_date"),
         start_date_type=date_type("start_date"),
         primary_completion_date_type=date_type("primary_completion_date"),
         completion_date_type=date_type("completion_date"),
-        first_submitted_date=date_of("study_first_submitted"),
+        # the older schema's firstreceived_date is the date submitted ("firstreceived_date becomes
+        # study_first_submitted", as the registry's own notice in its records says); it states no posting date
+        first_submitted_date=date_of("study_first_submitted", "firstreceived_date"),
         why_stopped=text("why_stopped"),
         has_dmc=yes_no(study["oversight_info"][0].findtext("has_dmc")) if "oversight_info" in study else None,
         number_of_arms=_whole(text("number_of_arms"), "number_of_arms"),

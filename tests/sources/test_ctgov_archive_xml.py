@@ -24,7 +24,9 @@ def test_first_version_by_hand():
     assert re.search(r"<nct_id>\s*</nct_id>", path.read_text(encoding="utf-8"))
     r = _parse(path)
     assert (r.trial_id, r.version_date) == ("NCT00181896", date(2005, 9, 15))
-    assert (r.first_posted_date, r.last_update_posted_date) == (date(2005, 9, 13), date(2005, 9, 13))
+    # initial_release_date is the date submitted (the trial's XML says firstreceived_date September 13, 2005)
+    assert (r.first_submitted_date, r.first_posted_date, r.last_update_posted_date) == (
+        date(2005, 9, 13), None, date(2005, 9, 13))
     assert r.brief_title == ("Bupropion SR for Major Depression and Depression NOS in Children and Adolescents "
                              "with Bipolar Disorder")
     assert (r.overall_status, r.phases, r.study_type, r.start_date) == (

@@ -142,7 +142,9 @@ def test_older_views_are_recognised_and_read_the_fields_every_view_states(view):
     (r,) = ctgov_classic.parse(page)
     assert (r.trial_id, r.brief_title, r.overall_status, r.lead_sponsor) == (
         "NCT00936455", TITLE, "COMPLETED", "University of California, San Diego")
-    assert (r.first_posted_date.isoformat(), r.last_update_posted_date.isoformat()) == ("2009-07-09", "2012-04-24")
+    # "First received: July 9, 2009" is the date submitted (the registry's later name for it); no posting date
+    assert (r.first_submitted_date.isoformat(), r.first_posted_date, r.last_update_posted_date.isoformat()) == (
+        "2009-07-09", None, "2012-04-24")
     assert (r.study_type, r.observational_model, r.time_perspective) == ("OBSERVATIONAL", "COHORT", "RETROSPECTIVE")
     assert r.conditions == ["Telemedicine Evaluation vs Telephone Evaluation"]
     assert r.identifiers == [Identifier(None, "STRokE DOC-LTO")]
