@@ -136,8 +136,7 @@ def publish(layout: Layout, version: str, memory_limit: str = "1.5GB") -> Public
 def _counts(generation: Generation, previous: Generation | None, written: dict[str, list[Path]]) -> dict[str, int]:
     """Rows per table, from the Parquet footers of the files this run wrote (`written`); a file linked from the
     previous generation keeps the count recorded there (in COUNTS_FILE), so the cost follows the change."""
-    known = orjson.loads(previous.path.joinpath(COUNTS_FILE).read_bytes()) \
-        if previous is not None and previous.path.joinpath(COUNTS_FILE).exists() else {}
+    known = _recorded(previous, COUNTS_FILE)
     if previous is generation and known:
         return {table: sum(files.values()) for table, files in known.items()}
     per_file = {}
@@ -151,17 +150,24 @@ def _counts(generation: Generation, previous: Generation | None, written: dict[s
     return {table: sum(files.values()) for table, files in per_file.items()}
 
 
+def _recorded(generation: Generation | None, name: str) -> dict:
+    """A per-file record a generation kept (COUNTS_FILE, COVERAGE_FILE), or {} when there is none (no generation,
+    or one written by older code)."""
+    path = None if generation is None else generation.path / name
+    return orjson.loads(path.read_bytes()) if path is not None and path.exists() else {}
+
+
 def _coverage(con: duckdb.DuckDBPyConnection, generation: Generation, previous: Generation | None,
               dirty: set[int] | None) -> dict[str, dict]:
     """Per file number of eligibility_criteria: its criteria, those with a threshold row, threshold rows per
     variable, and the implausible rows. Files this run rewrote are read; the others keep what the previous
     generation recorded (in COVERAGE_FILE), so the coverage check costs the change, not the corpus. (A trial's
     criteria and thresholds sit in files of one number.)"""
-    known = orjson.loads(previous.path.joinpath(COVERAGE_FILE).read_bytes()) \
-        if previous is not None and dirty is not None and previous.path.joinpath(COVERAGE_FILE).exists() else {}
-    rewritten = None if dirty is None else {b % generation.files for b in dirty}
-    criteria = generation.numbered_files(generation.table_dir("eligibility_criteria"))
-    todo = {n for n in criteria if rewritten is None or n in rewritten or str(n) not in known}
+    known = _recorded(previous, COVERAGE_FILE) if dirty is not None else {}
+    folder = generation.table_dir("eligibility_criteria")
+    criteria = generation.numbered_files(folder)
+    rewritten = criteria if dirty is None else generation.numbered_files(folder, dirty)
+    todo = {n for n in criteria if n in rewritten or str(n) not in known}
     coverage = {str(n): known[str(n)] for n in criteria if n not in todo}
     if todo:
         thresholds = generation.numbered_files(generation.table_dir("eligibility_thresholds"), todo)
