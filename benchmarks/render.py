@@ -256,6 +256,7 @@ def api_v2(r: TrialRecord) -> dict:
                 "startDateStruct": _iso(r.start_date), "primaryCompletionDateStruct": _iso(r.primary_completion_date),
                 "completionDateStruct": _iso(r.completion_date), "studyFirstPostDateStruct": _iso(r.first_posted_date),
                 "studyFirstSubmitDate": r.first_submitted_date and r.first_submitted_date.isoformat(),
+                "lastUpdateSubmitDate": r.last_update_submitted_date and r.last_update_submitted_date.isoformat(),
                 "lastUpdatePostDateStruct": _iso(r.last_update_posted_date),
             },
             "sponsorCollaboratorsModule": {

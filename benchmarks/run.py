@@ -160,15 +160,16 @@ def history_cost(out: Path, scratch: Path) -> dict:
         join read_parquet('{generation.table_dir("documents")}/*.parquet') d using (doc_id)""")
     for name in ("trials", *history.ITEM_TABLES):
         con.execute(f"""
-            create temp view doc_{name} as
+            create temp view {"doc_trials_as_parsed" if name == "trials" else f"doc_{name}"} as
             select d.doc_id, r.* exclude (content_id){", d.source_format" if name == "trials" else ""}
             from read_parquet('{generation.rows_dir(name)}/*.parquet') r
             join documents_final d on d.content_id = r.content_id and d.status = 'parsed'""")
+    history.date_documents(con)
     queries = publishing._queries()
     seconds = {}
     for name in HISTORY_TABLES:
         started = time.perf_counter()
-        publishing._copy_by_bucket(con, queries[name], scratch / name, generation.files)
+        publishing._write_bucketed(con, queries[name], scratch / name, generation.files)
         seconds[name] = time.perf_counter() - started
     started = time.perf_counter()  # the trials' own history columns (versions, primary_outcomes_changed …)
     con.execute(f"create temp table timed_history as {history.trial_history()}")

@@ -1,10 +1,11 @@
 """Every version of a trial the inputs hold, and what changed between consecutive versions: DuckDB SQL.
 
-A version is a trial's record at a date: its `version_date` (the Archive's version date, else its last
-update date; see parsing.trial_row). Documents of one trial and date are one version, combined as
-`trials` combines documents: per field, the first document that states it, a structured record
-(XML, JSON) before page text, then by doc_id; per child table, the rows of the first document that has
-any. What a version does not state is not a change: a field is compared between consecutive versions
+A version is a trial's record at a date: its `version_date`, the Archive's version date, else the date its last
+update was submitted (by which the registry tells versions apart), each document dated by the others of its version
+(DOCUMENT_VERSIONS). So two downloads of a record that was not updated in between are one version, whatever the
+registry changed on its own (a status it set to UNKNOWN): such differences are trial_field_conflicts, not changes. Documents of one trial
+and date are one version, combined as `trials` combines documents (PRECEDENCE): per field, the first document that
+states it; per child table, the rows of the first document that has any. What a version does not state is not a change: a field is compared between consecutive versions
 that state it, and a child table between consecutive versions that have rows of it (a Veeva page
 lists no locations; that does not remove them).
 
@@ -14,7 +15,7 @@ The SQL runs over views the publisher registers for the trials it publishes, so 
 """
 from __future__ import annotations
 
-from pipeline.sources import STRUCTURED_FORMATS
+from pipeline.sources import ARCHIVE_FORMATS, STRUCTURED_FORMATS
 from schemas import columns
 
 # table → (its field in trial_changes, the identity an item is matched by, the item as text), as SQL expressions
@@ -34,7 +35,7 @@ ITEMS: dict[str, tuple[str, str, str]] = {
 }
 ITEM_TABLES = tuple(ITEMS)
 # trials columns that name the version or the trial rather than state its content
-_NOT_COMPARED = ("trial_id", "version_date", "last_update_posted_date")
+_NOT_COMPARED = ("trial_id", "version_date", "last_update_posted_date", "last_update_submitted_date", "download_date")
 _LISTS = ("phases", "who_masked")
 
 
@@ -52,14 +53,48 @@ def _stated(column: str) -> str:
     return f"{column} is not null" + (f" and len({column}) > 0" if column in _LISTS else "")
 
 
+# Each document's version date, so that the documents of one version are one version whatever dates each states.
+# The registry tells versions apart by the day their update was submitted: a document stating only the day it was
+# posted (a Veeva or classic page) takes the submitted day of a document of the trial posted that day (its XML or
+# JSON). The Archive dates its versions itself (the day it recorded them, often days after the submission); a
+# document submitted on a day the Archive's XML gives a version of takes that version's date (the latest, where the
+# Archive recorded several: registry-side edits without a new submission, in 2005). Failing both, its own date.
+DOCUMENT_VERSIONS = f"""
+with dated as (
+  select doc_id, trial_id, version_date,
+         case when source_format in {ARCHIVE_FORMATS} then version_date end as archive_date,
+         coalesce(last_update_submitted_date,
+                  case when last_update_posted_date is not null then max(last_update_submitted_date)
+                       over (partition by trial_id, last_update_posted_date) end) as submitted
+  from doc_trials_as_parsed)
+select doc_id, coalesce(archive_date,
+                        case when submitted is not null then max(archive_date) over (partition by trial_id, submitted) end,
+                        submitted, version_date) as version_date
+from dated"""
+
+def date_documents(con) -> None:
+    """The view doc_trials: doc_trials_as_parsed (each document's trials row) with each document dated by the others
+    of its version (DOCUMENT_VERSIONS, computed once into a table: the merge reads doc_trials many times)."""
+    con.execute(f"create or replace table doc_versions as {DOCUMENT_VERSIONS}")
+    con.execute("""
+        create or replace view doc_trials as
+        select t.* replace (v.version_date as version_date)
+        from doc_trials_as_parsed t join doc_versions v using (doc_id)""")
+
+
+# A trial's documents, first first: the latest version; within a version a structured record (XML, JSON) before
+# page text, then the later copy of the registry's record (it carries the registry's own later edits, such as a
+# status it set to UNKNOWN), then doc_id for a stable order. `trials` and each version take their values by it.
+PRECEDENCE = (f"version_date desc nulls last, (source_format in {STRUCTURED_FORMATS}) desc, "
+              "download_date desc nulls last, doc_id")
+
 # Only a trial with two versions or more can have changed: the costly part (items, field steps) is computed for those.
 _RANKED_DOCS = f"""
   versioned as (
     select trial_id from doc_trials where version_date is not null
     group by trial_id having count(distinct version_date) > 1),
   ranked_docs as (
-    select *, row_number() over (partition by trial_id, version_date
-                                 order by source_format in {STRUCTURED_FORMATS} desc, doc_id) as rank
+    select *, row_number() over (partition by trial_id, version_date order by {PRECEDENCE}) as rank
     from doc_trials where version_date is not null)"""
 
 

@@ -6,9 +6,10 @@ some buckets (one per bucket for a large corpus, fewer files for a small one: st
 other files are hard-linked from the live generation. So one changed file costs a file, not the corpus.
 
 Within a bucket, several documents may describe one trial (its Veeva page, its classic page, its XML…).
-Precedence, per trial: the latest version first (version_date: the Archive's version date, else
-last_update_posted_date), at equal dates a structured record (XML, JSON) before page text, then doc_id for a stable order. `trials` takes each field from
-the first document in that order that states it; each child table takes its rows from the first document that
+Precedence, per trial (history.PRECEDENCE): the latest version first (version_date: the Archive's version date, else
+the date the last update was submitted, else posted), within a version a structured record (XML, JSON) before page
+text, then the later copy, then doc_id for a stable order. `trials` takes each field from the first document in that
+order that states it; each child table takes its rows from the first document that
 has any (eligibility_thresholds from the document its criteria came from, so criterion ordinals always join).
 `trial_sources` keeps the provenance and `trial_field_conflicts` lists where sources of one trial disagree.
 Documents with byte-identical content to an earlier one (the same record of the same bytes) are quarantined as
@@ -30,7 +31,6 @@ import pyarrow.parquet as pq
 
 from pipeline import history, linking, thresholds
 from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, documents_rows, incoming_segments
-from pipeline.sources import STRUCTURED_FORMATS
 from pipeline.storage import (N_BUCKETS, Generation, Layout, atomic_path, bucket_of, files_for, link_unchanged,
                               new_generation, remove_old_generations, switch)
 from schemas import KEYS, columns
@@ -383,7 +383,8 @@ def _parts(con: duckdb.DuckDBPyConnection, dirty: set[int] | None, files: int) -
 
 def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: set[int]) -> None:
     """The tables and views the merge queries read, over one part's buckets: documents_final (duplicates
-    quarantined), a doc_<table> view per record table, each trial's documents ranked, and criteria_source."""
+    quarantined), a doc_<table> view per record table (doc_trials with each document's version dated across
+    documents: history.DOCUMENT_VERSIONS), each trial's documents ranked, and criteria_source."""
     docs = _bucket_files(generation, lambda g: g.rows_dir(CONTENTS_BY_DOCUMENT), part)
     con.execute(f"""
         create or replace table documents_final as
@@ -407,15 +408,15 @@ def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: 
             con.from_arrow(pl.DataFrame(schema={"content_id": pl.String, "bucket": pl.Int32, "seq": pl.Int64,
                                                 **columns(table)}).to_arrow()).create(rows)
         con.execute(f"""
-            create or replace view doc_{table} as
+            create or replace view {"doc_trials_as_parsed" if table == "trials" else f"doc_{table}"} as
             select d.doc_id, r.* exclude (content_id){", d.source_format" if table == "trials" else ""} from {rows} r
             join documents_final d on d.content_id = r.content_id and d.status = 'parsed'""")
+    history.date_documents(con)
     con.execute(f"""
         create or replace table ranked as
-        select t.doc_id, t.trial_id, t.bucket, t.source_format, t.last_update_posted_date,
-               row_number() over (partition by t.trial_id order by t.version_date desc nulls last,
-                 (t.source_format in {STRUCTURED_FORMATS}) desc, t.doc_id) as precedence
-        from doc_trials t""")
+        select doc_id, trial_id, bucket, source_format, version_date, download_date,
+               row_number() over (partition by trial_id order by {history.PRECEDENCE}) as precedence
+        from doc_trials""")
     con.execute("create or replace table registries as "
                 "select distinct on (trial_id) trial_id, registry from doc_trials")
     con.execute("""
@@ -525,7 +526,8 @@ def _queries() -> dict[str, str]:
             left join ({history.trial_history()}) h using (trial_id)
             order by m.bucket, m.trial_id""",
         "trial_sources": """
-            select trial_id, doc_id, source_format, last_update_posted_date, precedence = 1 as chosen, precedence, bucket
+            select trial_id, doc_id, source_format, version_date, download_date, precedence = 1 as chosen, precedence,
+                   bucket
             from ranked order by bucket, trial_id, precedence""",
         "trial_field_conflicts": _by_trial(history.trial_field_conflicts()),
         "trial_versions": _by_trial(history.TRIAL_VERSIONS),

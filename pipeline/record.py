@@ -215,6 +215,10 @@ class TrialRecord:
     primary_completion_date_type: str | None = None
     completion_date_type: str | None = None
     first_submitted_date: date | None = None
+    last_update_submitted_date: date | None = None
+    # the day the registry produced this copy of the record ("ClinicalTrials.gov processed this data on …"):
+    # of two copies of one version, the later one carries the registry's own later edits (see pipeline.history)
+    download_date: date | None = None
     why_stopped: str | None = None
     has_dmc: bool | None = None
     number_of_arms: int | None = None
@@ -231,7 +235,7 @@ class TrialRecord:
     phases_raw: str | None = None
     # (the *_raw fields: the registry's own words, set where the contract word is null or differs in meaning)
     # The day the registry's record had this content, where the source dates its versions itself (the
-    # Archive's version date); None means "its last_update_posted_date" (see trial_row).
+    # Archive's version date); None means "its last update date" (see trial_row and history.DOCUMENT_VERSIONS).
     version_date: date | None = None
     conditions: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)

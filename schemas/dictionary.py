@@ -111,9 +111,11 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "primary_completion_date": ("Date the last participant was examined for the primary outcome", None),
         "completion_date": ("Date the trial ended", None),
         "first_posted_date": ("Date the registry first posted the record", "study_first_posted_date"),
-        "last_update_posted_date": ("Date of the record's last posted update (decides precedence)", None),
+        "last_update_posted_date": ("Date the registry posted the record's last update (older ClinicalTrials.gov "
+                                    "records state only the date it was submitted)", None),
         "registration_date": ("Date the registry first received or registered the trial: the earliest any of its "
-                              "records states (ClinicalTrials.gov: the first posted date)", None),
+                              "records states (ClinicalTrials.gov: the first submitted date, else the first posted "
+                              "date)", None),
         "overall_status_raw": ("The registry's own status word where it has no contract word of the same meaning "
                                "(overall_status is then null): Not Recruiting, Authorised, Ongoing, …", None),
         "study_type_raw": ("The registry's own study type where it has no contract word of the same meaning", None),
@@ -122,6 +124,10 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "primary_completion_date_type": (f"Whether primary_completion_date is actual: {_DATE_TYPE}", None),
         "completion_date_type": (f"Whether completion_date is actual: {_DATE_TYPE}", None),
         "first_submitted_date": ("Date the sponsor first submitted the record", "study_first_submitted_date"),
+        "last_update_submitted_date": ("Date the record's last update was submitted (the older schema's "
+                                       "lastchanged_date)", "last_update_submitted_date"),
+        "download_date": ("Date the registry produced the copy of the record the row comes from (\"processed this "
+                          "data on\"); of two copies of one version, the later ranks first", None),
         "why_stopped": ("The sponsor's reason for stopping a terminated, suspended or withdrawn trial", None),
         "has_dmc": ("Whether a data monitoring committee oversees the trial", None),
         "number_of_arms": ("Number of arms as the legacy XML states it (API v2 does not; count arm_groups there)",
@@ -314,7 +320,9 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
     "trial_sources": ("Every document behind each trial and which one ranks first", None, {
         "trial_id": _COMMON["trial_id"], "doc_id": ("One document of the trial", None),
         "source_format": ("The document's format", None),
-        "last_update_posted_date": ("The document's last update date (first key of the precedence)", None),
+        "version_date": ("The version the document describes (first key of the precedence)", None),
+        "download_date": ("The day the registry produced the document's copy (a key of the precedence within a "
+                          "version)", None),
         "chosen": ("Whether the document ranks first for its trial", None),
         "precedence": ("Rank of the document for its trial: 1 first", None),
     }),
@@ -327,8 +335,8 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
     }),
     "trial_versions": ("Every version of a trial the inputs hold: one row per (trial, version date, document)", None, {
         "trial_id": _COMMON["trial_id"],
-        "version_date": ("The date the registry's record had this content: the Archive's version date, else its "
-                         "last update date", None),
+        "version_date": ("The date the registry's record had this content: the Archive's version date, else the date "
+                         "its last update was submitted, else posted", None),
         "doc_id": ("A document of that version", None),
         "source_format": ("The document's format", None),
     }),

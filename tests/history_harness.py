@@ -1,5 +1,6 @@
 """The publisher's side of pipeline.history, for tests: real files parsed by the readers, `explode()`d, and
-registered in an in-memory DuckDB as the views history.py reads (doc_trials, doc_<table>)."""
+registered in an in-memory DuckDB as the views history.py reads (doc_trials, dated as the publisher dates it, and
+doc_<table>)."""
 from __future__ import annotations
 
 import tarfile
@@ -55,7 +56,9 @@ def connect(documents: Iterable[tuple[str, str, str]]) -> duckdb.DuckDBPyConnect
     rejected |= set().union(*(_failing_documents(table, frame) for table, frame in frames.items()))
     con = duckdb.connect()
     for table, frame in frames.items():
-        con.register(f"doc_{table}", frame.filter(~pl.col("doc_id").is_in(list(rejected))))
+        name = "doc_trials_as_parsed" if table == "trials" else f"doc_{table}"
+        con.register(name, frame.filter(~pl.col("doc_id").is_in(list(rejected))))
+    history.date_documents(con)
     con.register("rejected", pl.DataFrame({"doc_id": sorted(rejected)}, schema={"doc_id": pl.String}))
     return con
 

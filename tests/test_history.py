@@ -137,17 +137,15 @@ def test_changes_are_between_consecutive_versions(con, changes):
         assert not any(t == trial_id and from_date < d < to_date for t, d in dated)
 
 
-def test_conflicts_pair_each_value_with_its_documents(con):
-    """On 2005-06-30 the Archive page says updated 2005-06-30, its XML's last release date is 2005-06-23."""
-    conflicts = history_harness.frame(con, history.trial_field_conflicts())
-    schema("trial_field_conflicts").validate(conflicts)
-    row = conflicts.filter((pl.col("trial_id") == "NCT00077454") & (pl.col("version_date") == date(2005, 6, 30))
-                           & (pl.col("field") == "last_update_posted_date")).row(0, named=True)
-    folder = "ctgov_archive_history/NCT00077454"
-    assert row["values"] == [
-        {"value": "2005-06-23", "doc_ids": [f"{folder}/NCT00077454_20050630.xml"]},
-        {"value": "2005-06-30", "doc_ids": [f"{folder}/NCT00077454_20050630.html"]},
-    ]
+def test_a_document_is_dated_by_the_archive_version_it_was_submitted_as(tmp_path):
+    """NCT00645515's legacy XML says lastchanged_date April 25, 2008: the day its last version was submitted, which the
+    Archive recorded on 2008-05-04 (its XML of that version: last_release_date 2008-04-25). One version, not four."""
+    legacy_xml = CORPUS / "ctgov_xml" / "NCT00645515.xml"
+    documents = [*history_harness.documents_of(HISTORY / "NCT00645515"),
+                 ("ctgov_xml/NCT00645515.xml", legacy_xml.name, legacy_xml.read_text(encoding="utf-8"))]
+    versions = history_harness.frame(history_harness.connect(documents), history.TRIAL_VERSIONS)
+    assert versions.filter(pl.col("doc_id") == "ctgov_xml/NCT00645515.xml")["version_date"].to_list() == [date(2008, 5, 4)]
+    assert versions["version_date"].n_unique() == 3  # the Archive's three
 
 
 @pytest.fixture(scope="module")
@@ -222,7 +220,9 @@ def _by_hand(archives, rejected: set[str]) -> dict[str, list[dict]]:
                 continue
             root = ET.fromstring(text)
             trials[root.findtext("id_info/nct_id")].append({
-                "date": _day(root.findtext("last_update_posted") or root.findtext("lastchanged_date")),
+                # a version is dated by when it was submitted (the older schema's lastchanged_date)
+                "date": _day(root.findtext("last_update_submitted") or root.findtext("lastchanged_date")),
+                "downloaded": _day(root.findtext("required_header/download_date").rsplit(" on ", 1)[1]),
                 "status": _fold(root.findtext("overall_status")),
                 "submitted": _day(root.findtext("study_first_submitted") or root.findtext("firstreceived_date")),
                 "enrollment": _fold(root.findtext("enrollment")),
@@ -247,6 +247,45 @@ def legacy():
         cost[name] = time.perf_counter() - started
     rejected = {d for (d,) in con.execute("select doc_id from rejected").fetchall()}
     return con, _by_hand(LEGACY, rejected), parsed, cost
+
+
+def test_two_downloads_of_one_version_disagree_where_the_registry_edited_it(legacy):
+    """A record not updated between the downloads (2023's last_update_submitted is 2014's lastchanged_date) is one
+    version: where the registry changed it on its own since (a status it set to UNKNOWN), its copies disagree, and
+    that is a conflict within the version, not a change."""
+    con, by_hand, _, _ = legacy
+    conflicts = history_harness.frame(con, history.trial_field_conflicts())
+    schema("trial_field_conflicts").validate(conflicts)
+    one_version = {t: docs for t, docs in by_hand.items() if len(docs) == 2 and len({d["date"] for d in docs}) == 1}
+    status = conflicts.filter(pl.col("field") == "overall_status")
+    assert set(status["trial_id"]) == {t for t, docs in one_version.items() if len({d["status"] for d in docs}) == 2}
+    assert status.height == 342
+    row = status.filter(pl.col("trial_id") == "NCT00000106").row(0, named=True)
+    assert (row["version_date"], row["values"]) == (date(2005, 6, 23), [
+        {"value": "ACTIVE_NOT_RECRUITING", "doc_ids": [f"{LEGACY[0].name}!ctgov_legacy_xml_2014/NCT00000106.xml"]},
+        {"value": "UNKNOWN", "doc_ids": [f"{LEGACY[1].name}!ctgov_legacy_xml_2023/NCT0000xxxx/NCT00000106.xml"]}])
+    assert not set(status["trial_id"]) & _changed(con, "overall_status")
+
+
+def test_the_later_copy_of_a_version_ranks_first(tmp_path):
+    """NCT00000106's two downloads through the whole job: one version of two documents; the trial takes the 2023
+    copy's status (the registry's own later edit), and trial_sources says why: its later download_date."""
+    raw = tmp_path / "raw"
+    for archive in LEGACY:
+        for doc_id, name, text in history_harness.members_of(archive):
+            if name.endswith("/NCT00000106.xml"):
+                (raw / archive.name.split(".")[0]).mkdir(parents=True)
+                (raw / archive.name.split(".")[0] / "NCT00000106.xml").write_text(text, encoding="utf-8")
+    assert run_job(raw, tmp_path / "out").success
+    out = duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True)
+    assert out.execute("select overall_status, version_date, download_date, versions from trials").fetchall() == [
+        ("UNKNOWN", date(2005, 6, 23), date(2023, 2, 3), 1)]
+    assert out.execute("select doc_id, version_date, download_date, chosen from trial_sources order by precedence"
+                       ).fetchall() == [
+        ("ctgov_legacy_xml_2023/NCT00000106.xml", date(2005, 6, 23), date(2023, 2, 3), True),
+        ("ctgov_legacy_xml_2014/NCT00000106.xml", date(2005, 6, 23), date(2014, 6, 4), False)]
+    assert out.execute("select count(*) from trial_changes").fetchone() == (0,)
+    assert out.execute("select field from trial_field_conflicts order by field").fetchall() == [("overall_status",)]
 
 
 def _changed(con, field: str) -> set[str]:

@@ -123,6 +123,7 @@ def _record(study: dict) -> TrialRecord:
         primary_completion_date_type=_date_type(status, "primaryCompletionDateStruct"),
         completion_date_type=_date_type(status, "completionDateStruct"),
         first_submitted_date=parse_date(_str(status, "studyFirstSubmitDate")),
+        last_update_submitted_date=parse_date(_str(status, "lastUpdateSubmitDate")),
         why_stopped=clean(_str(status, "whyStopped")),
         has_dmc=_bool(_object(protocol, "oversightModule"), "oversightHasDmc"),
         responsible_party_type=lookup(RESPONSIBLE_PARTY_TYPE, _str(responsible, "type")),

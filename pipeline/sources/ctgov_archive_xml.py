@@ -77,7 +77,9 @@ def parse(text: str, name: str | None = None) -> list[TrialRecord]:
     # the date first released to the registry: the firstreceived_date (study_first_submitted) of the same trial's
     # records, not the later posting date, which the Archive does not state
     record.first_submitted_date = parse_date(text("initial_release_date"))
-    record.last_update_posted_date = parse_date(text("last_release_date"))
+    # the day the version was submitted: the same trial's legacy XML states it as its lastchanged_date (NCT00645515:
+    # April 25, 2008, in the Archive's version of 2008-05-04)
+    record.last_update_submitted_date = parse_date(text("last_release_date"))
     if "study_sponsor" in study:
         sponsors = _grouped(study["study_sponsor"][0])
         record.lead_sponsor = clean(sponsors["lead_sponsor"][0].findtext("agency")) if "lead_sponsor" in sponsors else None

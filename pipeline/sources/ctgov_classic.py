@@ -41,6 +41,7 @@ _STATUS_SENTENCES = {"This study has been completed": "Completed", "This study i
                      "This study has been terminated": "Terminated", "This study has been suspended": "Suspended",
                      "This study has been withdrawn": "Withdrawn", "The recruitment status of this study is unknown": "Unknown"}
 _ENROLLMENT = re.compile(r"(?P<type>Actual|Estimated|Anticipated)?\s*Enrollment\s*:?\s*\|?\s*(?P<n>\d[\d,]*)", re.I)
+_PROCESSED = re.compile(r"ClinicalTrials\.gov processed this record on (\w+ \d{1,2}, \d{4})")  # its download_date
 _DATE_KIND = re.compile(r"^(?:(Actual|Estimated|Anticipated)\s+)?(Study Start|Primary Completion|Study Completion)\s+Date$")
 
 
@@ -112,8 +113,9 @@ LABELS = {
     "Study First Received": lambda r, value: _date(r, "first_submitted_date", value),
     "First Received Date": lambda r, value: _date(r, "first_submitted_date", value),
     "Last Update Posted": lambda r, value: _date(r, "last_update_posted_date", value),
-    "Last Updated": lambda r, value: _date(r, "last_update_posted_date", value),
-    "Last Updated Date": lambda r, value: _date(r, "last_update_posted_date", value),
+    # the older pages' "Last updated" is the lastchanged_date: the date the update was submitted
+    "Last Updated": lambda r, value: _date(r, "last_update_submitted_date", value),
+    "Last Updated Date": lambda r, value: _date(r, "last_update_submitted_date", value),
     "Start Date": lambda r, value: _date(r, "start_date", value),
     "Completion Date": lambda r, value: _date(r, "completion_date", value),
     "Sponsor": _set("lead_sponsor"),
@@ -144,6 +146,7 @@ def parse(text: str) -> list[TrialRecord]:
     lines = [line.strip() for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n")]
     record = TrialRecord(m[1], brief_title=v.clean(_title(lines)))
     _status(record, text)
+    record.download_date = v.parse_date(processed[1]) if (processed := _PROCESSED.search(text)) else None
     _labelled(record, lines)
     _cells(record, lines)
     _full_text_blocks(record, lines)

@@ -37,10 +37,10 @@ _NCT_ID = re.compile(r"NCT\d{8}")
 _NOT_STATED = "N/A"
 _LOCATION_FIELDS = ("name", "city", "state", "zip", "country")
 _STUDY_TAGS = (
-    "id_info", "brief_title", "official_title", "acronym", "sponsors", "overall_status", "last_known_status",
+    "required_header", "id_info", "brief_title", "official_title", "acronym", "sponsors", "overall_status", "last_known_status",
     "phase", "study_type", "enrollment", "brief_summary", "detailed_description", "start_date",
     "primary_completion_date", "completion_date", "study_first_posted", "firstreceived_date", "last_update_posted",
-    "lastchanged_date", "condition", "keyword", "intervention", "arm_group", "primary_outcome", "secondary_outcome",
+    "lastchanged_date", "last_update_submitted", "condition", "keyword", "intervention", "arm_group", "primary_outcome", "secondary_outcome",
     "other_outcome", "location", "condition_browse", "intervention_browse", "eligibility", "study_design_info",
     "study_design", "why_stopped", "study_first_submitted", "number_of_arms", "oversight_info", "responsible_party",
     "overall_official", "reference", "results_reference", "results_first_submitted", "firstreceived_results_date",
@@ -148,7 +148,12 @@ def _record(root: etree._Element) -> TrialRecord:
         primary_completion_date=date_of("primary_completion_date"),
         completion_date=date_of("completion_date"),
         first_posted_date=date_of("study_first_posted"),
-        last_update_posted_date=date_of("last_update_posted", "lastchanged_date"),
+        last_update_posted_date=date_of("last_update_posted"),
+        # the older schema's lastchanged_date is the date the last update was submitted (the registry's notice:
+        # "lastchanged_date becomes last_update_submitted"; the Archive dates its versions by it)
+        last_update_submitted_date=date_of("last_update_submitted", "lastchanged_date"),
+        download_date=parse_date(study["required_header"][0].findtext("download_date"))
+        if "required_header" in study else None,
         start_date_type=date_type("start_date"),
         primary_completion_date_type=date_type("primary_completion_date"),
         completion_date_type=date_type("completion_date"),

@@ -96,6 +96,9 @@ def _plain(text: str) -> str:
     return _MARKDOWN_ITEM.sub(r"\1-", _MARKDOWN_ESCAPE.sub(r"\1", text))
 
 
+DOWNLOADED = date(2023, 3, 1)  # the converted records' <download_date>
+
+
 def _legacy_date(iso: str) -> str:
     parts = [int(p) for p in iso.split("-")]
     return f"{MONTHS[parts[1] - 1]} {parts[2]}, {parts[0]}" if len(parts) == 3 else f"{MONTHS[parts[1] - 1]} {parts[0]}"
@@ -154,7 +157,7 @@ def to_legacy_xml(study: dict) -> str:
             add(root, tag, _legacy_date(struct["date"]), **attrs)
 
     required = add(root, "required_header")
-    add(required, "download_date", "ClinicalTrials.gov processed this data on March 1, 2023")
+    add(required, "download_date", f"ClinicalTrials.gov processed this data on {_legacy_date(DOWNLOADED.isoformat())}")
     id_info = add(root, "id_info")
     add_if(id_info, "org_study_id", ident.get("orgStudyIdInfo", {}).get("id"))
     for secondary in ident.get("secondaryIdInfos", []):
@@ -257,6 +260,8 @@ def _legacy_protocol_extras(root, study, add, add_if) -> None:
     status = p.get("statusModule", {})
     if "studyFirstSubmitDate" in status:
         add(root, "study_first_submitted", _legacy_date(status["studyFirstSubmitDate"]))
+    if "lastUpdateSubmitDate" in status:
+        add(root, "last_update_submitted", _legacy_date(status["lastUpdateSubmitDate"]))
     if "resultsFirstSubmitDate" in status:
         add(root, "results_first_submitted", _legacy_date(status["resultsFirstSubmitDate"]))
     if "resultsFirstPostDateStruct" in status:
@@ -432,7 +437,8 @@ def _legacy_view(record: TrialRecord) -> TrialRecord:
     """What the legacy form of this record can say: a secondary id without its type, a sponsor class
     among NIH, FED, INDUSTRY and OTHER, a reference as background or result (the legacy form has no derived
     references: they were plain references) listed before the results references, adverse events grouped by
-    organ system (and numbered in that order)."""
+    organ system (and numbered in that order); and the day the registry produced the copy, which the JSON does not
+    state."""
     coarse_class = {"NIH": "NIH", "FED": "FED", "INDUSTRY": "INDUSTRY"}
     systems = list(dict.fromkeys((e.event_type, e.organ_system) for e in record.adverse_events))
     events = sorted(record.adverse_events, key=lambda e: systems.index((e.event_type, e.organ_system)))
@@ -445,6 +451,7 @@ def _legacy_view(record: TrialRecord) -> TrialRecord:
         identifiers=[i if i.id_type in ("ORG_STUDY_ID", "NCT_ALIAS") else Identifier("SECONDARY_ID", i.id_value)
                      for i in record.identifiers],
         sponsor_class=coarse_class.get(record.sponsor_class, "OTHER") if record.sponsor_class else None,
+        download_date=DOWNLOADED,
     )
 
 

@@ -24,9 +24,10 @@ def test_first_version_by_hand():
     assert re.search(r"<nct_id>\s*</nct_id>", path.read_text(encoding="utf-8"))
     r = _parse(path)
     assert (r.trial_id, r.version_date) == ("NCT00181896", date(2005, 9, 15))
-    # initial_release_date is the date submitted (the trial's XML says firstreceived_date September 13, 2005)
-    assert (r.first_submitted_date, r.first_posted_date, r.last_update_posted_date) == (
-        date(2005, 9, 13), None, date(2005, 9, 13))
+    # initial_release_date is the date submitted (the trial's XML says firstreceived_date September 13, 2005), and so
+    # is last_release_date: the Archive states no posting date
+    assert (r.first_submitted_date, r.first_posted_date, r.last_update_submitted_date, r.last_update_posted_date) == (
+        date(2005, 9, 13), None, date(2005, 9, 13), None)
     assert r.brief_title == ("Bupropion SR for Major Depression and Depression NOS in Children and Adolescents "
                              "with Bipolar Disorder")
     assert (r.overall_status, r.phases, r.study_type, r.start_date) == (
@@ -51,7 +52,7 @@ def test_first_version_by_hand():
 def test_later_version_by_hand():
     """NCT02075515 on 2014-03-07: structured outcomes, arms, a vaccine, a EudraCT secondary id, an anticipated enrollment."""
     r = _parse(HISTORY / "NCT02075515" / "NCT02075515_20140307.xml")
-    assert (r.trial_id, r.version_date, r.last_update_posted_date) == ("NCT02075515", date(2014, 3, 7), date(2014, 3, 6))
+    assert (r.trial_id, r.version_date, r.last_update_submitted_date) == ("NCT02075515", date(2014, 3, 7), date(2014, 3, 6))
     assert (r.overall_status, r.enrollment, r.enrollment_type) == ("NOT_YET_RECRUITING", 450, "ESTIMATED")
     assert (r.masking, r.who_masked) == ("DOUBLE", ["PARTICIPANT", "CARE_PROVIDER", "INVESTIGATOR"])
     assert (r.primary_completion_date, r.completion_date) == (date(2015, 3, 1), date(2016, 2, 1))

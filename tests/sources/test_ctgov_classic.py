@@ -2,6 +2,7 @@
 XML; the older Full Text, Tabular and results views of NCT00936455 field by field and against each other."""
 import xml.etree.ElementTree as ET
 from collections import Counter
+from datetime import date
 from dataclasses import asdict
 
 import pytest
@@ -142,9 +143,12 @@ def test_older_views_are_recognised_and_read_the_fields_every_view_states(view):
     (r,) = ctgov_classic.parse(page)
     assert (r.trial_id, r.brief_title, r.overall_status, r.lead_sponsor) == (
         "NCT00936455", TITLE, "COMPLETED", "University of California, San Diego")
-    # "First received: July 9, 2009" is the date submitted (the registry's later name for it); no posting date
-    assert (r.first_submitted_date.isoformat(), r.first_posted_date, r.last_update_posted_date.isoformat()) == (
-        "2009-07-09", None, "2012-04-24")
+    # "First received: July 9, 2009" and "Last updated: April 24, 2012" are dates submitted (the registry's later
+    # names for them); no posting date
+    assert (r.first_submitted_date.isoformat(), r.first_posted_date, r.last_update_submitted_date.isoformat(),
+            r.last_update_posted_date) == ("2009-07-09", None, "2012-04-24", None)
+    # only the full view ends "ClinicalTrials.gov processed this record on June 01, 2014"
+    assert r.download_date == (date(2014, 6, 1) if view == "full" else None)
     assert (r.study_type, r.observational_model, r.time_perspective) == ("OBSERVATIONAL", "COHORT", "RETROSPECTIVE")
     assert r.conditions == ["Telemedicine Evaluation vs Telephone Evaluation"]
     assert r.identifiers == [Identifier(None, "STRokE DOC-LTO")]

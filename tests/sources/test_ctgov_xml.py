@@ -201,9 +201,11 @@ def test_older_record_reads_the_one_line_study_design_and_old_date_names():
     #                               Investigator), Primary Purpose: Treatment"; firstreceived_date / lastchanged_date
     assert (r.allocation, r.intervention_model, r.primary_purpose) == ("RANDOMIZED", "PARALLEL", "TREATMENT")
     assert (r.masking, r.who_masked) == ("DOUBLE", ["PARTICIPANT", "INVESTIGATOR"])
-    # firstreceived_date is the date submitted ("firstreceived_date becomes study_first_submitted"): no posting date
-    assert (r.first_submitted_date, r.first_posted_date, r.last_update_posted_date) == (
-        date(2008, 3, 20), None, date(2008, 4, 25))
+    # firstreceived_date and lastchanged_date are dates submitted (the registry's notice in its records:
+    # "firstreceived_date becomes study_first_submitted", "lastchanged_date becomes last_update_submitted"): no posting
+    assert (r.first_submitted_date, r.first_posted_date, r.last_update_submitted_date, r.last_update_posted_date) == (
+        date(2008, 3, 20), None, date(2008, 4, 25), None)
+    assert r.download_date == date(2014, 6, 19)  # "ClinicalTrials.gov processed this data on June 19, 2014"
     assert (r.overall_status, r.phases, r.sex) == ("TERMINATED", ["PHASE3"], "ALL")  # gender "Both"
     assert (r.enrollment, r.enrollment_type) == (240, "ESTIMATED")
 
