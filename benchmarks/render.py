@@ -139,7 +139,7 @@ def classic_text(r: TrialRecord) -> str:
            f"Recruitment Status : {status if status != 'Unknown' else 'Unknown status'}"]
     if r.last_known_status:
         out.append(f"Recruitment status was: {display(r.last_known_status)}")
-    out += [f"First Posted : {_long_date(r.first_posted_date)}", f"Last Update Posted : {_long_date(r.last_update_posted_date)}",
+    out += [f"First Posted : {_long_date(r.first_posted_date)}", _last_update(r, " "),
             "|", "- Study Details", "- Tabular View", "- No Results Posted", "- Disclaimer",
             "- How to Read a Study Record", "Condition or disease | Intervention/treatment | Phase |", "---|---|---|"]
     conditions = " ".join(r.conditions[:1])
@@ -204,10 +204,18 @@ def classic_text(r: TrialRecord) -> str:
     if ids:
         out += ["Other Study ID Numbers: |", " | ".join(ids) + " |"]
     out += [f"First Posted: | {_long_date(r.first_posted_date)} Key Record Dates |",
-            f"Last Update Posted: | {_long_date(r.last_update_posted_date)} |"]
+            _last_update(r, "") + " |"]
     if r.keywords:
         out.append(" ".join(r.keywords) + " |")
     return "\n".join(out)
+
+
+def _last_update(r: TrialRecord, space: str) -> str:
+    """The page's last update line: its posting date, else (a 2014 record) the submitted date, as the older pages
+    wrote it ("Last Updated")."""
+    if r.last_update_posted_date or not r.last_update_submitted_date:
+        return f"Last Update Posted{space}: {_long_date(r.last_update_posted_date)}"
+    return f"Last Updated{space}: {_long_date(r.last_update_submitted_date)}"
 
 
 def _classic_ages(lo: str | None, hi: str | None) -> str:

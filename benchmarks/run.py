@@ -164,9 +164,11 @@ def history_cost(out: Path, scratch: Path) -> dict:
             select d.doc_id, r.* exclude (content_id){", d.source_format" if name == "trials" else ""}
             from read_parquet('{generation.rows_dir(name)}/*.parquet') r
             join documents_final d on d.content_id = r.content_id and d.status = 'parsed'""")
-    history.date_documents(con)
-    queries = publishing._queries()
     seconds = {}
+    started = time.perf_counter()
+    history.date_documents(con)
+    seconds["version dates"] = time.perf_counter() - started
+    queries = publishing._queries()
     for name in HISTORY_TABLES:
         started = time.perf_counter()
         publishing._write_bucketed(con, queries[name], scratch / name, generation.files)

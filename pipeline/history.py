@@ -3,15 +3,17 @@
 A version is a trial's record at a date: its `version_date`, the Archive's version date, else the date its last
 update was submitted (by which the registry tells versions apart), each document dated by the others of its version
 (DOCUMENT_VERSIONS). So two downloads of a record that was not updated in between are one version, whatever the
-registry changed on its own (a status it set to UNKNOWN): such differences are trial_field_conflicts, not changes. Documents of one trial
-and date are one version, combined as `trials` combines documents (PRECEDENCE): per field, the first document that
-states it; per child table, the rows of the first document that has any. What a version does not state is not a change: a field is compared between consecutive versions
-that state it, and a child table between consecutive versions that have rows of it (a Veeva page
-lists no locations; that does not remove them).
+registry changed on its own since (a status it set to UNKNOWN): such differences are trial_field_conflicts, not
+changes. The documents of a version are combined as `trials` combines documents, but the copy nearest the version's
+date first (_WITHIN_VERSION): per field, the first document that states it; per child table, the rows of the first
+document that has any. What a version does not state is not a change: a field is compared between consecutive
+versions that state it, and a child table between consecutive versions that have rows of it (a Veeva page lists no
+locations; that does not remove them).
 
 The SQL runs over views the publisher registers for the trials it publishes, so it stays out of core:
-  doc_trials        the `trials` rows of each parsed, non-duplicate document, with doc_id and source_format
-  doc_<table>       the rows, with doc_id, of each table in ITEM_TABLES
+  doc_trials_as_parsed  the `trials` rows of each parsed, non-duplicate document, with doc_id and source_format
+                        (date_documents makes doc_trials of it: the same, each document dated by its version)
+  doc_<table>           the rows, with doc_id, of each table in ITEM_TABLES
 """
 from __future__ import annotations
 
@@ -55,7 +57,7 @@ def _stated(column: str) -> str:
 
 # Each document's version date, so that the documents of one version are one version whatever dates each states.
 # The registry tells versions apart by the day their update was submitted: a document stating only the day it was
-# posted (a Veeva or classic page) takes the submitted day of a document of the trial posted that day (its XML or
+# posted (a newer classic page) takes the submitted day of a document of the trial posted that day (its XML or
 # JSON). The Archive dates its versions itself (the day it recorded them, often days after the submission); a
 # document submitted on a day the Archive's XML gives a version of takes that version's date (the latest, where the
 # Archive recorded several: registry-side edits without a new submission, in 2005). Failing both, its own date.
@@ -67,7 +69,7 @@ with dated as (
                   case when last_update_posted_date is not null then max(last_update_submitted_date)
                        over (partition by trial_id, last_update_posted_date) end) as submitted
   from doc_trials_as_parsed)
-select doc_id, coalesce(archive_date,
+select doc_id, trial_id, coalesce(archive_date,
                         case when submitted is not null then max(archive_date) over (partition by trial_id, submitted) end,
                         submitted, version_date) as version_date
 from dated"""
@@ -79,14 +81,18 @@ def date_documents(con) -> None:
     con.execute("""
         create or replace view doc_trials as
         select t.* replace (v.version_date as version_date)
-        from doc_trials_as_parsed t join doc_versions v using (doc_id)""")
+        from doc_trials_as_parsed t join doc_versions v using (doc_id, trial_id)""")
 
 
-# A trial's documents, first first: the latest version; within a version a structured record (XML, JSON) before
-# page text, then the later copy of the registry's record (it carries the registry's own later edits, such as a
-# status it set to UNKNOWN), then doc_id for a stable order. `trials` and each version take their values by it.
+# A trial's documents, first first, for `trials`: the latest version; within a version a structured record (XML,
+# JSON) before page text, then the later copy of the registry's record (it carries the registry's own later edits,
+# such as a status it set to UNKNOWN), then doc_id for a stable order.
 PRECEDENCE = (f"version_date desc nulls last, (source_format in {STRUCTURED_FORMATS}) desc, "
               "download_date desc nulls last, doc_id")
+# Within one version, for its values in the history: the copy nearest the version's date first (the Archive's own,
+# which states no download, else the earliest download). A later copy's differences are the registry's edits since,
+# not changes of that version: they are trial_field_conflicts.
+_WITHIN_VERSION = f"(source_format in {STRUCTURED_FORMATS}) desc, download_date nulls first, doc_id"
 
 # Only a trial with two versions or more can have changed: the costly part (items, field steps) is computed for those.
 _RANKED_DOCS = f"""
@@ -94,7 +100,7 @@ _RANKED_DOCS = f"""
     select trial_id from doc_trials where version_date is not null
     group by trial_id having count(distinct version_date) > 1),
   ranked_docs as (
-    select *, row_number() over (partition by trial_id, version_date order by {PRECEDENCE}) as rank
+    select *, row_number() over (partition by trial_id, version_date order by {_WITHIN_VERSION}) as rank
     from doc_trials where version_date is not null)"""
 
 
@@ -203,7 +209,8 @@ order by t.trial_id"""
 def trial_field_conflicts() -> str:
     """Where documents of one version of a trial disagree: per field, each value with the documents that
     state it. (Documents of different dates are different versions: their differences are trial_changes.)"""
-    fields = [c for c in _fields() if c != "registry"] + ["last_update_posted_date"]
+    # (the dates stated besides the version's: two documents put in one version by different dates show here)
+    fields = [c for c in _fields() if c != "registry"] + ["last_update_posted_date", "last_update_submitted_date"]
     unpivoted = ", ".join(f"{c}::varchar as {c}" for c in fields)
     return f"""
 with long as (  -- (only where a version has two documents or more: one document cannot disagree with itself)

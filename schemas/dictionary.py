@@ -111,8 +111,8 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "primary_completion_date": ("Date the last participant was examined for the primary outcome", None),
         "completion_date": ("Date the trial ended", None),
         "first_posted_date": ("Date the registry first posted the record", "study_first_posted_date"),
-        "last_update_posted_date": ("Date the registry posted the record's last update (older ClinicalTrials.gov "
-                                    "records state only the date it was submitted)", None),
+        "last_update_posted_date": ("Date the registry posted the record's last update; null where only the date it "
+                                    "was submitted is stated (see last_update_submitted_date)", None),
         "registration_date": ("Date the registry first received or registered the trial: the earliest any of its "
                               "records states (ClinicalTrials.gov: the first submitted date, else the first posted "
                               "date)", None),
