@@ -149,8 +149,8 @@ def run_history(workers: int) -> dict:
 def history_cost(out: Path, scratch: Path) -> dict:
     """Seconds the publisher's own queries for the history tables take (publishing._queries, written as it writes
     them, by bucket, into `scratch`), run again over the per-document rows of the generation just published, as
-    one full publish sees them. The pipeline's code is not touched: the publisher's `doc_` views are set up here
-    the same way (tests/benchmarks check that the tables come out as published)."""
+    one full publish sees them, through the publisher's own `doc_` views (publishing.document_views; tests/benchmarks
+    check that the tables come out as published)."""
     generation = Generation(Layout(out).current())
     con = duckdb.connect(config={"memory_limit": "2GB", "temp_directory": str(scratch / "spill")})
     con.execute("set enable_progress_bar = false")
@@ -158,15 +158,10 @@ def history_cost(out: Path, scratch: Path) -> dict:
         create temp table documents_final as
         select r.*, d.status from read_parquet('{generation.rows_dir(CONTENTS_BY_DOCUMENT)}/*.parquet') r
         join read_parquet('{generation.table_dir("documents")}/*.parquet') d using (doc_id)""")
-    for name in ("trials", *history.ITEM_TABLES):
-        con.execute(f"""
-            create temp view {"doc_trials_as_parsed" if name == "trials" else f"doc_{name}"} as
-            select d.doc_id, r.* exclude (content_id){", d.source_format" if name == "trials" else ""}
-            from read_parquet('{generation.rows_dir(name)}/*.parquet') r
-            join documents_final d on d.content_id = r.content_id and d.status = 'parsed'""")
     seconds = {}
     started = time.perf_counter()
-    history.date_documents(con)
+    publishing.document_views(con, {name: f"read_parquet('{generation.rows_dir(name)}/*.parquet')"
+                                    for name in ("trials", *history.ITEM_TABLES)})
     seconds["version dates"] = time.perf_counter() - started
     queries = publishing._queries()
     for name in HISTORY_TABLES:

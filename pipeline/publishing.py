@@ -398,20 +398,17 @@ def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: 
         from d left join dups using (doc_id)""" if docs else
         "create or replace table documents_final as select *, ''::varchar as status, ''::varchar as error "
         "from docs where false")
+    relations = {}
     for table in RECORD_TABLES:
         files = _bucket_files(generation, lambda g, t=table: g.rows_dir(t), part)
         if files:
-            rows = f"read_parquet({_files(files)})"
+            relations[table] = f"read_parquet({_files(files)})"
         else:  # no rows in these buckets: an empty relation of the right columns
-            rows = f"empty_{table}"
-            con.execute(f"drop table if exists {rows}")  # (a table, not a registered view: cursors must see it)
+            relations[table] = f"empty_{table}"
+            con.execute(f"drop table if exists empty_{table}")  # (a table, not a registered view: cursors must see it)
             con.from_arrow(pl.DataFrame(schema={"content_id": pl.String, "bucket": pl.Int32, "seq": pl.Int64,
-                                                **columns(table)}).to_arrow()).create(rows)
-        con.execute(f"""
-            create or replace view {"doc_trials_as_parsed" if table == "trials" else f"doc_{table}"} as
-            select d.doc_id, r.* exclude (content_id){", d.source_format" if table == "trials" else ""} from {rows} r
-            join documents_final d on d.content_id = r.content_id and d.status = 'parsed'""")
-    history.date_documents(con)
+                                                **columns(table)}).to_arrow()).create(f"empty_{table}")
+    document_views(con, relations)
     con.execute(f"""
         create or replace table ranked as
         select doc_id, trial_id, bucket, source_format, version_date, download_date,
@@ -423,6 +420,17 @@ def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: 
         create or replace table criteria_source as
         select distinct c.trial_id, c.doc_id from doc_eligibility_criteria c join ranked r using (doc_id, trial_id)
         qualify r.precedence = min(r.precedence) over (partition by c.trial_id)""")
+
+
+def document_views(con: duckdb.DuckDBPyConnection, relations: dict[str, str]) -> None:
+    """The doc_<table> views the merge and the history read: each table's rows (a relation per table) of the parsed
+    documents in documents_final, with doc_id; doc_trials with each document dated by its version."""
+    for table, rows in relations.items():
+        con.execute(f"""
+            create or replace view {"doc_trials_as_parsed" if table == "trials" else f"doc_{table}"} as
+            select d.doc_id, r.* exclude (content_id){", d.source_format" if table == "trials" else ""} from {rows} r
+            join documents_final d on d.content_id = r.content_id and d.status = 'parsed'""")
+    history.date_documents(con)
 
 
 def _write_bucketed(con: duckdb.DuckDBPyConnection, query: str, target: Path, files: int) -> list[Path]:
