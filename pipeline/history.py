@@ -74,6 +74,7 @@ select doc_id, trial_id, coalesce(archive_date,
                         submitted, version_date) as version_date
 from dated"""
 
+
 def date_documents(con) -> None:
     """The view doc_trials: doc_trials_as_parsed (each document's trials row) with each document dated by the others
     of its version (DOCUMENT_VERSIONS, computed once into a table: the merge reads doc_trials many times)."""

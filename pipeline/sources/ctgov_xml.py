@@ -37,11 +37,11 @@ _NCT_ID = re.compile(r"NCT\d{8}")
 _NOT_STATED = "N/A"
 _LOCATION_FIELDS = ("name", "city", "state", "zip", "country")
 _STUDY_TAGS = (
-    "required_header", "id_info", "brief_title", "official_title", "acronym", "sponsors", "overall_status", "last_known_status",
-    "phase", "study_type", "enrollment", "brief_summary", "detailed_description", "start_date",
+    "required_header", "id_info", "brief_title", "official_title", "acronym", "sponsors", "overall_status",
+    "last_known_status", "phase", "study_type", "enrollment", "brief_summary", "detailed_description", "start_date",
     "primary_completion_date", "completion_date", "study_first_posted", "firstreceived_date", "last_update_posted",
-    "lastchanged_date", "last_update_submitted", "condition", "keyword", "intervention", "arm_group", "primary_outcome", "secondary_outcome",
-    "other_outcome", "location", "condition_browse", "intervention_browse", "eligibility", "study_design_info",
+    "lastchanged_date", "last_update_submitted", "condition", "keyword", "intervention", "arm_group",
+    "primary_outcome", "secondary_outcome", "other_outcome", "location", "condition_browse", "intervention_browse", "eligibility", "study_design_info",
     "study_design", "why_stopped", "study_first_submitted", "number_of_arms", "oversight_info", "responsible_party",
     "overall_official", "reference", "results_reference", "results_first_submitted", "firstreceived_results_date",
     "results_first_posted", "clinical_results",
