@@ -17,7 +17,7 @@ The SQL runs over views the publisher registers for the trials it publishes, so 
 """
 from __future__ import annotations
 
-from pipeline.sources import ARCHIVE_FORMATS, STRUCTURED_FORMATS
+from pipeline.sources import STRUCTURED_FORMATS
 from schemas import columns
 
 # table → (its field in trial_changes, the identity an item is matched by, the item as text), as SQL expressions
@@ -60,18 +60,18 @@ def _stated(column: str) -> str:
 # posted (a newer classic page) takes the submitted day of a document of the trial posted that day (its XML or
 # JSON). The Archive dates its versions itself (the day it recorded them, often days after the submission); a
 # document submitted on a day the Archive's XML gives a version of takes that version's date (the latest, where the
-# Archive recorded several: registry-side edits without a new submission, in 2005). Failing both, its own date.
-DOCUMENT_VERSIONS = f"""
+# Archive recorded several: registry-side edits without a new submission, in 2005). Failing both, its submitted day,
+# else its posted day. Only a source that dates its versions itself (the Archive) states a document's version_date.
+DOCUMENT_VERSIONS = """
 with dated as (
-  select doc_id, trial_id, version_date,
-         case when source_format in {ARCHIVE_FORMATS} then version_date end as archive_date,
+  select doc_id, trial_id, version_date as own_date, last_update_posted_date,
          coalesce(last_update_submitted_date,
                   case when last_update_posted_date is not null then max(last_update_submitted_date)
                        over (partition by trial_id, last_update_posted_date) end) as submitted
   from doc_trials_as_parsed)
-select doc_id, trial_id, coalesce(archive_date,
-                        case when submitted is not null then max(archive_date) over (partition by trial_id, submitted) end,
-                        submitted, version_date) as version_date
+select doc_id, trial_id, coalesce(own_date,
+                        case when submitted is not null then max(own_date) over (partition by trial_id, submitted) end,
+                        submitted, last_update_posted_date) as version_date
 from dated"""
 
 

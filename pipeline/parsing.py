@@ -87,9 +87,6 @@ _DERIVED = {
     # firstreceived_date), as ICTRP's Date_registration gives it; the posting date only where no other is stated
     "registration_date": lambda r: r.registration_date or ((r.first_submitted_date or r.first_posted_date)
                                                            if r.registry == "CTGOV" else None),
-    # the Archive's version date, else the day the last update was submitted (by which the registry tells versions
-    # apart), else posted; publishing then dates a document by the others of its version (history.DOCUMENT_VERSIONS)
-    "version_date": lambda r: r.version_date or r.last_update_submitted_date or r.last_update_posted_date,
 }
 _ITEM_COLUMNS = {table: tuple(columns(table))[1:] for table in RESULTS_TABLES}  # after trial_id
 

@@ -235,7 +235,7 @@ class TrialRecord:
     phases_raw: str | None = None
     # (the *_raw fields: the registry's own words, set where the contract word is null or differs in meaning)
     # The day the registry's record had this content, where the source dates its versions itself (the
-    # Archive's version date); None means "its last update date" (see trial_row and history.DOCUMENT_VERSIONS).
+    # Archive's version date); None means "dated by its last update" (history.DOCUMENT_VERSIONS).
     version_date: date | None = None
     conditions: list[str] = field(default_factory=list)
     keywords: list[str] = field(default_factory=list)

@@ -153,6 +153,18 @@ def test_a_document_is_dated_by_the_archive_version_it_was_submitted_as(tmp_path
     assert history_harness.frame(con, history.trial_field_conflicts()).height == 0
 
 
+def test_an_archive_xml_without_its_dated_name_joins_the_version_submitted_that_day():
+    """The Archive's XML states its version's date only in its file name. A copy of the version of 2008-05-04
+    (last_release_date 2008-04-25) saved under another name is dated as the registry's other records are, by the day
+    it was submitted, and so joins the version the Archive dates: still three versions, as without the copy."""
+    archive = HISTORY / "NCT00645515"
+    documents = [*history_harness.documents_of(archive),
+                 ("saved/version.xml", "version.xml", (archive / "NCT00645515_20080504.xml").read_text(encoding="utf-8"))]
+    versions = history_harness.frame(history_harness.connect(documents), history.TRIAL_VERSIONS)
+    assert versions.filter(pl.col("doc_id") == "saved/version.xml")["version_date"].to_list() == [date(2008, 5, 4)]
+    assert sorted(versions["version_date"].unique()) == [date(2008, 3, 26), date(2008, 4, 2), date(2008, 5, 4)]
+
+
 @pytest.fixture(scope="module")
 def output(tmp_path_factory):
     """The Archive history through the whole job: the published trials, trial_versions and trial_changes."""

@@ -17,7 +17,6 @@ from types import ModuleType
 
 # Records in a registry's structured form: at equal dates, their values come before a page's.
 STRUCTURED_FORMATS = ("ctgov_xml", "ctgov_archive_xml", "ctgov_api_v2_json")
-ARCHIVE_FORMATS = ("ctgov_archive", "ctgov_archive_xml")  # they date their versions themselves (version_date)
 # Most specific first: structured records, then the Archive view, then the page layouts; the other registries'
 # readers last, so that a ClinicalTrials.gov record quoting another registry's words stays with its own reader.
 READER_MODULES = ("ctgov_api_v2_json", "ctgov_archive_xml", "ctgov_xml", "ictrp_xml", "ictrp_csv", "who_xml",
