@@ -147,7 +147,7 @@ def run_history(workers: int) -> dict:
 
 
 def history_cost(out: Path, scratch: Path) -> dict:
-    """Seconds the publisher's own queries for the history tables take (publishing._queries, written as it writes
+    """Seconds the publisher's own queries for the history tables take (publishing.table_queries, written as it writes
     them, by bucket, into `scratch`), run again over the per-document rows of the generation just published, as
     one full publish sees them, through the publisher's own `doc_` views (publishing.document_views; tests/benchmarks
     check that the tables come out as published)."""
@@ -163,10 +163,10 @@ def history_cost(out: Path, scratch: Path) -> dict:
     publishing.document_views(con, {name: f"read_parquet('{generation.rows_dir(name)}/*.parquet')"
                                     for name in ("trials", *history.ITEM_TABLES)})
     seconds["version dates"] = time.perf_counter() - started
-    queries = publishing._queries()
+    queries = publishing.table_queries()
     for name in HISTORY_TABLES:
         started = time.perf_counter()
-        publishing._write_bucketed(con, queries[name], scratch / name, generation.files)
+        publishing.write_bucketed(con, queries[name], scratch / name, generation.files)
         seconds[name] = time.perf_counter() - started
     started = time.perf_counter()  # the trials' own history columns (versions, primary_outcomes_changed …)
     con.execute(f"create temp table timed_history as {history.trial_history()}")

@@ -355,7 +355,7 @@ def _write_tables(con, previous, generation, dirty, parts, publication) -> None:
     """Merge the dirty buckets' rows into the published tables; link the clean buckets' files. A rebuild merges
     its buckets in parts of about DOCUMENTS_PER_PART documents: merging 600,000 trials at once took more than
     DuckDB's memory limit, and a part's buckets share nothing with another part's."""
-    queries = _queries()
+    queries = table_queries()
     for table in queries:
         link_unchanged(previous, lambda g, t=table: g.table_dir(t), generation, dirty)
     written: dict[str, list[Path]] = {table: [] for table in queries}
@@ -433,7 +433,7 @@ def document_views(con: duckdb.DuckDBPyConnection, relations: dict[str, str]) ->
     history.date_documents(con)
 
 
-def _write_bucketed(con: duckdb.DuckDBPyConnection, query: str, target: Path, files: int) -> list[Path]:
+def write_bucketed(con: duckdb.DuckDBPyConnection, query: str, target: Path, files: int) -> list[Path]:
     """A table's rows of the rewritten buckets (_copy_by_bucket), and its empty file if no bucket has rows."""
     written = _copy_by_bucket(con, query, target, files)
     _empty_if_none(con, query, target)
@@ -489,7 +489,7 @@ def _write_links(con, previous, generation, dirty, publication) -> None:
     link_unchanged(previous, lambda g: g.table_dir("trial_clusters"), generation, changed)
     rewrite = _bucket_files(generation, lambda g: g.table_dir("trials"), changed)
     con.execute(f"create view rewritten_trials as {trials_of(rewrite)}")
-    publication.new_files["trial_clusters"] = _write_bucketed(con, f"""
+    publication.new_files["trial_clusters"] = write_bucketed(con, f"""
         select c.*, t.bucket from ({linking.clusters_sql("rewritten_trials")}) c
         join rewritten_trials t using (trial_id) order by t.bucket, c.trial_id""", generation.table_dir("trial_clusters"),
         generation.files)
@@ -512,7 +512,7 @@ def _by_trial(query: str) -> str:
             order by all"""
 
 
-def _queries() -> dict[str, str]:
+def table_queries() -> dict[str, str]:
     """The SELECT behind each published table, with a `bucket` column to write it by (after the temp tables)."""
     trial_cols = [c for c in columns("trials") if c != "trial_id"]
     picks = ",\n  ".join(
