@@ -11,8 +11,11 @@ molar mass where a conversion crosses mass and amount (MOLAR_MASS).
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
+from re import _constants as _sre  # to read which characters a name's pattern can begin with
+from re._parser import parse as _sre_parse
 
 
 
@@ -408,13 +411,66 @@ _HEADS_VALUE = re.compile(rf"[^\d,;.]{{0,30}}?(?:{_OP}|\d)", re.IGNORECASE)  # "
 _GENERIC = {"age", "serum_creatinine", "hemoglobin", "blood_pressure", "performance_status", "body_weight", "lymphocytes"}
 
 
-def _mention_regex() -> re.Pattern:
-    parts = [f"(?P<{name}>{VARIABLES[name][0]})" for name in sorted(VARIABLES, key=lambda n: n in _GENERIC)]
-    # every name starts with a letter or "(": the look-ahead spares the alternatives at other positions
-    return re.compile(r"(?<![\w-])(?=[^\W\d_]|\()(?:" + "|".join(parts) + r")(?![\w])", re.IGNORECASE)
+_NAMES = tuple(sorted(VARIABLES, key=lambda n: n in _GENERIC))  # in the order they are tried: the first that matches
 
 
-_MENTION = _mention_regex()
+def _first_characters(items) -> tuple[set[str], bool] | None:
+    """The characters a match of (re's parse of) a pattern can begin with, and whether it can be empty; None where
+    it can begin with any character (a construct not read here)."""
+    chars: set[str] = set()
+    for op, arg in items:
+        if op is _sre.LITERAL:
+            return chars | {chr(arg)}, False
+        if op is _sre.IN:
+            for kind, value in arg:
+                if kind is _sre.LITERAL:
+                    chars.add(chr(value))
+                elif kind is _sre.RANGE and value[1] - value[0] < 256:
+                    chars.update(map(chr, range(value[0], value[1] + 1)))
+                else:
+                    return None
+            return chars, False
+        if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
+            continue  # zero-width
+        if op is _sre.BRANCH:
+            subs = [_first_characters(sub) for sub in arg[1]]
+        elif op is _sre.SUBPATTERN:
+            subs = [_first_characters(arg[3])]
+        elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
+            subs = [_first_characters(arg[2]), (set(), arg[0] == 0)]
+        else:
+            return None
+        if None in subs:
+            return None
+        chars.update(*(sub[0] for sub in subs))
+        if not any(sub[1] for sub in subs):
+            return chars, False
+    return chars, True
+
+
+@cache
+def _first_characters_of(name: str) -> set[str] | None:
+    """What a match of the variable's name can begin with (None: any character)."""
+    found = _first_characters(_sre_parse(VARIABLES[name][0], re.IGNORECASE))
+    return None if found is None or found[1] else found[0]
+
+
+def _can_begin(name: str, character: str) -> bool:
+    firsts = _first_characters_of(name)
+    return firsts is None or any(re.fullmatch(re.escape(first), character, re.IGNORECASE) for first in firsts)
+
+
+@cache
+def _names_beginning(character: str) -> re.Pattern | None:
+    """The variables' names that can begin with this character, as one regex (None: none can). The names are 42
+    alternations, and trying all at every word took a third of threshold extraction: a word tries those its first
+    character allows, read from re's own parse of each name's pattern (past ASCII, all of them: case folds vary)."""
+    names = [n for n in _NAMES if not character.isascii() or _can_begin(n, character)]
+    parts = [f"(?P<{name}>{VARIABLES[name][0]})" for name in names]
+    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w])", re.IGNORECASE) if parts else None
+
+
+_WORD = re.compile(r"(?<![\w-])(?=[^\W\d_]|\()")  # where a name can begin: a letter or "(" that starts a word
 _CASE_SENSITIVE = {name: re.compile(rf"(?:{abbr})") for name, (_, abbr) in VARIABLES.items() if abbr}
 _WORD_NUMBERS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())} | {"eighteen": "18", "twenty-four": "24"}
@@ -754,11 +810,24 @@ def _is_alternative(text: str, previous: _Value | None, value: _Value, mentions:
     return bool(_ALTERNATIVE_GAP.fullmatch(gap) or (gap.strip() == "," and (value.sex or disjoint and value.unit)))
 
 
+def _name_matches(text: str) -> Iterator[re.Match]:
+    """The matches of the variables' names in the text, as one alternation of all of them would find them."""
+    pos = 0
+    while word := _WORD.search(text, pos):
+        start = word.start()
+        names = _names_beginning(text[start])
+        if m := names and names.match(text, start):
+            yield m
+            pos = m.end()
+        else:
+            pos = start + 1
+
+
 def _mentions(text: str) -> list[tuple[str, int, int]]:
     """(variable, start, end) of every variable named in the text (abbreviations only in capitals, or listed with one
     in capitals: "alt, AST > 2 times the ULN")."""
     found, lower_case = [], []
-    for m in _MENTION.finditer(text):
+    for m in _name_matches(text):
         name = m.lastgroup
         abbr = _CASE_SENSITIVE.get(name)
         if abbr and m.group().isupper() is False and abbr.fullmatch(m.group()) is None and re.fullmatch(abbr.pattern, m.group(), re.I):

@@ -9,11 +9,13 @@ set uses, three more blind labellers). Their READMEs say how they were drawn and
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from pipeline import thresholds
 from pipeline.thresholds import OUTPUT_VARIABLES, conversion, eligible, extract, rows
 
 DATA = Path(__file__).parent / "data"
@@ -560,6 +562,21 @@ def test_a_unit_written_out_converts_like_its_abbreviation():
     assert (row[8], row[13], row[14]) == ("lbs", "kg", pytest.approx(49.9, abs=0.01))
 
 
+def test_a_word_tries_only_the_names_its_first_character_allows_and_finds_what_all_would():
+    """_mentions tries at each word only the names that can begin with its first character (read from re's parse of
+    each pattern); over every labelled criterion, and the same upper-cased, it finds what one alternation of all the
+    names finds."""
+    one_alternation = re.compile(r"(?<![\w-])(?=[^\W\d_]|\()(?:" + "|".join(
+        f"(?P<{name}>{thresholds.VARIABLES[name][0]})" for name in thresholds._NAMES) + r")(?![\w])", re.IGNORECASE)
+    texts = [json.loads(line)["text"] for path in sorted(DATA.glob("thresholds_*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines()]
+    assert len(texts) > 1000
+    for text in (*texts, *(t.upper() for t in texts), "ÄLT < 2 x ULN, Ｃreatinine ≤ 1.5 mg/dL, ſerum bilirubin < 2"):
+        text = thresholds._normalised(text)
+        assert [(m.lastgroup, m.span()) for m in thresholds._name_matches(text)] == \
+            [(m.lastgroup, m.span()) for m in one_alternation.finditer(text)], text
+
+
 def main() -> None:
     """Print precision and recall per variable (python -m tests.test_thresholds)."""
     for name in SETS:
@@ -579,3 +596,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
