@@ -49,7 +49,7 @@ CRITERIA_TABLES = ("eligibility_criteria", "eligibility_thresholds")
 EARLIEST_FIELDS = ("registration_date",)  # the registry first received the trial when its earliest record says
 UNION_OF_DOCUMENTS = {"locations": ("EUCTR",)}  # an EU CTR member state's record lists its own country only
 VERSION_FILE = "_version"
-MAX_BUCKETS_SIDE_BY_SIDE = 16  # a run rewriting more buckets than this runs its COPY statements one at a time
+MAX_DOCUMENTS_SIDE_BY_SIDE = 20_000  # a part of more documents than this runs its COPY statements one at a time
 DOCUMENTS_PER_PART = 100_000  # a rebuild merges the published tables this many documents' buckets at a time
 COUNTS_FILE = "_counts.json"  # rows of every published file, by table and file name
 COVERAGE_FILE = "_coverage.json"  # per file number: what the coverage check sums (see _coverage)
@@ -332,13 +332,13 @@ def _write_rows(con, previous, generation, segments, dirty, parts, publication) 
     publication.new_files |= written
 
 
-def _concurrently(con: duckdb.DuckDBPyConnection, jobs: list, dirty: set[int] | None) -> list:
+def _concurrently(con: duckdb.DuckDBPyConnection, jobs: list, part: set[int]) -> list:
     """Run independent jobs, each on its own cursor of the connection, and return their results in order.
 
-    When the run rewrites few buckets the jobs run side by side: the tables and views made before are shared, and
-    DuckDB runs a query without holding the GIL, so the few dozen small queries of a change use every core. A
-    rebuild runs them one at a time: a COPY partitioned into many files holds a buffer per file that cannot
-    spill, and two at once ran out of the memory limit at 600,000 trials."""
+    When the part holds few documents (a change, or a small corpus rebuilt) the jobs run side by side: the tables and
+    views made before are shared, and DuckDB runs a query without holding the GIL, so the few dozen small queries use
+    every core. A large part runs them one at a time: a COPY partitioned into many files holds a buffer per file that
+    cannot spill, and two at once ran out of the memory limit at 600,000 trials (parts of 100,000 documents)."""
     def run(job):
         cursor = con.cursor()
         try:
@@ -346,7 +346,8 @@ def _concurrently(con: duckdb.DuckDBPyConnection, jobs: list, dirty: set[int] | 
         finally:
             cursor.close()
 
-    side_by_side = dirty is not None and len(dirty) <= MAX_BUCKETS_SIDE_BY_SIDE
+    (documents,) = con.execute(f"select count(*) from docs where {_in(part)}").fetchone()
+    side_by_side = documents <= MAX_DOCUMENTS_SIDE_BY_SIDE
     with ThreadPoolExecutor((os.cpu_count() or 1) if side_by_side else 1) as pool:
         return list(pool.map(run, jobs))
 
