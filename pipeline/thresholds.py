@@ -818,7 +818,7 @@ def _name_matches(text: str) -> Iterator[re.Match]:
         names = _names_beginning(text[start])
         if m := names and names.match(text, start):
             yield m
-            pos = m.end()
+            pos = max(m.end(), start + 1)  # (no name matches empty; if one did, this would still move on)
         else:
             pos = start + 1
 
