@@ -200,9 +200,11 @@ def main() -> None:
     args = parser.parse_args()
 
     os.environ["DAGSTER_HOME"] = str(args.out.parent / "dagster_home")
-    Path(os.environ["DAGSTER_HOME"]).mkdir(parents=True, exist_ok=True)
-    (Path(os.environ["DAGSTER_HOME"]) / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     import dagster as dg
+
+    from pipeline.cli import dagster_home
+
+    dagster_home()  # its dagster.yaml, as `python -m pipeline run` writes it
 
     instance = dg.DagsterInstance.get()
     result = _execute(args.raw, args.out, args.workers, instance)

@@ -26,7 +26,18 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import IO, Iterator
 
-DAGSTER_YAML = "telemetry:\n  enabled: false\n"
+# a new DAGSTER_HOME's settings: telemetry off, and Dagster's SQLite event log with its engines kept (each event
+# otherwise builds one: pipeline.defs.event_log)
+DAGSTER_YAML = """telemetry:
+  enabled: false
+event_log_storage:
+  module: pipeline.defs.event_log
+  class: PooledSqliteEventLogStorage
+  config:
+    dagster_home:
+      env: DAGSTER_HOME
+"""
+EARLIER_DAGSTER_YAML = "telemetry:\n  enabled: false\n"  # what older releases wrote: brought up to date
 FIRST_RUN = "run `python -m pipeline run` first"
 MAX_TABLE_ROWS = 100
 MAX_LISTED = 50
@@ -45,11 +56,13 @@ class CliError(Exception):
 
 
 def dagster_home() -> Path:
-    """DAGSTER_HOME if set, else .dagster/ in the working directory, with telemetry off when new."""
+    """DAGSTER_HOME if set, else .dagster/ in the working directory, with DAGSTER_YAML when new (a dagster.yaml of
+    the user's own is left as it is)."""
     home = Path(os.environ.get("DAGSTER_HOME") or Path.cwd() / ".dagster").resolve()
     home.mkdir(parents=True, exist_ok=True)
-    if not (home / "dagster.yaml").exists():
-        (home / "dagster.yaml").write_text(DAGSTER_YAML)
+    settings = home / "dagster.yaml"
+    if not settings.exists() or settings.read_text() == EARLIER_DAGSTER_YAML:
+        settings.write_text(DAGSTER_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     return home
 

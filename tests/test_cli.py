@@ -16,7 +16,8 @@ import sys
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline.cli import main
+from pipeline import cli
+from pipeline.cli import DAGSTER_YAML, EARLIER_DAGSTER_YAML, main
 from tests.conftest import CORPUS, REPO
 
 TRIALS = ("NCT00739934", "NCT01339988", "NCT02465060")
@@ -48,6 +49,19 @@ def test_run_summarises_what_landed(built, capsys):
     assert "documents: 3 parsed, 0 quarantined" in stdout
     assert re.search(r"^\s+trials: 3 rows$", stdout, re.MULTILINE)
     assert f"warehouse: {out / 'warehouse.duckdb'}" in stdout
+
+
+def test_a_dagster_home_gets_the_projects_settings_when_new_or_as_an_earlier_release_left_them(tmp_path, monkeypatch):
+    """A user's own dagster.yaml (Postgres, say) is left as it is."""
+    for name, before, after in [("new", None, DAGSTER_YAML), ("earlier", EARLIER_DAGSTER_YAML, DAGSTER_YAML),
+                                ("own", "storage:\n  postgres: {}\n", "storage:\n  postgres: {}\n")]:
+        home = tmp_path / name
+        if before is not None:
+            home.mkdir()
+            (home / "dagster.yaml").write_text(before)
+        monkeypatch.setenv("DAGSTER_HOME", str(home))
+        assert cli.dagster_home() == home
+        assert (home / "dagster.yaml").read_text() == after, name
 
 
 def test_run_on_an_empty_folder_succeeds_with_zero_documents(tmp_path, capsys):
