@@ -34,6 +34,10 @@ N_BUCKETS = 128  # trials are spread over this many buckets by a hash of trial_i
 DOCUMENTS_PER_FILE = 1024
 FILES_FILE = "_files"  # in a generation: its number of files per table (absent: N_BUCKETS, as before it was kept)
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3}
+# write_parquet's state files (listings, the hash cache, the manifest) are mostly hashes and unique paths: a
+# dictionary does not shrink them and zstd's lowest level is as small; written on every run (100,000 rows: 0.11 →
+# 0.05 s a file)
+STATE_PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 1, "use_dictionary": False}
 KEPT_GENERATIONS = 2  # the live one and the one before it (a reader may still be on it)
 
 
@@ -223,7 +227,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
 
 def write_parquet(table: pa.Table, target: Path) -> None:
     with atomic_path(target) as tmp:
-        pq.write_table(table, tmp, **PARQUET_OPTIONS)
+        pq.write_table(table, tmp, **STATE_PARQUET_OPTIONS)
 
 
 @cache
