@@ -74,9 +74,10 @@ def measured(cmd: list[str]) -> tuple[int, list[tuple[float, float]]]:
     return code, samples
 
 
-def _peaks(samples: list[tuple[float, float]], windows: dict[str, list[float]]) -> dict[str, float]:
-    """Peak resident GiB within each step's [start, end] (epoch s) of the first run."""
-    return {step: max((gib for t, gib in samples if start <= t <= end), default=0.0)
+def _peaks(samples: list[tuple[float, float]], windows: dict[str, list[float]]) -> dict[str, float | None]:
+    """Peak resident GiB within each step's [start, end] (epoch s) of the first run; None for a step shorter than
+    the sampling interval that no sample fell in (not a measured zero)."""
+    return {step: max((gib for t, gib in samples if start <= t <= end), default=None)
             for step, (start, end) in windows.items()}
 
 
@@ -203,9 +204,9 @@ def table(n: int, figures: dict) -> str:
             f"| {r['peak_rss_gib']:.2f} | {_mib(r['output_bytes']['tables_and_warehouse'])} | {r['trials']:,} "
             f"| {r['quarantined']:,} | {r['unchanged']['run_s']:.1f} |")
     lines.append("")
-    lines += [f"Peak RSS GiB by step ({form}): " + ", ".join(f"{step} {gib:.2f}" for step, gib in
-                                                           r["peak_rss_gib_by_step"].items())
-              for form, r in forms.items()]
+    lines += [f"Peak RSS GiB by step ({form}): " + ", ".join(
+        f"{step} {'not sampled (under 0.1 s)' if gib is None else f'{gib:.2f}'}"
+        for step, gib in r["peak_rss_gib_by_step"].items()) for form, r in forms.items()]
     lines.append("")
     sensor_run = forms.get(SENSOR_FORM, {})
     if "rematerialize" in sensor_run:
