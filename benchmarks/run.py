@@ -30,6 +30,7 @@ from pipeline.storage import Generation, Layout
 REPO = Path(__file__).resolve().parents[1]
 RUNS = corpus.CACHE / "runs"
 RESULTS = REPO / "benchmarks" / "results.json"
+SAMPLE_S = 0.1  # how often the memory of a run's process tree is sampled
 SENSOR_FORM = "xml_files"  # one file added, changed, deleted (a changed archive is read again whole)
 GOALS = {"xml_rate": 2000.0, "page_rate": 1000.0, "peak_gib": 2.0, "change_s": 2.0, "unchanged_s": 5.0,
          "query_s": 1.0, "archive_process_rate": 1000.0}
@@ -57,13 +58,13 @@ def _rss_kib(pid: int) -> int:
 
 
 def measured(cmd: list[str]) -> tuple[int, list[tuple[float, float]]]:
-    """Run cmd; return (exit code, [(epoch s, resident GiB of its process tree)] sampled every 0.1 s)."""
+    """Run cmd; return (exit code, [(epoch s, resident GiB of its process tree)] sampled every SAMPLE_S)."""
     proc = subprocess.Popen(cmd, cwd=REPO)
     samples = []
     done = threading.Event()
 
     def sample():
-        while not done.wait(0.1):
+        while not done.wait(SAMPLE_S):
             samples.append((time.time(), _rss_kib(proc.pid) / 2**20))
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -205,7 +206,7 @@ def table(n: int, figures: dict) -> str:
             f"| {r['quarantined']:,} | {r['unchanged']['run_s']:.1f} |")
     lines.append("")
     lines += [f"Peak RSS GiB by step ({form}): " + ", ".join(
-        f"{step} {'not sampled (under 0.1 s)' if gib is None else f'{gib:.2f}'}"
+        f"{step} {f'not sampled (under {SAMPLE_S} s)' if gib is None else f'{gib:.2f}'}"
         for step, gib in r["peak_rss_gib_by_step"].items()) for form, r in forms.items()]
     lines.append("")
     sensor_run = forms.get(SENSOR_FORM, {})
