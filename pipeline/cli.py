@@ -219,16 +219,16 @@ def _current_documents(raw_dir: Path, out_dir: Path, archives: dict[str, str], k
     from pipeline.storage import Layout
 
     current = {}
-    listed = raw_files(raw_dir)
-    files = {file.rel: file for file in listed}
-    for rel, sha in zip(files, file_hashes(listed, Layout(out_dir).hash_cache)):
-        if not is_archive(rel) or files[rel].error:
+    listing = raw_files(raw_dir)
+    for file, sha in zip(listing.entries(), file_hashes(listing, Layout(out_dir).hash_cache)):
+        rel = file.rel
+        if not is_archive(rel) or file.error:
             current[rel] = sha
         elif archives.get(rel) == sha:
             current |= {key: value for key, value in known.items() if key == rel or key.startswith(f"{rel}!")}
         else:
             try:
-                for member in archive_members(files[rel].path):
+                for member in archive_members(file.path):
                     if member.error:
                         current[f"{rel}!{member.name}"] = reason_sha256(member.error)
                         continue

@@ -13,34 +13,33 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.staging import RawFile, content_sha256, raw_files
+from pipeline.staging import Listing, content_sha256, raw_files
 from pipeline.storage import write_parquet
 
 _KEY = {"rel": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64}
 CACHE_SCHEMA = {**_KEY, "sha256": pl.String}
 
 
-def file_hashes(files: list[RawFile], cache_path: Path) -> list[str]:
+def file_hashes(listing: Listing, cache_path: Path) -> pl.Series:
     """sha256 of every listed raw file, in the listing's order, re-hashing only files whose size or mtime
     changed since the cache (and every entry that cannot be read: its reason is hashed, which costs nothing)."""
-    listed = pl.DataFrame({"rel": [f.rel for f in files], "size": [f.size for f in files],
-                           "mtime_ns": [f.mtime_ns for f in files]}, schema=_KEY)
+    files = listing.files
     cached = pl.read_parquet(cache_path) if cache_path.exists() else pl.DataFrame(schema=CACHE_SCHEMA)
-    hashes = listed.join(cached, on=list(_KEY), how="left", maintain_order="left")["sha256"].to_list()
-    missed = 0
-    for i, file in enumerate(files):
-        if hashes[i] is None or file.error:
-            hashes[i] = content_sha256(file)
-            missed += file.error is None
-    readable = [f.error is None for f in files]
-    if missed or cached.height != sum(readable):
-        fresh = listed.with_columns(sha256=pl.Series(hashes, dtype=pl.String)).filter(pl.Series(readable))
+    hashes = files.select(*_KEY).join(cached, on=list(_KEY), how="left", maintain_order="left")["sha256"]
+    readable = files["error"].is_null()
+    missed = (hashes.is_null() & readable).sum()
+    todo = (hashes.is_null() | ~readable).arg_true()
+    if len(todo):
+        hashes = hashes.scatter(todo, [content_sha256(f) for f in listing.entries(files[todo])])
+    if missed or cached.height != readable.sum():
+        fresh = files.select(*_KEY).with_columns(sha256=hashes).filter(readable)
         write_parquet(fresh.to_arrow(), cache_path)
     return hashes
 
 
 def folder_fingerprint(raw_dir: Path, cache_path: Path) -> str:
     """One hex digest over every (path, sha256) of the raw folder (listed in path order)."""
-    files = raw_files(raw_dir)
-    pairs = zip((f.rel for f in files), file_hashes(files, cache_path))
-    return hashlib.sha256("".join(f"{rel}\0{sha}\n" for rel, sha in pairs).encode()).hexdigest()
+    listing = raw_files(raw_dir)
+    pairs = listing.files.select("rel", sha256=file_hashes(listing, cache_path))
+    text = pairs.select(pl.concat_str("rel", pl.lit("\0"), "sha256", pl.lit("\n")).str.join("")).item()
+    return hashlib.sha256(text.encode()).hexdigest()

@@ -6,19 +6,19 @@ archives that are new or changed are read, by the parse step, which reads their 
 
 Rows: doc_key (the document's id: its path, or `archive!member`), source_path, member, sha256, n_bytes,
 error (why the document cannot be read, decided from its path or size: the content is never looked at here),
-container_sha256 (an archive member's archive), doc_bucket, and is_archive (a row standing for a whole archive
-still to be read).
+container_sha256 (an archive member's archive), doc_bucket, is_archive (a row standing for a whole archive
+still to be read), and path (what to open, when not the file's own name in the raw folder).
 """
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import NamedTuple
 
+import polars as pl
 import pyarrow as pa
 
 from pipeline.fingerprints import file_hashes
-from pipeline.staging import is_archive, raw_files
+from pipeline.staging import ARCHIVE_SUFFIX, raw_files
 from pipeline.storage import Layout, bucket_of, write_parquet
 
 SCHEMA = pa.schema([
@@ -37,8 +37,8 @@ class Entry(NamedTuple):
     error: str | None = None
     container_sha256: str | None = None
     is_archive: bool = False
-    path: bytes | None = None  # what to open (a symlink inside the raw folder resolved), for plain files; as the
-    # file system's bytes, since a file's name need not be valid UTF-8
+    path: bytes | None = None  # what to open, for plain files not opened by their own name in the raw folder
+    # (staging.Listing): a symlink inside the raw folder resolved, a name that is not valid UTF-8
 
 
 def table(entries: list[Entry]) -> pa.Table:
@@ -50,17 +50,22 @@ def table(entries: list[Entry]) -> pa.Table:
 def stage(raw_dir: Path, layout: Layout, max_bytes: int) -> dict[str, int]:
     """Write the raw folder's files (and its archives, as one row each) to the state folder; returns counts.
 
-    Built column by column: a run lists the whole folder, so this is a few list passes per file, no row objects."""
-    files = raw_files(raw_dir)
-    rels = [f.rel for f in files]
-    archive = [is_archive(f.rel) and not f.error for f in files]  # an archive's members are held to the limit, not it
-    errors = [f.error or (f"file too large: {f.size} bytes (limit {max_bytes})" if f.size > max_bytes and not a
-                          else None) for f, a in zip(files, archive)]
-    columns = {"doc_key": rels, "source_path": rels, "member": None, "sha256": file_hashes(files, layout.hash_cache),
-               "n_bytes": [f.size for f in files], "error": errors, "container_sha256": None,
-               "doc_bucket": [bucket_of(rel) for rel in rels], "is_archive": archive,
-               "path": [os.fsencode(f.path) for f in files]}
-    write_parquet(pa.table({f.name: pa.array(columns[f.name] or [None] * len(files), f.type) for f in SCHEMA},
-                           schema=SCHEMA), layout.staged_manifest)
-    return {"files": len(files) - sum(archive), "archives": sum(archive),
-            "unreadable": sum(e is not None for e in errors)}
+    Built column by column: a run lists the whole folder, so no row objects and, but for the bucket, no Python
+    per file."""
+    listing = raw_files(raw_dir)
+    files = listing.files
+    archive = files["rel"].str.to_lowercase().str.contains(ARCHIVE_SUFFIX) & files["error"].is_null()
+    staged = files.select(
+        doc_key="rel", source_path="rel", member=pl.lit(None, pl.String),
+        sha256=file_hashes(listing, layout.hash_cache), n_bytes="size",
+        # an archive's members are held to the limit, not the archive
+        error=pl.when(pl.col("error").is_null() & ~archive & (pl.col("size") > max_bytes))
+              .then(pl.format("file too large: {} bytes (limit {})", "size", pl.lit(max_bytes)))
+              .otherwise("error"),
+        container_sha256=pl.lit(None, pl.String),
+        doc_bucket=pl.Series([bucket_of(rel) for rel in files["rel"]], dtype=pl.Int32),
+        is_archive=archive, path="path")
+    write_parquet(staged.to_arrow().cast(SCHEMA), layout.staged_manifest)
+    n_archives = archive.sum()
+    return {"files": len(files) - n_archives, "archives": n_archives,
+            "unreadable": staged["error"].is_not_null().sum()}

@@ -278,7 +278,8 @@ class Task:
     listings: str  # where an archive task writes its members' manifest rows
     version: str
     limits: StagingLimits
-    files: tuple[tuple[str, bytes, str, int], ...] = ()  # (rel, path to open, sha256, n_bytes) of new content
+    files: tuple[tuple[str, bytes | None, str, int], ...] = ()  # (rel, path to open, sha256, n_bytes) of new
+    # content; path None: the file's own name in the raw folder (staging.Listing)
     archive: str | None = None  # path of an archive to read
     container: str | None = None  # its sha256, as staged
     part: int = 0  # this task takes the archive's members i with i % parts == part
@@ -293,7 +294,8 @@ def run_task(task: Task) -> tuple[ParseSummary, Path | None]:
     listing = None
     raw_dir = Path(task.raw_dir)
     for rel, path, sha, size in task.files:
-        doc = file_document(RawFile(rel, os.fsdecode(path), size, 0), task.limits.max_document_bytes)
+        opened = os.path.join(raw_dir, rel) if path is None else os.fsdecode(path)
+        doc = file_document(RawFile(rel, opened, size, 0), task.limits.max_document_bytes)
         if doc.sha256 != sha:  # changed since staging (or became unreadable): the next run takes it in
             continue
         doc.doc_id = sha  # rows are keyed by content, not by path
@@ -376,7 +378,7 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
             known_sources.append(f"select sha256, null, null, true from read_parquet([{files}])")
         con.execute(f"create table known as {' union all '.join(known_sources)}")
         new_files = con.execute("""
-            select any_value(doc_key order by doc_key), any_value(path order by doc_key), sha256, any_value(n_bytes)
+            select first(doc_key order by doc_key), first(path order by doc_key), sha256, any_value(n_bytes)
             from staged
             where not is_archive and error is null and sha256 not in (select sha256 from known where parsed)
             group by sha256 order by 1""").fetchall()
@@ -427,7 +429,8 @@ def _q(path) -> str:
 
 
 def _tasks(raw_dir, layout, version, limits, workers, new_files, archives, previous_listing) -> list[Task]:
-    base = dict(raw_dir=str(raw_dir), incoming=str(layout.incoming_dir), listings=str(layout.listings_dir),
+    # the raw folder resolved, as staging listed it: a worker elsewhere opens the files by it (staging.Listing)
+    base = dict(raw_dir=os.path.realpath(raw_dir), incoming=str(layout.incoming_dir), listings=str(layout.listings_dir),
                 version=version, limits=limits)
     tasks = [Task(**base, files=tuple(new_files[i:i + FILES_PER_TASK]))
              for i in range(0, len(new_files), FILES_PER_TASK)]

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, NamedTuple
 
+import polars as pl
 
 from pipeline import sources
 from pipeline.record import ParseError
@@ -91,6 +92,7 @@ class Member:
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tgz", ".tar.gz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2")
+ARCHIVE_SUFFIX = "(" + "|".join(map(re.escape, _ARCHIVE_SUFFIXES)) + ")$"  # as a regular expression, for columns
 
 
 def is_archive(path: str) -> bool:
@@ -120,23 +122,49 @@ def _not_a_file(mode: int) -> str | None:
     return f"{kind}: not read"
 
 
-def raw_files(raw_dir: Path) -> list[RawFile]:
-    """Every entry under raw_dir, sorted by rel, hidden files and folders skipped; nothing outside raw_dir is
-    followed. An entry that cannot be read as a file is listed with its reason, so it gets its own row.
+LISTING_SCHEMA = {"rel": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "path": pl.Binary, "error": pl.String}
 
-    Every run and sensor tick lists the whole folder, so this is one scandir per folder and one lstat per entry,
-    with as little Python per entry as can be (a regular file, the common case, takes no call of its own)."""
-    root = Path(os.path.realpath(raw_dir))
-    found: list[RawFile] = []
-    stack = [(str(root), "")]
+
+@dataclass(frozen=True)
+class Listing:
+    """The raw folder's entries as columns (LISTING_SCHEMA), sorted by rel: a whole registry is hundreds of
+    thousands of files, listed on every run and sensor tick, so no object per file.
+
+    `path` is what to open, as the file system's bytes (a name need not be valid UTF-8); null for the common case,
+    a regular file opened by its own name under `root`. `error` is why an entry cannot be read as a file."""
+
+    root: str  # the raw folder, resolved
+    files: pl.DataFrame
+
+    def __len__(self) -> int:
+        return self.files.height
+
+    def entries(self, rows: pl.DataFrame | None = None) -> Iterator[RawFile]:
+        """A RawFile per row (of `rows`, a slice of `files`): for the few entries that are opened."""
+        for rel, size, mtime_ns, path, error in (self.files if rows is None else rows).select(*LISTING_SCHEMA).iter_rows():
+            yield RawFile(rel, os.fsdecode(path) if path is not None else os.path.join(self.root, rel), size, mtime_ns,
+                          error)
+
+
+def raw_files(raw_dir: Path) -> Listing:
+    """Every entry under raw_dir, hidden files and folders skipped; nothing outside raw_dir is followed. An entry
+    that cannot be read as a file is listed with its reason, so it gets its own row.
+
+    One scandir per folder and one lstat per entry, with as little Python per entry as can be: a regular file with a
+    plain name, the common case, is three appends to column lists."""
+    root = os.path.realpath(raw_dir)
+    rels, sizes, mtimes = [], [], []
+    others: list[RawFile] = []
+    is_regular = stat.S_ISREG
+    stack = [(root, "")]
     while stack:
         folder, prefix = stack.pop()
         try:
             with os.scandir(folder) as entries:
                 listed = [e for e in entries if e.name[0] != "."]
         except OSError as exc:
-            found.append(RawFile(printable(prefix.rstrip("/") or "."), folder, 0, 0,
-                                 f"folder not readable: {exc.strerror}"))
+            others.append(RawFile(printable(prefix.rstrip("/") or "."), folder, 0, 0,
+                                  f"folder not readable: {exc.strerror}"))
             continue
         for entry in listed:
             rel = prefix + entry.name
@@ -146,14 +174,19 @@ def raw_files(raw_dir: Path) -> list[RawFile]:
                     continue
                 info = entry.stat(follow_symlinks=False)
             except OSError:
-                found.append(_raw_file(root, entry, printable(rel)))
+                others.append(_raw_file(Path(root), entry, printable(rel)))
                 continue
-            if stat.S_ISREG(info.st_mode) and rel.isprintable() and rel.isascii():
-                found.append(RawFile(rel, entry.path, info.st_size, info.st_mtime_ns))
+            if is_regular(info.st_mode) and rel.isascii() and rel.isprintable():
+                rels.append(rel)
+                sizes.append(info.st_size)
+                mtimes.append(info.st_mtime_ns)
             else:
-                found.append(_raw_file(root, entry, printable(rel)))
-    found.sort()
-    return found
+                others.append(_raw_file(Path(root), entry, printable(rel)))
+    regular = pl.DataFrame({"rel": rels, "size": sizes, "mtime_ns": mtimes, "path": None, "error": None},
+                           schema=LISTING_SCHEMA)
+    irregular = pl.DataFrame([(f.rel, f.size, f.mtime_ns, os.fsencode(f.path), f.error) for f in others],
+                             schema=LISTING_SCHEMA, orient="row")
+    return Listing(root, pl.concat([regular, irregular]).sort("rel"))
 
 
 def _raw_file(root: Path, entry: os.DirEntry, rel: str) -> RawFile:

@@ -69,7 +69,7 @@ def test_raw_files_skips_hidden_and_sorts(tmp_path):
     for rel in ["b.txt", "a/c.txt", ".hidden", ".git/x", "a/.DS_Store"]:
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x")
-    assert [f.rel for f in raw_files(tmp_path)] == ["a/c.txt", "b.txt"]
+    assert raw_files(tmp_path).files["rel"].to_list() == ["a/c.txt", "b.txt"]
 
 
 def _documents(raw_dir, out_dir, **settings) -> dict[str, dict]:
@@ -213,14 +213,14 @@ def test_raw_files_lists_every_special_entry_with_its_reason(tmp_path):
     raw.mkdir()
     expected = special_entries(raw)
     name = undecodable_name(raw)
-    listed = {f.rel: f for f in raw_files(raw)}
+    listed = {f.rel: f for f in raw_files(raw).entries()}
     assert {rel: f.error for rel, f in listed.items()} == {**expected, name: None}
     assert read_file(listed[name], 1 << 20) == XML_219
 
 
 def test_read_file_never_blocks_on_a_fifo_swapped_in_after_listing(tmp_path):
     (tmp_path / "record.xml").write_bytes(XML_219)
-    listed, = raw_files(tmp_path)
+    listed, = raw_files(tmp_path).entries()
     (tmp_path / "record.xml").unlink()
     os.mkfifo(tmp_path / "record.xml")
     with pytest.raises(StagingError, match=r"^FIFO \(named pipe\): not read$"):
