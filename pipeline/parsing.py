@@ -29,7 +29,7 @@ from pipeline import manifest, sources, thresholds, vocabulary
 from pipeline.record import ParseError, TrialRecord
 from pipeline.staging import (RawFile, StagedDocument, StagingError, StagingLimits, archive_members, file_document,
                               member_document)
-from pipeline.storage import PARQUET_OPTIONS, Generation, Layout, bucket_of, write_parquet
+from pipeline.storage import PARQUET_OPTIONS, Generation, Layout, atomic_path, bucket_of, write_parquet
 from schemas import columns, schema
 
 # tables whose rows are the record's list of the same name, one item per row, read by column name
@@ -410,9 +410,11 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
         if kept_rows:
             quoted = ", ".join("'" + p.replace("'", "''") + "'" for p in kept)
             parts.append(f"select distinct on (doc_key) * from ({kept_rows}) where source_path in ({quoted})")
-        tmp = layout.manifest.with_name(f".{layout.manifest.name}.{uuid.uuid4().hex}.tmp")
-        con.execute(f"copy ({' union all by name '.join(parts)} order by doc_key) to {_q(tmp)} (format parquet)")
-        os.replace(tmp, layout.manifest)
+        with atomic_path(layout.manifest) as tmp:
+            if kept or changed_archives:
+                con.execute(f"copy ({' union all by name '.join(parts)} order by doc_key) to {_q(tmp)} (format parquet)")
+            else:  # no archive, no member rows: the manifest is the staged listing as it is (sorted by doc_key)
+                shutil.copyfile(layout.staged_manifest, tmp)
     finally:
         con.close()
     shutil.rmtree(layout.listings_dir, ignore_errors=True)

@@ -17,6 +17,7 @@ duplicates. The merge runs in DuckDB over Parquet, out of core.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import uuid
@@ -49,6 +50,7 @@ CRITERIA_TABLES = ("eligibility_criteria", "eligibility_thresholds")
 EARLIEST_FIELDS = ("registration_date",)  # the registry first received the trial when its earliest record says
 UNION_OF_DOCUMENTS = {"locations": ("EUCTR",)}  # an EU CTR member state's record lists its own country only
 VERSION_FILE = "_version"
+MANIFEST_FILE = "_manifest_sha256"  # the sha256 of the manifest file a generation was built from
 MAX_DOCUMENTS_SIDE_BY_SIDE = 20_000  # a part of more documents than this runs its COPY statements one at a time
 DOCUMENTS_PER_PART = 100_000  # a rebuild merges the published tables this many documents' buckets at a time
 COUNTS_FILE = "_counts.json"  # rows of every published file, by table and file name
@@ -102,6 +104,10 @@ def publish(layout: Layout, version: str, memory_limit: str = "1.5GB") -> Public
     """
     previous = live_generation(layout, version)
     segments = incoming_segments(layout, version)
+    built_from = _file_sha256(layout.manifest)
+    if not segments and previous is not None and _built_from(previous) == built_from:
+        # the manifest the live generation was built from, and nothing newly parsed: nothing to diff
+        return Publication(previous, set(), _counts(previous, previous, {}))
     con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(layout.spill_dir)})
     try:
         (documents,) = con.execute(f"select count(*) from read_parquet({_q(layout.manifest)})").fetchone()
@@ -109,6 +115,7 @@ def publish(layout: Layout, version: str, memory_limit: str = "1.5GB") -> Public
         dirty = _documents(con, layout, previous, segments, files)
         if dirty is not None and not dirty:
             _remove(segments)
+            _record_built_from(previous, built_from)  # the live generation is what this manifest builds
             return Publication(previous, set(), _counts(previous, previous, {}))
         generation = new_generation(layout, files)
         try:
@@ -122,6 +129,7 @@ def publish(layout: Layout, version: str, memory_limit: str = "1.5GB") -> Public
             publication.counts = _counts(generation, previous, publication.new_files)
             publication.coverage = _coverage(con, generation, previous, dirty)
             (generation.path / VERSION_FILE).write_text(version)
+            _record_built_from(generation, built_from)
         except BaseException:
             shutil.rmtree(generation.path, ignore_errors=True)
             raise
@@ -131,6 +139,25 @@ def publish(layout: Layout, version: str, memory_limit: str = "1.5GB") -> Public
     remove_old_generations(layout)
     _remove(segments)
     return publication
+
+
+def _file_sha256(path: Path) -> str | None:
+    if not path.exists():
+        return None
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def _built_from(generation: Generation) -> str | None:
+    """The sha256 of the manifest file a generation was built from (MANIFEST_FILE), if it recorded one."""
+    stamp = generation.path / MANIFEST_FILE
+    return stamp.read_text() if stamp.exists() else None
+
+
+def _record_built_from(generation: Generation, manifest_sha256: str | None) -> None:
+    if manifest_sha256 is not None:
+        with atomic_path(generation.path / MANIFEST_FILE) as tmp:
+            tmp.write_text(manifest_sha256)
 
 
 def _counts(generation: Generation, previous: Generation | None, written: dict[str, list[Path]]) -> dict[str, int]:
