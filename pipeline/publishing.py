@@ -105,7 +105,7 @@ def publish(layout: Layout, version: str, memory_limit: str = "1.5GB") -> Public
     previous = live_generation(layout, version)
     segments = incoming_segments(layout, version)
     built_from = _file_sha256(layout.manifest)
-    if not segments and previous is not None and _built_from(previous) == built_from:
+    if not segments and previous is not None and built_from is not None and _built_from(previous) == built_from:
         # the manifest the live generation was built from, and nothing newly parsed: nothing to diff
         return Publication(previous, set(), _counts(previous, previous, {}))
     con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(layout.spill_dir)})
