@@ -4,7 +4,8 @@ Runs the real Dagster job in-process as `python -m pipeline run` does (DAGSTER_H
 processes), reads each step's start and end from the run's event log, runs it again on the unchanged folder
 (nothing may be parsed again), then optionally
   --sensor    adds, changes and deletes one raw file in turn, each time evaluating `raw_files_sensor` and
-              executing the run it requests, timing run start → warehouse switched (and checking the change
+              executing the run it requests with its tags (so it stages the listing the tick made, as a run the
+              daemon launches does), timing run start → warehouse switched (and checking the change
               reached the warehouse);
   --queries   times the analyst queries against the warehouse.
 Writes everything as JSON to RESULT.
@@ -47,9 +48,9 @@ QUERIES = {
 }
 
 
-def _execute(raw: Path, out: Path, workers: int, instance) -> dict:
-    """Run the job; returns wall seconds, per-step seconds and [start, end] (epoch s), seconds from start to the
-    switched warehouse, documents parsed, and success."""
+def _execute(raw: Path, out: Path, workers: int, instance, tags: dict | None = None) -> dict:
+    """Run the job (with the tags of the run request that asked for it); returns wall seconds, per-step seconds and
+    [start, end] (epoch s), seconds from start to the switched warehouse, documents parsed, and success."""
     import dagster as dg
 
     from pipeline.definitions import defs
@@ -59,7 +60,7 @@ def _execute(raw: Path, out: Path, workers: int, instance) -> dict:
     result = defs.resolve_job_def("refresh").execute_in_process(
         run_config={"resources": {"settings": {"config": settings}},
                     "loggers": {"console": {"config": {"log_level": "WARNING"}}}},
-        instance=instance, raise_on_error=False,
+        instance=instance, raise_on_error=False, tags=tags,
     )
     wall = time.perf_counter() - started
     starts, steps, windows, parsed = {}, {}, {}, None
@@ -159,7 +160,7 @@ def _sensor(raw: Path, out: Path, workers: int, instance) -> dict:
             tick_s = time.perf_counter() - started
             (request,) = tick.run_requests
             cursor = tick.cursor
-            run = _execute(raw, out, workers, instance)
+            run = _execute(raw, out, workers, instance, request.tags)  # as the daemon launches it
             figures[name] = {"sensor_tick_s": tick_s, "run_s": run["wall_s"], "to_warehouse_s": run["to_warehouse_s"],
                              "steps_s": run["steps_s"], "documents_parsed": run["documents_parsed"],
                              "success": run["success"], "change_visible": visible()}

@@ -18,8 +18,8 @@ import polars as pl
 import pyarrow as pa
 
 from pipeline.fingerprints import file_hashes
-from pipeline.staging import ARCHIVE_SUFFIX, raw_files
-from pipeline.storage import Layout, bucket_of, write_parquet
+from pipeline.staging import ARCHIVE_SUFFIX, Listing, raw_files
+from pipeline.storage import Layout, bucket_of, buckets_of, write_parquet
 
 SCHEMA = pa.schema([
     ("doc_key", pa.string()), ("source_path", pa.string()), ("member", pa.string()), ("sha256", pa.string()),
@@ -47,23 +47,28 @@ def table(entries: list[Entry]) -> pa.Table:
     return pa.table({f.name: pa.array(columns[f.name], f.type) for f in SCHEMA}, schema=SCHEMA)
 
 
-def stage(raw_dir: Path, layout: Layout, max_bytes: int) -> dict[str, int]:
+def stage(raw_dir: Path, layout: Layout, max_bytes: int, sensed: tuple[Listing, pl.Series] | None = None
+          ) -> dict[str, int]:
     """Write the raw folder's files (and its archives, as one row each) to the state folder; returns counts.
 
-    Built column by column: a run lists the whole folder, so no row objects and, but for the bucket, no Python
-    per file."""
-    listing = raw_files(raw_dir)
+    `sensed`: the folder's listing and hashes as a sensor tick found them (fingerprints.load_sensed), else it is
+    listed here. Built column by column: a run lists the whole folder, so no row objects and, but for the bucket,
+    no Python per file."""
+    listing, hashes = sensed or (None, None)
+    if listing is None:
+        listing = raw_files(raw_dir)
+        hashes = file_hashes(listing, layout.hash_cache)
     files = listing.files
     archive = files["rel"].str.to_lowercase().str.contains(ARCHIVE_SUFFIX) & files["error"].is_null()
     staged = files.select(
         doc_key="rel", source_path="rel", member=pl.lit(None, pl.String),
-        sha256=file_hashes(listing, layout.hash_cache), n_bytes="size",
+        sha256=hashes, n_bytes="size",
         # an archive's members are held to the limit, not the archive
         error=pl.when(pl.col("error").is_null() & ~archive & (pl.col("size") > max_bytes))
               .then(pl.format("file too large: {} bytes (limit {})", "size", pl.lit(max_bytes)))
               .otherwise("error"),
         container_sha256=pl.lit(None, pl.String),
-        doc_bucket=pl.Series([bucket_of(rel) for rel in files["rel"]], dtype=pl.Int32),
+        doc_bucket=buckets_of(files["rel"]),
         is_archive=archive, path="path")
     write_parquet(staged.to_arrow().cast(SCHEMA), layout.staged_manifest)
     n_archives = archive.sum()

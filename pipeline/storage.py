@@ -24,6 +24,7 @@ from functools import cache, cached_property
 from pathlib import Path
 from typing import Iterator
 
+import polars as pl
 import pyarrow as pa
 import pyarrow.parquet as pq
 
@@ -33,6 +34,7 @@ N_BUCKETS = 128  # trials are spread over this many buckets by a hash of trial_i
 # empty ones (each costs DuckDB and the readers milliseconds), and a large one a file per bucket.
 DOCUMENTS_PER_FILE = 1024
 FILES_FILE = "_files"  # in a generation: its number of files per table (absent: N_BUCKETS, as before it was kept)
+MANIFEST_FILE = "_manifest_sha256"  # in a generation: the sha256 of the manifest file it was built from
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3}
 # write_parquet's state files (listings, the hash cache, the manifest) are mostly hashes and unique paths: a
 # dictionary does not shrink them and zstd's lowest level is as small; written on every run (100,000 rows: 0.11 →
@@ -52,6 +54,13 @@ def files_for(n_documents: int) -> int:
 def bucket_of(key: str) -> int:
     """The stable bucket of a trial id (or, for a document without a trial, its doc_id)."""
     return zlib.crc32(key.encode("utf-8", "surrogateescape")) % N_BUCKETS
+
+
+def buckets_of(keys: pl.Series) -> pl.Series:
+    """bucket_of of every key of a column (polars strings are UTF-8: the same bytes), by one map over the keys'
+    bytes rather than a call per key (600,000 paths: 0.38 → 0.20 s)."""
+    crc32s = pl.Series(map(zlib.crc32, keys.cast(pl.Binary).to_list()), dtype=pl.UInt32)
+    return (crc32s % N_BUCKETS).cast(pl.Int32)
 
 
 @dataclass(frozen=True)
@@ -79,6 +88,10 @@ class Layout:
     def manifest(self) -> Path:
         """Every document of the raw folder (archive members included), as the parse step leaves it for publishing."""
         return self.state_dir / "manifest.parquet"
+
+    def sensed_listing(self, fingerprint: str) -> Path:
+        """A sensor tick's listing of the raw folder, kept for the run it requested (fingerprints.load_sensed)."""
+        return self.state_dir / "sensed" / f"{fingerprint}.parquet"
 
     @property
     def hash_cache(self) -> Path:
@@ -135,6 +148,17 @@ class Generation:
     def warehouse(self) -> Path:
         return self.path / "warehouse.duckdb"
 
+    @property
+    def built_from(self) -> str | None:
+        """The sha256 of the manifest file this generation was built from (MANIFEST_FILE), if it recorded one."""
+        stamp = self.path / MANIFEST_FILE
+        return stamp.read_text() if stamp.exists() else None
+
+    def record_built_from(self, manifest_sha256: str | None) -> None:
+        if manifest_sha256 is not None:
+            with atomic_path(self.path / MANIFEST_FILE) as tmp:
+                tmp.write_text(manifest_sha256)
+
     @cached_property
     def files(self) -> int:
         """Files per table (see DOCUMENTS_PER_FILE)."""
@@ -153,6 +177,14 @@ class Generation:
                 if wanted is None or int(name[1:4]) in wanted:
                     files.setdefault(int(name[1:4]), []).append(folder / name)
         return files
+
+
+def file_sha256(path: Path) -> str | None:
+    """The sha256 of a file's bytes; None when there is no such file."""
+    if not path.exists():
+        return None
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def new_generation(layout: Layout, files: int) -> Generation:

@@ -14,15 +14,16 @@ SEEDS = SHARED / "seeds"
 CORPUS = SHARED / "corpus"
 
 
-def run_job(raw_dir: Path, out_dir: Path, instance: dg.DagsterInstance | None = None,
+def run_job(raw_dir: Path, out_dir: Path, instance: dg.DagsterInstance | None = None, tags: dict | None = None,
             **settings) -> dg.ExecuteInProcessResult:
-    """Materialize every asset through the project's own `refresh` job, as the CLI and sensor do."""
+    """Materialize every asset through the project's own `refresh` job, as the CLI and sensor do (`tags`: a run
+    request's, as the daemon launches it)."""
     from pipeline.definitions import defs
 
     return defs.resolve_job_def("refresh").execute_in_process(
         run_config={"resources": {"settings": {"config": {"raw_dir": str(raw_dir), "out_dir": str(out_dir),
                                                           "workers": 1, **settings}}}},
-        instance=instance or dg.DagsterInstance.ephemeral(),
+        instance=instance or dg.DagsterInstance.ephemeral(), tags=tags,
     )
 
 

@@ -9,12 +9,14 @@ import zipfile
 from pathlib import Path
 
 import duckdb
+import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
 from pipeline import parsing
 from pipeline.record import ParseError
 from pipeline.sources.html import html_to_text
+from pipeline.storage import bucket_of, buckets_of
 from pipeline.staging import RawFile, StagingError, StagingLimits, archive_members, decode, raw_files, read_file
 from tests.conftest import SHARED, run_job
 from tests.hostile import deep_html, special_entries, undecodable_name, unsafe_tar, unsafe_zip
@@ -70,6 +72,13 @@ def test_raw_files_skips_hidden_and_sorts(tmp_path):
         (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / rel).write_text("x")
     assert raw_files(tmp_path).files["rel"].to_list() == ["a/c.txt", "b.txt"]
+
+
+def test_a_column_of_paths_is_bucketed_as_each_path_is():
+    """The manifest buckets its paths as a column; a document must land in the bucket its trial's rows use."""
+    keys = ["NCT00000102.xml", "d0001/NCT90000001.xml", "registre/étude ü.txt", "中文/ChiCTR2000029001.html", ""]
+    assert buckets_of(pl.Series(keys)).to_list() == [bucket_of(k) for k in keys]
+    assert buckets_of(pl.Series(keys)).to_list() == [124, 108, 4, 49, 0]  # zlib.crc32(utf-8) % 128: stored outputs rely on it
 
 
 def _documents(raw_dir, out_dir, **settings) -> dict[str, dict]:

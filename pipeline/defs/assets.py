@@ -13,6 +13,8 @@ import pyarrow.parquet as pq
 
 from pipeline import manifest
 from pipeline.defs.resources import PipelineSettings
+from pipeline.defs.sensors import SENSED_TAG
+from pipeline.fingerprints import load_sensed
 from pipeline.lock import writer_lock
 from pipeline.parsing import parse_pending
 from pipeline.publishing import IMPLAUSIBLE_COLUMNS, PUBLISHED_TABLES, Publication, live_generation, publish
@@ -39,10 +41,13 @@ def _markdown(frame: pl.DataFrame, limit: int = PREVIEW_ROWS) -> str:
     kinds={"python", "parquet"},
     description="The raw folder's files and archives, hashed (cached by size and mtime), with what cannot be read.",
 )
-def staged_documents(settings: PipelineSettings) -> dg.MaterializeResult:
-    with writer_lock(settings.layout.lock_file):
-        counts = manifest.stage(settings.raw_path, settings.layout, settings.max_document_bytes)
-    return dg.MaterializeResult(metadata=counts)
+def staged_documents(context: dg.AssetExecutionContext, settings: PipelineSettings) -> dg.MaterializeResult:
+    """A run the sensor requested stages the listing its tick made; any other lists the raw folder."""
+    layout, fingerprint = settings.layout, context.run.tags.get(SENSED_TAG)
+    with writer_lock(layout.lock_file):
+        sensed = load_sensed(layout.sensed_listing(fingerprint), settings.raw_path) if fingerprint else None
+        counts = manifest.stage(settings.raw_path, layout, settings.max_document_bytes, sensed)
+    return dg.MaterializeResult(metadata={**counts, "listed_by": "sensor tick" if sensed else "this run"})
 
 
 @dg.asset(

@@ -4,7 +4,7 @@ import shutil
 import dagster as dg
 
 from pipeline.defs.resources import PipelineSettings
-from pipeline.defs.sensors import raw_files_sensor
+from pipeline.defs.sensors import SENSED_TAG, raw_files_sensor
 from tests.conftest import SEEDS, query, run_job
 
 
@@ -18,7 +18,7 @@ def _requested(result) -> bool:
     if isinstance(result, dg.SkipReason):
         return False
     (request,) = result.run_requests
-    assert request.run_key == result.cursor  # one run per state of the folder, never two for the same one
+    assert request.tags[SENSED_TAG] == result.cursor  # the run stages the listing this tick made
     return True
 
 
@@ -51,6 +51,62 @@ def test_touching_a_file_without_changing_content_requests_nothing(raw_seeds, tm
     target = raw_seeds / "002_d4776af7e2f4cbf7.txt"
     target.write_bytes(target.read_bytes())  # new mtime, same bytes
     assert not _requested(_tick(raw_seeds, tmp_path / "out", cursor))
+
+
+def test_a_folder_back_in_an_earlier_state_requests_a_run_dagster_will_launch(raw_seeds, tmp_path):
+    """An edit undone must reach the warehouse: Dagster skips a request whose run key a run already had, so the
+    requests of A -> B -> A -> B must not repeat a key (none is given: the cursor makes one request per change)."""
+    target = raw_seeds / "003_e4d3ef1e73982f60.txt"
+    original = target.read_text(encoding="utf-8")
+    edited = original.replace("50 estimated", "60 estimated")
+    results = [_tick(raw_seeds, tmp_path / "out")]
+    for text in (edited, original, edited):
+        target.write_text(text, encoding="utf-8")
+        results.append(_tick(raw_seeds, tmp_path / "out", results[-1].cursor))
+    assert all(_requested(r) for r in results)
+    assert results[0].cursor == results[2].cursor and results[1].cursor == results[3].cursor
+    keys = [r.run_requests[0].run_key for r in results if r.run_requests[0].run_key is not None]
+    assert len(keys) == len(set(keys))
+
+
+def _listed_by(result) -> str:
+    return result.asset_materializations_for_node("staged_documents")[0].metadata["listed_by"].value
+
+
+def test_a_requested_run_stages_the_ticks_listing_once_and_a_later_change_reaches_the_next_run(tmp_path):
+    """The run a tick requests stages the listing the tick made (not listing the folder again) and publishes what a
+    run that lists does; the listing is taken once (a re-executed run lists for itself); a file changed after the
+    tick is not parsed from the tick's listing but is the next tick's change, and that run publishes it."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(SEEDS, raw)
+    first = _tick(raw, out)
+    assert _requested(first)
+    sensed = PipelineSettings(raw_dir=str(raw), out_dir=str(out)).layout.sensed_listing(first.cursor)
+    assert sensed.exists()
+    target = raw / "003_e4d3ef1e73982f60.txt"
+    target.write_text(target.read_text(encoding="utf-8").replace("50 estimated", "60 estimated"),
+                      encoding="utf-8")  # after the tick, before its run
+    result = run_job(raw, out, tags=first.run_requests[0].tags)
+    assert result.success and _listed_by(result) == "sensor tick"
+    assert not sensed.exists()
+    # the tick listed the file's earlier content: the parse step finds it changed, and leaves it to the next run
+    assert query(out, "select error from documents where doc_id = '003_e4d3ef1e73982f60.txt'") == [
+        ("not parsed: run the parse step first",)]
+    assert query(out, "select count(*) from trials") == [(2,)]
+
+    second = _tick(raw, out, first.cursor)
+    assert _requested(second)
+    result = run_job(raw, out, tags=second.run_requests[0].tags)
+    assert result.success and _listed_by(result) == "sensor tick"
+    assert query(out, "select enrollment from trials where trial_id = 'NCT01219465'") == [(60,)]
+    again = run_job(raw, out, tags=second.run_requests[0].tags)  # a re-execution keeps the tags
+    assert again.success and _listed_by(again) == "this run"
+
+    assert run_job(raw, tmp_path / "listed").success
+    for table in ("trials", "documents", "eligibility_criteria"):
+        sql = f"select * exclude (doc_id) from {table} order by all" if table == "documents" else \
+            f"select * from {table} order by all"
+        assert query(out, sql) == query(tmp_path / "listed", sql), table
 
 
 def test_the_run_after_a_deletion_removes_the_files_rows(tmp_path):
