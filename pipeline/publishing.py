@@ -50,6 +50,7 @@ EARLIEST_FIELDS = ("registration_date",)  # the registry first received the tria
 UNION_OF_DOCUMENTS = {"locations": ("EUCTR",)}  # an EU CTR member state's record lists its own country only
 VERSION_FILE = "_version"
 EMPTY_FILE = "empty.parquet"  # a table's one file when it has no rows
+MANIFEST_COPY = "_manifest.parquet"  # in a generation: the manifest it was built from
 MAX_DOCUMENTS_SIDE_BY_SIDE = 20_000  # a part of more documents than this runs its COPY statements one at a time
 DOCUMENTS_PER_PART = 100_000  # a rebuild merges the published tables this many documents' buckets at a time
 COUNTS_FILE = "_counts.json"  # rows of every published file, by table and file name
@@ -117,6 +118,7 @@ def publish(layout: Layout, version: str, memory_limit: str = "1.5GB") -> Public
             previous.record_built_from(built_from)  # the live generation is what this manifest builds
             return Publication(previous, set(), _counts(previous, previous, {}))
         generation = new_generation(layout, files)
+        os.link(layout.manifest, generation.path / MANIFEST_COPY)  # what the next run diffs its manifest with
         try:
             publication = Publication(generation, dirty)
             parts = _parts(con, dirty, files)
@@ -230,19 +232,20 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
             qualify row_number() over (partition by content_id order by filename) = 1""")
     changed = "select doc_key from changed"
     if previous is not None:
-        con.execute(f"""create table old_docs as select doc_key, sha256, n_bytes, path_error, container_sha256,
-                        content_id, trial_id, bucket, source_format, encoding, content_status, content_error
-                        from {documents_rows(previous)}""")
+        # read by need (a view): a change reads a few columns of its rows, not all the corpus's
+        con.execute(f"""create view old_docs as select doc_key, sha256, n_bytes, path_error as error,
+                        container_sha256, content_id, trial_id, bucket, source_format, encoding, content_status,
+                        content_error from {documents_rows(previous)}""")
+        keys = "doc_key, sha256, n_bytes, error, container_sha256"
+        # the manifest the live generation was built from holds the same keys as its rows, in one file
+        was = f"read_parquet({_q(previous.path / MANIFEST_COPY)})" if (previous.path / MANIFEST_COPY).exists() \
+            else "old_docs"
         con.execute(f"""
             create table changed as
-            select doc_key from (
-              (select doc_key, sha256, n_bytes, error, container_sha256 from {manifest}
-               except select doc_key, sha256, n_bytes, path_error, container_sha256 from old_docs)
-              union all
-              (select doc_key, sha256, n_bytes, path_error, container_sha256 from old_docs
-               except select doc_key, sha256, n_bytes, error, container_sha256 from {manifest}))
+            select doc_key from ((select {keys} from {manifest} except select {keys} from {was})
+                                 union all (select {keys} from {was} except select {keys} from {manifest}))
             union
-            select doc_key from old_docs where path_error is null and content_id is null""")
+            select doc_key from old_docs where error is null and content_id is null""")
         sources.append(f"""
             select distinct on (content_id) content_id, sha256, trial_id, bucket, source_format, encoding,
                    content_status, content_error, null
