@@ -173,9 +173,9 @@ class Generation:
         wanted = None if buckets is None else {b % self.files for b in buckets}
         files: dict[int, list[Path]] = {}
         for name in sorted(os.listdir(folder)):
-            if name.startswith("b") and name[1:4].isdigit() and name.endswith(".parquet"):
-                if wanted is None or int(name[1:4]) in wanted:
-                    files.setdefault(int(name[1:4]), []).append(folder / name)
+            number = file_number(name)
+            if number is not None and (wanted is None or number in wanted):
+                files.setdefault(number, []).append(folder / name)
         return files
 
 
@@ -185,6 +185,11 @@ def file_sha256(path: Path) -> str | None:
         return None
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def file_number(name: str) -> int | None:
+    """The number of a table's file (`b017.parquet`, `b017.1.parquet` → 17); None for any other name."""
+    return int(name[1:4]) if name.startswith("b") and name[1:4].isdigit() and name.endswith(".parquet") else None
 
 
 def new_generation(layout: Layout, files: int) -> Generation:
@@ -203,15 +208,26 @@ def link_unchanged(previous: Generation | None, folder_of, new: Generation, dirt
     `folder_of(generation)` names the folder (a table's, or its rows'); dirty=None means every bucket is dirty.
     The two generations have as many files per table (publishing makes every bucket dirty when they would not).
     """
-    if previous is None or dirty is None:
+    if previous is None or dirty is None or not folder_of(previous).is_dir():
         return
+    stale = {b % previous.files for b in dirty}
     target = folder_of(new)
-    stale = previous.numbered_files(folder_of(previous), dirty)
-    for number, paths in previous.numbered_files(folder_of(previous)).items():
-        if number not in stale:
-            target.mkdir(parents=True, exist_ok=True)
-            for path in paths:
-                os.link(path, target / path.name)
+    target.mkdir(parents=True, exist_ok=True)
+    # names relative to open folders: thousands of links a change, without resolving two paths for each
+    with _opened(folder_of(previous)) as source, _opened(target) as into:
+        for name in os.listdir(source):
+            number = file_number(name)
+            if number is not None and number not in stale:
+                os.link(name, name, src_dir_fd=source, dst_dir_fd=into)
+
+
+@contextmanager
+def _opened(folder: Path) -> Iterator[int]:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        yield fd
+    finally:
+        os.close(fd)
 
 
 def switch(layout: Layout, generation: Generation, tables) -> None:
