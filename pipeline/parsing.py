@@ -29,8 +29,7 @@ from pipeline import manifest, sources, thresholds, vocabulary
 from pipeline.record import ParseError, TrialRecord
 from pipeline.staging import (RawFile, StagedDocument, StagingError, StagingLimits, archive_members, file_document,
                               member_document)
-from pipeline.storage import (PARQUET_OPTIONS, Generation, Layout, atomic_path, bucket_of, file_sha256,
-                              write_parquet)
+from pipeline.storage import PARQUET_OPTIONS, Generation, Layout, atomic_path, bucket_of, write_parquet
 from schemas import columns, schema
 
 # tables whose rows are the record's list of the same name, one item per row, read by column name
@@ -430,9 +429,7 @@ def _built_from_staged(layout: Layout, previous: Generation | None, version: str
     """Whether the live generation was built from a manifest identical to the staged listing and parsed all of it,
     with no segment waiting: then there is nothing to parse, and no need to join the listing with its documents
     (a second at 600,000 files). Only a folder without archives qualifies: an archive's manifest lists its members."""
-    if previous is None or previous.built_from is None or incoming_segments(layout, version):
-        return False
-    if previous.built_from != file_sha256(layout.staged_manifest):
+    if previous is None or incoming_segments(layout, version) or not previous.built_from(layout.staged_manifest):
         return False
     with duckdb.connect() as con:
         (unparsed,) = con.execute(f"select count(*) from {documents_rows(previous)} "

@@ -31,7 +31,7 @@ import pyarrow.parquet as pq
 
 from pipeline import history, linking, thresholds
 from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, documents_rows, incoming_segments
-from pipeline.storage import (N_BUCKETS, Generation, Layout, atomic_path, bucket_of, file_sha256, files_for,
+from pipeline.storage import (N_BUCKETS, Generation, Layout, atomic_path, bucket_of, files_for,
                               link_unchanged, new_generation, remove_old_generations, switch)
 from schemas import KEYS, columns
 from schemas.dictionary import comment_statements, published_columns
@@ -50,7 +50,6 @@ EARLIEST_FIELDS = ("registration_date",)  # the registry first received the tria
 UNION_OF_DOCUMENTS = {"locations": ("EUCTR",)}  # an EU CTR member state's record lists its own country only
 VERSION_FILE = "_version"
 EMPTY_FILE = "empty.parquet"  # a table's one file when it has no rows
-MANIFEST_COPY = "_manifest.parquet"  # in a generation: the manifest it was built from
 MAX_DOCUMENTS_SIDE_BY_SIDE = 20_000  # a part of more documents than this runs its COPY statements one at a time
 DOCUMENTS_PER_PART = 100_000  # a rebuild merges the published tables this many documents' buckets at a time
 COUNTS_FILE = "_counts.json"  # rows of every published file, by table and file name
@@ -104,8 +103,7 @@ def publish(layout: Layout, version: str, memory_limit: str = "1.5GB") -> Public
     """
     previous = live_generation(layout, version)
     segments = incoming_segments(layout, version)
-    built_from = file_sha256(layout.manifest)
-    if not segments and previous is not None and built_from is not None and previous.built_from == built_from:
+    if not segments and previous is not None and previous.built_from(layout.manifest):
         # the manifest the live generation was built from, and nothing newly parsed: nothing to diff
         return Publication(previous, set(), _counts(previous, previous, {}))
     con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(layout.spill_dir)})
@@ -115,10 +113,10 @@ def publish(layout: Layout, version: str, memory_limit: str = "1.5GB") -> Public
         dirty = _documents(con, layout, previous, segments, files)
         if dirty is not None and not dirty:
             _remove(segments)
-            previous.record_built_from(built_from)  # the live generation is what this manifest builds
+            previous.keep_manifest(layout.manifest)  # the live generation is what this manifest builds
             return Publication(previous, set(), _counts(previous, previous, {}))
         generation = new_generation(layout, files)
-        os.link(layout.manifest, generation.path / MANIFEST_COPY)  # what the next run diffs its manifest with
+        generation.keep_manifest(layout.manifest)  # what the next run diffs its manifest with
         try:
             publication = Publication(generation, dirty)
             parts = _parts(con, dirty, files)
@@ -130,7 +128,6 @@ def publish(layout: Layout, version: str, memory_limit: str = "1.5GB") -> Public
             publication.counts = _counts(generation, previous, publication.new_files)
             publication.coverage = _coverage(con, generation, previous, dirty)
             (generation.path / VERSION_FILE).write_text(version)
-            generation.record_built_from(built_from)
         except BaseException:
             shutil.rmtree(generation.path, ignore_errors=True)
             raise
@@ -238,8 +235,7 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
                         content_error from {documents_rows(previous)}""")
         keys = "doc_key, sha256, n_bytes, error, container_sha256"
         # the manifest the live generation was built from holds the same keys as its rows, in one file
-        was = f"read_parquet({_q(previous.path / MANIFEST_COPY)})" if (previous.path / MANIFEST_COPY).exists() \
-            else "old_docs"
+        was = f"read_parquet({_q(previous.manifest)})" if previous.manifest.exists() else "old_docs"
         con.execute(f"""
             create table changed as
             select doc_key from ((select {keys} from {manifest} except select {keys} from {was})

@@ -13,6 +13,7 @@ Single files are written to a hidden temporary name and renamed into place. Temp
 """
 from __future__ import annotations
 
+import filecmp
 import hashlib
 import os
 import shutil
@@ -34,7 +35,7 @@ N_BUCKETS = 128  # trials are spread over this many buckets by a hash of trial_i
 # empty ones (each costs DuckDB and the readers milliseconds), and a large one a file per bucket.
 DOCUMENTS_PER_FILE = 1024
 FILES_FILE = "_files"  # in a generation: its number of files per table (absent: N_BUCKETS, as before it was kept)
-MANIFEST_FILE = "_manifest_sha256"  # in a generation: the sha256 of the manifest file it was built from
+MANIFEST_FILE = "_manifest.parquet"  # in a generation: the manifest it was built from (a hard link)
 PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3}
 # write_parquet's state files (listings, the hash cache, the manifest) are mostly hashes and unique paths: a
 # dictionary does not shrink them and zstd's lowest level is as small; written on every run (100,000 rows: 0.11 →
@@ -149,15 +150,22 @@ class Generation:
         return self.path / "warehouse.duckdb"
 
     @property
-    def built_from(self) -> str | None:
-        """The sha256 of the manifest file this generation was built from (MANIFEST_FILE), if it recorded one."""
-        stamp = self.path / MANIFEST_FILE
-        return stamp.read_text() if stamp.exists() else None
+    def manifest(self) -> Path:
+        """The manifest this generation was built from (MANIFEST_FILE), which the next run compares and diffs with."""
+        return self.path / MANIFEST_FILE
 
-    def record_built_from(self, manifest_sha256: str | None) -> None:
-        if manifest_sha256 is not None:
-            with atomic_path(self.path / MANIFEST_FILE) as tmp:
-                tmp.write_text(manifest_sha256)
+    def built_from(self, manifest: Path) -> bool:
+        """Whether `manifest` holds byte for byte the manifest this generation was built from (read whole: 30 MB at
+        600,000 documents in 0.013 s, half the time of hashing one of them)."""
+        if not (self.manifest.exists() and manifest.exists()):
+            return False
+        filecmp.clear_cache()  # it caches results by size and mtime: a file replaced within a tick must not match
+        return filecmp.cmp(self.manifest, manifest, shallow=False)
+
+    def keep_manifest(self, manifest: Path) -> None:
+        """Record `manifest` as the one this generation was built from (a hard link, replacing any before)."""
+        with atomic_path(self.manifest) as tmp:
+            os.link(manifest, tmp)
 
     @cached_property
     def files(self) -> int:
@@ -177,14 +185,6 @@ class Generation:
             if number is not None and (wanted is None or number in wanted):
                 files.setdefault(number, []).append(folder / name)
         return files
-
-
-def file_sha256(path: Path) -> str | None:
-    """The sha256 of a file's bytes; None when there is no such file."""
-    if not path.exists():
-        return None
-    with open(path, "rb") as fh:
-        return hashlib.file_digest(fh, "sha256").hexdigest()
 
 
 def file_number(name: str) -> int | None:
