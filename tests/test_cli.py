@@ -64,6 +64,12 @@ def test_a_dagster_home_gets_the_projects_settings_when_new_or_as_an_earlier_rel
         assert (home / "dagster.yaml").read_text() == after, name
 
 
+
+def test_the_checked_in_dagster_home_holds_the_projects_settings():
+    """`make run` and `make ui` use .dagster/ in the checkout: its dagster.yaml is what a run would write there, so a
+    run leaves the checkout unchanged and the UI stores events as the CLI does."""
+    assert (REPO / ".dagster" / "dagster.yaml").read_text() == DAGSTER_YAML
+
 def test_run_on_an_empty_folder_succeeds_with_zero_documents(tmp_path, capsys):
     (tmp_path / "raw").mkdir()
     code = main(["run", "--raw-dir", str(tmp_path / "raw"), "--out-dir", str(tmp_path / "out"), "--workers", "1",
