@@ -48,6 +48,11 @@ CRITERIA_TABLES = ("eligibility_criteria", "eligibility_thresholds")
 # Where "the first document in precedence order" is not the rule:
 EARLIEST_FIELDS = ("registration_date",)  # the registry first received the trial when its earliest record says
 UNION_OF_DOCUMENTS = {"locations": ("EUCTR",)}  # an EU CTR member state's record lists its own country only
+# Within each file of these tables, rows sorted by this column first and written in row groups of CLUSTER_ROWS, so a
+# filter on it skips the other values' row groups: criteria are searched by type ("exclusion criteria that mention
+# creatinine" reads the text of exclusions only; at 100,000 trials 0.21 → 0.14 s cold).
+CLUSTERED = {"eligibility_criteria": "criterion_type"}
+CLUSTER_ROWS = 8192
 VERSION_FILE = "_version"
 EMPTY_FILE = "empty.parquet"  # a table's one file when it has no rows
 MAX_DOCUMENTS_SIDE_BY_SIDE = 20_000  # a part of more documents than this runs its COPY statements one at a time
@@ -288,13 +293,14 @@ def _bucket_files(generation: Generation | None, folder_of, dirty: set[int] | No
 
 
 def _copy_by_bucket(con: duckdb.DuckDBPyConnection, query: str, target: Path, files: int,
-                    keep_bucket: bool = False) -> list[Path]:
+                    keep_bucket: bool = False, row_group_rows: int | None = None) -> list[Path]:
     """Write a query's rows into `target` as `files` numbered files, each holding the buckets of its number
-    (the query has a `bucket` column, written too when keep_bucket)."""
+    (the query has a `bucket` column, written too when keep_bucket), in row groups of `row_group_rows` if given."""
     target.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
+    row_groups = f", row_group_size {row_group_rows}" if row_group_rows else ""
     con.execute(f"copy (select *{'' if keep_bucket else ' exclude (bucket)'}, bucket % {files} as file "
-                f"from ({query})) to {_q(tmp)} (format parquet, compression zstd, partition_by (file))")
+                f"from ({query})) to {_q(tmp)} (format parquet, compression zstd, partition_by (file){row_groups})")
     written = []
     for part in sorted(tmp.iterdir()) if tmp.exists() else ():
         number = int(part.name.split("=", 1)[1])
@@ -368,8 +374,9 @@ def _write_tables(con, previous, generation, dirty, parts, publication) -> None:
     written: dict[str, list[Path]] = {table: [] for table in queries}
     for part in parts:
         _merge_inputs(con, generation, part)
-        new = _concurrently(con, [lambda cur, t=t, q=q: _copy_by_bucket(cur, q, generation.table_dir(t),
-                                                                        generation.files)
+        new = _concurrently(con, [lambda cur, t=t, q=q: _copy_by_bucket(
+                                      cur, q, generation.table_dir(t), generation.files,
+                                      row_group_rows=CLUSTER_ROWS if t in CLUSTERED else None)
                                   for t, q in queries.items()], part)
         for table, paths in zip(queries, new):
             written[table] += paths
@@ -571,7 +578,7 @@ def table_queries() -> dict[str, str]:
         queries[table] = f"""
             select c.* exclude (seq, bucket), c.bucket
             from doc_{table} c {source}
-            order by c.bucket, c.trial_id, r.precedence, c.seq"""
+            order by {f"c.{CLUSTERED[table]}, " if table in CLUSTERED else ""}c.bucket, c.trial_id, r.precedence, c.seq"""
     return queries
 
 

@@ -1,12 +1,15 @@
 """The 8,125-record legacy XML archive end to end through the Dagster job, against counts taken
 independently from the XML with the standard library."""
+import re
 import shutil
 import tarfile
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
+import pyarrow.parquet as pq
 import pytest
 
+from pipeline.publishing import CLUSTER_ROWS
 from tests.conftest import CORPUS, query, run_job
 
 ARCHIVE = CORPUS / "ctgov_legacy_xml_2014.tar.xz"
@@ -59,3 +62,15 @@ def test_legacy_archive_end_to_end(tmp_path):
     assert docs.get("quarantined", 0) == 0, quarantined[:10]
     for table, count in sorted(expected.items()):
         assert query(out, f"select count(*) from {table}") == [(count,)], table
+    # eligibility_criteria is clustered by criterion_type: in every file each type's rows form one run, in row groups
+    # of at most CLUSTER_ROWS, so a search of the exclusion criteria skips the inclusions' row groups
+    for path in sorted((out / "eligibility_criteria").glob("*.parquet")):
+        types = pq.read_table(path, columns=["criterion_type"]).column(0).to_pylist()
+        runs = [t for i, t in enumerate(types) if i == 0 or t != types[i - 1]]
+        assert len(runs) == len(set(runs)), path.name
+        metadata = pq.read_metadata(path)
+        assert max(metadata.row_group(i).num_rows for i in range(metadata.num_row_groups)) <= CLUSTER_ROWS
+    (plan,) = [row[1] for row in query(out, "explain analyze select count(distinct trial_id) from eligibility_criteria "
+                                            "where criterion_type = 'EXCLUSION' and text ilike '%creatinine%'")]
+    scanned, total = map(int, re.search(r"Row Groups Scanned: (\d+) / (\d+)", plan).groups())
+    assert scanned < total
