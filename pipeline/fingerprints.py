@@ -60,8 +60,8 @@ def load_sensed(path: Path, raw_dir: Path) -> tuple[Listing, pl.Series] | None:
     """The listing a sensor tick saved for this run, taken once (the file is removed: a re-executed run lists the
     folder itself); None if there is none, or it is of another raw folder.
 
-    A change made after the tick is not in it: the parse step skips a file whose content changed since (its hash
-    differs), and the next tick sees the change and requests the next run."""
+    A change made after the tick is not in it: the parse step parses such a file as it then reads and lists its new
+    hash in the manifest (parsing.run_task)."""
     try:
         table = pq.read_table(path)
     except (OSError, pa.ArrowException):  # none (taken, or cleared by a later tick), or unreadable: list instead

@@ -275,7 +275,7 @@ class Task:
 
     raw_dir: str
     incoming: str
-    listings: str  # where an archive task writes its members' manifest rows
+    listings: str  # where a task writes the manifest rows it found (archive members, files changed since staging)
     version: str
     limits: StagingLimits
     files: tuple[tuple[str, bytes | None, str, int], ...] = ()  # (rel, path to open, sha256, n_bytes) of new
@@ -288,22 +288,26 @@ class Task:
 
 
 def run_task(task: Task) -> tuple[ParseSummary, Path | None]:
-    """Parse a task's documents into segments; returns its summary and, for an archive, the file of its members'
-    manifest rows (written here: a whole registry's listing need not pass through the coordinating process)."""
+    """Parse a task's documents into segments; returns its summary and the file of the manifest rows it found: an
+    archive's members, or the files whose content changed since staging (written here: a whole registry's listing
+    need not pass through the coordinating process)."""
     segments = _Segments(Path(task.incoming), task.version)
-    listing = None
     raw_dir = Path(task.raw_dir)
+    entries = []
     for rel, path, sha, size in task.files:
         opened = os.path.join(raw_dir, rel) if path is None else os.fsdecode(path)
         doc = file_document(RawFile(rel, opened, size, 0), task.limits.max_document_bytes)
-        if doc.sha256 != sha:  # changed since staging (or became unreadable): the next run takes it in
-            continue
-        doc.doc_id = sha  # rows are keyed by content, not by path
+        if doc.sha256 != sha:  # changed since staging (or became unreadable): listed and parsed as it reads now
+            entries.append(manifest.Entry(rel, rel, None, doc.sha256, doc.n_bytes, path=path))
+        doc.doc_id = doc.sha256  # rows are keyed by content, not by path
         segments.add(_staged(doc))
     if task.archive is not None:
+        entries += _read_archive(raw_dir, task, segments)
+    listing = None
+    if entries or task.archive is not None:
         listing = Path(task.listings) / f"{uuid.uuid4().hex}.parquet"
         listing.parent.mkdir(parents=True, exist_ok=True)
-        write_parquet(manifest.table(_read_archive(raw_dir, task, segments)), listing)
+        write_parquet(manifest.table(entries), listing)
     segments.flush()
     return segments.summary, listing
 
@@ -409,13 +413,14 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
                      f"from {documents_rows(previous)} where container_sha256 is not null"
                      if previous is not None and kept else None)
         parts = ["select * from staged where not is_archive", "select * from no_members"]
-        if listings:
-            parts.append(f"select * from read_parquet([{', '.join(map(_q, listings))}])")
+        if listings:  # members of archives read, and files that changed since staging (their rows replace staged)
+            con.execute(f"create view listed as select * from read_parquet([{', '.join(map(_q, listings))}])")
+            parts = [parts[0] + " and doc_key not in (select doc_key from listed)", parts[1], "select * from listed"]
         if kept_rows:
             quoted = ", ".join("'" + p.replace("'", "''") + "'" for p in kept)
             parts.append(f"select distinct on (doc_key) * from ({kept_rows}) where source_path in ({quoted})")
         with atomic_path(layout.manifest) as tmp:
-            if kept or changed_archives:
+            if kept or listings:
                 con.execute(f"copy ({' union all by name '.join(parts)} order by doc_key) to {_q(tmp)} (format parquet)")
             else:  # no archive, no member rows: the manifest is the staged listing as it is (sorted by doc_key)
                 shutil.copyfile(layout.staged_manifest, tmp)

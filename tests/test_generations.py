@@ -7,6 +7,7 @@ holding its trial's bucket, and a corpus writes as many files per table as its s
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import signal
@@ -304,6 +305,37 @@ def test_documents_published_before_their_parse_are_taken_in_by_the_next_run(tmp
         sql = f"select * from {table} order by all"
         assert query(out, sql) == query(tmp_path / "fresh", sql), table
 
+
+
+def test_files_changed_or_removed_after_staging_are_published_as_the_parse_step_read_them(tmp_path):
+    """Staging lists the folder, the parse step reads it later: a file edited in between is parsed as it then reads
+    (its new hash in the manifest, its trial never out of the tables), one removed in between is quarantined as
+    unreadable, and the tables are what a run that staged after the edits publishes for the edited files."""
+    from pipeline import manifest, parsing, publishing
+    from pipeline.staging import MAX_DOCUMENT_BYTES, StagingLimits
+    from pipeline.storage import Layout, code_version
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    for path in XML[:3]:
+        shutil.copy(path, raw.mkdir(exist_ok=True) or raw / path.name)
+    edited, removed = raw / XML[0].name, raw / XML[1].name
+    layout, version = Layout(out), code_version()
+    manifest.stage(raw, layout, MAX_DOCUMENT_BYTES)
+    edited.write_text(edited.read_text(encoding="utf-8").replace("<brief_title>", "<brief_title>EDITED ", 1),
+                      encoding="utf-8")
+    removed.unlink()
+    summary = parsing.parse_pending(raw, layout, None, version, 1, StagingLimits())
+    assert (summary.documents, summary.parsed, summary.quarantined) == (3, 2, 1)
+    publishing.publish(layout, version)
+
+    sha256 = hashlib.sha256(edited.read_bytes()).hexdigest()
+    assert query(out, f"select status, sha256 from documents where doc_id = '{edited.name}'") == [("parsed", sha256)]
+    assert query(out, f"select status, error from documents where doc_id = '{removed.name}'") == [
+        ("quarantined", "not readable: No such file or directory")]
+    assert query(out, "select count(*) from trials where brief_title like 'EDITED %'") == [(1,)]
+    assert run_job(raw, tmp_path / "fresh").success  # the folder as it now is: the edited file and the third
+    sql = "select * from trials order by all"
+    assert query(out, sql) == query(tmp_path / "fresh", sql)
 
 def test_a_rebuild_merged_in_parts_publishes_what_one_merge_does(tmp_path, monkeypatch):
     """A large rebuild merges its buckets a part at a time to stay within memory; the parts share nothing, so the

@@ -1,4 +1,5 @@
 """The raw-folder sensor: a new, changed or deleted file requests one run; an unchanged folder none."""
+import hashlib
 import shutil
 
 import dagster as dg
@@ -76,7 +77,8 @@ def _listed_by(result) -> str:
 def test_a_requested_run_stages_the_ticks_listing_once_and_a_later_change_reaches_the_next_run(tmp_path):
     """The run a tick requests stages the listing the tick made (not listing the folder again) and publishes what a
     run that lists does; the listing is taken once (a re-executed run lists for itself); a file changed after the
-    tick is not parsed from the tick's listing but is the next tick's change, and that run publishes it."""
+    tick is parsed as it reads when the run gets to it (its trial never leaves the tables), and the next tick's run
+    finds nothing more to do."""
     raw, out = tmp_path / "raw", tmp_path / "out"
     shutil.copytree(SEEDS, raw)
     first = _tick(raw, out)
@@ -89,15 +91,18 @@ def test_a_requested_run_stages_the_ticks_listing_once_and_a_later_change_reache
     result = run_job(raw, out, tags=first.run_requests[0].tags)
     assert result.success and _listed_by(result) == "sensor tick"
     assert not sensed.exists()
-    # the tick listed the file's earlier content: the parse step finds it changed, and leaves it to the next run
-    assert query(out, "select error from documents where doc_id = '003_e4d3ef1e73982f60.txt'") == [
-        ("not parsed: run the parse step first",)]
-    assert query(out, "select count(*) from trials") == [(2,)]
+    # the tick listed the file's earlier content: the parse step finds it changed, and parses what it holds now
+    sha256 = hashlib.sha256(target.read_bytes()).hexdigest()
+    assert query(out, "select status, error, sha256 from documents where doc_id = '003_e4d3ef1e73982f60.txt'") == [
+        ("parsed", None, sha256)]
+    assert query(out, "select count(*) from trials") == [(3,)]
+    assert query(out, "select enrollment from trials where trial_id = 'NCT01219465'") == [(60,)]
 
     second = _tick(raw, out, first.cursor)
-    assert _requested(second)
+    assert _requested(second)  # the folder differs from what the first tick saw
     result = run_job(raw, out, tags=second.run_requests[0].tags)
     assert result.success and _listed_by(result) == "sensor tick"
+    assert result.asset_materializations_for_node("parsed_records")[0].metadata["documents_parsed"].value == 0
     assert query(out, "select enrollment from trials where trial_id = 'NCT01219465'") == [(60,)]
     again = run_job(raw, out, tags=second.run_requests[0].tags)  # a re-execution keeps the tags
     assert again.success and _listed_by(again) == "this run"
