@@ -272,6 +272,12 @@ def numbers_as_written(get, **names: str) -> dict:
     return values
 
 
+def stated_count(text: str | None) -> int | None:
+    """A count written in plain digits ("120") → 120; anything else → None. (`str.isdigit` alone also takes "¹"
+    and "²", which `int` refuses.)"""
+    return int(text) if text and text.isascii() and text.isdigit() else None
+
+
 def whole_number(text: str | int | None) -> int | None:
     """A count: 36, "36" or "36.0" → 36; anything else → None."""
     if text is None or isinstance(text, int):

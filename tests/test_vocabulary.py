@@ -112,3 +112,10 @@ def test_registry_of_a_trial_id_by_its_prefix(trial_id, registry):
 def test_registry_of_an_unknown_id_falls_back_to_the_register_named():
     assert v.registry_of("U1111-1234-5678", "Netherlands Trial Register") == "NTR"
     assert v.registry_of("U1111-1234-5678", "Some Register") == "OTHER"
+
+
+@pytest.mark.parametrize("text, count", [("120", 120), ("0", 0), ("¹", None), ("1²", None), ("٣", None), ("12.0", None),
+                                         (" 12", None), ("", None), (None, None)])
+def test_stated_count_takes_plain_digits_only(text, count):
+    """`str.isdigit` is true of "¹", which `int` refuses: hypothesis found a reader raising ValueError on it."""
+    assert v.stated_count(text) == count

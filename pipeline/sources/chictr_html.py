@@ -160,5 +160,6 @@ def _groups(r: TrialRecord, blocks: list[dict[str, str | None]]) -> None:
         if label:
             r.arm_groups.append(ArmGroup(label, intervention_names=[name] if name else []))
         sizes.append(v.clean(block.get("样本量") or block.get("Sample size")))
-    if sizes and all(s and s.isdigit() for s in sizes):
-        r.enrollment, r.enrollment_type = sum(int(s) for s in sizes), "ESTIMATED"  # ChiCTR states target sizes
+    counts = [v.stated_count(s) for s in sizes]
+    if counts and None not in counts:
+        r.enrollment, r.enrollment_type = sum(counts), "ESTIMATED"  # ChiCTR states target sizes

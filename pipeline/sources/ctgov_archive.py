@@ -114,9 +114,9 @@ def _identifier(id_type: str):
 
 
 def _expected_enrollment(record: TrialRecord, value: str) -> None:
-    count = v.clean(value)
-    if count and count.isdigit():
-        record.enrollment, record.enrollment_type = int(count), v.lookup(v.ENROLLMENT_TYPE, "Expected")
+    count = v.stated_count(v.clean(value))
+    if count is not None:
+        record.enrollment, record.enrollment_type = count, v.lookup(v.ENROLLMENT_TYPE, "Expected")
 
 
 def _criteria(record: TrialRecord, value: str) -> None:

@@ -25,7 +25,7 @@ from pipeline.sources.ctgov_archive import place_design
 from pipeline.sources.ctgov_xml import _cleaned, _first_text, _grouped, _location, _texts_by_tag
 from pipeline.vocabulary import (
     ARM_TYPE, ENROLLMENT_TYPE, SEX, STATUS, STUDY_TYPE, age_text, clean, lookup, parse_date,
-    phases, yes_no,
+    phases, stated_count, yes_no,
 )
 
 FORMAT = "ctgov_archive_xml"
@@ -112,9 +112,10 @@ def _secondary_id(element) -> str | None:
 
 
 def _count(text: str | None) -> int | None:
-    if text and not text.isdigit():
+    count = stated_count(text)
+    if text and count is None:
         raise ParseError(f"{FORMAT}: enrollment {text[:40]!r} is not a whole number")
-    return int(text) if text else None
+    return count
 
 
 def _eligibility(record: TrialRecord, eligibility) -> None:

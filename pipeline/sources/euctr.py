@@ -167,7 +167,7 @@ def _enrollment(f: _Fields) -> int | None:
     whole = f.get("F.4.2.2")
     one_state = f.yes("E.8.5") is False and not f.yes("E.8.6.1") and not f.yes("E.8.6.2")
     number = whole if whole is not None else f.get("F.4.1") if one_state else None
-    return int(number) if number is not None and number.isdigit() else None
+    return v.stated_count(number)
 
 
 def _ages(f: _Fields) -> tuple[str | None, str | None]:

@@ -215,8 +215,8 @@ def _target_size(value: str | None) -> int | None:
     """"500" → 500; ChiCTR's sizes per group "Experimental group:30;Control group:30;" → their sum, 60. A group
     written twice alike ("…;Group C:160;Group C:160;", as ICTRP repeats values) counts once."""
     value = (value or "").strip()
-    if value.isdigit():
-        return int(value)
+    if (count := v.stated_count(value)) is not None:
+        return count
     if _GROUP_SIZE.findall(value) and _GROUP_SIZE.sub("", value).strip(" ;") == "":
         groups = dict.fromkeys(" ".join(group.split()) for group in value.split(";") if group.strip())
         return sum(int(group.rsplit(":", 1)[1]) for group in groups)

@@ -139,3 +139,11 @@ def _page(rows) -> str:
 
 test_arbitrary_text_parses_or_raises_parse_error, test_mutilated_pages_parse_or_raise_parse_error = \
     never_raise_tests(ctgov_archive, st.text() | _ROWS.map(_page), PAGES)
+
+
+def test_an_expected_enrollment_in_superscript_digits_is_not_a_count():
+    """Found by the test above: "¹" passes `str.isdigit`, and `int` raised ValueError on it."""
+    (record,) = ctgov_archive.parse(_page([("Expected enrollment", "¹"), ("Study type", "Interventional")]))
+    assert (record.trial_id, record.enrollment, record.enrollment_type) == ("NCT00645515", None, None)
+    (record,) = ctgov_archive.parse(_page([("Expected enrollment", "120")]))
+    assert (record.enrollment, record.enrollment_type) == (120, "ESTIMATED")
