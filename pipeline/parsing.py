@@ -373,7 +373,8 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
         return ParseSummary()
     con = duckdb.connect()
     try:
-        con.execute(f"create table staged as select * from read_parquet({_q(layout.staged_manifest)})")
+        # views, read by need: a run with no archive reads two columns of the known contents, not all of them
+        con.execute(f"create view staged as select * from read_parquet({_q(layout.staged_manifest)})")
         # contents already parsed (`parsed`), and where the live generation found each archive's members
         known_sources = ["select null::varchar as sha256, null::varchar as source_path, "
                          "null::varchar as container_sha256, false as parsed where false"]
@@ -384,20 +385,19 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
         if segments:
             files = ", ".join(_q(s / f"{CONTENTS}.parquet") for s in segments)
             known_sources.append(f"select sha256, null, null, true from read_parquet([{files}])")
-        con.execute(f"create table known as {' union all '.join(known_sources)}")
+        con.execute(f"create view known as {' union all '.join(known_sources)}")
         new_files = con.execute("""
             select first(doc_key order by doc_key), first(path order by doc_key), sha256, any_value(n_bytes)
             from staged
             where not is_archive and error is null and sha256 not in (select sha256 from known where parsed)
             group by sha256 order by 1""").fetchall()
         # an archive is unchanged when the live generation listed its members under the same path and sha256
-        kept_archives = con.execute("""
+        archives = con.execute("select source_path, sha256 from staged where is_archive order by 1").fetchall()
+        kept = [path for (path,) in con.execute("""
             select s.source_path from staged s where s.is_archive
               and exists (select 1 from known k where k.source_path = s.source_path and k.container_sha256 = s.sha256)
-            order by 1""").fetchall()
-        kept = [path for (path,) in kept_archives]
-        changed_archives = [(p, sha) for p, sha in con.execute(
-            "select source_path, sha256 from staged where is_archive order by 1").fetchall() if p not in set(kept)]
+            order by 1""").fetchall()] if archives else []
+        changed_archives = [(p, sha) for p, sha in archives if p not in set(kept)]
         # what a changed archive's task need not parse again: the members the live generation listed for it, and
         # the contents of waiting segments (parsed by a run whose publishing failed; their source_path is null)
         previous_listing = {}
