@@ -262,6 +262,58 @@ def test_a_link_made_or_undone_by_one_file_moves_both_trials_clusters_as_a_full_
     assert [query(out, sql) for sql in tables] == alone == rebuilt()
 
 
+def test_links_follow_a_named_trial_that_comes_goes_or_is_redated_and_stay_as_they_were_otherwise(tmp_path, many_files):
+    """A named registration arriving or leaving, or a linked one's registration date changing (the earliest
+    registered stands for a cluster) change links and clusters, though no identifier changed; a change to an unlinked trial keeps the
+    links file of the previous generation. After each run the tables are a full rebuild's."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    a, b = XML[0], XML[4]  # NCT00001177 (registered 1999) names NCT00023673 (2001)
+    other = XML[7]
+    raw.mkdir()
+    for path in XML:
+        if path != b:
+            shutil.copy(path, raw / path.name)
+    (raw / a.name).write_text(a.read_text(encoding="utf-8").replace(
+        "<nct_id>", f"<secondary_id>{b.stem}</secondary_id><nct_id>", 1), encoding="utf-8")
+    tables = "select * from trial_clusters order by all", "select * from trial_links order by all"
+
+    def published() -> list[list[tuple]]:
+        assert run_job(raw, out).success
+        fresh = tmp_path / f"fresh{len(list(tmp_path.iterdir()))}"
+        assert run_job(raw, fresh).success
+        found = [query(out, sql) for sql in tables]
+        assert found == [query(fresh, sql) for sql in tables]
+        return found
+
+    def cluster(found, trial: str) -> str:
+        return next(c for t, c, _ in found[0] if t == trial)
+
+    assert published()[1] == []  # a names b, which the inputs do not hold yet
+    shutil.copy(b, raw / b.name)
+    found = published()
+    assert {(x, y) for x, y, _, _ in found[1]} == {(a.stem, b.stem), (b.stem, a.stem)}
+    assert cluster(found, b.stem) == a.stem  # registered first
+
+    named = (raw / a.name).read_text(encoding="utf-8")  # a names b; no identifier names a
+    (raw / a.name).write_text(named.replace("November 3, 1999", "January 5, 2005"), encoding="utf-8")
+    found = published()
+    assert cluster(found, a.stem) == cluster(found, b.stem) == b.stem  # now b was registered first
+
+    def clusters_file() -> Path:
+        return out / ".current" / "_rows" / publishing.LINKED_CLUSTERS / "data.parquet"
+
+    inode = clusters_file().stat().st_ino
+    (raw / other.name).write_text(other.read_text(encoding="utf-8").replace("<brief_title>", "<brief_title>AMENDED ", 1),
+                                  encoding="utf-8")
+    assert published() == found
+    assert clusters_file().stat().st_ino == inode  # the previous generation's, linked: links were not computed
+    assert query(out, f"select brief_title like 'AMENDED %' from trials where trial_id = '{other.stem}'") == [(True,)]
+
+    (raw / b.name).unlink()
+    found = published()
+    assert found[1] == [] and cluster(found, a.stem) == a.stem
+
+
 def test_an_archive_parsed_by_a_run_killed_while_publishing_is_not_parsed_again(tmp_path):
     """The killed run's parsed rows wait as segments; the next run lists the archive's members again but parses none
     of them, and publishes what a fresh run does."""
