@@ -3,7 +3,9 @@
 Trials are spread over buckets (storage.bucket_of); a generation holds each table as numbered files, each holding
 some buckets (one per bucket for a large corpus, fewer files for a small one: storage.files_for). A run finds the
 *dirty* buckets — those where a document was added, changed or removed — and rewrites the files holding them; the
-other files are hard-linked from the live generation. So one changed file costs a file, not the corpus.
+other files are hard-linked from the live generation. In a rewritten file, only the trials whose documents changed
+are merged again; every other trial's rows are copied as the live generation's file holds them (_touched). So one
+changed file costs a file, not the corpus, and one trial's merge, not its bucket's.
 
 Within a bucket, several documents may describe one trial (its Veeva page, its classic page, its XML…).
 Precedence, per trial (history.PRECEDENCE): the latest version first (version_date: the Archive's version date, else
@@ -373,11 +375,13 @@ def _write_tables(con, previous, generation, dirty, parts, publication) -> None:
     queries = table_queries()
     for table in queries:
         link_unchanged(previous, lambda g, t=table: g.table_dir(t), generation, dirty)
+    splice = _touched(con, previous, generation, dirty)
     written: dict[str, list[Path]] = {table: [] for table in queries}
     for part in parts:
-        _merge_inputs(con, generation, part)
+        _merge_inputs(con, generation, part, splice)
         new = _concurrently(con, [lambda cur, t=t, q=q: _copy_by_bucket(
-                                      cur, q, generation.table_dir(t), generation.files,
+                                      cur, _spliced(cur, t, q, previous, part) if splice and t != "documents" else q,
+                                      generation.table_dir(t), generation.files,
                                       row_group_rows=CLUSTER_ROWS if t in CLUSTERED else None)
                                   for t, q in queries.items()], part)
         for table, paths in zip(queries, new):
@@ -385,6 +389,39 @@ def _write_tables(con, previous, generation, dirty, parts, publication) -> None:
     for table, query in queries.items():
         _empty_if_none(con, query, generation.table_dir(table), previous and previous.table_dir(table))
     publication.new_files |= written
+
+
+def _touched(con: duckdb.DuckDBPyConnection, previous: Generation | None, generation: Generation,
+             dirty: set[int] | None) -> bool:
+    """Whether a change's merge can take only the trials it touched, with table `touched` holding them: those with a
+    document added, changed or removed (before or after). Every other trial of a dirty bucket keeps its rows as the
+    previous generation's file has them (_spliced): at 600,000 trials a bucket holds 4,700, and merging them all
+    again for one file's change cost more than copying their rows. A rebuild, or a change of the number of files,
+    merges every trial of the dirty buckets."""
+    if dirty is None or previous is None or previous.files != generation.files:
+        return False
+    con.execute("""
+        create or replace table touched as
+        select trial_id from docs where doc_key in (select doc_key from changed) and trial_id is not null
+        union
+        select trial_id from old_docs where doc_key in (select doc_key from changed) and trial_id is not null""")
+    return True
+
+
+def _spliced(cursor: duckdb.DuckDBPyConnection, table: str, query: str, previous: Generation, part: set[int]) -> str:
+    """A table's rows in the part's files: the touched trials' as `query` merges them, every other trial's as the
+    previous generation's files hold them (a file's number standing for its bucket: files are numbered by bucket %
+    files). Trials are in trial_id order (the clustered column first) and each trial's rows in the order they were
+    written: the merged ones are put in a temporary table of the cursor to keep theirs."""
+    cursor.execute(f"create or replace temp table merged as {query}")
+    kept = [f"select * exclude (file_row_number), {n} as bucket, {i} as _source, file_row_number as _row "
+            f"from read_parquet({_q(path)}, file_row_number = true) where trial_id not in (select trial_id from touched)"
+            for i, (n, path) in enumerate((n, path) for n, paths in
+                                          previous.numbered_files(previous.table_dir(table), part).items()
+                                          for path in paths)]
+    rows = " union all by name ".join(["select *, -1 as _source, rowid as _row from merged", *kept])
+    order = f"{CLUSTERED[table]}, trial_id" if table in CLUSTERED else "trial_id"
+    return f"select * exclude (_source, _row) from (select * from ({rows}) order by {order}, _source, _row)"
 
 
 def _parts(con: duckdb.DuckDBPyConnection, dirty: set[int] | None, files: int) -> list[set[int]]:
@@ -397,10 +434,11 @@ def _parts(con: duckdb.DuckDBPyConnection, dirty: set[int] | None, files: int) -
     return [{b for b in buckets if b % files in numbers[i::n]} for i in range(n)]
 
 
-def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: set[int]) -> None:
+def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: set[int], touched: bool = False) -> None:
     """The tables and views the merge queries read, over one part's buckets: documents_final (duplicates
     quarantined), a doc_<table> view per record table (doc_trials with each document's version dated across
-    documents: history.DOCUMENT_VERSIONS), each trial's documents ranked, and criteria_source."""
+    documents: history.DOCUMENT_VERSIONS), each trial's documents ranked, and criteria_source; with `touched`, the
+    doc_ views hold only the trials of table `touched` (_touched)."""
     docs = _bucket_files(generation, lambda g: g.rows_dir(CONTENTS_BY_DOCUMENT), part)
     con.execute(f"""
         create or replace table documents_final as
@@ -424,7 +462,8 @@ def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: 
             con.execute(f"drop table if exists empty_{table}")  # (a table, not a registered view: cursors must see it)
             con.from_arrow(pl.DataFrame(schema={"content_id": pl.String, "bucket": pl.Int32, "seq": pl.Int64,
                                                 **columns(table)}).to_arrow()).create(f"empty_{table}")
-    document_views(con, relations)
+    document_views(con, relations, "(select * from documents_final where trial_id in (select trial_id from touched))"
+                   if touched else "documents_final")
     con.execute(f"""
         create or replace table ranked as
         select doc_id, trial_id, bucket, source_format, version_date, download_date,
@@ -438,14 +477,15 @@ def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: 
         qualify r.precedence = min(r.precedence) over (partition by c.trial_id)""")
 
 
-def document_views(con: duckdb.DuckDBPyConnection, relations: dict[str, str]) -> None:
+def document_views(con: duckdb.DuckDBPyConnection, relations: dict[str, str], documents: str = "documents_final") -> None:
     """The doc_<table> views the merge and the history read: each table's rows (a relation per table) of the parsed
-    documents in documents_final, with doc_id; doc_trials with each document dated by its version."""
+    documents in `documents` (documents_final's rows), with doc_id; doc_trials with each document dated by its
+    version."""
     for table, rows in relations.items():
         con.execute(f"""
             create or replace view {"doc_trials_as_parsed" if table == "trials" else f"doc_{table}"} as
             select d.doc_id, r.* exclude (content_id){", d.source_format" if table == "trials" else ""} from {rows} r
-            join documents_final d on d.content_id = r.content_id and d.status = 'parsed'""")
+            join {documents} d on d.content_id = r.content_id and d.status = 'parsed'""")
     history.date_documents(con)
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import duckdb
 import orjson
+import polars as pl
 import pytest
 
 from pipeline.cli import main
@@ -312,6 +313,55 @@ def test_links_follow_a_named_trial_that_comes_goes_or_is_redated_and_stay_as_th
     (raw / b.name).unlink()
     found = published()
     assert found[1] == [] and cluster(found, a.stem) == a.stem
+
+
+def test_a_version_of_a_many_version_trial_added_changed_or_removed_publishes_every_table_as_a_fresh_build(tmp_path):
+    """A change merges the trials it touched, each with all its documents, and keeps the rows of every other trial
+    of the rewritten files as they were (one file per table here: every trial shares the dirty file). Whichever
+    version of a trial with many is removed, edited or added back, every table is a fresh build's, the history
+    tables and the trials' history columns included, and each trial's rows are in a fresh build's order."""
+    import re
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(CORPUS / "ctgov_archive_history", raw)
+    for path in XML[:4]:
+        shutil.copy(path, raw / path.name)
+
+    def by_trial(root: Path, table: str) -> dict[str, list[dict]]:
+        """Each trial's rows in the order its table's files hold them (a criterion list reads in order)."""
+        rows: dict[str, list[dict]] = {}
+        for row in pl.read_parquet(sorted((root / table).glob("*.parquet"))).iter_rows(named=True):
+            rows.setdefault(row["trial_id"], []).append(row)
+        return rows
+
+    def as_fresh() -> None:
+        assert run_job(raw, out).success
+        fresh = tmp_path / f"fresh{len(list(tmp_path.iterdir()))}"
+        assert run_job(raw, fresh).success
+        for table in publishing.PUBLISHED_TABLES:
+            sql = f"select * from {table} order by all"
+            assert query(out, sql) == query(fresh, sql), table
+            if table not in publishing.GLOBAL_TABLES:
+                assert by_trial(out, table) == by_trial(fresh, table), table
+
+    as_fresh()
+    before = query(out, "select versions from trials where trial_id = 'NCT00077454'")
+    latest = sorted((raw / "NCT00077454").glob("*.xml"))[-1]
+    kept = latest.read_bytes()
+    latest.unlink()
+    as_fresh()
+    assert query(out, "select count(*) from trial_sources where trial_id = 'NCT00077454'")[0][0] > 1
+
+    middle = sorted((raw / "NCT00504075").glob("*.xml"))[10]
+    text = middle.read_text(encoding="utf-8")
+    edited = re.sub(r"(<enrollment[^>]*>\s*)(\d+)", lambda m: m.group(1) + str(int(m.group(2)) + 7), text, count=1)
+    assert edited != text
+    middle.write_text(edited, encoding="utf-8")
+    as_fresh()
+
+    latest.write_bytes(kept)
+    as_fresh()
+    assert query(out, "select versions from trials where trial_id = 'NCT00077454'") == before
 
 
 def test_an_archive_parsed_by_a_run_killed_while_publishing_is_not_parsed_again(tmp_path):
