@@ -63,8 +63,6 @@ COUNTS_FILE = "_counts.json"  # rows of every published file, by table and file 
 COVERAGE_FILE = "_coverage.json"  # per file number: what the coverage check sums (see _coverage)
 NAMED_IDS = "_named_ids"  # per bucket: the registrations each trial's identifiers name (pipeline.linking)
 LINKED_CLUSTERS = "_linked_clusters"  # whole: the clusters of linked trials (every other trial is its own)
-_NO_NAMED_IDS = ("null::varchar as trial_id, null::varchar as doc_id, null::varchar as registry, "
-                 "null::varchar as named_id")  # the columns of NAMED_IDS, for a relation without rows
 # what the coverage check lists of each implausible threshold row
 IMPLAUSIBLE_COLUMNS = ("trial_id", "variable", "eligible_lower_canonical", "eligible_upper_canonical", "canonical_unit",
                        "span")
@@ -415,7 +413,8 @@ def _spliced(cursor: duckdb.DuckDBPyConnection, table: str, query: str, previous
     written: the merged ones are put in a temporary table of the cursor to keep theirs."""
     cursor.execute(f"create or replace temp table merged as {query}")
     kept = [f"select * exclude (file_row_number), {n} as bucket, {i} as _source, file_row_number as _row "
-            f"from read_parquet({_q(path)}, file_row_number = true) where trial_id not in (select trial_id from touched)"
+            f"from read_parquet({_q(path)}, file_row_number = true) "
+            "where trial_id not in (select trial_id from touched)"
             for i, (n, path) in enumerate((n, path) for n, paths in
                                           previous.numbered_files(previous.table_dir(table), part).items()
                                           for path in paths)]
@@ -434,7 +433,8 @@ def _parts(con: duckdb.DuckDBPyConnection, dirty: set[int] | None, files: int) -
     return [{b for b in buckets if b % files in numbers[i::n]} for i in range(n)]
 
 
-def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: set[int], touched: bool = False) -> None:
+def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: set[int],
+                  touched: bool = False) -> None:
     """The tables and views the merge queries read, over one part's buckets: documents_final (duplicates
     quarantined), a doc_<table> view per record table (doc_trials with each document's version dated across
     documents: history.DOCUMENT_VERSIONS), each trial's documents ranked, and criteria_source; with `touched`, the
@@ -477,7 +477,8 @@ def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: 
         qualify r.precedence = min(r.precedence) over (partition by c.trial_id)""")
 
 
-def document_views(con: duckdb.DuckDBPyConnection, relations: dict[str, str], documents: str = "documents_final") -> None:
+def document_views(con: duckdb.DuckDBPyConnection, relations: dict[str, str],
+                   documents: str = "documents_final") -> None:
     """The doc_<table> views the merge and the history read: each table's rows (a relation per table) of the parsed
     documents in `documents` (documents_final's rows), with doc_id; doc_trials with each document dated by its
     version."""
@@ -511,19 +512,29 @@ def _empty_if_none(con: duckdb.DuckDBPyConnection, query: str, target: Path, pre
                     "(format parquet)")
 
 
+def _trials_of(paths: list[Path]) -> str:
+    """What linking reads of the trials in these files of `trials`, with each row's file number as its bucket."""
+    if not paths:
+        return ("select null::varchar as trial_id, null::varchar as registry, null::date as registration_date, "
+                "null::integer as bucket where false")
+    return (f"select trial_id, registry, registration_date, {_FILE_NUMBER} as bucket "
+            f"from read_parquet({_files(paths)}, filename = true)")
+
+
+def _named_ids_of(paths: list[Path]) -> str:
+    """The rows of these NAMED_IDS files (without their bucket)."""
+    if not paths:
+        return ("select null::varchar as trial_id, null::varchar as doc_id, null::varchar as registry, "
+                "null::varchar as named_id where false")
+    return f"select trial_id, doc_id, registry, named_id from read_parquet({_files(paths)})"
+
+
 def _write_links(con, previous, generation, dirty, publication) -> None:
     """trial_links and trial_clusters (pipeline.linking), with work that grows with the change, not the corpus:
     the ids named by the dirty buckets' identifiers are found again, links and the linked trials' clusters are
-    computed over those names (or kept, when nothing they read changed: _links_unchanged), and trial_clusters is rewritten in the dirty buckets and wherever a trial's
-    cluster changed."""
-    def trials_of(paths: list[Path]) -> str:
-        if not paths:
-            return ("select null::varchar as trial_id, null::varchar as registry, null::date as registration_date, "
-                    "null::integer as bucket where false")
-        return (f"select trial_id, registry, registration_date, {_FILE_NUMBER} as bucket "
-                f"from read_parquet({_files(paths)}, filename = true)")
-
-    con.execute(f"create view trials as {trials_of(_bucket_files(generation, lambda g: g.table_dir('trials'), None))}")
+    computed over those names (or kept, when nothing they read changed: _links_unchanged), and trial_clusters is
+    rewritten in the dirty buckets and wherever a trial's cluster changed."""
+    con.execute(f"create view trials as {_trials_of(_bucket_files(generation, lambda g: g.table_dir('trials'), None))}")
     link_unchanged(previous, lambda g: g.rows_dir(NAMED_IDS), generation, dirty)
     identifiers = publication.new_files.get("identifiers", [])
     if identifiers:
@@ -534,13 +545,12 @@ def _write_links(con, previous, generation, dirty, publication) -> None:
             join (select distinct trial_id, bucket from identifiers) b using (trial_id)
             order by all""", generation.rows_dir(NAMED_IDS), generation.files, keep_bucket=True)
     named = _bucket_files(generation, lambda g: g.rows_dir(NAMED_IDS), None)
-    con.execute("create view named_ids as " + (f"select * exclude (bucket) from read_parquet({_files(named)})"
-                if named else f"select {_NO_NAMED_IDS} where false"))
+    con.execute(f"create view named_ids as {_named_ids_of(named)}")
     linked = generation.rows_dir(LINKED_CLUSTERS) / "data.parquet"
     linked.parent.mkdir(parents=True, exist_ok=True)
     changed = dirty
     before = None if previous is None else previous.rows_dir(LINKED_CLUSTERS) / "data.parquet"
-    if _links_unchanged(con, previous, generation, dirty):  # the previous generation's, as they are
+    if _links_unchanged(con, previous, generation, dirty, before):  # the previous generation's, as they are
         con.execute("create table trial_links as select * from read_parquet("
                     f"{_q(previous.table_dir('trial_links') / 'data.parquet')})")
         con.execute(f"create table linked_clusters as select * from read_parquet({_q(before)})")
@@ -550,13 +560,14 @@ def _write_links(con, previous, generation, dirty, publication) -> None:
         con.execute(f"create table linked_clusters as {linking.LINKED_CLUSTERS_SQL}")
         con.execute(f"copy linked_clusters to {_q(linked)} (format parquet)")
         if dirty is not None:  # and the buckets of every trial that joined, left or changed a cluster
+            was = f"select * from read_parquet({_q(before)})"
             moved = con.execute(f"""
-                select trial_id from ((select * from linked_clusters except select * from read_parquet({_q(before)}))
-                    union all (select * from read_parquet({_q(before)}) except select * from linked_clusters))""").fetchall()
+                select trial_id from ((select * from linked_clusters except {was})
+                    union all ({was} except select * from linked_clusters))""").fetchall()
             changed = dirty | {bucket_of(trial_id) for (trial_id,) in moved}
     link_unchanged(previous, lambda g: g.table_dir("trial_clusters"), generation, changed)
     rewrite = _bucket_files(generation, lambda g: g.table_dir("trials"), changed)
-    con.execute(f"create view rewritten_trials as {trials_of(rewrite)}")
+    con.execute(f"create view rewritten_trials as {_trials_of(rewrite)}")
     publication.new_files["trial_clusters"] = write_bucketed(con, f"""
         select c.*, t.bucket from ({linking.clusters_sql("rewritten_trials")}) c
         join rewritten_trials t using (trial_id) order by t.bucket, c.trial_id""", generation.table_dir("trial_clusters"),
@@ -564,33 +575,26 @@ def _write_links(con, previous, generation, dirty, publication) -> None:
 
 
 def _links_unchanged(con: duckdb.DuckDBPyConnection, previous: Generation | None, generation: Generation,
-                     dirty: set[int] | None) -> bool:
+                     dirty: set[int] | None, linked: Path | None) -> bool:
     """Whether trial_links and the linked clusters are the previous generation's: what LINKS_SQL and
     LINKED_CLUSTERS_SQL read did not change. It did not when the dirty buckets' identifiers name the same
     registrations as before, no trial that came, went or changed its registry or registration date is named by any
     identifier, and none of them is in a linked cluster. Most changes pass, and skip computing links over every
-    trial's names (0.4 s at 600,000 trials). Needs the view `named_ids` (the new generation's)."""
-    if dirty is None or previous is None or not (previous.rows_dir(LINKED_CLUSTERS) / "data.parquet").exists():
+    trial's names (0.4 s at 600,000 trials). `linked`: the previous generation's linked clusters. Needs the view
+    `named_ids` (the new generation's)."""
+    if dirty is None or previous is None or linked is None or not linked.exists():
         return False
-
-    def rows(gen: Generation, folder_of, cols: str, empty: str) -> str:
-        files = _bucket_files(gen, folder_of, dirty)
-        return f"select {cols} from read_parquet({_files(files)})" if files else f"select {empty} where false"
-
-    was, now = (rows(g, lambda g: g.rows_dir(NAMED_IDS), "trial_id, doc_id, registry, named_id", _NO_NAMED_IDS)
-                for g in (previous, generation))
+    was, now = (_named_ids_of(_bucket_files(g, lambda g: g.rows_dir(NAMED_IDS), dirty)) for g in (previous, generation))
     (renamed,) = con.execute(f"select exists (({now} except all {was}) union all ({was} except all {now}))").fetchone()
     if renamed:
         return False
-    no_trials = "null::varchar as trial_id, null::varchar as registry, null::date as registration_date"
-    was, now = (rows(g, lambda g: g.table_dir("trials"), "trial_id, registry, registration_date", no_trials)
-                for g in (previous, generation))
-    linked = _q(previous.rows_dir(LINKED_CLUSTERS) / "data.parquet")
-    (touched,) = con.execute(f"""
-        with touched as (select trial_id from (({now} except {was}) union all ({was} except {now})))
-        select exists (select 1 from named_ids where named_id in (select trial_id from touched))
-            or exists (select 1 from read_parquet({linked}) where trial_id in (select trial_id from touched))""").fetchone()
-    return not touched
+    was, now = (_trials_of(_bucket_files(g, lambda g: g.table_dir("trials"), dirty)) for g in (previous, generation))
+    (moved,) = con.execute(f"""
+        with moved as (select trial_id from (({now} except {was}) union all ({was} except {now})))
+        select exists (select 1 from named_ids where named_id in (select trial_id from moved))
+            or exists (select 1 from read_parquet({_q(linked)}) where trial_id in (select trial_id from moved))
+        """).fetchone()
+    return not moved
 
 
 def _write_global(con, generation, publication) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -265,8 +266,8 @@ def test_a_link_made_or_undone_by_one_file_moves_both_trials_clusters_as_a_full_
 
 def test_links_follow_a_named_trial_that_comes_goes_or_is_redated_and_stay_as_they_were_otherwise(tmp_path, many_files):
     """A named registration arriving or leaving, or a linked one's registration date changing (the earliest
-    registered stands for a cluster) change links and clusters, though no identifier changed; a change to an unlinked trial keeps the
-    links file of the previous generation. After each run the tables are a full rebuild's."""
+    registered stands for a cluster) change links and clusters, though no identifier changed; a change to an unlinked
+    trial keeps the links file of the previous generation. After each run the tables are a full rebuild's."""
     raw, out = tmp_path / "raw", tmp_path / "out"
     a, b = XML[0], XML[4]  # NCT00001177 (registered 1999) names NCT00023673 (2001)
     other = XML[7]
@@ -320,8 +321,6 @@ def test_a_version_of_a_many_version_trial_added_changed_or_removed_publishes_ev
     of the rewritten files as they were (one file per table here: every trial shares the dirty file). Whichever
     version of a trial with many is removed, edited or added back, every table is a fresh build's, the history
     tables and the trials' history columns included, and each trial's rows are in a fresh build's order."""
-    import re
-
     raw, out = tmp_path / "raw", tmp_path / "out"
     shutil.copytree(CORPUS / "ctgov_archive_history", raw)
     for path in XML[:4]:
