@@ -6,8 +6,9 @@ archives that are new or changed are read, by the parse step, which reads their 
 
 Rows: doc_key (the document's id: its path, or `archive!member`), source_path, member, sha256, n_bytes,
 error (why the document cannot be read, decided from its path or size: the content is never looked at here),
-container_sha256 (an archive member's archive), doc_bucket, is_archive (a row standing for a whole archive
-still to be read), and path (what to open, when not the file's own name in the raw folder).
+container_sha256 (an archive member's archive), is_archive (a row standing for a whole archive still to be
+read), and path (what to open, when not the file's own name in the raw folder). A document's bucket is not here:
+publishing works it out for the few documents it looks at (a run lists 600,000 files, and changes a handful).
 """
 from __future__ import annotations
 
@@ -19,11 +20,11 @@ import pyarrow as pa
 
 from pipeline.fingerprints import file_hashes
 from pipeline.staging import ARCHIVE_SUFFIX, Listing, raw_files
-from pipeline.storage import Layout, bucket_of, buckets_of, write_parquet
+from pipeline.storage import Layout, write_parquet
 
 SCHEMA = pa.schema([
     ("doc_key", pa.string()), ("source_path", pa.string()), ("member", pa.string()), ("sha256", pa.string()),
-    ("n_bytes", pa.int64()), ("error", pa.string()), ("container_sha256", pa.string()), ("doc_bucket", pa.int32()),
+    ("n_bytes", pa.int64()), ("error", pa.string()), ("container_sha256", pa.string()),
     ("is_archive", pa.bool_()), ("path", pa.binary()),
 ])
 
@@ -43,7 +44,6 @@ class Entry(NamedTuple):
 
 def table(entries: list[Entry]) -> pa.Table:
     columns = dict(zip(Entry._fields, map(list, zip(*entries)))) if entries else {f: [] for f in Entry._fields}
-    columns["doc_bucket"] = [bucket_of(key) for key in columns["doc_key"]]
     return pa.table({f.name: pa.array(columns[f.name], f.type) for f in SCHEMA}, schema=SCHEMA)
 
 
@@ -52,8 +52,7 @@ def stage(raw_dir: Path, layout: Layout, max_bytes: int, sensed: tuple[Listing, 
     """Write the raw folder's files (and its archives, as one row each) to the state folder; returns counts.
 
     `sensed`: the folder's listing and hashes as a sensor tick found them (fingerprints.load_sensed), else it is
-    listed here. Built column by column: a run lists the whole folder, so no row objects and, but for the bucket,
-    no Python per file."""
+    listed here. Built column by column: a run lists the whole folder, so no row objects and no Python per file."""
     listing, hashes = sensed or (None, None)
     if listing is None:
         listing = raw_files(raw_dir)
@@ -68,7 +67,6 @@ def stage(raw_dir: Path, layout: Layout, max_bytes: int, sensed: tuple[Listing, 
               .then(pl.format("file too large: {} bytes (limit {})", "size", pl.lit(max_bytes)))
               .otherwise("error"),
         container_sha256=pl.lit(None, pl.String),
-        doc_bucket=buckets_of(files["rel"]),
         is_archive=archive, path="path")
     write_parquet(staged.to_arrow().cast(SCHEMA), layout.staged_manifest)
     n_archives = archive.sum()

@@ -409,7 +409,7 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
         summary, listings = _run(tasks, workers, executor)
         con.register("no_members", manifest.table([]))
         kept_rows = ("select doc_key, source_path, member, sha256, n_bytes, path_error as error, container_sha256, "
-                     "doc_bucket, false as is_archive, null::blob as path "
+                     "false as is_archive, null::blob as path "
                      f"from {documents_rows(previous)} where container_sha256 is not null"
                      if previous is not None and kept else None)
         parts = ["select * from staged where not is_archive", "select * from no_members"]

@@ -30,10 +30,11 @@ import duckdb
 import orjson
 import polars as pl
 import pyarrow.parquet as pq
+from duckdb import sqltypes
 
 from pipeline import history, linking, thresholds
 from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, documents_rows, incoming_segments
-from pipeline.storage import (N_BUCKETS, Generation, Layout, atomic_path, bucket_of, files_for,
+from pipeline.storage import (N_BUCKETS, Generation, Layout, atomic_path, bucket_of, buckets_of, files_for,
                               link_unchanged, new_generation, remove_old_generations, switch)
 from schemas import KEYS, columns
 from schemas.dictionary import comment_statements, published_columns
@@ -258,11 +259,14 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
         create table facts as
         select * from ({' union all '.join(sources)})
         qualify row_number() over (partition by content_id order by segment nulls last) = 1""")
+    # a document without a trial (unreadable, or not parsed) is filed by its own key
+    con.create_function("bucket_of", lambda keys: buckets_of(pl.from_arrow(keys)).to_arrow(), [sqltypes.VARCHAR],
+                        sqltypes.INTEGER, type="arrow", side_effects=False)
     con.execute(f"""
         create table docs as
         select m.doc_key || coalesce(substr(f.content_id, 65), '') as doc_id, m.doc_key, f.content_id,
-               m.source_path, m.member, m.sha256, m.n_bytes, m.container_sha256, m.doc_bucket,
-               m.error as path_error, f.trial_id, coalesce(f.bucket, m.doc_bucket) as bucket,
+               m.source_path, m.member, m.sha256, m.n_bytes, m.container_sha256,
+               m.error as path_error, f.trial_id, coalesce(f.bucket, bucket_of(m.doc_key)) as bucket,
                f.source_format, f.encoding, f.status as content_status,
                case when m.error is null and f.content_id is null then 'not parsed: run the parse step first'
                     else f.error end as content_error
