@@ -4,7 +4,7 @@ Runs the real Dagster job in-process as `python -m pipeline run` does (DAGSTER_H
 processes), reads each step's start and end from the run's event log, runs it again on the unchanged folder
 (nothing may be parsed again), then optionally
   --sensor    adds, changes and deletes one raw file in turn, each time evaluating `raw_files_sensor` and
-              executing the run it requests with its tags (so it stages the listing the tick made, as a run the
+              executing the run it requests with its tags (so it takes the manifest the tick staged, as a run the
               daemon launches does), timing run start → warehouse switched (and checking the change
               reached the warehouse);
   --queries   times the analyst queries against the warehouse.

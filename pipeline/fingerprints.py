@@ -6,20 +6,16 @@ table joined with the listing as columns: a registry of 600,000 files costs its 
 over a dictionary. The folder's fingerprint hashes the (path, sha256) pairs of its entries: any file added,
 changed or deleted changes it.
 
-A sensor tick that sees a change keeps its listing for the run it requests, so that run does not list and stat
-the folder again (at 600,000 files, 3 to 6 seconds of the time from its start to the switched warehouse).
+A sensor tick that sees a change stages its listing for the run it requests (manifest.stage_sensed).
 """
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import polars as pl
-import pyarrow as pa
-import pyarrow.parquet as pq
 
-from pipeline.staging import LISTING_SCHEMA, Listing, content_sha256
+from pipeline.staging import Listing, content_sha256
 from pipeline.storage import write_parquet
 
 _KEY = {"rel": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64}
@@ -48,28 +44,3 @@ def folder_fingerprint(listing: Listing, hashes: pl.Series) -> str:
     pairs = listing.files.select("rel", sha256=hashes)
     text = pairs.select(pl.concat_str("rel", pl.lit("\0"), "sha256", pl.lit("\n")).str.join("")).item()
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def save_sensed(listing: Listing, hashes: pl.Series, target: Path) -> None:
-    """Keep a sensor tick's listing and hashes for the run it requests (load_sensed)."""
-    table = listing.files.with_columns(sha256=hashes).to_arrow()
-    write_parquet(table.replace_schema_metadata({"root": listing.root}), target)
-
-
-def load_sensed(path: Path, raw_dir: Path) -> tuple[Listing, pl.Series] | None:
-    """The listing a sensor tick saved for this run, taken once (the file is removed: a re-executed run lists the
-    folder itself); None if there is none, or it is of another raw folder.
-
-    A change made after the tick is not in it: the parse step parses such a file as it then reads and lists its new
-    hash in the manifest (parsing.run_task)."""
-    try:
-        table = pq.read_table(path)
-    except (OSError, pa.ArrowException):  # none (taken, or cleared by a later tick), or unreadable: list instead
-        return None
-    finally:
-        path.unlink(missing_ok=True)
-    root = (table.schema.metadata or {}).get(b"root", b"").decode()
-    if root != os.path.realpath(raw_dir):
-        return None
-    files = pl.from_arrow(table)
-    return Listing(root, files.select(*LISTING_SCHEMA)), files["sha256"]

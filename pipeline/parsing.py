@@ -29,7 +29,7 @@ from pipeline import manifest, sources, thresholds, vocabulary
 from pipeline.record import ParseError, TrialRecord
 from pipeline.staging import (RawFile, StagedDocument, StagingError, StagingLimits, archive_members, file_document,
                               member_document)
-from pipeline.storage import PARQUET_OPTIONS, Generation, Layout, atomic_path, bucket_of, write_parquet
+from pipeline.storage import PARQUET_OPTIONS, Generation, Layout, atomic_path, buckets_of, write_parquet
 from schemas import columns, schema
 
 # tables whose rows are the record's list of the same name, one item per row, read by column name
@@ -252,7 +252,9 @@ class _Segments:
         self.summary.add(ParseSummary(docs.height, docs.height - quarantined.height, quarantined.height,
                                       Counter({t: f.height for t, f in frames.items()}),
                                       Counter(e.split(":", 1)[0] for e in quarantined["error"])))
-        bucket = pl.col("trial_id").map_elements(bucket_of, return_dtype=pl.Int32)
+        # every row is filed in its trial's bucket: one crc32 per trial of the batch, not per row of every table
+        trials = docs["trial_id"].drop_nulls().unique()
+        bucket = pl.col("trial_id").replace_strict(trials, buckets_of(trials), default=None, return_dtype=pl.Int32)
         tables = {CONTENTS: docs.select(pl.col("doc_id").alias("content_id"), "sha256", "trial_id",
                                         bucket.alias("bucket"), "source_format", "encoding", "status", "error")}
         for table, frame in frames.items():

@@ -244,12 +244,15 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
         keys = "doc_key, sha256, n_bytes, error, container_sha256"
         # the manifest the live generation was built from holds the same keys as its rows, in one file
         was = f"read_parquet({_q(previous.manifest)})" if previous.manifest.exists() else "old_docs"
+        # a row is changed unless the other side has one of its key and its hash: the same diff as EXCEPT on the
+        # columns (but for a 64-bit hash collision within one doc_key), in half the time (600,000 rows: 0.29 → 0.13 s)
         con.execute(f"""
             create table changed as
-            select doc_key from ((select {keys} from {manifest} except select {keys} from {was})
-                                 union all (select {keys} from {was} except select {keys} from {manifest}))
-            union
-            select doc_key from old_docs where error is null and content_id is null""")
+            with now as (select doc_key, hash({keys}) as h from {manifest}),
+                 was as (select doc_key, hash({keys}) as h from {was})
+            select doc_key from now anti join was using (doc_key, h)
+            union select doc_key from was anti join now using (doc_key, h)
+            union select doc_key from old_docs where error is null and content_id is null""")
         sources.append(f"""
             select distinct on (content_id) content_id, sha256, trial_id, bucket, source_format, encoding,
                    content_status, content_error, null

@@ -90,8 +90,8 @@ class Layout:
         """Every document of the raw folder (archive members included), as the parse step leaves it for publishing."""
         return self.state_dir / "manifest.parquet"
 
-    def sensed_listing(self, fingerprint: str) -> Path:
-        """A sensor tick's listing of the raw folder, kept for the run it requested (fingerprints.load_sensed)."""
+    def sensed_manifest(self, fingerprint: str) -> Path:
+        """The manifest a sensor tick staged for the run it requested (manifest.stage_sensed)."""
         return self.state_dir / "sensed" / f"{fingerprint}.parquet"
 
     @property

@@ -14,7 +14,6 @@ import pyarrow.parquet as pq
 from pipeline import manifest
 from pipeline.defs.resources import PipelineSettings
 from pipeline.defs.sensors import SENSED_TAG
-from pipeline.fingerprints import load_sensed
 from pipeline.lock import writer_lock
 from pipeline.parsing import parse_pending
 from pipeline.publishing import IMPLAUSIBLE_COLUMNS, PUBLISHED_TABLES, Publication, live_generation, publish
@@ -46,12 +45,11 @@ def _markdown(frame: pl.DataFrame, limit: int = PREVIEW_ROWS) -> str:
     description="The raw folder's files and archives, hashed (cached by size and mtime), with what cannot be read.",
 )
 def staged_documents(context: dg.AssetExecutionContext, settings: PipelineSettings) -> dg.MaterializeResult:
-    """A run the sensor requested stages the listing its tick made; any other lists the raw folder."""
-    layout, fingerprint = settings.layout, context.run.tags.get(SENSED_TAG)
+    """A run the sensor requested takes the manifest its tick staged; any other lists the raw folder."""
+    layout = settings.layout
     with writer_lock(layout.lock_file):
-        sensed = load_sensed(layout.sensed_listing(fingerprint), settings.raw_path) if fingerprint else None
-        counts = manifest.stage(settings.raw_path, layout, settings.max_document_bytes, sensed)
-    return dg.MaterializeResult(metadata={**counts, "listed_by": "sensor tick" if sensed else "this run"})
+        counts = manifest.stage(settings.raw_path, layout, settings.max_document_bytes, context.run.tags.get(SENSED_TAG))
+    return dg.MaterializeResult(metadata=counts)
 
 
 @dg.asset(

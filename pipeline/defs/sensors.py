@@ -2,17 +2,18 @@
 
 The cursor is one digest over the paths and sha256 of the raw files (hashes cached by size and mtime, so a tick
 on an unchanged corpus only stats it). A new, changed or deleted file changes it; the run it requests works
-out for itself what changed, so it parses and republishes only that, staging the listing the tick made
+out for itself what changed, so it parses and republishes only that, taking the manifest the tick staged
 (SENSED_TAG) rather than listing the folder again.
 """
 import dagster as dg
 
 from pipeline.defs.jobs import refresh
 from pipeline.defs.resources import PipelineSettings
-from pipeline.fingerprints import file_hashes, folder_fingerprint, save_sensed
+from pipeline.fingerprints import file_hashes, folder_fingerprint
+from pipeline.manifest import stage_sensed
 from pipeline.staging import raw_files
 
-SENSED_TAG = "pipeline/sensed_listing"  # a run's tag: the fingerprint of the tick's listing it may stage
+SENSED_TAG = "pipeline/sensed_listing"  # a run's tag: the fingerprint of the tick whose staged manifest it takes
 
 
 @dg.sensor(job=refresh, minimum_interval_seconds=30, default_status=dg.DefaultSensorStatus.RUNNING)
@@ -26,8 +27,5 @@ def raw_files_sensor(context: dg.SensorEvaluationContext, settings: PipelineSett
     current = folder_fingerprint(listing, hashes)
     if current == context.cursor:
         return dg.SkipReason("no file in the raw folder was added, changed or deleted")
-    sensed = settings.layout.sensed_listing(current)
-    for earlier in sensed.parent.glob("*.parquet"):  # a run not started yet lists the folder itself
-        earlier.unlink(missing_ok=True)
-    save_sensed(listing, hashes, sensed)
+    stage_sensed(listing, hashes, settings.max_document_bytes, settings.layout, current)
     return dg.SensorResult(run_requests=[dg.RunRequest(tags={SENSED_TAG: current})], cursor=current)

@@ -75,7 +75,7 @@ def _listed_by(result) -> str:
 
 
 def test_a_requested_run_stages_the_ticks_listing_once_and_a_later_change_reaches_the_next_run(tmp_path):
-    """The run a tick requests stages the listing the tick made (not listing the folder again) and publishes what a
+    """The run a tick requests takes the manifest the tick staged (not listing the folder again) and publishes what a
     run that lists does; the listing is taken once (a re-executed run lists for itself); a file changed after the
     tick is parsed as it reads when the run gets to it (its trial never leaves the tables), and the next tick's run
     finds nothing more to do."""
@@ -83,7 +83,7 @@ def test_a_requested_run_stages_the_ticks_listing_once_and_a_later_change_reache
     shutil.copytree(SEEDS, raw)
     first = _tick(raw, out)
     assert _requested(first)
-    sensed = PipelineSettings(raw_dir=str(raw), out_dir=str(out)).layout.sensed_listing(first.cursor)
+    sensed = PipelineSettings(raw_dir=str(raw), out_dir=str(out)).layout.sensed_manifest(first.cursor)
     assert sensed.exists()
     target = raw / "003_e4d3ef1e73982f60.txt"
     target.write_text(target.read_text(encoding="utf-8").replace("50 estimated", "60 estimated"),
@@ -112,6 +112,25 @@ def test_a_requested_run_stages_the_ticks_listing_once_and_a_later_change_reache
         sql = f"select * exclude (doc_id) from {table} order by all" if table == "documents" else \
             f"select * from {table} order by all"
         assert query(out, sql) == query(tmp_path / "listed", sql), table
+
+
+def test_the_ticks_manifest_is_the_one_a_run_stages_itself_and_no_run_of_another_raw_folder_takes_it(tmp_path):
+    """What a tick stages is byte for byte what the run would have staged (an unchanged rerun compares manifests by
+    their bytes), and a run pointed at another raw folder lists its own folder and leaves no staged tick behind."""
+    raw, other, out = tmp_path / "raw", tmp_path / "other", tmp_path / "out"
+    shutil.copytree(SEEDS, raw)
+    shutil.copytree(SEEDS, other)
+    (other / "000_a62e3166a47b076d.txt").unlink()
+    layout = PipelineSettings(raw_dir=str(raw), out_dir=str(out)).layout
+    tick = _tick(raw, out)
+    ticked = layout.sensed_manifest(tick.cursor).read_bytes()
+    assert run_job(raw, out).success  # lists for itself: the tick's manifest waits
+    assert layout.staged_manifest.read_bytes() == ticked
+
+    result = run_job(other, out, tags=tick.run_requests[0].tags)
+    assert result.success and _listed_by(result) == "this run"
+    assert not layout.sensed_manifest(tick.cursor).exists() and not any(layout.sensed_manifest("x").parent.iterdir())
+    assert query(out, "select count(*) from documents") == [(len(list(other.iterdir())),)]
 
 
 def test_the_run_after_a_deletion_removes_the_files_rows(tmp_path):
