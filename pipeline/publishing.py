@@ -328,9 +328,13 @@ def _write_rows(con, previous, generation, segments, dirty, parts, publication) 
     for table in ROW_TABLES:
         link_unchanged(previous, lambda g, t=table: g.rows_dir(t), generation, dirty)
     live = "select content_id from docs where path_error is null and content_status = 'parsed'"
+    replaced = "select content_id from facts where segment is not null"  # parsed again: the segment's rows win
+    # a change (as many files as before) keeps a table's files where it neither adds nor drops a row
+    keep = previous is not None and dirty is not None and previous.files == generation.files
     written: dict[str, list[Path]] = {}
     for part in parts:
         queries = {CONTENTS_BY_DOCUMENT: f"select * from docs where {_in(part)} order by bucket, doc_id"}
+        unchanged = {}
         for table in RECORD_TABLES:
             sources = []
             if segments:
@@ -340,17 +344,34 @@ def _write_rows(con, previous, generation, segments, dirty, parts, publication) 
                     join facts f on f.content_id = r.content_id and f.segment = parse_dirpath(r.filename)""")
             old = _bucket_files(previous, lambda g: g.rows_dir(table), part)
             if old:
-                sources.append(f"select * from read_parquet({_files(old)}) "
-                               "where content_id not in (select content_id from facts where segment is not null)")
+                sources.append(f"select * from read_parquet({_files(old)}) where content_id not in ({replaced})")
             if sources:
                 queries[table] = f"""select * from ({' union all by name '.join(sources)})
                                      where {_in(part)} and content_id in ({live}) order by bucket, content_id, seq"""
-        new = _concurrently(con, [lambda cur, t=t, q=q: _copy_by_bucket(cur, q, generation.rows_dir(t),
-                                                                        generation.files, keep_bucket=True)
+            if keep and old:
+                unchanged[table] = f"""
+                    select not exists (select 1 from ({sources[0]}) where {_in(part)} and content_id in ({live}))
+                       and not exists (select 1 from read_parquet({_files(old)}) o
+                                       where o.content_id in ({replaced}) or not exists (select 1 from ({live}) l
+                                                                                        where l.content_id = o.content_id))
+                    """ if segments else f"""
+                    select not exists (select 1 from read_parquet({_files(old)}) o
+                                       where not exists (select 1 from ({live}) l where l.content_id = o.content_id))"""
+        new = _concurrently(con, [lambda cur, t=t, q=q: _write_row_table(cur, t, q, unchanged.get(t), previous,
+                                                                         generation, part)
                                   for t, q in queries.items()], part)
         for table, paths in zip(queries, new):
             written.setdefault(table if table == CONTENTS_BY_DOCUMENT else f"_rows/{table}", []).extend(paths)
     publication.new_files |= written
+
+
+def _write_row_table(cursor: duckdb.DuckDBPyConnection, table: str, query: str, unchanged: str | None,
+                     previous: Generation | None, generation: Generation, part: set[int]) -> list[Path]:
+    """One table's per-document rows of the part (_copy_by_bucket), returning the files written; the previous
+    generation's files, linked, when the query `unchanged` says the change neither adds nor drops a row there."""
+    if unchanged is not None and cursor.execute(unchanged).fetchone()[0]:
+        return _kept(previous, lambda g: g.rows_dir(table), generation, part)
+    return _copy_by_bucket(cursor, query, generation.rows_dir(table), generation.files, keep_bucket=True)
 
 
 def _concurrently(con: duckdb.DuckDBPyConnection, jobs: list, part: set[int]) -> list:
@@ -384,10 +405,7 @@ def _write_tables(con, previous, generation, dirty, parts, publication) -> None:
     written: dict[str, list[Path]] = {table: [] for table in queries}
     for part in parts:
         _merge_inputs(con, generation, part, splice)
-        new = _concurrently(con, [lambda cur, t=t, q=q: _copy_by_bucket(
-                                      cur, _spliced(cur, t, q, previous, part) if splice and t != "documents" else q,
-                                      generation.table_dir(t), generation.files,
-                                      row_group_rows=CLUSTER_ROWS if t in CLUSTERED else None)
+        new = _concurrently(con, [lambda cur, t=t, q=q: _write_table(cur, t, q, previous, generation, part, splice)
                                   for t, q in queries.items()], part)
         for table, paths in zip(queries, new):
             written[table] += paths
@@ -413,18 +431,47 @@ def _touched(con: duckdb.DuckDBPyConnection, previous: Generation | None, genera
     return True
 
 
-def _spliced(cursor: duckdb.DuckDBPyConnection, table: str, query: str, previous: Generation, part: set[int]) -> str:
+def _write_table(cursor: duckdb.DuckDBPyConnection, table: str, query: str, previous: Generation | None,
+                 generation: Generation, part: set[int], splice: bool) -> list[Path]:
+    """A published table's files of the part (_copy_by_bucket), returning those written. With `splice`, only the
+    touched trials are merged (_spliced), and a table where no touched trial has rows, before or after, keeps the
+    previous generation's files, linked (for one changed file most tables: the results tables of a trial without
+    results, its trial_changes when it has one version…)."""
+    target = generation.table_dir(table)
+    if splice and table != "documents":
+        query = _spliced(cursor, table, query, previous, part)
+        if query is None:
+            return _kept(previous, lambda g: g.table_dir(table), generation, part)
+    return _copy_by_bucket(cursor, query, target, generation.files,
+                           row_group_rows=CLUSTER_ROWS if table in CLUSTERED else None)
+
+
+def _kept(previous: Generation, folder_of, generation: Generation, part: set[int]) -> list[Path]:
+    """Link the previous generation's files of the part's buckets into the new one, as they are; none is written."""
+    for paths in previous.numbered_files(folder_of(previous), part).values():
+        for path in paths:
+            os.link(path, folder_of(generation) / path.name)
+    return []
+
+
+def _spliced(cursor: duckdb.DuckDBPyConnection, table: str, query: str, previous: Generation,
+             part: set[int]) -> str | None:
     """A table's rows in the part's files: the touched trials' as `query` merges them, every other trial's as the
     previous generation's files hold them (a file's number standing for its bucket: files are numbered by bucket %
-    files). Trials are in trial_id order (the clustered column first) and each trial's rows in the order they were
-    written: the merged ones are put in a temporary table of the cursor to keep theirs."""
+    files); None when no touched trial has rows there, before or after (the files stay as they are). Trials are in
+    trial_id order (the clustered column first) and each trial's rows in the order they were written: the merged
+    ones are put in a temporary table of the cursor to keep theirs."""
     cursor.execute(f"create or replace temp table merged as {query}")
+    old = [(n, path) for n, paths in previous.numbered_files(previous.table_dir(table), part).items() for path in paths]
+    touched_before = (f"exists (select 1 from read_parquet({_files([path for _, path in old])}) "
+                      "where trial_id in (select trial_id from touched))" if old else "false")
+    (unchanged,) = cursor.execute(f"select not exists (select 1 from merged) and not {touched_before}").fetchone()
+    if unchanged:
+        return None
     kept = [f"select * exclude (file_row_number), {n} as bucket, {i} as _source, file_row_number as _row "
             f"from read_parquet({_q(path)}, file_row_number = true) "
             "where trial_id not in (select trial_id from touched)"
-            for i, (n, path) in enumerate((n, path) for n, paths in
-                                          previous.numbered_files(previous.table_dir(table), part).items()
-                                          for path in paths)]
+            for i, (n, path) in enumerate(old)]
     rows = " union all by name ".join(["select *, -1 as _source, rowid as _row from merged", *kept])
     order = f"{CLUSTERED[table]}, trial_id" if table in CLUSTERED else "trial_id"
     return f"select * exclude (_source, _row) from (select * from ({rows}) order by {order}, _source, _row)"
@@ -543,7 +590,8 @@ def _write_links(con, previous, generation, dirty, publication) -> None:
     rewritten in the dirty buckets and wherever a trial's cluster changed."""
     con.execute(f"create view trials as {_trials_of(_bucket_files(generation, lambda g: g.table_dir('trials'), None))}")
     link_unchanged(previous, lambda g: g.rows_dir(NAMED_IDS), generation, dirty)
-    identifiers = publication.new_files.get("identifiers", [])
+    # the dirty buckets' identifiers, written or kept (_write_table)
+    identifiers = _bucket_files(generation, lambda g: g.table_dir("identifiers"), dirty)
     if identifiers:
         con.execute("create view identifiers as select *, " + _FILE_NUMBER +
                     f" as bucket from read_parquet({_files(identifiers)}, filename = true)")

@@ -23,6 +23,7 @@ from pathlib import Path
 import duckdb
 import orjson
 import polars as pl
+import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main
@@ -196,6 +197,39 @@ def test_one_changed_file_rewrites_only_its_trials_file_and_nothing_changed_publ
         for path in files:
             same_inode = path.stat().st_ino == (first / table / path.name).stat().st_ino
             assert same_inode == (path.name != changed), (table, path.name)
+
+
+def test_one_changed_file_keeps_the_files_of_every_table_where_its_trial_has_no_row(tmp_path):
+    """In the rewritten file (one per table here, shared by 12 trials), a table where the changed trial has no row,
+    before or after, keeps the previous generation's file (a hard link), and so do the per-document rows behind it;
+    every other table's file is written again, and every table reads as a fresh build's."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    for path in XML:
+        shutil.copy(path, raw / path.name)
+    assert run_job(raw, out).success
+    first = (out / ".current").resolve()
+    target = raw / XML[0].name
+    target.write_text(target.read_text(encoding="utf-8").replace("<brief_title>", "<brief_title>AMENDED ", 1),
+                      encoding="utf-8")
+    assert run_job(raw, out).success
+    second = (out / ".current").resolve()
+    kept, rewritten = set(), set()
+    for folder in [*second.iterdir(), *(second / "_rows").iterdir()]:
+        before, after = first / folder.relative_to(second) / "b000.parquet", folder / "b000.parquet"
+        if not after.exists() or "trial_id" not in pq.read_schema(after).names:
+            continue
+        (rows,) = duckdb.execute(f"select count(*) from read_parquet(['{before}', '{after}']) "
+                                 f"where trial_id = '{XML[0].stem}'").fetchone()
+        (rewritten if rows else kept).add(str(folder.relative_to(second)))
+        assert (after.stat().st_ino == before.stat().st_ino) == (rows == 0), folder.name
+    assert {"trials", "eligibility_criteria", "_rows/trials"} <= rewritten
+    assert {"outcome_measurements", "_rows/outcome_measurements"} <= kept
+    fresh = tmp_path / "fresh"
+    assert run_job(raw, fresh).success
+    for table in publishing.PUBLISHED_TABLES:
+        sql = f"select * from {table} order by all"
+        assert query(out, sql) == query(fresh, sql), table
 
 
 def test_the_warehouse_is_readable_through_the_contracts_paths(tmp_path):
