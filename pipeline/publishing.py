@@ -329,8 +329,7 @@ def _write_rows(con, previous, generation, segments, dirty, parts, publication) 
         link_unchanged(previous, lambda g, t=table: g.rows_dir(t), generation, dirty)
     live = "select content_id from docs where path_error is null and content_status = 'parsed'"
     replaced = "select content_id from facts where segment is not null"  # parsed again: the segment's rows win
-    # a change (as many files as before) keeps a table's files where it neither adds nor drops a row
-    keep = previous is not None and dirty is not None and previous.files == generation.files
+    keep = _a_change(previous, generation, dirty)  # which keeps a table's files where it adds and drops no row
     written: dict[str, list[Path]] = {}
     for part in parts:
         queries = {CONTENTS_BY_DOCUMENT: f"select * from docs where {_in(part)} order by bucket, doc_id"}
@@ -348,15 +347,14 @@ def _write_rows(con, previous, generation, segments, dirty, parts, publication) 
             if sources:
                 queries[table] = f"""select * from ({' union all by name '.join(sources)})
                                      where {_in(part)} and content_id in ({live}) order by bucket, content_id, seq"""
-            if keep and old:
+            if keep and old:  # no new row (of a segment), and no old row replaced or of a document gone
+                added = (f"select 1 from ({sources[0]}) where {_in(part)} and content_id in ({live})"
+                         if segments else None)
                 unchanged[table] = f"""
-                    select not exists (select 1 from ({sources[0]}) where {_in(part)} and content_id in ({live}))
-                       and not exists (select 1 from read_parquet({_files(old)}) o
-                                       where o.content_id in ({replaced}) or not exists (select 1 from ({live}) l
-                                                                                        where l.content_id = o.content_id))
-                    """ if segments else f"""
-                    select not exists (select 1 from read_parquet({_files(old)}) o
-                                       where not exists (select 1 from ({live}) l where l.content_id = o.content_id))"""
+                    select {f"not exists ({added}) and " if added else ""}not exists (
+                      select 1 from read_parquet({_files(old)}) o
+                      where o.content_id in ({replaced})
+                         or not exists (select 1 from ({live}) l where l.content_id = o.content_id))"""
         new = _concurrently(con, [lambda cur, t=t, q=q: _write_row_table(cur, t, q, unchanged.get(t), previous,
                                                                          generation, part)
                                   for t, q in queries.items()], part)
@@ -414,6 +412,11 @@ def _write_tables(con, previous, generation, dirty, parts, publication) -> None:
     publication.new_files |= written
 
 
+def _a_change(previous: Generation | None, generation: Generation, dirty: set[int] | None) -> bool:
+    """Whether this run changes some buckets of the previous generation, in as many files: not a rebuild."""
+    return dirty is not None and previous is not None and previous.files == generation.files
+
+
 def _touched(con: duckdb.DuckDBPyConnection, previous: Generation | None, generation: Generation,
              dirty: set[int] | None) -> bool:
     """Whether a change's merge can take only the trials it touched, with table `touched` holding them: those with a
@@ -421,7 +424,7 @@ def _touched(con: duckdb.DuckDBPyConnection, previous: Generation | None, genera
     previous generation's file has them (_spliced): at 600,000 trials a bucket holds 4,700, and merging them all
     again for one file's change cost more than copying their rows. A rebuild, or a change of the number of files,
     merges every trial of the dirty buckets."""
-    if dirty is None or previous is None or previous.files != generation.files:
+    if not _a_change(previous, generation, dirty):
         return False
     con.execute("""
         create or replace table touched as
@@ -448,9 +451,8 @@ def _write_table(cursor: duckdb.DuckDBPyConnection, table: str, query: str, prev
 
 def _kept(previous: Generation, folder_of, generation: Generation, part: set[int]) -> list[Path]:
     """Link the previous generation's files of the part's buckets into the new one, as they are; none is written."""
-    for paths in previous.numbered_files(folder_of(previous), part).values():
-        for path in paths:
-            os.link(path, folder_of(generation) / path.name)
+    for path in _bucket_files(previous, folder_of, part):
+        os.link(path, folder_of(generation) / path.name)
     return []
 
 
