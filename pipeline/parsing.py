@@ -388,10 +388,19 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
             files = ", ".join(_q(s / f"{CONTENTS}.parquet") for s in segments)
             known_sources.append(f"select sha256, null, null, true from read_parquet([{files}])")
         con.execute(f"create view known as {' union all '.join(known_sources)}")
+        # what may need parsing: the rows the live generation's manifest lacks (by their row_hash, not a join of
+        # 600,000 paths and hashes) and its documents it could not parse yet; of those, content no one parsed
+        candidates = "staged"
+        if previous is not None and previous.manifest.exists():
+            candidates = f"""(select * from staged where row_hash not in
+                               (select row_hash from read_parquet({_q(previous.manifest)}))
+                             or doc_key in (select doc_key from {documents_rows(previous)}
+                                            where path_error is null and content_id is null))"""
+        con.execute(f"create table candidates as select * from {candidates} where not is_archive and error is null")
         new_files = con.execute("""
             select first(doc_key order by doc_key), first(path order by doc_key), sha256, any_value(n_bytes)
-            from staged
-            where not is_archive and error is null and sha256 not in (select sha256 from known where parsed)
+            from candidates
+            where sha256 not in (select sha256 from known where parsed and sha256 in (select sha256 from candidates))
             group by sha256 order by 1""").fetchall()
         # an archive is unchanged when the live generation listed its members under the same path and sha256
         archives = con.execute("select source_path, sha256 from staged where is_archive order by 1").fetchall()
@@ -411,7 +420,7 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
         summary, listings = _run(tasks, workers, executor)
         con.register("no_members", manifest.table([]))
         kept_rows = ("select doc_key, source_path, member, sha256, n_bytes, path_error as error, container_sha256, "
-                     "false as is_archive, null::blob as path "
+                     "false as is_archive, null::blob as path, row_hash "
                      f"from {documents_rows(previous)} where container_sha256 is not null"
                      if previous is not None and kept else None)
         parts = ["select * from staged where not is_archive", "select * from no_members"]

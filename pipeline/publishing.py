@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,8 +35,8 @@ from duckdb import sqltypes
 
 from pipeline import history, linking, thresholds
 from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, documents_rows, incoming_segments
-from pipeline.storage import (N_BUCKETS, Generation, Layout, atomic_path, bucket_of, buckets_of, files_for,
-                              link_unchanged, new_generation, remove_old_generations, switch)
+from pipeline.storage import (N_BUCKETS, Generation, Layout, atomic_path, bucket_of, buckets_of, file_number,
+                              files_for, link_unchanged, new_generation, remove_old_generations, switch)
 from schemas import KEYS, columns
 from schemas.dictionary import comment_statements, published_columns
 
@@ -58,6 +59,7 @@ CLUSTERED = {"eligibility_criteria": "criterion_type"}
 CLUSTER_ROWS = 8192
 VERSION_FILE = "_version"
 EMPTY_FILE = "empty.parquet"  # a table's one file when it has no rows
+MAX_ROW_FILES = 8  # a table's per-document rows in as many files of one number are merged into one (_write_rows)
 MAX_DOCUMENTS_SIDE_BY_SIDE = 20_000  # a part of more documents than this runs its COPY statements one at a time
 DOCUMENTS_PER_PART = 100_000  # a rebuild merges the published tables this many documents' buckets at a time
 COUNTS_FILE = "_counts.json"  # rows of every published file, by table and file name
@@ -103,7 +105,7 @@ def live_generation(layout: Layout, version: str | None = None) -> Generation | 
     return generation
 
 
-def publish(layout: Layout, version: str, memory_limit: str = "1.5GB") -> Publication:
+def publish(layout: Layout, version: str, memory_limit: str = "1.3GB") -> Publication:
     """Merge what changed since the live generation into a new one and switch to it; a no-op when nothing did.
 
     DuckDB would take most of the machine's memory for the sorts and joins of a large corpus; held to
@@ -133,15 +135,17 @@ def publish(layout: Layout, version: str, memory_limit: str = "1.5GB") -> Public
             _write_links(con, previous, generation, dirty, publication)
             _write_global(con, generation, publication)
             build_warehouse(generation)
-            publication.counts = _counts(generation, previous, publication.new_files)
-            publication.coverage = _coverage(con, generation, previous, dirty)
             (generation.path / VERSION_FILE).write_text(version)
         except BaseException:
             shutil.rmtree(generation.path, ignore_errors=True)
             raise
+        switch(layout, generation, PUBLISHED_TABLES)
+        # what the checks report and the next run reuses, once the tables are live: a run stopped before these are
+        # written leaves the next one to read every file's figures again, not to trust wrong ones
+        publication.counts = _counts(generation, previous, publication.new_files)
+        publication.coverage = _coverage(con, generation, previous, dirty)
     finally:
         con.close()
-    switch(layout, generation, PUBLISHED_TABLES)
     remove_old_generations(layout)
     _remove(segments)
     return publication
@@ -240,18 +244,16 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
         # read by need (a view): a change reads a few columns of its rows, not all the corpus's
         con.execute(f"""create view old_docs as select doc_key, sha256, n_bytes, path_error as error,
                         container_sha256, content_id, trial_id, bucket, source_format, encoding, content_status,
-                        content_error from {documents_rows(previous)}""")
-        keys = "doc_key, sha256, n_bytes, error, container_sha256"
-        # the manifest the live generation was built from holds the same keys as its rows, in one file
+                        content_error, row_hash from {documents_rows(previous)}""")
+        # the manifest the live generation was built from holds the same rows as its documents, in one file
         was = f"read_parquet({_q(previous.manifest)})" if previous.manifest.exists() else "old_docs"
-        # a row is changed unless the other side has one of its key and its hash: the same diff as EXCEPT on the
-        # columns (but for a 64-bit hash collision within one doc_key), in half the time (600,000 rows: 0.29 → 0.13 s)
+        # a row is changed unless the other side has its row_hash (manifest.DIFF_KEYS): the same diff as EXCEPT on
+        # those columns but for a 64-bit hash collision, in half the time of hashing them here (600,000 rows: 0.20 →
+        # 0.10 s)
         con.execute(f"""
             create table changed as
-            with now as (select doc_key, hash({keys}) as h from {manifest}),
-                 was as (select doc_key, hash({keys}) as h from {was})
-            select doc_key from now anti join was using (doc_key, h)
-            union select doc_key from was anti join now using (doc_key, h)
+            select doc_key from {manifest} where row_hash not in (select row_hash from {was})
+            union select doc_key from {was} where row_hash not in (select row_hash from {manifest})
             union select doc_key from old_docs where error is null and content_id is null""")
         sources.append(f"""
             select distinct on (content_id) content_id, sha256, trial_id, bucket, source_format, encoding,
@@ -268,7 +270,7 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
     con.execute(f"""
         create table docs as
         select m.doc_key || coalesce(substr(f.content_id, 65), '') as doc_id, m.doc_key, f.content_id,
-               m.source_path, m.member, m.sha256, m.n_bytes, m.container_sha256,
+               m.source_path, m.member, m.sha256, m.n_bytes, m.container_sha256, m.row_hash,
                m.error as path_error, f.trial_id, coalesce(f.bucket, bucket_of(m.doc_key)) as bucket,
                f.source_format, f.encoding, f.status as content_status,
                case when m.error is null and f.content_id is null then 'not parsed: run the parse step first'
@@ -304,16 +306,18 @@ def _bucket_files(generation: Generation | None, folder_of, dirty: set[int] | No
 def _copy_by_bucket(con: duckdb.DuckDBPyConnection, query: str, target: Path, files: int,
                     keep_bucket: bool = False, row_group_rows: int | None = None) -> list[Path]:
     """Write a query's rows into `target` as `files` numbered files, each holding the buckets of its number
-    (the query has a `bucket` column, written too when keep_bucket), in row groups of `row_group_rows` if given."""
+    (the query has a `bucket` column, written too when keep_bucket), in row groups of `row_group_rows` if given; a
+    file is named after any of its number in `target` already (b017.parquet, b017.1.parquet…)."""
     target.mkdir(parents=True, exist_ok=True)
     tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
     row_groups = f", row_group_size {row_group_rows}" if row_group_rows else ""
     con.execute(f"copy (select *{'' if keep_bucket else ' exclude (bucket)'}, bucket % {files} as file "
                 f"from ({query})) to {_q(tmp)} (format parquet, compression zstd, partition_by (file){row_groups})")
     written = []
+    taken = Counter(map(file_number, os.listdir(target)))  # a file's name follows those of its number already there
     for part in sorted(tmp.iterdir()) if tmp.exists() else ():
         number = int(part.name.split("=", 1)[1])
-        for i, path in enumerate(sorted(part.glob("*.parquet"))):
+        for i, path in enumerate(sorted(part.glob("*.parquet")), start=taken[number]):
             name = f"b{number:03d}.parquet" if i == 0 else f"b{number:03d}.{i}.parquet"
             os.replace(path, target / name)
             written.append(target / name)
@@ -322,54 +326,56 @@ def _copy_by_bucket(con: duckdb.DuckDBPyConnection, query: str, target: Path, fi
 
 
 def _write_rows(con, previous, generation, segments, dirty, parts, publication) -> None:
-    """The new generation's per-document rows: the dirty buckets merged from the old files and the new segments,
-    a part at a time, as _write_tables merges (a partitioned COPY holds a buffer per file it writes, which cannot
-    spill: all 600,000 documents' rows at once ran out of a 1.5 GB limit)."""
+    """The new generation's per-document rows of the dirty buckets, a part at a time, as _write_tables merges (a
+    partitioned COPY holds a buffer per file it writes, which cannot spill: all 600,000 documents' rows at once ran
+    out of a 1.5 GB limit).
+
+    A change keeps a table's files as they are and adds the rows of content they do not hold as a file of their own:
+    one changed file writes its own rows, not its bucket's (every table: 0.4 s at 600,000 trials). Rows of content no
+    live document has any more stay in the files, unread: the merge takes rows by the live documents' content. Once a
+    file number holds MAX_ROW_FILES files, and on a rebuild, the part's rows are merged into one file per number again
+    from the old files and the new segments, without such rows."""
     for table in ROW_TABLES:
         link_unchanged(previous, lambda g, t=table: g.rows_dir(t), generation, dirty)
     live = "select content_id from docs where path_error is null and content_status = 'parsed'"
     replaced = "select content_id from facts where segment is not null"  # parsed again: the segment's rows win
-    keep = _a_change(previous, generation, dirty)  # which keeps a table's files where it adds and drops no row
     written: dict[str, list[Path]] = {}
     for part in parts:
         queries = {CONTENTS_BY_DOCUMENT: f"select * from docs where {_in(part)} order by bucket, doc_id"}
-        unchanged = {}
         for table in RECORD_TABLES:
-            sources = []
-            if segments:
-                sources.append(f"""
-                    select r.* exclude (filename)
-                    from read_parquet({_files([s / f'{table}.parquet' for s in segments])}, filename = true) r
-                    join facts f on f.content_id = r.content_id and f.segment = parse_dirpath(r.filename)""")
+            parsed = f"""
+                select r.* exclude (filename)
+                from read_parquet({_files([s / f'{table}.parquet' for s in segments])}, filename = true) r
+                join facts f on f.content_id = r.content_id and f.segment = parse_dirpath(r.filename)
+                where r.{_in(part)} and r.content_id in ({live})""" if segments else None
             old = _bucket_files(previous, lambda g: g.rows_dir(table), part)
+            if old and _appends(previous, generation, dirty, table, part):
+                _kept(previous, lambda g: g.rows_dir(table), generation, part)
+                if parsed:
+                    queries[table] = f"""select * from ({parsed}) where content_id not in
+                                         (select content_id from read_parquet({_files(old)}))
+                                         order by bucket, content_id, seq"""
+                continue
+            sources = [parsed] if parsed else []
             if old:
-                sources.append(f"select * from read_parquet({_files(old)}) where content_id not in ({replaced})")
+                sources.append(f"""select * from read_parquet({_files(old)})
+                                   where {_in(part)} and content_id not in ({replaced}) and content_id in ({live})""")
             if sources:
-                queries[table] = f"""select * from ({' union all by name '.join(sources)})
-                                     where {_in(part)} and content_id in ({live}) order by bucket, content_id, seq"""
-            if keep and old:  # no new row (of a segment), and no old row replaced or of a document gone
-                added = (f"select 1 from ({sources[0]}) where {_in(part)} and content_id in ({live})"
-                         if segments else None)
-                unchanged[table] = f"""
-                    select {f"not exists ({added}) and " if added else ""}not exists (
-                      select 1 from read_parquet({_files(old)}) o
-                      where o.content_id in ({replaced})
-                         or not exists (select 1 from ({live}) l where l.content_id = o.content_id))"""
-        new = _concurrently(con, [lambda cur, t=t, q=q: _write_row_table(cur, t, q, unchanged.get(t), previous,
-                                                                         generation, part)
+                queries[table] = (f"select * from ({' union all by name '.join(sources)}) "
+                                  "order by bucket, content_id, seq")
+        new = _concurrently(con, [lambda cur, t=t, q=q: _copy_by_bucket(cur, q, generation.rows_dir(t),
+                                                                        generation.files, keep_bucket=True)
                                   for t, q in queries.items()], part)
         for table, paths in zip(queries, new):
             written.setdefault(table if table == CONTENTS_BY_DOCUMENT else f"_rows/{table}", []).extend(paths)
     publication.new_files |= written
 
 
-def _write_row_table(cursor: duckdb.DuckDBPyConnection, table: str, query: str, unchanged: str | None,
-                     previous: Generation | None, generation: Generation, part: set[int]) -> list[Path]:
-    """One table's per-document rows of the part (_copy_by_bucket), returning the files written; the previous
-    generation's files, linked, when the query `unchanged` says the change neither adds nor drops a row there."""
-    if unchanged is not None and cursor.execute(unchanged).fetchone()[0]:
-        return _kept(previous, lambda g: g.rows_dir(table), generation, part)
-    return _copy_by_bucket(cursor, query, generation.rows_dir(table), generation.files, keep_bucket=True)
+def _appends(previous: Generation, generation: Generation, dirty: set[int] | None, table: str, part: set[int]) -> bool:
+    """Whether a table's per-document rows of the part take new rows as a file of their own (_write_rows): on a
+    change, while no file number of the part holds MAX_ROW_FILES files."""
+    return _a_change(previous, generation, dirty) and all(
+        len(paths) < MAX_ROW_FILES for paths in previous.numbered_files(previous.rows_dir(table), part).values())
 
 
 def _concurrently(con: duckdb.DuckDBPyConnection, jobs: list, part: set[int]) -> list:
@@ -494,7 +500,7 @@ def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: 
     """The tables and views the merge queries read, over one part's buckets: documents_final (duplicates
     quarantined), a doc_<table> view per record table (doc_trials with each document's version dated across
     documents: history.DOCUMENT_VERSIONS), each trial's documents ranked, and criteria_source; with `touched`, the
-    doc_ views hold only the trials of table `touched` (_touched)."""
+    doc_ relations hold only the trials of table `touched` (_touched), read into tables."""
     docs = _bucket_files(generation, lambda g: g.rows_dir(CONTENTS_BY_DOCUMENT), part)
     con.execute(f"""
         create or replace table documents_final as
@@ -518,8 +524,14 @@ def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: 
             con.execute(f"drop table if exists empty_{table}")  # (a table, not a registered view: cursors must see it)
             con.from_arrow(pl.DataFrame(schema={"content_id": pl.String, "bucket": pl.Int32, "seq": pl.Int64,
                                                 **columns(table)}).to_arrow()).create(f"empty_{table}")
-    document_views(con, relations, "(select * from documents_final where trial_id in (select trial_id from touched))"
-                   if touched else "documents_final")
+    if touched:  # a few trials' rows, each table's read once into a table, side by side (the merge reads them often)
+        documents = "(select * from documents_final where trial_id in (select trial_id from touched))"
+        _concurrently(con, [lambda cur, t=t, r=r: cur.execute(f"create or replace table {_document_relation(t)} as "
+                                                              + _document_rows(t, r, documents))
+                            for t, r in relations.items()], part)
+        history.date_documents(con)
+    else:
+        document_views(con, relations)
     con.execute(f"""
         create or replace table ranked as
         select doc_id, trial_id, bucket, source_format, version_date, download_date,
@@ -533,17 +545,23 @@ def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: 
         qualify r.precedence = min(r.precedence) over (partition by c.trial_id)""")
 
 
-def document_views(con: duckdb.DuckDBPyConnection, relations: dict[str, str],
-                   documents: str = "documents_final") -> None:
+def document_views(con: duckdb.DuckDBPyConnection, relations: dict[str, str]) -> None:
     """The doc_<table> views the merge and the history read: each table's rows (a relation per table) of the parsed
-    documents in `documents` (documents_final's rows), with doc_id; doc_trials with each document dated by its
-    version."""
+    documents (documents_final), with doc_id (_document_rows); doc_trials with each document dated by its version."""
     for table, rows in relations.items():
-        con.execute(f"""
-            create or replace view {"doc_trials_as_parsed" if table == "trials" else f"doc_{table}"} as
-            select d.doc_id, r.* exclude (content_id){", d.source_format" if table == "trials" else ""} from {rows} r
-            join {documents} d on d.content_id = r.content_id and d.status = 'parsed'""")
+        con.execute(f"create or replace view {_document_relation(table)} as {_document_rows(table, rows)}")
     history.date_documents(con)
+
+
+def _document_relation(table: str) -> str:
+    return "doc_trials_as_parsed" if table == "trials" else f"doc_{table}"
+
+
+def _document_rows(table: str, rows: str, documents: str = "documents_final") -> str:
+    """A table's rows (the relation `rows`) of the parsed documents among `documents` (documents_final's rows)."""
+    return f"""
+        select d.doc_id, r.* exclude (content_id){", d.source_format" if table == "trials" else ""} from {rows} r
+        join {documents} d on d.content_id = r.content_id and d.status = 'parsed'"""
 
 
 def write_bucketed(con: duckdb.DuckDBPyConnection, query: str, target: Path, files: int,
@@ -587,20 +605,26 @@ def _named_ids_of(paths: list[Path]) -> str:
 
 def _write_links(con, previous, generation, dirty, publication) -> None:
     """trial_links and trial_clusters (pipeline.linking), with work that grows with the change, not the corpus:
-    the ids named by the dirty buckets' identifiers are found again, links and the linked trials' clusters are
-    computed over those names (or kept, when nothing they read changed: _links_unchanged), and trial_clusters is
-    rewritten in the dirty buckets and wherever a trial's cluster changed."""
+    the ids named by the touched trials' identifiers (on a rebuild, the dirty buckets') are found again, links and
+    the linked trials' clusters are computed over those names (or kept, when nothing they read changed:
+    _links_unchanged), and trial_clusters is rewritten in the dirty buckets and wherever a trial's cluster changed."""
     con.execute(f"create view trials as {_trials_of(_bucket_files(generation, lambda g: g.table_dir('trials'), None))}")
     link_unchanged(previous, lambda g: g.rows_dir(NAMED_IDS), generation, dirty)
-    # the dirty buckets' identifiers, written or kept (_write_table)
+    # the dirty buckets' identifiers, written or kept (_write_table): on a change, of the touched trials only, the
+    # other trials' names kept as the previous generation found them (_touched)
     identifiers = _bucket_files(generation, lambda g: g.table_dir("identifiers"), dirty)
+    splice = _a_change(previous, generation, dirty)
     if identifiers:
         con.execute("create view identifiers as select *, " + _FILE_NUMBER +
-                    f" as bucket from read_parquet({_files(identifiers)}, filename = true)")
-        _copy_by_bucket(con, f"""
-            select n.*, b.bucket from ({linking.NAMED_IDS_SQL}) n
-            join (select distinct trial_id, bucket from identifiers) b using (trial_id)
-            order by all""", generation.rows_dir(NAMED_IDS), generation.files, keep_bucket=True)
+                    f" as bucket from read_parquet({_files(identifiers)}, filename = true)"
+                    + (" where trial_id in (select trial_id from touched)" if splice else ""))
+        named = [f"""select n.*, b.bucket from ({linking.NAMED_IDS_SQL}) n
+                     join (select distinct trial_id, bucket from identifiers) b using (trial_id)"""]
+        if old := splice and _bucket_files(previous, lambda g: g.rows_dir(NAMED_IDS), dirty):
+            named.append(f"select * from read_parquet({_files(old)}) "
+                         "where trial_id not in (select trial_id from touched)")
+        _copy_by_bucket(con, f"select * from ({' union all by name '.join(named)}) order by all",
+                        generation.rows_dir(NAMED_IDS), generation.files, keep_bucket=True)
     named = _bucket_files(generation, lambda g: g.rows_dir(NAMED_IDS), None)
     con.execute(f"create view named_ids as {_named_ids_of(named)}")
     linked = generation.rows_dir(LINKED_CLUSTERS) / "data.parquet"

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main
-from pipeline import publishing, storage
+from pipeline import parsing, publishing, storage
 from pipeline.storage import Generation, bucket_of
 from tests.conftest import CORPUS, REPO, SEEDS, query, run_job
 
@@ -199,23 +199,33 @@ def test_one_changed_file_rewrites_only_its_trials_file_and_nothing_changed_publ
             assert same_inode == (path.name != changed), (table, path.name)
 
 
+def _amend(path: Path, prefix: str = "AMENDED ") -> None:
+    path.write_text(path.read_text(encoding="utf-8").replace("<brief_title>", f"<brief_title>{prefix}", 1),
+                    encoding="utf-8")
+
+
+def _same_as_a_fresh_build(raw: Path, out: Path, fresh: Path) -> None:
+    assert run_job(raw, fresh).success
+    for table in publishing.PUBLISHED_TABLES:
+        sql = f"select * from {table} order by all"
+        assert query(out, sql) == query(fresh, sql), table
+
+
 def test_one_changed_file_keeps_the_files_of_every_table_where_its_trial_has_no_row(tmp_path):
     """In the rewritten file (one per table here, shared by 12 trials), a table where the changed trial has no row,
-    before or after, keeps the previous generation's file (a hard link), and so do the per-document rows behind it;
-    every other table's file is written again, and every table reads as a fresh build's."""
+    before or after, keeps the previous generation's file (a hard link); the per-document rows behind the tables keep
+    theirs and take the changed document's rows as a file of their own; every table reads as a fresh build's."""
     raw, out = tmp_path / "raw", tmp_path / "out"
     raw.mkdir()
     for path in XML:
         shutil.copy(path, raw / path.name)
     assert run_job(raw, out).success
     first = (out / ".current").resolve()
-    target = raw / XML[0].name
-    target.write_text(target.read_text(encoding="utf-8").replace("<brief_title>", "<brief_title>AMENDED ", 1),
-                      encoding="utf-8")
+    _amend(raw / XML[0].name)
     assert run_job(raw, out).success
     second = (out / ".current").resolve()
     kept, rewritten = set(), set()
-    for folder in [*second.iterdir(), *(second / "_rows").iterdir()]:
+    for folder in [*second.iterdir(), second / "_rows" / parsing.CONTENTS_BY_DOCUMENT]:
         before, after = first / folder.relative_to(second) / "b000.parquet", folder / "b000.parquet"
         if not after.exists() or "trial_id" not in pq.read_schema(after).names:
             continue
@@ -223,13 +233,42 @@ def test_one_changed_file_keeps_the_files_of_every_table_where_its_trial_has_no_
                                  f"where trial_id = '{XML[0].stem}'").fetchone()
         (rewritten if rows else kept).add(str(folder.relative_to(second)))
         assert (after.stat().st_ino == before.stat().st_ino) == (rows == 0), folder.name
-    assert {"trials", "eligibility_criteria", "_rows/trials"} <= rewritten
-    assert {"outcome_measurements", "_rows/outcome_measurements"} <= kept
-    fresh = tmp_path / "fresh"
-    assert run_job(raw, fresh).success
-    for table in publishing.PUBLISHED_TABLES:
-        sql = f"select * from {table} order by all"
-        assert query(out, sql) == query(fresh, sql), table
+    assert {"trials", "eligibility_criteria", "_rows/_documents"} <= rewritten
+    assert "outcome_measurements" in kept
+    for table in ("trials", "eligibility_criteria", "outcome_measurements"):
+        folder = second / "_rows" / table
+        assert (folder / "b000.parquet").stat().st_ino == (first / "_rows" / table / "b000.parquet").stat().st_ino
+        appended = duckdb.execute(f"select distinct trial_id from read_parquet('{folder}/b000.*.parquet')").fetchall() \
+            if (folder / "b000.1.parquet").exists() else []
+        assert appended == ([] if table == "outcome_measurements" else [(XML[0].stem,)]), table
+    _same_as_a_fresh_build(raw, out, tmp_path / "fresh")
+
+
+def test_per_document_rows_appended_by_changes_are_merged_again_at_their_limit_and_read_as_a_fresh_build(
+        tmp_path, monkeypatch):
+    """A document changed (its new rows appended in a file of their own), changed back (its first rows are still in
+    the file: nothing is added), changed again (appended), and back again: its number holds 3 files, the limit, so its
+    rows are merged into one file, without those no live document has. Each time, the tables read as a fresh build's."""
+    monkeypatch.setattr(publishing, "MAX_ROW_FILES", 3)
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    for path in XML:
+        shutil.copy(path, raw / path.name)
+    assert run_job(raw, out).success
+    target = raw / XML[0].name
+    original = target.read_bytes()
+    expected = [["b000.1.parquet", "b000.parquet"]] * 2 + [["b000.1.parquet", "b000.2.parquet", "b000.parquet"],
+                                                          ["b000.parquet"]]
+    changes = [lambda: _amend(target), lambda: target.write_bytes(original), lambda: _amend(target, "AGAIN "),
+               lambda: target.write_bytes(original)]
+    for i, change in enumerate(changes):
+        change()
+        assert run_job(raw, out).success
+        rows = (out / ".current").resolve() / "_rows" / "trials"
+        assert sorted(p.name for p in rows.glob("*.parquet")) == expected[i]
+        _same_as_a_fresh_build(raw, out, tmp_path / f"fresh{i}")
+    (trials,) = duckdb.execute(f"select count(*) from read_parquet('{rows}/*.parquet')").fetchone()
+    assert trials == len(XML)  # the amended contents' rows are gone
 
 
 def test_the_warehouse_is_readable_through_the_contracts_paths(tmp_path):

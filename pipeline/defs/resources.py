@@ -19,7 +19,7 @@ class PipelineSettings(dg.ConfigurableResource):
     max_archive_bytes: int = StagingLimits.max_archive_bytes  # decompressed bytes per archive
     max_compression_ratio: int = StagingLimits.max_compression_ratio  # decompressed per compressed byte, per archive
     # DuckDB's limit while merging, beyond which it spills to disk; the job's process peaks about 0.5 GiB above it
-    publish_memory_limit: str = "1.5GB"
+    publish_memory_limit: str = "1.3GB"
 
     @property
     def raw_path(self) -> Path:
