@@ -394,8 +394,7 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
         if previous is not None and previous.manifest.exists():
             candidates = f"""(select * from staged where row_hash not in
                                (select row_hash from read_parquet({_q(previous.manifest)}))
-                             or doc_key in (select doc_key from {documents_rows(previous)}
-                                            where path_error is null and content_id is null))"""
+                             or doc_key in ({unparsed_documents(previous)}))"""
         con.execute(f"create table candidates as select * from {candidates} where not is_archive and error is null")
         new_files = con.execute("""
             select first(doc_key order by doc_key), first(path order by doc_key), sha256, any_value(n_bytes)
@@ -448,14 +447,19 @@ def _built_from_staged(layout: Layout, previous: Generation | None, version: str
     if previous is None or incoming_segments(layout, version) or not previous.built_from(layout.staged_manifest):
         return False
     with duckdb.connect() as con:
-        (unparsed,) = con.execute(f"select count(*) from {documents_rows(previous)} "
-                                  "where path_error is null and content_id is null").fetchone()
+        (unparsed,) = con.execute(f"select count(*) from ({unparsed_documents(previous)})").fetchone()
     return unparsed == 0
 
 
 def documents_rows(generation: Generation) -> str:
     """The per-document rows of a generation (its manifest joined to what each content parsed into)."""
     return f"read_parquet({_q(generation.rows_dir(CONTENTS_BY_DOCUMENT) / '*.parquet')})"
+
+
+def unparsed_documents(generation: Generation) -> str:
+    """The doc_keys of a generation's readable documents it holds no parsed content for (published before their
+    parse step ran): the next run parses them whatever else changed."""
+    return f"select doc_key from {documents_rows(generation)} where path_error is null and content_id is null"
 
 
 def _q(path) -> str:

@@ -34,7 +34,8 @@ import pyarrow.parquet as pq
 from duckdb import sqltypes
 
 from pipeline import history, linking, thresholds
-from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, documents_rows, incoming_segments
+from pipeline.parsing import (CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, documents_rows, incoming_segments,
+                              unparsed_documents)
 from pipeline.storage import (N_BUCKETS, Generation, Layout, atomic_path, bucket_of, buckets_of, file_number,
                               files_for, link_unchanged, new_generation, remove_old_generations, switch)
 from schemas import KEYS, columns
@@ -254,7 +255,7 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
             create table changed as
             select doc_key from {manifest} where row_hash not in (select row_hash from {was})
             union select doc_key from {was} where row_hash not in (select row_hash from {manifest})
-            union select doc_key from old_docs where error is null and content_id is null""")
+            union {unparsed_documents(previous)}""")
         sources.append(f"""
             select distinct on (content_id) content_id, sha256, trial_id, bucket, source_format, encoding,
                    content_status, content_error, null
@@ -339,6 +340,7 @@ def _write_rows(con, previous, generation, segments, dirty, parts, publication) 
         link_unchanged(previous, lambda g, t=table: g.rows_dir(t), generation, dirty)
     live = "select content_id from docs where path_error is null and content_status = 'parsed'"
     replaced = "select content_id from facts where segment is not null"  # parsed again: the segment's rows win
+    append = _a_change(previous, generation, dirty)  # while no file number of the part holds MAX_ROW_FILES files
     written: dict[str, list[Path]] = {}
     for part in parts:
         queries = {CONTENTS_BY_DOCUMENT: f"select * from docs where {_in(part)} order by bucket, doc_id"}
@@ -348,8 +350,9 @@ def _write_rows(con, previous, generation, segments, dirty, parts, publication) 
                 from read_parquet({_files([s / f'{table}.parquet' for s in segments])}, filename = true) r
                 join facts f on f.content_id = r.content_id and f.segment = parse_dirpath(r.filename)
                 where r.{_in(part)} and r.content_id in ({live})""" if segments else None
-            old = _bucket_files(previous, lambda g: g.rows_dir(table), part)
-            if old and _appends(previous, generation, dirty, table, part):
+            numbered = previous.numbered_files(previous.rows_dir(table), part) if previous is not None else {}
+            old = [path for paths in numbered.values() for path in paths]
+            if old and append and max(map(len, numbered.values())) < MAX_ROW_FILES:
                 _kept(previous, lambda g: g.rows_dir(table), generation, part)
                 if parsed:
                     queries[table] = f"""select * from ({parsed}) where content_id not in
@@ -369,13 +372,6 @@ def _write_rows(con, previous, generation, segments, dirty, parts, publication) 
         for table, paths in zip(queries, new):
             written.setdefault(table if table == CONTENTS_BY_DOCUMENT else f"_rows/{table}", []).extend(paths)
     publication.new_files |= written
-
-
-def _appends(previous: Generation, generation: Generation, dirty: set[int] | None, table: str, part: set[int]) -> bool:
-    """Whether a table's per-document rows of the part take new rows as a file of their own (_write_rows): on a
-    change, while no file number of the part holds MAX_ROW_FILES files."""
-    return _a_change(previous, generation, dirty) and all(
-        len(paths) < MAX_ROW_FILES for paths in previous.numbered_files(previous.rows_dir(table), part).values())
 
 
 def _concurrently(con: duckdb.DuckDBPyConnection, jobs: list, part: set[int]) -> list:

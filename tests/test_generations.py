@@ -45,6 +45,18 @@ def _file_of(generation: Path, trial_id: str) -> str:
     return f"b{bucket_of(trial_id) % Generation(generation).files:03d}.parquet"
 
 
+def _amend(path: Path, prefix: str = "AMENDED ") -> None:
+    path.write_text(path.read_text(encoding="utf-8").replace("<brief_title>", f"<brief_title>{prefix}", 1),
+                    encoding="utf-8")
+
+
+def _same_as_a_fresh_build(raw: Path, out: Path, fresh: Path) -> None:
+    assert run_job(raw, fresh).success
+    for table in publishing.PUBLISHED_TABLES:
+        sql = f"select * from {table} order by all"
+        assert query(out, sql) == query(fresh, sql), table
+
+
 def _consistent(out: Path) -> tuple[int, int]:
     """(trials, parsed documents) after checking that every table of the warehouse is of one generation."""
     trials, parsed, orphans, unlisted = query(out, """
@@ -183,9 +195,7 @@ def test_one_changed_file_rewrites_only_its_trials_file_and_nothing_changed_publ
     assert run_job(raw, out).success
     assert (out / ".current").resolve() == first  # nothing changed: no new generation at all
 
-    target = raw / XML[0].name
-    target.write_text(target.read_text(encoding="utf-8").replace("<brief_title>", "<brief_title>AMENDED ", 1),
-                      encoding="utf-8")
+    _amend(raw / XML[0].name)
     assert run_job(raw, out).success
     second = (out / ".current").resolve()
     assert second != first
@@ -197,18 +207,6 @@ def test_one_changed_file_rewrites_only_its_trials_file_and_nothing_changed_publ
         for path in files:
             same_inode = path.stat().st_ino == (first / table / path.name).stat().st_ino
             assert same_inode == (path.name != changed), (table, path.name)
-
-
-def _amend(path: Path, prefix: str = "AMENDED ") -> None:
-    path.write_text(path.read_text(encoding="utf-8").replace("<brief_title>", f"<brief_title>{prefix}", 1),
-                    encoding="utf-8")
-
-
-def _same_as_a_fresh_build(raw: Path, out: Path, fresh: Path) -> None:
-    assert run_job(raw, fresh).success
-    for table in publishing.PUBLISHED_TABLES:
-        sql = f"select * from {table} order by all"
-        assert query(out, sql) == query(fresh, sql), table
 
 
 def test_one_changed_file_keeps_the_files_of_every_table_where_its_trial_has_no_row(tmp_path):
@@ -378,8 +376,7 @@ def test_links_follow_a_named_trial_that_comes_goes_or_is_redated_and_stay_as_th
         return out / ".current" / "_rows" / publishing.LINKED_CLUSTERS / "data.parquet"
 
     inode = clusters_file().stat().st_ino
-    (raw / other.name).write_text(other.read_text(encoding="utf-8").replace("<brief_title>", "<brief_title>AMENDED ", 1),
-                                  encoding="utf-8")
+    _amend(raw / other.name)
     assert published() == found
     assert clusters_file().stat().st_ino == inode  # the previous generation's, linked: links were not computed
     assert query(out, f"select brief_title like 'AMENDED %' from trials where trial_id = '{other.stem}'") == [(True,)]
@@ -473,11 +470,8 @@ def test_documents_published_before_their_parse_are_taken_in_by_the_next_run(tmp
     assert query(out, "select count(*) from trials") == [(0,)]
 
     assert run_job(raw, out).success
-    assert run_job(raw, tmp_path / "fresh").success
     assert query(out, "select count(*) from trials") == [(len(XML),)]
-    for table in publishing.PUBLISHED_TABLES:
-        sql = f"select * from {table} order by all"
-        assert query(out, sql) == query(tmp_path / "fresh", sql), table
+    _same_as_a_fresh_build(raw, out, tmp_path / "fresh")
 
 
 
@@ -495,8 +489,7 @@ def test_files_changed_or_removed_after_staging_are_published_as_the_parse_step_
     edited, removed = raw / XML[0].name, raw / XML[1].name
     layout, version = Layout(out), code_version()
     manifest.stage(raw, layout, MAX_DOCUMENT_BYTES)
-    edited.write_text(edited.read_text(encoding="utf-8").replace("<brief_title>", "<brief_title>EDITED ", 1),
-                      encoding="utf-8")
+    _amend(edited, "EDITED ")
     removed.unlink()
     summary = parsing.parse_pending(raw, layout, None, version, 1, StagingLimits())
     assert (summary.documents, summary.parsed, summary.quarantined) == (3, 2, 1)
@@ -540,8 +533,6 @@ def test_a_corpus_growing_past_its_files_is_rewritten_whole_as_a_fresh_build(tmp
     """4 documents to a file: 4 documents take one file per table, 8 take two, and the run that grows the corpus
     rewrites every file (the buckets are regrouped), though the documents added all fall in one of them, from rows
     parsed before, publishing what a fresh run does; a change after it rewrites one file of the two."""
-    from pipeline import publishing
-
     monkeypatch.setattr(storage, "DOCUMENTS_PER_FILE", 4)
     raw, out = tmp_path / "raw", tmp_path / "out"
     raw.mkdir()
@@ -557,14 +548,9 @@ def test_a_corpus_growing_past_its_files_is_rewritten_whole_as_a_fresh_build(tmp
     assert parsed == 4  # the first four are not parsed again
     grown = (out / ".current").resolve()
     assert Generation(grown).files == 2
-    assert run_job(raw, tmp_path / "fresh").success
-    for table in publishing.PUBLISHED_TABLES:
-        sql = f"select * from {table} order by all"
-        assert query(out, sql) == query(tmp_path / "fresh", sql), table
+    _same_as_a_fresh_build(raw, out, tmp_path / "fresh")
 
-    target = raw / XML[0].name
-    target.write_text(target.read_text(encoding="utf-8").replace("<brief_title>", "<brief_title>AMENDED ", 1),
-                      encoding="utf-8")
+    _amend(raw / XML[0].name)
     assert run_job(raw, out).success
     changed = (out / ".current").resolve()
     relinked = {p.name for p in (changed / "trials").glob("b*.parquet")
