@@ -16,6 +16,7 @@ import os
 import shutil
 import uuid
 from collections import Counter
+from collections.abc import Iterator
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,10 +42,14 @@ RECORD_TABLES = ("trials", "conditions", "keywords", "interventions", "arm_group
 BATCH_TABLES = ("documents", *RECORD_TABLES)
 CONTENTS = "_contents"  # a segment's per-content facts: trial, format, encoding, quarantine reason
 CONTENTS_BY_DOCUMENT = "_documents"  # a generation's per-document rows: the manifest joined to those facts
-BATCH_SIZE = 2000
+BATCH_SIZE = 2000  # records a segment's batch holds before it is written (an export's document may hold hundreds)
+# A task's share of new files: at most this many files and, past its first file, this many bytes. By count alone, an
+# export of 500 trials a file made 200 files one task of 100,000 records, parsed by one process holding them all.
 FILES_PER_TASK = 500
-# Below this much work a run parses in its own process: starting workers (spawn, imports) costs more than it saves.
-PARALLEL_MIN_DOCUMENTS = 400
+TASK_BYTES = 8 * 1024 * 1024  # 500 legacy XML records are about 7 MB
+# Below this much new content a run parses in its own process: starting workers (spawn, imports) costs more than it
+# saves (some 300 legacy XML records, 700 records as page text)
+PARALLEL_MIN_BYTES = 4 * 1024 * 1024
 PARALLEL_MIN_ARCHIVE_BYTES = 2 * 1024 * 1024  # compressed: some 2,000 registry records
 MAX_REASON_CHARS = 2000
 
@@ -233,20 +238,19 @@ class _Segments:
 
     def __init__(self, incoming: Path, version: str) -> None:
         self.incoming, self.version = incoming, version
-        self.batch, self.pending = _Batch(), 0
+        self.batch = _Batch()
         self.summary = ParseSummary()
 
     def add(self, staged: dict) -> None:
         parse_document(staged, self.batch)
-        self.pending += 1
-        if self.pending >= BATCH_SIZE:
+        if len(self.batch.rows["documents"]) >= BATCH_SIZE:  # a row per record (per document that failed)
             self.flush()
 
     def flush(self) -> None:
-        if not self.pending:
+        if not self.batch.rows["documents"]:
             return
         frames = validate(self.batch.frames())
-        self.batch, self.pending = _Batch(), 0
+        self.batch = _Batch()
         docs = frames.pop("documents")
         quarantined = docs.filter(pl.col("status") == "quarantined")
         self.summary.add(ParseSummary(docs.height, docs.height - quarantined.height, quarantined.height,
@@ -470,8 +474,7 @@ def _tasks(raw_dir, layout, version, limits, workers, new_files, archives, previ
     # the raw folder resolved, as staging listed it: a worker elsewhere opens the files by it (staging.Listing)
     base = dict(raw_dir=os.path.realpath(raw_dir), incoming=str(layout.incoming_dir), listings=str(layout.listings_dir),
                 version=version, limits=limits)
-    tasks = [Task(**base, files=tuple(new_files[i:i + FILES_PER_TASK]))
-             for i in range(0, len(new_files), FILES_PER_TASK)]
+    tasks = [Task(**base, files=share) for share in _shares(new_files)]
     for path, sha in archives:
         # a large archive is shared between the workers, each reading it and parsing its own members
         parts = workers if (raw_dir / path).stat().st_size >= PARALLEL_MIN_ARCHIVE_BYTES else 1
@@ -480,10 +483,23 @@ def _tasks(raw_dir, layout, version, limits, workers, new_files, archives, previ
     return tasks
 
 
+def _shares(new_files: list[tuple]) -> Iterator[tuple[tuple, ...]]:
+    """New files (rel, path, sha256, n_bytes) in order, cut at FILES_PER_TASK files or TASK_BYTES bytes."""
+    share, n_bytes = [], 0
+    for file in new_files:
+        if share and (len(share) == FILES_PER_TASK or n_bytes + file[3] > TASK_BYTES):
+            yield tuple(share)
+            share, n_bytes = [], 0
+        share.append(file)
+        n_bytes += file[3]
+    if share:
+        yield tuple(share)
+
+
 def _run(tasks: list[Task], workers: int, executor: Executor | None = None) -> tuple[ParseSummary, list[Path]]:
     """Run the tasks on `executor`; without one, on a process pool when there is enough work, else here."""
-    n_documents = sum(len(t.files) for t in tasks)
-    parallel = workers > 1 and len(tasks) > 1 and (n_documents >= PARALLEL_MIN_DOCUMENTS or any(t.parts > 1 for t in tasks))
+    n_bytes = sum(size for t in tasks for *_, size in t.files)
+    parallel = workers > 1 and len(tasks) > 1 and (n_bytes >= PARALLEL_MIN_BYTES or any(t.parts > 1 for t in tasks))
     if executor is None and parallel:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             return _run(tasks, workers, pool)

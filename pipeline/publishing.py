@@ -132,8 +132,8 @@ def publish(layout: Layout, version: str, memory_limit: str = "1.3GB") -> Public
             publication = Publication(generation, dirty)
             parts = _parts(con, dirty, files)
             _write_rows(con, previous, generation, segments, dirty, parts, publication)
-            _write_tables(con, previous, generation, dirty, parts, publication)
-            _write_links(con, previous, generation, dirty, publication)
+            splice = _write_tables(con, previous, generation, dirty, parts, publication)
+            _write_links(con, previous, generation, dirty, splice, publication)
             _write_global(con, generation, publication)
             build_warehouse(generation)
             (generation.path / VERSION_FILE).write_text(version)
@@ -394,10 +394,11 @@ def _concurrently(con: duckdb.DuckDBPyConnection, jobs: list, part: set[int]) ->
         return list(pool.map(run, jobs))
 
 
-def _write_tables(con, previous, generation, dirty, parts, publication) -> None:
+def _write_tables(con, previous, generation, dirty, parts, publication) -> bool:
     """Merge the dirty buckets' rows into the published tables; link the clean buckets' files. A rebuild merges
     its buckets in parts of about DOCUMENTS_PER_PART documents: merging 600,000 trials at once took more than
-    DuckDB's memory limit, and a part's buckets share nothing with another part's."""
+    DuckDB's memory limit, and a part's buckets share nothing with another part's. Returns whether only the touched
+    trials were merged (_touched: then table `touched` holds them)."""
     queries = table_queries()
     for table in queries:
         link_unchanged(previous, lambda g, t=table: g.table_dir(t), generation, dirty)
@@ -412,6 +413,7 @@ def _write_tables(con, previous, generation, dirty, parts, publication) -> None:
     for table, query in queries.items():
         _empty_if_none(con, query, generation.table_dir(table), previous and previous.table_dir(table))
     publication.new_files |= written
+    return splice
 
 
 def _a_change(previous: Generation | None, generation: Generation, dirty: set[int] | None) -> bool:
@@ -599,17 +601,17 @@ def _named_ids_of(paths: list[Path]) -> str:
     return f"select trial_id, doc_id, registry, named_id from read_parquet({_files(paths)})"
 
 
-def _write_links(con, previous, generation, dirty, publication) -> None:
+def _write_links(con, previous, generation, dirty, splice, publication) -> None:
     """trial_links and trial_clusters (pipeline.linking), with work that grows with the change, not the corpus:
-    the ids named by the touched trials' identifiers (on a rebuild, the dirty buckets') are found again, links and
-    the linked trials' clusters are computed over those names (or kept, when nothing they read changed:
-    _links_unchanged), and trial_clusters is rewritten in the dirty buckets and wherever a trial's cluster changed."""
+    the ids named by the touched trials' identifiers (with `splice`, those of table `touched`: _write_tables; else
+    the dirty buckets') are found again, links and the linked trials' clusters are computed over those names (or
+    kept, when nothing they read changed: _links_unchanged), and trial_clusters is rewritten in the dirty buckets
+    and wherever a trial's cluster changed."""
     con.execute(f"create view trials as {_trials_of(_bucket_files(generation, lambda g: g.table_dir('trials'), None))}")
     link_unchanged(previous, lambda g: g.rows_dir(NAMED_IDS), generation, dirty)
     # the dirty buckets' identifiers, written or kept (_write_table): on a change, of the touched trials only, the
     # other trials' names kept as the previous generation found them (_touched)
     identifiers = _bucket_files(generation, lambda g: g.table_dir("identifiers"), dirty)
-    splice = _a_change(previous, generation, dirty)
     if identifiers:
         con.execute("create view identifiers as select *, " + _FILE_NUMBER +
                     f" as bucket from read_parquet({_files(identifiers)}, filename = true)"

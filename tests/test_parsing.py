@@ -70,3 +70,45 @@ def test_two_records_of_one_trial_in_one_export_are_two_documents():
         ("export.csv#EUCTR2015-002340-14#2", "EUCTR2015-002340-14", "parsed")]
     assert sorted(frames["identifiers"]["id_value"]) == [
         "2015-002340-14", "2015-002340-14", "EUCTR2015-002340-14-DE", "EUCTR2015-002340-14-NL"]
+
+
+def test_a_task_of_multi_record_exports_writes_a_segment_each_time_its_batch_reaches_batch_size_records(
+        tmp_path, monkeypatch):
+    """The batch is counted in records, not documents: two real ICTRP exports (578 trials as XML, 927 as CSV) with
+    BATCH_SIZE 500 are two segments, each written as its export's records reached 500 (counted by documents, both
+    would wait for 500 files)."""
+    import hashlib
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from pipeline import parsing
+    from pipeline.staging import StagingLimits
+    from tests.conftest import CORPUS
+
+    monkeypatch.setattr(parsing, "BATCH_SIZE", 500)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    files = []
+    for name in ("ICTRP-Results_18Mar2020.xml", "COVID19-927-trials_7Apr2020.csv"):
+        shutil.copy(CORPUS / "ictrp" / name, raw / name)
+        data = (raw / name).read_bytes()
+        files.append((name, None, hashlib.sha256(data).hexdigest(), len(data)))
+    task = parsing.Task(str(raw), str(tmp_path / "incoming"), str(tmp_path / "listings"), "v1", StagingLimits(),
+                        files=tuple(files))
+    summary, listing = parsing.run_task(task)
+    assert listing is None  # both read as staged
+    segments = sorted((tmp_path / "incoming").iterdir(), key=lambda s: s.stat().st_mtime_ns)
+    sizes = [pq.read_metadata(s / f"{parsing.CONTENTS}.parquet").num_rows for s in segments]
+    assert sizes == [578, 927] and summary.documents == 578 + 927
+
+
+def test_new_files_are_cut_into_tasks_by_count_and_by_bytes(monkeypatch):
+    from pipeline import parsing
+
+    monkeypatch.setattr(parsing, "FILES_PER_TASK", 3)
+    monkeypatch.setattr(parsing, "TASK_BYTES", 100)
+    files = [(f"f{i}", None, str(i), size) for i, size in enumerate([10, 10, 10, 10, 60, 50, 200, 5])]
+    shares = [[rel for rel, *_ in share] for share in parsing._shares(files)]
+    # three small files fill a task by count; 60 + 50 passes 100 bytes; a file larger than a task is one alone
+    assert shares == [["f0", "f1", "f2"], ["f3", "f4"], ["f5"], ["f6"], ["f7"]]

@@ -152,7 +152,7 @@ def test_parsing_in_two_processes_gives_the_same_tables_as_one(tmp_path, monkeyp
     with tarfile.open(raw / "pages.tar.gz", "w:gz") as tf:
         tf.add(SHARED / "seeds", arcname="seeds")
     (raw / "empty.txt").write_bytes(b"")
-    monkeypatch.setattr(parsing, "PARALLEL_MIN_DOCUMENTS", 0)  # the folder is small; parse it in parallel anyway
+    monkeypatch.setattr(parsing, "PARALLEL_MIN_BYTES", 0)  # the folder is small; parse it in parallel anyway
     monkeypatch.setattr(parsing, "FILES_PER_TASK", 40)
     one = _documents(raw, tmp_path / "one", workers=1)
     two = _documents(raw, tmp_path / "two", workers=2)
