@@ -497,8 +497,9 @@ def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: 
                   touched: bool = False) -> None:
     """The tables and views the merge queries read, over one part's buckets: documents_final (duplicates
     quarantined), a doc_<table> view per record table (doc_trials with each document's version dated across
-    documents: history.DOCUMENT_VERSIONS), each trial's documents ranked, and criteria_source; with `touched`, the
-    doc_ relations hold only the trials of table `touched` (_touched), read into tables."""
+    documents: history.DOCUMENT_VERSIONS), each trial's documents ranked, the trials of several documents, and
+    criteria_source; with `touched`, the doc_ relations hold only the trials of table `touched` (_touched), read
+    into tables."""
     docs = _bucket_files(generation, lambda g: g.rows_dir(CONTENTS_BY_DOCUMENT), part)
     con.execute(f"""
         create or replace table documents_final as
@@ -535,6 +536,9 @@ def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: 
         select doc_id, trial_id, bucket, source_format, version_date, download_date,
                row_number() over (partition by trial_id order by {history.PRECEDENCE}) as precedence
         from doc_trials""")
+    # trials of two documents or more: only theirs are merged field by field (a hundred aggregates over every trial
+    # took most of the merge's time where nearly all trials have one document)
+    con.execute("create or replace table several as select trial_id from ranked where precedence = 2")
     con.execute("create or replace table registries as "
                 "select distinct on (trial_id) trial_id, registry from doc_trials")
     con.execute("""
@@ -698,20 +702,24 @@ def table_queries() -> dict[str, str]:
     trial_cols = [c for c in columns("trials") if c != "trial_id"]
     picks = ",\n  ".join(
         f"min(t.{c}) as {c}" if c in EARLIEST_FIELDS else
-        f"arg_min(t.{c}, r.precedence) filter (where t.{c} is not null"
-        + (f" and len(t.{c}) > 0" if c in ("phases", "who_masked") else "") + f") as {c}"
+        f"arg_min(t.{c}, r.precedence) filter (where t.{c} is not null) as {c}"
         for c in trial_cols
     )
     document_cols = ", ".join(columns("documents"))
+    several = "(select trial_id from several)"  # a trial of one document has its values as parsed
     queries = {
         "documents": f"select {document_cols}, bucket from documents_final order by bucket, doc_id",
         "trials": f"""
             select m.*, {linking.PROSPECTIVELY_REGISTERED_SQL} as prospectively_registered,
                    h.versions, h.enrollment_planned, h.primary_outcomes_changed
-            from (select t.trial_id,
+            from (select t.trial_id, {", ".join(f"t.{c}" for c in trial_cols)}, [t.doc_id] as source_doc_ids, t.bucket
+                  from doc_trials t where t.trial_id not in {several}
+                  union all by name
+                  select t.trial_id,
                     {picks},
                     list(t.doc_id order by r.precedence) as source_doc_ids, any_value(t.bucket) as bucket
-                  from doc_trials t join ranked r using (doc_id, trial_id) group by t.trial_id) m
+                  from doc_trials t join ranked r using (doc_id, trial_id)
+                  where t.trial_id in {several} group by t.trial_id) m
             left join ({history.trial_history()}) h using (trial_id)
             order by m.bucket, m.trial_id""",
         "trial_sources": """
@@ -723,22 +731,24 @@ def table_queries() -> dict[str, str]:
         "trial_changes": _by_trial(history.trial_changes()),
     }
     for table in CHILD_TABLES:
-        # a trial's criteria and their thresholds come from one document (criteria_source), so ordinals join
+        # a trial of several documents takes its criteria and their thresholds from one of them (criteria_source), so
+        # ordinals join; a trial of one document has its rows as parsed
         first = "r.precedence = min(r.precedence) over (partition by c.trial_id)"
+        joins, keep = "join ranked r using (doc_id, trial_id)", f"qualify {first}"
         if table in CRITERIA_TABLES:
-            source = "join criteria_source using (doc_id, trial_id) join ranked r using (doc_id, trial_id)"
+            joins, keep = f"join criteria_source using (doc_id, trial_id) {joins}", ""
         elif table in UNION_OF_DOCUMENTS:  # these registries' records each hold a share: every document's rows
             key = ", ".join(f"c.{k}" for k in KEYS[table])
             registries = ", ".join(f"'{r}'" for r in UNION_OF_DOCUMENTS[table])
-            source = (f"join ranked r using (doc_id, trial_id) join registries g using (trial_id) qualify "
-                      f"(g.registry in ({registries}) and row_number() over (partition by {key} order by r.precedence, c.seq) = 1)"
-                      f" or (g.registry not in ({registries}) and {first})")
-        else:
-            source = f"join ranked r using (doc_id, trial_id) qualify {first}"
+            joins += " join registries g using (trial_id)"
+            keep = (f"qualify (g.registry in ({registries}) and row_number() over (partition by {key} order by "
+                    f"r.precedence, c.seq) = 1) or (g.registry not in ({registries}) and {first})")
         queries[table] = f"""
-            select c.* exclude (seq, bucket), c.bucket
-            from doc_{table} c {source}
-            order by {f"c.{CLUSTERED[table]}, " if table in CLUSTERED else ""}c.bucket, c.trial_id, r.precedence, c.seq"""
+            select * exclude (seq, _precedence) from (
+              select c.*, 1 as _precedence from doc_{table} c where c.trial_id not in {several}
+              union all by name
+              select c.*, r.precedence as _precedence from doc_{table} c {joins} where c.trial_id in {several} {keep})
+            order by {f"{CLUSTERED[table]}, " if table in CLUSTERED else ""}bucket, trial_id, _precedence, seq"""
     return queries
 
 
