@@ -88,9 +88,9 @@ def _templates_for(texts: list[str]) -> list[tuple[str, dict[str, str]]]:
 
 
 def _templates_key() -> str:
-    """Names the renderer's code and the source archive: templates and corpora made from others are stale."""
-    return hashlib.sha256((Path(__file__).parent / "render.py").read_bytes()
-                          + str(SOURCE.stat().st_mtime_ns).encode()).hexdigest()[:16]
+    """Names the renderer's code and the source archive's content (not its mtime: a copy of the same archive is the
+    same source): templates and corpora made from others are stale."""
+    return hashlib.sha256((Path(__file__).parent / "render.py").read_bytes() + SOURCE.read_bytes()).hexdigest()[:16]
 
 
 def templates(workers: int) -> list[tuple[str, dict[str, str]]]:
