@@ -95,25 +95,25 @@ PRECEDENCE = (f"version_date desc nulls last, (source_format in {STRUCTURED_FORM
 # not changes of that version: they are trial_field_conflicts.
 _WITHIN_VERSION = f"(source_format in {STRUCTURED_FORMATS}) desc, download_date nulls first, doc_id"
 
-# Only a trial with two versions or more can have changed: the costly part (items, field steps) is computed for those.
-_RANKED_DOCS = f"""
+def _version_values(versioned_only: bool) -> str:
+    """One row per (trial, version): each field from the first document of the version that states it (of the
+    trials with two versions or more, when versioned_only), after `versioned` and `ranked_docs` (the documents
+    ranked within their version: of those trials only, when versioned_only)."""
+    # Only a trial with two versions or more can have changed: the costly part (items, field steps) is computed for
+    # those, and ranking every document's hundred fields to keep none cost more than the rest (0.6 s at 100,000)
+    picks = ",\n      ".join(f"arg_min({c}, rank) filter (where {_stated(c)}) as {c}" for c in _fields())
+    return f"""
   versioned as (
     select trial_id from doc_trials where version_date is not null
     group by trial_id having count(distinct version_date) > 1),
   ranked_docs as (
     select *, row_number() over (partition by trial_id, version_date order by {_WITHIN_VERSION}) as rank
-    from doc_trials where version_date is not null)"""
-
-
-def _version_values(versioned_only: bool) -> str:
-    """One row per (trial, version): each field from the first document of the version that states it (of the
-    trials with two versions or more, when versioned_only)."""
-    picks = ",\n      ".join(f"arg_min({c}, rank) filter (where {_stated(c)}) as {c}" for c in _fields())
-    return f"""{_RANKED_DOCS},
+    from doc_trials where version_date is not null
+    {"and trial_id in (select trial_id from versioned)" if versioned_only else ""}),
   version_values as (
     select trial_id, version_date,
       {picks}
-    from ranked_docs {"where trial_id in (select trial_id from versioned)" if versioned_only else ""}
+    from ranked_docs
     group by trial_id, version_date)"""
 
 
@@ -214,8 +214,10 @@ def trial_field_conflicts() -> str:
     fields = [c for c in _fields() if c != "registry"] + ["last_update_posted_date", "last_update_submitted_date"]
     unpivoted = ", ".join(f"{c}::varchar as {c}" for c in fields)
     return f"""
-with long as (  -- (only where a version has two documents or more: one document cannot disagree with itself)
+with long as (  -- (only where a version has two documents or more: one document cannot disagree with itself; the
+    -- trials of one document are left out first, before their hundred fields are cast)
     unpivot (select trial_id, version_date, doc_id, {unpivoted} from doc_trials
+             where trial_id in (select trial_id from doc_trials group by trial_id having count(*) > 1)
              qualify count(*) over (partition by trial_id, version_date) > 1)
     on {", ".join(fields)} into name field value value),
   per_value as (
