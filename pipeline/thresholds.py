@@ -187,7 +187,10 @@ CANONICAL: dict[str, tuple[str, str | None, float]] = {
 }
 # For analysts mapping the table to OMOP or FHIR: variable → (synonyms the rules match, canonical unit in UCUM, LOINC
 # codes). A code is given only where it is certain for the variable as the criteria use it; variables that are no
-# laboratory or vital-sign observation (age, durations, life expectancy, insulin dose) have none.
+# laboratory or vital-sign observation (age, durations, life expectancy, insulin dose) have none. Laboratories report
+# some analytes as a substance concentration (mmol/L) and others as a mass concentration (mg/dL), under different
+# codes: the code of the canonical unit's kind comes first, then the other kind's (C-peptide: the mass code only, no
+# molar one being certain).
 CODES: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
     "age": (("age", "aged", "adults N-M", "years old", "years of age"), "a", ()),
     "age_at_onset": (("age at diagnosis", "age at onset", "onset before age N"), "a", ()),
@@ -197,17 +200,19 @@ CODES: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
     "bmi": (("BMI", "body mass index", "Quetelet index"), "kg/m2", ("39156-5",)),
     "body_weight": (("weight", "body weight", "bodyweight", "weigh"), "kg", ("29463-7",)),
     "hba1c": (("HbA1c", "A1C", "glycated haemoglobin", "glycosylated hemoglobin"), "%", ("4548-4",)),
-    "fasting_glucose": (("fasting plasma glucose", "FPG", "FBG", "fasting blood sugar"), "mmol/L", ("1558-6",)),
+    "fasting_glucose": (("fasting plasma glucose", "FPG", "FBG", "fasting blood sugar"), "mmol/L",
+                        ("14771-0", "1558-6")),
     "c_peptide": (("C-peptide", "fasting C-peptide", "stimulated C-peptide"), "nmol/L", ("1986-9",)),
     "insulin_dose": (("insulin dose", "insulin requirement"), "U/kg/d", ()),
-    "serum_creatinine": (("creatinine", "serum creatinine", "SCr", "Scr", "Cr"), "umol/L", ("2160-0",)),
+    "serum_creatinine": (("creatinine", "serum creatinine", "SCr", "Scr", "Cr"), "umol/L", ("14682-9", "2160-0")),
     "egfr": (("eGFR", "GFR", "estimated glomerular filtration rate", "MDRD"), "mL/min/{1.73_m2}",
              ("33914-3", "62238-1", "98979-8")),
     "creatinine_clearance": (("creatinine clearance", "CrCl", "Ccr"), "mL/min", ("2164-2",)),
     "systolic_bp": (("systolic blood pressure", "SBP", "SAP", "high pressure"), "mm[Hg]", ("8480-6",)),
     "diastolic_bp": (("diastolic blood pressure", "DBP", "DAP", "low pressure"), "mm[Hg]", ("8462-4",)),
-    "ldl_cholesterol": (("LDL cholesterol", "LDL-C", "low-density lipoprotein"), "mmol/L", ("13457-7", "2089-1")),
-    "triglycerides": (("triglycerides", "TG"), "mmol/L", ("2571-8",)),
+    "ldl_cholesterol": (("LDL cholesterol", "LDL-C", "low-density lipoprotein"), "mmol/L",
+                        ("39469-2", "22748-8", "13457-7", "2089-1")),
+    "triglycerides": (("triglycerides", "TG"), "mmol/L", ("14927-8", "2571-8")),
     "hemoglobin": (("hemoglobin", "haemoglobin", "Hb", "Hgb"), "g/dL", ("718-7",)),
     "platelets": (("platelets", "platelet count", "PLT", "thrombocytes"), "10*9/L", ("777-3",)),
     "neutrophils": (("absolute neutrophil count", "ANC", "AGC", "granulocytes"), "10*9/L", ("751-8",)),
@@ -217,7 +222,7 @@ CODES: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
     "alt": (("ALT", "SGPT", "alanine aminotransferase"), "U/L", ("1742-6",)),
     "ast": (("AST", "SGOT", "aspartate aminotransferase"), "U/L", ("1920-8",)),
     "alkaline_phosphatase": (("alkaline phosphatase", "ALP"), "U/L", ("6768-6",)),
-    "bilirubin": (("bilirubin", "total bilirubin", "TBIL"), "umol/L", ("1975-2",)),
+    "bilirubin": (("bilirubin", "total bilirubin", "TBIL"), "umol/L", ("14631-6", "1975-2")),
     "inr": (("INR", "international normalized ratio"), "{INR}", ("6301-6",)),
     "pt": (("PT", "prothrombin time"), "s", ("5902-2",)),
     "ptt": (("PTT", "aPTT", "partial thromboplastin time"), "s", ("3173-2",)),

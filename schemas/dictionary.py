@@ -369,7 +369,8 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "synonyms": ("Words that name it in criteria text", None),
         "canonical_unit": ("The unit of eligible_*_canonical, as the thresholds write it", None),
         "canonical_unit_ucum": ("The same unit in UCUM", None),
-        "loinc_codes": ("LOINC codes for a laboratory variable; null where none is certain", None),
+        "loinc_codes": ("LOINC codes for a laboratory variable, the code of the canonical unit's kind (moles or mass "
+                        "per volume) first; null where none is certain", None),
         "plausible_lower": ("Lowest plausible canonical value (below it a row is not plausible)", None),
         "plausible_upper": ("Highest plausible canonical value", None),
     }),

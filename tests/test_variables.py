@@ -18,14 +18,25 @@ def test_the_variables_table_names_every_variable_once_and_passes_its_schema():
 def test_units_and_codes_as_an_analyst_maps_them():
     rows = {row["variable"]: row for row in th.variables().iter_rows(named=True)}
     assert (rows["serum_creatinine"]["canonical_unit"], rows["serum_creatinine"]["canonical_unit_ucum"],
-            rows["serum_creatinine"]["loinc_codes"]) == ("µmol/L", "umol/L", ["2160-0"])
+            rows["serum_creatinine"]["loinc_codes"]) == ("µmol/L", "umol/L", ["14682-9", "2160-0"])
+    # laboratories report it as moles (the canonical unit's kind, first) or as mass per volume, under two codes
+    assert rows["fasting_glucose"]["loinc_codes"] == ["14771-0", "1558-6"]
     assert (rows["hba1c"]["canonical_unit_ucum"], rows["hba1c"]["loinc_codes"]) == ("%", ["4548-4"])
     assert (rows["platelets"]["canonical_unit_ucum"], rows["systolic_bp"]["canonical_unit_ucum"]) == ("10*9/L", "mm[Hg]")
     assert (rows["age"]["canonical_unit_ucum"], rows["age"]["loinc_codes"]) == ("a", None)  # no observation: no code
     assert (rows["bmi"]["plausible_lower"], rows["bmi"]["plausible_upper"]) == (10, 80)
     assert "Quetelet index" in rows["bmi"]["synonyms"]
-    # every code has LOINC's form: digits, a hyphen, one check digit
-    assert all(re.fullmatch(r"\d{1,6}-\d", code) for row in rows.values() for code in row["loinc_codes"] or [])
+    # every code has LOINC's form, digits, a hyphen and the check digit of its mod 10 algorithm: a mistyped code fails
+    codes = [code for row in rows.values() for code in row["loinc_codes"] or []]
+    assert all(re.fullmatch(r"\d{1,6}-\d", code) for code in codes)
+    assert [code for code in codes if _loinc_check_digit(code.split("-")[0]) != code[-1]] == []
+    assert _loinc_check_digit("2160") == "0" and _loinc_check_digit("14682") == "9"
+
+
+def _loinc_check_digit(number: str) -> str:
+    """LOINC's mod 10: from the right, every other digit doubled (its digits summed); 10 less the sum's last digit."""
+    total = sum(sum(divmod(int(d) * 2, 10)) if i % 2 == 0 else int(d) for i, d in enumerate(reversed(number)))
+    return str(-total % 10)
 
 
 def _plausible(text: str, criterion_type: str = "INCLUSION") -> list[tuple]:
