@@ -188,8 +188,8 @@ CANONICAL: dict[str, tuple[str, str | None, float]] = {
 # For analysts mapping the table to OMOP or FHIR: variable → (synonyms the rules match, canonical unit in UCUM, LOINC
 # codes). A code is given only where it is certain for the variable as the criteria use it; variables that are no
 # laboratory or vital-sign observation (age, durations, life expectancy, insulin dose) have none. Laboratories report
-# some analytes as a substance concentration (mmol/L) and others as a mass concentration (mg/dL), under different
-# codes: the code of the canonical unit's kind comes first, then the other kind's (C-peptide: the mass code only, no
+# an analyte such as creatinine either as a substance concentration (µmol/L) or as a mass concentration (mg/dL), under
+# two codes: the code of the canonical unit's kind comes first, then the other's (C-peptide: the mass code only, no
 # molar one being certain).
 CODES: dict[str, tuple[tuple[str, ...], str, tuple[str, ...]]] = {
     "age": (("age", "aged", "adults N-M", "years old", "years of age"), "a", ()),
