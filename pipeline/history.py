@@ -94,6 +94,11 @@ PRECEDENCE = (f"version_date desc nulls last, (source_format in {STRUCTURED_FORM
 # which states no download, else the earliest download). A later copy's differences are the registry's edits since,
 # not changes of that version: they are trial_field_conflicts.
 _WITHIN_VERSION = f"(source_format in {STRUCTURED_FORMATS}) desc, download_date nulls first, doc_id"
+# The trials of two documents or more: only theirs are merged field by field (publishing) and can disagree within a
+# version (trial_field_conflicts); where nearly every trial has one document, leaving the others out first is most of
+# the saving.
+SEVERAL_DOCUMENTS = "select trial_id from doc_trials group by trial_id having count(*) > 1"
+
 
 def _version_values(versioned_only: bool) -> str:
     """One row per (trial, version): each field from the first document of the version that states it (of the
@@ -217,7 +222,7 @@ def trial_field_conflicts() -> str:
 with long as (  -- (only where a version has two documents or more: one document cannot disagree with itself; the
     -- trials of one document are left out first, before their hundred fields are cast)
     unpivot (select trial_id, version_date, doc_id, {unpivoted} from doc_trials
-             where trial_id in (select trial_id from doc_trials group by trial_id having count(*) > 1)
+             where trial_id in ({SEVERAL_DOCUMENTS})
              qualify count(*) over (partition by trial_id, version_date) > 1)
     on {", ".join(fields)} into name field value value),
   per_value as (

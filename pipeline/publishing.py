@@ -536,9 +536,7 @@ def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: 
         select doc_id, trial_id, bucket, source_format, version_date, download_date,
                row_number() over (partition by trial_id order by {history.PRECEDENCE}) as precedence
         from doc_trials""")
-    # trials of two documents or more: only theirs are merged field by field (a hundred aggregates over every trial
-    # took most of the merge's time where nearly all trials have one document)
-    con.execute("create or replace table several as select trial_id from ranked where precedence = 2")
+    con.execute(f"create or replace table several as {history.SEVERAL_DOCUMENTS}")
     con.execute("create or replace table registries as "
                 "select distinct on (trial_id) trial_id, registry from doc_trials")
     con.execute("""
