@@ -2,7 +2,7 @@
 
 Parsed rows are keyed by content, not by path: `content_id` is the document's sha256 (with `#<trial id>` for
 each record of a document holding several), so a document is parsed once whatever its name and however often
-the rest of the corpus changes; rows also carry the code version that made them (see storage.code_version).
+the rest of the corpus changes; rows also carry the parser version that made them (see storage.code_versions).
 Work is cut into tasks (a few hundred files, or a share of one archive's members) run in worker processes when
 there is enough of it, and each task writes its rows in batches, as *segments* under `.state/incoming/`, so
 memory is bounded by the batch. Each batch is checked with the pandera schemas before it is written: a document
@@ -233,11 +233,11 @@ class _Segments:
     """Documents parsed by one task, written a batch at a time as segment folders under `.state/incoming/`.
 
     A segment is written to a hidden folder and renamed into place whole, so a killed run leaves no half segment;
-    its name starts with the code version, so rows of other code are never taken in.
+    its name starts with the parser version, so rows of other parser code are never taken in.
     """
 
-    def __init__(self, incoming: Path, version: str) -> None:
-        self.incoming, self.version = incoming, version
+    def __init__(self, incoming: Path, parser: str) -> None:
+        self.incoming, self.parser = incoming, parser
         self.batch = _Batch()
         self.summary = ParseSummary()
 
@@ -264,7 +264,7 @@ class _Segments:
         for table, frame in frames.items():
             tables[table] = frame.select(pl.col("doc_id").alias("content_id"), bucket.alias("bucket"),
                                          pl.int_range(pl.len(), dtype=pl.Int64).alias("seq"), pl.exclude("doc_id"))
-        name = f"{self.version}-{uuid.uuid4().hex}"
+        name = f"{self.parser}-{uuid.uuid4().hex}"
         tmp = self.incoming / f".{name}.tmp"
         tmp.mkdir(parents=True)
         try:
@@ -282,7 +282,7 @@ class Task:
     raw_dir: str
     incoming: str
     listings: str  # where a task writes the manifest rows it found (archive members, files changed since staging)
-    version: str
+    parser: str  # the parser version its segments are named by
     limits: StagingLimits
     files: tuple[tuple[str, bytes | None, str, int], ...] = ()  # (rel, path to open, sha256, n_bytes) of new
     # content; path None: the file's own name in the raw folder (staging.Listing)
@@ -297,7 +297,7 @@ def run_task(task: Task) -> tuple[ParseSummary, Path | None]:
     """Parse a task's documents into segments; returns its summary and the file of the manifest rows it found: an
     archive's members, or the files whose content changed since staging (written here: a whole registry's listing
     need not pass through the coordinating process)."""
-    segments = _Segments(Path(task.incoming), task.version)
+    segments = _Segments(Path(task.incoming), task.parser)
     raw_dir = Path(task.raw_dir)
     entries = []
     for rel, path, sha, size in task.files:
@@ -351,20 +351,20 @@ def _read_archive(raw_dir: Path, task: Task, segments: _Segments) -> list[manife
     return entries
 
 
-def incoming_segments(layout: Layout, version: str) -> list[Path]:
-    """Segments of this code version waiting to be taken in (others' rows are deleted: they will never be)."""
+def incoming_segments(layout: Layout, parser: str) -> list[Path]:
+    """Segments of this parser version waiting to be taken in (others' rows are deleted: they will never be)."""
     if not layout.incoming_dir.is_dir():
         return []
     segments = []
     for path in sorted(layout.incoming_dir.iterdir()):
-        if path.name.startswith(f"{version}-"):
+        if path.name.startswith(f"{parser}-"):
             segments.append(path)
         else:
             shutil.rmtree(path, ignore_errors=True)
     return segments
 
 
-def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, version: str, workers: int,
+def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, parser: str, workers: int,
                   limits: StagingLimits, executor: Executor | None = None) -> ParseSummary:
     """Parse every document of the staged manifest whose content neither the live generation nor a waiting
     segment holds, read the new and changed archives, and write the complete manifest for publishing.
@@ -373,7 +373,7 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
     workers see the raw and output folders (a dask.distributed `client.get_executor()`, see docs/scaling.md);
     `workers` still says into how many shares a large archive is cut."""
     shutil.rmtree(layout.listings_dir, ignore_errors=True)  # a killed run's: its archives are read again
-    if _built_from_staged(layout, previous, version):
+    if _built_from_staged(layout, previous, parser):
         with atomic_path(layout.manifest) as tmp:
             shutil.copyfile(layout.staged_manifest, tmp)
         return ParseSummary()
@@ -387,7 +387,7 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
         if previous is not None:
             known_sources.append(f"select sha256, source_path, container_sha256, content_id is not null "
                                  f"from {documents_rows(previous)}")
-        segments = incoming_segments(layout, version)
+        segments = incoming_segments(layout, parser)
         if segments:
             files = ", ".join(_q(s / f"{CONTENTS}.parquet") for s in segments)
             known_sources.append(f"select sha256, null, null, true from read_parquet([{files}])")
@@ -419,7 +419,7 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
             previous_listing[path] = frozenset(sha for (sha,) in con.execute(
                 "select sha256 from known where parsed and (source_path = ? and container_sha256 is not null "
                 "or source_path is null)", [path]).fetchall())
-        tasks = _tasks(raw_dir, layout, version, limits, workers, new_files, changed_archives, previous_listing)
+        tasks = _tasks(raw_dir, layout, parser, limits, workers, new_files, changed_archives, previous_listing)
         summary, listings = _run(tasks, workers, executor)
         con.register("no_members", manifest.table([]))
         kept_rows = ("select doc_key, source_path, member, sha256, n_bytes, path_error as error, container_sha256, "
@@ -444,11 +444,11 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, ve
     return summary
 
 
-def _built_from_staged(layout: Layout, previous: Generation | None, version: str) -> bool:
+def _built_from_staged(layout: Layout, previous: Generation | None, parser: str) -> bool:
     """Whether the live generation was built from a manifest identical to the staged listing and parsed all of it,
     with no segment waiting: then there is nothing to parse, and no need to join the listing with its documents
     (a second at 600,000 files). Only a folder without archives qualifies: an archive's manifest lists its members."""
-    if previous is None or incoming_segments(layout, version) or not previous.built_from(layout.staged_manifest):
+    if previous is None or incoming_segments(layout, parser) or not previous.built_from(layout.staged_manifest):
         return False
     with duckdb.connect() as con:
         (unparsed,) = con.execute(f"select count(*) from ({unparsed_documents(previous)})").fetchone()
@@ -470,10 +470,10 @@ def _q(path) -> str:
     return "'" + str(path).replace("'", "''") + "'"
 
 
-def _tasks(raw_dir, layout, version, limits, workers, new_files, archives, previous_listing) -> list[Task]:
+def _tasks(raw_dir, layout, parser, limits, workers, new_files, archives, previous_listing) -> list[Task]:
     # the raw folder resolved, as staging listed it: a worker elsewhere opens the files by it (staging.Listing)
     base = dict(raw_dir=os.path.realpath(raw_dir), incoming=str(layout.incoming_dir), listings=str(layout.listings_dir),
-                version=version, limits=limits)
+                parser=parser, limits=limits)
     tasks = [Task(**base, files=share) for share in _shares(new_files)]
     for path, sha in archives:
         # a large archive is shared between the workers, each reading it and parsing its own members

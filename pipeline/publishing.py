@@ -36,8 +36,8 @@ from duckdb import sqltypes
 from pipeline import history, linking, thresholds
 from pipeline.parsing import (CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, documents_rows, incoming_segments,
                               unparsed_documents)
-from pipeline.storage import (N_BUCKETS, Generation, Layout, atomic_path, bucket_of, buckets_of, file_number,
-                              files_for, link_unchanged, new_generation, remove_old_generations, switch)
+from pipeline.storage import (N_BUCKETS, Generation, Layout, Versions, atomic_path, bucket_of, buckets_of,
+                              file_number, files_for, link_unchanged, new_generation, remove_old_generations, switch)
 from schemas import KEYS, columns
 from schemas.dictionary import comment_statements, published_columns
 
@@ -58,7 +58,6 @@ UNION_OF_DOCUMENTS = {"locations": ("EUCTR",)}  # an EU CTR member state's recor
 # creatinine" reads the text of exclusions only; at 100,000 trials 0.21 → 0.14 s cold).
 CLUSTERED = {"eligibility_criteria": "criterion_type"}
 CLUSTER_ROWS = 8192
-VERSION_FILE = "_version"
 EMPTY_FILE = "empty.parquet"  # a table's one file when it has no rows
 MAX_ROW_FILES = 8  # a table's per-document rows in as many files of one number are merged into one (_write_rows)
 MAX_DOCUMENTS_SIDE_BY_SIDE = 20_000  # a part of more documents than this runs its COPY statements one at a time
@@ -93,58 +92,61 @@ def _files(paths: list[Path]) -> str:
     return "[" + ", ".join(_q(p) for p in paths) + "]"
 
 
-def live_generation(layout: Layout, version: str | None = None) -> Generation | None:
-    """The live generation; with `version`, only if that code made it (rows of other code are not reused)."""
+def live_generation(layout: Layout, parser: str | None = None) -> Generation | None:
+    """The live generation; with `parser`, only if that parser version made its rows (rows of other parser code are
+    not reused)."""
     current = layout.current()
     if current is None or not current.is_dir():
         return None
     generation = Generation(current)
-    if version is not None:
-        stamp = current / VERSION_FILE
-        if not stamp.exists() or stamp.read_text() != version:
-            return None
+    if parser is not None and (generation.versions is None or generation.versions.parser != parser):
+        return None
     return generation
 
 
-def publish(layout: Layout, version: str, memory_limit: str = "1.3GB") -> Publication:
+def publish(layout: Layout, versions: Versions, memory_limit: str = "1.3GB") -> Publication:
     """Merge what changed since the live generation into a new one and switch to it; a no-op when nothing did.
+    When only code that merges or publishes changed (storage.BUILD_MODULES), every table is merged again from the
+    live generation's rows, nothing parsed again.
 
     DuckDB would take most of the machine's memory for the sorts and joins of a large corpus; held to
     `memory_limit`, it spills to a folder under .state/ instead.
     """
-    previous = live_generation(layout, version)
-    segments = incoming_segments(layout, version)
-    if not segments and previous is not None and previous.built_from(layout.manifest):
+    previous = live_generation(layout, versions.parser)
+    rebuild = previous is not None and previous.versions != versions  # other merging code: every bucket again
+    built = None if rebuild else previous  # the generation whose tables this one may keep: one of the same code
+    segments = incoming_segments(layout, versions.parser)
+    if not segments and previous is not None and not rebuild and previous.built_from(layout.manifest):
         # the manifest the live generation was built from, and nothing newly parsed: nothing to diff
         return Publication(previous, set(), _counts(previous, previous, {}))
     con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(layout.spill_dir)})
     try:
         (documents,) = con.execute(f"select count(*) from read_parquet({_q(layout.manifest)})").fetchone()
         files = files_for(documents)
-        dirty = _documents(con, layout, previous, segments, files)
+        dirty = _documents(con, layout, previous, segments, files, rebuild)
         if dirty is not None and not dirty:
             _remove(segments)
             previous.keep_manifest(layout.manifest)  # the live generation is what this manifest builds
             return Publication(previous, set(), _counts(previous, previous, {}))
         generation = new_generation(layout, files)
         generation.keep_manifest(layout.manifest)  # what the next run diffs its manifest with
+        generation.keep_versions(versions)
         try:
             publication = Publication(generation, dirty)
             parts = _parts(con, dirty, files)
             _write_rows(con, previous, generation, segments, dirty, parts, publication)
-            splice = _write_tables(con, previous, generation, dirty, parts, publication)
-            _write_links(con, previous, generation, dirty, splice, publication)
+            splice = _write_tables(con, built, generation, dirty, parts, publication)
+            _write_links(con, built, generation, dirty, splice, publication)
             _write_global(con, generation, publication)
             build_warehouse(generation)
-            (generation.path / VERSION_FILE).write_text(version)
         except BaseException:
             shutil.rmtree(generation.path, ignore_errors=True)
             raise
         switch(layout, generation, PUBLISHED_TABLES)
         # what the checks report and the next run reuses, once the tables are live: a run stopped before these are
         # written leaves the next one to read every file's figures again, not to trust wrong ones
-        publication.counts = _counts(generation, previous, publication.new_files)
-        publication.coverage = _coverage(con, generation, previous, dirty)
+        publication.counts = _counts(generation, built, publication.new_files)
+        publication.coverage = _coverage(con, generation, built, dirty)
     finally:
         con.close()
     remove_old_generations(layout)
@@ -221,7 +223,7 @@ def _remove(segments: list[Path]) -> None:
 
 
 def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generation | None,
-               segments: list[Path], files: int) -> set[int] | None:
+               segments: list[Path], files: int, rebuild: bool) -> set[int] | None:
     """The buckets to rewrite (None: all), with tables `facts` (what each content parsed into: every new segment's,
     and the live generation's for the contents of changed documents) and `docs` (the new generation's `_documents`
     rows of those buckets).
@@ -230,7 +232,7 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
     rows), and those it could not parse yet, are looked at again: the rest keep their rows, so a change costs its
     buckets, not the corpus. A bucket is dirty when any of its documents changed, before or after the change, or
     when it shares a file (of `files` per table) with one that did; every bucket is when the number of files
-    changes."""
+    changes, or on a `rebuild`."""
     manifest = f"read_parquet({_q(layout.manifest)})"
     sources = ["select null::varchar as content_id, null::varchar as sha256, null::varchar as trial_id, "
                "null::integer as bucket, null::varchar as source_format, null::varchar as encoding, "
@@ -250,11 +252,12 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
         was = f"read_parquet({_q(previous.manifest)})" if previous.manifest.exists() else "old_docs"
         # a row is changed unless the other side has its row_hash (manifest.DIFF_KEYS): the same diff as EXCEPT on
         # those columns but for a 64-bit hash collision, in half the time of hashing them here (600,000 rows: 0.20 →
-        # 0.10 s)
+        # 0.10 s); on a rebuild every row is, so that every document's row is made again by this code
+        new, old = ("true", "true") if rebuild else (f"row_hash not in (select row_hash from {was})",
+                                                     f"row_hash not in (select row_hash from {manifest})")
         con.execute(f"""
             create table changed as
-            select doc_key from {manifest} where row_hash not in (select row_hash from {was})
-            union select doc_key from {was} where row_hash not in (select row_hash from {manifest})
+            select doc_key from {manifest} where {new} union select doc_key from {was} where {old}
             union {unparsed_documents(previous)}""")
         sources.append(f"""
             select distinct on (content_id) content_id, sha256, trial_id, bucket, source_format, encoding,
@@ -283,8 +286,8 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
         return None
     dirty = {b for (b,) in con.execute(
         f"select bucket from docs union select bucket from old_docs where doc_key in ({changed})").fetchall()}
-    if dirty or previous.files != files:
-        stale = {b % files for b in dirty} if previous.files == files else set(range(files))
+    if dirty or previous.files != files or rebuild:
+        stale = {b % files for b in dirty} if previous.files == files and not rebuild else set(range(files))
         dirty = {b for b in range(N_BUCKETS) if b % files in stale}
     kept = _bucket_files(previous, lambda g: g.rows_dir(CONTENTS_BY_DOCUMENT), dirty)
     if kept:  # the dirty buckets' documents that did not change, as they were
@@ -640,7 +643,7 @@ def _write_links(con, previous, generation, dirty, splice, publication) -> None:
         con.execute(f"create table trial_links as {linking.LINKS_SQL}")
         con.execute(f"create table linked_clusters as {linking.LINKED_CLUSTERS_SQL}")
         con.execute(f"copy linked_clusters to {_q(linked)} (format parquet)")
-        if dirty is not None:  # and the buckets of every trial that joined, left or changed a cluster
+        if before is not None:  # and the buckets of every trial that joined, left or changed a cluster
             was = f"select * from read_parquet({_q(before)})"
             moved = con.execute(f"""
                 select trial_id from ((select * from linked_clusters except {was})

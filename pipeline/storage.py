@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import filecmp
 import hashlib
+import json
 import os
 import shutil
 import uuid
 import zlib
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Iterator
@@ -168,6 +169,16 @@ class Generation:
             os.link(manifest, tmp)
 
     @cached_property
+    def versions(self) -> Versions | None:
+        """The code that made this generation (None: one written before they were kept)."""
+        kept = self.path / VERSIONS_FILE
+        return Versions(**json.loads(kept.read_text())) if kept.exists() else None
+
+    def keep_versions(self, versions: Versions) -> None:
+        with atomic_path(self.path / VERSIONS_FILE) as tmp:
+            tmp.write_text(json.dumps(asdict(versions)))
+
+    @cached_property
     def files(self) -> int:
         """Files per table (see DOCUMENTS_PER_FILE)."""
         kept = self.path / FILES_FILE
@@ -278,15 +289,34 @@ def write_parquet(table: pa.Table, target: Path) -> None:
         pq.write_table(table, tmp, **STATE_PARQUET_OPTIONS)
 
 
-@cache
-def code_version() -> str:
-    """A digest of the code that turns documents into rows and rows into tables (pipeline/ and schemas/).
+# The modules that merge, publish, report or run, which parsing never imports (tests/test_versions.py checks): a change
+# in them rebuilds the tables from the kept per-document rows; a change anywhere else in pipeline/ or schemas/ (a
+# reader, the thresholds, a schema, or a module added later) parses every document again.
+BUILD_MODULES = ("pipeline/__main__.py", "pipeline/cli.py", "pipeline/definitions.py", "pipeline/defs/",
+                 "pipeline/history.py", "pipeline/linking.py", "pipeline/lock.py", "pipeline/publishing.py",
+                 "pipeline/report.py", "pipeline/warehouse.py", "schemas/dictionary.py")
+VERSIONS_FILE = "_versions.json"  # in a generation: the Versions that made it
 
-    Parsed rows and generations carry it: rows from other code are parsed again, whatever changed in it (a reader
-    improved, a schema tightened), so no stale row survives a change of code and no one has to remember to bump it.
-    """
-    digest = hashlib.sha256()
+
+@dataclass(frozen=True)
+class Versions:
+    """Digests of the code that made a generation: `parser` of the code that turns documents into rows (rows of
+    other parser code are parsed again), `code` of all of pipeline/ and schemas/ (tables of other code are merged
+    again from the rows). Nobody has to remember to bump them, and no stale row or table survives a change."""
+
+    parser: str
+    code: str
+
+
+@cache
+def code_versions() -> Versions:
     root = Path(__file__).resolve().parents[1]
-    for path in sorted([*(root / "pipeline").rglob("*.py"), *(root / "schemas").rglob("*.py")]):
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
+    modules = sorted(path.relative_to(root).as_posix()
+                     for path in [*(root / "pipeline").rglob("*.py"), *(root / "schemas").rglob("*.py")])
+    parser, code = hashlib.sha256(), hashlib.sha256()
+    for module in modules:
+        text = module.encode() + b"\0" + (root / module).read_bytes()
+        code.update(text)
+        if not module.startswith(BUILD_MODULES):
+            parser.update(text)
+    return Versions(parser.hexdigest()[:16], code.hexdigest()[:16])

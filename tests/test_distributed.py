@@ -15,7 +15,7 @@ from distributed import Client, LocalCluster
 from pipeline import manifest, parsing
 from pipeline.publishing import PUBLISHED_TABLES, publish
 from pipeline.staging import StagingLimits
-from pipeline.storage import Layout, code_version
+from pipeline.storage import Layout, code_versions
 from tests.conftest import CORPUS
 
 ARCHIVE = CORPUS / "ctgov_legacy_xml_2023.tar.xz"
@@ -40,10 +40,10 @@ def _sample(raw: Path) -> None:
 
 def _publish(raw: Path, out: Path, workers: int, executor: Executor | None = None) -> parsing.ParseSummary:
     """Stage, parse (on `executor` when given) and publish, as the job's assets do."""
-    layout, version, limits = Layout(out), code_version(), StagingLimits()
+    layout, versions, limits = Layout(out), code_versions(), StagingLimits()
     manifest.stage(raw, layout, limits.max_document_bytes)
-    summary = parsing.parse_pending(raw, layout, None, version, workers, limits, executor)
-    publish(layout, version)
+    summary = parsing.parse_pending(raw, layout, None, versions.parser, workers, limits, executor)
+    publish(layout, versions)
     return summary
 
 

@@ -456,16 +456,16 @@ def test_documents_published_before_their_parse_are_taken_in_by_the_next_run(tmp
     (their segments gone) must still have them parsed and published next time, as a fresh run would."""
     from pipeline import manifest, parsing, publishing
     from pipeline.staging import MAX_DOCUMENT_BYTES, StagingLimits
-    from pipeline.storage import Layout, code_version
+    from pipeline.storage import Layout, code_versions
 
     raw, out = tmp_path / "raw", tmp_path / "out"
     for path in XML:
         shutil.copy(path, raw.mkdir(exist_ok=True) or raw / path.name)
-    layout, version = Layout(out), code_version()
+    layout, versions = Layout(out), code_versions()
     manifest.stage(raw, layout, MAX_DOCUMENT_BYTES)
-    parsing.parse_pending(raw, layout, None, version, 1, StagingLimits())
+    parsing.parse_pending(raw, layout, None, versions.parser, 1, StagingLimits())
     shutil.rmtree(layout.incoming_dir)  # the parsed rows lost before publishing
-    publishing.publish(layout, version)
+    publishing.publish(layout, versions)
     assert query(out, "select count(*), min(error) from documents") == [(len(XML), "not parsed: run the parse step first")]
     assert query(out, "select count(*) from trials") == [(0,)]
 
@@ -481,19 +481,19 @@ def test_files_changed_or_removed_after_staging_are_published_as_the_parse_step_
     unreadable, and the tables are what a run that staged after the edits publishes for the edited files."""
     from pipeline import manifest, parsing, publishing
     from pipeline.staging import MAX_DOCUMENT_BYTES, StagingLimits
-    from pipeline.storage import Layout, code_version
+    from pipeline.storage import Layout, code_versions
 
     raw, out = tmp_path / "raw", tmp_path / "out"
     for path in XML[:3]:
         shutil.copy(path, raw.mkdir(exist_ok=True) or raw / path.name)
     edited, removed = raw / XML[0].name, raw / XML[1].name
-    layout, version = Layout(out), code_version()
+    layout, versions = Layout(out), code_versions()
     manifest.stage(raw, layout, MAX_DOCUMENT_BYTES)
     _amend(edited, "EDITED ")
     removed.unlink()
-    summary = parsing.parse_pending(raw, layout, None, version, 1, StagingLimits())
+    summary = parsing.parse_pending(raw, layout, None, versions.parser, 1, StagingLimits())
     assert (summary.documents, summary.parsed, summary.quarantined) == (3, 2, 1)
-    publishing.publish(layout, version)
+    publishing.publish(layout, versions)
 
     sha256 = hashlib.sha256(edited.read_bytes()).hexdigest()
     assert query(out, f"select status, sha256 from documents where doc_id = '{edited.name}'") == [("parsed", sha256)]

@@ -17,7 +17,7 @@ from pipeline.defs.sensors import SENSED_TAG
 from pipeline.lock import writer_lock
 from pipeline.parsing import parse_pending
 from pipeline.publishing import IMPLAUSIBLE_COLUMNS, PUBLISHED_TABLES, Publication, live_generation, publish
-from pipeline.storage import Layout, code_version
+from pipeline.storage import Layout, code_versions
 from schemas import TABLES, columns, schema
 
 PREVIEW_ROWS = 5
@@ -60,9 +60,9 @@ def staged_documents(context: dg.AssetExecutionContext, settings: PipelineSettin
                 "pandera schemas; new and changed archives read member by member.",
 )
 def parsed_records(settings: PipelineSettings) -> dg.MaterializeResult:
-    layout, version = settings.layout, code_version()
+    layout, parser = settings.layout, code_versions().parser
     with writer_lock(layout.lock_file):
-        summary = parse_pending(settings.raw_path, layout, live_generation(layout, version), version,
+        summary = parse_pending(settings.raw_path, layout, live_generation(layout, parser), parser,
                                 settings.workers, settings.staging_limits)
     return dg.MaterializeResult(metadata={
         "documents_parsed": summary.documents,
@@ -154,7 +154,7 @@ def published_tables(context: dg.AssetExecutionContext, settings: PipelineSettin
     selected ones."""
     layout = settings.layout
     with writer_lock(layout.lock_file):
-        publication = publish(layout, code_version(), settings.publish_memory_limit)
+        publication = publish(layout, code_versions(), settings.publish_memory_limit)
     checks = {(key.asset_key.to_user_string(), key.name) for key in context.selected_asset_check_keys}
     for result in _results(layout, publication, {key.to_user_string() for key in context.selected_asset_keys}):
         if isinstance(result, dg.MaterializeResult) or (result.asset_key.to_user_string(), result.check_name) in checks:

@@ -1,0 +1,99 @@
+"""Rows and tables carry digests of the code that made them (storage.code_versions): a change to parsing code parses
+every document again; a change only to the code that merges, publishes or reports merges every table again from
+the kept rows and parses nothing (issue 17: work in proportion to what changed)."""
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from pipeline.defs import assets
+from pipeline.publishing import PUBLISHED_TABLES, live_generation
+from pipeline.storage import BUILD_MODULES, Layout, Versions
+from tests.conftest import CORPUS, REPO, query, run_job
+
+XML = sorted((CORPUS / "ctgov_xml").glob("*.xml"))[:6]
+
+
+def _run(raw: Path, out: Path, monkeypatch, versions: Versions) -> int:
+    """Run the job as code of these versions would; returns the documents it parsed."""
+    monkeypatch.setattr(assets, "code_versions", lambda: versions)
+    result = run_job(raw, out)
+    assert result.success
+    (parsed,) = result.asset_materializations_for_node("parsed_records")
+    return parsed.metadata["documents_parsed"].value
+
+
+def _tables(out: Path) -> dict[str, list[tuple]]:
+    return {table: query(out, f"select * from {table} order by all") for table in PUBLISHED_TABLES}
+
+
+def _inodes(out: Path) -> dict[str, int]:
+    """The live generation's published files, by table and name, with their inode (a linked file keeps its own)."""
+    generation = live_generation(Layout(out)).path
+    return {path.relative_to(generation).as_posix(): path.stat().st_ino
+            for table in PUBLISHED_TABLES for path in (generation / table).glob("*.parquet")}
+
+
+def test_a_change_to_merging_code_merges_every_table_again_from_the_kept_rows(tmp_path, monkeypatch):
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    for path in XML:
+        shutil.copy(path, raw)
+    assert _run(raw, out, monkeypatch, Versions(parser="p1", code="c1")) == len(XML)
+    tables, files = _tables(out), _inodes(out)
+    assert _run(raw, out, monkeypatch, Versions(parser="p1", code="c1")) == 0
+    assert _inodes(out) == files  # the same code and documents: nothing published again
+
+    assert _run(raw, out, monkeypatch, Versions(parser="p1", code="c2")) == 0
+    rebuilt = _inodes(out)
+    assert rebuilt.keys() == files.keys() and not set(rebuilt.values()) & set(files.values())  # all written again
+    assert _tables(out) == tables
+    assert live_generation(Layout(out)).versions == Versions(parser="p1", code="c2")
+
+    assert _run(raw, out, monkeypatch, Versions(parser="p2", code="c2")) == len(XML)  # other parsing code
+    assert _tables(out) == tables
+    assert live_generation(Layout(out), "p1") is None and live_generation(Layout(out), "p2") is not None
+
+    edited = raw / XML[0].name  # new merging code and an edited document in one run: as a fresh build of the folder
+    edited.write_text(edited.read_text(encoding="utf-8").replace("<brief_title>", "<brief_title>EDITED ", 1),
+                      encoding="utf-8")
+    assert _run(raw, out, monkeypatch, Versions(parser="p2", code="c3")) == 1
+    assert _run(raw, tmp_path / "fresh", monkeypatch, Versions(parser="p2", code="c3")) == len(XML)
+    assert _tables(out) == _tables(tmp_path / "fresh") != tables
+
+
+def test_parsing_imports_none_of_the_build_modules(tmp_path):
+    """The parser version leaves out storage.BUILD_MODULES, so a parse must never run them: documents of every
+    corpus folder are parsed in a fresh interpreter and the modules it loaded are listed."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    folders = [folder for folder in sorted(CORPUS.iterdir()) if folder.is_dir()]
+    for folder in folders:
+        first = min(path for path in folder.rglob("*") if path.is_file())
+        shutil.copy(first, raw / f"{folder.name}-{first.name}")
+    script = textwrap.dedent("""
+        import json, sys
+        from pathlib import Path
+        from pipeline import manifest, parsing
+        from pipeline.staging import StagingLimits
+        from pipeline.storage import Layout, code_versions
+        raw, out, limits = Path(sys.argv[1]), Layout(Path(sys.argv[2])), StagingLimits()
+        manifest.stage(raw, out, limits.max_document_bytes)
+        summary = parsing.parse_pending(raw, out, None, code_versions().parser, 1, limits)
+        files = [getattr(module, "__file__", None) for name, module in list(sys.modules.items())
+                 if name.split(".")[0] in ("pipeline", "schemas")]
+        print(json.dumps({"parsed": summary.parsed, "quarantined": summary.quarantined, "files": [f for f in files if f]}))
+    """)
+    done = subprocess.run([sys.executable, "-c", script, str(raw), str(tmp_path / "out")], cwd=REPO,
+                          capture_output=True, text=True, check=True)
+    report = json.loads(done.stdout)
+    loaded = {Path(file).resolve().relative_to(REPO).as_posix() for file in report["files"]}
+    assert report["quarantined"] == 0 and report["parsed"] >= len(folders)  # the ICTRP export holds many records
+    assert {"pipeline/parsing.py", "pipeline/thresholds.py", "pipeline/criteria.py",
+            "pipeline/sources/ctgov_xml.py"} <= loaded
+    assert not [module for module in loaded if module.startswith(BUILD_MODULES)]
+    assert all((REPO / module).exists() for module in BUILD_MODULES)  # none renamed away from the list
