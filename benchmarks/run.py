@@ -218,6 +218,13 @@ def table(n: int, figures: dict) -> str:
             lines.append(f"| {change} | {m.get('sensor_tick_s', 0):.2f} | {live} | {m['run_s']:.2f} "
                          f"| {m['documents_parsed']} | {'yes' if m.get('change_visible', True) else 'NO'} |")
         lines.append("")
+    if "new_merging_code" in sensor_run:
+        m = sensor_run["new_merging_code"]
+        publish = m["steps_s"].get("publish (merge)", 0)
+        lines += [f"New merging code ({SENSOR_FORM}: the same parser version, another code version): every table "
+                  f"merged again from the kept rows in {m['run_s']:.1f} s (publish {publish:.1f} s), "
+                  f"{m['documents_parsed']} documents parsed, against {sensor_run['wall_s']:.1f} s for the first run.",
+                  ""]
     if "queries" in sensor_run:
         lines += ["| analyst query (DuckDB, warehouse views) | cold s | warm s |", "|---|---:|---:|"]
         lines += [f"| {name} | {q['cold_s']:.3f} | {q['warm_s']:.3f} |" for name, q in sensor_run["queries"].items()]
