@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline.defs import assets
 from pipeline.publishing import PUBLISHED_TABLES, live_generation
-from pipeline.storage import BUILD_MODULES, Layout, Versions
+from pipeline.storage import BUILD_MODULES, Layout, Versions, code_versions
 from tests.conftest import CORPUS, REPO, query, run_job
 
 XML = sorted((CORPUS / "ctgov_xml").glob("*.xml"))[:6]
@@ -97,3 +97,18 @@ def test_parsing_imports_none_of_the_build_modules(tmp_path):
             "pipeline/sources/ctgov_xml.py"} <= loaded
     assert not [module for module in loaded if module.startswith(BUILD_MODULES)]
     assert all((REPO / module).exists() for module in BUILD_MODULES)  # none renamed away from the list
+
+
+def test_the_ui_shows_which_code_made_each_asset(tmp_path):
+    """Dagster records each asset's code version with its materializations (the UI shows it, and marks an asset
+    stale when its code changed): parsing's the parser version, the tables', warehouse's and report's the code's."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    shutil.copy(XML[0], raw)
+    result = run_job(raw, tmp_path / "out")
+    assert result.success
+    versions = code_versions()
+    made_by = {event.asset_key.to_user_string(): event.materialization.tags.get("dagster/code_version")
+               for event in result.get_asset_materialization_events()}
+    assert made_by["parsed_records"] == versions.parser != versions.code
+    assert {made_by[key] for key in [*PUBLISHED_TABLES, "warehouse", "landscape_report"]} == {versions.code}

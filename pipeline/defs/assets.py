@@ -56,6 +56,7 @@ def staged_documents(context: dg.AssetExecutionContext, settings: PipelineSettin
     deps=[staged_documents],
     group_name="parsing",
     kinds={"python", "pandera", "parquet"},
+    code_version=code_versions().parser,  # shown in the UI with each materialization: which code made it
     description="Every document whose content the output has not seen, parsed into rows and checked with the "
                 "pandera schemas; new and changed archives read member by member.",
 )
@@ -139,8 +140,10 @@ def _coverage_check(publication: Publication) -> dg.AssetCheckResult:
 
 @dg.multi_asset(
     specs=[*(dg.AssetSpec(t, deps=[parsed_records], group_name="tables", kinds={"duckdb", "parquet"},
+                          code_version=code_versions().code,
                           description=f"The published `{t}` table (data/processed/{t}/).") for t in PUBLISHED_TABLES),
            dg.AssetSpec("warehouse", deps=list(PUBLISHED_TABLES), group_name="warehouse", kinds={"duckdb"},
+                        code_version=code_versions().code,
                         description="data/processed/warehouse.duckdb: one view per table, switched with the tables.")],
     check_specs=[*(dg.AssetCheckSpec("schema", asset=t, description=f"pandera schema of {t}") for t in VALIDATED_TABLES),
                  dg.AssetCheckSpec("coverage", asset="eligibility_thresholds",

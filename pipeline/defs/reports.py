@@ -5,7 +5,7 @@ import dagster as dg
 
 from pipeline.defs.resources import PipelineSettings
 from pipeline.report import CHARTS, HTML_NAME, REPORT_DIR, build_report, chart_path
-from pipeline.storage import atomic_path
+from pipeline.storage import atomic_path, code_versions
 
 BUILT_FROM = ".built_from"  # beside the report: the generation (and folder) it was drawn from
 
@@ -14,6 +14,7 @@ BUILT_FROM = ".built_from"  # beside the report: the generation (and folder) it 
     deps=["warehouse"],
     group_name="report",
     kinds={"html", "matplotlib"},
+    code_version=code_versions().code,
     description="report/landscape.html: trials by status and phase, enrollment, timeline and eligibility windows.",
 )
 def landscape_report(settings: PipelineSettings) -> dg.MaterializeResult:
