@@ -43,10 +43,14 @@ BATCH_TABLES = ("documents", *RECORD_TABLES)
 CONTENTS = "_contents"  # a segment's per-content facts: trial, format, encoding, quarantine reason
 CONTENTS_BY_DOCUMENT = "_documents"  # a generation's per-document rows: the manifest joined to those facts
 BATCH_SIZE = 2000  # records a segment's batch holds before it is written (an export's document may hold hundreds)
-# A task's share of new files: at most this many files and, past its first file, this many bytes. By count alone, an
-# export of 500 trials a file made 200 files one task of 100,000 records, parsed by one process holding them all.
-FILES_PER_TASK = 500
-TASK_BYTES = 8 * 1024 * 1024  # 500 legacy XML records are about 7 MB
+# A task's share of new files: at most FILES_PER_TASK files and, past its first file, about 1/TASKS_PER_WORKER of a
+# worker's bytes, within TASK_BYTES, so that the workers finish together. Each batch's pandera checks cost about 0.15 s
+# whatever its size (a collect per check and column): at 500 files a task they took a fifth of parsing legacy XML
+# files, hence tasks of up to a batch. By count alone, an export of 500 trials a file made 200 files one task of
+# 100,000 records, parsed by one process holding them all, hence the bytes.
+FILES_PER_TASK = BATCH_SIZE
+TASK_BYTES = (4 * 1024 * 1024, 32 * 1024 * 1024)  # 2,000 legacy XML records are about 28 MB
+TASKS_PER_WORKER = 4
 # Below this much new content a run parses in its own process: starting workers (spawn, imports) costs more than it
 # saves (some 300 legacy XML records, 700 records as page text)
 PARALLEL_MIN_BYTES = 4 * 1024 * 1024
@@ -474,7 +478,7 @@ def _tasks(raw_dir, layout, parser, limits, workers, new_files, archives, previo
     # the raw folder resolved, as staging listed it: a worker elsewhere opens the files by it (staging.Listing)
     base = dict(raw_dir=os.path.realpath(raw_dir), incoming=str(layout.incoming_dir), listings=str(layout.listings_dir),
                 parser=parser, limits=limits)
-    tasks = [Task(**base, files=share) for share in _shares(new_files)]
+    tasks = [Task(**base, files=share) for share in _shares(new_files, workers)]
     for path, sha in archives:
         # a large archive is shared between the workers, each reading it and parsing its own members
         parts = workers if (raw_dir / path).stat().st_size >= PARALLEL_MIN_ARCHIVE_BYTES else 1
@@ -483,11 +487,13 @@ def _tasks(raw_dir, layout, parser, limits, workers, new_files, archives, previo
     return tasks
 
 
-def _shares(new_files: list[tuple]) -> Iterator[tuple[tuple, ...]]:
-    """New files (rel, path, sha256, n_bytes) in order, cut at FILES_PER_TASK files or TASK_BYTES bytes."""
+def _shares(new_files: list[tuple], workers: int) -> Iterator[tuple[tuple, ...]]:
+    """New files (rel, path, sha256, n_bytes) in order, cut at FILES_PER_TASK files or at a share of the bytes."""
+    low, high = TASK_BYTES
+    limit = min(high, max(low, sum(file[3] for file in new_files) // (workers * TASKS_PER_WORKER)))
     share, n_bytes = [], 0
     for file in new_files:
-        if share and (len(share) == FILES_PER_TASK or n_bytes + file[3] > TASK_BYTES):
+        if share and (len(share) == FILES_PER_TASK or n_bytes + file[3] > limit):
             yield tuple(share)
             share, n_bytes = [], 0
         share.append(file)

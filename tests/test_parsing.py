@@ -106,9 +106,18 @@ def test_a_task_of_multi_record_exports_writes_a_segment_each_time_its_batch_rea
 def test_new_files_are_cut_into_tasks_by_count_and_by_bytes(monkeypatch):
     from pipeline import parsing
 
-    monkeypatch.setattr(parsing, "FILES_PER_TASK", 3)
-    monkeypatch.setattr(parsing, "TASK_BYTES", 100)
-    files = [(f"f{i}", None, str(i), size) for i, size in enumerate([10, 10, 10, 10, 60, 50, 200, 5])]
-    shares = [[rel for rel, *_ in share] for share in parsing._shares(files)]
-    # three small files fill a task by count; 60 + 50 passes 100 bytes; a file larger than a task is one alone
-    assert shares == [["f0", "f1", "f2"], ["f3", "f4"], ["f5"], ["f6"], ["f7"]]
+    monkeypatch.setattr(parsing, "FILES_PER_TASK", 4)
+    monkeypatch.setattr(parsing, "TASK_BYTES", (50, 100))
+    monkeypatch.setattr(parsing, "TASKS_PER_WORKER", 1)
+    files = [(f"f{i}", None, str(i), size) for i, size in enumerate([10, 10, 10, 10, 60, 25, 200, 5])]
+
+    def shares(workers):
+        return [[rel for rel, *_ in share] for share in parsing._shares(files, workers)]
+
+    # 330 bytes for one worker: tasks of up to 100 bytes. Four small files fill a task by count; 60 + 25 + 200
+    # passes 100 bytes; a file larger than a task is one alone
+    assert shares(1) == [["f0", "f1", "f2", "f3"], ["f4", "f5"], ["f6"], ["f7"]]
+    # five workers: 66 bytes a task (330 / 5), so that each has a share
+    assert shares(5) == [["f0", "f1", "f2", "f3"], ["f4"], ["f5"], ["f6"], ["f7"]]
+    # a hundred: never less than 50 bytes a task (3 would make each file a task)
+    assert shares(100) == shares(5)
