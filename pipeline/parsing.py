@@ -3,7 +3,7 @@
 Parsed rows are keyed by content, not by path: `content_id` is the document's sha256 (with `#<trial id>` for
 each record of a document holding several), so a document is parsed once whatever its name and however often
 the rest of the corpus changes; rows also carry the parser version that made them (see storage.code_versions).
-Work is cut into tasks (a few hundred files, or a share of one archive's members) run in worker processes when
+Work is cut into tasks (up to 2,000 files, or a share of one archive's members) run in worker processes when
 there is enough of it, and each task writes its rows in batches, as *segments* under `.state/incoming/`, so
 memory is bounded by the batch. Each batch is checked with the pandera schemas before it is written: a document
 whose rows fail is quarantined with the failures listed and its rows are dropped from every table, while the
