@@ -12,7 +12,7 @@ from pathlib import Path
 
 from pipeline.defs import assets
 from pipeline.publishing import PUBLISHED_TABLES, live_generation
-from pipeline.storage import BUILD_MODULES, Layout, Versions, code_versions
+from pipeline.storage import BUILD_MODULES, VERSIONS_FILE, Layout, Versions, code_versions
 from tests.conftest import CORPUS, REPO, query, run_job
 
 XML = sorted((CORPUS / "ctgov_xml").glob("*.xml"))[:6]
@@ -64,6 +64,20 @@ def test_a_change_to_merging_code_merges_every_table_again_from_the_kept_rows(tm
     assert _run(raw, out, monkeypatch, Versions(parser="p2", code="c3")) == 1
     assert _run(raw, tmp_path / "fresh", monkeypatch, Versions(parser="p2", code="c3")) == len(XML)
     assert _tables(out) == _tables(tmp_path / "fresh") != tables
+
+
+def test_an_output_that_does_not_say_which_code_made_it_is_parsed_again(tmp_path, monkeypatch):
+    """An output written before generations kept their versions (or with the file lost) reuses nothing."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    for path in XML[:2]:
+        shutil.copy(path, raw)
+    versions = Versions(parser="p1", code="c1")
+    assert _run(raw, out, monkeypatch, versions) == 2
+    tables = _tables(out)
+    (live_generation(Layout(out)).path / VERSIONS_FILE).unlink()
+    assert _run(raw, out, monkeypatch, versions) == 2
+    assert _tables(out) == tables and live_generation(Layout(out)).versions == versions
 
 
 def test_parsing_imports_none_of_the_build_modules(tmp_path):
