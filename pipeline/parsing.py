@@ -47,9 +47,10 @@ BATCH_SIZE = 2000  # records a segment's batch holds before it is written (an ex
 # worker's bytes, within TASK_BYTES, so that the workers finish together. Each batch's pandera checks cost about 0.15 s
 # whatever its size (a collect per check and column): at 500 files a task they took a fifth of parsing legacy XML
 # files, hence tasks of up to a batch. By count alone, an export of 500 trials a file made 200 files one task of
-# 100,000 records, parsed by one process holding them all, hence the bytes.
+# 100,000 records, parsed by one process holding them all, hence the bytes; at 32 MB (10,000 ICTRP records) the last
+# task ran alone for seconds, at 16 MB (1,150 legacy XML records, 5,000 ICTRP ones) neither form loses.
 FILES_PER_TASK = BATCH_SIZE
-TASK_BYTES = (4 * 1024 * 1024, 32 * 1024 * 1024)  # 2,000 legacy XML records are about 28 MB
+TASK_BYTES = (4 * 1024 * 1024, 16 * 1024 * 1024)
 TASKS_PER_WORKER = 4
 # Below this much new content a run parses in its own process: starting workers (spawn, imports) costs more than it
 # saves (some 300 legacy XML records, 700 records as page text)
