@@ -86,8 +86,8 @@ def run_form(n: int, form: str, raw: Path, workers: int) -> dict:
     work = RUNS / str(n) / form
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    cmd = [sys.executable, "-m", "benchmarks.job", str(raw), str(work / "out"), str(work / "result.json"),
-           "--workers", str(workers)]
+    job = [sys.executable, "-m", "benchmarks.job", str(raw), str(work / "out")]
+    cmd = [*job, str(work / "result.json"), "--workers", str(workers)]
     if form == SENSOR_FORM:
         cmd += ["--sensor", "--queries"]
     code, samples = measured(cmd)
@@ -98,7 +98,7 @@ def run_form(n: int, form: str, raw: Path, workers: int) -> dict:
     result["peak_rss_gib_by_step"] = _peaks(samples, result["step_windows"])
     result["records_per_s"] = n / result["wall_s"]
     if form == SENSOR_FORM:  # a run as after an edit of the merging code, in its own process as each run is
-        code, samples = measured([*cmd[:5], str(work / "new_merging_code.json"), "--workers", str(workers),
+        code, samples = measured([*job, str(work / "new_merging_code.json"), "--workers", str(workers),
                                   "--new-merging-code"])
         if code:
             raise SystemExit(f"the job as new merging code failed on {form} (N={n}): exit {code}")

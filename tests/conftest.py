@@ -36,6 +36,12 @@ def run_corpus_xml(base: Path, trial_ids) -> Path:
     return base / "out"
 
 
+def amend_title(path: Path, prefix: str = "AMENDED ") -> None:
+    """Edit a legacy XML record in place: its brief title gets `prefix`."""
+    path.write_text(path.read_text(encoding="utf-8").replace("<brief_title>", f"<brief_title>{prefix}", 1),
+                    encoding="utf-8")
+
+
 def query(out_dir: Path, sql: str) -> list[tuple]:
     con = duckdb.connect(str(out_dir / "warehouse.duckdb"), read_only=True)
     try:

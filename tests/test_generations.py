@@ -29,7 +29,7 @@ import pytest
 from pipeline.cli import main
 from pipeline import parsing, publishing, storage
 from pipeline.storage import Generation, bucket_of
-from tests.conftest import CORPUS, REPO, SEEDS, query, run_job
+from tests.conftest import CORPUS, REPO, SEEDS, amend_title, query, run_job
 
 XML = sorted((CORPUS / "ctgov_xml").glob("*.xml"))[:12]
 
@@ -43,11 +43,6 @@ def many_files(monkeypatch):
 def _file_of(generation: Path, trial_id: str) -> str:
     """The name of the file holding a trial's rows in a generation."""
     return f"b{bucket_of(trial_id) % Generation(generation).files:03d}.parquet"
-
-
-def _amend(path: Path, prefix: str = "AMENDED ") -> None:
-    path.write_text(path.read_text(encoding="utf-8").replace("<brief_title>", f"<brief_title>{prefix}", 1),
-                    encoding="utf-8")
 
 
 def _same_as_a_fresh_build(raw: Path, out: Path, fresh: Path) -> None:
@@ -195,7 +190,7 @@ def test_one_changed_file_rewrites_only_its_trials_file_and_nothing_changed_publ
     assert run_job(raw, out).success
     assert (out / ".current").resolve() == first  # nothing changed: no new generation at all
 
-    _amend(raw / XML[0].name)
+    amend_title(raw / XML[0].name)
     assert run_job(raw, out).success
     second = (out / ".current").resolve()
     assert second != first
@@ -219,7 +214,7 @@ def test_one_changed_file_keeps_the_files_of_every_table_where_its_trial_has_no_
         shutil.copy(path, raw / path.name)
     assert run_job(raw, out).success
     first = (out / ".current").resolve()
-    _amend(raw / XML[0].name)
+    amend_title(raw / XML[0].name)
     assert run_job(raw, out).success
     second = (out / ".current").resolve()
     kept, rewritten = set(), set()
@@ -257,7 +252,7 @@ def test_per_document_rows_appended_by_changes_are_merged_again_at_their_limit_a
     original = target.read_bytes()
     expected = [["b000.1.parquet", "b000.parquet"]] * 2 + [["b000.1.parquet", "b000.2.parquet", "b000.parquet"],
                                                           ["b000.parquet"]]
-    changes = [lambda: _amend(target), lambda: target.write_bytes(original), lambda: _amend(target, "AGAIN "),
+    changes = [lambda: amend_title(target), lambda: target.write_bytes(original), lambda: amend_title(target, "AGAIN "),
                lambda: target.write_bytes(original)]
     for i, change in enumerate(changes):
         change()
@@ -376,7 +371,7 @@ def test_links_follow_a_named_trial_that_comes_goes_or_is_redated_and_stay_as_th
         return out / ".current" / "_rows" / publishing.LINKED_CLUSTERS / "data.parquet"
 
     inode = clusters_file().stat().st_ino
-    _amend(raw / other.name)
+    amend_title(raw / other.name)
     assert published() == found
     assert clusters_file().stat().st_ino == inode  # the previous generation's, linked: links were not computed
     assert query(out, f"select brief_title like 'AMENDED %' from trials where trial_id = '{other.stem}'") == [(True,)]
@@ -489,7 +484,7 @@ def test_files_changed_or_removed_after_staging_are_published_as_the_parse_step_
     edited, removed = raw / XML[0].name, raw / XML[1].name
     layout, versions = Layout(out), code_versions()
     manifest.stage(raw, layout, MAX_DOCUMENT_BYTES)
-    _amend(edited, "EDITED ")
+    amend_title(edited, "EDITED ")
     removed.unlink()
     summary = parsing.parse_pending(raw, layout, None, versions.parser, 1, StagingLimits())
     assert (summary.documents, summary.parsed, summary.quarantined) == (3, 2, 1)
@@ -550,7 +545,7 @@ def test_a_corpus_growing_past_its_files_is_rewritten_whole_as_a_fresh_build(tmp
     assert Generation(grown).files == 2
     _same_as_a_fresh_build(raw, out, tmp_path / "fresh")
 
-    _amend(raw / XML[0].name)
+    amend_title(raw / XML[0].name)
     assert run_job(raw, out).success
     changed = (out / ".current").resolve()
     relinked = {p.name for p in (changed / "trials").glob("b*.parquet")

@@ -13,7 +13,7 @@ from pathlib import Path
 from pipeline.defs import assets
 from pipeline.publishing import PUBLISHED_TABLES, live_generation
 from pipeline.storage import BUILD_MODULES, VERSIONS_FILE, Layout, Versions, code_versions
-from tests.conftest import CORPUS, REPO, query, run_job
+from tests.conftest import CORPUS, REPO, amend_title, query, run_job
 
 XML = sorted((CORPUS / "ctgov_xml").glob("*.xml"))[:6]
 
@@ -58,9 +58,7 @@ def test_a_change_to_merging_code_merges_every_table_again_from_the_kept_rows(tm
     assert _tables(out) == tables
     assert live_generation(Layout(out), "p1") is None and live_generation(Layout(out), "p2") is not None
 
-    edited = raw / XML[0].name  # new merging code and an edited document in one run: as a fresh build of the folder
-    edited.write_text(edited.read_text(encoding="utf-8").replace("<brief_title>", "<brief_title>EDITED ", 1),
-                      encoding="utf-8")
+    amend_title(raw / XML[0].name)  # new merging code and an edited document in one run: as a fresh build's
     assert _run(raw, out, monkeypatch, Versions(parser="p2", code="c3")) == 1
     assert _run(raw, tmp_path / "fresh", monkeypatch, Versions(parser="p2", code="c3")) == len(XML)
     assert _tables(out) == _tables(tmp_path / "fresh") != tables
