@@ -34,8 +34,8 @@ import pyarrow.parquet as pq
 from duckdb import sqltypes
 
 from pipeline import history, linking, thresholds
-from pipeline.parsing import (CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, documents_rows, incoming_segments,
-                              unparsed_documents)
+from pipeline.parsing import (CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, changed_documents, documents_rows,
+                              incoming_segments)
 from pipeline.storage import (N_BUCKETS, Generation, Layout, Versions, atomic_path, bucket_of, buckets_of,
                               file_number, files_for, link_unchanged, new_generation, remove_old_generations, switch)
 from schemas import KEYS, columns
@@ -249,16 +249,14 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
                         container_sha256, content_id, trial_id, bucket, source_format, encoding, content_status,
                         content_error, row_hash from {documents_rows(previous)}""")
         # the manifest the live generation was built from holds the same rows as its documents, in one file
-        was = f"read_parquet({_q(previous.manifest)})" if previous.manifest.exists() else "old_docs"
-        # a row is changed unless the other side has its row_hash (manifest.DIFF_KEYS): the same diff as EXCEPT on
-        # those columns but for a 64-bit hash collision, in half the time of hashing them here (600,000 rows: 0.20 →
-        # 0.10 s); on a rebuild every row is, so that every document's row is made again by this code
-        new, old = ("true", "true") if rebuild else (f"row_hash not in (select row_hash from {was})",
-                                                     f"row_hash not in (select row_hash from {manifest})")
-        con.execute(f"""
-            create table changed as
-            select doc_key from {manifest} where {new} union select doc_key from {was} where {old}
-            union {unparsed_documents(previous)}""")
+        recorded = previous.manifest.exists()
+        was = f"read_parquet({_q(previous.manifest)})" if recorded else "old_docs"
+        if rebuild:  # every row, so that every document's row is made again by this code
+            con.execute(f"create table changed as select doc_key from {manifest} union select doc_key from {was}")
+        elif recorded and (diffed := layout.manifest_changes(previous)).exists():  # the parse step's diff, the same
+            con.execute(f"create table changed as select doc_key from read_parquet({_q(diffed)})")
+        else:
+            con.execute(f"create table changed as {changed_documents(manifest, previous, was)}")
         sources.append(f"""
             select distinct on (content_id) content_id, sha256, trial_id, bucket, source_format, encoding,
                    content_status, content_error, null

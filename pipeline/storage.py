@@ -91,6 +91,18 @@ class Layout:
         """Every document of the raw folder (archive members included), as the parse step leaves it for publishing."""
         return self.state_dir / "manifest.parquet"
 
+    def manifest_changes(self, generation: Generation) -> Path:
+        """The doc_keys of the manifest added, changed or removed since `generation`'s, or not parsed there, as the
+        parse step found them: publishing takes them rather than diffing 600,000 rows again. The name holds the
+        generation and the identity of the manifest it was built from (replaced when a publish re-records it), and
+        the parse step removes every such file before it writes a manifest, so a file found is this manifest's."""
+        stat = generation.manifest.stat()
+        return self.changes_dir / f"{generation.path.name}-{stat.st_ino}-{stat.st_mtime_ns}.parquet"
+
+    @property
+    def changes_dir(self) -> Path:
+        return self.state_dir / "changes"
+
     def sensed_manifest(self, fingerprint: str) -> Path:
         """The manifest a sensor tick staged for the run it requested (manifest.stage_sensed)."""
         return self.state_dir / "sensed" / f"{fingerprint}.parquet"

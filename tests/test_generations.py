@@ -585,3 +585,45 @@ def test_the_coverage_check_after_one_changed_file_reads_that_file_and_reports_w
     assert fresh["rows_per_variable"]["hba1c"] == before["rows_per_variable"].get("hba1c", 0) + 1
     assert fresh["implausible_rows"] == before["implausible_rows"] + 1
     assert query(tmp_path / "fresh", "select count(*) from eligibility_criteria") == [(fresh["criteria"],)]
+
+
+def test_publishing_takes_the_parse_steps_diff_of_its_manifest_and_diffs_anew_when_the_live_one_was_rerecorded(
+        tmp_path, monkeypatch):
+    """The parse step diffs the staged manifest with the live generation's once (the edited and the deleted file);
+    publishing takes that diff rather than making it again and publishes what a fresh build does. A diff is named
+    for the generation and the manifest it was made against: once that generation records another manifest, it is
+    not found, and publishing diffs for itself."""
+    from pipeline import manifest
+    from pipeline.staging import MAX_DOCUMENT_BYTES, StagingLimits
+    from pipeline.storage import Layout, code_versions
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    for path in XML[:4]:
+        shutil.copy(path, raw.mkdir(exist_ok=True) or raw / path.name)
+    assert run_job(raw, out).success
+    layout, versions = Layout(out), code_versions()
+    live = publishing.live_generation(layout)
+    amend_title(raw / XML[0].name)
+    (raw / XML[1].name).unlink()
+    manifest.stage(raw, layout, MAX_DOCUMENT_BYTES)
+    parsing.parse_pending(raw, layout, live, versions.parser, 1, StagingLimits())
+    diff = layout.manifest_changes(live)
+    assert sorted(pl.read_parquet(diff)["doc_key"]) == sorted([XML[0].name, XML[1].name])
+
+    def diffing_again(*args):
+        raise AssertionError("publishing diffed the manifest again")
+    with monkeypatch.context() as patched:
+        patched.setattr(publishing, "changed_documents", diffing_again)
+        publishing.publish(layout, versions)
+    _same_as_a_fresh_build(raw, out, tmp_path / "fresh")
+
+    live = publishing.live_generation(layout)
+    amend_title(raw / XML[2].name)
+    manifest.stage(raw, layout, MAX_DOCUMENT_BYTES)
+    parsing.parse_pending(raw, layout, live, versions.parser, 1, StagingLimits())
+    assert layout.manifest_changes(live).exists()
+    shutil.copy(live.manifest, tmp_path / "recorded.parquet")
+    live.keep_manifest(tmp_path / "recorded.parquet")  # recorded anew, as a publish that finds nothing to merge does
+    assert not layout.manifest_changes(live).exists()
+    publishing.publish(layout, versions)  # diffs for itself: the edit is published nonetheless
+    assert query(out, f"select brief_title like 'AMENDED %' from trials where trial_id = '{XML[2].stem}'") == [(True,)]
