@@ -34,8 +34,8 @@ import pyarrow.parquet as pq
 from duckdb import sqltypes
 
 from pipeline import history, linking, thresholds
-from pipeline.parsing import (CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, changed_documents, documents_rows,
-                              incoming_segments)
+from pipeline.parsing import (CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, documents_rows, incoming_segments,
+                              manifest_diff)
 from pipeline.storage import (N_BUCKETS, Generation, Layout, Versions, atomic_path, bucket_of, buckets_of,
                               file_number, files_for, link_unchanged, new_generation, remove_old_generations, switch)
 from schemas import KEYS, columns
@@ -256,7 +256,8 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
         elif recorded and (diffed := layout.manifest_changes(previous)).exists():  # the parse step's diff, the same
             con.execute(f"create table changed as select doc_key from read_parquet({_q(diffed)})")
         else:
-            con.execute(f"create table changed as {changed_documents(manifest, previous, was)}")
+            added, removed = manifest_diff(manifest, previous, was)
+            con.execute(f"create table changed as select doc_key from {manifest} where {added} union {removed}")
         sources.append(f"""
             select distinct on (content_id) content_id, sha256, trial_id, bucket, source_format, encoding,
                    content_status, content_error, null

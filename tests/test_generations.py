@@ -613,7 +613,7 @@ def test_publishing_takes_the_parse_steps_diff_of_its_manifest_and_diffs_anew_wh
     def diffing_again(*args):
         raise AssertionError("publishing diffed the manifest again")
     with monkeypatch.context() as patched:
-        patched.setattr(publishing, "changed_documents", diffing_again)
+        patched.setattr(publishing, "manifest_diff", diffing_again)
         publishing.publish(layout, versions)
     _same_as_a_fresh_build(raw, out, tmp_path / "fresh")
 
