@@ -192,7 +192,7 @@ def _published_documents(out_dir: Path) -> tuple[dict[str, str], dict[str, str]]
     import duckdb
 
     from pipeline.publishing import live_generation
-    from pipeline.parsing import documents_rows
+    from pipeline.scheduling import documents_rows
     from pipeline.storage import Layout
 
     generation = live_generation(Layout(out_dir))

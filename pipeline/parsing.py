@@ -3,25 +3,21 @@
 Parsed rows are keyed by content, not by path: `content_id` is the document's sha256 (with `#<trial id>` for
 each record of a document holding several), so a document is parsed once whatever its name and however often
 the rest of the corpus changes; rows also carry the parser version that made them (see storage.code_versions).
-Work is cut into tasks (up to 2,000 files, or a share of one archive's members) run in worker processes when
-there is enough of it, and each task writes its rows in batches, as *segments* under `.state/incoming/`, so
-memory is bounded by the batch. Each batch is checked with the pandera schemas before it is written: a document
+A task (a share of the new files or of one archive's members, cut by scheduling.py) runs here, in a worker
+process, and writes its rows in batches, as *segments* under `.state/incoming/`, so memory is bounded by the
+batch. Each batch is checked with the pandera schemas before it is written: a document
 whose rows fail is quarantined with the failures listed and its rows are dropped from every table, while the
 other documents of the batch land.
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 import uuid
 from collections import Counter
-from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import pandera.errors
 import polars as pl
 import pyarrow.parquet as pq
@@ -30,7 +26,7 @@ from pipeline import manifest, sources, thresholds, vocabulary
 from pipeline.record import ParseError, TrialRecord
 from pipeline.staging import (RawFile, StagedDocument, StagingError, StagingLimits, archive_members, file_document,
                               member_document)
-from pipeline.storage import PARQUET_OPTIONS, Generation, Layout, atomic_path, buckets_of, write_parquet
+from pipeline.storage import PARQUET_OPTIONS, buckets_of, write_parquet
 from schemas import columns, schema
 
 # tables whose rows are the record's list of the same name, one item per row, read by column name
@@ -43,19 +39,6 @@ BATCH_TABLES = ("documents", *RECORD_TABLES)
 CONTENTS = "_contents"  # a segment's per-content facts: trial, format, encoding, quarantine reason
 CONTENTS_BY_DOCUMENT = "_documents"  # a generation's per-document rows: the manifest joined to those facts
 BATCH_SIZE = 2000  # records a segment's batch holds before it is written (an export's document may hold hundreds)
-# A task's share of new files: at most FILES_PER_TASK files and, past its first file, about 1/TASKS_PER_WORKER of a
-# worker's bytes, within TASK_BYTES, so that the workers finish together. Each batch's pandera checks cost about 0.15 s
-# whatever its size (a collect per check and column): at 500 files a task they took a fifth of parsing legacy XML
-# files, hence tasks of up to a batch. By count alone, an export of 500 trials a file made 200 files one task of
-# 100,000 records, parsed by one process holding them all, hence the bytes; at 32 MB (10,000 ICTRP records) the last
-# task ran alone for seconds, at 16 MB (1,150 legacy XML records, 5,000 ICTRP ones) neither form loses.
-FILES_PER_TASK = BATCH_SIZE
-TASK_BYTES = (4 * 1024 * 1024, 16 * 1024 * 1024)
-TASKS_PER_WORKER = 4
-# Below this much new content a run parses in its own process: starting workers (spawn, imports) costs more than it
-# saves (some 300 legacy XML records, 700 records as page text)
-PARALLEL_MIN_BYTES = 4 * 1024 * 1024
-PARALLEL_MIN_ARCHIVE_BYTES = 2 * 1024 * 1024  # compressed: some 2,000 registry records
 MAX_REASON_CHARS = 2000
 
 
@@ -216,8 +199,6 @@ def validate(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
     return {"documents": documents, **kept}
 
 
-
-
 @dataclass
 class ParseSummary:
     documents: int = 0
@@ -354,181 +335,3 @@ def _read_archive(raw_dir: Path, task: Task, segments: _Segments) -> list[manife
         if task.part == 0:
             entries.append(manifest.Entry(rel, rel, None, container, path.stat().st_size, str(exc), container))
     return entries
-
-
-def incoming_segments(layout: Layout, parser: str) -> list[Path]:
-    """Segments of this parser version waiting to be taken in (others' rows are deleted: they will never be)."""
-    if not layout.incoming_dir.is_dir():
-        return []
-    segments = []
-    for path in sorted(layout.incoming_dir.iterdir()):
-        if path.name.startswith(f"{parser}-"):
-            segments.append(path)
-        else:
-            shutil.rmtree(path, ignore_errors=True)
-    return segments
-
-
-def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, parser: str, workers: int,
-                  limits: StagingLimits, executor: Executor | None = None) -> ParseSummary:
-    """Parse every document of the staged manifest whose content neither the live generation nor a waiting
-    segment holds, read the new and changed archives, and write the complete manifest for publishing.
-
-    `executor` runs the tasks in place of this machine's process pool: any concurrent.futures Executor whose
-    workers see the raw and output folders (a dask.distributed `client.get_executor()`, see docs/scaling.md);
-    `workers` still says into how many shares a large archive is cut."""
-    shutil.rmtree(layout.listings_dir, ignore_errors=True)  # a killed run's: its archives are read again
-    shutil.rmtree(layout.changes_dir, ignore_errors=True)  # another manifest's
-    if _built_from_staged(layout, previous, parser):
-        with atomic_path(layout.manifest) as tmp:
-            shutil.copyfile(layout.staged_manifest, tmp)
-        return ParseSummary()
-    con = duckdb.connect()
-    try:
-        # views, read by need: a run with no archive reads two columns of the known contents, not all of them
-        con.execute(f"create view staged as select * from read_parquet({_q(layout.staged_manifest)})")
-        # contents already parsed (`parsed`), and where the live generation found each archive's members
-        known_sources = ["select null::varchar as sha256, null::varchar as source_path, "
-                         "null::varchar as container_sha256, false as parsed where false"]
-        if previous is not None:
-            known_sources.append(f"select sha256, source_path, container_sha256, content_id is not null "
-                                 f"from {documents_rows(previous)}")
-        segments = incoming_segments(layout, parser)
-        if segments:
-            files = ", ".join(_q(s / f"{CONTENTS}.parquet") for s in segments)
-            known_sources.append(f"select sha256, null, null, true from read_parquet([{files}])")
-        con.execute(f"create view known as {' union all '.join(known_sources)}")
-        # what may need parsing: the rows the live generation's manifest lacks (by their row_hash, not a join of
-        # 600,000 paths and hashes) and its documents it could not parse yet; of those, content no one parsed
-        candidates = "staged"
-        diffed = previous is not None and previous.manifest.exists()
-        if diffed:  # kept for publishing (below): the same diff, made once
-            added, removed = manifest_diff("staged", previous)
-            con.execute(f"create table changed_rows as select * from staged where {added}")
-            con.execute(f"create table changed as select doc_key from changed_rows union {removed}")
-            candidates = "changed_rows"
-        con.execute(f"create table candidates as select * from {candidates} where not is_archive and error is null")
-        new_files = con.execute("""
-            select first(doc_key order by doc_key), first(path order by doc_key), sha256, any_value(n_bytes)
-            from candidates
-            where sha256 not in (select sha256 from known where parsed and sha256 in (select sha256 from candidates))
-            group by sha256 order by 1""").fetchall()
-        # an archive is unchanged when the live generation listed its members under the same path and sha256
-        archives = con.execute("select source_path, sha256 from staged where is_archive order by 1").fetchall()
-        kept = [path for (path,) in con.execute("""
-            select s.source_path from staged s where s.is_archive
-              and exists (select 1 from known k where k.source_path = s.source_path and k.container_sha256 = s.sha256)
-            order by 1""").fetchall()] if archives else []
-        changed_archives = [(p, sha) for p, sha in archives if p not in set(kept)]
-        # what a changed archive's task need not parse again: the members the live generation listed for it, and
-        # the contents of waiting segments (parsed by a run whose publishing failed; their source_path is null)
-        previous_listing = {}
-        for path, _ in changed_archives:
-            previous_listing[path] = frozenset(sha for (sha,) in con.execute(
-                "select sha256 from known where parsed and (source_path = ? and container_sha256 is not null "
-                "or source_path is null)", [path]).fetchall())
-        tasks = _tasks(raw_dir, layout, parser, limits, workers, new_files, changed_archives, previous_listing)
-        summary, listings = _run(tasks, workers, executor)
-        con.register("no_members", manifest.table([]))
-        kept_rows = ("select doc_key, source_path, member, sha256, n_bytes, path_error as error, container_sha256, "
-                     "false as is_archive, null::blob as path, row_hash "
-                     f"from {documents_rows(previous)} where container_sha256 is not null"
-                     if previous is not None and kept else None)
-        parts = ["select * from staged where not is_archive", "select * from no_members"]
-        if listings:  # members of archives read, and files that changed since staging (their rows replace staged)
-            con.execute(f"create view listed as select * from read_parquet([{', '.join(map(_q, listings))}])")
-            parts = [parts[0] + " and doc_key not in (select doc_key from listed)", parts[1], "select * from listed"]
-        if kept_rows:
-            quoted = ", ".join("'" + p.replace("'", "''") + "'" for p in kept)
-            parts.append(f"select distinct on (doc_key) * from ({kept_rows}) where source_path in ({quoted})")
-        with atomic_path(layout.manifest) as tmp:
-            if kept or listings:
-                con.execute(f"copy ({' union all by name '.join(parts)} order by doc_key) to {_q(tmp)} (format parquet)")
-            else:  # no archive, no member rows: the manifest is the staged listing as it is (sorted by doc_key)
-                shutil.copyfile(layout.staged_manifest, tmp)
-        if diffed and not (kept or listings):  # the diff is this manifest's: publishing need not make it again
-            with atomic_path(layout.manifest_changes(previous)) as tmp:
-                con.execute(f"copy changed to {_q(tmp)} (format parquet)")
-    finally:
-        con.close()
-    shutil.rmtree(layout.listings_dir, ignore_errors=True)
-    return summary
-
-
-def _built_from_staged(layout: Layout, previous: Generation | None, parser: str) -> bool:
-    """Whether the live generation was built from a manifest identical to the staged listing and parsed all of it,
-    with no segment waiting: then there is nothing to parse, and no need to join the listing with its documents
-    (a second at 600,000 files). Only a folder without archives qualifies: an archive's manifest lists its members."""
-    if previous is None or incoming_segments(layout, parser) or not previous.built_from(layout.staged_manifest):
-        return False
-    with duckdb.connect() as con:
-        (unparsed,) = con.execute(f"select count(*) from ({unparsed_documents(previous)})").fetchone()
-    return unparsed == 0
-
-
-def documents_rows(generation: Generation) -> str:
-    """The per-document rows of a generation (its manifest joined to what each content parsed into)."""
-    return f"read_parquet({_q(generation.rows_dir(CONTENTS_BY_DOCUMENT) / '*.parquet')})"
-
-
-def unparsed_documents(generation: Generation) -> str:
-    """The doc_keys of a generation's readable documents it holds no parsed content for (published before their
-    parse step ran): the next run parses them whatever else changed."""
-    return f"select doc_key from {documents_rows(generation)} where path_error is null and content_id is null"
-
-
-def manifest_diff(manifest: str, generation: Generation, was: str | None = None) -> tuple[str, str]:
-    """The diff of `manifest` (a relation) with `was` (by default the manifest the generation was built from): a
-    condition on the manifest's rows, true of those added or changed since and of the generation's documents it
-    holds no parsed content for; and a query of the doc_keys removed or changed. A row is changed unless the other
-    side has its row_hash (manifest.DIFF_KEYS): the same diff as EXCEPT on those columns but for a 64-bit hash
-    collision, in half the time of hashing them here (600,000 rows: 0.20 → 0.10 s)."""
-    was = was or f"read_parquet({_q(generation.manifest)})"
-    return (f"row_hash not in (select row_hash from {was}) or doc_key in ({unparsed_documents(generation)})",
-            f"select doc_key from {was} where row_hash not in (select row_hash from {manifest})")
-
-
-def _q(path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
-def _tasks(raw_dir, layout, parser, limits, workers, new_files, archives, previous_listing) -> list[Task]:
-    # the raw folder resolved, as staging listed it: a worker elsewhere opens the files by it (staging.Listing)
-    base = dict(raw_dir=os.path.realpath(raw_dir), incoming=str(layout.incoming_dir), listings=str(layout.listings_dir),
-                parser=parser, limits=limits)
-    tasks = [Task(**base, files=share) for share in _shares(new_files, workers)]
-    for path, sha in archives:
-        # a large archive is shared between the workers, each reading it and parsing its own members
-        parts = workers if (raw_dir / path).stat().st_size >= PARALLEL_MIN_ARCHIVE_BYTES else 1
-        tasks += [Task(**base, archive=path, container=sha, part=i, parts=parts, known=previous_listing[path])
-                  for i in range(parts)]
-    return tasks
-
-
-def _shares(new_files: list[tuple], workers: int) -> Iterator[tuple[tuple, ...]]:
-    """New files (rel, path, sha256, n_bytes) in order, cut at FILES_PER_TASK files or at a share of the bytes."""
-    low, high = TASK_BYTES
-    limit = min(high, max(low, sum(file[3] for file in new_files) // (workers * TASKS_PER_WORKER)))
-    share, n_bytes = [], 0
-    for file in new_files:
-        if share and (len(share) == FILES_PER_TASK or n_bytes + file[3] > limit):
-            yield tuple(share)
-            share, n_bytes = [], 0
-        share.append(file)
-        n_bytes += file[3]
-    if share:
-        yield tuple(share)
-
-
-def _run(tasks: list[Task], workers: int, executor: Executor | None = None) -> tuple[ParseSummary, list[Path]]:
-    """Run the tasks on `executor`; without one, on a process pool when there is enough work, else here."""
-    n_bytes = sum(size for t in tasks for *_, size in t.files)
-    parallel = workers > 1 and len(tasks) > 1 and (n_bytes >= PARALLEL_MIN_BYTES or any(t.parts > 1 for t in tasks))
-    if executor is None and parallel:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-            return _run(tasks, workers, pool)
-    summary, listings = ParseSummary(), []
-    for task_summary, listing in (executor.map if executor else map)(run_task, tasks):
-        summary.add(task_summary)
-        listings += [listing] if listing else []
-    return summary, listings

@@ -34,8 +34,8 @@ import pyarrow.parquet as pq
 from duckdb import sqltypes
 
 from pipeline import history, linking, thresholds
-from pipeline.parsing import (CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES, documents_rows, incoming_segments,
-                              manifest_diff)
+from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES
+from pipeline.scheduling import documents_rows, incoming_segments, manifest_diff
 from pipeline.storage import (N_BUCKETS, Generation, Layout, Versions, atomic_path, bucket_of, buckets_of,
                               file_number, files_for, link_unchanged, new_generation, remove_old_generations, switch)
 from schemas import KEYS, columns

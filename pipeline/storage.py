@@ -301,12 +301,13 @@ def write_parquet(table: pa.Table, target: Path) -> None:
         pq.write_table(table, tmp, **STATE_PARQUET_OPTIONS)
 
 
-# The modules that merge, publish, report or run, which parsing never imports (tests/test_versions.py checks): a change
-# in them rebuilds the tables from the kept per-document rows; a change anywhere else in pipeline/ or schemas/ (a
-# reader, the thresholds, a schema, or a module added later) parses every document again.
+# The modules that merge, publish, report or run, or plan the parse's work, which a parse task never imports
+# (tests/test_versions.py checks): a change in them rebuilds the tables from the kept per-document rows; a change
+# anywhere else in pipeline/ or schemas/ (a reader, the thresholds, a schema, or a module added later) parses every
+# document again.
 BUILD_MODULES = ("pipeline/__main__.py", "pipeline/cli.py", "pipeline/definitions.py", "pipeline/defs/",
                  "pipeline/history.py", "pipeline/linking.py", "pipeline/lock.py", "pipeline/publishing.py",
-                 "pipeline/report.py", "pipeline/warehouse.py", "schemas/dictionary.py")
+                 "pipeline/report.py", "pipeline/scheduling.py", "pipeline/warehouse.py", "schemas/dictionary.py")
 VERSIONS_FILE = "_versions.json"  # in a generation: the Versions that made it
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import duckdb
 from distributed import Client, LocalCluster
 
-from pipeline import manifest, parsing
+from pipeline import manifest, parsing, scheduling
 from pipeline.publishing import PUBLISHED_TABLES, publish
 from pipeline.staging import StagingLimits
 from pipeline.storage import Layout, code_versions
@@ -42,7 +42,7 @@ def _publish(raw: Path, out: Path, workers: int, executor: Executor | None = Non
     """Stage, parse (on `executor` when given) and publish, as the job's assets do."""
     layout, versions, limits = Layout(out), code_versions(), StagingLimits()
     manifest.stage(raw, layout, limits.max_document_bytes)
-    summary = parsing.parse_pending(raw, layout, None, versions.parser, workers, limits, executor)
+    summary = scheduling.parse_pending(raw, layout, None, versions.parser, workers, limits, executor)
     publish(layout, versions)
     return summary
 
@@ -50,7 +50,7 @@ def _publish(raw: Path, out: Path, workers: int, executor: Executor | None = Non
 def test_the_parse_on_a_local_dask_cluster_publishes_the_same_tables(tmp_path, monkeypatch):
     raw, cluster_out, local_out = tmp_path / "raw", tmp_path / "cluster", tmp_path / "local"
     _sample(raw)
-    monkeypatch.setattr(parsing, "PARALLEL_MIN_ARCHIVE_BYTES", 0)  # share the sample archive (far below 2 MiB) too
+    monkeypatch.setattr(scheduling, "PARALLEL_MIN_ARCHIVE_BYTES", 0)  # share the sample archive (far below 2 MiB) too
     with LocalCluster(n_workers=WORKERS, processes=True, threads_per_worker=1, dashboard_address=None) as cluster, \
             Client(cluster) as client:
         client.wait_for_workers(WORKERS)

@@ -27,7 +27,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main
-from pipeline import parsing, publishing, storage
+from pipeline import parsing, publishing, scheduling, storage
 from pipeline.storage import Generation, bucket_of
 from tests.conftest import CORPUS, REPO, SEEDS, amend_title, query, run_job
 
@@ -449,7 +449,7 @@ def test_an_archive_parsed_by_a_run_killed_while_publishing_is_not_parsed_again(
 def test_documents_published_before_their_parse_are_taken_in_by_the_next_run(tmp_path):
     """A run diffs only changed documents against the live output; one that published documents it had not parsed
     (their segments gone) must still have them parsed and published next time, as a fresh run would."""
-    from pipeline import manifest, parsing, publishing
+    from pipeline import manifest
     from pipeline.staging import MAX_DOCUMENT_BYTES, StagingLimits
     from pipeline.storage import Layout, code_versions
 
@@ -458,7 +458,7 @@ def test_documents_published_before_their_parse_are_taken_in_by_the_next_run(tmp
         shutil.copy(path, raw.mkdir(exist_ok=True) or raw / path.name)
     layout, versions = Layout(out), code_versions()
     manifest.stage(raw, layout, MAX_DOCUMENT_BYTES)
-    parsing.parse_pending(raw, layout, None, versions.parser, 1, StagingLimits())
+    scheduling.parse_pending(raw, layout, None, versions.parser, 1, StagingLimits())
     shutil.rmtree(layout.incoming_dir)  # the parsed rows lost before publishing
     publishing.publish(layout, versions)
     assert query(out, "select count(*), min(error) from documents") == [(len(XML), "not parsed: run the parse step first")]
@@ -474,7 +474,7 @@ def test_files_changed_or_removed_after_staging_are_published_as_the_parse_step_
     """Staging lists the folder, the parse step reads it later: a file edited in between is parsed as it then reads
     (its new hash in the manifest, its trial never out of the tables), one removed in between is quarantined as
     unreadable, and the tables are what a run that staged after the edits publishes for the edited files."""
-    from pipeline import manifest, parsing, publishing
+    from pipeline import manifest
     from pipeline.staging import MAX_DOCUMENT_BYTES, StagingLimits
     from pipeline.storage import Layout, code_versions
 
@@ -486,7 +486,7 @@ def test_files_changed_or_removed_after_staging_are_published_as_the_parse_step_
     manifest.stage(raw, layout, MAX_DOCUMENT_BYTES)
     amend_title(edited, "EDITED ")
     removed.unlink()
-    summary = parsing.parse_pending(raw, layout, None, versions.parser, 1, StagingLimits())
+    summary = scheduling.parse_pending(raw, layout, None, versions.parser, 1, StagingLimits())
     assert (summary.documents, summary.parsed, summary.quarantined) == (3, 2, 1)
     publishing.publish(layout, versions)
 
@@ -606,7 +606,7 @@ def test_publishing_takes_the_parse_steps_diff_of_its_manifest_and_diffs_anew_wh
     amend_title(raw / XML[0].name)
     (raw / XML[1].name).unlink()
     manifest.stage(raw, layout, MAX_DOCUMENT_BYTES)
-    parsing.parse_pending(raw, layout, live, versions.parser, 1, StagingLimits())
+    scheduling.parse_pending(raw, layout, live, versions.parser, 1, StagingLimits())
     diff = layout.manifest_changes(live)
     assert sorted(pl.read_parquet(diff)["doc_key"]) == sorted([XML[0].name, XML[1].name])
 
@@ -620,7 +620,7 @@ def test_publishing_takes_the_parse_steps_diff_of_its_manifest_and_diffs_anew_wh
     live = publishing.live_generation(layout)
     amend_title(raw / XML[2].name)
     manifest.stage(raw, layout, MAX_DOCUMENT_BYTES)
-    parsing.parse_pending(raw, layout, live, versions.parser, 1, StagingLimits())
+    scheduling.parse_pending(raw, layout, live, versions.parser, 1, StagingLimits())
     assert layout.manifest_changes(live).exists()
     shutil.copy(live.manifest, tmp_path / "recorded.parquet")
     live.keep_manifest(tmp_path / "recorded.parquet")  # recorded anew, as a publish that finds nothing to merge does

@@ -104,15 +104,15 @@ def test_a_task_of_multi_record_exports_writes_a_segment_each_time_its_batch_rea
 
 
 def test_new_files_are_cut_into_tasks_by_count_and_by_bytes(monkeypatch):
-    from pipeline import parsing
+    from pipeline import scheduling
 
-    monkeypatch.setattr(parsing, "FILES_PER_TASK", 4)
-    monkeypatch.setattr(parsing, "TASK_BYTES", (50, 100))
-    monkeypatch.setattr(parsing, "TASKS_PER_WORKER", 1)
+    monkeypatch.setattr(scheduling, "FILES_PER_TASK", 4)
+    monkeypatch.setattr(scheduling, "TASK_BYTES", (50, 100))
+    monkeypatch.setattr(scheduling, "TASKS_PER_WORKER", 1)
     files = [(f"f{i}", None, str(i), size) for i, size in enumerate([10, 10, 10, 10, 60, 25, 200, 5])]
 
     def shares(workers):
-        return [[rel for rel, *_ in share] for share in parsing._shares(files, workers)]
+        return [[rel for rel, *_ in share] for share in scheduling._shares(files, workers)]
 
     # 330 bytes for one worker: tasks of up to 100 bytes. Four small files fill a task by count; 60 + 25 + 200
     # passes 100 bytes; a file larger than a task is one alone

@@ -13,7 +13,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import parsing
+from pipeline import scheduling
 from pipeline.record import ParseError
 from pipeline.sources.html import html_to_text
 from pipeline.storage import bucket_of, buckets_of
@@ -152,8 +152,8 @@ def test_parsing_in_two_processes_gives_the_same_tables_as_one(tmp_path, monkeyp
     with tarfile.open(raw / "pages.tar.gz", "w:gz") as tf:
         tf.add(SHARED / "seeds", arcname="seeds")
     (raw / "empty.txt").write_bytes(b"")
-    monkeypatch.setattr(parsing, "PARALLEL_MIN_BYTES", 0)  # the folder is small; parse it in parallel anyway
-    monkeypatch.setattr(parsing, "FILES_PER_TASK", 40)
+    monkeypatch.setattr(scheduling, "PARALLEL_MIN_BYTES", 0)  # the folder is small; parse it in parallel anyway
+    monkeypatch.setattr(scheduling, "FILES_PER_TASK", 40)
     one = _documents(raw, tmp_path / "one", workers=1)
     two = _documents(raw, tmp_path / "two", workers=2)
     assert len(one) == 165 + 3 + 1 and sum(d["status"] == "quarantined" for d in one.values()) == 1

@@ -79,8 +79,9 @@ def test_an_output_that_does_not_say_which_code_made_it_is_parsed_again(tmp_path
 
 
 def test_parsing_imports_none_of_the_build_modules(tmp_path):
-    """The parser version leaves out storage.BUILD_MODULES, so a parse must never run them: documents of every
-    corpus folder are parsed in a fresh interpreter and the modules it loaded are listed."""
+    """The parser version leaves out storage.BUILD_MODULES, so a parse task (what a worker runs) must never run them:
+    documents of every corpus folder are parsed by one task in a fresh interpreter and the modules it loaded are
+    listed."""
     raw = tmp_path / "raw"
     raw.mkdir()
     folders = [folder for folder in sorted(CORPUS.iterdir()) if folder.is_dir()]
@@ -88,14 +89,17 @@ def test_parsing_imports_none_of_the_build_modules(tmp_path):
         first = min(path for path in folder.rglob("*") if path.is_file())
         shutil.copy(first, raw / f"{folder.name}-{first.name}")
     script = textwrap.dedent("""
-        import json, sys
+        import hashlib, json, sys
         from pathlib import Path
-        from pipeline import manifest, parsing
+        from pipeline import parsing
         from pipeline.staging import StagingLimits
         from pipeline.storage import Layout, code_versions
-        raw, out, limits = Path(sys.argv[1]), Layout(Path(sys.argv[2])), StagingLimits()
-        manifest.stage(raw, out, limits.max_document_bytes)
-        summary = parsing.parse_pending(raw, out, None, code_versions().parser, 1, limits)
+        raw, out = Path(sys.argv[1]), Layout(Path(sys.argv[2]))
+        files = tuple((path.name, None, hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_size)
+                      for path in sorted(raw.iterdir()))
+        task = parsing.Task(str(raw), str(out.incoming_dir), str(out.listings_dir), code_versions().parser,
+                            StagingLimits(), files=files)
+        summary, _ = parsing.run_task(task)
         files = [getattr(module, "__file__", None) for name, module in list(sys.modules.items())
                  if name.split(".")[0] in ("pipeline", "schemas")]
         print(json.dumps({"parsed": summary.parsed, "quarantined": summary.quarantined, "files": [f for f in files if f]}))

@@ -15,8 +15,8 @@ from pipeline import manifest
 from pipeline.defs.resources import PipelineSettings
 from pipeline.defs.sensors import SENSED_TAG
 from pipeline.lock import writer_lock
-from pipeline.parsing import parse_pending
 from pipeline.publishing import IMPLAUSIBLE_COLUMNS, PUBLISHED_TABLES, Publication, live_generation, publish
+from pipeline.scheduling import parse_pending
 from pipeline.storage import Layout, code_versions
 from schemas import TABLES, columns, schema
 

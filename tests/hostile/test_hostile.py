@@ -99,7 +99,7 @@ def test_every_archive_member_is_a_row_with_its_reason(hostile_run):
 _PROBE = textwrap.dedent("""
     import json, sys
     import duckdb
-    from pipeline import manifest, parsing
+    from pipeline import manifest, scheduling
     from pipeline.staging import StagingLimits
     from pipeline.storage import Layout, code_versions
     raw, out, limits = Path(sys.argv[1]), Layout(Path(sys.argv[2])), StagingLimits(**json.loads(sys.argv[3]))
@@ -109,7 +109,7 @@ _PROBE = textwrap.dedent("""
         fh.write("5")  # resets the peak (VmHWM) to the current RSS: importing pyarrow peaks higher than it stays
     manifest.stage(raw, out, limits.max_document_bytes)
     before = status("VmRSS:")
-    parsing.parse_pending(raw, out, None, code_versions().parser, 1, limits)
+    scheduling.parse_pending(raw, out, None, code_versions().parser, 1, limits)
     after = status("VmHWM:")
     errors = dict(duckdb.sql(f"select doc_key, error from read_parquet('{out.manifest}')").fetchall())
     print(json.dumps({"errors": errors, "before_kib": before, "peak_kib": after}))
