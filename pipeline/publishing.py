@@ -112,6 +112,7 @@ def publish(layout: Layout, versions: Versions, memory_limit: str = "1.3GB") -> 
     DuckDB would take most of the machine's memory for the sorts and joins of a large corpus; held to
     `memory_limit`, it spills to a folder under .state/ instead.
     """
+    before = layout.current()  # live until this run switches, whatever code made it: kept for its readers
     previous = live_generation(layout, versions.parser)
     rebuild = previous is not None and previous.versions != versions  # other merging code: every bucket again
     built = None if rebuild else previous  # the generation whose tables this one may keep: one of the same code
@@ -149,7 +150,7 @@ def publish(layout: Layout, versions: Versions, memory_limit: str = "1.3GB") -> 
         publication.coverage = _coverage(con, generation, built, dirty)
     finally:
         con.close()
-    remove_old_generations(layout)
+    remove_old_generations(layout, before)
     _remove(segments)
     return publication
 

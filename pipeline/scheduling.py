@@ -5,7 +5,9 @@ A document is parsed when the live generation's manifest lacks its row (by row_h
 or when the live generation could not parse it yet; that diff is kept for publishing (Layout.manifest_changes).
 New files are cut into tasks of up to a batch and a share of the bytes, a large archive into a share per worker,
 and run on a process pool (or any Executor: docs/scaling.md). How the work is cut changes no row, so this is
-merging code, not parser code (storage.BUILD_MODULES): tuning it parses nothing again.
+merging code, not parser code (storage.BUILD_MODULES): tuning it parses nothing again. One choice made here does
+reach rows: of several files with the same content, the first by doc_key is parsed, and a reader of names
+(ctgov_archive_xml, sources.READS_NAME) reads that name; changing that choice must change a parser module too.
 """
 from __future__ import annotations
 

@@ -42,7 +42,6 @@ PARQUET_OPTIONS = {"compression": "zstd", "compression_level": 3}
 # and read on every run: a dictionary does not shrink them, and LZ4 writes and reads them in about half zstd's time
 # at twice the size (a 600,000-file manifest: 47 MB)
 STATE_PARQUET_OPTIONS = {"compression": "lz4", "use_dictionary": False}
-KEPT_GENERATIONS = 2  # the live one and the one before it (a reader may still be on it)
 
 
 def files_for(n_documents: int) -> int:
@@ -273,14 +272,12 @@ def _replace_symlink(link: Path, target: Path) -> None:
     os.replace(tmp, link)
 
 
-def remove_old_generations(layout: Layout) -> None:
-    """Delete every generation but the newest KEPT_GENERATIONS, and unfinished ones of killed runs."""
-    current = layout.current()
-    numbered = sorted((p for p in layout.generations_dir.iterdir() if p.name.isdigit()), key=lambda p: int(p.name))
-    live_index = next((i for i, p in enumerate(numbered) if p == current), len(numbered) - 1)
-    keep = set(numbered[max(0, live_index - KEPT_GENERATIONS + 1):live_index + 1])
-    for path in numbered:
-        if path not in keep:
+def remove_old_generations(layout: Layout, before: Path | None) -> None:
+    """Delete every generation but the live one and `before`, the one live until it (a reader may still be on it):
+    older ones, and unfinished ones of killed runs, which by number may sit between the two."""
+    keep = {layout.current(), before.resolve() if before else None}
+    for path in layout.generations_dir.iterdir():
+        if path.name.isdigit() and path.resolve() not in keep:
             shutil.rmtree(path, ignore_errors=True)
 
 

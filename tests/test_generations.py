@@ -112,6 +112,25 @@ def test_a_run_killed_while_publishing_leaves_one_whole_output(tmp_path, functio
     assert _consistent(out) == (before[0] + len(XML), before[1] + len(XML))
 
 
+def test_the_generation_live_before_a_run_is_kept_for_its_readers_and_a_killed_runs_unfinished_one_removed(tmp_path):
+    """A run killed before its switch leaves an unfinished generation numbered after the live one; the next run keeps
+    the generation that was live until it switched (a reader may still be on it) and removes the unfinished one."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(SEEDS, raw)
+    assert main(["run", "--raw-dir", str(raw), "--out-dir", str(out), "--workers", "1"]) == 0
+    first = (out / ".current").resolve()
+    shutil.copy(XML[0], raw / XML[0].name)
+    assert _killed_run(raw, out, "pipeline.publishing.build_warehouse", 1) == -signal.SIGKILL
+    (unfinished,) = [p for p in (out / ".generations").iterdir() if p.name.isdigit() and p.resolve() != first]
+    shutil.copy(XML[1], raw / XML[1].name)
+    assert main(["run", "--raw-dir", str(raw), "--out-dir", str(out), "--workers", "1"]) == 0
+    live = (out / ".current").resolve()
+    kept = sorted(p.name for p in (out / ".generations").iterdir() if p.name.isdigit())
+    assert kept == sorted([first.name, live.name])
+    assert int(live.name) > int(unfinished.name) > int(first.name)
+    assert not unfinished.exists()
+
+
 def test_status_after_a_killed_run_still_lists_the_change(tmp_path, capsys):
     raw, out = tmp_path / "raw", tmp_path / "out"
     shutil.copytree(SEEDS, raw)
