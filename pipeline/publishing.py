@@ -37,7 +37,8 @@ from pipeline import history, linking, thresholds
 from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES
 from pipeline.scheduling import documents_rows, incoming_segments, manifest_diff
 from pipeline.storage import (N_BUCKETS, Generation, Layout, Versions, atomic_path, bucket_of, buckets_of,
-                              file_number, files_for, link_unchanged, new_generation, remove_old_generations, switch)
+                              file_number, files_for, link_unchanged, new_generation, quoted, remove_old_generations,
+                              switch)
 from schemas import KEYS, columns
 from schemas.dictionary import comment_statements, published_columns
 
@@ -84,12 +85,8 @@ class Publication:
     new_files: dict[str, list[Path]] = field(default_factory=dict)  # the files this run wrote, per table
 
 
-def _q(path: Path | str) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
-
-
 def _files(paths: list[Path]) -> str:
-    return "[" + ", ".join(_q(p) for p in paths) + "]"
+    return "[" + ", ".join(quoted(p) for p in paths) + "]"
 
 
 def live_generation(layout: Layout, parser: str | None = None) -> Generation | None:
@@ -122,7 +119,7 @@ def publish(layout: Layout, versions: Versions, memory_limit: str = "1.3GB") -> 
         return Publication(previous, set(), _counts(previous, previous, {}))
     con = duckdb.connect(config={"memory_limit": memory_limit, "temp_directory": str(layout.spill_dir)})
     try:
-        (documents,) = con.execute(f"select count(*) from read_parquet({_q(layout.manifest)})").fetchone()
+        (documents,) = con.execute(f"select count(*) from read_parquet({quoted(layout.manifest)})").fetchone()
         files = files_for(documents)
         dirty = _documents(con, layout, previous, segments, files, rebuild)
         if dirty is not None and not dirty:
@@ -199,7 +196,7 @@ def _coverage(con: duckdb.DuckDBPyConnection, generation: Generation, previous: 
         empty = generation.table_dir("eligibility_thresholds") / "*.parquet"  # the table's columns, no rows
         con.execute("create or replace temp view coverage_thresholds as " + (
             f"select *, {_FILE_NUMBER} as n from read_parquet({_files(files)}, filename = true)" if files else
-            f"select *, null::integer as n from read_parquet({_q(empty)}) where false"))
+            f"select *, null::integer as n from read_parquet({quoted(empty)}) where false"))
         for n, n_criteria, covered in con.execute("""
                 select n, count(*), count(*) filter (where exists (select 1 from coverage_thresholds t
                   where t.trial_id = c.trial_id and t.criterion_type is not distinct from c.criterion_type
@@ -234,7 +231,7 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
     buckets, not the corpus. A bucket is dirty when any of its documents changed, before or after the change, or
     when it shares a file (of `files` per table) with one that did; every bucket is when the number of files
     changes, or on a `rebuild`."""
-    manifest = f"read_parquet({_q(layout.manifest)})"
+    manifest = f"read_parquet({quoted(layout.manifest)})"
     sources = ["select null::varchar as content_id, null::varchar as sha256, null::varchar as trial_id, "
                "null::integer as bucket, null::varchar as source_format, null::varchar as encoding, "
                "null::varchar as status, null::varchar as error, null::varchar as segment where false"]
@@ -251,11 +248,11 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
                         content_error, row_hash from {documents_rows(previous)}""")
         # the manifest the live generation was built from holds the same rows as its documents, in one file
         recorded = previous.manifest.exists()
-        was = f"read_parquet({_q(previous.manifest)})" if recorded else "old_docs"
+        was = f"read_parquet({quoted(previous.manifest)})" if recorded else "old_docs"
         if rebuild:  # every row, so that every document's row is made again by this code
             con.execute(f"create table changed as select doc_key from {manifest} union select doc_key from {was}")
         elif recorded and (diffed := layout.manifest_changes(previous)).exists():  # the parse step's diff, the same
-            con.execute(f"create table changed as select doc_key from read_parquet({_q(diffed)})")
+            con.execute(f"create table changed as select doc_key from read_parquet({quoted(diffed)})")
         else:
             added, removed = manifest_diff(manifest, previous, was)
             con.execute(f"create table changed as select doc_key from {manifest} where {added} union {removed}")
@@ -316,7 +313,7 @@ def _copy_by_bucket(con: duckdb.DuckDBPyConnection, query: str, target: Path, fi
     tmp = target.parent / f".{target.name}.{uuid.uuid4().hex}.tmp"
     row_groups = f", row_group_size {row_group_rows}" if row_group_rows else ""
     con.execute(f"copy (select *{'' if keep_bucket else ' exclude (bucket)'}, bucket % {files} as file "
-                f"from ({query})) to {_q(tmp)} (format parquet, compression zstd, partition_by (file){row_groups})")
+                f"from ({query})) to {quoted(tmp)} (format parquet, compression zstd, partition_by (file){row_groups})")
     written = []
     taken = Counter(map(file_number, os.listdir(target)))  # a file's name follows those of its number already there
     for part in sorted(tmp.iterdir()) if tmp.exists() else ():
@@ -478,7 +475,7 @@ def _spliced(cursor: duckdb.DuckDBPyConnection, table: str, query: str, previous
     if unchanged:
         return None
     kept = [f"select * exclude (file_row_number), {n} as bucket, {i} as _source, file_row_number as _row "
-            f"from read_parquet({_q(path)}, file_row_number = true) "
+            f"from read_parquet({quoted(path)}, file_row_number = true) "
             "where trial_id not in (select trial_id from touched)"
             for i, (n, path) in enumerate(old)]
     rows = " union all by name ".join(["select *, -1 as _source, rowid as _row from merged", *kept])
@@ -585,7 +582,7 @@ def _empty_if_none(con: duckdb.DuckDBPyConnection, query: str, target: Path, pre
     if previous is not None and (previous / EMPTY_FILE).exists():
         os.link(previous / EMPTY_FILE, target / EMPTY_FILE)
     else:
-        con.execute(f"copy (select * exclude (bucket) from ({query}) limit 0) to {_q(target / EMPTY_FILE)} "
+        con.execute(f"copy (select * exclude (bucket) from ({query}) limit 0) to {quoted(target / EMPTY_FILE)} "
                     "(format parquet)")
 
 
@@ -636,15 +633,15 @@ def _write_links(con, previous, generation, dirty, splice, publication) -> None:
     before = None if previous is None else previous.rows_dir(LINKED_CLUSTERS) / "data.parquet"
     if _links_unchanged(con, previous, generation, dirty, before):  # the previous generation's, as they are
         con.execute("create table trial_links as select * from read_parquet("
-                    f"{_q(previous.table_dir('trial_links') / 'data.parquet')})")
-        con.execute(f"create table linked_clusters as select * from read_parquet({_q(before)})")
+                    f"{quoted(previous.table_dir('trial_links') / 'data.parquet')})")
+        con.execute(f"create table linked_clusters as select * from read_parquet({quoted(before)})")
         os.link(before, linked)
     else:
         con.execute(f"create table trial_links as {linking.LINKS_SQL}")
         con.execute(f"create table linked_clusters as {linking.LINKED_CLUSTERS_SQL}")
-        con.execute(f"copy linked_clusters to {_q(linked)} (format parquet)")
+        con.execute(f"copy linked_clusters to {quoted(linked)} (format parquet)")
         if before is not None:  # and the buckets of every trial that joined, left or changed a cluster
-            was = f"select * from read_parquet({_q(before)})"
+            was = f"select * from read_parquet({quoted(before)})"
             moved = con.execute(f"""
                 select trial_id from ((select * from linked_clusters except {was})
                     union all ({was} except select * from linked_clusters))""").fetchall()
@@ -676,7 +673,7 @@ def _links_unchanged(con: duckdb.DuckDBPyConnection, previous: Generation | None
     (moved,) = con.execute(f"""
         with moved as (select trial_id from (({now} except {was}) union all ({was} except {now})))
         select exists (select 1 from named_ids where named_id in (select trial_id from moved))
-            or exists (select 1 from read_parquet({_q(linked)}) where trial_id in (select trial_id from moved))
+            or exists (select 1 from read_parquet({quoted(linked)}) where trial_id in (select trial_id from moved))
         """).fetchone()
     return not moved
 
@@ -687,7 +684,7 @@ def _write_global(con, generation, publication) -> None:
     for table in GLOBAL_TABLES:
         target = generation.table_dir(table) / "data.parquet"
         target.parent.mkdir(parents=True, exist_ok=True)
-        con.execute(f"copy (select * from {table} order by all) to {_q(target)} (format parquet, compression zstd)")
+        con.execute(f"copy (select * from {table} order by all) to {quoted(target)} (format parquet, compression zstd)")
         publication.new_files[table] = [target]
 
 
@@ -782,7 +779,7 @@ def create_views(con: duckdb.DuckDBPyConnection, generation: Generation, tables=
     """One view per table over a generation's files (by absolute path), then the analysts' views over them."""
     for table in tables:
         glob = generation.table_dir(table).resolve() / "*.parquet"
-        con.execute(f"create view {table} as select * from read_parquet({_q(glob)})")
+        con.execute(f"create view {table} as select * from read_parquet({quoted(glob)})")
     for name, query in VIEWS.items():
         con.execute(f"create view {name} as {query}")
     _describe(con, (*tables, *VIEWS))
@@ -822,7 +819,7 @@ def export_warehouse(generation: Generation, target: Path, tables=PUBLISHED_TABL
         try:
             for table in tables:
                 con.execute(f"create table {table} as select * from "
-                            f"read_parquet({_q(generation.table_dir(table).resolve() / '*.parquet')})")
+                            f"read_parquet({quoted(generation.table_dir(table).resolve() / '*.parquet')})")
             for name, query in VIEWS.items():
                 con.execute(f"create view {name} as {query}")
             _describe(con, (*tables, *VIEWS))

@@ -23,7 +23,7 @@ import duckdb
 from pipeline import manifest
 from pipeline.parsing import BATCH_SIZE, CONTENTS, CONTENTS_BY_DOCUMENT, ParseSummary, Task, run_task
 from pipeline.staging import StagingLimits
-from pipeline.storage import Generation, Layout, atomic_path
+from pipeline.storage import Generation, Layout, atomic_path, quoted
 
 # A task's share of new files: at most FILES_PER_TASK files and, past its first file, about 1/TASKS_PER_WORKER of a
 # worker's bytes, within TASK_BYTES, so that the workers finish together. Each batch's pandera checks cost about 0.15 s
@@ -70,7 +70,7 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, pa
     con = duckdb.connect()
     try:
         # views, read by need: a run with no archive reads two columns of the known contents, not all of them
-        con.execute(f"create view staged as select * from read_parquet({_q(layout.staged_manifest)})")
+        con.execute(f"create view staged as select * from read_parquet({quoted(layout.staged_manifest)})")
         # contents already parsed (`parsed`), and where the live generation found each archive's members
         known_sources = ["select null::varchar as sha256, null::varchar as source_path, "
                          "null::varchar as container_sha256, false as parsed where false"]
@@ -79,7 +79,7 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, pa
                                  f"from {documents_rows(previous)}")
         segments = incoming_segments(layout, parser)
         if segments:
-            files = ", ".join(_q(s / f"{CONTENTS}.parquet") for s in segments)
+            files = ", ".join(quoted(s / f"{CONTENTS}.parquet") for s in segments)
             known_sources.append(f"select sha256, null, null, true from read_parquet([{files}])")
         con.execute(f"create view known as {' union all '.join(known_sources)}")
         # what may need parsing: the rows the live generation's manifest lacks (by their row_hash, not a join of
@@ -120,19 +120,20 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, pa
                      if previous is not None and kept else None)
         parts = ["select * from staged where not is_archive", "select * from no_members"]
         if listings:  # members of archives read, and files that changed since staging (their rows replace staged)
-            con.execute(f"create view listed as select * from read_parquet([{', '.join(map(_q, listings))}])")
+            con.execute(f"create view listed as select * from read_parquet([{', '.join(map(quoted, listings))}])")
             parts = [parts[0] + " and doc_key not in (select doc_key from listed)", parts[1], "select * from listed"]
         if kept_rows:
-            quoted = ", ".join("'" + p.replace("'", "''") + "'" for p in kept)
-            parts.append(f"select distinct on (doc_key) * from ({kept_rows}) where source_path in ({quoted})")
+            parts.append(f"select distinct on (doc_key) * from ({kept_rows}) where source_path in "
+                         f"({', '.join(map(quoted, kept))})")
         with atomic_path(layout.manifest) as tmp:
             if kept or listings:
-                con.execute(f"copy ({' union all by name '.join(parts)} order by doc_key) to {_q(tmp)} (format parquet)")
+                con.execute(f"copy ({' union all by name '.join(parts)} order by doc_key) to {quoted(tmp)} "
+                            "(format parquet)")
             else:  # no archive, no member rows: the manifest is the staged listing as it is (sorted by doc_key)
                 shutil.copyfile(layout.staged_manifest, tmp)
         if diffed and not (kept or listings):  # the diff is this manifest's: publishing need not make it again
             with atomic_path(layout.manifest_changes(previous)) as tmp:
-                con.execute(f"copy changed to {_q(tmp)} (format parquet)")
+                con.execute(f"copy changed to {quoted(tmp)} (format parquet)")
     finally:
         con.close()
     shutil.rmtree(layout.listings_dir, ignore_errors=True)
@@ -152,7 +153,7 @@ def _built_from_staged(layout: Layout, previous: Generation | None, parser: str)
 
 def documents_rows(generation: Generation) -> str:
     """The per-document rows of a generation (its manifest joined to what each content parsed into)."""
-    return f"read_parquet({_q(generation.rows_dir(CONTENTS_BY_DOCUMENT) / '*.parquet')})"
+    return f"read_parquet({quoted(generation.rows_dir(CONTENTS_BY_DOCUMENT) / '*.parquet')})"
 
 
 def unparsed_documents(generation: Generation) -> str:
@@ -167,13 +168,9 @@ def manifest_diff(manifest: str, generation: Generation, was: str | None = None)
     holds no parsed content for; and a query of the doc_keys removed or changed. A row is changed unless the other
     side has its row_hash (manifest.DIFF_KEYS): the same diff as EXCEPT on those columns but for a 64-bit hash
     collision, in half the time of hashing them here (600,000 rows: 0.20 → 0.10 s)."""
-    was = was or f"read_parquet({_q(generation.manifest)})"
+    was = was or f"read_parquet({quoted(generation.manifest)})"
     return (f"row_hash not in (select row_hash from {was}) or doc_key in ({unparsed_documents(generation)})",
             f"select doc_key from {was} where row_hash not in (select row_hash from {manifest})")
-
-
-def _q(path) -> str:
-    return "'" + str(path).replace("'", "''") + "'"
 
 
 def _tasks(raw_dir, layout, parser, limits, workers, new_files, archives, previous_listing) -> list[Task]:

@@ -275,7 +275,7 @@ def _replace_symlink(link: Path, target: Path) -> None:
 def remove_old_generations(layout: Layout, before: Path | None) -> None:
     """Delete every generation but the live one and `before`, the one live until it (a reader may still be on it):
     older ones, and unfinished ones of killed runs, which by number may sit between the two."""
-    keep = {layout.current(), before.resolve() if before else None}
+    keep = {layout.current(), before}  # both resolved (Layout.current)
     for path in layout.generations_dir.iterdir():
         if path.name.isdigit() and path.resolve() not in keep:
             shutil.rmtree(path, ignore_errors=True)
@@ -296,6 +296,11 @@ def atomic_path(target: Path) -> Iterator[Path]:
 def write_parquet(table: pa.Table, target: Path) -> None:
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp, **STATE_PARQUET_OPTIONS)
+
+
+def quoted(path: Path | str) -> str:
+    """A path (or any text) as a SQL string literal, for the DuckDB statements that name files."""
+    return "'" + str(path).replace("'", "''") + "'"
 
 
 # The modules that merge, publish, report or run, or plan the parse's work, which a parse task never imports
