@@ -174,7 +174,7 @@ def _sensor(raw: Path, out: Path, workers: int, instance) -> dict:
 
 
 def _new_merging_code(raw: Path, out: Path, workers: int, instance) -> dict:
-    """Run the job as it runs after an edit of the code that merges, publishes or reports (storage.BUILD_MODULES):
+    """Run the job as it runs after an edit of the code that merges, publishes or reports (generations.BUILD_MODULES):
     another code version, the same parser version, so every table is merged again from the kept rows and nothing is
     parsed. The output is left as that code made it."""
     from dataclasses import replace

@@ -25,7 +25,7 @@ import orjson
 from benchmarks import corpus
 from pipeline import history, publishing
 from pipeline.parsing import CONTENTS_BY_DOCUMENT
-from pipeline.storage import Generation, Layout
+from pipeline.generations import Generation, Layout
 
 REPO = Path(__file__).resolve().parents[1]
 RUNS = corpus.CACHE / "runs"

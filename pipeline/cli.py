@@ -92,7 +92,7 @@ class Progress(threading.Thread):
 
     def __init__(self, out_dir: Path, stream: IO[str], interval: float = PROGRESS_SECONDS) -> None:
         super().__init__(daemon=True)
-        from pipeline.storage import Layout
+        from pipeline.generations import Layout
 
         self.layout, self.stream, self.interval = Layout(out_dir), stream, interval
         self.started_wall, self.started = time.time(), time.monotonic()
@@ -136,7 +136,7 @@ class Progress(threading.Thread):
 def run(raw_dir: Path, out_dir: Path, workers: int, progress: bool = False, wait: float = 0.0) -> int:
     """The whole job in-process, holding the output folder's writer lock from start to summary."""
     from pipeline.lock import LockedError, writer_lock
-    from pipeline.storage import Layout
+    from pipeline.generations import Layout
 
     _raw_folder(raw_dir)
     try:
@@ -150,7 +150,7 @@ def _run(raw_dir: Path, out_dir: Path, workers: int, progress: bool) -> int:
     import dagster as dg
 
     from pipeline.definitions import defs
-    from pipeline.staging import raw_files
+    from pipeline.listing import raw_files
 
     dagster_home()
     settings = {"raw_dir": str(raw_dir), "out_dir": str(out_dir), "workers": workers}
@@ -193,7 +193,7 @@ def _published_documents(out_dir: Path) -> tuple[dict[str, str], dict[str, str]]
 
     from pipeline.publishing import live_generation
     from pipeline.scheduling import documents_rows
-    from pipeline.storage import Layout
+    from pipeline.generations import Layout
 
     generation = live_generation(Layout(out_dir))
     if generation is None:
@@ -214,9 +214,9 @@ def _current_documents(raw_dir: Path, out_dir: Path, archives: dict[str, str], k
     archive whose own sha256 is the one published keeps its published members, others are read member by member
     as the parse step reads them, or stand as one document when damaged.
     """
-    from pipeline.fingerprints import file_hashes
-    from pipeline.staging import StagingError, archive_members, is_archive, raw_files, reason_sha256, sha256_stream
-    from pipeline.storage import Layout
+    from pipeline.listing import file_hashes, raw_files
+    from pipeline.staging import StagingError, archive_members, is_archive, reason_sha256, sha256_stream
+    from pipeline.generations import Layout
 
     current = {}
     listing = raw_files(raw_dir)
@@ -385,7 +385,7 @@ def _statement(sql: str | None, file: Path | None) -> str:
 def export(out_dir: Path, target: Path) -> int:
     """Write the live output as one self-contained DuckDB file (tables, not views over this machine's files)."""
     from pipeline.publishing import export_warehouse, live_generation
-    from pipeline.storage import Layout
+    from pipeline.generations import Layout
 
     generation = live_generation(Layout(out_dir))
     if generation is None:

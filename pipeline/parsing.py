@@ -2,7 +2,7 @@
 
 Parsed rows are keyed by content, not by path: `content_id` is the document's sha256 (with `#<trial id>` for
 each record of a document holding several), so a document is parsed once whatever its name and however often
-the rest of the corpus changes; rows also carry the parser version that made them (see storage.code_versions).
+the rest of the corpus changes; rows also carry the parser version that made them (see generations.code_versions).
 A task (a share of the new files or of one archive's members, cut by scheduling.py) runs here, in a worker
 process, and writes its rows in batches, as *segments* under `.state/incoming/`, so memory is bounded by the
 batch. Each batch is checked with the pandera schemas before it is written: a document
@@ -271,7 +271,7 @@ class Task:
     parser: str  # the parser version its segments are named by
     limits: StagingLimits
     files: tuple[tuple[str, bytes | None, str, int], ...] = ()  # (rel, path to open, sha256, n_bytes) of new
-    # content; path None: the file's own name in the raw folder (staging.Listing)
+    # content; path None: the file's own name in the raw folder (listing.Listing)
     archive: str | None = None  # path of an archive to read
     container: str | None = None  # its sha256, as staged
     part: int = 0  # this task takes the archive's members i with i % parts == part

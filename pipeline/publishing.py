@@ -1,7 +1,7 @@
 """Publish: the manifest and the parsed rows → a new generation of every table and the warehouse, switched in whole.
 
 Trials are spread over buckets (storage.bucket_of); a generation holds each table as numbered files, each holding
-some buckets (one per bucket for a large corpus, fewer files for a small one: storage.files_for). A run finds the
+some buckets (one per bucket for a large corpus, fewer files for a small one: generations.files_for). A run finds the
 *dirty* buckets — those where a document was added, changed or removed — and rewrites the files holding them; the
 other files are hard-linked from the live generation. In a rewritten file, only the trials whose documents changed
 are merged again; every other trial's rows are copied as the live generation's file holds them (_touched). So one
@@ -34,11 +34,11 @@ import pyarrow.parquet as pq
 from duckdb import sqltypes
 
 from pipeline import history, linking, thresholds
+from pipeline.generations import (Generation, Layout, Versions, file_number, files_for, link_unchanged,
+                                  new_generation, remove_old_generations, switch)
 from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES
 from pipeline.scheduling import documents_rows, incoming_segments, manifest_diff
-from pipeline.storage import (N_BUCKETS, Generation, Layout, Versions, atomic_path, bucket_of, buckets_of,
-                              file_number, files_for, link_unchanged, new_generation, quoted, remove_old_generations,
-                              switch)
+from pipeline.storage import N_BUCKETS, atomic_path, bucket_of, buckets_of, quoted
 from schemas import KEYS, columns
 from schemas.dictionary import comment_statements, published_columns
 
@@ -103,7 +103,7 @@ def live_generation(layout: Layout, parser: str | None = None) -> Generation | N
 
 def publish(layout: Layout, versions: Versions, memory_limit: str = "1.3GB") -> Publication:
     """Merge what changed since the live generation into a new one and switch to it; a no-op when nothing did.
-    When only code that merges or publishes changed (storage.BUILD_MODULES), every table is merged again from the
+    When only code that merges or publishes changed (generations.BUILD_MODULES), every table is merged again from the
     live generation's rows, nothing parsed again.
 
     DuckDB would take most of the machine's memory for the sorts and joins of a large corpus; held to

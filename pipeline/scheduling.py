@@ -5,7 +5,7 @@ A document is parsed when the live generation's manifest lacks its row (by row_h
 or when the live generation could not parse it yet; that diff is kept for publishing (Layout.manifest_changes).
 New files are cut into tasks of up to a batch and a share of the bytes, a large archive into a share per worker,
 and run on a process pool (or any Executor: docs/scaling.md). How the work is cut changes no row, so this is
-merging code, not parser code (storage.BUILD_MODULES): tuning it parses nothing again. One choice made here does
+merging code, not parser code (generations.BUILD_MODULES): tuning it parses nothing again. One choice made here does
 reach rows: of several files with the same content, the first by doc_key is parsed, and a reader of names
 (ctgov_archive_xml, sources.READS_NAME) reads that name; changing that choice must change a parser module too.
 """
@@ -21,9 +21,10 @@ from pathlib import Path
 import duckdb
 
 from pipeline import manifest
+from pipeline.generations import Generation, Layout
 from pipeline.parsing import BATCH_SIZE, CONTENTS, CONTENTS_BY_DOCUMENT, ParseSummary, Task, run_task
 from pipeline.staging import StagingLimits
-from pipeline.storage import Generation, Layout, atomic_path, quoted
+from pipeline.storage import atomic_path, quoted
 
 # A task's share of new files: at most FILES_PER_TASK files and, past its first file, about 1/TASKS_PER_WORKER of a
 # worker's bytes, within TASK_BYTES, so that the workers finish together. Each batch's pandera checks cost about 0.15 s
@@ -174,7 +175,7 @@ def manifest_diff(manifest: str, generation: Generation, was: str | None = None)
 
 
 def _tasks(raw_dir, layout, parser, limits, workers, new_files, archives, previous_listing) -> list[Task]:
-    # the raw folder resolved, as staging listed it: a worker elsewhere opens the files by it (staging.Listing)
+    # the raw folder resolved, as the stage step listed it: a worker elsewhere opens the files by it (listing.Listing)
     base = dict(raw_dir=os.path.realpath(raw_dir), incoming=str(layout.incoming_dir), listings=str(layout.listings_dir),
                 parser=parser, limits=limits)
     tasks = [Task(**base, files=share) for share in _shares(new_files, workers)]

@@ -1,14 +1,15 @@
 """Stage: raw files (and archive members) → decoded documents with hash, size, encoding and layout.
 
-Everything that can be wrong with what a user drops into the raw folder is decided here, once,
-with a specific reason, and never stops the run: an entry that is not a regular file (FIFO,
-socket, device, dangling symlink, a symlink leading out of the raw folder), a file too large,
-empty, binary or undecodable bytes, an archive member that is unsafe or not a regular file, an
-archive that decompresses past its caps, a layout no reader recognises. Nothing outside the raw
-folder is read. Archives (ZIP, tar, tar.gz/.xz/.bz2) are read as a stream, member by member, in
-bounded chunks, never unpacked to disk; each member is its own document, `<archive path>!<member name>`.
+Everything that can be wrong with what a user drops into the raw folder is decided here, once, with
+a specific reason, and never stops the run: an entry that is not a regular file (FIFO, socket,
+device, dangling symlink, a symlink leading out of the raw folder: the listing, listing.py, applies
+not_a_file), a file too large, empty, binary or undecodable bytes, an archive member that is unsafe
+or not a regular file, an archive that decompresses past its caps, a layout no reader recognises.
+Nothing outside the raw folder is read. Archives (ZIP, tar, tar.gz/.xz/.bz2) are read as a stream,
+member by member, in bounded chunks, never unpacked to disk; each member is its own document,
+`<archive path>!<member name>`.
 
-The primitives (raw_files, read_file, archive_members, decode, stage_bytes) never raise for one
+The primitives (read_file, archive_members, decode, stage_bytes) never raise for one
 bad entry beyond StagingError, whose message is the quarantine reason.
 """
 from __future__ import annotations
@@ -24,8 +25,6 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable, Iterator, NamedTuple
-
-import polars as pl
 
 from pipeline import sources
 from pipeline.record import ParseError
@@ -108,103 +107,18 @@ def printable(name: str) -> str:
     return _CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}", text).replace("\n", "\\n").replace("\r", "\\r")
 
 
-# --- the raw folder ------------------------------------------------------------------------------
+# --- raw files ---------------------------------------------------------------------------------------
 
 _KINDS = ((stat.S_ISFIFO, "FIFO (named pipe)"), (stat.S_ISSOCK, "socket"), (stat.S_ISCHR, "character device"),
           (stat.S_ISBLK, "block device"), (stat.S_ISDIR, "folder"))
 
 
-def _not_a_file(mode: int) -> str | None:
+def not_a_file(mode: int) -> str | None:
     """Why an entry of this mode is not read as a file, or None for a regular file."""
     if stat.S_ISREG(mode):
         return None
     kind = next((name for test, name in _KINDS if test(mode)), f"not a regular file (mode {mode:o})")
     return f"{kind}: not read"
-
-
-LISTING_SCHEMA = {"rel": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "path": pl.Binary, "error": pl.String}
-
-
-@dataclass(frozen=True)
-class Listing:
-    """The raw folder's entries as columns (LISTING_SCHEMA), sorted by rel: a whole registry is hundreds of
-    thousands of files, listed on every run and sensor tick, so no object per file.
-
-    `path` is what to open, as the file system's bytes (a name need not be valid UTF-8); null for the common case,
-    a regular file opened by its own name under `root`. `error` is why an entry cannot be read as a file."""
-
-    root: str  # the raw folder, resolved
-    files: pl.DataFrame
-
-    def __len__(self) -> int:
-        return self.files.height
-
-    def entries(self, rows: pl.DataFrame | None = None) -> Iterator[RawFile]:
-        """A RawFile per row (of `rows`, a slice of `files`): for the few entries that are opened."""
-        for rel, size, mtime_ns, path, error in (self.files if rows is None else rows).select(*LISTING_SCHEMA).iter_rows():
-            yield RawFile(rel, os.fsdecode(path) if path is not None else os.path.join(self.root, rel), size, mtime_ns,
-                          error)
-
-
-def raw_files(raw_dir: Path) -> Listing:
-    """Every entry under raw_dir, hidden files and folders skipped; nothing outside raw_dir is followed. An entry
-    that cannot be read as a file is listed with its reason, so it gets its own row.
-
-    One scandir per folder and one lstat per entry, with as little Python per entry as can be: a regular file with a
-    plain name, the common case, is three appends to column lists."""
-    root = os.path.realpath(raw_dir)
-    rels, sizes, mtimes = [], [], []
-    others: list[RawFile] = []
-    is_regular = stat.S_ISREG
-    stack = [(root, "")]
-    while stack:
-        folder, prefix = stack.pop()
-        try:
-            with os.scandir(folder) as entries:
-                listed = [e for e in entries if e.name[0] != "."]
-        except OSError as exc:
-            others.append(RawFile(printable(prefix.rstrip("/") or "."), folder, 0, 0,
-                                  f"folder not readable: {exc.strerror}"))
-            continue
-        for entry in listed:
-            rel = prefix + entry.name
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((entry.path, rel + "/"))
-                    continue
-                info = entry.stat(follow_symlinks=False)
-            except OSError:
-                others.append(_raw_file(Path(root), entry, printable(rel)))
-                continue
-            if is_regular(info.st_mode) and rel.isascii() and rel.isprintable():
-                rels.append(rel)
-                sizes.append(info.st_size)
-                mtimes.append(info.st_mtime_ns)
-            else:
-                others.append(_raw_file(Path(root), entry, printable(rel)))
-    regular = pl.DataFrame({"rel": rels, "size": sizes, "mtime_ns": mtimes, "path": None, "error": None},
-                           schema=LISTING_SCHEMA)
-    irregular = pl.DataFrame([(f.rel, f.size, f.mtime_ns, os.fsencode(f.path), f.error) for f in others],
-                             schema=LISTING_SCHEMA, orient="row")
-    return Listing(root, pl.concat([regular, irregular]).sort("rel"))
-
-
-def _raw_file(root: Path, entry: os.DirEntry, rel: str) -> RawFile:
-    path = entry.path
-    try:
-        link = entry.stat(follow_symlinks=False)
-        if not stat.S_ISLNK(link.st_mode):
-            return RawFile(rel, path, link.st_size, link.st_mtime_ns, _not_a_file(link.st_mode))
-        target = Path(os.path.realpath(path))
-        if not target.is_relative_to(root):
-            return RawFile(rel, path, 0, link.st_mtime_ns, "symlink outside the raw folder: not followed")
-        if not os.path.lexists(target):
-            return RawFile(rel, path, 0, link.st_mtime_ns, "dangling symlink: its target does not exist")
-        info = target.stat()
-        reason = _not_a_file(info.st_mode)
-        return RawFile(rel, str(target), info.st_size, info.st_mtime_ns, reason and f"symlink to {reason}")
-    except OSError as exc:  # a symlink loop, a name too long, permissions …
-        return RawFile(rel, path, 0, 0, f"not readable: {exc.strerror or exc}")
 
 
 def open_file(file: RawFile) -> BinaryIO:
@@ -216,7 +130,7 @@ def open_file(file: RawFile) -> BinaryIO:
         fd = os.open(file.path, os.O_RDONLY | os.O_NONBLOCK | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise StagingError(f"not readable: {exc.strerror or exc}") from None
-    reason = _not_a_file(os.fstat(fd).st_mode)
+    reason = not_a_file(os.fstat(fd).st_mode)
     if reason:
         os.close(fd)
         raise StagingError(reason)
@@ -352,7 +266,7 @@ def _zip_members(path: Path, budget: _Budget) -> Iterator[Member]:
 def _member_kind(mode: int) -> str | None:
     if stat.S_ISLNK(mode):
         return "symlink member: not followed"
-    reason = _not_a_file(mode)
+    reason = not_a_file(mode)
     return reason and reason.replace(":", " member:", 1)
 
 

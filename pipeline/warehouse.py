@@ -29,7 +29,7 @@ class Refused(Exception):
 def open_read_only(out_dir: Path) -> duckdb.DuckDBPyConnection:
     """The output folder's tables as views in a session that can read that folder and nothing else."""
     from pipeline.publishing import create_views, live_generation
-    from pipeline.storage import Layout
+    from pipeline.generations import Layout
 
     generation = live_generation(Layout(out_dir))
     if generation is None:

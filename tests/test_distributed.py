@@ -12,10 +12,10 @@ from pathlib import Path
 import duckdb
 from distributed import Client, LocalCluster
 
-from pipeline import manifest, parsing, scheduling
+from pipeline import listing, parsing, scheduling
+from pipeline.generations import Layout, code_versions
 from pipeline.publishing import PUBLISHED_TABLES, publish
 from pipeline.staging import StagingLimits
-from pipeline.storage import Layout, code_versions
 from tests.conftest import CORPUS
 
 ARCHIVE = CORPUS / "ctgov_legacy_xml_2023.tar.xz"
@@ -41,7 +41,7 @@ def _sample(raw: Path) -> None:
 def _publish(raw: Path, out: Path, workers: int, executor: Executor | None = None) -> parsing.ParseSummary:
     """Stage, parse (on `executor` when given) and publish, as the job's assets do."""
     layout, versions, limits = Layout(out), code_versions(), StagingLimits()
-    manifest.stage(raw, layout, limits.max_document_bytes)
+    listing.stage(raw, layout, limits.max_document_bytes)
     summary = scheduling.parse_pending(raw, layout, None, versions.parser, workers, limits, executor)
     publish(layout, versions)
     return summary

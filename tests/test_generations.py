@@ -27,8 +27,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline.cli import main
-from pipeline import parsing, publishing, scheduling, storage
-from pipeline.storage import Generation, bucket_of
+from pipeline import generations, parsing, publishing, scheduling
+from pipeline.generations import Generation
+from pipeline.storage import bucket_of
 from tests.conftest import CORPUS, REPO, SEEDS, amend_title, query, run_job
 
 XML = sorted((CORPUS / "ctgov_xml").glob("*.xml"))[:12]
@@ -37,7 +38,7 @@ XML = sorted((CORPUS / "ctgov_xml").glob("*.xml"))[:12]
 @pytest.fixture
 def many_files(monkeypatch):
     """A file per document or so (12 documents: 16 files per table), so that files can be told apart."""
-    monkeypatch.setattr(storage, "DOCUMENTS_PER_FILE", 1)
+    monkeypatch.setattr(generations, "DOCUMENTS_PER_FILE", 1)
 
 
 def _file_of(generation: Path, trial_id: str) -> str:
@@ -94,7 +95,7 @@ def dagster_home(tmp_path, monkeypatch):
     ("pipeline.publishing._copy_by_bucket", 1, False),  # writing the first rows of the new generation
     ("pipeline.publishing._copy_by_bucket", 20, False),  # half-way through the tables
     ("pipeline.publishing.build_warehouse", 1, False),  # every table written, the warehouse not yet
-    ("pipeline.storage._replace_symlink", 1, False),  # about to switch the pointer
+    ("pipeline.generations._replace_symlink", 1, False),  # about to switch the pointer
     ("pipeline.publishing.remove_old_generations", 1, True),  # just after the switch, before cleaning up
 ])
 def test_a_run_killed_while_publishing_leaves_one_whole_output(tmp_path, function, after, switched):
@@ -468,15 +469,15 @@ def test_an_archive_parsed_by_a_run_killed_while_publishing_is_not_parsed_again(
 def test_documents_published_before_their_parse_are_taken_in_by_the_next_run(tmp_path):
     """A run diffs only changed documents against the live output; one that published documents it had not parsed
     (their segments gone) must still have them parsed and published next time, as a fresh run would."""
-    from pipeline import manifest
+    from pipeline import listing
+    from pipeline.generations import Layout, code_versions
     from pipeline.staging import MAX_DOCUMENT_BYTES, StagingLimits
-    from pipeline.storage import Layout, code_versions
 
     raw, out = tmp_path / "raw", tmp_path / "out"
     for path in XML:
         shutil.copy(path, raw.mkdir(exist_ok=True) or raw / path.name)
     layout, versions = Layout(out), code_versions()
-    manifest.stage(raw, layout, MAX_DOCUMENT_BYTES)
+    listing.stage(raw, layout, MAX_DOCUMENT_BYTES)
     scheduling.parse_pending(raw, layout, None, versions.parser, 1, StagingLimits())
     shutil.rmtree(layout.incoming_dir)  # the parsed rows lost before publishing
     publishing.publish(layout, versions)
@@ -493,16 +494,16 @@ def test_files_changed_or_removed_after_staging_are_published_as_the_parse_step_
     """Staging lists the folder, the parse step reads it later: a file edited in between is parsed as it then reads
     (its new hash in the manifest, its trial never out of the tables), one removed in between is quarantined as
     unreadable, and the tables are what a run that staged after the edits publishes for the edited files."""
-    from pipeline import manifest
+    from pipeline import listing
+    from pipeline.generations import Layout, code_versions
     from pipeline.staging import MAX_DOCUMENT_BYTES, StagingLimits
-    from pipeline.storage import Layout, code_versions
 
     raw, out = tmp_path / "raw", tmp_path / "out"
     for path in XML[:3]:
         shutil.copy(path, raw.mkdir(exist_ok=True) or raw / path.name)
     edited, removed = raw / XML[0].name, raw / XML[1].name
     layout, versions = Layout(out), code_versions()
-    manifest.stage(raw, layout, MAX_DOCUMENT_BYTES)
+    listing.stage(raw, layout, MAX_DOCUMENT_BYTES)
     amend_title(edited, "EDITED ")
     removed.unlink()
     summary = scheduling.parse_pending(raw, layout, None, versions.parser, 1, StagingLimits())
@@ -547,7 +548,7 @@ def test_a_corpus_growing_past_its_files_is_rewritten_whole_as_a_fresh_build(tmp
     """4 documents to a file: 4 documents take one file per table, 8 take two, and the run that grows the corpus
     rewrites every file (the buckets are regrouped), though the documents added all fall in one of them, from rows
     parsed before, publishing what a fresh run does; a change after it rewrites one file of the two."""
-    monkeypatch.setattr(storage, "DOCUMENTS_PER_FILE", 4)
+    monkeypatch.setattr(generations, "DOCUMENTS_PER_FILE", 4)
     raw, out = tmp_path / "raw", tmp_path / "out"
     raw.mkdir()
     for path in XML[:4]:
@@ -610,11 +611,11 @@ def test_publishing_takes_the_parse_steps_diff_of_its_manifest_and_diffs_anew_wh
         tmp_path, monkeypatch):
     """The parse step diffs the staged manifest with the live generation's once (the edited and the deleted file);
     publishing takes that diff rather than making it again and publishes what a fresh build does. A diff is named
-    for the generation and the manifest it was made against: once that generation records another manifest, it is
-    not found, and publishing diffs for itself."""
-    from pipeline import manifest
+    for the generation and the manifest it was made against, and the code that made it: once that generation
+    records another manifest, or under other code, it is not found, and publishing diffs for itself."""
+    from pipeline import listing
+    from pipeline.generations import Layout, Versions, code_versions
     from pipeline.staging import MAX_DOCUMENT_BYTES, StagingLimits
-    from pipeline.storage import Layout, code_versions
 
     raw, out = tmp_path / "raw", tmp_path / "out"
     for path in XML[:4]:
@@ -624,7 +625,7 @@ def test_publishing_takes_the_parse_steps_diff_of_its_manifest_and_diffs_anew_wh
     live = publishing.live_generation(layout)
     amend_title(raw / XML[0].name)
     (raw / XML[1].name).unlink()
-    manifest.stage(raw, layout, MAX_DOCUMENT_BYTES)
+    listing.stage(raw, layout, MAX_DOCUMENT_BYTES)
     scheduling.parse_pending(raw, layout, live, versions.parser, 1, StagingLimits())
     diff = layout.manifest_changes(live)
     assert sorted(pl.read_parquet(diff)["doc_key"]) == sorted([XML[0].name, XML[1].name])
@@ -638,9 +639,12 @@ def test_publishing_takes_the_parse_steps_diff_of_its_manifest_and_diffs_anew_wh
 
     live = publishing.live_generation(layout)
     amend_title(raw / XML[2].name)
-    manifest.stage(raw, layout, MAX_DOCUMENT_BYTES)
+    listing.stage(raw, layout, MAX_DOCUMENT_BYTES)
     scheduling.parse_pending(raw, layout, live, versions.parser, 1, StagingLimits())
     assert layout.manifest_changes(live).exists()
+    with monkeypatch.context() as patched:
+        patched.setattr(generations, "code_versions", lambda: Versions(versions.parser, "other"))
+        assert not layout.manifest_changes(live).exists()
     shutil.copy(live.manifest, tmp_path / "recorded.parquet")
     live.keep_manifest(tmp_path / "recorded.parquet")  # recorded anew, as a publish that finds nothing to merge does
     assert not layout.manifest_changes(live).exists()

@@ -14,10 +14,11 @@ import pyarrow.parquet as pq
 import pytest
 
 from pipeline import scheduling
+from pipeline.listing import raw_files
 from pipeline.record import ParseError
 from pipeline.sources.html import html_to_text
+from pipeline.staging import RawFile, StagingError, StagingLimits, archive_members, decode, read_file
 from pipeline.storage import bucket_of, buckets_of
-from pipeline.staging import RawFile, StagingError, StagingLimits, archive_members, decode, raw_files, read_file
 from tests.conftest import SHARED, run_job
 from tests.hostile import deep_html, special_entries, undecodable_name, unsafe_tar, unsafe_zip
 

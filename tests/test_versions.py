@@ -1,6 +1,6 @@
-"""Rows and tables carry digests of the code that made them (storage.code_versions): a change to parsing code parses
-every document again; a change only to the code that merges, publishes or reports merges every table again from
-the kept rows and parses nothing (issue 17: work in proportion to what changed)."""
+"""Rows and tables carry digests of the code that made them (generations.code_versions): a change to parsing code
+parses every document again; a change only to the code that lists, merges, publishes or reports merges every table
+again from the kept rows and parses nothing (issue 17: work in proportion to what changed)."""
 from __future__ import annotations
 
 import json
@@ -11,8 +11,8 @@ import textwrap
 from pathlib import Path
 
 from pipeline.defs import assets
+from pipeline.generations import BUILD_MODULES, VERSIONS_FILE, Layout, Versions, code_versions
 from pipeline.publishing import PUBLISHED_TABLES, live_generation
-from pipeline.storage import BUILD_MODULES, VERSIONS_FILE, Layout, Versions, code_versions
 from tests.conftest import CORPUS, REPO, amend_title, query, run_job
 
 XML = sorted((CORPUS / "ctgov_xml").glob("*.xml"))[:6]
@@ -79,9 +79,9 @@ def test_an_output_that_does_not_say_which_code_made_it_is_parsed_again(tmp_path
 
 
 def test_parsing_imports_none_of_the_build_modules(tmp_path):
-    """The parser version leaves out storage.BUILD_MODULES, so a parse task (what a worker runs) must never run them:
-    documents of every corpus folder are parsed by one task in a fresh interpreter and the modules it loaded are
-    listed."""
+    """The parser version leaves out generations.BUILD_MODULES, so a parse task (what a worker runs) must never run
+    them: documents of every corpus folder are parsed by one task in a fresh interpreter and the modules it loaded
+    are listed."""
     raw = tmp_path / "raw"
     raw.mkdir()
     folders = [folder for folder in sorted(CORPUS.iterdir()) if folder.is_dir()]
@@ -93,19 +93,18 @@ def test_parsing_imports_none_of_the_build_modules(tmp_path):
         from pathlib import Path
         from pipeline import parsing
         from pipeline.staging import StagingLimits
-        from pipeline.storage import Layout, code_versions
-        raw, out = Path(sys.argv[1]), Layout(Path(sys.argv[2]))
+        raw, incoming, listings, parser = sys.argv[1:]
         files = tuple((path.name, None, hashlib.sha256(path.read_bytes()).hexdigest(), path.stat().st_size)
-                      for path in sorted(raw.iterdir()))
-        task = parsing.Task(str(raw), str(out.incoming_dir), str(out.listings_dir), code_versions().parser,
-                            StagingLimits(), files=files)
+                      for path in sorted(Path(raw).iterdir()))
+        task = parsing.Task(raw, incoming, listings, parser, StagingLimits(), files=files)
         summary, _ = parsing.run_task(task)
         files = [getattr(module, "__file__", None) for name, module in list(sys.modules.items())
                  if name.split(".")[0] in ("pipeline", "schemas")]
         print(json.dumps({"parsed": summary.parsed, "quarantined": summary.quarantined, "files": [f for f in files if f]}))
     """)
-    done = subprocess.run([sys.executable, "-c", script, str(raw), str(tmp_path / "out")], cwd=REPO,
-                          capture_output=True, text=True, check=True)
+    out = Layout(tmp_path / "out")  # what the task is given comes from build code: not the worker's to import
+    done = subprocess.run([sys.executable, "-c", script, str(raw), str(out.incoming_dir), str(out.listings_dir),
+                           code_versions().parser], cwd=REPO, capture_output=True, text=True, check=True)
     report = json.loads(done.stdout)
     loaded = {Path(file).resolve().relative_to(REPO).as_posix() for file in report["files"]}
     assert report["quarantined"] == 0 and report["parsed"] >= len(folders)  # the ICTRP export holds many records

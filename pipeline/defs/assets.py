@@ -11,13 +11,13 @@ import pandera.errors
 import polars as pl
 import pyarrow.parquet as pq
 
-from pipeline import manifest
+from pipeline import listing
 from pipeline.defs.resources import PipelineSettings
 from pipeline.defs.sensors import SENSED_TAG
+from pipeline.generations import Layout, code_versions
 from pipeline.lock import writer_lock
 from pipeline.publishing import IMPLAUSIBLE_COLUMNS, PUBLISHED_TABLES, Publication, live_generation, publish
 from pipeline.scheduling import parse_pending
-from pipeline.storage import Layout, code_versions
 from schemas import TABLES, columns, schema
 
 PREVIEW_ROWS = 5
@@ -48,7 +48,7 @@ def staged_documents(context: dg.AssetExecutionContext, settings: PipelineSettin
     """A run the sensor requested takes the manifest its tick staged; any other lists the raw folder."""
     layout = settings.layout
     with writer_lock(layout.lock_file):
-        counts = manifest.stage(settings.raw_path, layout, settings.max_document_bytes, context.run.tags.get(SENSED_TAG))
+        counts = listing.stage(settings.raw_path, layout, settings.max_document_bytes, context.run.tags.get(SENSED_TAG))
     return dg.MaterializeResult(metadata=counts)
 
 

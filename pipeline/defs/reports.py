@@ -4,8 +4,9 @@ import base64
 import dagster as dg
 
 from pipeline.defs.resources import PipelineSettings
+from pipeline.generations import code_versions
 from pipeline.report import CHARTS, HTML_NAME, REPORT_DIR, build_report, chart_path
-from pipeline.storage import atomic_path, code_versions
+from pipeline.storage import atomic_path
 
 BUILT_FROM = ".built_from"  # beside the report: the generation (and folder) it was drawn from
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import dagster as dg
 
 from pipeline.staging import StagingLimits
-from pipeline.storage import Layout
+from pipeline.generations import Layout
 
 
 class PipelineSettings(dg.ConfigurableResource):

@@ -9,9 +9,7 @@ import dagster as dg
 
 from pipeline.defs.jobs import refresh
 from pipeline.defs.resources import PipelineSettings
-from pipeline.fingerprints import file_hashes, folder_fingerprint
-from pipeline.manifest import stage_sensed
-from pipeline.staging import raw_files
+from pipeline.listing import file_hashes, folder_fingerprint, raw_files, stage_sensed
 
 SENSED_TAG = "pipeline/sensed_listing"  # a run's tag: the fingerprint of the tick whose staged manifest it takes
 

@@ -99,15 +99,15 @@ def test_every_archive_member_is_a_row_with_its_reason(hostile_run):
 _PROBE = textwrap.dedent("""
     import json, sys
     import duckdb
-    from pipeline import manifest, scheduling
+    from pipeline import listing, scheduling
+    from pipeline.generations import Layout, code_versions
     from pipeline.staging import StagingLimits
-    from pipeline.storage import Layout, code_versions
     raw, out, limits = Path(sys.argv[1]), Layout(Path(sys.argv[2])), StagingLimits(**json.loads(sys.argv[3]))
     def status(field):
         return next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith(field))
     with open("/proc/self/clear_refs", "w") as fh:
         fh.write("5")  # resets the peak (VmHWM) to the current RSS: importing pyarrow peaks higher than it stays
-    manifest.stage(raw, out, limits.max_document_bytes)
+    listing.stage(raw, out, limits.max_document_bytes)
     before = status("VmRSS:")
     scheduling.parse_pending(raw, out, None, code_versions().parser, 1, limits)
     after = status("VmHWM:")
