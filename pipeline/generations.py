@@ -42,6 +42,7 @@ def files_for(n_documents: int) -> int:
         files *= 2
     return files
 
+
 @dataclass(frozen=True)
 class Layout:
     """The output folder: the published tables at the top (symlinks into the live generation), work below."""
