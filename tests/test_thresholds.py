@@ -577,6 +577,31 @@ def test_a_word_tries_only_the_names_its_first_character_allows_and_finds_what_a
             [(m.lastgroup, m.span()) for m in one_alternation.finditer(text)], text
 
 
+def test_a_cued_pattern_finds_what_the_pattern_alone_finds():
+    """A pattern with cues (_Cued) is tried only where the text's lower-case form holds one: over every labelled
+    criterion, upper-cased too, and texts whose letters re's IGNORECASE folds to ASCII ones ("ſix months"), it finds
+    what the pattern finds, and each match holds a cue."""
+    cued = {name: p for name, p in vars(thresholds).items() if isinstance(p, thresholds._Cued)}
+    assert set(cued) >= {"_WORD_NUMBER", "_SHARE", "_CHANGE", "_CONDITION", "_POINTS", "_NOT_IN_FORCE",
+                         "_AGE_GROUP_FORM"}
+    texts = [json.loads(line)["text"] for path in sorted(DATA.glob("thresholds_*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines()]
+    folded = ["ſix months of ſtable dose", "No more than 10 percent of ſubjects", "a decreaſe of Hb",
+              "İf over 40 years"]
+    matched = 0
+    for text in (*texts, *(t.upper() for t in texts), *(thresholds._normalised(t) for t in texts), *folded):
+        lowered = thresholds._lowered(text)
+        for name, pattern in cued.items():
+            alone = pattern.pattern.search(text)
+            found = pattern.search(text, lowered)
+            assert (found and found.span()) == (alone and alone.span()), (name, text)
+            if alone and lowered is not None:
+                matched += 1
+                assert any(cue in alone.group().lower() for cue in pattern.cues), (name, text)
+    assert matched > 100
+    assert thresholds._lowered(folded[0]) is None and thresholds._WORD_NUMBER.search(folded[0], None)
+
+
 def main() -> None:
     """Print precision and recall per variable (python -m tests.test_thresholds)."""
     for name in SETS:
