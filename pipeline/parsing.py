@@ -38,7 +38,7 @@ RECORD_TABLES = ("trials", "conditions", "keywords", "interventions", "arm_group
 BATCH_TABLES = ("documents", *RECORD_TABLES)
 CONTENTS = "_contents"  # a segment's per-content facts: trial, format, encoding, quarantine reason
 CONTENTS_BY_DOCUMENT = "_documents"  # a generation's per-document rows: the manifest joined to those facts
-BATCH_SIZE = 2000  # records a segment's batch holds before it is written (an export's document may hold hundreds)
+BATCH_SIZE = 4000  # records a segment's batch holds before it is written (an export's document may hold hundreds)
 MAX_REASON_CHARS = 2000
 
 
