@@ -35,6 +35,11 @@ FILES_FILE = "_files"  # in a generation: its number of files per table (absent:
 MANIFEST_FILE = "_manifest.parquet"  # in a generation: the manifest it was built from (a hard link)
 
 
+def quoted(text: Path | str) -> str:
+    """A path (or any text) as a SQL string literal, for the DuckDB statements that name files or comment views."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
 def files_for(n_documents: int) -> int:
     """Files per table for a corpus of n documents: the least power of two giving ≤ DOCUMENTS_PER_FILE to a file."""
     files = 1

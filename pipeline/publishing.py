@@ -35,10 +35,10 @@ from duckdb import sqltypes
 
 from pipeline import history, linking, thresholds
 from pipeline.generations import (Generation, Layout, Versions, file_number, files_for, link_unchanged,
-                                  new_generation, remove_old_generations, switch)
+                                  new_generation, quoted, remove_old_generations, switch)
 from pipeline.parsing import CONTENTS, CONTENTS_BY_DOCUMENT, RECORD_TABLES
 from pipeline.scheduling import documents_rows, incoming_segments, manifest_diff
-from pipeline.storage import N_BUCKETS, atomic_path, bucket_of, buckets_of, quoted
+from pipeline.storage import N_BUCKETS, atomic_path, bucket_of, buckets_of
 from schemas import KEYS, columns
 from schemas.dictionary import comment_statements, published_columns
 

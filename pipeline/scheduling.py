@@ -21,10 +21,10 @@ from pathlib import Path
 import duckdb
 
 from pipeline import manifest
-from pipeline.generations import Generation, Layout
+from pipeline.generations import Generation, Layout, quoted
 from pipeline.parsing import BATCH_SIZE, CONTENTS, CONTENTS_BY_DOCUMENT, ParseSummary, Task, run_task
 from pipeline.staging import StagingLimits
-from pipeline.storage import atomic_path, quoted
+from pipeline.storage import atomic_path
 
 # A task's share of new files: at most FILES_PER_TASK files and, past its first file, about 1/TASKS_PER_WORKER of a
 # worker's bytes, within TASK_BYTES, so that the workers finish together. Each batch's pandera checks cost about 0.15 s

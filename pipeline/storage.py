@@ -53,8 +53,3 @@ def atomic_path(target: Path) -> Iterator[Path]:
 def write_parquet(table: pa.Table, target: Path) -> None:
     with atomic_path(target) as tmp:
         pq.write_table(table, tmp, **STATE_PARQUET_OPTIONS)
-
-
-def quoted(path: Path | str) -> str:
-    """A path (or any text) as a SQL string literal, for the DuckDB statements that name files."""
-    return "'" + str(path).replace("'", "''") + "'"

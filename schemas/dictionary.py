@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from pipeline.generations import quoted
 from schemas.tables import TABLES
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "data_dictionary.md"
@@ -416,12 +417,8 @@ def description(table: str, column: str) -> tuple[str, str | None]:
     raise UndocumentedColumn(f"data dictionary: no description for {table}.{column} (schemas/dictionary.py)")
 
 
-def _sql_text(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _with_aact(text: str, aact: str | None) -> str:
-    return _sql_text(f"{text} (AACT: {aact})" if aact else text)
+    return quoted(f"{text} (AACT: {aact})" if aact else text)
 
 
 def comment_statements(table: str, columns: list[str]) -> list[str]:
