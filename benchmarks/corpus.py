@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import itertools
 import multiprocessing
 import os
 import pickle
@@ -29,6 +30,7 @@ import shutil
 import tarfile
 import time
 import zipfile
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
@@ -55,9 +57,11 @@ def new_id(i: int) -> str:
     return f"NCT{FIRST_ID + i:08d}"
 
 
-def _source_records() -> list[str]:
-    with tarfile.open(SOURCE, "r|xz") as tar:
-        return [tar.extractfile(m).read().decode("utf-8") for m in tar if m.isfile() and m.name.endswith(".xml")]
+def source_records(archive: Path = SOURCE, limit: int | None = None) -> Iterator[str]:
+    """The legacy XML texts of a real archive's records, in its order (the first `limit` of them)."""
+    with tarfile.open(archive, "r|xz") as tar:
+        for member in itertools.islice((m for m in tar if m.isfile() and m.name.endswith(".xml")), limit):
+            yield tar.extractfile(member).read().decode("utf-8")
 
 
 def _templates_for(texts: list[str]) -> list[tuple[str, dict[str, str]]]:
@@ -98,7 +102,7 @@ def templates(workers: int) -> list[tuple[str, dict[str, str]]]:
     path = CACHE / f"templates-{_templates_key()}.pickle"
     if path.exists():
         return pickle.loads(path.read_bytes())
-    texts = _source_records()
+    texts = list(source_records())
     chunks = [texts[i::workers] for i in range(workers)]
     with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         parts = list(pool.map(_templates_for, chunks))

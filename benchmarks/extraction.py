@@ -12,35 +12,26 @@ from __future__ import annotations
 
 import argparse
 import pickle
-import tarfile
 import time
 from pathlib import Path
 
-from benchmarks.corpus import SOURCE
+from benchmarks.corpus import source_records
+from benchmarks.run import HISTORY_ARCHIVES
 from pipeline import thresholds
 from pipeline.record import ParseError
 from pipeline.sources import ctgov_xml
 
-ARCHIVES = {year: SOURCE.with_name(f"ctgov_legacy_xml_{year}.tar.xz") for year in ("2014", "2023")}
 
-
-def criteria(archives: list[Path], limit: int | None = None) -> list[tuple[str | None, str]]:
+def criteria(archives=HISTORY_ARCHIVES, limit: int | None = None) -> list[tuple[str | None, str]]:
     """Every distinct (criterion_type, text) of the archives' records (the first `limit` records of each)."""
     found: dict[tuple[str | None, str], None] = {}
     for archive in archives:
-        with tarfile.open(archive, "r|xz") as tar:
-            read = 0
-            for member in tar:
-                if limit is not None and read >= limit:
-                    break
-                if not (member.isfile() and member.name.endswith(".xml")):
-                    continue
-                read += 1
-                try:
-                    records = ctgov_xml.parse(tar.extractfile(member).read().decode("utf-8"))
-                except ParseError:  # as the pipeline would quarantine it
-                    continue
-                found.update(((c.criterion_type, c.text), None) for r in records for c in r.eligibility_criteria)
+        for xml in source_records(archive, limit):
+            try:
+                records = ctgov_xml.parse(xml)
+            except ParseError:  # as the pipeline would quarantine it
+                continue
+            found.update(((c.criterion_type, c.text), None) for r in records for c in r.eligibility_criteria)
     return list(found)
 
 
@@ -61,12 +52,11 @@ def differences(texts: list[tuple], rows: list[tuple], saved: list[tuple]) -> li
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--archives", default="2014,2023", help="which real archives (default: 2014,2023)")
     parser.add_argument("--limit", type=int, help="read only the first LIMIT records of each archive")
     parser.add_argument("--save", type=Path, help="write the rows here")
     parser.add_argument("--against", type=Path, help="compare the rows with those saved here")
     args = parser.parse_args(argv)
-    texts = criteria([ARCHIVES[year] for year in args.archives.split(",")], args.limit)
+    texts = criteria(limit=args.limit)
     seconds, rows = extract(texts)
     print(f"{len(texts):,} distinct criteria in {seconds:.2f} s ({seconds / len(texts) * 1e6:.1f} µs each), "
           f"{sum(map(len, rows)):,} rows")
