@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
-from re import _constants as _sre  # to read which characters a name's pattern can begin with
+from re import _constants as _sre  # to read which words a name's pattern can begin with
 from re._parser import parse as _sre_parse
 
 
@@ -454,63 +454,119 @@ _GENERIC = {"age", "serum_creatinine", "hemoglobin", "blood_pressure", "performa
 _NAMES = tuple(sorted(VARIABLES, key=lambda n: n in _GENERIC))  # in the order they are tried: the first that matches
 
 
-def _first_characters(items) -> tuple[set[str], bool] | None:
-    """The characters a match of (re's parse of) a pattern can begin with, and whether it can be empty; None where
-    it can begin with any character (a construct not read here)."""
-    chars: set[str] = set()
+_MAX_FIRST_WORDS = 1000  # a pattern that can begin with more words than this is tried at every word
+_MAX_COUNT = 8  # a repeat whose words still grow after this many times can begin any word
+_WORD_CHARACTER = re.compile(r"\w")
+
+
+def _first_words(items, starts: set[tuple[str, bool]]) -> set[tuple[str, bool]] | None:
+    """The first words a match of (re's parse of) a pattern can begin with, read on from `starts`: pairs of the word
+    characters read (\\w, in lower case) and whether a character of another kind has ended them. None where a
+    construct is not read here (any word)."""
+    states = set(starts)
     for op, arg in items:
-        if op is _sre.LITERAL:
-            return chars | {chr(arg)}, False
-        if op is _sre.IN:
-            for kind, value in arg:
-                if kind is _sre.LITERAL:
-                    chars.add(chr(value))
-                elif kind is _sre.RANGE and value[1] - value[0] < 256:
-                    chars.update(map(chr, range(value[0], value[1] + 1)))
-                else:
-                    return None
-            return chars, False
+        open_ = {state for state in states if not state[1]}
+        if not open_:
+            break
         if op in (_sre.AT, _sre.ASSERT, _sre.ASSERT_NOT):
             continue  # zero-width
-        if op is _sre.BRANCH:
-            subs = [_first_characters(sub) for sub in arg[1]]
+        if op is _sre.LITERAL:
+            new = {_followed(state, chr(arg)) for state in open_}
+        elif op is _sre.IN:
+            chars = _characters(arg)
+            new = None if chars is None else {_followed(state, char) for state in open_ for char in chars}
+        elif op is _sre.BRANCH:
+            subs = [_first_words(sub, open_) for sub in arg[1]]
+            new = None if None in subs else set().union(*subs)
         elif op is _sre.SUBPATTERN:
-            subs = [_first_characters(arg[3])]
+            new = _first_words(arg[3], open_)
         elif op in (_sre.MAX_REPEAT, _sre.MIN_REPEAT):
-            subs = [_first_characters(arg[2]), (set(), arg[0] == 0)]
+            new = _repeated(arg, open_)
+        else:
+            new = None
+        if new is None:
+            return None
+        states = (states - open_) | new
+        if len(states) > _MAX_FIRST_WORDS:
+            return None
+    return states
+
+
+_MAX_FIRST_WORDS = 1000  # a pattern that can begin with more words than this is tried at every word
+_MAX_COUNT = 8  # a repeat whose words still grow after this many times can begin any word
+
+
+def _repeated(repeat, starts: set[tuple[str, bool]]) -> set[tuple[str, bool]] | None:
+    """_first_words of a repeat (re's parse: min, max, pattern), each count from min on while a word is still open."""
+    low, high, items = repeat
+    found, current = set(), starts
+    for count in range(min(high, _MAX_COUNT) + 1):
+        if count >= low:
+            found |= current
+        open_ = {state for state in current if not state[1]}
+        if not open_ or count == high:
+            return found
+        following = _first_words(items, open_)
+        if following is None:
+            return None
+        current = following | (current - open_)
+    return None
+
+
+def _characters(members) -> list[str] | None:
+    """The characters of a class (re's parse of [...]); None for a category other than white space, or a wide range."""
+    chars = []
+    for kind, value in members:
+        if kind is _sre.LITERAL:
+            chars.append(chr(value))
+        elif kind is _sre.RANGE and value[1] - value[0] < 256:
+            chars.extend(map(chr, range(value[0], value[1] + 1)))
+        elif kind is _sre.CATEGORY and value is _sre.CATEGORY_SPACE:
+            chars.append(" ")
         else:
             return None
-        if None in subs:
-            return None
-        chars.update(*(sub[0] for sub in subs))
-        if not any(sub[1] for sub in subs):
-            return chars, False
-    return chars, True
+    return chars
+
+
+def _followed(state: tuple[str, bool], char: str) -> tuple[str, bool]:
+    word, _ = state
+    return (word + char.lower(), False) if _WORD_CHARACTER.match(char) else (word, True)
+
+
+def _first_words_of(name: str) -> set[str] | None:
+    """The words a match of the variable's name can begin with, in lower case (None: any word, as where one is not
+    ASCII: re's case folds pair some letters past ASCII with ASCII ones)."""
+    found = _first_words(_sre_parse(VARIABLES[name][0], re.IGNORECASE), {("", False)})
+    return None if found is None or not all(word.isascii() for word, _ in found) else {word for word, _ in found}
+
+
+def _names_by_first_word() -> tuple[dict[str, tuple[str, ...]], tuple[str, ...]]:
+    """The names each first word allows, in the order tried, and those any word does."""
+    words = {name: _first_words_of(name) for name in _NAMES}
+    any_word = tuple(name for name in _NAMES if words[name] is None)
+    return {word: tuple(name for name in _NAMES if words[name] is None or word in words[name])
+            for word in set().union(*filter(None, words.values()))}, any_word
+
+
+_NAMES_BY_FIRST_WORD, _NAMES_OF_ANY_WORD = _names_by_first_word()
 
 
 @cache
-def _first_characters_of(name: str) -> set[str] | None:
-    """What a match of the variable's name can begin with (None: any character)."""
-    found = _first_characters(_sre_parse(VARIABLES[name][0], re.IGNORECASE))
-    return None if found is None or found[1] else found[0]
-
-
-def _can_begin(name: str, character: str) -> bool:
-    firsts = _first_characters_of(name)
-    return firsts is None or any(re.fullmatch(re.escape(first), character, re.IGNORECASE) for first in firsts)
-
-
-@cache
-def _names_beginning(character: str) -> re.Pattern | None:
-    """The variables' names that can begin with this character, as one regex (None: none can). The names are 42
-    alternations, and trying all at every word took a third of threshold extraction: a word tries those its first
-    character allows, read from re's own parse of each name's pattern (past ASCII, all of them: case folds vary)."""
-    names = [n for n in _NAMES if not character.isascii() or _can_begin(n, character)]
+def _names_regex(names: tuple[str, ...]) -> re.Pattern:
     parts = [f"(?P<{name}>{VARIABLES[name][0]})" for name in names]
-    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w])", re.IGNORECASE) if parts else None
+    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w])", re.IGNORECASE)
 
 
-_WORD = re.compile(r"(?<![\w-])(?=[^\W\d_]|\()")  # where a name can begin: a letter or "(" that starts a word
+def _names_beginning(word: str) -> re.Pattern | None:
+    """The variables' names that can begin with this word (its word characters as written), as one regex (None: none
+    can). The names are 42 alternations; trying all at every word took a third of threshold extraction, trying those
+    a word's first character allows a fifth: a word tries those whose first words, read from re's own parse of each
+    name's pattern, hold it (past ASCII, all of them: case folds vary)."""
+    names = _NAMES_BY_FIRST_WORD.get(word.lower(), _NAMES_OF_ANY_WORD) if word.isascii() else _NAMES
+    return _names_regex(names) if names else None
+
+
+_WORD = re.compile(r"(?<![\w-])(?=[^\W\d_]|\()\w*")  # a word where a name can begin (a letter or "(" starts it)
 _CASE_SENSITIVE = {name: re.compile(rf"(?:{abbr})") for name, (_, abbr) in VARIABLES.items() if abbr}
 _WORD_NUMBERS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())} | {"eighteen": "18", "twenty-four": "24"}
@@ -855,14 +911,11 @@ def _is_alternative(text: str, previous: _Value | None, value: _Value, mentions:
 def _name_matches(text: str) -> Iterator[re.Match]:
     """The matches of the variables' names in the text, as one alternation of all of them would find them."""
     pos = 0
-    while word := _WORD.search(text, pos):
+    for word in _WORD.finditer(text):
         start = word.start()
-        names = _names_beginning(text[start])
-        if m := names and names.match(text, start):
+        if start >= pos and (names := _names_beginning(word.group())) and (m := names.match(text, start)):
             yield m
-            pos = max(m.end(), start + 1)  # (no name matches empty; if one did, this would still move on)
-        else:
-            pos = start + 1
+            pos = m.end()  # (no name matches empty)
 
 
 def _mentions(text: str) -> list[tuple[str, int, int]]:

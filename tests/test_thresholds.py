@@ -562,10 +562,15 @@ def test_a_unit_written_out_converts_like_its_abbreviation():
     assert (row[8], row[13], row[14]) == ("lbs", "kg", pytest.approx(49.9, abs=0.01))
 
 
-def test_a_word_tries_only_the_names_its_first_character_allows_and_finds_what_all_would():
-    """_mentions tries at each word only the names that can begin with its first character (read from re's parse of
-    each pattern); over every labelled criterion, and the same upper-cased, it finds what one alternation of all the
-    names finds."""
+def test_a_word_tries_only_the_names_that_can_begin_with_it_and_finds_what_all_would():
+    """_mentions tries at each word only the names whose first words (read from re's parse of each pattern) hold it;
+    over every labelled criterion, and the same upper-cased, it finds what one alternation of all the names finds."""
+    assert thresholds._first_words_of("body_weight") == {"body", "bodyweight", "weigh", "weighs", "weighing",
+                                                         "weighting", "weight"}
+    assert thresholds._first_words_of("cd4_count") == {"cd4"}  # "CD4+": the "+" ends the word
+    assert thresholds._first_words_of("bilirubin") >= {"t", "tbil", "bil"}  # "T-BIL", "TBil", "BIL"
+    digits = thresholds._sre_parse(r"\d+ years", re.IGNORECASE)
+    assert thresholds._first_words(digits, {("", False)}) is None  # any word
     one_alternation = re.compile(r"(?<![\w-])(?=[^\W\d_]|\()(?:" + "|".join(
         f"(?P<{name}>{thresholds.VARIABLES[name][0]})" for name in thresholds._NAMES) + r")(?![\w])", re.IGNORECASE)
     texts = [json.loads(line)["text"] for path in sorted(DATA.glob("thresholds_*.jsonl"))
