@@ -52,7 +52,12 @@ class _Cued:
 
     def cued(self, lowered: str | None) -> bool:
         """Whether the text (in lower case: _lowered) may hold a match."""
-        return lowered is None or any(cue in lowered for cue in self.cues)
+        if lowered is None:
+            return True
+        for cue in self.cues:  # (a loop, not any() over a generator: this runs for every value's window checks)
+            if cue in lowered:
+                return True
+        return False
 
 
 def _cued(pattern: str, cues: str) -> _Cued:
