@@ -20,18 +20,18 @@ from pipeline.record import Criterion
 from pipeline.vocabulary import clean
 
 _HEADING = re.compile(
-    r"^\s*(?:[-*•]\s*)?(?:key\s+|main\s+|general\s+|major\s+)?(?P<kind>inclusion|exclusion)"
+    r"^\s*+(?:[-*•]\s*)?(?:key\s+|main\s+|general\s+|major\s+)?(?P<kind>inclusion|exclusion)"
     r"(?:\s+and\s+(?:inclusion|exclusion))?\s+criteria\b(?:[^:\n]{0,40}:)?\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
 # a line of its own ending in a colon ("Patients with the following are excluded:"), or one of the registry's headings in
 # capitals before the text it heads ("DISEASE CHARACTERISTICS: Histologically proven …"; not "LIFE EXPECTANCY: …")
-_SECTION = re.compile(r"^\s*(?P<title>[^\W\d_][^:\d]{0,98}:)\s*$")  # a number makes it a criterion: "Patients 5 years …:"
+_SECTION = re.compile(r"^\s*+(?P<title>[^\W\d_][^:\d]{0,98}:)\s*$")  # a number makes it a criterion: "Patients 5 years …:"
 _SECTION_WORDS = 12
-_ELIGIBILITY = re.compile(r"^\s*(?:eligibility\s+)?criteria\s*:\s*$", re.IGNORECASE)  # heads the whole text: no section
-_CAPITALS_SECTION = re.compile(r"^\s*(?P<title>[A-Z][A-Z/&,()' -]*\b(?:CHARACTERISTICS|THERAPY|CRITERIA):)\s*(?P<rest>.*)$")
+_ELIGIBILITY = re.compile(r"^\s*+(?:eligibility\s+)?criteria\s*:\s*$", re.IGNORECASE)  # heads the whole text: no section
+_CAPITALS_SECTION = re.compile(r"^\s*+(?P<title>[A-Z][A-Z/&,()' -]*\b(?:CHARACTERISTICS|THERAPY|CRITERIA):)\s*(?P<rest>.*)$")
 LIST_MARKER = re.compile(
-    r"^\s*(?:[-*•·▪◦●○–—]|o(?=\s)|\(?\d{1,3}[.)](?!\d)|\(\d{1,3}\)|\(?[a-z][.)](?=\s)|\(?(?:i{1,3}|iv|v|vi{1,3}|ix|x)[.)](?=\s))\s*",
+    r"^\s*+(?:[-*•·▪◦●○–—]|o(?=\s)|\(?\d{1,3}[.)](?!\d)|\(\d{1,3}\)|\(?[a-z][.)](?=\s)|\(?(?:i{1,3}|iv|v|vi{1,3}|ix|x)[.)](?=\s))\s*",
     re.IGNORECASE,
 )
 
