@@ -102,12 +102,14 @@ class Progress(threading.Thread):
         while not self.done.wait(self.interval):
             self._say(self.line())
 
-    def stop(self) -> None:
+    def stop(self, documents: int | None) -> None:
+        """The closing line: the documents the run's parse step parsed (None: it did not finish), not those in the
+        segments, which publishing has taken in and removed by then."""
         self.done.set()
         self.join()
-        documents = self._parsed()
         elapsed = time.monotonic() - self.started
-        self._say(f"job over: {documents:,} documents parsed ({documents / elapsed:,.0f} documents/s overall)")
+        self._say("job over: the parse step did not finish" if documents is None else
+                  f"job over: {documents:,} documents parsed ({documents / elapsed:,.0f} documents/s overall)")
 
     def _say(self, line: str) -> None:
         print(f"[{time.monotonic() - self.started:6.0f} s] {line}", file=self.stream, flush=True)
@@ -157,6 +159,7 @@ def _run(raw_dir: Path, out_dir: Path, workers: int, progress: bool) -> int:
     reporter = Progress(out_dir, sys.stderr) if progress else None
     if reporter:
         reporter.start()
+    result = None
     try:
         result = defs.resolve_job_def("refresh").execute_in_process(
             run_config={"resources": {"settings": {"config": settings}},
@@ -166,7 +169,8 @@ def _run(raw_dir: Path, out_dir: Path, workers: int, progress: bool) -> int:
         )
     finally:
         if reporter:
-            reporter.stop()
+            parsed = result and result.asset_materializations_for_node("parsed_records")
+            reporter.stop(parsed[0].metadata["documents_parsed"].value if parsed else None)
     if not result.success:
         print("run failed; see the errors above", file=sys.stderr)
         return 1

@@ -81,6 +81,19 @@ def test_run_on_an_empty_folder_succeeds_with_zero_documents(tmp_path, capsys):
     assert "job over: 0 documents parsed" in captured.err  # --progress's closing line
 
 
+def test_progress_closes_with_the_documents_the_run_parsed(tmp_path, capsys):
+    """--progress's closing line counts what the parse step parsed: the three records, then none on a rerun."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for trial_id in TRIALS:
+        shutil.copy(CORPUS / "ctgov_xml" / f"{trial_id}.xml", raw)
+    for parsed in (3, 0):
+        assert main(["run", "--raw-dir", str(raw), "--out-dir", str(tmp_path / "out"), "--workers", "1",
+                     "--progress"]) == 0
+        assert re.search(rf"\] job over: {parsed} documents parsed \(\d+ documents/s overall\)$",
+                         capsys.readouterr().err, re.MULTILINE)
+
+
 def test_run_on_a_missing_folder_is_a_usage_error(tmp_path, capsys):
     assert main(["run", "--raw-dir", str(tmp_path / "nowhere"), "--out-dir", str(tmp_path / "out")]) == 2
     assert f"raw folder {tmp_path / 'nowhere'} does not exist" in capsys.readouterr().err
