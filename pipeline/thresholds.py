@@ -497,10 +497,6 @@ def _first_words(items, starts: set[tuple[str, bool]]) -> set[tuple[str, bool]] 
     return states
 
 
-_MAX_FIRST_WORDS = 1000  # a pattern that can begin with more words than this is tried at every word
-_MAX_COUNT = 8  # a repeat whose words still grow after this many times can begin any word
-
-
 def _repeated(repeat, starts: set[tuple[str, bool]]) -> set[tuple[str, bool]] | None:
     """_first_words of a repeat (re's parse: min, max, pattern), each count from min on while a word is still open."""
     low, high, items = repeat

@@ -569,8 +569,10 @@ def test_a_word_tries_only_the_names_that_can_begin_with_it_and_finds_what_all_w
                                                          "weighting", "weight"}
     assert thresholds._first_words_of("cd4_count") == {"cd4"}  # "CD4+": the "+" ends the word
     assert thresholds._first_words_of("bilirubin") >= {"t", "tbil", "bil"}  # "T-BIL", "TBil", "BIL"
-    digits = thresholds._sre_parse(r"\d+ years", re.IGNORECASE)
-    assert thresholds._first_words(digits, {("", False)}) is None  # any word
+    # "(?:total |daily |exogenous )*insulin": each repeat ends its word, and none at all leaves "insulin" first
+    assert thresholds._first_words_of("insulin_dose") == {"total", "daily", "exogenous", "insulin"}
+    for pattern in (r"\d+ years", "a+b"):  # a class not read here; a word that grows with every repeat
+        assert thresholds._first_words(thresholds._sre_parse(pattern, re.IGNORECASE), {("", False)}) is None
     one_alternation = re.compile(r"(?<![\w-])(?=[^\W\d_]|\()(?:" + "|".join(
         f"(?P<{name}>{thresholds.VARIABLES[name][0]})" for name in thresholds._NAMES) + r")(?![\w])", re.IGNORECASE)
     texts = [json.loads(line)["text"] for path in sorted(DATA.glob("thresholds_*.jsonl"))
