@@ -19,6 +19,9 @@ import re
 from pipeline.record import Criterion
 from pipeline.vocabulary import clean
 
+# Each pattern a line is tried against opens with ^\s*+, possessive: nothing after the indentation begins with white
+# space, and a legacy text's ten-space indentation given back a character at a time, wherever a pattern failed, took
+# half of splitting.
 _HEADING = re.compile(
     r"^\s*+(?:[-*•]\s*)?(?:key\s+|main\s+|general\s+|major\s+)?(?P<kind>inclusion|exclusion)"
     r"(?:\s+and\s+(?:inclusion|exclusion))?\s+criteria\b(?:[^:\n]{0,40}:)?\s*(?P<rest>.*)$",
