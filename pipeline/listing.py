@@ -23,12 +23,17 @@ from typing import Iterator
 
 import orjson
 import polars as pl
+import pyarrow.parquet as pq
 
 from pipeline import manifest
 from pipeline.generations import Layout
 from pipeline.staging import ARCHIVE_SUFFIX, RawFile, content_sha256, not_a_file, printable
-from pipeline.storage import atomic_path, write_parquet
+from pipeline.storage import STATE_PARQUET_OPTIONS, atomic_path, write_parquet
 
+# The manifest in row groups of this many rows, not one: DuckDB reads a file's row groups side by side and skips those
+# whose doc_keys a lookup cannot match (600,000 rows: the parse step's diff 0.074 → 0.047 s, a doc_key found in 0.029
+# → 0.007 s)
+MANIFEST_ROW_GROUP_ROWS = 100_000
 LISTING_SCHEMA = {"rel": pl.String, "size": pl.Int64, "mtime_ns": pl.Int64, "path": pl.Binary, "error": pl.String}
 
 
@@ -204,7 +209,8 @@ def _write(listing: Listing, hashes: pl.Series, max_bytes: int, target: Path) ->
               .otherwise("error"),
         container_sha256=pl.lit(None, pl.String),
         is_archive=archive, path="path")
-    write_parquet(manifest.hashed(staged), target)
+    with atomic_path(target) as tmp:
+        pq.write_table(manifest.hashed(staged), tmp, **STATE_PARQUET_OPTIONS, row_group_size=MANIFEST_ROW_GROUP_ROWS)
     n_archives = int(archive.sum())
     return {"files": len(files) - n_archives, "archives": n_archives,
             "unreadable": int(staged["error"].is_not_null().sum())}

@@ -254,8 +254,7 @@ def _documents(con: duckdb.DuckDBPyConnection, layout: Layout, previous: Generat
         elif recorded and (diffed := layout.manifest_changes(previous)).exists():  # the parse step's diff, the same
             con.execute(f"create table changed as select doc_key from read_parquet({quoted(diffed)})")
         else:
-            added, removed = manifest_diff(manifest, previous, was)
-            con.execute(f"create table changed as select doc_key from {manifest} where {added} union {removed}")
+            manifest_diff(con, manifest, previous, was)
         sources.append(f"""
             select distinct on (content_id) content_id, sha256, trial_id, bucket, source_format, encoding,
                    content_status, content_error, null
