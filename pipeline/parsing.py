@@ -138,8 +138,9 @@ class _Batch:
             "quarantined" if error else "parsed", error[:MAX_REASON_CHARS] if error else None,
         ))
 
-    def add_record(self, doc_id: str, record: TrialRecord) -> None:
-        for table, rows in explode(record).items():
+    def add_rows(self, doc_id: str, exploded: dict[str, list[tuple]]) -> None:
+        """A record's rows (explode), under its document."""
+        for table, rows in exploded.items():
             self.rows[table].extend((*row, doc_id) for row in rows)
 
     def frames(self) -> dict[str, pl.DataFrame]:
@@ -167,8 +168,13 @@ def parse_document(staged: dict, batch: _Batch) -> None:
         seen[record.trial_id] += 1
         doc_id = staged["doc_id"] if len(records) == 1 else f"{staged['doc_id']}#{record.document_part or record.trial_id}"
         doc_id += f"#{seen[record.trial_id]}" if seen[record.trial_id] > 1 and not record.document_part else ""
+        try:
+            exploded = explode(record)
+        except Exception as exc:  # nor may a bug in making its rows (criteria, thresholds): quarantine and say so
+            batch.add_document(staged, doc_id, None, f"{reader.FORMAT}: rows failed: {type(exc).__name__}: {exc}")
+            continue
         batch.add_document(staged, doc_id, record.trial_id, None)
-        batch.add_record(doc_id, record)
+        batch.add_rows(doc_id, exploded)
 
 
 def validate(frames: dict[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:

@@ -31,11 +31,18 @@ def _after(words: str, names: str, ahead: str = "") -> str:
 # Non-ASCII letters re's IGNORECASE takes for ASCII ones ("ſ" for "s", the Kelvin sign for "k", "İ" and "ı" for "i"):
 # in a text holding one, a pattern may match where the text's lower-case form holds none of its cues (_Cued).
 _FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
+_ASCII_FOLDS = str.maketrans("\u0130\u0131\u017f\u212a", "iisk")
 
 
 def _lowered(text: str) -> str | None:
     """The text in lower case, to look up cues in (_Cued); None where a cue could be missed."""
     return None if _FOLDS_TO_ASCII.search(text) else text.lower()
+
+
+def _as_listed(matched: str) -> str:
+    """A matched word as the tables (_OPS, _WORD_NUMBERS) list it: in lower case, with the letters re took for ASCII
+    ones made so ("ſix" → "six": looked up as written, it raised KeyError and failed the run)."""
+    return matched.translate(_ASCII_FOLDS).lower()
 
 
 @dataclass(frozen=True, slots=True)
@@ -635,21 +642,25 @@ def _normalised(text: str) -> str:
     ULN ("5-fold greater than the ULN" → "> 5 x the ULN"), "minimum"/"maximum" after the name it bounds, an adult's
     age as a lower bound, a lost "≥"/"≤" whose phrase tells which, and small numbers written as words."""
     text = _MICRO.sub("µ", text.translate(_CHARACTERS))
-    lowered = text.lower()
-    if "fold" in lowered:
+    lowered = _lowered(text)
+
+    def may_hold(*words: str) -> bool:  # as _Cued.cued: a letter re folds to an ASCII one ("ſhorter") hides no word
+        return lowered is None or any(word in lowered for word in words)
+
+    if may_hold("fold"):
         text = _FOLD.sub(r"> \1 x ", text)
-    if "imum" in lowered:
+    if may_hold("imum"):
         text = _EXTREME_FIRST.sub(r"\2\1 of ", text)
-    if "adult" in lowered:
+    if may_hold("adult"):
         text = _ADULT_AGE.sub(r"\1≥ ", text)
-    if any(hint in lowered for hint in _COMPARATOR_HINTS):
+    if may_hold(*_COMPARATOR_HINTS):
         for pattern, replacement in _COMPARATORS:
             text = pattern.sub(replacement, text)
         if "=" in text:
             text = _garbled(text)
     if not _WORD_NUMBER.cued(_lowered(text)):
         return text
-    return _WORD_NUMBER.pattern.sub(lambda m: m.group(2) or _WORD_NUMBERS[m.group(1).lower()], text)
+    return _WORD_NUMBER.pattern.sub(lambda m: m.group(2) or _WORD_NUMBERS[_as_listed(m.group(1))], text)
 
 
 @dataclass(slots=True)
@@ -732,7 +743,7 @@ def _value_at(text: str, pos: int) -> _Value | None:
     """The value expression starting at pos: a comparison (one or two bounds), a range, a list of scores, or NUM +
     "or more"."""
     if op_m := _OP_RE.match(text, pos):
-        word = op_m.group().lower()
+        word = _as_listed(op_m.group())
         op = _OPS[word]
         start = _SPACES.match(text, op_m.end()).end()
         if age_of := _AGE_OF_RE.match(text, start):
@@ -751,7 +762,7 @@ def _value_at(text: str, pos: int) -> _Value | None:
                        event=word == "before")
         if sb := _SECOND_BOUND.match(text, end):  # "≥ 2 and ≤ 20 years"
             op2_m = _OP_RE.match(text, sb.end())
-            op2 = _OPS[op2_m.group().lower()]
+            op2 = _OPS[_as_listed(op2_m.group())]
             if (op2 in ("le", "lt")) != (op in ("le", "lt")):
                 got2 = _number_unit(text, _SPACES.match(text, op2_m.end()).end())
                 if got2 and _one_unit(unit, kind, got2):

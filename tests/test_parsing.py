@@ -13,7 +13,7 @@ def _batch(*records: TrialRecord):
     for i, record in enumerate(records):
         doc_id = f"doc{i}"
         batch.add_document(STAGED, doc_id, record.trial_id, None)
-        batch.add_record(doc_id, record)
+        batch.add_rows(doc_id, explode(record))
     return validate(batch.frames())
 
 
@@ -53,15 +53,20 @@ def test_bad_trial_id_and_negative_enrollment_are_caught():
     assert "trials.enrollment greater_than_or_equal_to(0)" in error
 
 
+def _ictrp_export(*trial_ids: str) -> str:
+    """An ICTRP CSV export of EU CTR member-state records, one row per id."""
+    row = ('"{id}","11 March 2020","A title","A title","","Sponsor","13/07/2015","20150713","","EU Clinical Trials '
+           'Register","","Authorised"\n')
+    return ("TrialID,Last Refreshed on,Public title,Scientific title,Acronym,Primary sponsor,Date registration,"
+            "Date registration3,Export date,Source Register,web address,Recruitment Status\n"
+            + "".join(row.format(id=trial_id) for trial_id in trial_ids))
+
+
 def test_two_records_of_one_trial_in_one_export_are_two_documents():
     """ICTRP lists each EU CTR member-state record of a trial: two rows, one trial id, both parsed."""
     from pipeline.parsing import parse_document
 
-    row = ('"{id}","11 March 2020","A title","A title","","Sponsor","13/07/2015","20150713","","EU Clinical Trials '
-           'Register","","Authorised"\n')
-    text = ("TrialID,Last Refreshed on,Public title,Scientific title,Acronym,Primary sponsor,Date registration,"
-            "Date registration3,Export date,Source Register,web address,Recruitment Status\n"
-            + row.format(id="EUCTR2015-002340-14-NL") + row.format(id="EUCTR2015-002340-14-DE"))
+    text = _ictrp_export("EUCTR2015-002340-14-NL", "EUCTR2015-002340-14-DE")
     batch = _Batch()
     parse_document({**STAGED, "source_format": "ictrp_csv", "doc_id": "export.csv", "error": None, "text": text}, batch)
     frames = validate(batch.frames())
@@ -70,6 +75,52 @@ def test_two_records_of_one_trial_in_one_export_are_two_documents():
         ("export.csv#EUCTR2015-002340-14#2", "EUCTR2015-002340-14", "parsed")]
     assert sorted(frames["identifiers"]["id_value"]) == [
         "2015-002340-14", "2015-002340-14", "EUCTR2015-002340-14-DE", "EUCTR2015-002340-14-NL"]
+
+
+def test_a_record_whose_rows_fail_is_quarantined_with_the_reason_and_the_others_land(monkeypatch):
+    """A bug in making a record's rows (explode: criteria, thresholds) quarantines that record's document, saying
+    why, as a reader's bug does; it does not fail the batch, and the export's other records land."""
+    from pipeline import parsing
+
+    def explode_or_fail(record):
+        if record.trial_id == "EUCTR2015-002340-14":
+            raise KeyError("ſix")
+        return explode(record)
+
+    monkeypatch.setattr(parsing, "explode", explode_or_fail)
+    text = _ictrp_export("EUCTR2015-002340-14-NL", "EUCTR2016-000001-11-DE")
+    batch = _Batch()
+    parsing.parse_document({**STAGED, "source_format": "ictrp_csv", "doc_id": "export.csv", "error": None,
+                            "text": text}, batch)
+    frames = validate(batch.frames())
+    documents = frames["documents"].iter_rows(named=True)
+    assert [(r["doc_id"], r["trial_id"], r["status"], r["error"]) for r in documents] == [
+        ("export.csv#EUCTR2015-002340-14", None, "quarantined", "ictrp_csv: rows failed: KeyError: 'ſix'"),
+        ("export.csv#EUCTR2016-000001-11", "EUCTR2016-000001-11", "parsed", None)]
+    assert frames["trials"]["trial_id"].to_list() == ["EUCTR2016-000001-11"]
+
+
+def test_a_criterion_whose_letters_re_reads_as_ascii_ones_is_extracted_and_the_run_goes_on(tmp_path):
+    """"ſix months" (a long s) matched the word-number pattern, whose IGNORECASE takes ſ for s, and was then looked up
+    as written: KeyError, and the whole run failed on one criterion of one real record. Now its thresholds are read."""
+    import shutil
+
+    from tests.conftest import CORPUS, query, run_job
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    source = CORPUS / "ctgov_xml" / "NCT00001177.xml"
+    text = source.read_text(encoding="utf-8")
+    at = text.index("<textblock>", text.index("<criteria>")) + len("<textblock>")
+    criterion = "\n  Inclusion Criteria:\n  - HbA1c ≥ 7 % for ſix months\n"
+    (raw / source.name).write_text(text[:at] + criterion + text[at:], encoding="utf-8")
+    shutil.copy(CORPUS / "ctgov_xml" / "NCT00001289.xml", raw)
+    assert run_job(raw, tmp_path / "out").success
+    assert query(tmp_path / "out", "select status, count(*) from documents group by all") == [("parsed", 2)]
+    assert query(tmp_path / "out", """select variable, eligible_lower, eligible_lower_inclusive, unit
+                                      from eligibility_thresholds where trial_id = 'NCT00001177'
+                                        and criterion_type = 'INCLUSION' and criterion_ordinal = 1""") == [
+        ("hba1c", 7.0, True, "%")]
 
 
 def test_a_task_of_multi_record_exports_writes_a_segment_each_time_its_batch_reaches_batch_size_records(

@@ -87,7 +87,7 @@ def never_raise_tests(reader, generated: st.SearchStrategy[str], pages: dict[str
                       trial_id: re.Pattern = _NCT):
     """A page reader's property tests: text from `generated` (arbitrary text, or lines the reader acts on so
     the examples reach its section handlers) and its real `pages` mutilated each give records or ParseError,
-    and exploding the records into rows (outside the reader's try in parse_document) raises nothing either."""
+    and exploding the records into rows raises nothing either (parse_document would quarantine the document)."""
 
     def check(text: str) -> None:
         assert reader.recognises(text) in (True, False)
