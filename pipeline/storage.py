@@ -50,6 +50,7 @@ def atomic_path(target: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def write_parquet(table: pa.Table, target: Path) -> None:
+def write_parquet(table: pa.Table, target: Path, **options) -> None:
+    """A state file, written whole or not at all (`options`: pyarrow's, besides STATE_PARQUET_OPTIONS)."""
     with atomic_path(target) as tmp:
-        pq.write_table(table, tmp, **STATE_PARQUET_OPTIONS)
+        pq.write_table(table, tmp, **STATE_PARQUET_OPTIONS, **options)

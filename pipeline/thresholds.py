@@ -30,8 +30,8 @@ def _after(words: str, names: str, ahead: str = "") -> str:
 
 # Non-ASCII letters re's IGNORECASE takes for ASCII ones ("ſ" for "s", the Kelvin sign for "k", "İ" and "ı" for "i"):
 # in a text holding one, a pattern may match where the text's lower-case form holds none of its cues (_Cued).
-_FOLDS_TO_ASCII = re.compile("[\u0130\u0131\u017f\u212a]")
 _ASCII_FOLDS = str.maketrans("\u0130\u0131\u017f\u212a", "iisk")
+_FOLDS_TO_ASCII = re.compile(f"[{''.join(map(chr, _ASCII_FOLDS))}]")
 
 
 def _lowered(text: str) -> str | None:
@@ -578,27 +578,27 @@ _WORD = re.compile(r"(?<![\w-])(?=[^\W\d_]|\()\w*")  # a word where a name can b
 _CASE_SENSITIVE = {name: re.compile(rf"(?:{abbr})") for name, (_, abbr) in VARIABLES.items() if abbr}
 _WORD_NUMBERS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())} | {"eighteen": "18", "twenty-four": "24"}
-# one spelling per comparator: "≥", "≤", ">", "<" (only where a hint of one is written at all)
-_COMPARATORS = [(re.compile(p, re.IGNORECASE), r) for p, r in (
+# one spelling per comparator: "≥", "≤", ">", "<" (each tried only where one of its cues is written at all)
+_COMPARATORS = [(_cued(p, cues), r) for p, cues, r in (
     (r"≧|=>|>\s*=|>\s*/\s*=|>\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*>|≥\s*=|(?:greater|more) (?:than )?or equal(?: to)?"
-     r"|equal (?:to )?or (?:greater than|more than|above|over|higher than)", "≥"),
+     r"|equal (?:to )?or (?:greater than|more than|above|over|higher than)", "≧|=|equal", "≥"),
     (r"≦|=<|<\s*=|<\s*/\s*=|<\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*<|≤\s*=|les[st] (?:than )?or equal(?: to)?"
-     r"|equal (?:to )?or (?:less than|below|under|lower than)|\bno(?:t)? longer than|\bnot expected to exceed", "≤"),
+     r"|equal (?:to )?or (?:less than|below|under|lower than)|\bno(?:t)? longer than|\bnot expected to exceed",
+     "≦|=|equal|longer than|expected to exceed", "≤"),
     # rarer words as signs, so that a value's scan need not stop at every word beginning with their letters
-    (r"\blonger than|\bsuperior to", ">"), (r"\bshorter than", "<"),
+    (r"\blonger than|\bsuperior to", "longer than|superior to", ">"), (r"\bshorter than", "shorter than", "<"),
 )]
-_COMPARATOR_HINTS = ("=", "≧", "≦", "equal", "longer than", "shorter than", "superior to", "expected to exceed")  # lower case
 _CHARACTERS = str.maketrans({"＞": ">", "›": ">", "＜": "<", "‹": "<", "μ": "µ", "×": "x",
                              "\u00a0": " ", "\u2009": " ", "\u202f": " "})
 _MICRO = re.compile(r"mc(?=g|mol)", re.IGNORECASE)  # "mcg" → "µg"
-_FOLD = re.compile(r"(?<![\d.,])(\d+(?:\.\d+)?)\s*-?\s*fold\s+(?:greater than|higher than|above|over)\s+"
-                   r"(?=(?:the\s+)?(?:ULN|upper limit|normal))", re.IGNORECASE)
+_FOLD = _cued(r"(?<![\d.,])(\d+(?:\.\d+)?)\s*-?\s*fold\s+(?:greater than|higher than|above|over)\s+"
+              r"(?=(?:the\s+)?(?:ULN|upper limit|normal))", "fold")
 # "Minimum life expectancy of 12 months" → "life expectancy minimum of 12 months": the comparator word after the name
-_EXTREME_FIRST = re.compile(r"\b(?:a\s+)?(minimum|maximum)\s+((?:[^\W\d_][\w-]*\s+){1,3}?)(?:of|:|is|=)\s*(?=\d)", re.IGNORECASE)
+_EXTREME_FIRST = _cued(r"\b(?:a\s+)?(minimum|maximum)\s+((?:[^\W\d_][\w-]*\s+){1,3}?)(?:of|:|is|=)\s*(?=\d)", "imum")
 # an adult's age is a lower bound, also where the export lost the "≥" ("adult (=18 years old)", "Adult #18 years"), or
 # wrote none ("Adult patients (18 years)")
-_ADULT_AGE = re.compile(r"\b(adults?(?:\s+(?:patients|subjects|participants|volunteers))?\s*\(?\s*(?:(?:age[ds]?|of)\s*)?)[=#]?\s*"
-                        r"(?=\d{2}\s*(?:years?|yrs?|y)\b)", re.IGNORECASE)
+_ADULT_AGE = _cued(r"\b(adults?(?:\s+(?:patients|subjects|participants|volunteers))?\s*\(?\s*(?:(?:age[ds]?|of)\s*)?)[=#]?\s*"
+                   r"(?=\d{2}\s*(?:years?|yrs?|y)\b)", "adult")
 # a "≥"/"≤" the export wrote as "=", where the other bound of the phrase tells which: a range's two ends ("= 18 years old
 # and = 75 years old", "80 years = age = 14 years"), the far side of a disjoint bound ("< 18 years old or = 80 years old"),
 # a QTc that defines a prolongation
@@ -642,22 +642,13 @@ def _normalised(text: str) -> str:
     ULN ("5-fold greater than the ULN" → "> 5 x the ULN"), "minimum"/"maximum" after the name it bounds, an adult's
     age as a lower bound, a lost "≥"/"≤" whose phrase tells which, and small numbers written as words."""
     text = _MICRO.sub("µ", text.translate(_CHARACTERS))
-    lowered = _lowered(text)
-
-    def may_hold(*words: str) -> bool:  # as _Cued.cued: a letter re folds to an ASCII one ("ſhorter") hides no word
-        return lowered is None or any(word in lowered for word in words)
-
-    if may_hold("fold"):
-        text = _FOLD.sub(r"> \1 x ", text)
-    if may_hold("imum"):
-        text = _EXTREME_FIRST.sub(r"\2\1 of ", text)
-    if may_hold("adult"):
-        text = _ADULT_AGE.sub(r"\1≥ ", text)
-    if may_hold(*_COMPARATOR_HINTS):
-        for pattern, replacement in _COMPARATORS:
-            text = pattern.sub(replacement, text)
-        if "=" in text:
-            text = _garbled(text)
+    lowered = _lowered(text)  # (of the text as written: no rewrite below makes another's cue)
+    for rewrite, replacement in ((_FOLD, r"> \1 x "), (_EXTREME_FIRST, r"\2\1 of "), (_ADULT_AGE, r"\1≥ "),
+                                 *_COMPARATORS):
+        if rewrite.cued(lowered):
+            text = rewrite.pattern.sub(replacement, text)
+    if "=" in text:
+        text = _garbled(text)
     if not _WORD_NUMBER.cued(_lowered(text)):
         return text
     return _WORD_NUMBER.pattern.sub(lambda m: m.group(2) or _WORD_NUMBERS[_as_listed(m.group(1))], text)

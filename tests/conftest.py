@@ -12,6 +12,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 SEEDS = SHARED / "seeds"
 CORPUS = SHARED / "corpus"
+# s, i, k, I and K as letters re's IGNORECASE takes for them: ſ, ı, the Kelvin sign, İ
+SPELT_AS_RE_FOLDS = str.maketrans({"s": "ſ", "i": "ı", "k": "\u212a", "I": "\u0130", "K": "\u212a"})
 
 
 def run_job(raw_dir: Path, out_dir: Path, instance: dg.DagsterInstance | None = None, tags: dict | None = None,

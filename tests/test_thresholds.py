@@ -17,6 +17,7 @@ import pytest
 
 from pipeline import thresholds
 from pipeline.thresholds import OUTPUT_VARIABLES, conversion, eligible, extract, rows
+from tests.conftest import SPELT_AS_RE_FOLDS
 
 DATA = Path(__file__).parent / "data"
 SETS = {"development": ("thresholds_labelled.jsonl", "thresholds_holdout1.jsonl", "thresholds_holdout2.jsonl",
@@ -589,7 +590,8 @@ def test_a_cued_pattern_finds_what_the_pattern_alone_finds():
     what the pattern finds, and each match holds a cue."""
     cued = {name: p for name, p in vars(thresholds).items() if isinstance(p, thresholds._Cued)}
     assert set(cued) >= {"_WORD_NUMBER", "_SHARE", "_CHANGE", "_CONDITION", "_POINTS", "_NOT_IN_FORCE",
-                         "_AGE_GROUP_FORM"}
+                         "_AGE_GROUP_FORM", "_FOLD", "_EXTREME_FIRST", "_ADULT_AGE"}
+    cued |= {f"_COMPARATORS[{i}]": pattern for i, (pattern, _) in enumerate(thresholds._COMPARATORS)}
     texts = _every_labelled_text()
     folded = ["ſix months of ſtable dose", "No more than 10 percent of ſubjects", "a decreaſe of Hb",
               "İf over 40 years"]
@@ -612,9 +614,8 @@ def test_letters_re_reads_as_ascii_ones_raise_nothing_and_read_as_their_ascii_tw
     them; the matched word is then looked up as the tables list it (_as_listed). Looked up as written, "ſix" raised
     KeyError and failed the whole run (1,012 of the labelled criteria below did so). Every labelled criterion with
     those letters for s, i, k, I and K raises nothing, and each lookup reads such a word as its ASCII twin."""
-    swapped = str.maketrans({"s": "ſ", "i": "ı", "k": "\u212a", "I": "\u0130", "K": "\u212a"})
     for text in _every_labelled_text():
-        thresholds.extract(text.translate(swapped))
+        thresholds.extract(text.translate(SPELT_AS_RE_FOLDS))
 
     def read(text: str) -> list[tuple]:
         return [(t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive, t.unit)
