@@ -56,6 +56,7 @@ def _execute(raw: Path, out: Path, workers: int, instance, tags: dict | None = N
     import dagster as dg
 
     from pipeline.definitions import defs
+    from pipeline.defs.assets import PARSED
 
     settings = {"raw_dir": str(raw), "out_dir": str(out), "workers": workers}
     started, started_wall = time.perf_counter(), time.time()
@@ -77,7 +78,7 @@ def _execute(raw: Path, out: Path, workers: int, instance, tags: dict | None = N
             steps[step] = entry.timestamp - starts[event.step_key]
             windows[step] = [starts[event.step_key], entry.timestamp]
         elif event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION and event.step_key == "parsed_records":
-            parsed = event.event_specific_data.materialization.metadata["documents_parsed"].value
+            parsed = event.event_specific_data.materialization.metadata[PARSED].value
     # the moment the new output went live: the pointer's own mtime (None when the run published nothing new)
     pointer = out / ".current"
     switched = os.lstat(pointer).st_mtime - started_wall if pointer.is_symlink() else None

@@ -152,6 +152,7 @@ def _run(raw_dir: Path, out_dir: Path, workers: int, progress: bool) -> int:
     import dagster as dg
 
     from pipeline.definitions import defs
+    from pipeline.defs.assets import PARSED
     from pipeline.listing import raw_files
 
     dagster_home()
@@ -170,7 +171,7 @@ def _run(raw_dir: Path, out_dir: Path, workers: int, progress: bool) -> int:
     finally:
         if reporter:
             parsed = result and result.asset_materializations_for_node("parsed_records")
-            reporter.stop(parsed[0].metadata["documents_parsed"].value if parsed else None)
+            reporter.stop(parsed[0].metadata[PARSED].value if parsed else None)
     if not result.success:
         print("run failed; see the errors above", file=sys.stderr)
         return 1

@@ -22,6 +22,7 @@ from schemas import TABLES, columns, schema
 
 PREVIEW_ROWS = 5
 CHECK_BATCH_ROWS = 250_000
+PARSED = "documents_parsed"  # the parse step's metadata: how many documents this run parsed (the CLI's progress)
 VALIDATED_TABLES = tuple(t for t in PUBLISHED_TABLES if t in TABLES)  # the tables with a pandera schema
 
 # pandera sets up its polars backends on a process's first validation (importing hypothesis where it is installed):
@@ -66,7 +67,7 @@ def parsed_records(settings: PipelineSettings) -> dg.MaterializeResult:
         summary = parse_pending(settings.raw_path, layout, live_generation(layout, parser), parser,
                                 settings.workers, settings.staging_limits)
     return dg.MaterializeResult(metadata={
-        "documents_parsed": summary.documents,
+        PARSED: summary.documents,
         "quarantined": summary.quarantined,
         "quarantine_reasons": dg.MetadataValue.json(dict(summary.reasons.most_common(20))),
         "rows": dg.MetadataValue.json(dict(summary.rows)),
