@@ -90,6 +90,21 @@ def date_documents(con) -> None:
 # such as a status it set to UNKNOWN), then doc_id for a stable order.
 PRECEDENCE = (f"version_date desc nulls last, (source_format in {STRUCTURED_FORMATS}) desc, "
               "download_date desc nulls last, doc_id")
+# A document a newer version of its record replaces, for `trials` and its child tables: one of the trial's documents
+# is of a later version and of the same format, or a structured record (which states all a page of the registry can).
+# A new version is the sponsor's update: what it leaves out was removed, not left unsaid, so the older one fills no gap
+# (the 2023 record of NCT00001244 says its maximum age is "N/A"; the 2014 record's "85 Years" is no longer the trial's).
+# Copies of one version do fill each other's gaps: what a later copy lacks, the registry left out of its rendering
+# (NCT00003911's 2023 copy of its 2013 version has no number of arms). An undated document replaces none and none
+# replaces it. (`d` and `n` are rows of doc_trials.)
+SUPERSEDED = f"""exists (
+    select 1 from doc_trials n
+    where n.trial_id = d.trial_id and n.version_date > d.version_date
+      and (n.source_format = d.source_format or n.source_format in {STRUCTURED_FORMATS}))"""
+# The days something first happened: a newer version that does not state one has not undone it (the 2014 schema states
+# no posting day), so these come from superseded documents too and are never REMOVED.
+EVENT_DATES = ("first_submitted_date", "first_posted_date", "results_first_submitted_date",
+               "results_first_posted_date", "registration_date")
 # Within one version, for its values in the history: the copy nearest the version's date first (the Archive's own,
 # which states no download, else the earliest download). A later copy's differences are the registry's edits since,
 # not changes of that version: they are trial_field_conflicts.
@@ -154,29 +169,61 @@ order by trial_id, version_date, doc_id"""
 def trial_changes() -> str:
     """trial_id, field, change, old_value, new_value, from_date, to_date: fields CHANGED between consecutive
     versions that state them; items ADDED, REMOVED or CHANGED (same identity, other details) between
-    consecutive versions with rows of their table."""
+    consecutive versions with rows of their table. A version that does not state a field, or has no rows of a
+    table, though it has a document that supersedes the one the last value came from (SUPERSEDED: of its format, or
+    a structured record) removed it: REMOVED (a field: its old value, new null), as `trials` no longer shows it; a
+    value stated again after is ADDED."""
+    fields = ", ".join(_fields())
     unpivoted = ", ".join(f"{c}::varchar as {c}" for c in _fields())
+    stating = ",\n      ".join(f"arg_min(source_format, rank) filter (where {_stated(c)}) as {c}" for c in _fields())
     return f"""
 with {_version_values(versioned_only=True)},
+  version_formats as (  -- what each version's documents could state: their formats (structured: everything)
+    select trial_id, version_date, list(distinct source_format) as formats,
+           bool_or(source_format in {STRUCTURED_FORMATS}) as structured
+    from ranked_docs group by trial_id, version_date),
+  stating as (  -- the format of the document each version's value of each field came from
+    select trial_id, version_date, {stating}
+    from ranked_docs group by trial_id, version_date),
   field_values as (
-    unpivot (select trial_id, version_date, {unpivoted} from version_values)
-    on {", ".join(_fields())} into name field value value),
-  field_steps as (
+    select v.trial_id, v.version_date, v.field, v.value, s.format,
+           last_value(s.format ignore nulls) over (partition by v.trial_id, v.field order by v.version_date
+                                                   rows between unbounded preceding and 1 preceding) as stated_in
+    from (select * from (select trial_id, version_date, {unpivoted} from version_values)
+          unpivot include nulls (value for field in ({fields}))) v
+    left join (select * from stating unpivot (format for field in ({fields}))) s using (trial_id, version_date, field)),
+  field_steps as (  -- each version that states the field or removed it
     select trial_id, field, lag(value) over w as old_value, value as new_value,
            lag(version_date) over w as from_date, version_date as to_date
-    from field_values window w as (partition by trial_id, field order by version_date)),
+    from field_values f join version_formats using (trial_id, version_date)
+    where value is not null or stated_in is not null and (structured or list_contains(formats, stated_in))
+                               and field not in {EVENT_DATES}
+    window w as (partition by trial_id, field order by version_date)),
   {_items().lstrip()},
+  chosen_formats as (
+    select c.part, c.trial_id, c.version_date, d.source_format as format
+    from chosen c join ranked_docs d using (trial_id, version_date, doc_id)),
+  item_versions as (  -- each version with rows of the table, or without them though it supersedes the last one's
+    select part, trial_id, v.version_date, c.format,
+           last_value(c.format ignore nulls) over (partition by part, trial_id order by v.version_date
+                                                   rows between unbounded preceding and 1 preceding) as stated_in,
+           v.structured, v.formats
+    from (select distinct part, trial_id from chosen) p join version_formats v using (trial_id)
+    left join chosen_formats c using (part, trial_id, version_date)),
   steps as (
     select part, trial_id, version_date as to_date,
            lag(version_date) over (partition by part, trial_id order by version_date) as from_date
-    from (select distinct part, trial_id, version_date from chosen)),
+    from item_versions
+    where format is not null or stated_in is not null and (structured or list_contains(formats, stated_in))),
   old as (select s.part, s.trial_id, s.from_date, s.to_date, i.field, i.key, i.value
           from steps s join items i on i.part = s.part and i.trial_id = s.trial_id and i.version_date = s.from_date),
   new as (select s.part, s.trial_id, s.from_date, s.to_date, i.field, i.key, i.value
           from steps s join items i on i.part = s.part and i.trial_id = s.trial_id and i.version_date = s.to_date
           where s.from_date is not null)
-select trial_id, field, 'CHANGED' as change, old_value, new_value, from_date, to_date
-from field_steps where old_value <> new_value
+select trial_id, field,
+       case when old_value is null then 'ADDED' when new_value is null then 'REMOVED' else 'CHANGED' end as change,
+       old_value, new_value, from_date, to_date
+from field_steps where old_value is distinct from new_value and from_date is not null
 union all
 select trial_id, field,
        case when old.key is null then 'ADDED' when new.key is null then 'REMOVED' else 'CHANGED' end as change,

@@ -10,9 +10,11 @@ changed file costs a file, not the corpus, and one trial's merge, not its bucket
 Within a bucket, several documents may describe one trial (its Veeva page, its classic page, its XML…).
 Precedence, per trial (history.PRECEDENCE): the latest version first (version_date: the Archive's version date, else
 the date the last update was submitted, else posted), within a version a structured record (XML, JSON) before page
-text, then the later copy, then doc_id for a stable order. `trials` takes each field from the first document in that
-order that states it; each child table takes its rows from the first document that
-has any (eligibility_thresholds from the document its criteria came from, so criterion ordinals always join).
+text, then the later copy, then doc_id for a stable order. A document a newer version of its record replaces gives
+nothing (history.SUPERSEDED). `trials` takes each field from the first document in that order that states it, and a
+field that qualifies another (QUALIFIERS) from the first that states the value chosen for that one; each child table
+takes its rows from the first document that has any (eligibility_thresholds from the document its criteria came
+from, so criterion ordinals always join).
 `trial_sources` keeps the provenance and `trial_field_conflicts` lists where sources of one trial disagree.
 Documents with byte-identical content to an earlier one (the same record of the same bytes) are quarantined as
 duplicates. The merge runs in DuckDB over Parquet, out of core.
@@ -53,6 +55,17 @@ CHILD_TABLES = tuple(t for t in RECORD_TABLES if t != "trials")
 CRITERIA_TABLES = ("eligibility_criteria", "eligibility_thresholds")
 # Where "the first document in precedence order" is not the rule:
 EARLIEST_FIELDS = ("registration_date",)  # the registry first received the trial when its earliest record says
+# Fields that qualify another, by the field(s) they qualify: each comes from the first document that states the same
+# value of those, as the others come from the first document that states them (a status and the registry's own word
+# for it are one value: "RECRUITING" from one ICTRP export beside "Not recruiting" from another said neither).
+QUALIFIERS = {("overall_status", "overall_status_raw"): ("last_known_status", "why_stopped"),
+              ("study_type", "study_type_raw"): (), ("phases", "phases_raw"): (),
+              ("enrollment",): ("enrollment_type",), ("minimum_age",): ("minimum_age_years",),
+              ("maximum_age",): ("maximum_age_years",), ("start_date",): ("start_date_type",),
+              ("primary_completion_date",): ("primary_completion_date_type",),
+              ("completion_date",): ("completion_date_type",), ("masking",): ("who_masked",),
+              ("responsible_party_type",): ("responsible_party_name", "responsible_party_title",
+                                            "responsible_party_affiliation")}
 UNION_OF_DOCUMENTS = {"locations": ("EUCTR",)}  # an EU CTR member state's record lists its own country only
 # Within each file of these tables, rows sorted by this column first and written in row groups of CLUSTER_ROWS, so a
 # filter on it skips the other values' row groups: criteria are searched by type ("exclusion criteria that mention
@@ -533,15 +546,16 @@ def _merge_inputs(con: duckdb.DuckDBPyConnection, generation: Generation, part: 
     con.execute(f"""
         create or replace table ranked as
         select doc_id, trial_id, bucket, source_format, version_date, download_date,
-               row_number() over (partition by trial_id order by {history.PRECEDENCE}) as precedence
-        from doc_trials""")
+               row_number() over (partition by trial_id order by {history.PRECEDENCE}) as precedence,
+               {history.SUPERSEDED} as superseded
+        from doc_trials d""")
     con.execute(f"create or replace table several as {history.SEVERAL_DOCUMENTS}")
     con.execute("create or replace table registries as "
                 "select distinct on (trial_id) trial_id, registry from doc_trials")
     con.execute("""
         create or replace table criteria_source as
         select distinct c.trial_id, c.doc_id from doc_eligibility_criteria c join ranked r using (doc_id, trial_id)
-        qualify r.precedence = min(r.precedence) over (partition by c.trial_id)""")
+        where not r.superseded qualify r.precedence = min(r.precedence) over (partition by c.trial_id)""")
 
 
 def document_views(con: duckdb.DuckDBPyConnection, relations: dict[str, str]) -> None:
@@ -697,11 +711,6 @@ def _by_trial(query: str) -> str:
 def table_queries() -> dict[str, str]:
     """The SELECT behind each published table, with a `bucket` column to write it by (after the temp tables)."""
     trial_cols = [c for c in columns("trials") if c != "trial_id"]
-    picks = ",\n  ".join(
-        f"min(t.{c}) as {c}" if c in EARLIEST_FIELDS else
-        f"arg_min(t.{c}, r.precedence) filter (where t.{c} is not null) as {c}"
-        for c in trial_cols
-    )
     document_cols = ", ".join(columns("documents"))
     several = "(select trial_id from several)"  # a trial of one document has its values as parsed
     queries = {
@@ -712,16 +721,12 @@ def table_queries() -> dict[str, str]:
             from (select t.trial_id, {", ".join(f"t.{c}" for c in trial_cols)}, [t.doc_id] as source_doc_ids, t.bucket
                   from doc_trials t where t.trial_id not in {several}
                   union all by name
-                  select t.trial_id,
-                    {picks},
-                    list(t.doc_id order by r.precedence) as source_doc_ids, any_value(t.bucket) as bucket
-                  from doc_trials t join ranked r using (doc_id, trial_id)
-                  where t.trial_id in {several} group by t.trial_id) m
+                  {_merged_trials(trial_cols, several)}) m
             left join ({history.trial_history()}) h using (trial_id)
             order by m.bucket, m.trial_id""",
         "trial_sources": """
             select trial_id, doc_id, source_format, version_date, download_date, precedence = 1 as chosen, precedence,
-                   bucket
+                   superseded, bucket
             from ranked order by bucket, trial_id, precedence""",
         "trial_field_conflicts": _by_trial(history.trial_field_conflicts()),
         "trial_versions": _by_trial(history.TRIAL_VERSIONS),
@@ -744,9 +749,37 @@ def table_queries() -> dict[str, str]:
             select * exclude (seq, _precedence) from (
               select c.*, 1 as _precedence from doc_{table} c where c.trial_id not in {several}
               union all by name
-              select c.*, r.precedence as _precedence from doc_{table} c {joins} where c.trial_id in {several} {keep})
+              select c.*, r.precedence as _precedence from doc_{table} c {joins}
+              where c.trial_id in {several} and not r.superseded {keep})
             order by {f"{CLUSTERED[table]}, " if table in CLUSTERED else ""}bucket, trial_id, _precedence, seq"""
     return queries
+
+
+def _merged_trials(trial_cols: list[str], several: str) -> str:
+    """The `trials` rows of the trials of several documents: each field from the first document, not superseded (but
+    for history.EVENT_DATES), that states it (a value of several fields, QUALIFIERS' keys, as one), and each qualifier
+    from the first that states the value it qualifies as chosen; source_doc_ids lists every document."""
+    qualified = {q: fields for fields, qualifiers in QUALIFIERS.items() for q in qualifiers}
+    together = {f: fields for fields in QUALIFIERS for f in fields}
+    stated = {c: " or ".join(f"t.{f} is not null" for f in together.get(c, (c,))) for c in trial_cols}
+    firsts = ",\n      ".join(
+        f"min(t.{c}) as {c}" if c in EARLIEST_FIELDS else
+        f"arg_min_null(t.{c}, t.precedence) filter (where {'' if c in history.EVENT_DATES else 'not t.superseded and '}"
+        f"({stated[c]})) as {c}"
+        for c in trial_cols if c not in qualified)
+    seconds = ",\n      ".join(
+        f"arg_min(t.{q}, t.precedence) filter (where not t.superseded and "
+        f"{' and '.join(f't.{f} is not distinct from m.{f}' for f in fields)}) as {q}"
+        for q, fields in qualified.items())
+    return f"""
+      select * from (
+        with docs as (select t.*, r.precedence, r.superseded from doc_trials t join ranked r using (doc_id, trial_id)
+                      where t.trial_id in {several}),
+        firsts as (select trial_id, {firsts},
+                     list(doc_id order by precedence) as source_doc_ids, any_value(bucket) as bucket
+                   from docs t group by trial_id)
+        select * from firsts join (
+          select t.trial_id, {seconds} from docs t join firsts m using (trial_id) group by t.trial_id) using (trial_id))"""
 
 
 _AGE_CONFLICT = """

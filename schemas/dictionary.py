@@ -27,7 +27,7 @@ TRIALS_COMPUTED = ["source_doc_ids", "prospectively_registered", "versions", "en
 _COMMON = {
     "trial_id": ("The registry's id of the trial (NCT02302599, ChiCTR2000029953, …)", "nct_id"),
     "doc_id": ("The input document the row came from (documents.doc_id): the first document of the trial, in "
-               "precedence order, that has rows for this table", None),
+               "precedence order and not superseded, that has rows for this table", None),
     "group_code": ("The registry's code of the group (arm or comparison group) within its results table: FG000 "
                    "participant flow, BG000 baseline, OG000 outcome, EG000 adverse events; legacy XML's P1, B1, O1, "
                    "E1 are renumbered to these", "ctgov_group_code"),
@@ -75,7 +75,8 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "status": ("parsed or quarantined", None),
         "error": ("Why the document was quarantined (null when parsed)", None),
     }),
-    "trials": ("One row per trial, each field from the first document (in precedence order) that states it",
+    "trials": ("One row per trial, each field from the first document (in precedence order, not superseded) that "
+               "states it",
                "studies", {
         "registry": ("The registry that issued trial_id", None),
         "brief_title": ("Short title", None),
@@ -326,6 +327,9 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
                           "version)", None),
         "chosen": ("Whether the document ranks first for its trial", None),
         "precedence": ("Rank of the document for its trial: 1 first", None),
+        "superseded": ("Whether a newer version of the record replaces the document (a later version_date in its "
+                       "format, or in a structured record): it gives trials and the child tables nothing, not even a "
+                       "value the newer version leaves out", None),
     }),
     "trial_field_conflicts": ("Fields of trials on which documents of one version of a trial disagree (documents of "
                               "different dates are versions: their differences are trial_changes)", None, {
@@ -341,12 +345,13 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "doc_id": ("A document of that version", None),
         "source_format": ("The document's format", None),
     }),
-    "trial_changes": ("What changed between consecutive versions of a trial: fields of trials (CHANGED) and items "
-                      "(ADDED, REMOVED, CHANGED)", None, {
+    "trial_changes": ("What changed between consecutive versions of a trial: fields of trials (CHANGED, or REMOVED "
+                      "where a newer version of the record leaves one out, then ADDED) and items (ADDED, REMOVED, "
+                      "CHANGED)", None, {
         "trial_id": _COMMON["trial_id"],
         "field": ("A trials column, or an item kind: primary_outcome, secondary_outcome, condition, intervention, "
                   "arm_group, eligibility_criterion, location", None),
-        "change": ("CHANGED, ADDED or REMOVED", None),
+        "change": ("CHANGED, ADDED or REMOVED (new_value null for a field)", None),
         "old_value": ("The value or item before, as text", None),
         "new_value": ("The value or item after, as text", None),
         "from_date": ("The earlier version's date", None),

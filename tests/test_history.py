@@ -3,7 +3,8 @@
 Checked by hand against the Archive's pages and XML of each version:
 - NCT00181896 (7 versions): Recruiting until 2006-10-02, Terminated from 2007-04-23; "Children’s" became
   "Children's" in a primary outcome on 2010-06-21; on 2011-07-14 every primary outcome gained the time frame
-  "baseline to 8 weeks" and the enrollment went from the expected 20 to 1.
+  "baseline to 8 weeks" and the enrollment went from 20 to an actual 1 (expected until 2007-04-23; the version of
+  2010-06-21 gives 20 without saying which).
 - NCT00504075 (30 versions): Not yet recruiting → Recruiting (2007-08-28) → Active, not recruiting
   (2011-05-17) → Completed (2011-09-06) with enrollment 31 (anticipated) → 35 (actual); the primary
   outcome was replaced on 2012-06-05 and again on 2012-10-04.
@@ -76,10 +77,12 @@ def test_versions_are_the_distinct_dates_of_each_trials_documents(con, trial_his
 def test_nct00181896_by_hand(changes, trial_history):
     assert _changes_of(changes, "NCT00181896", "overall_status", "enrollment", "enrollment_type", "primary_outcome") == [
         (date(2007, 4, 23), "overall_status", "CHANGED", "RECRUITING", "TERMINATED"),
+        # the version of 2010-06-21 states its enrollment, 20, without calling it expected (its XML and page)
+        (date(2010, 6, 21), "enrollment_type", "REMOVED", "ESTIMATED", None),
         (date(2010, 6, 21), "primary_outcome", "CHANGED", "Children\u2019s Depression Rating Scale",
          "Children's Depression Rating Scale"),
         (date(2011, 7, 14), "enrollment", "CHANGED", "20", "1"),
-        (date(2011, 7, 14), "enrollment_type", "CHANGED", "ESTIMATED", "ACTUAL"),
+        (date(2011, 7, 14), "enrollment_type", "ADDED", None, "ACTUAL"),
         (date(2011, 7, 14), "primary_outcome", "CHANGED", "Children's Depression Rating Scale",
          "Children's Depression Rating Scale [time frame: baseline to 8 weeks]"),
         (date(2011, 7, 14), "primary_outcome", "CHANGED", "Hamilton Depression Rating scale (HAM-D)",
@@ -305,6 +308,71 @@ def test_the_later_copy_of_a_version_ranks_first(tmp_path):
     assert out.execute("select field from trial_field_conflicts order by field").fetchall() == [("overall_status",)]
 
 
+# The trials whose 2014 and 2023 downloads the merge must not mix, each checked against both XMLs by hand
+SUPERSEDING = ("NCT00001244", "NCT00006448", "NCT00006903", "NCT00003911")
+
+
+@pytest.fixture(scope="module")
+def merged(tmp_path_factory):
+    """Through the whole job: both downloads of SUPERSEDING; NCT00826579's Archive versions and its legacy XML; both
+    ICTRP exports (ChiCTR2000030256 and NCT04306497 are in both)."""
+    base = tmp_path_factory.mktemp("merged")
+    raw = base / "raw"
+    for archive in LEGACY:
+        folder = raw / archive.name.split(".")[0]
+        folder.mkdir(parents=True)
+        for _, name, text in history_harness.members_of(archive):
+            if name.rsplit("/", 1)[-1].removesuffix(".xml") in SUPERSEDING:
+                (folder / name.rsplit("/", 1)[-1]).write_text(text, encoding="utf-8")
+    shutil.copytree(HISTORY / "NCT00826579", raw / "NCT00826579")
+    shutil.copy(CORPUS / "ctgov_xml" / "NCT00826579.xml", raw)
+    shutil.copytree(CORPUS / "ictrp", raw / "ictrp")
+    assert run_job(raw, base / "out").success
+    return duckdb.connect(str(base / "out" / "warehouse.duckdb"), read_only=True)
+
+
+def test_a_newer_version_leaves_nothing_of_an_older_one_in_trials(merged):
+    """What a newer version of a record leaves out was removed: the older version's value is not the trial's.
+    NCT00001244's 2023 record (2023-01-25) says maximum age "N/A" where 2014's said "85 Years"; NCT00006448's 2023
+    record (2016-09-23) says Completed, with no completion date and no reason for stopping, where 2014's (2011-05-20)
+    said Withdrawn, "terminated/suspended", July 2001; NCT00006903's 2023 record lists no locations, 2014's 52. Until
+    this, each came from the 2014 record (a trial COMPLETED "terminated/suspended")."""
+    rows = merged.execute("""
+        select trial_id, overall_status, maximum_age, maximum_age_years, why_stopped, completion_date, number_of_arms,
+               (select count(*) from locations l where l.trial_id = t.trial_id)
+        from trials t where trial_id in ('NCT00001244', 'NCT00006448', 'NCT00006903') order by trial_id""").fetchall()
+    assert rows == [("NCT00001244", "RECRUITING", None, None, None, None, None, 1),
+                    ("NCT00006448", "COMPLETED", "75 Years", 75.0, None, None, None, 1),
+                    ("NCT00006903", "UNKNOWN", None, None, None, None, 1, 0)]
+    assert merged.execute("""
+        select trial_id, split_part(doc_id, '/', 1), superseded from trial_sources
+        where trial_id in ('NCT00001244', 'NCT00006448', 'NCT00006903') order by trial_id, precedence""").fetchall() == [
+        (t, folder, superseded) for t in ("NCT00001244", "NCT00006448", "NCT00006903")
+        for folder, superseded in (("ctgov_legacy_xml_2023", False), ("ctgov_legacy_xml_2014", True))]
+
+
+def test_copies_of_one_version_fill_each_others_gaps(merged):
+    """NCT00003911's downloads are one version (both submitted 2013-01-30): its 2023 copy has no number of arms, the
+    registry's rendering, not the sponsor's update, so the 2014 copy's 1 stands; the 2023 copy's values come first."""
+    assert merged.execute("select overall_status, why_stopped, number_of_arms, completion_date from trials "
+                          "where trial_id = 'NCT00003911'").fetchall() == [("TERMINATED", "Poor accrual", 1,
+                                                                             date(2007, 8, 1))]
+    assert merged.execute("select count(*) from trial_sources where trial_id = 'NCT00003911' and superseded"
+                          ).fetchall() == [(0,)]
+
+
+def test_a_qualifier_comes_with_the_value_it_qualifies(merged):
+    """A status and the registry's own word for it are one value: ChiCTR2000030256 is "Not Recruiting" in the ICTRP
+    CSV export (no contract word) and "Recruiting" in the XML export, and the CSV ranks first; it was RECRUITING beside
+    the raw "Not Recruiting". A date's type comes from a document stating the same date: NCT00826579's Archive page
+    (version 2009-01-21, first) gives December 2011 without a type, its legacy XML the same date as anticipated."""
+    assert merged.execute("select trial_id, overall_status, overall_status_raw from trials where trial_id in "
+                          "('ChiCTR2000030256', 'NCT04306497') order by 1").fetchall() == [
+        ("ChiCTR2000030256", None, "Not Recruiting"), ("NCT04306497", "RECRUITING", None)]
+    assert merged.execute("select completion_date, completion_date_type from trials where trial_id = 'NCT00826579'"
+                          ).fetchall() == [(date(2011, 12, 1), "ESTIMATED")]
+
+
 def _changed(con, field: str) -> set[str]:
     return {t for (t,) in con.execute("select distinct trial_id from trial_changes where field = ?", [field]).fetchall()}
 
@@ -317,8 +385,13 @@ def test_two_downloads_versions_and_changes_counted_independently(legacy):
     def differs(key, stated=None):  # trials whose two versions (two dates) both state `stated` and differ on key
         return {t for t, docs in by_hand.items() if len({d["date"] for d in docs}) == 2
                 and all(d[stated or key] for d in docs) and len({d[key] for d in docs}) == 2}
-    assert _changed(con, "overall_status") == differs("status")
-    assert _changed(con, "enrollment") == differs("enrollment")
+    def removed(key):  # trials whose later version (of the same format) no longer states what the earlier one did
+        return {t for t, docs in by_hand.items() if len({d["date"] for d in docs}) == 2
+                and (first := min(docs, key=lambda d: d["date"]))[key] and not max(docs, key=lambda d: d["date"])[key]}
+    assert _changed(con, "overall_status") == differs("status") | removed("status")
+    assert _changed(con, "enrollment") == differs("enrollment") | removed("enrollment")
+    assert {t for (t,) in con.execute("select trial_id from trial_changes where field = 'enrollment' and "
+                                      "change = 'REMOVED'").fetchall()} == removed("enrollment") == {"NCT00003450"}
     # the older schema's firstreceived_date is the newer one's study_first_submitted, and it states no posting date:
     # the two downloads disagree on neither (they did by 5,737 trials when firstreceived_date was read as posted)
     assert _changed(con, "first_submitted_date") == differs("submitted") == set()
