@@ -129,7 +129,8 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "last_update_submitted_date": ("Date the record's last update was submitted (the older schema's "
                                        "lastchanged_date)", "last_update_submitted_date"),
         "download_date": ("Date the registry produced the copy of the record the row comes from (\"processed this "
-                          "data on\"); of two copies of one version, the later ranks first", None),
+                          "data on\"; ICTRP's \"Last Refreshed on\"); of two copies of one version, the later ranks "
+                          "first", None),
         "why_stopped": ("The sponsor's reason for stopping a terminated, suspended or withdrawn trial", None),
         "has_dmc": ("Whether a data monitoring committee oversees the trial", None),
         "number_of_arms": ("Number of arms as the legacy XML states it (API v2 does not; count arm_groups there)",

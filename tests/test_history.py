@@ -363,12 +363,16 @@ def test_copies_of_one_version_fill_each_others_gaps(merged):
 
 def test_a_qualifier_comes_with_the_value_it_qualifies(merged):
     """A status and the registry's own word for it are one value: ChiCTR2000030256 is "Not Recruiting" in the ICTRP
-    CSV export (no contract word) and "Recruiting" in the XML export, and the CSV ranks first; it was RECRUITING beside
-    the raw "Not Recruiting". A date's type comes from a document stating the same date: NCT00826579's Archive page
+    CSV export (no contract word) and "Recruiting" in the XML export, and the CSV ranks first: ICTRP refreshed it
+    later ("Last Refreshed on", its download_date). It was RECRUITING beside the raw "Not Recruiting". A date's type comes from a document stating the same date: NCT00826579's Archive page
     (version 2009-01-21, first) gives December 2011 without a type, its legacy XML the same date as anticipated."""
     assert merged.execute("select trial_id, overall_status, overall_status_raw from trials where trial_id in "
                           "('ChiCTR2000030256', 'NCT04306497') order by 1").fetchall() == [
         ("ChiCTR2000030256", None, "Not Recruiting"), ("NCT04306497", "RECRUITING", None)]
+    assert merged.execute("select doc_id, download_date from trial_sources where trial_id = 'ChiCTR2000030256' "
+                          "order by precedence").fetchall() == [
+        ("ictrp/COVID19-927-trials_7Apr2020.csv#ChiCTR2000030256", date(2020, 3, 30)),
+        ("ictrp/ICTRP-Results_18Mar2020.xml#ChiCTR2000030256", date(2020, 3, 9))]
     assert merged.execute("select completion_date, completion_date_type from trials where trial_id = 'NCT00826579'"
                           ).fetchall() == [(date(2011, 12, 1), "ESTIMATED")]
 

@@ -46,6 +46,21 @@ _CRITERIA_HEADING = re.compile(r"\A\s*(inclusion|exclusion)\s+criteria\s*:\s*", 
 _DESIGN_PART = re.compile(r"[.;,]\s*(?=[A-Z][A-Za-z ]*:)|<br>|\n")
 _TYPED_INTERVENTION = re.compile(r"([^:]+?)\s*:\s*(.+)", re.DOTALL)
 _NOTHING = frozenset(("nil", "na", "n_a", "none", "no", "null", "not_applicable"))
+# An EU CTR record runs its sections together in a field, each opened by its EU CTR label: "Main Objective: …;
+# Primary end point(s): …;Timepoint(s) of evaluation of this end point: …", a condition's free text before its
+# "MedDRA version: …" classification and ";Therapeutic area: …", a product's "Trade Name: …", "INN or Proposed INN: …"
+# lines (products apart by an empty line). Read as the EU CTR's own pages are (euctr): the condition's free text
+# (E.1.1), each end point with its time point (E.5), one intervention per product, named as D.3.1, D.2.1.1.1, D.3.2,
+# D.3.8, D.3.9.3 rank.
+_EUCTR_LABEL = re.compile(r"(?:^|;|\n)\s*(Main Objective|Secondary Objective|Primary end point\(s\)"
+                          r"|Secondary end point\(s\)|Timepoint\(s\) of evaluation of this end point|Therapeutic area"
+                          r"|MedDRA version)\s*:", re.IGNORECASE)
+_EUCTR_END_POINTS = {"primary_outcome": ("PRIMARY", "primary end point(s)"),
+                     "secondary_outcome": ("SECONDARY", "secondary end point(s)")}
+_EUCTR_TIME_POINT = "timepoint(s) of evaluation of this end point"
+_EUCTR_PRODUCT_NAMES = ("product name", "trade name", "product code", "inn or proposed inn", "other descriptive name")
+_EUCTR_PLACEBO = re.compile(r"^\s*[^:\n]*\bof the placebo\s*:", re.IGNORECASE | re.MULTILINE)
+_EMPTY_LINE = re.compile(r"\n\s*\n")
 
 # "Randomised: yes" and kin (EU CTR, NTR): the flag → (field, value when yes, value when no).
 _DESIGN_FLAGS = v._synonyms({
@@ -109,6 +124,9 @@ def record(found: Fields, source: str) -> TrialRecord:
             item for value in found.get(name, ()) for part in re.split(r";|\n", text(value) or "")
             if (item := v.clean(part)) and v._key(item) not in _NOTHING))
 
+    def whole(name: str) -> str:
+        return "\n".join(t for value in found.get(name, ()) if (t := text(value)))
+
     written_id = line("trialid")
     if not written_id:
         raise ParseError(f"{source}: a trial without TrialID")
@@ -123,9 +141,17 @@ def record(found: Fields, source: str) -> TrialRecord:
     minimum_age, maximum_age = _age(line("inclusion_agemin")), _age(line("inclusion_agemax"))
     enrollment_type = (v.ENROLLMENT_TYPE.get(v._key(line("type_enrolment") or ""))
                        or ("ESTIMATED" if one("target_size") else None))
+    registry = v.registry_of(trial_id, line("source_register"))
+    euctr = {name: _euctr_sections(whole(name)) for name in ("condition", *_EUCTR_END_POINTS)} \
+        if registry == "EUCTR" else {}
+    outcomes = [Outcome(kind, m) for name, kind in (("primary_outcome", "PRIMARY"), ("secondary_outcome", "SECONDARY"))
+                for m in items(name) if not euctr.get(name, (None, {}))[1]]
+    outcomes += [Outcome(kind, sections[label], sections.get(_EUCTR_TIME_POINT))
+                 for name, (kind, label) in _EUCTR_END_POINTS.items()
+                 if (sections := euctr.get(name, (None, {}))[1]).get(label)]
     record = TrialRecord(
         trial_id=trial_id,
-        registry=v.registry_of(trial_id, line("source_register")),
+        registry=registry,
         brief_title=line("public_title"),
         official_title=line("scientific_title"),
         acronym=line("acronym"),
@@ -145,17 +171,45 @@ def record(found: Fields, source: str) -> TrialRecord:
         start_date=_date(one("date_enrollement")),
         completion_date=_date(one("results_date_completed")),
         registration_date=_date(one("date_registration")) or _date(one("date_registration3")),
-        conditions=items("condition"),
+        download_date=_date(one("last_refreshed_on")),  # the day ICTRP last copied the registry's record
+        conditions=([lead] if (lead := euctr["condition"][0]) else []) if euctr else items("condition"),
         keywords=items("keywords"),
-        outcomes=[Outcome(kind, m) for name, kind in (("primary_outcome", "PRIMARY"), ("secondary_outcome", "SECONDARY"))
-                  for m in items(name)],
+        outcomes=outcomes,
         identifiers=_identifiers(written_id, trial_id, items("secondary_ids")),
         locations=[Location(country=c) for c in items("countries")],
         eligibility_criteria=split_criteria(_criteria(one("inclusion_criteria"), one("exclusion_criteria"))),
     )
-    _interventions(record, items("intervention"))
+    record.interventions = _euctr_products(whole("intervention")) if euctr else []
+    if not record.interventions:
+        _interventions(record, items("intervention"))
     _design(record, one("study_design"))
     return record
+
+
+def _euctr_sections(value: str) -> tuple[str | None, dict[str, str]]:
+    """An EU CTR field's free text before its first label, and each labelled section (label in lower case: its
+    first occurrence), as clean text ("" where the label stands alone)."""
+    marks = list(_EUCTR_LABEL.finditer(value))
+    sections: dict[str, str] = {}
+    for mark, after in zip(marks, [*marks[1:], None]):
+        sections.setdefault(mark[1].lower(), v.clean(value[mark.end():after.start() if after else None]) or "")
+    return v.clean(value[:marks[0].start()] if marks else value), sections
+
+
+def _euctr_products(value: str) -> list[Intervention]:
+    """One intervention per EU CTR product (its lines "Label: value", products apart by an empty line), named by the
+    first of _EUCTR_PRODUCT_NAMES it states, its other names after; a placebo's lines add the placebo, as the EU
+    CTR's own D.8 does. None when no product names itself."""
+    products = []
+    for block in _EMPTY_LINE.split(value):
+        named: dict[str, list[str]] = {}
+        for label, sep, stated in (row.partition(":") for row in block.splitlines()):
+            if sep and (name := v.clean(stated)):
+                named.setdefault(label.strip().lower(), []).append(name)
+        names = list(dict.fromkeys(n for label in _EUCTR_PRODUCT_NAMES for n in named.get(label, [])))
+        if names:
+            products.append(Intervention(None, names[0], other_names=names[1:]))
+    return products + [Intervention(None, "Placebo")] if products and _EUCTR_PLACEBO.search(value) else products
 
 
 def _study_type_key(words: str | None) -> str:

@@ -112,7 +112,38 @@ def test_ictrp_csv_eu_ctr_record_field_by_field(csv_records):
     assert [x.country for x in r.locations] == [
         "New Zealand", "Germany", "Netherlands", "Denmark", "Australia", "Croatia", "Romania", "Belgium", "Hungary",
         "Czech Republic", "United Kingdom", "Ireland", "Spain", "Greece", "Portugal"]
-    assert r.conditions[0] == "Severe Community Acquired Pneumonia"
+    # its sections as the EU CTR writes them, read as its own pages are: the condition's free text, not each line of
+    # its MedDRA classification; one intervention per product, not per line; the end point with its time point
+    assert r.conditions == ["Severe Community Acquired Pneumonia"]
+    assert [(i.name, i.other_names) for i in r.interventions][4:8] == [
+        ("CLARITHROMYCIN", ["CLARITHROMYCIN LACTOBIONATE"]), ("ERYTHROMYCIN", []),
+        ("AMOXICILLINE-CLAVULANTE", ["AMOXICILLIN", "POTASSIUM CLAVULANATE"]),
+        ("AZITHROMYCIN", ["AZITHROMYCIN MONOHYDRATE"])]
+    assert [(o.outcome_type, o.measure, o.time_frame) for o in r.outcomes] == [
+        ("PRIMARY", "The primary objective of this REMAP is, for adult patients with severe CAP who are admitted to "
+                    "an ICU, to identify the effect of a range of interventions to improve outcome as defined by "
+                    "all-cause mortality at 90 days.", "90 Days from the date of enrolment.")]
+
+
+def test_ictrp_csv_eu_ctr_sections_are_not_conditions_interventions_or_outcomes(csv_records):
+    """Of the export's 21 EU CTR records, none has a condition, intervention or outcome that is an EU CTR label's
+    line ("Level: LLT", "CAS Number: 747-36-4", "Main Objective: …"): in the warehouse of the whole corpus, 96
+    conditions, 99 interventions and 62 outcomes were such lines before. EUCTR2020-001162-12: a trade name, its INN,
+    and the placebo its D.8 lines describe; its time point comes first in the field. EUCTR2020-001386-37 states its
+    labels and nothing after them."""
+    records = [r for r in csv_records.values() if r.registry == "EUCTR"]
+    assert len(records) == 21
+    lines = re.compile(r"(MedDRA version|Level|Classification code|Term|System Organ Class|Therapeutic area|"
+                       r"Pharmaceutical Form|CAS Number|Concentration \w+|Main Objective|Secondary Objective|"
+                       r"Timepoint\(s\) of evaluation of this end point)\s*:?", re.IGNORECASE)
+    assert not [text for r in records for text in [*r.conditions, *(i.name for i in r.interventions),
+                                                    *(o.measure for o in r.outcomes)] if lines.match(text)]
+    assert [len(r.conditions) for r in records] == [1] * 21
+    r = csv_records["EUCTR2020-001162-12"]
+    assert [(i.name, i.other_names) for i in r.interventions] == [("Kevzara®", ["SARILUMAB"]), ("Placebo", [])]
+    assert [(o.outcome_type, o.measure[:31], o.time_frame) for o in r.outcomes] == [
+        ("PRIMARY", "Phase 2: time to resolution of ", "Baseline to Day 29")]
+    assert csv_records["EUCTR2020-001386-37"].outcomes == []
 
 
 def test_ictrp_csv_irct_and_jprn_records_field_by_field(csv_records):
