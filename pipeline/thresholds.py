@@ -118,8 +118,11 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
     "egfr": (r"(?:estimated )?glomerular filtration rate|e?GFR|MDRD(?: GFR)?", r"eGFR|GFR|EGFR"),
     "creatinine_clearance": (r"creatinine clearance|CrCl|CLcr|CrCL|creatinine cl|Ccr", r"CrCl|CLcr|CrCL|CrCI|Ccr|CCr|CCR"),
     # "high/low pressure" as Chinese registries translate them
-    "systolic_bp": (r"systolic (?:blood |arterial )?(?:pressure|BP)|SBP|SAP|systolic|high pressure", r"SBP|SAP"),
-    "diastolic_bp": (r"diastolic (?:blood |arterial )?(?:pressure|BP)|DBP|DAP|diastolic|low pressure", r"DBP|DAP"),
+    # (not "systolic pulmonary artery pressure", "systolic right ventricular pressure")
+    "systolic_bp": (r"systolic (?:blood |arterial )?(?:pressure|BP)|SBP|SAP|systolic(?! (?:pulmonary|right|RV|PA)\b)"
+                    r"|high pressure", r"SBP|SAP"),
+    "diastolic_bp": (r"diastolic (?:blood |arterial )?(?:pressure|BP)|DBP|DAP|diastolic(?! (?:pulmonary|right|RV|PA)\b)"
+                     r"|low pressure", r"DBP|DAP"),
     "blood_pressure": (r"blood pressures?|BP", r"BP"),  # "BP > 140/90": expanded to systolic_bp and diastolic_bp
     "ldl_cholesterol": (r"(?:fasting )?LDL(?:[- ]C|[- ]cholesterol)?|low[- ]density lipoprotein(?: cholesterol)?", r"LDL(?:-C)?"),
     "triglycerides": (r"(?:fasting |serum )?triglycerides?|TG", r"TG"),
@@ -136,7 +139,8 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
             r"AST|S?GOT|ASAT"),
     "transaminases": (r"(?:liver )?(?:transaminases|aminotransferases)", None),  # one bound for AST and ALT
     "bilirubin": (r"(?:total |serum )?bilirubin|T-?BIL|TBil|BIL", r"T-?BIL|TBil|BIL"),
-    "inr": (r"INR|international normali[sz]ed ratio", r"INR"),
+    # "PT INR > 1.5", "PT-INR": the INR ("PT/INR ≤ 1.5 x ULN" names both)
+    "inr": (r"(?:PT[ -]?)?INR|international normali[sz]ed ratio", r"(?:PT[ -]?)?INR"),
     "pt": (r"prothrombin time|pro time|PT", r"PT"),
     "ptt": (r"(?:activated )?partial thromboplastin time|a?PTT", r"a?PTT"),
     "crp": (r"(?:high[- ]sensitivity )?c[- ]reactive protein|(?:hs-?)?CRP", r"(?:hs-?)?CRP"),
@@ -159,7 +163,11 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
     # look-alikes of listed variables, named so that their numbers bind to them and give no row
     "not_listed": (r"(?:gestational|bone|corrected|mental|post-?menstrual|skeletal|physiologic(?:al)?) age(?: range)?|physiologic(?:al)?(?= \d)"
                    r"|birth ?weight|(?:urine |urinary )?albumin[- /](?:to[- /])?creatinine ratio|UACR|weight (?:loss|gain|change)"
-                   r"|(?:direct|conjugated) bilirubin|end[- ]diastolic pressure|(?:pulmonary (?:artery|arterial|capillary)|wedge) pressure"
+                   r"|(?:direct|conjugated) bilirubin|end[- ]diastolic pressure"
+                   r"|(?:pulmonary (?:artery|arterial|capillary)(?: (?:systolic|diastolic|mean|wedge))?|wedge)"
+                   r" pressures?|ankle[- ](?:arm|brachial) (?:systolic )?(?:blood )?pressure (?:ratio|index)"
+                   r"|(?:aortic |mitral )?valve area"
+                   r"|(?:adjusted|corrected) for (?:serum )?albumin"
                    r"|(?:CALGB|SWOG|GOG|Lansky)(?: performance status| performance score| play(?: performance)? scale| scale| score)?", None),
 }
 # helper names that stand for others, resolved once the numbers are known
@@ -302,11 +310,13 @@ PLAUSIBLE: dict[str, tuple[float, float]] = {
 _OPS = {
     "≥": "ge", "≤": "le", ">": "gt", "<": "lt",
     "at least": "ge", "no less than": "ge", "not less than": "ge", "no lower than": "ge", "not lower than": "ge",
-    "not below": "ge", "no fewer than": "ge", "minimum of": "ge", "a minimum of": "ge", "minimum": "ge", "min": "ge",
+    "not below": "ge", "not under": "ge", "no fewer than": "ge", "minimum of": "ge", "a minimum of": "ge",
+    "minimum": "ge", "min": "ge",
     "more than": "gt", "greater than": "gt", "higher than": "gt", "over": "gt", "above": "gt", "exceeding": "gt",
     "exceeds": "gt", "exceed": "gt", "in excess of": "gt", "older than": "gt", "elevated above": "gt",
     "at most": "le", "no more than": "le", "not more than": "le", "no greater than": "le", "not greater than": "le",
-    "no higher than": "le", "not higher than": "le", "not exceeding": "le", "not to exceed": "le", "not exceed": "le",
+    "no higher than": "le", "not higher than": "le", "not over": "le", "not above": "le", "not exceeding": "le",
+    "not to exceed": "le", "not exceed": "le",
     "does not exceed": "le", "maximum of": "le", "a maximum of": "le", "maximum": "le", "max": "le", "up to": "le",
     "no older than": "le", "not older than": "le", "less than": "lt", "lower than": "lt", "under": "lt",
     "below": "lt", "younger than": "lt", "fewer than": "lt", "inferior to": "lt", "lest than": "lt",
@@ -562,7 +572,8 @@ _NAMES_BY_FIRST_WORD, _NAMES_OF_ANY_WORD = _names_by_first_word()
 @cache
 def _names_regex(names: tuple[str, ...]) -> re.Pattern:
     parts = [f"(?P<{name}>{VARIABLES[name][0]})" for name in names]
-    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w])", re.IGNORECASE)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(parts) + r")(?![\w]|" + _MODIFIER
+                      + ")", re.IGNORECASE)
 
 
 def _names_beginning(word: str) -> re.Pattern | None:
@@ -574,6 +585,8 @@ def _names_beginning(word: str) -> re.Pattern | None:
     return _names_regex(names) if names else None
 
 
+# a name hyphenated to one of these qualifies another ("albumin-adjusted calcium", "age-adjusted IPI"): not its mention
+_MODIFIER = r"-(?:adjusted|corrected|correlated|matched|related|specific|dependent|derived|induced|based)\b"
 _WORD = re.compile(r"(?<![\w-])(?=[^\W\d_]|\()\w*")  # a word where a name can begin (a letter or "(" starts it)
 _CASE_SENSITIVE = {name: re.compile(rf"(?:{abbr})") for name, (_, abbr) in VARIABLES.items() if abbr}
 _WORD_NUMBERS = {w: str(i) for i, w in enumerate(
@@ -595,6 +608,9 @@ _FOLD = _cued(r"(?<![\d.,])(\d+(?:\.\d+)?)\s*-?\s*fold\s+(?:greater than|higher 
               r"(?=(?:the\s+)?(?:ULN|upper limit|normal))", "fold")
 # "Minimum life expectancy of 12 months" → "life expectancy minimum of 12 months": the comparator word after the name
 _EXTREME_FIRST = _cued(r"\b(?:a\s+)?(minimum|maximum)\s+((?:[^\W\d_][\w-]*\s+){1,3}?)(?:of|:|is|=)\s*(?=\d)", "imum")
+# a comparator word run into its number: "Age between18-75" (read from its "8" before)
+_GLUED = _cued(r"\b(between|from|than|over|under|above|below|aged?|least|most)(?=\d)",
+               "between|from|than|over|under|above|below|age|least|most")
 # an adult's age is a lower bound, also where the export lost the "≥" ("adult (=18 years old)", "Adult #18 years"), or
 # wrote none ("Adult patients (18 years)")
 _ADULT_AGE = _cued(r"\b(adults?(?:\s+(?:patients|subjects|participants|volunteers))?\s*\(?\s*(?:(?:age[ds]?|of)\s*)?)[=#]?\s*"
@@ -643,8 +659,8 @@ def _normalised(text: str) -> str:
     age as a lower bound, a lost "≥"/"≤" whose phrase tells which, and small numbers written as words."""
     text = _MICRO.sub("µ", text.translate(_CHARACTERS))
     lowered = _lowered(text)  # (of the text as written: no rewrite below makes another's cue)
-    for rewrite, replacement in ((_FOLD, r"> \1 x "), (_EXTREME_FIRST, r"\2\1 of "), (_ADULT_AGE, r"\1≥ "),
-                                 *_COMPARATORS):
+    for rewrite, replacement in ((_GLUED, r"\1 "), (_FOLD, r"> \1 x "), (_EXTREME_FIRST, r"\2\1 of "),
+                                 (_ADULT_AGE, r"\1≥ "), *_COMPARATORS):
         if rewrite.cued(lowered):
             text = rewrite.pattern.sub(replacement, text)
     if "=" in text:

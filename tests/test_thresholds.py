@@ -271,6 +271,20 @@ def test_a_two_sided_exclusion_has_no_single_eligible_range():
     # a name followed by a colon heads what follows and does not take the value before it
     ("Age: Any age Performance status: WHO 0-2", [("ecog", 0.0, True, 2.0, True)]),
     ("Hepatic: Bilirubin within normal limits AST no greater than 3 times normal", [("ast", None, None, 3.0, True)]),
+    # real criteria of the 2014 archive a blind audit found misread (the rows before in the comments)
+    ("Age between18-75 at the start of the study.", [("age", 18.0, True, 75.0, True)]),  # age 8 to 75
+    ("Age: Not over 35", [("age", None, None, 35.0, True)]),  # age over 35
+    ("PT INR > 1.5 unless the patient is on full-dose warfarin.", [("inr", 1.5, False, None, None)]),  # and PT > 1.5 s
+    ("PT/INR no greater than 1.5 times ULN", [("pt", None, None, 1.5, True), ("inr", None, None, 1.5, True)]),
+    ("albumin-adjusted serum calcium < 8.5 mg/dL (< 2.125 mol/L)", []),  # albumin < 8.5 mg/dL
+    ("Corrected (adjusted for serum albumin) serum calcium concentration < 8.0 mg/dl (2.00 mmol/L)", []),
+    ("Age-adjusted IPI 0-1", []),  # age 0 to 1
+    ("Mild to severe pulmonary hypertension with systolic pulmonary artery pressures greater than or equal to 30 mm Hg",
+     []),  # systolic blood pressure ≥ 30 mmHg
+    ("pulmonary arterial diastolic pressure {PADP}]) values greater than or equal to 18 mmHg", []),
+    ("current intermittent claudication with ankle-arm systolic blood pressure ratio <0.9)", []),
+    ("diastolic dysfunction, defined as either aortic valve area ≤ 1.5 cm^2 or a mean gradient of > 20 mmHg", []),
+    ("Systolic blood pressure > 160 mmHg", [("systolic_bp", 160.0, False, None, None)]),
 ])
 def test_tricky_forms(text, expected):
     assert [(t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive) for t in extract(text)] == expected
@@ -575,7 +589,8 @@ def test_a_word_tries_only_the_names_that_can_begin_with_it_and_finds_what_all_w
     for pattern in (r"\d+ years", "a+b"):  # a class not read here; a word that grows with every repeat
         assert thresholds._first_words(thresholds._sre_parse(pattern, re.IGNORECASE), {("", False)}) is None
     one_alternation = re.compile(r"(?<![\w-])(?=[^\W\d_]|\()(?:" + "|".join(
-        f"(?P<{name}>{thresholds.VARIABLES[name][0]})" for name in thresholds._NAMES) + r")(?![\w])", re.IGNORECASE)
+        f"(?P<{name}>{thresholds.VARIABLES[name][0]})" for name in thresholds._NAMES) + r")(?![\w]|"
+        + thresholds._MODIFIER + ")", re.IGNORECASE)
     texts = _every_labelled_text()
     assert len(texts) > 1000
     for text in (*texts, *(t.upper() for t in texts), "ÄLT < 2 x ULN, Ｃreatinine ≤ 1.5 mg/dL, ſerum bilirubin < 2"):
