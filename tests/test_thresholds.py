@@ -602,7 +602,8 @@ def test_a_word_tries_only_the_names_that_can_begin_with_it_and_finds_what_all_w
 def test_a_cued_pattern_finds_what_the_pattern_alone_finds():
     """A pattern with cues (_Cued) is tried only where the text's lower-case form holds one: over every labelled
     criterion, upper-cased too, and texts whose letters re's IGNORECASE folds to ASCII ones ("ſix months"), it finds
-    what the pattern finds, and each match holds a cue."""
+    what the pattern finds, and each match holds a cue; within a window of the text (the window checks look between
+    a clause's start and a value, and for cues there only), what the pattern finds in that window."""
     cued = {name: p for name, p in vars(thresholds).items() if isinstance(p, thresholds._Cued)}
     assert set(cued) >= {"_WORD_NUMBER", "_SHARE", "_CHANGE", "_CONDITION", "_POINTS", "_NOT_IN_FORCE",
                          "_AGE_GROUP_FORM", "_FOLD", "_EXTREME_FIRST", "_ADULT_AGE"}
@@ -617,6 +618,9 @@ def test_a_cued_pattern_finds_what_the_pattern_alone_finds():
             alone = pattern.pattern.search(text)
             found = pattern.search(text, lowered)
             assert (found and found.span()) == (alone and alone.span()), (name, text)
+            window = (len(text) // 3, 2 * len(text) // 3 + 1)
+            alone_in, found_in = pattern.pattern.search(text, *window), pattern.search(text, lowered, *window)
+            assert (found_in and found_in.span()) == (alone_in and alone_in.span()), (name, text, window)
             if alone and lowered is not None:
                 matched += 1
                 assert any(cue in alone.group().lower() for cue in pattern.cues), (name, text)
