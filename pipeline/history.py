@@ -175,28 +175,26 @@ def trial_changes() -> str:
     value stated again after is ADDED."""
     fields = ", ".join(_fields())
     unpivoted = ", ".join(f"{c}::varchar as {c}" for c in _fields())
-    stating = ",\n      ".join(f"arg_min(source_format, rank) filter (where {_stated(c)}) as {c}" for c in _fields())
     return f"""
 with {_version_values(versioned_only=True)},
   version_formats as (  -- what each version's documents could state: their formats (structured: everything)
     select trial_id, version_date, list(distinct source_format) as formats,
            bool_or(source_format in {STRUCTURED_FORMATS}) as structured
     from ranked_docs group by trial_id, version_date),
-  stating as (  -- the format of the document each version's value of each field came from
-    select trial_id, version_date, {stating}
-    from ranked_docs group by trial_id, version_date),
-  field_values as (
-    select v.trial_id, v.version_date, v.field, v.value, s.format,
-           last_value(s.format ignore nulls) over (partition by v.trial_id, v.field order by v.version_date
-                                                   rows between unbounded preceding and 1 preceding) as stated_in
+  field_values as (  -- (the formats of the last version that stated the field: a version holding them all, or a
+    -- structured record, would state it too; one format per field, the stating document's, cost twice the time)
+    select v.trial_id, v.version_date, v.field, v.value, f.formats, f.structured,
+           last_value(case when v.value is not null then f.formats end ignore nulls) over (
+             partition by v.trial_id, v.field order by v.version_date
+             rows between unbounded preceding and 1 preceding) as stated_in
     from (select * from (select trial_id, version_date, {unpivoted} from version_values)
           unpivot include nulls (value for field in ({fields}))) v
-    left join (select * from stating unpivot (format for field in ({fields}))) s using (trial_id, version_date, field)),
+    join version_formats f using (trial_id, version_date)),
   field_steps as (  -- each version that states the field or removed it
     select trial_id, field, lag(value) over w as old_value, value as new_value,
            lag(version_date) over w as from_date, version_date as to_date
-    from field_values f join version_formats using (trial_id, version_date)
-    where value is not null or stated_in is not null and (structured or list_contains(formats, stated_in))
+    from field_values
+    where value is not null or stated_in is not null and (structured or list_has_all(formats, stated_in))
                                and field not in {EVENT_DATES}
     window w as (partition by trial_id, field order by version_date)),
   {_items().lstrip()},
