@@ -71,6 +71,18 @@ def test_criteria_keep_the_headings_they_sit_under_and_headings_are_no_criteria(
     assert not any(c.text.endswith("CHARACTERISTICS:") or c.text == "PRIOR CONCURRENT THERAPY:" for c in criteria)
 
 
+def test_a_section_path_is_at_most_six_headings_deep():
+    """Headings nested without a criterion between make a path; past six deep the last heading replaces the sixth
+    (the two archives' records nest three at most, and a path grown by every line of a hostile text took time
+    growing with the square of its lines)."""
+    text = "Inclusion Criteria:\n" + "".join(f"For cohort {c}:\n" for c in "ABCDEFGHI") + "- HbA1c >= 7 %\n"
+    assert split_criteria(text) == [Criterion("INCLUSION", 1, "HbA1c >= 7 %",
+                                              "For cohort A: For cohort B: For cohort C: For cohort D: For cohort E: "
+                                              "For cohort I:")]
+    text = "Inclusion Criteria:\n" + "For cohort A:\nFor cohort B:\n- HbA1c >= 7 %\n"
+    assert split_criteria(text)[0].section == "For cohort A: For cohort B:"
+
+
 def test_sections_within_inclusion_and_exclusion_lists():
     """NCT03630471 (API v2 JSON): "For adolescent participants:" and "For parent participants:" under an untyped
     list and under "Exclusion criteria:"; "Eligibility criteria:" heads the whole text and is no section."""

@@ -74,6 +74,7 @@ def test_age_text_uses_the_registry_form():
 @pytest.mark.parametrize("text, expected", [
     ("June 16, 2011", date(2011, 6, 16)), ("January 2009", date(2009, 1, 1)), ("2011-06", date(2011, 6, 1)),
     ("2011-06-16", date(2011, 6, 16)), ("2013_06_04", date(2013, 6, 4)), ("Sept 2010", date(2010, 9, 1)), ("soon", None),
+    ("16June 2011", date(2011, 6, 1)), ("processed this data on June 04, 2014", date(2014, 6, 4)),
 ])
 def test_parse_date(text, expected):
     assert v.parse_date(text) == expected
