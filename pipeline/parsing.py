@@ -16,6 +16,7 @@ import shutil
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 
 import pandera.errors
@@ -40,6 +41,11 @@ CONTENTS = "_contents"  # a segment's per-content facts: trial, format, encoding
 CONTENTS_BY_DOCUMENT = "_documents"  # a generation's per-document rows: the manifest joined to those facts
 BATCH_SIZE = 4000  # records a segment's batch holds before it is written (an export's document may hold hundreds)
 MAX_REASON_CHARS = 2000
+# each table's whole-number columns read from the source (all Int64; ordinals are counted here), by position in its
+# rows: a value past them failed the whole batch's frame, and so the run ("1030000000000000000000000 patients")
+_WHOLE_NUMBER_COLUMNS = {t: whole for t in RECORD_TABLES if (whole := [
+    (i, c) for i, (c, dtype) in enumerate(columns(t).items()) if dtype.is_integer() and not c.endswith("ordinal")])}
+_INT64_END = 2**63
 
 
 def _dtypes(table: str) -> dict[str, pl.DataType]:
@@ -103,7 +109,18 @@ def _interventions(trial_id: str, interventions) -> list[tuple]:
 
 
 def explode(record: TrialRecord) -> dict[str, list[tuple]]:
-    """One record → its rows per table, in each table's column order (without doc_id)."""
+    """One record → its rows per table, in each table's column order (without doc_id); ValueError for a whole number
+    past its column's range."""
+    exploded = _rows(record)
+    for table, whole_numbers in _WHOLE_NUMBER_COLUMNS.items():
+        if rows := exploded[table]:
+            for i, column in whole_numbers:
+                if (past := max(map(abs, filter(None, map(itemgetter(i), rows))), default=0)) >= _INT64_END:
+                    raise ValueError(f"{table}.{column} {str(past)[:40]}… is past a 64-bit integer")
+    return exploded
+
+
+def _rows(record: TrialRecord) -> dict[str, list[tuple]]:
     r = record
     tid = r.trial_id
     return {

@@ -275,9 +275,10 @@ def numbers_as_written(get, **names: str) -> dict:
 
 
 def stated_count(text: str | None) -> int | None:
-    """A count written in plain digits ("120") → 120; anything else → None. (`str.isdigit` alone also takes "¹"
-    and "²", which `int` refuses.)"""
-    return int(text) if text and text.isascii() and text.isdigit() else None
+    """A count written in plain digits ("120") → 120; anything else, or more than 18 digits (no count a registry
+    holds; past 4,300 `int` refuses them), → None. (`str.isdigit` alone also takes "¹" and "²", which `int`
+    refuses.)"""
+    return int(text) if text and text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 def whole_number(text: str | int | None) -> int | None:

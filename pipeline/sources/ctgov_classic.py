@@ -197,8 +197,9 @@ def _labelled(record: TrialRecord, lines: list[str]) -> None:
     for line in lines:
         enrollment = _ENROLLMENT.match(line)
         if enrollment:
-            record.enrollment = int(enrollment["n"].replace(",", ""))
-            record.enrollment_type = v.lookup(v.ENROLLMENT_TYPE, enrollment["type"]) if enrollment["type"] else None
+            record.enrollment = v.stated_count(enrollment["n"].replace(",", ""))  # (not 25 digits: no count)
+            record.enrollment_type = v.lookup(v.ENROLLMENT_TYPE, enrollment["type"]) \
+                if enrollment["type"] and record.enrollment is not None else None
             continue
         for part in _DESIGN_PARTS.split(line):
             m = _LABELLED.match(part)
