@@ -58,7 +58,7 @@ def _set(field: str, table: dict[str, str] | None = None):
 
 def _enrollment(record: TrialRecord, value: str) -> None:
     if m := re.match(r"\s*(\d[\d,]*)", value):
-        record.enrollment = int(m[1].replace(",", ""))
+        record.enrollment = v.stated_count(m[1].replace(",", ""))
 
 
 def _lines(field: str):

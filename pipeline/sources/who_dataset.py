@@ -273,7 +273,8 @@ def _target_size(value: str | None) -> int | None:
         return count
     if _GROUP_SIZE.findall(value) and _GROUP_SIZE.sub("", value).strip(" ;") == "":
         groups = dict.fromkeys(" ".join(group.split()) for group in value.split(";") if group.strip())
-        return sum(int(group.rsplit(":", 1)[1]) for group in groups)
+        sizes = [v.stated_count(group.rsplit(":", 1)[1].strip()) for group in groups]
+        return None if None in sizes else sum(sizes)  # (a size of 25 digits is none: one export row cost the export)
     return None
 
 

@@ -146,6 +146,18 @@ def test_ictrp_csv_eu_ctr_sections_are_not_conditions_interventions_or_outcomes(
     assert csv_records["EUCTR2020-001386-37"].outcomes == []
 
 
+def test_a_group_size_past_any_count_costs_its_trial_the_size_not_the_export_its_trials(csv_records):
+    """ChiCTR2000029573's sizes per group with one of 5,000 digits: int() refused it (ValueError), and the reader
+    failed on the whole export of 927 trials. Now that trial has no enrollment and the others read as before."""
+    text = _text(ICTRP_CSV)
+    hostile = text.replace("Common and Heavy Type Group C:160;", "Common and Heavy Type Group C:" + "9" * 5000 + ";", 1)
+    assert hostile != text
+    records = {r.trial_id: r for r in ictrp_csv.parse(hostile)}
+    assert len(records) == len(csv_records) == 927
+    assert (records["ChiCTR2000029573"].enrollment, csv_records["ChiCTR2000029573"].enrollment) == (None, 320)
+    assert records["ChiCTR2000029495"].enrollment == csv_records["ChiCTR2000029495"].enrollment == 60
+
+
 def test_ictrp_csv_irct_and_jprn_records_field_by_field(csv_records):
     r = csv_records["IRCT20100228003449N28"]
     assert (r.registry, r.study_type, r.phases) == ("IRCT", "INTERVENTIONAL", ["PHASE2", "PHASE3"])  # "2-3"
