@@ -17,6 +17,9 @@ from types import ModuleType
 
 # Records in a registry's structured form: at equal dates, their values come before a page's.
 STRUCTURED_FORMATS = ("ctgov_xml", "ctgov_archive_xml", "ctgov_api_v2_json")
+# What may stand before an XML reader's root element: a BOM, the XML declaration, comments (each ending at its own
+# "-->": a comment's `.*?` run on into the next one made 22 empty comments take 1.9 s to recognise, doubling with each)
+XML_PROLOG = r"\A\ufeff?\s*(?:<\?xml[^>]*>\s*)?(?:<!--(?:[^-]|-(?!->))*-->\s*"
 # Most specific first: structured records, then the Archive view, then the page layouts; the other registries'
 # readers last, so that a ClinicalTrials.gov record quoting another registry's words stays with its own reader.
 READER_MODULES = ("ctgov_api_v2_json", "ctgov_archive_xml", "ctgov_xml", "ictrp_xml", "ictrp_csv", "who_xml",

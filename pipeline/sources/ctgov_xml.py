@@ -15,6 +15,7 @@ from collections import defaultdict
 from lxml import etree
 
 from pipeline.criteria import split_criteria
+from pipeline.sources import XML_PROLOG
 from pipeline.record import (
     AdverseEvent, Analysis, ArmGroup, FlowCount, Identifier, Intervention, Location, Measurement, MeshTerm, Official,
     Outcome, ParseError, Reference, ResultGroup, TrialRecord,
@@ -30,7 +31,7 @@ FORMAT = "ctgov_xml"
 
 _PARSER = etree.XMLParser(encoding="utf-8", resolve_entities=False, no_network=True, huge_tree=False)
 _ROOT = re.compile(
-    r"\A\ufeff?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<!DOCTYPE[^>\[]*>\s*)*"
+    XML_PROLOG + r"|<!DOCTYPE[^>\[]*>\s*)*"
     r"(?:<clinical_study[\s/>]|<!DOCTYPE\s+clinical_study\s*(?P<dtd>\[))", re.DOTALL
 )
 _NCT_ID = re.compile(r"NCT\d{8}")

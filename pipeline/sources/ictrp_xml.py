@@ -8,11 +8,11 @@ from __future__ import annotations
 import re
 
 from pipeline.record import TrialRecord
-from pipeline.sources import who_dataset
+from pipeline.sources import XML_PROLOG, who_dataset
 
 FORMAT = "ictrp_xml"
 
-_ROOT = re.compile(r"\A\ufeff?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<Trials_downloaded_from_ICTRP[\s/>]", re.DOTALL)
+_ROOT = re.compile(XML_PROLOG + r")*<Trials_downloaded_from_ICTRP[\s/>]", re.DOTALL)
 
 
 def recognises(text: str) -> bool:

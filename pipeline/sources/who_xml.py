@@ -11,11 +11,11 @@ import re
 from lxml import etree
 
 from pipeline.record import TrialRecord
-from pipeline.sources import who_dataset
+from pipeline.sources import XML_PROLOG, who_dataset
 
 FORMAT = "who_xml"
 
-_ROOT = re.compile(r"\A\ufeff?\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<trials[\s>].{0,400}?<(?:Triall|trial)>\s*<main>",
+_ROOT = re.compile(XML_PROLOG + r")*<trials[\s>].{0,400}?<(?:Triall|trial)>\s*<main>",
                    re.DOTALL)
 _SKIPPED_GROUPS = ("contacts", "ethics_reviews")  # people and committees: no field of the contract
 
