@@ -82,7 +82,8 @@ def split_criteria(text: str | None) -> list[Criterion]:
             continue
         heading = _HEADING.match(line)
         if heading:
-            kind, path, nested = heading["kind"].upper(), [], False
+            # by its first letter: the pattern's case folding also matches "İnclusion", whose upper case is no type
+            kind, path, nested = "EXCLUSION" if heading["kind"][0] in "eE" else "INCLUSION", [], False
             open_item, hanging = False, -1
             if heading["rest"].strip(" .:;-"):  # "Inclusion criteria." is a heading, its period no criterion
                 items.append((kind, None, [heading["rest"]]))

@@ -5,7 +5,7 @@ from collections import Counter
 
 from pipeline.criteria import split_criteria
 from pipeline.record import Criterion
-from tests.conftest import CORPUS
+from tests.conftest import CORPUS, SPELT_AS_RE_FOLDS
 
 
 def test_headings_bullets_and_numbering_give_one_row_per_criterion():
@@ -81,6 +81,15 @@ def test_a_section_path_is_at_most_six_headings_deep():
                                               "For cohort I:")]
     text = "Inclusion Criteria:\n" + "For cohort A:\nFor cohort B:\n- HbA1c >= 7 %\n"
     assert split_criteria(text)[0].section == "For cohort A: For cohort B:"
+
+
+def test_headings_spelt_with_letters_re_takes_for_ascii_ones_are_typed_as_ascii_ones():
+    """"İnclusion Criteria:" (İ is a letter re's IGNORECASE takes for i) upper-cased to "İNCLUSION", which is no
+    criterion_type: the schema quarantined the record. A heading is typed by its first letter."""
+    text = "Inclusion Criteria:\n- Age 18 or over\nExclusion Criteria:\n- Pregnancy"
+    criteria = split_criteria(text.translate(SPELT_AS_RE_FOLDS))
+    assert [(c.criterion_type, c.text) for c in criteria] == [("INCLUSION", "Age 18 or over"),
+                                                              ("EXCLUSION", "Pregnancy")]
 
 
 def test_sections_within_inclusion_and_exclusion_lists():

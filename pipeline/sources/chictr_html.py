@@ -9,17 +9,16 @@ label comes round again. What the page leaves empty stays None.
 from __future__ import annotations
 
 import re
+import string
 from dataclasses import dataclass
-
-from selectolax.lexbor import LexborHTMLParser
 
 from pipeline import vocabulary as v
 from pipeline.criteria import split_criteria
 from pipeline.record import ArmGroup, Identifier, Intervention, Location, Outcome, ParseError, TrialRecord
-from pipeline.sources.html import looks_like_html
+from pipeline.sources.html import looks_like_html, parsed
 
 FORMAT = "chictr_html"
-_TRIAL_ID = re.compile(r"ChiCTR[-A-Za-z0-9]*\d")
+_TRIAL_ID = re.compile(r"ChiCTR([-A-Za-z0-9]*)")
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
 _COLONS = "：:"
 _LABELS_WITHOUT_COLON = frozenset(("Inclusion criteria", "Min age", "Max age"))
@@ -43,15 +42,13 @@ def recognises(text: str) -> bool:
 def _text(node, skip_chinese: bool) -> str:
     """The node's text, lines kept, leaving out `class="cn"` elements when asked."""
     parts: list[str] = []
-
-    def walk(n) -> None:
-        for child in n.iter(include_text=True):
-            if child.tag == "-text":
-                parts.append(child.text_content or "")
-            elif not (skip_chinese and "cn" in (child.attributes.get("class") or "").split()):
-                walk(child)
-
-    walk(node)
+    stack = list(node.iter(include_text=True))[::-1]  # (a stack: a cell 1,000 elements deep ran out of recursion)
+    while stack:
+        child = stack.pop()
+        if child.tag == "-text":
+            parts.append(child.text_content or "")
+        elif not (skip_chinese and "cn" in (child.attributes.get("class") or "").split()):
+            stack += list(child.iter(include_text=True))[::-1]
     lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
     return "\n".join(line for line in lines if line)
 
@@ -69,7 +66,7 @@ def _value(cell) -> str | None:
 
 
 def _pairs(html: str) -> list[_Pair]:
-    tree = LexborHTMLParser(_BREAK.sub("\n", html))
+    tree = parsed(_BREAK.sub("\n", html))
     pairs: list[_Pair] = []
     section = ""
     for cell in tree.css("td"):
@@ -103,14 +100,23 @@ def _first(pairs: list[_Pair], label: str) -> str | None:
     return next((p.value for p in pairs if p.label == label and p.value), None)
 
 
+def _trial_id(value: str) -> str | None:
+    """The first "ChiCTR…" with a digit in the letters, digits and hyphens after it, up to its last digit (a pattern
+    backtracking to that digit, tried from each "ChiCTR" of a run, took time growing with the run's square)."""
+    for m in _TRIAL_ID.finditer(value):
+        if number := m[1].rstrip(string.ascii_letters + "-"):
+            return "ChiCTR" + number
+    return None
+
+
 def parse(text: str) -> list[TrialRecord]:
     if not looks_like_html(text):
         raise ParseError(f"{FORMAT}: not an HTML page")
     pairs = _pairs(text)
-    trial_id = _TRIAL_ID.search(_first(pairs, "Registration number") or "")
+    trial_id = _trial_id(_first(pairs, "Registration number") or "")
     if not trial_id:
         raise ParseError(f"{FORMAT}: no registration number (ChiCTR…)")
-    r = TrialRecord(trial_id[0], registry="CHICTR")
+    r = TrialRecord(trial_id, registry="CHICTR")
 
     def one(label: str) -> str | None:
         return v.clean(_first(pairs, label))

@@ -10,17 +10,15 @@ from __future__ import annotations
 
 import re
 
-from selectolax.lexbor import LexborHTMLParser
-
 from pipeline import vocabulary as v
 from pipeline.criteria import split_criteria
 from pipeline.record import ArmGroup, Identifier, Intervention, Outcome, ParseError, TrialRecord
+from pipeline.sources.html import parsed
 
 FORMAT = "ctgov_archive"
 _SIGNATURE = re.compile(r"ClinicalTrials\.gov Archive|View of NCT\d{8} on\s+\d{4}_\d{2}_\d{2}")
 _NCT = re.compile(r"(NCT\d{8})")
 _VIEW = re.compile(r"View of (NCT\d{8}) on\s+(\d{4}_\d{2}_\d{2})")
-_MEASURE = re.compile(r"Measure:\s*(?P<measure>.*?)\s*(?:Time Frame:\s*(?P<time>.*?))?\s*(?:Safety Issue\?.*)?$", re.S)
 _INTERVENTION = re.compile(r"^(?P<type>[A-Za-z /]+?):\s*(?P<name>.+?)(?:\s{2,}|$)(?P<rest>.*)$", re.S)
 _DESIGN_TABLES = (("allocation", v.ALLOCATION), ("intervention_model", v.INTERVENTION_MODEL),
                   ("primary_purpose", v.PRIMARY_PURPOSE), ("observational_model", v.OBSERVATIONAL_MODEL),
@@ -67,10 +65,19 @@ def _phases(record: TrialRecord, value: str) -> None:
 
 def _outcome(kind: str):
     def handle(record: TrialRecord, value: str) -> None:
-        m = _MEASURE.search(value.strip())
-        if m and v.clean(m["measure"]):
-            record.outcomes.append(Outcome(kind, v.clean(m["measure"]), v.clean(m["time"])))
+        if (measure := _measure(value)) and v.clean(measure[0]):
+            record.outcomes.append(Outcome(kind, v.clean(measure[0]), v.clean(measure[1])))
     return handle
+
+
+def _measure(value: str) -> tuple[str, str | None] | None:
+    """(measure, time frame) of "Measure: … Time Frame: … Safety Issue? …", by partition: a lazy pattern's runs
+    before optional white space took time growing with the cube of a run of spaces in the measure."""
+    _, found, text = value.partition("Measure:")
+    if not found:
+        return None
+    measure, found, time = text.partition("Safety Issue?")[0].partition("Time Frame:")
+    return measure, time if found else None
 
 
 def _arm(record: TrialRecord, value: str) -> None:
@@ -105,9 +112,17 @@ def _append(field: str):
     return handle
 
 
+def _unqualified(value: str) -> str:
+    """An identifier without the parenthesis that closes its last line ("2004-P-001727 (Partners)"), cut at that line's
+    first "(" (a pattern trying each "(" in turn took time growing with the square of a run of them)."""
+    value = value.rstrip()
+    start = value.find("(", value.rfind("\n") + 1)
+    return value[:start] if value.endswith(")") and start >= 0 else value
+
+
 def _identifier(id_type: str):
     def handle(record: TrialRecord, value: str) -> None:
-        text = v.clean(re.sub(r"\s*\(.*\)\s*$", "", value))
+        text = v.clean(_unqualified(value))
         if text:
             record.identifiers.append(Identifier(id_type, text))
     return handle
@@ -159,7 +174,7 @@ LABELS = {
 
 def _rows(html: str):
     """(label, value text) for each labelled row; a value in the following unlabelled row is joined to it."""
-    rows = LexborHTMLParser(html).css("table.info tr")
+    rows = parsed(html).css("table.info tr")
     pending = None
     for tr in rows:
         th, td = tr.css_first("th"), tr.css_first("td")

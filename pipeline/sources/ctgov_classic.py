@@ -41,6 +41,10 @@ _STATUS_SENTENCES = {"This study has been completed": "Completed", "This study i
                      "This study has been terminated": "Terminated", "This study has been suspended": "Suspended",
                      "This study has been withdrawn": "Withdrawn", "The recruitment status of this study is unknown": "Unknown"}
 _ENROLLMENT = re.compile(r"(?P<type>Actual|Estimated|Anticipated)?\s*Enrollment\s*:?\s*\|?\s*(?P<n>\d[\d,]*)", re.I)
+# A run of white space inside a line (after its indentation, which the criteria's nesting reads) is one space: every
+# value is folded anyway (vocabulary.clean), and the layouts' patterns then never backtrack over a run (a lazy label
+# before optional white space took time growing with the cube of a run of spaces the line did not end with)
+_RUN = re.compile(r"(?<=\S)[^\S\n]{2,}")
 _PROCESSED = re.compile(r"ClinicalTrials\.gov processed this record on (\w+ \d{1,2}, \d{4})")  # its download_date
 _DATE_KIND = re.compile(r"^(?:(Actual|Estimated|Anticipated)\s+)?(Study Start|Primary Completion|Study Completion)\s+Date$")
 
@@ -69,7 +73,7 @@ def _lines(field: str):
 
 
 def _ages(record: TrialRecord, value: str) -> None:
-    bounds = re.sub(r"\(.*?\)", "", value)
+    bounds = re.sub(r"\([^()\n]*\)", "", value)  # "(Adult, Older Adult)"; not from each "(" to the line's end
     lo, _, hi = bounds.partition(" to ")
     if "and older" in bounds:
         lo, hi = bounds.replace("and older", ""), ""
@@ -140,6 +144,7 @@ def recognises(text: str) -> bool:
 def parse(text: str) -> list[TrialRecord]:
     if looks_like_html(text):
         text = html_to_text(text)
+    text = _RUN.sub(" ", text)
     m = _NCT.search(text)
     if not m:
         raise ParseError("ctgov_classic: no NCT id")

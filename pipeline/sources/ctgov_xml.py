@@ -362,7 +362,7 @@ def _responsible_party(record: TrialRecord, texts: dict[str, list[str | None]]) 
 
 # Results. The legacy form numbers groups per table (P1, B1, O1, E1); API v2 codes them FG000, BG000,
 # OG000, EG000 in the same order, and the contract uses the API's codes, so both forms give the same rows.
-_GROUP_ID = re.compile(r"([PBOE])([1-9]\d*)")
+_GROUP_ID = re.compile(r"([PBOE])([1-9]\d{0,8})")  # (an id of thousands of digits is kept as written)
 _GROUP_PREFIX = {"P": "FG", "B": "BG", "O": "OG", "E": "EG"}
 _PARTICIPANTS_MEASURE = "Number of Participants"  # older records: the analyzed counts, written as a measure
 _FLOW_ROWS = {"MILESTONE": "milestone_list/milestone", "DROP_WITHDRAWAL": "drop_withdraw_reason_list/drop_withdraw_reason"}

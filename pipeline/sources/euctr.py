@@ -57,8 +57,9 @@ AGE_BANDS = (("F.1.1.1", None, None), ("F.1.1.2", "0 Days", "27 Days"), ("F.1.1.
              ("F.1.1.6", "12 Years", "17 Years"), ("F.1.2", "18 Years", "64 Years"), ("F.1.3", "65 Years", None))
 UNDER_18 = "F.1.1"
 FIRST_THIRD_COUNTRY, OUTSIDE_EEA = "H.4.1", "E.8.6.3"  # a third-country record's country; sites outside the EEA
-# an IMP's names, the first stated being its name: product name, trade name, product code, INN, other name
-IMP_NAMES = ("D.3.1", "D.2.1.1.1", "D.3.2", "D.3.8", "D.3.9.3")
+# an IMP's names by code, the first stated being its name, with the label an ICTRP export gives each (who_dataset)
+IMP_NAMES = {"D.3.1": "Product Name", "D.2.1.1.1": "Trade Name", "D.3.2": "Product Code",
+             "D.3.8": "INN or Proposed INN", "D.3.9.3": "Other descriptive name"}
 
 
 def stated(text: str | None) -> str | None:
@@ -74,8 +75,9 @@ def parse_line(line: str) -> tuple[Field, str | None] | None:
     """A coded line → (field, its language when a translation like "(es)"), or None when the line is not one.
 
     A letter-only code ("N.", "P.") is taken only with a colon, or as a known section heading, so a criterion
-    line that opens with "B. " stays part of the text it continues."""
-    line = line.strip()
+    line that opens with "B. " stays part of the text it continues. Its white space is folded first, as values are
+    (stated): _LINE's lazy label tried before each space of a long run took time growing with the run's square."""
+    line = " ".join(line.split())
     sponsor = _SPONSOR.match(line)
     if sponsor:
         return Field("B.Sponsor", "", sponsor[1]), None

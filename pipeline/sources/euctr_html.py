@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import re
 
-from selectolax.lexbor import LexborHTMLParser
-
 from pipeline.record import ParseError, TrialRecord
 from pipeline.sources import euctr
-from pipeline.sources.html import looks_like_html
+from pipeline.sources.html import looks_like_html, parsed
 
 FORMAT = "euctr_html"
 _BREAK = re.compile(r"<br\s*/?>", re.IGNORECASE)
@@ -40,7 +38,7 @@ def _field(cells: list) -> euctr.Field | None:
 def parse(text: str) -> list[TrialRecord]:
     if not looks_like_html(text):
         raise ParseError(f"{FORMAT}: not an HTML page")
-    tree = LexborHTMLParser(_BREAK.sub("\n", text.replace("\r", "")))
+    tree = parsed(_BREAK.sub("\n", text.replace("\r", "")))
     fields = []
     for row in tree.css("tr"):
         cells = [child for child in row.iter() if child.tag == "td"]

@@ -20,7 +20,8 @@ _SKIP = frozenset(("script", "style", "noscript", "template", "svg", "head"))
 # Real pages nest a few dozen elements deep; the HTML parser's time grows with the square of the depth
 # (20,000 levels: 5 s, 40,000: 49 s), so a page nested deeper than this is refused, not parsed.
 MAX_DEPTH = 2000
-_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^>]*?(/?)>")
+# (a tag's rest stops at the next "<": run to the next ">", an unclosed tag at each "<" of a run took its square)
+_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9-]*)[^<>]*?(/?)>")
 # Elements that never nest (void) or whose end tag pages often leave out: not counted as depth.
 _UNCOUNTED = frozenset(
     "area base br col embed hr img input link meta source track wbr "
@@ -36,8 +37,7 @@ def looks_like_html(text: str) -> bool:
 def html_to_text(html: str) -> str:
     """Render HTML as page text: one line per block, " | " between table cells. The tree is walked with
     an explicit stack (no recursion limit); a page nested more than MAX_DEPTH deep raises ParseError."""
-    _check_depth(html)
-    tree = LexborHTMLParser(html)
+    tree = parsed(html)
     root = tree.body or tree.root
     parts: list[str] = []
     stack: list = [] if root is None else _children_reversed(root)
@@ -55,6 +55,12 @@ def html_to_text(html: str) -> str:
             stack.extend(_children_reversed(node))
     lines = (" ".join(line.split()) for line in "".join(parts).splitlines())
     return "\n".join(line for line in lines if line)
+
+
+def parsed(html: str) -> LexborHTMLParser:
+    """The page's tree, which every reader of HTML walks: ParseError for a page nested more than MAX_DEPTH deep."""
+    _check_depth(html)
+    return LexborHTMLParser(html)
 
 
 def _children_reversed(node) -> list:

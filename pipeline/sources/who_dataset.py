@@ -19,6 +19,7 @@ from lxml import etree
 from pipeline import vocabulary as v
 from pipeline.criteria import LIST_MARKER, split_criteria
 from pipeline.record import ArmGroup, Identifier, Intervention, Location, Outcome, ParseError, TrialRecord
+from pipeline.sources.euctr import IMP_NAMES
 
 # Other forms' field names → the ICTRP export's (the key of `fields`), after vocabulary._key.
 ALIASES = {
@@ -37,14 +38,16 @@ _MEMBER_STATE_RECORD = re.compile(r"(EUCTR\d{4}-\d{6}-\d{2})-[A-Z]{2,3}")
 _DATE_DMY = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
 _DATE_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _DATE_DAY_MONTH = re.compile(r"(\d{1,2})\s+([A-Za-z]+)\.?,?\s+(\d{4})")
-_AGE = re.compile(r"(\d+(?:\.\d+)?)\s*(y|years?|age|m|months?|w|weeks?|d|days?|h|hours?)?\b", re.IGNORECASE)
+# (from a run of digits' first only: tried from each digit of "1111…x" it took time growing with the run's square)
+_AGE = re.compile(r"(?<!\d)(\d+(?:\.\d+)?)\s*(y|years?|age|m|months?|w|weeks?|d|days?|h|hours?)?\b", re.IGNORECASE)
 _AGE_UNITS = {"y": "Years", "age": "Years", "m": "Months", "w": "Weeks", "d": "Days", "h": "Hours"}
-_GROUP_SIZE = re.compile(r"(?:^|;)\s*[^:;]*:\s*(\d+)\s*(?=;|$)")
-_FLAG = re.compile(r"([A-Za-z][A-Za-z ()-]*?):\s*(yes|no)\b", re.IGNORECASE)
+_GROUP_SIZE = re.compile(r"(?:^|;)[^:;]*:\s*(\d+)\s*(?=;|$)")
+_FLAG_ANSWER = re.compile(r":\s*(yes|no)\b", re.IGNORECASE)
+_FLAG_LABEL = re.compile(r"[A-Za-z ()-]*")  # matched on the text before a colon, reversed
 _BARE_PHASES = re.compile(r"([0-4])(?:\s*[-/]\s*([0-4]))?")
 _CRITERIA_HEADING = re.compile(r"\A\s*(inclusion|exclusion)\s+criteria\s*:\s*", re.IGNORECASE)
 _DESIGN_PART = re.compile(r"[.;,]\s*(?=[A-Z][A-Za-z ]*:)|<br>|\n")
-_TYPED_INTERVENTION = re.compile(r"([^:]+?)\s*:\s*(.+)", re.DOTALL)
+_TYPED_INTERVENTION = re.compile(r"([^:]+):\s*(.+)", re.DOTALL)  # (its type or arm is stripped where read)
 _NOTHING = frozenset(("nil", "na", "n_a", "none", "no", "null", "not_applicable"))
 # An EU CTR record runs its sections together in a field, each opened by its EU CTR label: "Main Objective: …;
 # Primary end point(s): …;Timepoint(s) of evaluation of this end point: …", a condition's free text before its
@@ -58,9 +61,11 @@ _EUCTR_LABEL = re.compile(r"(?:^|;|\n)\s*(Main Objective|Secondary Objective|Pri
 _EUCTR_END_POINTS = {"primary_outcome": ("PRIMARY", "primary end point(s)"),
                      "secondary_outcome": ("SECONDARY", "secondary end point(s)")}
 _EUCTR_TIME_POINT = "timepoint(s) of evaluation of this end point"
-_EUCTR_PRODUCT_NAMES = ("product name", "trade name", "product code", "inn or proposed inn", "other descriptive name")
-_EUCTR_PLACEBO = re.compile(r"^\s*[^:\n]*\bof the placebo\s*:", re.IGNORECASE | re.MULTILINE)
+_EUCTR_PRODUCT_NAMES = tuple(label.lower() for label in IMP_NAMES.values())
+# (within one line: a leading \s* ran on over every line after, each line's start trying it again)
+_EUCTR_PLACEBO = re.compile(r"^[^:\n]*\bof the placebo\s*:", re.IGNORECASE | re.MULTILINE)
 _EMPTY_LINE = re.compile(r"\n\s*\n")
+_NEW_LINES = re.compile(r"\n\s*")  # one "\n" for a run: _EUCTR_LABEL tried from each "\n" of a run took its square
 
 # "Randomised: yes" and kin (EU CTR, NTR): the flag → (field, value when yes, value when no).
 _DESIGN_FLAGS = v._synonyms({
@@ -144,11 +149,12 @@ def record(found: Fields, source: str) -> TrialRecord:
     registry = v.registry_of(trial_id, line("source_register"))
     euctr = {name: _euctr_sections(whole(name)) for name in ("condition", *_EUCTR_END_POINTS)} \
         if registry == "EUCTR" else {}
+    labelled = {name: sections for name, (_, sections) in euctr.items()}
     outcomes = [Outcome(kind, m) for name, kind in (("primary_outcome", "PRIMARY"), ("secondary_outcome", "SECONDARY"))
-                for m in items(name) if not euctr.get(name, (None, {}))[1]]
+                for m in items(name) if not labelled.get(name)]
     outcomes += [Outcome(kind, sections[label], sections.get(_EUCTR_TIME_POINT))
                  for name, (kind, label) in _EUCTR_END_POINTS.items()
-                 if (sections := euctr.get(name, (None, {}))[1]).get(label)]
+                 if (sections := labelled.get(name, {})).get(label)]
     record = TrialRecord(
         trial_id=trial_id,
         registry=registry,
@@ -189,6 +195,7 @@ def record(found: Fields, source: str) -> TrialRecord:
 def _euctr_sections(value: str) -> tuple[str | None, dict[str, str]]:
     """An EU CTR field's free text before its first label, and each labelled section (label in lower case: its
     first occurrence), as clean text ("" where the label stands alone)."""
+    value = _NEW_LINES.sub("\n", value)
     marks = list(_EUCTR_LABEL.finditer(value))
     sections: dict[str, str] = {}
     for mark, after in zip(marks, [*marks[1:], None]):
@@ -250,12 +257,26 @@ def _age(value: str | None) -> str | None:
     return v.age_text(f"{m[1]} {unit}")
 
 
+def _flags(words: str) -> list[tuple[str, str]]:
+    """(label, "yes" | "no") of each "Label: yes" ("Female: yes<br>Male: no", "Randomised: yes"): the letters, spaces,
+    brackets and hyphens before the colon, from the first letter. Read back from each answer's colon: a lazy label
+    tried from every letter of a long run took time growing with its square."""
+    found, end, colon = [], 0, 0  # the last flag's end; after the last answer's colon (a label holds none)
+    for answer in _FLAG_ANSWER.finditer(words):
+        run = _FLAG_LABEL.match(words[max(end, colon):answer.start()][::-1])[0][::-1]
+        if label := run.lstrip(" ()-"):
+            found.append((label, answer[1]))
+            end = answer.end()
+        colon = answer.start() + 1
+    return found
+
+
 def _sex(value: str | None) -> str | None:
     """"Both", "All", "Male and Female", "<br>Female: yes<br>Male: yes<br>" → ALL; "Females" → FEMALE."""
     words = text(value)
     if not words:
         return None
-    flags = {k.strip().lower(): yes.lower() == "yes" for k, yes in _FLAG.findall(words)}
+    flags = {k.strip().lower(): yes.lower() == "yes" for k, yes in _flags(words)}
     if flags:
         sexes = [s for s in ("female", "male") if flags.get(s)]
         return "ALL" if len(sexes) == 2 else sexes[0].upper() if sexes else None
@@ -284,7 +305,7 @@ def _phases(value: str | None) -> list[str]:
     words = text(value)
     if not words:
         return []
-    flags = _FLAG.findall(words)
+    flags = _flags(words)
     if flags:
         return v.phases(" ".join(name for name, yes in flags if yes.lower() == "yes"))
     m = _BARE_PHASES.fullmatch(words)
@@ -345,7 +366,7 @@ def _design(record: TrialRecord, value: str | None) -> None:
     # ChiCTR's one word is an intervention's design: its observational studies and surveys say "Sequential" too
     interventional = record.study_type == "INTERVENTIONAL"
     found: dict[str, str | None] = dict(_DESIGN_WORDS.get(v._key(words), {})) if interventional else {}
-    for name, yes in _FLAG.findall(words):
+    for name, yes in _flags(words):
         field, if_yes, if_no = _DESIGN_FLAGS.get(v._key(name), (None, None, None))
         value_ = if_yes if yes.lower() == "yes" else if_no
         if field and value_:
