@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import re
 import sys
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from functools import cache, lru_cache
+from operator import itemgetter
 from re import _constants as _sre  # to read which words a name's pattern can begin with
 from re._parser import parse as _sre_parse
 
@@ -336,9 +338,14 @@ _UNIT_GROUPS = {f"u{i}": kind for i, (kind, _) in enumerate(_UNITS)}
 _UNIT = "|".join(f"(?P<u{i}>{rx})" for i, (_, rx) in enumerate(_UNITS))
 _PER_VOLUME = re.compile(rf"(?:cells?|platelets?|neutrophils?|lymphocytes?)?\s*/\s*(?:{_MM3}|µL|uL|µl|ul|mcL|microlit(?:er|re)s?)", re.IGNORECASE)
 _DOT_THOUSANDS = re.compile(r"\d{1,3}(?:\.\d{3})+")
-_UNIT_RE = re.compile(rf"\s*(?:{_UNIT})", re.IGNORECASE)
+# White space is read possessively (\s*+) where nothing after it can begin with any: a run of it that two or three
+# \s* could split took time growing with its square or cube (400 spaces after "age ≥ 18": 3.8 s).
+_UNIT_RE = re.compile(rf"\s*+(?:{_UNIT})", re.IGNORECASE)
 _AGE_SUFFIX = re.compile(r"[\s-]*(?:of[\s-]+age|old|of\s+life)\b")
 _NUM_RE = re.compile(_NUM)
+# a bound this large is no measurement: past the 15 digits a float keeps ("HbA1c ≥ " and 400 nines read as inf; the
+# largest bound in the archives' criteria has 7 digits)
+_LARGEST = 1e15
 _OP_RE = re.compile(_OP, re.IGNORECASE)
 # "(trial 3 and less than 18 years old)": a comparator of the next number, no postfix
 _POSTFIX_RE = {op: re.compile(rf"\s*(?:{rx})(?!\s+than\b)", re.IGNORECASE) for op, rx in _POSTFIX.items()}
@@ -348,7 +355,7 @@ _TO_PHYSIOLOGIC = re.compile(r"\s*(?:-|to)\s*physiologic(?:al)?\s+\d", re.IGNORE
 _AGE_OF = r"(?:the\s+)?ages?\s+of\s+|age\s+"  # "under the age of 10", "between the ages of 21 and 55"
 _RANGE_LEAD = re.compile(rf"(?:between|from|ranging from|range of|in the range of|range)\s+({_AGE_OF})?", re.IGNORECASE)
 _AGE_OF_RE = re.compile(_AGE_OF, re.IGNORECASE)
-_SECOND_BOUND = re.compile(r"\s*,?\s*(?:and|but|&|to)?\s*(?=" + _OP + ")", re.IGNORECASE)
+_SECOND_BOUND = re.compile(r"\s*+,?\s*+(?:and|but|&|to)?\s*(?=" + _OP + ")", re.IGNORECASE)
 # Where a value can begin: a comparator sign or a number, or a word at a word's start ("at least", "between");
 # the look-ahead lets the scan skip every other position without trying each word.
 _START = re.compile(rf"(?=[≤≥<>.]|(?<![A-Za-z])\d|(?<![^\W\d_])[{''.join(sorted({w[0].lower() for w in _WORDS if w[0].isalpha()} | set('bfri')))}])"
@@ -356,7 +363,9 @@ _START = re.compile(rf"(?=[≤≥<>.]|(?<![A-Za-z])\d|(?<![^\W\d_])[{''.join(sor
                     re.IGNORECASE)
 _DIGIT = re.compile(r"\d")
 _SPACES = re.compile(r"\s*")
-_SCORES = re.compile(r"(\d)(?:\s*,\s*\d)*\s*,?\s*or\s+(\d)(?!\.?\d)")  # "ECOG 0, 1 or 2": a range on a scale
+# "ECOG 0, 1 or 2": a range on a scale, of six scores at most (a list read to its end from each of its numbers took
+# time growing with its square: 32,000 characters of "1, 1, …" 7 s)
+_SCORES = re.compile(r"(\d)(?:\s*,\s*\d){0,4}\s*(?:,\s*)?or\s+(\d)(?!\.?\d)")
 # a number that is not a bound: an offset above the ULN ("1.0 mg/dL above ULN"), a count ("at least 1 regimen"),
 # a birth weight ("less than 1,251 grams at birth")
 _NOT_A_BOUND = re.compile(r"\s*(?:above|over|greater than)\s+(?:the\s+)?(?:ULN|upper limit|normal)"
@@ -368,7 +377,8 @@ _INCLUSIVE_NOTE = re.compile(rf"\s*\(\s*(?:both\s+)?(?:including|inclusive|inclu
                              rf"(?:\s*(?:and|to|-|–)\s*(?:{_NUM}))?(?:\s*(?:years?|yrs?)(?:\s+old)?)?)?\s*\)", re.IGNORECASE)
 _BY = re.compile(r"\bby\s*$", re.IGNORECASE)  # "decline of ejection fraction by more than 20%": a change, not a level
 _SEX = r"(males?|men|man|boys?|females?|women|woman|girls?)"
-_SEX_AFTER = re.compile(rf"\s*(?:\(\s*(?:for|in|among)?\s*{_SEX}\s*\)|,?\s*(?:for|in|among)\s+{_SEX}\b)", re.IGNORECASE)
+_SEX_AFTER = re.compile(rf"\s*+(?:\(\s*+(?:for|in|among)?\s*{_SEX}\s*\)|,?\s*(?:for|in|among)\s+{_SEX}\b)",
+                        re.IGNORECASE)
 _SEX_AFTER_AGE = re.compile(rf"\s+{_SEX}\b(?!\s*(?:and|or|&|/|,))", re.IGNORECASE)  # "aged >= 18 years old female"
 _SEX_BEFORE = re.compile(rf"(?<!\band )(?<!\bor )\b{_SEX}\b\s*[:,]?\s*(?:\(|,)?\s*$", re.IGNORECASE)
 # the subject of the phrase, at its start: "5 Male subjects weigh …, female subjects weigh …" (not "Male or … females")
@@ -451,7 +461,7 @@ _IF = re.compile(r"\s+if\b", re.IGNORECASE)
 _ALTERNATIVE_GAP = re.compile(r"\s*\(\s*|(?:\([^()\d;]{0,30}\)|[^()\d;.]){0,40}?\b(?:or|and|but)\s+", re.IGNORECASE)
 _OR_GAP = re.compile(r"\s*,?\s*or\s+", re.IGNORECASE)
 _OLDER_YOUNGER = re.compile(r"older|younger", re.IGNORECASE)
-_OR_OLDER = re.compile(r"[\s-]*(?:of\s+age|old)?\s*(?:or|and)\s+(older|younger)", re.IGNORECASE)
+_OR_OLDER = re.compile(r"[\s-]*+(?:of\s+age|old)?\s*(?:or|and)\s+(older|younger)", re.IGNORECASE)
 _PREFIX_BOUND = re.compile(rf"({_NUM})\s*(?:{_UNIT})?(?:\s*old)?\s*([≤<≥>])\s*$", re.IGNORECASE)  # "7.0% ≤" HbA1c, "18 years old <=" age
 # a name followed by its own value or a colon does not take the value before it: "… 4.2 mg/dL Creatinine no greater
 # than 1.3", "Age: Over 17 to under 66 Performance status: Not specified"
@@ -464,12 +474,15 @@ _MAX_GAP = 60  # characters between a variable's name and its value
 _OWN_NUMBER = re.compile(r"\s*\d")
 _SINCE_EVENT = re.compile(r"[\s-]*(?:post|past|after|since|ago|prior|before|off)", re.IGNORECASE)  # "1 year postmenopausal"
 _CONSENT = re.compile(r"\b(?:consent|assent|guardians?)\b", re.IGNORECASE)
+_FILLER = re.compile(r"[ .;,]*")  # what else a criterion that is only a value holds: "< 18 years."
 _YEARS = re.compile(r"years?|yrs?|y", re.IGNORECASE)
 _PERSON = re.compile(rf"\b(?:patients|subjects|participants|volunteers|individuals|persons|people|children|{_SEX})"
                      rf"\s*(?:,|\(|who\s+(?:are|were)|aged?|of|at)?\s*$", re.IGNORECASE)
-# names that may follow their values, through further values of theirs: "> 180 or < 90 mm Hg systolic"
+# names that may follow their values, through further values of theirs, at most _MAX_GAP characters after the value:
+# "> 180 or < 90 mm Hg systolic" (each value's gap read to a name far after took time growing with the square of a
+# criterion's length; possessive, a run of digits was split every way before the gap failed: 22 digits 0.6 s)
 _NAMED_AFTER = {"systolic_bp", "diastolic_bp"}
-_VALUES_GAP = re.compile(rf"(?:\s|,|or\b|mm\s*Hg|[<>≤≥]|{_NUM})*", re.IGNORECASE)
+_VALUES_GAP = re.compile(rf"(?:\s|,|or\b|mm\s*Hg|[<>≤≥]|{_NUM})*+", re.IGNORECASE)
 _HEADS_VALUE = re.compile(rf"[^\d,;.]{{0,30}}?(?:{_OP}|\d)", re.IGNORECASE)  # "diastolic blood pressure (DBP) ≥ 95"
 
 
@@ -608,7 +621,7 @@ _COMPARATORS = [(_cued(p, cues), r) for p, cues, r in (
 _CHARACTERS = str.maketrans({"＞": ">", "›": ">", "＜": "<", "‹": "<", "μ": "µ", "×": "x",
                              "\u00a0": " ", "\u2009": " ", "\u202f": " "})
 _MICRO = re.compile(r"mc(?=g|mol)", re.IGNORECASE)  # "mcg" → "µg"
-_FOLD = _cued(r"(?<![\d.,])(\d+(?:\.\d+)?)\s*-?\s*fold\s+(?:greater than|higher than|above|over)\s+"
+_FOLD = _cued(r"(?<![\d.,])(\d+(?:\.\d+)?)\s*+-?\s*fold\s+(?:greater than|higher than|above|over)\s+"
               r"(?=(?:the\s+)?(?:ULN|upper limit|normal))", "fold")
 # "Minimum life expectancy of 12 months" → "life expectancy minimum of 12 months": the comparator word after the name
 _EXTREME_FIRST = _cued(r"\b(?:a\s+)?(minimum|maximum)\s+((?:[^\W\d_][\w-]*\s+){1,3}?)(?:of|:|is|=)\s*(?=\d)", "imum")
@@ -617,14 +630,18 @@ _GLUED = _cued(r"\b(between|from|than|over|under|above|below|aged?|least|most)(?
                "between|from|than|over|under|above|below|age|least|most")
 # an adult's age is a lower bound, also where the export lost the "≥" ("adult (=18 years old)", "Adult #18 years"), or
 # wrote none ("Adult patients (18 years)")
-_ADULT_AGE = _cued(r"\b(adults?(?:\s+(?:patients|subjects|participants|volunteers))?\s*\(?\s*(?:(?:age[ds]?|of)\s*)?)[=#]?\s*"
+_ADULT_AGE = _cued(r"\b(adults?(?:\s+(?:patients|subjects|participants|volunteers))?"
+                   r"\s*+\(?\s*+(?:(?:age[ds]?|of)\s*+)?)[=#]?\s*"
                    r"(?=\d{2}\s*(?:years?|yrs?|y)\b)", "adult")
 # a "≥"/"≤" the export wrote as "=", where the other bound of the phrase tells which: a range's two ends ("= 18 years old
 # and = 75 years old", "80 years = age = 14 years"), the far side of a disjoint bound ("< 18 years old or = 80 years old"),
 # a QTc that defines a prolongation
 _LOST = r"(?<![<>≤≥=!])=\s*"
 _GARBLED_ENDS = re.compile(rf"{_LOST}({_NUM})([^=<>≤≥;\d]{{0,25}}?\band\s+){_LOST}({_NUM})")
-_GARBLED_AROUND = re.compile(rf"({_NUM})([^=<>≤≥;\d]{{0,10}}?){_LOST}([^\W\d][\w ]{{0,20}}?\s*){_LOST}({_NUM})")
+# (its first number begins at no digit, nor after a digit and a separator: begun inside a long run of digits or of
+# ",000", each reading to the run's end took time growing with its square, 8.4 s for "= " and 16,000 digits)
+_GARBLED_AROUND = re.compile(rf"(?<!\d)(?<!\d[.,])({_NUM})([^=<>≤≥;\d]{{0,10}}?){_LOST}([^\W\d][\w ]{{0,20}}?\s*)"
+                             rf"{_LOST}({_NUM})")
 _PROLONGED = re.compile(r"\bprolong", re.IGNORECASE)  # "prolonged QT, defined as QTc =450 ms": a QTc above it
 _GARBLED_QTC = re.compile(rf"(\bQTc[BF]?(?:\s+interval)?\s*){_LOST}(?=\d)", re.IGNORECASE)
 _GARBLED_FAR_SIDE = re.compile(rf"([<>≤≥])\s*({_NUM})([^=<>≤≥;\d]{{0,25}}?\bor\s+){_LOST}({_NUM})")
@@ -920,7 +937,7 @@ def _is_alternative(text: str, previous: _Value | None, value: _Value, mentions:
     if previous is None:
         return False
     gap = text[previous.end:value.start]
-    if len(gap) > 50 or any(previous.end <= m[1] < value.start for m in mentions):
+    if len(gap) > 50 or _first_from(mentions, previous.end) < _first_from(mentions, value.start):  # a name between
         return False
     disjoint = (previous.lower is None) != (value.lower is None) and None in (previous.upper, value.upper)
     if previous.unit_kind is None and value.unit_kind is not None:
@@ -943,7 +960,7 @@ def _name_matches(text: str) -> Iterator[re.Match]:
 
 def _mentions(text: str) -> list[tuple[str, int, int]]:
     """(variable, start, end) of every variable named in the text (abbreviations only in capitals, or listed with one
-    in capitals: "alt, AST > 2 times the ULN")."""
+    in capitals: "alt, AST > 2 times the ULN"), in the order of their starts and so of their ends (none overlap)."""
     found, lower_case = [], []
     for m in _name_matches(text):
         name = m.lastgroup
@@ -957,6 +974,16 @@ def _mentions(text: str) -> list[tuple[str, int, int]]:
         if not listed:
             del found[i]
     return found
+
+
+# each value looks up the mentions around it by bisection (_mentions are in order): looked through one by one, the
+# mentions cost time growing with the square of a criterion's length (128,000 characters of "HbA1c ≥ 7.0% …": 5 s)
+_START_OF, _END_OF = itemgetter(1), itemgetter(2)
+
+
+def _first_from(mentions: list, pos: int) -> int:
+    """The index of the first mention starting at pos or later (len(mentions) if none)."""
+    return bisect_left(mentions, pos, key=_START_OF)
 
 
 def _clause_start(text: str, pos: int) -> int:
@@ -987,16 +1014,31 @@ def _chain(text: str, mentions: list, i: int, kind: str | None, step: int = -1) 
     return names, chain[0][1] if chain else mentions[i][1]
 
 
+@lru_cache(maxsize=1)
+def _last_consent(text: str) -> int:
+    """Where the text's last word of consent begins (-1: none): found once per text (searched for after each value, it
+    cost time growing with the square of a criterion's length), and only where a value may be an age."""
+    return max((m.start() for m in _CONSENT.finditer(text)), default=-1)
+
+
+@lru_cache(maxsize=1)
+def _prophylaxis(text: str) -> bool:
+    """Whether the text names a prophylaxis: found once per text (searched for at each CD4 row, it cost time growing
+    with the square of a criterion's length), and only where a CD4 count is bounded."""
+    return bool(_PROPHYLAXIS.search(text))
+
+
 def _variables_for(text: str, value: _Value, mentions: list, previous_end: int) -> tuple[list[str], int]:
     """Which variables a value bounds, and where its phrase starts; ([], _) when none is certain."""
-    after = next((m for m in mentions if m[1] >= value.end), None)
+    following = _first_from(mentions, value.end)
+    after = mentions[following] if following < len(mentions) else None
     if after and after[0] == "not_listed" and not text[value.end:after[1]].strip():
         return [], value.start  # "no more than 5 lbs weight loss"
-    if after and after[0] in _NAMED_AFTER and _VALUES_GAP.fullmatch(text, value.end, after[1]) and not _HEADS_VALUE.match(text, after[2]):
+    if after and after[0] in _NAMED_AFTER and after[1] - value.end <= _MAX_GAP \
+            and _VALUES_GAP.fullmatch(text, value.end, after[1]) and not _HEADS_VALUE.match(text, after[2]):
         return [after[0]], value.start  # "> 180 or < 90 mm Hg systolic, or > 110 diastolic"
-    before = [i for i, m in enumerate(mentions) if previous_end <= m[2] <= value.start]
-    if before:
-        i = before[-1]
+    i = bisect_right(mentions, value.start, key=_END_OF) - 1  # the last mention ending before the value …
+    if i >= 0 and mentions[i][2] >= previous_end:  # … and after the previous value
         gap = text[mentions[i][2]:value.start]
         # "hemoglobin 60g/L, liver enzyme or creatine higher than 3": the name's own number comes first, unread
         if len(gap) <= _MAX_GAP and not _CLAUSE_END.search(gap) and not _OWN_NUMBER.match(gap):
@@ -1009,11 +1051,12 @@ def _variables_for(text: str, value: _Value, mentions: list, previous_end: int) 
         # months after diagnosis" a window for something else
         since = _SINCE.match(text, after[1]) and (value.lower is not None or value.window)
         if value.unit_kind in _FITS[after[0]] and not _OWN_VALUE.match(text, after[2]) and not since:
-            return _chain(text, mentions, mentions.index(after), value.unit_kind, step=1)[0], value.start
+            return _chain(text, mentions, following, value.unit_kind, step=1)[0], value.start
     if value.age_implied or value.unit_kind == "time" and _YEARS.fullmatch(value.unit or "") and (
             _PERSON.search(text, max(0, value.start - 40), value.start) and not _SINCE_EVENT.match(text, value.end)
-            and not _CONSENT.search(text, value.end)
-            or not (text[:value.start] + text[value.end:]).strip(" .;,") and not (value.lower is not None and text[value.start].isalpha())):
+            and _last_consent(text) < value.end
+            or _FILLER.fullmatch(text, 0, value.start) and _FILLER.fullmatch(text, value.end)
+            and not (value.lower is not None and text[value.start].isalpha())):
         # "Patients who are more than 18 years", "Male, 18-60 years", a criterion "16 years or above" or "< 18 years"; not
         # "patients younger than 18 years who are unable to give assent", "women less than 1 year postmenopausal", nor a
         # criterion "At least 2 years" (a life expectancy under its heading reads so)
@@ -1112,7 +1155,7 @@ def extract(text: str) -> list[Threshold]:
             for variable, v in _resolve(name, value, bool(_ECOG_SCALE.search(text, start, value.end + 80))):
                 resolved.setdefault(variable, v)  # "ECOG (Zubrod) performance status": one ecog row
         for variable, v in resolved.items():
-            if variable == "cd4_count" and _PROPHYLAXIS.search(text):
+            if variable == "cd4_count" and _prophylaxis(text):
                 continue
             if variable == "disease_duration" and _HOURS_OR_DAYS.fullmatch(v.unit or "") and (
                     _HOURS.fullmatch(v.unit) or _ACUTE.search(text, start, v.end + 40)):
@@ -1126,6 +1169,8 @@ def extract(text: str) -> list[Threshold]:
             elif variable == "age" and v.event:  # "symptoms presenting before the age of 13", "heart attacks before age 55"
                 continue
             if v.lower is not None and v.upper is not None and v.lower > v.upper:
+                continue
+            if not all(b is None or abs(b) < _LARGEST for b in (v.lower, v.upper)):
                 continue
             found.append(Threshold(v.lower, v.lower_inclusive, v.upper, v.upper_inclusive, v.unit, v.unit_kind,
                                    variable, v.sex, text[start:v.end].strip(), start, v.end, list(qualifiers)))

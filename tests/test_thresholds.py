@@ -17,7 +17,7 @@ import pytest
 
 from pipeline import thresholds
 from pipeline.thresholds import OUTPUT_VARIABLES, conversion, eligible, extract, rows
-from tests.conftest import SPELT_AS_RE_FOLDS
+from tests.conftest import SPELT_AS_RE_FOLDS, finishes_within
 
 DATA = Path(__file__).parent / "data"
 SETS = {"development": ("thresholds_labelled.jsonl", "thresholds_holdout1.jsonl", "thresholds_holdout2.jsonl",
@@ -645,6 +645,74 @@ def test_letters_re_reads_as_ascii_ones_raise_nothing_and_read_as_their_ascii_tw
     assert read("Age ≥ 18 and leſs than 65 years") == [("age", 18.0, True, 65.0, False, "years")]  # a second bound
     # the rewrites _normalised looks for by their words in the text's lower case ("shorter than" → "<")
     assert read("Diabetes duration ſhorter than 3 months") == [("disease_duration", None, None, 3.0, False, "months")]
+
+
+def _read(text: str) -> list[tuple]:
+    return [(t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive, t.unit) for t in extract(text)]
+
+
+# Hostile texts: each took seconds to days (time growing with the square or cube of its length, or doubling with a few
+# more characters); the benchmark times extraction, these tests pin what it reads (under a hang guard).
+def test_a_long_run_of_digits_is_read_once_as_one_number():
+    """The number before a lost "≥" ("18 = age = 65") begins at no digit: begun inside 16,000 digits, or 8,000
+    ",000"s, each reading to the run's end took 8 s and 12 s (four times as many here: minutes). No row; the garbled
+    form still reads."""
+    with finishes_within(60):
+        assert _read("age = " + "1" * 64_000) == []
+        assert _read("age = 1" + ",000" * 32_000) == []
+        assert _read("18 = age = 65 years") == [("age", 18.0, True, 65.0, True, "years")]
+
+
+def test_a_list_of_scores_is_a_scale_of_six_at_most():
+    """"ECOG 0, 1 or 2" is a range; 32,000 characters of "1, 1, …", read to their end from each number, took 7 s (here
+    128,000: about two minutes) and are no range. The longest list a scale has still is."""
+    with finishes_within(60):
+        assert _read("ECOG " + "1, " * 42_666) == []
+        assert _read("ECOG 0, 1, 2, 3, 4 or 5") == [("ecog", 0.0, True, 5.0, True, None)]
+
+
+def test_a_run_of_white_space_after_a_value():
+    """White space that two or three \\s* could split (3.8 s for 400 spaces after "age ≥ 18", 3 s for 1,000 after
+    "Adult", growing with the cube: four times as many here took minutes) is read once, and a bound or an adult's age
+    after it still is."""
+    with finishes_within(60):
+        assert _read("age ≥ 18" + " " * 1_600 + "x") == [("age", 18.0, True, None, None, None)]
+        assert _read("age ≥ 18" + " " * 1_600 + "and ≤ 65 years") == [("age", 18.0, True, 65.0, True, "years")]
+        assert _read("Adult" + " " * 4_000 + "(=18 years old)") == [("age", 18.0, True, None, None, "years")]
+
+
+def test_a_long_criterion_reads_each_of_its_values():
+    """Each value looks up the names around it by bisection, and the text's consent words and prophylaxis once: each
+    searched again per value through the text, 128,000 characters of "HbA1c ≥ 7.0%; …" took 3.6 s, 64,000 of
+    "CD4 > 200, …" 8.9 s (the 192,000 here: over a minute)."""
+    with finishes_within(60):
+        hba1c = extract(("HbA1c ≥ 7.0%; " * 9_143)[:128_000])
+        assert len(hba1c) == 9_143 and {(t.variable, t.lower, t.unit) for t in hba1c} == {("hba1c", 7.0, "%")}
+        cd4 = extract("CD4 > 200, " * 17_454)
+        assert len(cd4) == 17_454 and {(t.variable, t.lower) for t in cd4} == {("cd4_count", 200.0)}
+        ages = extract("patients older than 18 years " * 2_206)
+        assert len(ages) == 2_206 and {(t.variable, t.lower) for t in ages} == {("age", 18.0)}
+        assert extract("patients older than 18 years " * 2_206 + "who cannot give assent") == []
+
+
+def test_a_name_after_its_values_takes_those_within_reach():
+    """"> 180 or < 90 mm Hg systolic": a name after its values takes those at most _MAX_GAP characters before it (each
+    of 8,000 values read its gap to the name 32,000 characters on: 7.8 s), and a run of digits in the gap is no longer
+    split every way before the gap fails (50 digits would take days)."""
+    with finishes_within(60):
+        values = extract("> 1 " * 8_000 + "systolic")
+        assert [t.end for t in values] == list(range(31_943, 32_000, 4))  # the last 15, within 60 characters of it
+        assert {t.variable for t in values} == {"systolic_bp"}
+        assert _read("> 1 " + "1" * 50 + "x systolic") == []
+
+
+def test_a_number_too_large_to_be_a_measurement_gives_no_row():
+    """A bound of 10^15 or more is no measurement: 400 nines read as inf and passed the schema. Fewer digits read."""
+    assert rows("X", "INCLUSION", 1, "HbA1c ≥ " + "9" * 400 + "%") == []
+    assert rows("X", "INCLUSION", 1, "age 18 to " + "9" * 400 + " years") == []
+    assert rows("X", "INCLUSION", 1, "ANC ≥ " + "9" * 5_000 + "/mm3") == []
+    assert _read("HbA1c ≥ " + "9" * 16) == []
+    assert _read("HbA1c ≥ " + "9" * 15) == [("hba1c", 999_999_999_999_999.0, True, None, None, None)]
 
 
 def _every_labelled_text() -> list[str]:
