@@ -23,6 +23,7 @@ $(BENCH_STAMP): $(VENV_STAMP)
 
 bench: $(BENCH_STAMP)
 	$(PY) -m benchmarks.run --sizes $(SIZES) --forms $(FORMS)
+	$(PY) -m benchmarks.growth
 
 run: setup
 	$(PY) -m pipeline run --raw-dir data/raw --out-dir data/processed
