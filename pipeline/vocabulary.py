@@ -8,6 +8,7 @@ silently dropped or guessed.
 """
 from __future__ import annotations
 
+import math
 import re
 from datetime import date
 
@@ -260,9 +261,10 @@ _NUMBER = re.compile(r"\s*(?:[<>≤≥]=?|=)?\s*([-+]?(?:[1-9]\d{0,2}(?:,\d{3})+
 
 
 def number(text: str | None) -> float | None:
-    """A value as a results table writes it → its number; "NA", "0,001" (which comma?) or prose → None."""
+    """A value as a results table writes it → its number; "NA", "0,001" (which comma?), prose, or past a float's
+    range ("1e999", 400 digits: infinity) → None."""
     m = _NUMBER.fullmatch(text) if text else None
-    return float(m[1].replace(",", "")) if m else None
+    return value if m and math.isfinite(value := float(m[1].replace(",", ""))) else None
 
 
 def numbers_as_written(get, **names: str) -> dict:

@@ -276,10 +276,14 @@ def _bounds_order(data: pa.PolarsData) -> pl.LazyFrame:
                                   & _ordered("eligible_lower_canonical", "eligible_upper_canonical")).alias("lower_le_upper"))
 
 
+# every number is finite: infinity and NaN are no value a registry states (a bound of 400 nines once read as inf)
+_FINITE = pa.Check(lambda data: data.lazyframe.select(pl.col(data.key).is_finite().fill_null(True)), name="finite")
+
+
 @cache
 def schema(table: str, per_document: bool = False) -> pa.DataFrameSchema:
     """The schema of one table; per_document adds doc_id to the row and to the unique key."""
-    spec = {name: pa.Column(dtype, checks=checks, nullable=nullable)
+    spec = {name: pa.Column(dtype, checks=[*checks, _FINITE] if dtype == FLOAT else checks, nullable=nullable)
             for name, (dtype, checks, nullable) in TABLES[table].items()}
     key = list(KEYS[table])
     if per_document and table != "documents":

@@ -53,6 +53,22 @@ def test_bad_trial_id_and_negative_enrollment_are_caught():
     assert "trials.enrollment greater_than_or_equal_to(0)" in error
 
 
+def test_a_number_that_is_not_finite_is_caught():
+    """Infinity and NaN are no value a registry states (a threshold of 400 nines once read as inf and landed): any
+    float column holding one quarantines its document, whichever reader let it through."""
+    from pipeline.record import Measurement
+    good = TrialRecord("NCT02302599",
+                       baseline_measurements=[Measurement("Age", "BG000", value=51.5, measure_ordinal=1)])
+    bad = TrialRecord("NCT01374854", baseline_measurements=[
+        Measurement("Age", "BG000", value=float("inf"), measure_ordinal=1),
+        Measurement("Weight", "BG000", value=float("nan"), measure_ordinal=2)])
+    frames = _batch(good, bad)
+    assert frames["documents"]["status"].to_list() == ["parsed", "quarantined"]
+    error = frames["documents"]["error"][1]
+    assert error == "schema: baseline_measurements.value finite: 'inf'; baseline_measurements.value finite: 'NaN'"
+    assert frames["baseline_measurements"]["value"].to_list() == [51.5]
+
+
 def _ictrp_export(*trial_ids: str) -> str:
     """An ICTRP CSV export of EU CTR member-state records, one row per id."""
     row = ('"{id}","11 March 2020","A title","A title","","Sponsor","13/07/2015","20150713","","EU Clinical Trials '

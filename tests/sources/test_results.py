@@ -210,6 +210,7 @@ def test_every_record_with_results_gives_the_rows_its_xml_holds_and_passes_the_s
 @pytest.mark.parametrize("text, expected", [
     ("12.5", 12.5), (".78", 0.78), ("<0.001", 0.001), ("< .05", 0.05), ("≤ 0.05", 0.05), (">=0.99", 0.99),
     ("25,754", 25754.0), ("-1.2E-3", -0.0012), ("NA", None), ("0,001", None), ("p<0.05 (two-sided)", None), ("", None),
+    ("1e999", None), ("9" * 400, None),  # past a float's range: infinity is no value (the raw words are kept)
 ])
 def test_numbers_as_written(text, expected):
     from pipeline.vocabulary import number
