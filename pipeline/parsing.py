@@ -16,7 +16,6 @@ import shutil
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from operator import itemgetter
 from pathlib import Path
 
 import pandera.errors
@@ -41,11 +40,6 @@ CONTENTS = "_contents"  # a segment's per-content facts: trial, format, encoding
 CONTENTS_BY_DOCUMENT = "_documents"  # a generation's per-document rows: the manifest joined to those facts
 BATCH_SIZE = 4000  # records a segment's batch holds before it is written (an export's document may hold hundreds)
 MAX_REASON_CHARS = 2000
-# each table's whole-number columns read from the source (all Int64; ordinals are counted here), by position in its
-# rows: a value past them failed the whole batch's frame, and so the run ("1030000000000000000000000 patients")
-_WHOLE_NUMBER_COLUMNS = {t: whole for t in RECORD_TABLES if (whole := [
-    (i, c) for i, (c, dtype) in enumerate(columns(t).items()) if dtype.is_integer() and not c.endswith("ordinal")])}
-_INT64_END = 2**63
 
 
 def _dtypes(table: str) -> dict[str, pl.DataType]:
@@ -109,18 +103,7 @@ def _interventions(trial_id: str, interventions) -> list[tuple]:
 
 
 def explode(record: TrialRecord) -> dict[str, list[tuple]]:
-    """One record → its rows per table, in each table's column order (without doc_id); ValueError for a whole number
-    past its column's range."""
-    exploded = _rows(record)
-    for table, whole_numbers in _WHOLE_NUMBER_COLUMNS.items():
-        if rows := exploded[table]:
-            for i, column in whole_numbers:
-                if (past := max(map(abs, filter(None, map(itemgetter(i), rows))), default=0)) >= _INT64_END:
-                    raise ValueError(f"{table}.{column} {str(past)[:40]}… is past a 64-bit integer")
-    return exploded
-
-
-def _rows(record: TrialRecord) -> dict[str, list[tuple]]:
+    """One record → its rows per table, in each table's column order (without doc_id)."""
     r = record
     tid = r.trial_id
     return {
@@ -161,7 +144,40 @@ class _Batch:
             self.rows[table].extend((*row, doc_id) for row in rows)
 
     def frames(self) -> dict[str, pl.DataFrame]:
-        return {t: pl.DataFrame(rows, schema=_dtypes(t), orient="row") for t, rows in self.rows.items()}
+        """The batch's tables. A document with a value its table's column cannot hold (a whole number past 64 bits,
+        "1030000000000000000000000 patients", failed the batch and so the run) is quarantined, the others kept."""
+        frames, failed = {}, {}
+        for table, rows in self.rows.items():
+            try:
+                frames[table] = _frame(table, rows)
+            except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
+                if table == "documents":
+                    raise  # rows of the pipeline's own making: a bug, not bad input
+                failed |= self._untyped(table)
+        if failed:
+            self.rows["documents"] = [(*d[:7], None, "quarantined", f"{d[5]}: rows failed: {failed[d[0]]}")
+                                      if d[0] in failed else d for d in self.rows["documents"]]
+            for table in RECORD_TABLES:
+                self.rows[table] = [row for row in self.rows[table] if row[-1] not in failed]
+            frames = {t: _frame(t, rows) for t, rows in self.rows.items()}
+        return frames
+
+    def _untyped(self, table: str) -> dict[str, str]:
+        """The documents whose rows of this table polars cannot type, with the reason (one frame per document)."""
+        by_document: dict[str, list[tuple]] = {}
+        for row in self.rows[table]:
+            by_document.setdefault(row[-1], []).append(row)
+        failed = {}
+        for doc_id, rows in by_document.items():
+            try:
+                _frame(table, rows)
+            except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError) as exc:
+                failed[doc_id] = f"{table}: a value its columns cannot hold: {str(exc).split(';')[0][:300]}"
+        return failed
+
+
+def _frame(table: str, rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=_dtypes(table), orient="row")
 
 
 def parse_document(staged: dict, batch: _Batch) -> None:

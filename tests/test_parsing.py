@@ -69,6 +69,20 @@ def test_a_number_that_is_not_finite_is_caught():
     assert frames["baseline_measurements"]["value"].to_list() == [51.5]
 
 
+def test_a_value_its_column_cannot_hold_quarantines_its_document_not_the_batch():
+    """A reader's value of the wrong type (here an enrollment left as the words "1,600") made polars refuse the batch's
+    table, and the run failed: now that document is quarantined with the table and polars' words, the others land."""
+    good = TrialRecord("NCT02302599", enrollment=103, keywords=["diabetes"])
+    bad = TrialRecord("NCT01374854", enrollment="1,600", keywords=["stem cells"])
+    frames = _batch(good, bad)
+    assert frames["documents"].select("doc_id", "status", "trial_id").rows() == [
+        ("doc0", "parsed", "NCT02302599"), ("doc1", "quarantined", None)]
+    assert frames["documents"]["error"][1] == ('veeva_text: rows failed: trials: a value its columns cannot hold: '
+                                               'could not append value: "1,600" of type: str to the builder')
+    assert frames["trials"].select("trial_id", "enrollment").rows() == [("NCT02302599", 103)]
+    assert frames["keywords"].rows() == [("NCT02302599", "diabetes", "doc0")]
+
+
 def _ictrp_export(*trial_ids: str) -> str:
     """An ICTRP CSV export of EU CTR member-state records, one row per id."""
     row = ('"{id}","11 March 2020","A title","A title","","Sponsor","13/07/2015","20150713","","EU Clinical Trials '
@@ -160,8 +174,8 @@ def test_a_number_past_a_64_bit_integer_is_no_count_and_never_fails_the_run(tmp_
     assert query(tmp_path / "out", "select trial_id, enrollment, enrollment_type from trials order by 1") == [
         ("NCT00001289", 70, None), ("NCT02302599", None, None)]
     assert query(tmp_path / "out", "select doc_id, error from quarantine") == [
-        ("NCT00001177.xml",
-         "ctgov_xml: rows failed: ValueError: trials.enrollment 1600000000000000000000000… is past a 64-bit integer")]
+        ("NCT00001177.xml", "ctgov_xml: rows failed: trials: a value its columns cannot hold: could not append value: "
+                            "1600000000000000000000000 of type: i128 to the builder")]
 
 
 def test_real_records_spelt_with_letters_re_reads_as_ascii_ones_parse_and_make_rows():
