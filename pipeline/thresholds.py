@@ -1291,11 +1291,31 @@ def plausible(variable: str, canonical_unit: str | None, *bounds: float | None) 
     return all(lo <= b <= hi for b in stated)
 
 
-def rows(trial_id: str, criterion_type: str | None, ordinal: int, text: str) -> list[tuple]:
+def rows(trial_id: str, criterion_type: str | None, ordinal: int, text: str, section: str | None = None) -> list[tuple]:
     """The eligibility_thresholds rows of one criterion, in the table's column order. A range the text
     repeats word for word ("… Age 15 to 50 OR … Age 15 to 50 and …") is one row, with the qualifiers of
-    every mention, since the table's key is the range and its span, not where it stands."""
-    return [(trial_id, criterion_type, ordinal, *row) for row in _criterion_rows(criterion_type, text)]
+    every mention, since the table's key is the range and its span, not where it stands. A criterion stating no
+    threshold of its own is read after its heading when the heading names a variable and nothing else: the legacy
+    records' "Age:" over "18 and over", "Life expectancy:" over "At least 8 weeks" (1,187 and 549 trials of the two
+    archives had no such row); the span is the criterion's own words."""
+    found = _criterion_rows(criterion_type, text)
+    if not found and (heading := _variable_heading(section)):
+        found = tuple((*row[:_SPAN], row[_SPAN].removeprefix(heading).strip(), *row[_SPAN + 1:])
+                      for row in _criterion_rows(criterion_type, f"{heading} {text}"))
+    return [(trial_id, criterion_type, ordinal, *row) for row in found]
+
+
+_SPAN = 15  # a _criterion_rows row's span
+
+
+@lru_cache(maxsize=1 << 10)
+def _variable_heading(section: str | None) -> str | None:
+    """The last heading of a section path ("PATIENT CHARACTERISTICS: Age:" → "Age:") when a variable's name is all
+    it holds."""
+    if not section or not (heading := section.rstrip(":").rpartition(":")[2].strip()):
+        return None
+    named = _mentions(heading)
+    return f"{heading}:" if len(named) == 1 and named[0][1:] == (0, len(heading)) else None
 
 
 @lru_cache(maxsize=1 << 16)

@@ -715,6 +715,33 @@ def test_a_number_too_large_to_be_a_measurement_gives_no_row():
     assert _read("HbA1c ≥ " + "9" * 15) == [("hba1c", 999_999_999_999_999.0, True, None, None, None)]
 
 
+def test_a_criterion_under_a_heading_that_names_a_variable_is_read_after_it():
+    """NCT00002474 in the 2023 archive (read by hand): "PATIENT CHARACTERISTICS: Age: - Under 65", "Life expectancy:
+    - At least 8 weeks". The criteria "Under 65" and "At least 8 weeks" name nothing, and gave no row (1,187 trials of
+    the two archives lost their age so, 549 their life expectancy); read after the heading, they give the age and the
+    life expectancy, with the criterion's own words as span. A heading naming no variable ("Hematopoietic:") adds
+    nothing, and a criterion with rows of its own keeps them."""
+    import tarfile
+
+    from pipeline.parsing import explode
+    from pipeline.sources import ctgov_xml
+    from tests.conftest import CORPUS
+
+    with tarfile.open(CORPUS / "ctgov_legacy_xml_2023.tar.xz", "r|xz") as archive:
+        member = next(m for m in archive if m.name.endswith("/NCT00002474.xml"))
+        (record,) = ctgov_xml.parse(archive.extractfile(member).read().decode("utf-8"))
+    found = {row[2]: row[3:8] + row[-2:-1] for row in explode(record)["eligibility_thresholds"]}
+    assert found[8] == ("age", None, None, 65.0, False, "Under 65")
+    assert found[10] == ("life_expectancy", 8.0, True, None, None, "At least 8 weeks")
+    assert found[11] == ("wbc", 3500.0, False, None, None, "WBC greater than 3,500/mm^3")
+    assert rows("X", None, 1, "Under 65") == [] == rows("X", None, 1, "Under 65", "PATIENT CHARACTERISTICS: Renal:")
+    assert [r[3:8] for r in rows("X", None, 1, "WHO 0-2", "PATIENT CHARACTERISTICS: Performance status:")] == [
+        ("ecog", 0.0, True, 2.0, True)]
+    own = rows("X", None, 1, "Hemoglobin greater than 10 g/dL")
+    assert rows("X", None, 1, "Hemoglobin greater than 10 g/dL", "Age:") == own
+    assert [r[3] for r in own] == ["hemoglobin"]
+
+
 def _every_labelled_text() -> list[str]:
     return [json.loads(line)["text"] for path in sorted(DATA.glob("thresholds_*.jsonl"))
             for line in path.read_text(encoding="utf-8").splitlines()]
