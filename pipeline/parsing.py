@@ -69,7 +69,9 @@ def months_between(start, end) -> float | None:
 _DERIVED = {
     "minimum_age_years": lambda r: vocabulary.age_in_years(r.minimum_age),
     "maximum_age_years": lambda r: vocabulary.age_in_years(r.maximum_age),
-    "phases": lambda r: _none_if_empty(r.phases),
+    # an observational study has no phase: the 2014 records' "N/A" is what the later ones and the API leave out (and
+    # the Archive's own pages show none), so a trial's versions do not differ by it
+    "phases": lambda r: None if r.study_type == "OBSERVATIONAL" and r.phases == ["NA"] else _none_if_empty(r.phases),
     "who_masked": lambda r: _none_if_empty(r.who_masked),
     # primary completion → results first posted: how long the trial took to report
     "months_to_report_results": lambda r: months_between(r.primary_completion_date, r.results_first_posted_date),

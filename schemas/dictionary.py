@@ -87,7 +87,8 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
                           "UNKNOWN", "sponsors.agency_class"),
         "overall_status": ("Recruitment status: RECRUITING, COMPLETED, TERMINATED, …", None),
         "last_known_status": ("Last status the sponsor reported before the record lapsed to UNKNOWN", None),
-        "phases": ("Phases, ascending: NA, EARLY_PHASE1, PHASE1 … PHASE4", "phase"),
+        "phases": ("Phases, ascending: NA, EARLY_PHASE1, PHASE1 … PHASE4 (NA: not applicable to an interventional "
+                   "study; an observational study has none)", "phase"),
         "study_type": ("INTERVENTIONAL, OBSERVATIONAL or EXPANDED_ACCESS", None),
         "enrollment": ("Number of participants, actual or planned (enrollment_type)", None),
         "enrollment_type": ("ACTUAL or ESTIMATED", None),

@@ -27,6 +27,25 @@ def test_explode_computes_years_and_drops_exact_repeats():
     assert rows["conditions"] == [("NCT02302599", "Type 2 Diabetes"), ("NCT02302599", "Obesity")]
 
 
+def test_an_observational_study_has_no_phase_and_an_interventional_one_keeps_not_applicable():
+    """NCT01073436 (legacy XML, observational) says <phase>N/A</phase>, as 795 records of 2014 do whose 2023 versions
+    and the API leave the phase out: its trials row has none, so the versions do not differ by it (trial_changes held
+    a REMOVED phase for each). NCT00055081, interventional, keeps its N/A as NA."""
+    from pathlib import Path
+
+    from pipeline.sources import ctgov_xml
+    from tests.conftest import CORPUS
+
+    phases = {}
+    for trial_id in ("NCT01073436", "NCT00055081"):
+        (record,) = ctgov_xml.parse(Path(CORPUS / "ctgov_xml" / f"{trial_id}.xml").read_text(encoding="utf-8"))
+        assert record.phases == ["NA"]
+        phases[trial_id] = dict(zip(("study_type", "phases"), _batch(record)["trials"].select(
+            "study_type", "phases").row(0)))
+    assert phases == {"NCT01073436": {"study_type": "OBSERVATIONAL", "phases": None},
+                      "NCT00055081": {"study_type": "INTERVENTIONAL", "phases": ["NA"]}}
+
+
 def test_a_document_with_bad_rows_is_quarantined_with_the_failures_and_others_land():
     good = TrialRecord("NCT02302599", overall_status="COMPLETED", phases=["PHASE2"],
                        eligibility_criteria=[Criterion("INCLUSION", 1, "Age 20 to 65")])
