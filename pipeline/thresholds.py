@@ -443,6 +443,7 @@ _SHARE = _cued(r"(?:%|\bpercent)\s+of\s+(?:the\s+)?(?:subjects|patients|particip
                r"|\b(?:no more than|at most|up to|a maximum of)\s+(?:one|two|three|\d+)\s+(?:patients?|subjects?)\b",
                "%|percent|no more than|at most|up to|a maximum of")
 _CLAUSE_END = re.compile(r";|\.\s|\.$|\n")
+_OR = re.compile(r"\bor\b", re.IGNORECASE)
 # how far before a value its clause is looked for: over the 89,744 distinct criteria of the two archives 60 characters
 # change no row, 20 change 72 criteria's
 CLAUSE_REACH = 300
@@ -1185,8 +1186,11 @@ def extract(text: str) -> list[Threshold]:
     for t, whom in zip(found, population):  # "Female 65 years of age or older": a population, not a sex's own value
         if whom and len(sexes[t.variable] - {None}) < 2:
             t.sex = None
-    for a, b in zip(found, found[1:]):  # "creatinine ≤ 1.5 mg/dL or creatinine clearance ≥ 60 mL/min"
-        if a.variable != b.variable and re.search(r"\bor\b", text[a.end:b.start], re.IGNORECASE):
+    # "creatinine ≤ 1.5 mg/dL or creatinine clearance ≥ 60 mL/min": alternatives, their "or" in one clause under one
+    # heading (not "… 4 times ULN No hepatitis or cirrhosis Renal: Creatinine …")
+    for a, b in zip(found, found[1:]):
+        between = text[a.end:b.start]
+        if a.variable != b.variable and _OR.search(between) and not _CLAUSE_END.search(between) and ":" not in between:
             a.qualifiers.append(f"or {b.variable}")
             b.qualifiers.append(f"or {a.variable}")
     return found

@@ -366,6 +366,19 @@ def test_qualifiers_keep_time_windows_and_alternatives():
     assert creatinine.qualifiers == ["or creatinine_clearance"] and clearance.qualifiers == ["or serum_creatinine"]
 
 
+def test_an_or_in_another_clause_or_under_another_heading_joins_no_alternatives():
+    """A blind audit: 376 "or" pairs had an organ heading between their values (NCT00003397: "Transaminases no greater
+    than 4 times ULN No active chronic hepatitis or liver cirrhosis Renal: Creatinine …": a reviewer dropping "or"
+    rows lost both hard limits). The "or" must join the two values in one clause, under one heading."""
+    text = ("Age: 18 and over Menopausal status: Premenopausal or postmenopausal Performance status: Karnofsky 90-100% "
+            "Hepatic: Transaminases no greater than 4 times ULN No active chronic hepatitis or liver cirrhosis Renal: "
+            "Creatinine no greater than 1.5 mg/dL")
+    assert [(t.variable, t.qualifiers) for t in extract(text)] == [
+        ("age", []), ("karnofsky", []), ("ast", []), ("alt", []), ("serum_creatinine", [])]
+    bilirubin, ast = extract("Bilirubin ≤ 1.5 mg/dl unless due to lymphoma or Gilbert's disease. SGOT ≤ 3.5 x ULN")
+    assert bilirubin.qualifiers == [] == ast.qualifiers
+
+
 def test_units_that_do_not_fit_are_not_converted():
     assert conversion("insulin_dose", "U/day", "insulin") is None  # per day is not per kg per day
     assert conversion("serum_creatinine", None, None) is None  # a bare creatinine could be mg/dL or µmol/L
