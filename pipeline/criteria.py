@@ -33,6 +33,9 @@ _SECTION = re.compile(r"^\s*+(?P<title>[^\W\d_][^:\d]{0,98}:)\s*$")  # a number 
 _SECTION_WORDS = 12
 _MAX_SECTION_DEPTH = 6  # headings nested in a section path: the two archives' 14,630 records nest 3 at most
 _ELIGIBILITY = re.compile(r"^\s*+(?:eligibility\s+)?criteria\s*:\s*$", re.IGNORECASE)  # heads the whole text: no section
+# a heading between dashes, in the legacy records' "PROTOCOL ENTRY CRITERIA:" ("--Disease Characteristics--"): its
+# dashes are no list marker, and it is written with the colon every other heading ends with
+_DASHED_SECTION = re.compile(r"^\s*+-{2,}\s*+(?P<title>[^\W\d_](?:[^:\n-]|-(?!-)){0,98}?):?\s*-{2,}\s*$")
 _CAPITALS_SECTION = re.compile(r"^\s*+(?P<title>[A-Z][A-Z/&,()' -]*\b(?:CHARACTERISTICS|THERAPY|CRITERIA):)\s*(?P<rest>.*)$")
 LIST_MARKER = re.compile(
     r"^\s*+(?:[-*•·▪◦●○–—]|o(?=\s)|\(?\d{1,3}[.)](?!\d)|\(\d{1,3}\)|\(?[a-z][.)](?=\s)|\(?(?:i{1,3}|iv|v|vi{1,3}|ix|x)[.)](?=\s))\s*",
@@ -92,6 +95,9 @@ def split_criteria(text: str | None) -> list[Criterion]:
         if _ELIGIBILITY.match(line):
             path, nested, open_item = [], False, False
             continue
+        if dashed := _DASHED_SECTION.match(line):
+            path, nested, open_item, hanging = _within(path, f"{dashed['title']}:", nested), True, False, -1
+            continue
         marker = LIST_MARKER.match(line)
         if marker and open_item and _wrapped(line, hanging):
             marker = None
@@ -117,7 +123,7 @@ def split_criteria(text: str | None) -> list[Criterion]:
     counts: dict[str | None, int] = {}
     for kind, section, lines in items:
         text_ = clean(" ".join(lines))
-        if not text_:
+        if not text_ or not any(ch.isalnum() for ch in text_):  # a lone "-", ")" or "____" is no criterion
             continue
         counts[kind] = counts.get(kind, 0) + 1
         criteria.append(Criterion(kind, counts[kind], text_, section))

@@ -92,6 +92,31 @@ def test_headings_spelt_with_letters_re_takes_for_ascii_ones_are_typed_as_ascii_
                                                               ("EXCLUSION", "Pregnancy")]
 
 
+def test_a_heading_between_dashes_is_a_section_and_a_lone_dash_no_criterion():
+    """NCT00004804 of the 2014 archive (its text block as written): "--Disease Characteristics--" under "PROTOCOL ENTRY
+    CRITERIA:" was a criterion "-Disease Characteristics--" (442 rows in 170 trials of the two archives), and the
+    criteria under it lacked the heading. NCT00000965 has a line holding only "-": a criterion "-" (45 rows; "." and
+    ")" too)."""
+    text = ("PROTOCOL ENTRY CRITERIA:\n\n        --Disease Characteristics--\n\n          -  Biopsy-proven chronic "
+            "hepatitis Anti-hepatitis C virus positive Hepatitis B surface\n"
+            "             antigen negative\n\n          -  No decompensated cirrhosis\n\n"
+            "        --Prior/Concurrent Therapy--\n\n"
+            "          -  No concurrent immunosuppressives At least 1 year since interferon\n\n"
+            "        --Patient Characteristics--\n\n"
+            "          -  Hepatic: No other cause of liver disease\n\n          -  Other: Not HIV positive")
+    assert [(c.ordinal, c.section, c.text[:30]) for c in split_criteria(text)] == [
+        (1, "PROTOCOL ENTRY CRITERIA: Disease Characteristics:", "Biopsy-proven chronic hepatiti"),
+        (2, "PROTOCOL ENTRY CRITERIA: Disease Characteristics:", "No decompensated cirrhosis"),
+        (3, "PROTOCOL ENTRY CRITERIA: Prior/Concurrent Therapy:", "No concurrent immunosuppressiv"),
+        (4, "PROTOCOL ENTRY CRITERIA: Patient Characteristics:", "Hepatic: No other cause of liv"),
+        (5, "PROTOCOL ENTRY CRITERIA: Patient Characteristics:", "Other: Not HIV positive")]
+    text = ("Exclusion Criteria\n\n        Concurrent Medication:\n\n        Excluded:\n\n          -  Systemic "
+            "chemotherapy.\n\n        Chronic acyclovir.\n\n        -\n\n        Patients with the following are "
+            "excluded:\n\n          -  Active bacterial, fungal, or viral infection")
+    assert [c.text for c in split_criteria(text)] == [
+        "Systemic chemotherapy.", "Chronic acyclovir.", "Active bacterial, fungal, or viral infection"]
+
+
 def test_sections_within_inclusion_and_exclusion_lists():
     """NCT03630471 (API v2 JSON): "For adolescent participants:" and "For parent participants:" under an untyped
     list and under "Exclusion criteria:"; "Eligibility criteria:" heads the whole text and is no section."""
