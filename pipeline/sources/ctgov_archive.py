@@ -18,6 +18,7 @@ from pipeline.sources.html import parsed
 FORMAT = "ctgov_archive"
 _SIGNATURE = re.compile(r"ClinicalTrials\.gov Archive|View of NCT\d{8} on\s+\d{4}_\d{2}_\d{2}")
 _NCT = re.compile(r"(NCT\d{8})")
+_DATE_KIND = re.compile(r"\((\w+)\)")
 _VIEW = re.compile(r"View of (NCT\d{8}) on\s+(\d{4}_\d{2}_\d{2})")
 _INTERVENTION = re.compile(r"^(?P<type>[A-Za-z /]+?):\s*(?P<name>.+?)(?:\s{2,}|$)(?P<rest>.*)$", re.S)
 _DESIGN_TABLES = (("allocation", v.ALLOCATION), ("intervention_model", v.INTERVENTION_MODEL),
@@ -55,6 +56,15 @@ def place_design(record: TrialRecord, value: str) -> None:
         if key in table and getattr(record, field) is None:
             setattr(record, field, table[key])
             return
+
+
+def _dated(field: str):
+    """A date and the type the page states after it: "2010-10 (Actual)", "(Anticipated)"."""
+    def handle(record: TrialRecord, value: str) -> None:
+        text = v.clean(value) or ""
+        setattr(record, field, v.parse_date(text))
+        setattr(record, f"{field}_type", v.lookup(v.DATE_TYPE, kind[1]) if (kind := _DATE_KIND.search(text)) else None)
+    return handle
 
 
 def _phases(record: TrialRecord, value: str) -> None:
@@ -155,9 +165,9 @@ LABELS = {
     "Arm/Group": _arm,
     "Intervention": _intervention,
     "Status": _set("overall_status", v.STATUS),
-    "Start date": _set("start_date", convert=v.parse_date),
-    "Primary completion date": _set("primary_completion_date", convert=v.parse_date),
-    "Last follow-up date": _set("completion_date", convert=v.parse_date),
+    "Start date": _dated("start_date"),
+    "Primary completion date": _dated("primary_completion_date"),
+    "Last follow-up date": _dated("completion_date"),
     "Criteria": _criteria,
     "Gender": _set("sex", v.SEX),
     "Minimum age": _set("minimum_age", convert=v.age_text),

@@ -24,7 +24,7 @@ from pipeline.sources import ctgov_xml
 from pipeline.sources.ctgov_archive import place_design
 from pipeline.sources.ctgov_xml import _cleaned, _first_text, _grouped, _location, _texts_by_tag
 from pipeline.vocabulary import (
-    ARM_TYPE, ENROLLMENT_TYPE, SEX, STATUS, STUDY_TYPE, age_text, clean, lookup, parse_date,
+    ARM_TYPE, DATE_TYPE, ENROLLMENT_TYPE, SEX, STATUS, STUDY_TYPE, age_text, clean, lookup, parse_date,
     phases, stated_count, yes_no,
 )
 
@@ -74,6 +74,9 @@ def parse(text: str, name: str | None = None) -> list[TrialRecord]:
     record.start_date = parse_date(text("start_date", "date"))
     record.primary_completion_date = parse_date(text("primary_compl_date", "date"))
     record.completion_date = parse_date(text("last_follow_up_date", "date"))  # as the Archive page labels it
+    record.start_date_type, record.primary_completion_date_type, record.completion_date_type = (
+        lookup(DATE_TYPE, study[tag][0].get("type")) if tag in study else None
+        for tag in ("start_date", "primary_compl_date", "last_follow_up_date"))
     # the date first released to the registry: the firstreceived_date (study_first_submitted) of the same trial's
     # records, not the later posting date, which the Archive does not state
     record.first_submitted_date = parse_date(text("initial_release_date"))

@@ -86,6 +86,19 @@ def test_xml_agrees_with_the_archive_page_of_the_same_version(path):
     assert [o.measure for o in x.outcomes if o.outcome_type == "PRIMARY"] == [
         o.measure for o in p.outcomes if o.outcome_type == "PRIMARY"]
     assert [i.name for i in x.interventions] == [i.name for i in p.interventions]
+    dates = ("start_date", "primary_completion_date", "completion_date")
+    assert [(getattr(x, d), getattr(x, f"{d}_type")) for d in dates] == [
+        (getattr(p, d), getattr(p, f"{d}_type")) for d in dates]
+
+
+def test_each_date_has_the_type_the_version_states():
+    """NCT00503399: the version of 2010-01-08 expects its primary completion in October 2010 ("Anticipated"), that of
+    2010-11-02 states it happened ("Actual", "2010-10 (Actual)" on its page). Neither reader read the type: the
+    trials' date types were null and the history had no change for it."""
+    for stamp, kind in (("20100108", "ESTIMATED"), ("20101102", "ACTUAL")):
+        x = _parse(HISTORY / "NCT00503399" / f"NCT00503399_{stamp}.xml")
+        assert (x.primary_completion_date, x.primary_completion_date_type) == (date(2010, 10, 1), kind)
+        assert (x.completion_date, x.completion_date_type, x.start_date_type) == (date(2010, 10, 1), kind, None)
 
 
 def test_every_archive_document_is_recognised_and_dated():
