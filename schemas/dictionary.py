@@ -143,7 +143,8 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "responsible_party_title": ("The responsible investigator's title", "responsible_parties.title"),
         "responsible_party_affiliation": ("The responsible investigator's affiliation (older records: the "
                                           "organization)", "responsible_parties.affiliation"),
-        "has_results": ("Whether the record carries posted results; null for page text, which does not say",
+        "has_results": ("Whether the record carries posted results; null for page text that does not say (the older "
+                        "results view's \"Results First Received\" says so)",
                         "calculated_values.were_results_reported"),
         "results_first_submitted_date": ("Date results were first submitted", None),
         "results_first_posted_date": ("Date results were first posted", None),

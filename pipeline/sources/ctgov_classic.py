@@ -82,6 +82,13 @@ def _ages(record: TrialRecord, value: str) -> None:
     record.minimum_age, record.maximum_age = v.age_text(lo.strip()), v.age_text(hi.strip())
 
 
+def _results_received(record: TrialRecord, value: str) -> None:
+    """The older results view's "Results First Received: August 29, 2011": the trial has results (its tables are
+    read from the registry's XML or JSON, not from the page)."""
+    _date(record, "results_first_submitted_date", value)
+    record.has_results = True if record.results_first_submitted_date else record.has_results
+
+
 def _study_type(record: TrialRecord, value: str) -> None:
     record.study_type = v.lookup(v.STUDY_TYPE, value.split("(")[0])
 
@@ -117,6 +124,7 @@ LABELS = {
     "Study First Received": lambda r, value: _date(r, "first_submitted_date", value),
     "First Received Date": lambda r, value: _date(r, "first_submitted_date", value),
     "Last Update Posted": lambda r, value: _date(r, "last_update_posted_date", value),
+    "Results First Received": _results_received,
     # the older pages' "Last updated" is the lastchanged_date: the date the update was submitted
     "Last Updated": lambda r, value: _date(r, "last_update_submitted_date", value),
     "Last Updated Date": lambda r, value: _date(r, "last_update_submitted_date", value),

@@ -149,6 +149,10 @@ def test_older_views_are_recognised_and_read_the_fields_every_view_states(view):
             r.last_update_posted_date) == ("2009-07-09", None, "2012-04-24", None)
     # only the full view ends "ClinicalTrials.gov processed this record on June 01, 2014"
     assert r.download_date == (date(2014, 6, 1) if view == "full" else None)
+    # the full and results views state "Results First Received: August 29, 2011" (the trial's results are read from
+    # its XML; the blind audit found has_results null for a trial known from these pages only)
+    assert (r.results_first_submitted_date, r.has_results) == (
+        (None, None) if view == "tab" else (date(2011, 8, 29), True))
     assert (r.study_type, r.observational_model, r.time_perspective) == ("OBSERVATIONAL", "COHORT", "RETROSPECTIVE")
     assert r.conditions == ["Telemedicine Evaluation vs Telephone Evaluation"]
     assert r.identifiers == [Identifier(None, "STRokE DOC-LTO")]
