@@ -9,6 +9,7 @@ the words the fields hold ("Ongoing", "Commercial") are in pipeline.vocabulary.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from pipeline import vocabulary as v
@@ -141,7 +142,7 @@ def record(fields: list[Field], source_format: str) -> TrialRecord:
     r.intervention_model, r.primary_purpose = f.the_one_yes(MODEL), f.the_one_yes(PURPOSE)
     r.enrollment = _enrollment(f)
     r.enrollment_type = "ESTIMATED" if r.enrollment is not None else None  # F.4 is the planned number
-    r.minimum_age, r.maximum_age = _ages(f)
+    r.minimum_age, r.maximum_age = ages(f.yes)
     female, male = f.yes("F.2.1"), f.yes("F.2.2")
     r.sex = {(True, True): "ALL", (True, False): "FEMALE", (False, True): "MALE"}.get((female, male))
     r.healthy_volunteers = f.yes("F.3.1")
@@ -172,12 +173,13 @@ def _enrollment(f: _Fields) -> int | None:
     return v.stated_count(number)
 
 
-def _ages(f: _Fields) -> tuple[str | None, str | None]:
-    """The F.1 bands answered Yes bound the ages, each bound only when every band beyond it is answered No."""
-    under_18 = f.yes(UNDER_18)
+def ages(yes: Callable[[str], bool | None]) -> tuple[str | None, str | None]:
+    """The F.1 bands answered Yes (`yes`: a band's code → its answer) bound the ages, each bound only when every band
+    beyond it is answered No."""
+    under_18 = yes(UNDER_18)
 
     def answer(code: str) -> bool | None:  # "subjects under 18: No" answers the bands under 18
-        stated_ = f.yes(code)
+        stated_ = yes(code)
         return False if stated_ is None and under_18 is False and code.startswith(f"{UNDER_18}.") else stated_
 
     answers = [answer(code) for code, _, _ in AGE_BANDS]

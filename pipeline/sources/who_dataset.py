@@ -19,7 +19,7 @@ from lxml import etree
 from pipeline import vocabulary as v
 from pipeline.criteria import LIST_MARKER, split_criteria
 from pipeline.record import ArmGroup, Identifier, Intervention, Location, Outcome, ParseError, TrialRecord
-from pipeline.sources.euctr import IMP_NAMES
+from pipeline.sources.euctr import IMP_NAMES, UNDER_18, ages
 
 # Other forms' field names → the ICTRP export's (the key of `fields`), after vocabulary._key.
 ALIASES = {
@@ -65,6 +65,10 @@ _EUCTR_PRODUCT_NAMES = tuple(label.lower() for label in IMP_NAMES.values())
 # (within one line: a leading \s* ran on over every line after, each line's start trying it again)
 _EUCTR_PLACEBO = re.compile(r"^[^:\n]*\bof the placebo\s*:", re.IGNORECASE | re.MULTILINE)
 _EMPTY_LINE = re.compile(r"\n\s*\n")
+# the EU CTR's F.1 age bands an export appends to the inclusion criteria: "Are the trial subjects under 18? no",
+# "F.1.2 Adults (18-64 years) yes"
+_EUCTR_AGE_BAND = re.compile(r"^[ \t]*+(?:Are the trial subjects under 18\?|(?P<code>F\.1(?:\.\d+)*)\s[^\n]*)"
+                             r"\s(?P<answer>yes|no)[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _NEW_LINES = re.compile(r"\n\s*")  # one "\n" for a run: _EUCTR_LABEL tried from each "\n" of a run took its square
 
 # "Randomised: yes" and kin (EU CTR, NTR): the flag → (field, value when yes, value when no).
@@ -150,6 +154,12 @@ def record(found: Fields, source: str) -> TrialRecord:
     euctr = {name: _euctr_sections(whole(name)) for name in ("condition", *_EUCTR_END_POINTS)} \
         if registry == "EUCTR" else {}
     labelled = {name: sections for name, (_, sections) in euctr.items()}
+    inclusion = one("inclusion_criteria")
+    if euctr and inclusion and (bands := _EUCTR_AGE_BAND.search(inclusion)):  # form lines, no criteria: the ages
+        answers = {m["code"] or UNDER_18: v.yes_no(m["answer"]) for m in _EUCTR_AGE_BAND.finditer(inclusion)}
+        inclusion = inclusion[:bands.start()]
+        if minimum_age is None and maximum_age is None:
+            minimum_age, maximum_age = ages(answers.get)
     outcomes = [Outcome(kind, m) for name, kind in (("primary_outcome", "PRIMARY"), ("secondary_outcome", "SECONDARY"))
                 for m in items(name) if not labelled.get(name)]
     outcomes += [Outcome(kind, sections[label], sections.get(_EUCTR_TIME_POINT))
@@ -183,7 +193,7 @@ def record(found: Fields, source: str) -> TrialRecord:
         outcomes=outcomes,
         identifiers=_identifiers(written_id, trial_id, items("secondary_ids")),
         locations=[Location(country=c) for c in items("countries")],
-        eligibility_criteria=split_criteria(_criteria(one("inclusion_criteria"), one("exclusion_criteria"))),
+        eligibility_criteria=split_criteria(_criteria(inclusion, one("exclusion_criteria"))),
     )
     record.interventions = _euctr_products(whole("intervention")) if euctr else []
     if not record.interventions:

@@ -146,6 +146,22 @@ def test_ictrp_csv_eu_ctr_sections_are_not_conditions_interventions_or_outcomes(
     assert csv_records["EUCTR2020-001386-37"].outcomes == []
 
 
+def test_ictrp_csv_eu_ctr_age_bands_give_the_ages_and_are_no_criteria(csv_records):
+    """An EU CTR record's inclusion criteria in the export end with its F.1 form ("Are the trial subjects under 18? no",
+    "F.1.2 Adults (18-64 years) yes", "F.1.3 Elderly (>=65 years) yes"): that was a criterion of 15 trials, and the 21
+    EU CTR trials had no minimum age. Read as the EU CTR's own pages are: adults and elderly, 18 Years and no maximum
+    (EUCTR2020-001271-33); elderly only, 65 Years (EUCTR2020-001224-33); under-18s too without their bands, none
+    (EUCTR2020-000890-25)."""
+    records = [r for r in csv_records.values() if r.registry == "EUCTR"]
+    assert not [c.text for r in records for c in r.eligibility_criteria if "under 18?" in c.text or "F.1." in c.text]
+    assert [(csv_records[t].minimum_age, csv_records[t].maximum_age) for t in (
+        "EUCTR2020-001271-33", "EUCTR2020-001224-33", "EUCTR2020-000890-25")] == [
+        ("18 Years", None), ("65 Years", None), (None, None)]
+    inclusion = [c.text for c in csv_records["EUCTR2020-001271-33"].eligibility_criteria
+                 if c.criterion_type == "INCLUSION"]
+    assert inclusion[-1].startswith("Consentement écrit signé du patient")
+
+
 def test_a_group_size_past_any_count_costs_its_trial_the_size_not_the_export_its_trials(csv_records):
     """ChiCTR2000029573's sizes per group with one of 5,000 digits: int() refused it (ValueError), and the reader
     failed on the whole export of 927 trials. Now that trial has no enrollment and the others read as before."""
