@@ -477,7 +477,8 @@ _SINCE_EVENT = re.compile(r"[\s-]*(?:post|past|after|since|ago|prior|before|off)
 _CONSENT = re.compile(r"\b(?:consent|assent|guardians?)\b", re.IGNORECASE)
 _FILLER = re.compile(r"[ .;,]*")  # what else a criterion that is only a value holds: "< 18 years."
 _YEARS = re.compile(r"years?|yrs?|y", re.IGNORECASE)
-_PERSON = re.compile(rf"\b(?:patients|subjects|participants|volunteers|individuals|persons|people|children|{_SEX})"
+_PERSON = re.compile(rf"\b(?:patients?|subjects?|participants?|volunteers?|individuals?|persons?|people|child(?:ren)?|"
+                     rf"{_SEX})"
                      rf"\s*(?:,|\(|who\s+(?:are|were)|aged?|of|at)?\s*$", re.IGNORECASE)
 # names that may follow their values, through further values of theirs, at most _MAX_GAP characters after the value:
 # "> 180 or < 90 mm Hg systolic" (each value's gap read to a name far after took time growing with the square of a

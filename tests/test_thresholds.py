@@ -755,6 +755,14 @@ def test_a_criterion_under_a_heading_that_names_a_variable_is_read_after_it():
     assert [r[3] for r in own] == ["hemoglobin"]
 
 
+def test_years_after_one_person_are_an_age_as_after_many():
+    """"Patients over 18 years" was an age, "Patient over 18 years" (NCT06171568, read by a blind audit) and "Child less
+    than 4 years." (an exclusion of the 2023 archive) were not: the person before the years may be one."""
+    assert _read("Patient over 18 years") == [("age", 18.0, False, None, None, "years")]
+    assert _read("Child less than 4 years.") == [("age", None, None, 4.0, False, "years")]
+    assert _read("any patient younger than 30 years") == [("age", None, None, 30.0, False, "years")]
+
+
 def _every_labelled_text() -> list[str]:
     return [json.loads(line)["text"] for path in sorted(DATA.glob("thresholds_*.jsonl"))
             for line in path.read_text(encoding="utf-8").splitlines()]
