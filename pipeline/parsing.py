@@ -127,6 +127,14 @@ def explode(record: TrialRecord) -> dict[str, list[tuple]]:
          for table, names in _ITEM_COLUMNS.items()}
 
 
+# what polars raises for a value its column cannot hold
+_UNTYPED = (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError)
+
+
+def _frame(table: str, rows: list[tuple]) -> pl.DataFrame:
+    return pl.DataFrame(rows, schema=_dtypes(table), orient="row")
+
+
 class _Batch:
     """Rows of one batch of documents, per table, plus the documents' own rows."""
 
@@ -152,7 +160,7 @@ class _Batch:
         for table, rows in self.rows.items():
             try:
                 frames[table] = _frame(table, rows)
-            except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError):
+            except _UNTYPED:
                 if table == "documents":
                     raise  # rows of the pipeline's own making: a bug, not bad input
                 failed |= self._untyped(table)
@@ -173,13 +181,9 @@ class _Batch:
         for doc_id, rows in by_document.items():
             try:
                 _frame(table, rows)
-            except (pl.exceptions.PolarsError, TypeError, ValueError, OverflowError) as exc:
+            except _UNTYPED as exc:
                 failed[doc_id] = f"{table}: a value its columns cannot hold: {str(exc).split(';')[0][:300]}"
         return failed
-
-
-def _frame(table: str, rows: list[tuple]) -> pl.DataFrame:
-    return pl.DataFrame(rows, schema=_dtypes(table), orient="row")
 
 
 def parse_document(staged: dict, batch: _Batch) -> None:
