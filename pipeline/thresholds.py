@@ -1339,7 +1339,10 @@ def _criterion_rows(criterion_type: str | None, text: str) -> tuple[tuple, ...]:
         canonical_unit = conv[0] if conv else None
         lo_c = round(lo * conv[1] + conv[2], 6) if conv and lo is not None else None
         hi_c = round(hi * conv[1] + conv[2], 6) if conv and hi is not None else None
-        out.append((t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive,
-                    t.unit, lo, lo_inc, hi, hi_inc, canonical_unit, lo_c, hi_c, t.sex, tuple(t.qualifiers) or None, t.span,
+        # an exclusion's "Hb < 10 or platelets < 100" excludes on either, so an eligible participant is within both
+        # eligible ranges: no alternatives
+        qualifiers = [q for q in t.qualifiers if not (criterion_type == "EXCLUSION" and q.startswith("or "))]
+        out.append((t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive, t.unit,
+                    lo, lo_inc, hi, hi_inc, canonical_unit, lo_c, hi_c, t.sex, tuple(qualifiers) or None, t.span,
                     plausible(t.variable, canonical_unit, lo_c, hi_c)))
     return tuple(out)

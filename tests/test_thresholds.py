@@ -379,6 +379,16 @@ def test_an_or_in_another_clause_or_under_another_heading_joins_no_alternatives(
     assert bilirubin.qualifiers == [] == ast.qualifiers
 
 
+def test_an_exclusions_or_is_no_alternative_for_an_eligible_participant():
+    """NCT04299152 (the audit): "Hemoglobin < 10 g/dl or platelets < 100" excludes on either, so an eligible
+    participant is within both eligible ranges: no "or" (333 exclusion rows of the whole corpus carried one). An
+    inclusion's "or" stays: either bound suffices."""
+    text = "Hemoglobin < 10 g/dl or platelets < 100,000/mm3"
+    assert [(r[3], r[9], r[17]) for r in rows("X", "EXCLUSION", 1, text)] == [
+        ("hemoglobin", 10.0, None), ("platelets", 100000.0, None)]
+    assert [r[17] for r in rows("X", "INCLUSION", 1, text)] == [("or platelets",), ("or hemoglobin",)]
+
+
 def test_units_that_do_not_fit_are_not_converted():
     assert conversion("insulin_dose", "U/day", "insulin") is None  # per day is not per kg per day
     assert conversion("serum_creatinine", None, None) is None  # a bare creatinine could be mg/dL or µmol/L
