@@ -32,7 +32,8 @@ ITEMS: dict[str, tuple[str, str, str]] = {
                    "label || coalesce(' (' || arm_type || ')', '') || coalesce(' [description: ' || description || ']', '')"),
     # a criterion is its text: one filed under a heading in a later version (its type stated) is CHANGED
     "eligibility_criteria": ("'eligibility_criterion'", "text", "concat_ws(': ', criterion_type, text)"),
-    "locations": ("'location'", "concat_ws(', ', facility, city, state, zip, country)",
+    # a site is its facility in its city and country: a zip or state written later is a detail (CHANGED)
+    "locations": ("'location'", "concat_ws(', ', facility, city, country)",
                   "concat_ws(', ', facility, city, state, zip, country)"),
 }
 ITEM_TABLES = tuple(ITEMS)
