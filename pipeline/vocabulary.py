@@ -283,6 +283,11 @@ def stated_count(text: str | None) -> int | None:
     return int(text) if text and text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
+def written_count(text: str) -> int | None:
+    """A count as a page writes it, thousands apart by commas ("1,600" → 1600), else as stated_count reads it."""
+    return stated_count(text.replace(",", ""))
+
+
 def whole_number(text: str | int | None) -> int | None:
     """A count: 36, "36" or "36.0" → 36; anything else → None."""
     if text is None or isinstance(text, int):

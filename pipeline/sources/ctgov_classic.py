@@ -62,7 +62,7 @@ def _set(field: str, table: dict[str, str] | None = None):
 
 def _enrollment(record: TrialRecord, value: str) -> None:
     if m := re.match(r"\s*(\d[\d,]*)", value):
-        record.enrollment = v.stated_count(m[1].replace(",", ""))
+        record.enrollment = v.written_count(m[1])
 
 
 def _lines(field: str):
@@ -210,7 +210,7 @@ def _labelled(record: TrialRecord, lines: list[str]) -> None:
     for line in lines:
         enrollment = _ENROLLMENT.match(line)
         if enrollment:
-            record.enrollment = v.stated_count(enrollment["n"].replace(",", ""))  # (not 25 digits: no count)
+            record.enrollment = v.written_count(enrollment["n"])  # (not 25 digits: no count)
             record.enrollment_type = v.lookup(v.ENROLLMENT_TYPE, enrollment["type"]) \
                 if enrollment["type"] and record.enrollment is not None else None
             continue

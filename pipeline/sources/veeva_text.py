@@ -78,7 +78,7 @@ def _identifiers(record: TrialRecord, lines: list[str]) -> None:
 def _enrollment(record: TrialRecord, lines: list[str]) -> None:
     text = " ".join(_lines(lines))
     m = re.search(r"(\d[\d,]*)\s*(estimated|actual)?", text, re.IGNORECASE)
-    if m and (count := v.stated_count(m[1].replace(",", ""))) is not None:  # (not 25 digits: no count)
+    if m and (count := v.written_count(m[1])) is not None:  # (not 25 digits: no count)
         record.enrollment = count
         # Veeva writes "50 estimated patients" for an estimate and a bare "103 patients" for an actual count.
         record.enrollment_type = v.lookup(v.ENROLLMENT_TYPE, m[2] or "Actual")

@@ -155,9 +155,9 @@ def record(found: Fields, source: str) -> TrialRecord:
         if registry == "EUCTR" else {}
     labelled = {name: sections for name, (_, sections) in euctr.items()}
     inclusion = one("inclusion_criteria")
-    if euctr and inclusion and (bands := _EUCTR_AGE_BAND.search(inclusion)):  # form lines, no criteria: the ages
-        answers = {m["code"] or UNDER_18: v.yes_no(m["answer"]) for m in _EUCTR_AGE_BAND.finditer(inclusion)}
-        inclusion = inclusion[:bands.start()]
+    if euctr and inclusion and (bands := list(_EUCTR_AGE_BAND.finditer(inclusion))):  # form lines: the ages
+        answers = {m["code"] or UNDER_18: v.yes_no(m["answer"]) for m in bands}
+        inclusion = inclusion[:bands[0].start()]
         if minimum_age is None and maximum_age is None:
             minimum_age, maximum_age = ages(answers.get)
     outcomes = [Outcome(kind, m) for name, kind in (("primary_outcome", "PRIMARY"), ("secondary_outcome", "SECONDARY"))
