@@ -8,7 +8,8 @@ changes. The documents of a version are combined as `trials` combines documents,
 date first (_WITHIN_VERSION): per field, the first document that states it; per child table, the rows of the first
 document that has any. What a version does not state is not a change: a field is compared between consecutive
 versions that state it, and a child table between consecutive versions that have rows of it (a Veeva page lists no
-locations; that does not remove them).
+locations; that does not remove them), unless the version could have stated it (trial_changes: then it was removed,
+or not yet added).
 
 The SQL runs over views the publisher registers for the trials it publishes, so it stays out of core:
   doc_trials_as_parsed  the `trials` rows of each parsed, non-duplicate document, with doc_id and source_format
@@ -173,7 +174,10 @@ def trial_changes() -> str:
     consecutive versions with rows of their table. A version that does not state a field, or has no rows of a
     table, though it has a document that supersedes the one the last value came from (SUPERSEDED: of its format, or
     a structured record) removed it: REMOVED (a field: its old value, new null), as `trials` no longer shows it; a
-    value stated again after is ADDED."""
+    value stated again after is ADDED. A version before the first that states a field or has rows, holding documents
+    of every format of that one, did not state it yet: the first value is ADDED (an enrollment or primary outcomes
+    first registered years after the trial began). A structured record of another format is no such version: the
+    Archive's XML has no has_dmc for the legacy XML of a later version to add."""
     fields = ", ".join(_fields())
     unpivoted = ", ".join(f"{c}::varchar as {c}" for c in _fields())
     return f"""
@@ -187,25 +191,32 @@ with {_version_values(versioned_only=True)},
     select v.trial_id, v.version_date, v.field, v.value, f.formats, f.structured,
            last_value(case when v.value is not null then f.formats end ignore nulls) over (
              partition by v.trial_id, v.field order by v.version_date
-             rows between unbounded preceding and 1 preceding) as stated_in
+             rows between unbounded preceding and 1 preceding) as stated_in,
+           first_value(case when v.value is not null then f.formats end ignore nulls) over (
+             partition by v.trial_id, v.field order by v.version_date
+             rows between 1 following and unbounded following) as stated_after
     from (select * from (select trial_id, version_date, {unpivoted} from version_values)
           unpivot include nulls (value for field in ({fields}))) v
     join version_formats f using (trial_id, version_date)),
-  field_steps as (  -- each version that states the field or removed it
+  field_steps as (  -- each version that states the field, removed it, or could have stated it and did not yet
     select trial_id, field, lag(value) over w as old_value, value as new_value,
            lag(version_date) over w as from_date, version_date as to_date
     from field_values
-    where value is not null or stated_in is not null and (structured or list_has_all(formats, stated_in))
-                               and field not in {EVENT_DATES}
+    where value is not null or field not in {EVENT_DATES} and (
+            stated_in is not null and (structured or list_has_all(formats, stated_in))
+            or stated_in is null and list_has_all(formats, stated_after))
     window w as (partition by trial_id, field order by version_date)),
   {_items().lstrip()},
   chosen_formats as (
     select c.part, c.trial_id, c.version_date, d.source_format as format
     from chosen c join ranked_docs d using (trial_id, version_date, doc_id)),
   item_versions as (  -- each version with rows of the table, or without them though it supersedes the last one's
+    -- or could have held the next one's
     select part, trial_id, v.version_date, c.format,
            last_value(c.format ignore nulls) over (partition by part, trial_id order by v.version_date
                                                    rows between unbounded preceding and 1 preceding) as stated_in,
+           first_value(c.format ignore nulls) over (partition by part, trial_id order by v.version_date
+                                                    rows between 1 following and unbounded following) as stated_after,
            v.structured, v.formats
     from (select distinct part, trial_id from chosen) p join version_formats v using (trial_id)
     left join chosen_formats c using (part, trial_id, version_date)),
@@ -213,7 +224,8 @@ with {_version_values(versioned_only=True)},
     select part, trial_id, version_date as to_date,
            lag(version_date) over (partition by part, trial_id order by version_date) as from_date
     from item_versions
-    where format is not null or stated_in is not null and (structured or list_contains(formats, stated_in))),
+    where format is not null or stated_in is not null and (structured or list_contains(formats, stated_in))
+                             or stated_in is null and list_contains(formats, stated_after)),
   old as (select s.part, s.trial_id, s.from_date, s.to_date, i.field, i.key, i.value
           from steps s join items i on i.part = s.part and i.trial_id = s.trial_id and i.version_date = s.from_date),
   new as (select s.part, s.trial_id, s.from_date, s.to_date, i.field, i.key, i.value

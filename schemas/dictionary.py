@@ -177,7 +177,9 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "intervention_names": ("Names of the arm's interventions", "design_group_interventions"),
     }),
     "eligibility_criteria": ("Eligibility criteria, one row per criterion", "eligibilities.criteria (one text)", {
-        "criterion_type": ("INCLUSION or EXCLUSION; null when the text has no heading", None),
+        "criterion_type": ("INCLUSION or EXCLUSION; null when no heading says which (a criterion before any "
+                           "heading, or under one such as DISEASE CHARACTERISTICS or PRIOR CONCURRENT THERAPY in the "
+                           "PDQ lists of older cancer trials: see section)", None),
         "ordinal": ("1-based position within its type", None),
         "text": ("One criterion, its list marker removed", None),
         "section": ("The heading(s) the criterion sits under, as written, outermost first (DISEASE CHARACTERISTICS: "
@@ -348,9 +350,10 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "doc_id": ("A document of that version", None),
         "source_format": ("The document's format", None),
     }),
-    "trial_changes": ("What changed between consecutive versions of a trial: fields of trials (CHANGED, or REMOVED "
-                      "where a newer version of the record leaves one out, then ADDED) and items (ADDED, REMOVED, "
-                      "CHANGED)", None, {
+    "trial_changes": ("What changed between consecutive versions of a trial: fields of trials (CHANGED; REMOVED "
+                      "where a newer version of the record leaves one out; ADDED where a version of the same "
+                      "record format states one the version before did not) and items (ADDED, REMOVED, CHANGED)",
+                      None, {
         "trial_id": _COMMON["trial_id"],
         "field": ("A trials column, or an item kind: primary_outcome, secondary_outcome, condition, intervention, "
                   "arm_group, eligibility_criterion, location", None),

@@ -402,11 +402,18 @@ def test_two_downloads_versions_and_changes_counted_independently(legacy):
                 and all(d[stated or key] for d in docs) and len({d[key] for d in docs}) == 2}
     def removed(key):  # trials whose later version (of the same format) no longer states what the earlier one did
         return {t for t, docs in by_hand.items() if len({d["date"] for d in docs}) == 2
-                and (first := min(docs, key=lambda d: d["date"]))[key] and not max(docs, key=lambda d: d["date"])[key]}
-    assert _changed(con, "overall_status") == differs("status") | removed("status")
-    assert _changed(con, "enrollment") == differs("enrollment") | removed("enrollment")
-    assert {t for (t,) in con.execute("select trial_id from trial_changes where field = 'enrollment' and "
-                                      "change = 'REMOVED'").fetchall()} == removed("enrollment") == {"NCT00003450"}
+                and min(docs, key=lambda d: d["date"])[key] and not max(docs, key=lambda d: d["date"])[key]}
+    def added(key):  # trials whose later version (of the same format) states what the earlier one did not yet
+        return {t for t, docs in by_hand.items() if len({d["date"] for d in docs}) == 2
+                and not min(docs, key=lambda d: d["date"])[key] and max(docs, key=lambda d: d["date"])[key]}
+    assert _changed(con, "overall_status") == differs("status") | removed("status") | added("status")
+    assert _changed(con, "enrollment") == differs("enrollment") | removed("enrollment") | added("enrollment")
+
+    def change(kind):
+        return {t for (t,) in con.execute("select trial_id from trial_changes where field = 'enrollment' and "
+                                          "change = ?", [kind]).fetchall()}
+    assert change("REMOVED") == removed("enrollment") == {"NCT00003450"}
+    assert change("ADDED") == added("enrollment") and len(change("ADDED")) == 173
     # the older schema's firstreceived_date is the newer one's study_first_submitted, and it states no posting date:
     # the two downloads disagree on neither (they did by 5,737 trials when firstreceived_date was read as posted)
     assert _changed(con, "first_submitted_date") == differs("submitted") == set()
@@ -417,6 +424,11 @@ def test_two_downloads_versions_and_changes_counted_independently(legacy):
     assert criteria[0] == ("ADDED", None, "EXCLUSION: history of intolerance to ganc")
     assert criteria[-1] == ("CHANGED", "Males and females eligible for", "INCLUSION: Males and females eligible for")
     assert [c for c, _, _ in criteria] == ["ADDED"] * (len(criteria) - 1) + ["CHANGED"]
+    # NCT00004571's 2014 record lists no outcome; its 2023 record's five primary outcomes were added after the fact
+    assert con.execute("select change, left(new_value, 14) from trial_changes where trial_id = 'NCT00004571' and "
+                       "field = 'primary_outcome' order by 2").fetchall() == [
+        ("ADDED", "DTI anisotropy"), ("ADDED", "brain volumetr"), ("ADDED", "fMRI BOLD resp"),
+        ("ADDED", "magnetic field"), ("ADDED", "regional MRSI ")]
     switched = {t for (t,) in con.execute("select trial_id from trial_history where primary_outcomes_changed").fetchall()}
     assert switched == differs("primary", stated="outcomes")
     print(f"\n2014+2023: {len(by_hand):,} trials, {sum(versions.values()):,} versions; status changed in "
