@@ -70,6 +70,11 @@ _EMPTY_LINE = re.compile(r"\n\s*\n")
 _EUCTR_AGE_BAND = re.compile(r"^[ \t]*+(?:Are the trial subjects under 18\?|(?P<code>F\.1(?:\.\d+)*)\s[^\n]*)"
                              r"\s(?P<answer>yes|no)[ \t]*$", re.IGNORECASE | re.MULTILINE)
 _NEW_LINES = re.compile(r"\n\s*")  # one "\n" for a run: _EUCTR_LABEL tried from each "\n" of a run took its square
+# ChiCTR marks a registration its investigator cancelled by opening its titles with why, spaces or a line break
+# before the title ("Cancelled by the investigator      A randomized …", "Cancelled due to lack of patient",
+# "Cancelled, due to modify the protocol"), and may write "Cancelled" for its sponsor, conditions, criteria and
+# outcomes: the words are its status (no contract word), the placeholders state nothing.
+_CANCELLED = re.compile(r"(cancell?ed(?:,? (?:by|due)\b[^\n]{0,80}?)?)(?: {2,}|[ \t]*\n|\Z)\s*", re.IGNORECASE)
 
 # "Randomised: yes" and kin (EU CTR, NTR): the flag → (field, value when yes, value when no).
 _DESIGN_FLAGS = v._synonyms({
@@ -141,16 +146,19 @@ def record(found: Fields, source: str) -> TrialRecord:
         raise ParseError(f"{source}: a trial without TrialID")
     member_state = _MEMBER_STATE_RECORD.fullmatch(written_id)
     trial_id = member_state[1] if member_state else written_id
+    registry = v.registry_of(trial_id, line("source_register"))
+    cancelled = _CANCELLED.match(one("public_title") or "") if registry == "CHICTR" else None
+    if cancelled:
+        found = _without_placeholders(found)
     study_type_words = line("study_type")
     study_type = v.STUDY_TYPE.get(_study_type_key(study_type_words))
-    status_words = line("recruitment_status")
+    status_words = v.clean(cancelled[1]) if cancelled else line("recruitment_status")
     status = v.STATUS.get(v._key(status_words or ""))
     phase_words = one("phase")
     phase_list = _phases(phase_words)
     minimum_age, maximum_age = _age(line("inclusion_agemin")), _age(line("inclusion_agemax"))
     enrollment_type = (v.ENROLLMENT_TYPE.get(v._key(line("type_enrolment") or ""))
                        or ("ESTIMATED" if one("target_size") else None))
-    registry = v.registry_of(trial_id, line("source_register"))
     euctr = {name: _euctr_sections(whole(name)) for name in ("condition", *_EUCTR_END_POINTS)} \
         if registry == "EUCTR" else {}
     labelled = {name: sections for name, (_, sections) in euctr.items()}
@@ -200,6 +208,17 @@ def record(found: Fields, source: str) -> TrialRecord:
         _interventions(record, items("intervention"))
     _design(record, one("study_design"))
     return record
+
+
+def _without_placeholders(found: Fields) -> Fields:
+    """A cancelled ChiCTR registration's fields: its titles without the words saying so, no "Cancelled" value."""
+    kept: Fields = {}
+    for name, values in found.items():
+        if name in ("public_title", "scientific_title"):
+            values = [t[m.end():] if (m := _CANCELLED.match(t := text(value) or "")) else value for value in values]
+        kept[name] = [value for value in values
+                      if v._key(_CRITERIA_HEADING.sub("", text(value) or "", count=1)) != "cancelled"]
+    return kept
 
 
 def _euctr_sections(value: str) -> tuple[str | None, dict[str, str]]:

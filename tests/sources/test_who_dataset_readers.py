@@ -198,6 +198,28 @@ def test_ictrp_csv_irct_and_jprn_records_field_by_field(csv_records):
     assert r.allocation is None and r.masking is None  # a free-text design line states no "Key: value"
 
 
+def test_a_cancelled_chictr_registration_says_so_in_its_status_not_its_title(xml_records, csv_records):
+    """ChiCTR opens a cancelled registration's titles with why, spaces before the title, and may write "Cancelled"
+    for its other fields: ChiCTR2000030162 in the CSV (its status column says "Not Recruiting")."""
+    r = csv_records["ChiCTR2000030162"]
+    assert (r.overall_status, r.overall_status_raw) == (None, "Cancelled by the investigator")
+    assert r.brief_title == r.official_title == ("Study for the water extract of soybean in the treatment of patients "
+                                                 "with novel coronavirus pneumonia (COVID-19)")
+    assert (r.lead_sponsor, r.conditions, r.eligibility_criteria, r.outcomes) == (None, [], [], [])
+    r = xml_records["ChiCTR2000030312"]
+    assert (r.overall_status_raw, r.brief_title[:40]) == ("Cancelled, due to modify the protocol",
+                                                          "A single-center, open-label and single a")
+    # counted in the files themselves: every ChiCTR row whose public title opens with "Cancel", and only those
+    for records, path in ((csv_records, ICTRP_CSV), (xml_records, ICTRP_XML)):
+        rows = (csv.DictReader(io.StringIO(_text(path))) if path == ICTRP_CSV else
+                ({"TrialID": t.findtext("TrialID"), "Public title": t.findtext("Public_title")}
+                 for t in ET.fromstring(_text(path).encode()).iter("Trial")))
+        marked = {row["TrialID"] for row in rows
+                  if row["TrialID"].startswith("ChiCTR") and (row["Public title"] or "").startswith("Cancel")}
+        assert {t for t, r in records.items() if (r.overall_status_raw or "").startswith("Cancel")} == marked
+        assert len(marked) == (41 if path == ICTRP_CSV else 37)
+
+
 def test_who_data_set_xml_field_by_field():
     [r] = who_xml.parse(_text(WHO_XML))
     assert (r.trial_id, r.registry) == ("ChiCTR2000034346", "CHICTR")
@@ -255,11 +277,12 @@ def test_trials_per_registry_match_the_files_counted_independently(xml_records, 
         assert found == _independent_registries(rows)
 
 
-# trials field → the field of the export it comes from (XML element; the CSV header is the same with spaces)
+# trials field → the fields of the export it comes from (XML element; the CSV header is the same with spaces); a
+# status from the title's opening words too (a cancelled ChiCTR registration)
 _RAW_FIELDS = {
     "brief_title": ("Public_title",), "official_title": ("Scientific_title",), "acronym": ("Acronym",),
-    "lead_sponsor": ("Primary_sponsor",), "overall_status": ("Recruitment_Status",),
-    "overall_status_raw": ("Recruitment_Status",), "phases": ("Phase",), "study_type": ("Study_type",),
+    "lead_sponsor": ("Primary_sponsor",), "overall_status": ("Recruitment_Status", "Public_title"),
+    "overall_status_raw": ("Recruitment_Status", "Public_title"), "phases": ("Phase",), "study_type": ("Study_type",),
     "enrollment": ("Target_size",), "sex": ("Inclusion_gender",), "minimum_age": ("Inclusion_agemin",),
     "maximum_age": ("Inclusion_agemax",), "allocation": ("Study_design",), "intervention_model": ("Study_design",),
     "masking": ("Study_design",), "primary_purpose": ("Study_design",), "start_date": ("Date_enrollement",),
