@@ -49,6 +49,7 @@ _CRITERIA_HEADING = re.compile(r"\A\s*(inclusion|exclusion)\s+criteria\s*:\s*", 
 _DESIGN_PART = re.compile(r"[.;,]\s*(?=[A-Z][A-Za-z ]*:)|<br>|\n")
 _TYPED_INTERVENTION = re.compile(r"([^:]+):\s*(.+)", re.DOTALL)  # (its type or arm is stripped where read)
 _NOTHING = frozenset(("nil", "na", "n_a", "none", "no", "null", "not_applicable"))
+_NO_NAME = _NOTHING - {"no"}  # (an acronym may be "NO")
 # An EU CTR record runs its sections together in a field, each opened by its EU CTR label: "Main Objective: …;
 # Primary end point(s): …;Timepoint(s) of evaluation of this end point: …", a condition's free text before its
 # "MedDRA version: …" classification and ";Therapeutic area: …", a product's "Trade Name: …", "INN or Proposed INN: …"
@@ -133,6 +134,9 @@ def record(found: Fields, source: str) -> TrialRecord:
     def line(name: str) -> str | None:
         return v.clean(one(name))
 
+    def named(name: str) -> str | None:  # a name, not "none" or "NA" (NL8460's sponsor, ChiCTR2000030223's)
+        return None if v._key(value := line(name) or "") in _NO_NAME else value or None
+
     def items(name: str) -> list[str]:
         return list(dict.fromkeys(
             item for value in found.get(name, ()) for part in re.split(r";|\n", text(value) or "")
@@ -178,8 +182,8 @@ def record(found: Fields, source: str) -> TrialRecord:
         registry=registry,
         brief_title=line("public_title"),
         official_title=line("scientific_title"),
-        acronym=line("acronym"),
-        lead_sponsor=line("primary_sponsor"),
+        acronym=named("acronym"),
+        lead_sponsor=named("primary_sponsor"),
         collaborators=items("secondary_sponsor"),
         overall_status=status,
         overall_status_raw=None if status else status_words,

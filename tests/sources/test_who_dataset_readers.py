@@ -198,6 +198,10 @@ def test_ictrp_csv_irct_and_jprn_records_field_by_field(csv_records):
     assert r.allocation is None and r.masking is None  # a free-text design line states no "Key: value"
 
 
+def test_a_sponsor_of_none_is_none_stated(csv_records):
+    assert (csv_records["NL8460"].lead_sponsor, csv_records["ChiCTR2000030223"].lead_sponsor) == (None, None)  # none, NA
+
+
 def test_a_cancelled_chictr_registration_says_so_in_its_status_not_its_title(xml_records, csv_records):
     """ChiCTR opens a cancelled registration's titles with why, spaces before the title, and may write "Cancelled"
     for its other fields: ChiCTR2000030162 in the CSV (its status column says "Not Recruiting")."""
