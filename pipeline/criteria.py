@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 
 from pipeline.record import Criterion
-from pipeline.vocabulary import clean
+from pipeline.vocabulary import NOTHING, _key, clean
 
 # Each pattern a line is tried against opens with ^\s*+, possessive: nothing after the indentation begins with white
 # space, and a legacy text's ten-space indentation given back a character at a time, wherever a pattern failed, took
@@ -37,6 +37,8 @@ _ELIGIBILITY = re.compile(r"^\s*+(?:eligibility\s+)?criteria\s*:\s*$", re.IGNORE
 # dashes are no list marker, and it is written with the colon every other heading ends with
 _DASHED_SECTION = re.compile(r"^\s*+-{2,}\s*+(?P<title>[^\W\d_](?:[^:\n-]|-(?!-)){0,98}?):?\s*-{2,}\s*$")
 _CAPITALS_SECTION = re.compile(r"^\s*+(?P<title>[A-Z][A-Z/&,()' -]*\b(?:CHARACTERISTICS|THERAPY|CRITERIA):)\s*(?P<rest>.*)$")
+# a list's only item saying it has none ("None.", "N/A", the 2014 archive's "No eligibility criteria") is no criterion
+_NO_CRITERIA = NOTHING | {"no_eligibility_criteria", "no_inclusion_criteria", "no_exclusion_criteria"}
 LIST_MARKER = re.compile(
     r"^\s*+(?:[-*•·▪◦●○–—]|o(?=\s)|\(?\d{1,3}[.)](?!\d)|\(\d{1,3}\)|\(?[a-z][.)](?=\s)|\(?(?:i{1,3}|iv|v|vi{1,3}|ix|x)[.)](?=\s))\s*",
     re.IGNORECASE,
@@ -127,4 +129,4 @@ def split_criteria(text: str | None) -> list[Criterion]:
             continue
         counts[kind] = counts.get(kind, 0) + 1
         criteria.append(Criterion(kind, counts[kind], text_, section))
-    return criteria
+    return [c for c in criteria if counts[c.criterion_type] > 1 or _key(c.text) not in _NO_CRITERIA]

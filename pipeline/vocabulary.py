@@ -327,6 +327,10 @@ REGISTRATIONS: tuple[tuple[str, str, str], ...] = (
     ("ITMCTR", r"(ITMCTR\d+)", ""),
 )
 _REGISTRATION_IDS = tuple((code, re.compile(pattern)) for code, pattern, _ in REGISTRATIONS)
+# A field's whole value that says there is nothing to state (as _key reads it): ICTRP's "NA", a sponsor "none", an
+# exclusion list "None." or "No"
+NOTHING = frozenset(("nil", "na", "n_a", "none", "no", "null", "not_applicable"))
+
 # ICTRP's "Source Register" names (and the WHO data set's reg_name) → code, where the trial id says nothing.
 REGISTRY = _synonyms({
     "ClinicalTrials.gov": "CTGOV", "ChiCTR": "CHICTR", "EU Clinical Trials Register": "EUCTR", "EUCTR": "EUCTR",

@@ -117,6 +117,17 @@ def test_a_heading_between_dashes_is_a_section_and_a_lone_dash_no_criterion():
         "Systemic chemotherapy.", "Chronic acyclovir.", "Active bacterial, fungal, or viral infection"]
 
 
+def test_a_list_whose_only_item_says_there_is_none_is_no_criterion():
+    """The 2014 archive's text blocks as written: NCT00005475's is "No eligibility criteria" (589 trials of the corpus
+    had it as their one criterion), NCT00000396's exclusion list "-  None"; a "None" beside other items stays one."""
+    assert split_criteria("No eligibility criteria") == []
+    text = ("Inclusion Criteria:\n\n          -  Urban African Americans with arthritis\n\n"
+            "          -  18 years or older\n\n        Exclusion Criteria:\n\n          -  None")
+    assert split_criteria(text) == [Criterion("INCLUSION", 1, "Urban African Americans with arthritis"),
+                                    Criterion("INCLUSION", 2, "18 years or older")]
+    assert [c.text for c in split_criteria("Exclusion Criteria:\n- N/A\n- Pregnancy")] == ["N/A", "Pregnancy"]
+
+
 def test_sections_within_inclusion_and_exclusion_lists():
     """NCT03630471 (API v2 JSON): "For adolescent participants:" and "For parent participants:" under an untyped
     list and under "Exclusion criteria:"; "Eligibility criteria:" heads the whole text and is no section."""

@@ -48,8 +48,7 @@ _BARE_PHASES = re.compile(r"([0-4])(?:\s*[-/]\s*([0-4]))?")
 _CRITERIA_HEADING = re.compile(r"\A\s*(inclusion|exclusion)\s+criteria\s*:\s*", re.IGNORECASE)
 _DESIGN_PART = re.compile(r"[.;,]\s*(?=[A-Z][A-Za-z ]*:)|<br>|\n")
 _TYPED_INTERVENTION = re.compile(r"([^:]+):\s*(.+)", re.DOTALL)  # (its type or arm is stripped where read)
-_NOTHING = frozenset(("nil", "na", "n_a", "none", "no", "null", "not_applicable"))
-_NO_NAME = _NOTHING - {"no"}  # (an acronym may be "NO")
+_NO_NAME = v.NOTHING - {"no"}  # (an acronym may be "NO")
 # An EU CTR record runs its sections together in a field, each opened by its EU CTR label: "Main Objective: …;
 # Primary end point(s): …;Timepoint(s) of evaluation of this end point: …", a condition's free text before its
 # "MedDRA version: …" classification and ";Therapeutic area: …", a product's "Trade Name: …", "INN or Proposed INN: …"
@@ -140,7 +139,7 @@ def record(found: Fields, source: str) -> TrialRecord:
     def items(name: str) -> list[str]:
         return list(dict.fromkeys(
             item for value in found.get(name, ()) for part in re.split(r";|\n", text(value) or "")
-            if (item := v.clean(part)) and v._key(item) not in _NOTHING))
+            if (item := v.clean(part)) and v._key(item) not in v.NOTHING))
 
     def whole(name: str) -> str:
         return "\n".join(t for value in found.get(name, ()) if (t := text(value)))
@@ -354,7 +353,7 @@ def _criteria(inclusion: str | None, exclusion: str | None) -> str:
     parts = []
     for heading, value in (("Inclusion Criteria:", inclusion), ("Exclusion Criteria:", exclusion)):
         body = _CRITERIA_HEADING.sub("", value or "", count=1)
-        if v._key(body) in ("", *_NOTHING):  # "Exclusion criteria: No" states that there are none
+        if v._key(body) in ("", *v.NOTHING):  # "Exclusion criteria: No" states that there are none
             continue
         lines = [line for line in body.splitlines() if line.strip()]
         if not any(LIST_MARKER.match(line) for line in lines):  # registries that write one criterion a line, unmarked
@@ -381,12 +380,12 @@ def _interventions(record: TrialRecord, entries: list[str]) -> None:
             record.interventions.append(Intervention(kind, m[2].strip()))
         elif m and record.registry == "CHICTR":
             label, name = m[1].strip(), m[2].strip()
-            if v._key(name) not in _NOTHING:
+            if v._key(name) not in v.NOTHING:
                 record.interventions.append(Intervention(None, name, arm_group_labels=[label]))
             if label not in (a.label for a in record.arm_groups):
                 record.arm_groups.append(ArmGroup(label))
             arm = next(a for a in record.arm_groups if a.label == label)
-            arm.intervention_names += [name] if v._key(name) not in _NOTHING else []
+            arm.intervention_names += [name] if v._key(name) not in v.NOTHING else []
         else:
             record.interventions.append(Intervention(None, entry))
 
