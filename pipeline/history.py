@@ -107,6 +107,10 @@ SUPERSEDED = f"""exists (
 # no posting day), so these come from superseded documents too and are never REMOVED.
 EVENT_DATES = ("first_submitted_date", "first_posted_date", "results_first_submitted_date",
                "results_first_posted_date", "registration_date")
+# Fields a record of one format states only in its newer schema: first stated, they are the schema's change, not the
+# record's, so never ADDED (the 2014 legacy XML has no start date type or last known status: NCT00003838's 1999 start
+# became "Actual" in 2023; nor the results posting day months_to_report_results is counted to)
+NEWER_SCHEMA_FIELDS = ("start_date_type", "last_known_status", "months_to_report_results")
 # Within one version, for its values in the history: the copy nearest the version's date first (the Archive's own,
 # which states no download, else the earliest download). A later copy's differences are the registry's edits since,
 # not changes of that version: they are trial_field_conflicts.
@@ -177,7 +181,7 @@ def trial_changes() -> str:
     value stated again after is ADDED. A version before the first that states a field or has rows, holding documents
     of every format of that one, did not state it yet: the first value is ADDED (an enrollment or primary outcomes
     first registered years after the trial began). A structured record of another format is no such version: the
-    Archive's XML has no has_dmc for the legacy XML of a later version to add."""
+    Archive's XML has no has_dmc for the legacy XML of a later version to add; nor are NEWER_SCHEMA_FIELDS added."""
     fields = ", ".join(_fields())
     unpivoted = ", ".join(f"{c}::varchar as {c}" for c in _fields())
     return f"""
@@ -204,7 +208,7 @@ with {_version_values(versioned_only=True)},
     from field_values
     where value is not null or field not in {EVENT_DATES} and (
             stated_in is not null and (structured or list_has_all(formats, stated_in))
-            or stated_in is null and list_has_all(formats, stated_after))
+            or stated_in is null and list_has_all(formats, stated_after) and field not in {NEWER_SCHEMA_FIELDS})
     window w as (partition by trial_id, field order by version_date)),
   {_items().lstrip()},
   chosen_formats as (

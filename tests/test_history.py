@@ -424,6 +424,9 @@ def test_two_downloads_versions_and_changes_counted_independently(legacy):
     assert criteria[0] == ("ADDED", None, "EXCLUSION: history of intolerance to ganc")
     assert criteria[-1] == ("CHANGED", "Males and females eligible for", "INCLUSION: Males and females eligible for")
     assert [c for c, _, _ in criteria] == ["ADDED"] * (len(criteria) - 1) + ["CHANGED"]
+    # the 2014 schema has no start date type or last known status: NCT00003838's start "Actual" in 2023 is no change
+    assert con.execute("select count(*) from trial_changes where change = 'ADDED' and field in "
+                       f"{history.NEWER_SCHEMA_FIELDS}").fetchone() == (0,)
     # NCT00004571's 2014 record lists no outcome; its 2023 record's five primary outcomes were added after the fact
     assert con.execute("select change, left(new_value, 14) from trial_changes where trial_id = 'NCT00004571' and "
                        "field = 'primary_outcome' order by 2").fetchall() == [
