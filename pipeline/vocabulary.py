@@ -27,6 +27,13 @@ def clean(text: str | None) -> str | None:
     return folded or None
 
 
+def stated(text: str | None) -> str | None:
+    """clean(text), or None where the whole text says there is nothing (NOTHING: the 2014 legacy XML's intervention
+    description "N/A", which the 2023 records leave out)."""
+    value = clean(text)
+    return None if value is None or _key(value) in NOTHING else value
+
+
 def _vocabulary(values: str) -> dict[str, str]:
     """A lookup from normalized display word to contract value: each value names itself."""
     return {_key(v): v for v in values.split()}

@@ -24,7 +24,7 @@ from pipeline.vocabulary import (
     ALLOCATION, ARM_TYPE, CI_SIDES, DATE_TYPE, DISPERSION_TYPE, ENROLLMENT_TYPE, ENUM, INTERVENTION_MODEL,
     INTERVENTION_TYPE, OBSERVATIONAL_MODEL, OFFICIAL_ROLE, PRIMARY_PURPOSE, RESPONSIBLE_PARTY_TYPE,
     RESULT_OUTCOME_TYPE, SEX, SPONSOR_CLASS, STATUS, STUDY_TYPE, TIME_PERSPECTIVE, age_text, clean, lookup, masking,
-    number, numbers_as_written, parse_date, phases, whole_number, yes_no,
+    number, numbers_as_written, parse_date, phases, stated, whole_number, yes_no,
 )
 
 FORMAT = "ctgov_xml"
@@ -288,7 +288,7 @@ def intervention(element: etree._Element, tags=("intervention_name", "interventi
     return Intervention(
         intervention_type=lookup(INTERVENTION_TYPE, _first_text(texts, type_tag)),
         name=name,
-        description=clean(element.findtext(description_path)),
+        description=stated(element.findtext(description_path)),
         arm_group_labels=_cleaned(texts.get("arm_group_label", ())),
         other_names=_cleaned(texts.get("other_name", ())),
     )
