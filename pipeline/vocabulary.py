@@ -27,11 +27,11 @@ def clean(text: str | None) -> str | None:
     return folded or None
 
 
-def stated(text: str | None) -> str | None:
-    """clean(text), or None where the whole text says there is nothing (NOTHING: the 2014 legacy XML's intervention
-    description "N/A", which the 2023 records leave out)."""
+def stated(text: str | None, nothing: frozenset[str] | None = None) -> str | None:
+    """clean(text), or None where the whole text says there is nothing (`nothing`, by default NOTHING: the 2014
+    legacy XML's intervention description "N/A", which the 2023 records leave out)."""
     value = clean(text)
-    return None if value is None or _key(value) in NOTHING else value
+    return None if value is None or _key(value) in (NOTHING if nothing is None else nothing) else value
 
 
 def _vocabulary(values: str) -> dict[str, str]:

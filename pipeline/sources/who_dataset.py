@@ -134,7 +134,7 @@ def record(found: Fields, source: str) -> TrialRecord:
         return v.clean(one(name))
 
     def named(name: str) -> str | None:  # a name, not "none" or "NA" (NL8460's sponsor, ChiCTR2000030223's)
-        return None if v._key(value := line(name) or "") in _NO_NAME else value or None
+        return v.stated(one(name), _NO_NAME)
 
     def items(name: str) -> list[str]:
         return list(dict.fromkeys(
