@@ -172,9 +172,41 @@ from doc_trials where version_date is not null
 order by trial_id, version_date, doc_id"""
 
 
+# An item REMOVED and another ADDED in one step, alike enough, are one item rewritten: CHANGED ("St. Louis" → "Saint
+# Louis", a criterion reworded). Alike: the edit distance of their first _COMPARED_CHARS characters, lower-cased, is
+# at most (1 - LIKENESS) of the longer, and each is the other's likest. LIKENESS is measured on blind-labelled pairs
+# (tests/data/README_rewritten.md). A step of more than MAX_PAIRS such pairs is left as it is: the comparison costs
+# their number times their length squared.
+LIKENESS = 0.7
+_COMPARED_CHARS = 300
+MAX_PAIRS = 10_000
+
+
+def _rewritten() -> str:
+    """CTEs `candidates` and `rewritten` (trial_id, field, from_date, to_date, old_value, new_value), after
+    `item_changes`: the REMOVED and ADDED items of one step that are one item rewritten."""
+    def side(change: str, value: str) -> str:
+        return (f"select *, left(lower({value}), {_COMPARED_CHARS}) as compared from item_changes "
+                f"where change = '{change}' and pairs <= {MAX_PAIRS}")
+    longer = "greatest(length(r.compared), length(a.compared))"
+    return f"""
+  candidates as (
+    select r.trial_id, r.field, r.from_date, r.to_date, r.old_value, a.new_value,
+           1 - levenshtein(r.compared, a.compared) / {longer} as likeness
+    from ({side('REMOVED', 'old_value')}) r join ({side('ADDED', 'new_value')}) a using (trial_id, field, to_date)
+    -- (the distance is at least the difference in length: pairs that cannot be alike are not compared)
+    where abs(length(r.compared) - length(a.compared)) <= {1 - LIKENESS:.3f} * {longer}),
+  rewritten as materialized (
+    select trial_id, field, from_date, to_date, old_value, new_value from candidates
+    qualify likeness >= {LIKENESS}
+      and row_number() over (partition by trial_id, field, to_date, old_value order by likeness desc, new_value) = 1
+      and row_number() over (partition by trial_id, field, to_date, new_value order by likeness desc, old_value) = 1)"""
+
+
 def trial_changes() -> str:
     """trial_id, field, change, old_value, new_value, from_date, to_date: fields CHANGED between consecutive
-    versions that state them; items ADDED, REMOVED or CHANGED (same identity, other details) between
+    versions that state them; items ADDED, REMOVED or CHANGED (same identity, other details; or one removed and one
+    added that are alike: _rewritten) between
     consecutive versions with rows of their table. A version that does not state a field, or has no rows of a
     table, though it has a document that supersedes the one the last value came from (SUPERSEDED: of its format, or
     a structured record) removed it: REMOVED (a field: its old value, new null), as `trials` no longer shows it; a
@@ -234,17 +266,31 @@ with {_version_values(versioned_only=True)},
           from steps s join items i on i.part = s.part and i.trial_id = s.trial_id and i.version_date = s.from_date),
   new as (select s.part, s.trial_id, s.from_date, s.to_date, i.field, i.key, i.value
           from steps s join items i on i.part = s.part and i.trial_id = s.trial_id and i.version_date = s.to_date
-          where s.from_date is not null)
+          where s.from_date is not null),
+  item_changes as materialized (
+    select trial_id, field,
+           case when old.key is null then 'ADDED' when new.key is null then 'REMOVED' else 'CHANGED' end as change,
+           old.value as old_value, new.value as new_value, from_date, to_date,
+           count(*) filter (where new.key is null) over step * count(*) filter (where old.key is null) over step
+             as pairs  -- (of a REMOVED and an ADDED item of the step)
+    from old full join new using (part, trial_id, from_date, to_date, field, key)
+    where old.key is null or new.key is null or old.value <> new.value
+    window step as (partition by trial_id, field, to_date)),
+  {_rewritten().lstrip()}
 select trial_id, field,
        case when old_value is null then 'ADDED' when new_value is null then 'REMOVED' else 'CHANGED' end as change,
        old_value, new_value, from_date, to_date
 from field_steps where old_value is distinct from new_value and from_date is not null
 union all
-select trial_id, field,
-       case when old.key is null then 'ADDED' when new.key is null then 'REMOVED' else 'CHANGED' end as change,
-       old.value as old_value, new.value as new_value, from_date, to_date
-from old full join new using (part, trial_id, from_date, to_date, field, key)
-where old.value is distinct from new.value
+select trial_id, field, 'CHANGED', old_value, new_value, from_date, to_date from rewritten
+union all
+select c.trial_id, c.field, c.change, c.old_value, c.new_value, c.from_date, c.to_date
+from item_changes c
+where c.change = 'CHANGED'
+   or c.change = 'REMOVED' and not exists (select 1 from rewritten r where r.trial_id = c.trial_id and r.field = c.field
+                                           and r.to_date = c.to_date and r.old_value = c.old_value)
+   or c.change = 'ADDED' and not exists (select 1 from rewritten r where r.trial_id = c.trial_id and r.field = c.field
+                                         and r.to_date = c.to_date and r.new_value = c.new_value)
 order by trial_id, to_date, field, change, old_value, new_value"""
 
 

@@ -256,22 +256,31 @@ DISPERSION_TYPE = _synonyms({
     "95% Confidence Interval": "CONFIDENCE_95", "90% Confidence Interval": "CONFIDENCE_90",
     "80% Confidence Interval": "CONFIDENCE_80", "97.5% Confidence Interval": "CONFIDENCE_975",
     "99% Confidence Interval": "CONFIDENCE_99", "Other Confidence Interval": "CONFIDENCE_OTHER",
-    "Geometric Coefficient of Variation": "GEOMETRIC_COEFFICIENT"})
+    "Geometric Coefficient of Variation": "GEOMETRIC_COEFFICIENT",
+    "Standard Error of the Mean": "STANDARD_ERROR_OF_MEAN"})  # (an analysis's: API v2's AnalysisDispersionType)
+# The older legacy XML's yes/no <non_inferiority> → API v2's legacy values of nonInferiorityType
+LEGACY_NON_INFERIORITY = _synonyms({"Yes": "NON_INFERIORITY_OR_EQUIVALENCE_LEGACY",
+                                    "No": "SUPERIORITY_OR_OTHER_LEGACY"})
 CI_SIDES = _synonyms({"1-Sided": "ONE_SIDED", "2-Sided": "TWO_SIDED"})
 OFFICIAL_ROLE = _synonyms({"Principal Investigator": "PRINCIPAL_INVESTIGATOR", "Study Director": "STUDY_DIRECTOR",
                            "Study Chair": "STUDY_CHAIR"})
 RESPONSIBLE_PARTY_TYPE = _synonyms({"Sponsor": "SPONSOR", "Principal Investigator": "PRINCIPAL_INVESTIGATOR",
                                     "Sponsor-Investigator": "SPONSOR_INVESTIGATOR"})
 
-# "12.5", "<0.001", "> .05", "≤ 0.05", "25,754", "1.2E-5"; the comparator is kept only in the raw text
-_NUMBER = re.compile(r"\s*(?:[<>≤≥]=?|=)?\s*([-+]?(?:[1-9]\d{0,2}(?:,\d{3})+|\d*\.?\d+(?:[eE][-+]?\d+)?))\s*")
+# "12.5", "<0.001", "> .05", "≤ 0.05", "25,754", "1.2E-5", "10."; the comparator is kept only in the raw text. A comma
+# after a lone 0 is a decimal comma ("0,001": no group of thousands follows a 0).
+_NUMBER = re.compile(r"\s*(?:[<>≤≥]=?|=)?\s*"
+                     r"(?:(?P<number>[-+]?(?:[1-9]\d{0,2}(?:,\d{3})+|\d*\.?\d+(?:[eE][-+]?\d+)?|\d+\.))"
+                     r"|(?P<zero>[-+]?0),(?P<decimals>\d+))\s*")
 
 
 def number(text: str | None) -> float | None:
-    """A value as a results table writes it → its number; "NA", "0,001" (which comma?), prose, or past a float's
+    """A value as a results table writes it → its number; "NA", "1,5" (which comma?), prose, or past a float's
     range ("1e999", 400 digits: infinity) → None."""
-    m = _NUMBER.fullmatch(text) if text else None
-    return value if m and math.isfinite(value := float(m[1].replace(",", ""))) else None
+    if not text or not (m := _NUMBER.fullmatch(text)):
+        return None
+    value = float(m["number"].replace(",", "") if m["number"] else f"{m['zero']}.{m['decimals']}")
+    return value if math.isfinite(value) else None
 
 
 def numbers_as_written(get, **names: str) -> dict:

@@ -296,7 +296,9 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "group_codes": ("The groups compared (result_groups.group_code of the outcome)",
                         "outcome_analysis_groups.ctgov_group_code"),
         "groups_description": ("The registry's description of the comparison", None),
-        "non_inferiority_type": ("SUPERIORITY, NON_INFERIORITY, EQUIVALENCE, OTHER, SUPERIORITY_OR_OTHER, …", None),
+        "non_inferiority_type": (
+            "SUPERIORITY, NON_INFERIORITY, EQUIVALENCE, OTHER, SUPERIORITY_OR_OTHER, …; the older records' yes/no: "
+            "NON_INFERIORITY_OR_EQUIVALENCE_LEGACY, SUPERIORITY_OR_OTHER_LEGACY", None),
         "method": ("Statistical method as written (ANCOVA, Regression, Cox, …)", None),
         "p_value": ("The p-value as a number (the bound of <0.001)", None),
         "p_value_raw": ("The p-value as written (<0.001 keeps its comparator)", "p_value_modifier + p_value"),
@@ -352,7 +354,9 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
     }),
     "trial_changes": ("What changed between consecutive versions of a trial: fields of trials (CHANGED; REMOVED "
                       "where a newer version of the record leaves one out; ADDED where a version of the same "
-                      "record format states one the version before did not) and items (ADDED, REMOVED, CHANGED)",
+                      "record format states one the version before did not) and items (ADDED, REMOVED, CHANGED: the "
+                      "same identity with other details, or an item removed and one added in the same step that are "
+                      "alike, see history.LIKENESS)",
                       None, {
         "trial_id": _COMMON["trial_id"],
         "field": ("A trials column, or an item kind: primary_outcome, secondary_outcome, condition, intervention, "

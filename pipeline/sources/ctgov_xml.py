@@ -22,8 +22,8 @@ from pipeline.record import (
 )
 from pipeline.vocabulary import (
     ALLOCATION, ARM_TYPE, CI_SIDES, DATE_TYPE, DISPERSION_TYPE, ENROLLMENT_TYPE, ENUM, INTERVENTION_MODEL,
-    INTERVENTION_TYPE, OBSERVATIONAL_MODEL, OFFICIAL_ROLE, PRIMARY_PURPOSE, RESPONSIBLE_PARTY_TYPE,
-    RESULT_OUTCOME_TYPE, SEX, SPONSOR_CLASS, STATUS, STUDY_TYPE, TIME_PERSPECTIVE, age_text, clean, lookup, masking,
+    INTERVENTION_TYPE, LEGACY_NON_INFERIORITY, OBSERVATIONAL_MODEL, OFFICIAL_ROLE, PRIMARY_PURPOSE,
+    RESPONSIBLE_PARTY_TYPE, RESULT_OUTCOME_TYPE, SEX, SPONSOR_CLASS, STATUS, STUDY_TYPE, TIME_PERSPECTIVE, age_text, clean, lookup, masking,
     number, numbers_as_written, parse_date, phases, stated, whole_number, yes_no,
 )
 
@@ -474,7 +474,8 @@ def _outcome_results(record: TrialRecord, outcome: etree._Element, ordinal: int)
     record.outcome_analyses += [
         Analysis(**context, analysis_ordinal=n, group_codes=[_group_code(g.text) for g in a.iterfind("group_id_list/group_id")],
                  groups_description=clean(a.findtext("groups_desc")),
-                 non_inferiority_type=lookup(ENUM, a.findtext("non_inferiority_type")), method=clean(a.findtext("method")),
+                 non_inferiority_type=lookup(ENUM, a.findtext("non_inferiority_type"))
+                 or lookup(LEGACY_NON_INFERIORITY, a.findtext("non_inferiority")), method=clean(a.findtext("method")),
                  param_type=clean(a.findtext("param_type")),
                  dispersion_type=lookup(DISPERSION_TYPE, a.findtext("dispersion_type")),
                  dispersion_value=number(clean(a.findtext("dispersion_value"))),

@@ -10,6 +10,7 @@ an event), per <reference>/<results_reference> and per <overall_official>.
 from __future__ import annotations
 
 import tarfile
+from collections import Counter
 import xml.etree.ElementTree as ET
 from datetime import date
 
@@ -184,18 +185,30 @@ def test_every_record_with_results_gives_the_rows_its_xml_holds_and_passes_the_s
     its rows (of every table, as the parse step validates them) pass the schemas."""
     seen, mismatches = 0, []
     rows_by_table: dict[str, list[tuple]] = {table: [] for table in RECORD_TABLES}
+    tests_said: Counter = Counter()  # (what an analysis's XML says of its test, non_inferiority_type)
+    dispersions: set = set()
     for name, text in _results_documents():
         seen += 1
         [record] = ctgov_xml.parse(text)
         rows = explode(record)
         counted = {table: len(rows[table]) for table in RESULTS_TABLES}
-        expected = expected_counts(ET.fromstring(text))
+        root = ET.fromstring(text)
+        expected = expected_counts(root)
+        dispersions.update(a.dispersion_type for a in record.outcome_analyses)
+        said = (a.findtext("non_inferiority_type") or a.findtext("non_inferiority") for a in root.iter("analysis"))
+        tests_said.update(zip(said, (a.non_inferiority_type for a in record.outcome_analyses)))
         if counted != expected:
             mismatches.append((name, {t: (expected[t], counted[t]) for t in counted if counted[t] != expected[t]}))
         for table in RECORD_TABLES:
             rows_by_table[table] += [(*row, name) for row in rows[table]]
     assert seen == 30 + 125 + 360
     assert mismatches == []
+    # the older records' yes/no <non_inferiority> is API v2's legacy value (it was null: 510 analyses of the corpus)
+    assert {said: kind for said, kind in tests_said if said in ("Yes", "No")} == {
+        "Yes": "NON_INFERIORITY_OR_EQUIVALENCE_LEGACY", "No": "SUPERIORITY_OR_OTHER_LEGACY"}
+    assert sum(n for (said, kind), n in tests_said.items() if said and kind is None) == 0
+    # an analysis's dispersion in API v2's words (AnalysisDispersionType), "Standard Error of the mean" included
+    assert dispersions == {None, "STANDARD_DEVIATION", "STANDARD_ERROR_OF_MEAN"}
     quarantined = set()
     for table, rows in rows_by_table.items():
         frame = pl.DataFrame(rows, schema={**columns(table), "doc_id": pl.String}, orient="row")
@@ -209,7 +222,9 @@ def test_every_record_with_results_gives_the_rows_its_xml_holds_and_passes_the_s
 
 @pytest.mark.parametrize("text, expected", [
     ("12.5", 12.5), (".78", 0.78), ("<0.001", 0.001), ("< .05", 0.05), ("≤ 0.05", 0.05), (">=0.99", 0.99),
-    ("25,754", 25754.0), ("-1.2E-3", -0.0012), ("NA", None), ("0,001", None), ("p<0.05 (two-sided)", None), ("", None),
+    ("25,754", 25754.0), ("-1.2E-3", -0.0012), ("NA", None), ("10.", 10.0),
+    ("p<0.05 (two-sided)", None), ("", None),
+    ("0,001", 0.001), ("-0,5", -0.5), ("1,5", None),  # a comma after a lone 0 is a decimal comma; "1,5" says not which
     ("1e999", None), ("9" * 400, None),  # past a float's range: infinity is no value (the raw words are kept)
 ])
 def test_numbers_as_written(text, expected):
