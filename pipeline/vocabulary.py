@@ -60,7 +60,10 @@ ENROLLMENT_TYPE = _vocabulary("ACTUAL ESTIMATED") | _synonyms({"Anticipated": "E
 SEX = _vocabulary("ALL FEMALE MALE") | _synonyms({"Both": "ALL", "Female only": "FEMALE", "Male only": "MALE"})
 ALLOCATION = _vocabulary("RANDOMIZED NON_RANDOMIZED NA") | _synonyms({
     "Non-Randomized": "NON_RANDOMIZED", "Nonrandomized": "NON_RANDOMIZED", "N/A": "NA", "Not Applicable": "NA",
-    "Randomised": "RANDOMIZED", "Non-Randomised": "NON_RANDOMIZED"})
+    "Randomised": "RANDOMIZED", "Non-Randomised": "NON_RANDOMIZED",
+    # ANZCTR's and DRKS's allocations, as ICTRP carries them
+    "Randomised controlled trial": "RANDOMIZED", "Randomized controlled trial": "RANDOMIZED",
+    "Non-randomised trial": "NON_RANDOMIZED", "Non-randomized controlled trial": "NON_RANDOMIZED"})
 INTERVENTION_MODEL = _vocabulary("SINGLE_GROUP PARALLEL CROSSOVER FACTORIAL SEQUENTIAL") | _synonyms({
     "Single Group Assignment": "SINGLE_GROUP", "Single Group": "SINGLE_GROUP", "Parallel Assignment": "PARALLEL",
     "Crossover Assignment": "CROSSOVER", "Cross-over": "CROSSOVER", "Factorial Assignment": "FACTORIAL",

@@ -76,12 +76,21 @@ _NEW_LINES = re.compile(r"\n\s*")  # one "\n" for a run: _EUCTR_LABEL tried from
 # outcomes: the words are its status (no contract word), the placeholders state nothing.
 _CANCELLED = re.compile(r"(cancell?ed(?:,? (?:by|due)\b[^\n]{0,80}?)?)(?: {2,}|[ \t]*\n|\Z)\s*", re.IGNORECASE)
 
+# Registries that write each outcome's time point into the outcome field, after its measure: ANZCTR and TCTR in
+# brackets ("Mortality<br>[28 days post ICU admission];…", "ED time interval [Timeframe hospital exit …]"), IRCT as
+# "Cough. Timepoint: Daily. Method of measurement: Clinical finding.;…"
+_BRACKETED_TIME_POINTS = ("ANZCTR", "TCTR")
+_LABELLED_TIME_POINTS = ("IRCT",)
+_TIME_FRAME_LABEL = re.compile(r"\A\s*time\s*frame:?", re.IGNORECASE)
+
 # "Randomised: yes" and kin (EU CTR, NTR): the flag → (field, value when yes, value when no).
 _DESIGN_FLAGS = v._synonyms({
     "Randomised": ("allocation", "RANDOMIZED", "NON_RANDOMIZED"), "Randomized": ("allocation", "RANDOMIZED", "NON_RANDOMIZED"),
     "Open": ("masking", "NONE", None), "Single blind": ("masking", "SINGLE", None), "Double blind": ("masking", "DOUBLE", None),
     "Parallel group": ("intervention_model", "PARALLEL", None), "Cross over": ("intervention_model", "CROSSOVER", None),
 })
+# ISRCTN ends its design with its trial type in brackets: "Randomised adaptive trial (Treatment)"
+_ISRCTN_TRIAL_TYPE = re.compile(r"\(([A-Za-z ]+)\)\s*\Z")
 # "Key: value" parts (ClinicalTrials.gov, IRCT, DRKS via ICTRP) → the record's design field.
 _DESIGN_KEYS = v._synonyms({
     "Allocation": "allocation", "Randomization": "allocation", "Intervention model": "intervention_model",
@@ -92,8 +101,15 @@ _DESIGN_KEYS = v._synonyms({
 _DESIGN_VOCABULARY = {"allocation": v.ALLOCATION, "intervention_model": v.INTERVENTION_MODEL,
                       "primary_purpose": v.PRIMARY_PURPOSE, "masking": v.MASKING,
                       "observational_model": v.OBSERVATIONAL_MODEL, "time_perspective": v.TIME_PERSPECTIVE}
-# ChiCTR writes its design as one word or phrase.
+# ChiCTR writes its design as one word or phrase, jRCT (JPRN) as phrases apart by commas ("randomized controlled trial,
+# open(masking not used), no treatment control, parallel assignment, treatment purpose").
 _DESIGN_WORDS = v._synonyms({
+    "randomized controlled trial": {"allocation": "RANDOMIZED"},
+    "non-randomized controlled trial": {"allocation": "NON_RANDOMIZED"},
+    "open(masking not used)": {"masking": "NONE"}, "single arm study": {"intervention_model": "SINGLE_GROUP"},
+    "single assignment": {"intervention_model": "SINGLE_GROUP"}, "parallel assignment": {"intervention_model": "PARALLEL"},
+    "crossover assignment": {"intervention_model": "CROSSOVER"}, "treatment purpose": {"primary_purpose": "TREATMENT"},
+    "prevention purpose": {"primary_purpose": "PREVENTION"}, "diagnostic purpose": {"primary_purpose": "DIAGNOSTIC"},
     "Parallel": {"intervention_model": "PARALLEL"}, "Single arm": {"intervention_model": "SINGLE_GROUP"},
     "Factorial": {"intervention_model": "FACTORIAL"}, "Sequential": {"intervention_model": "SEQUENTIAL"},
     "Cross-over": {"intervention_model": "CROSSOVER"}, "Non randomized control": {"allocation": "NON_RANDOMIZED"},
@@ -171,8 +187,8 @@ def record(found: Fields, source: str) -> TrialRecord:
         inclusion = inclusion[:bands[0].start()]
         if minimum_age is None and maximum_age is None:
             minimum_age, maximum_age = ages(answers.get)
-    outcomes = [Outcome(kind, m) for name, kind in (("primary_outcome", "PRIMARY"), ("secondary_outcome", "SECONDARY"))
-                for m in items(name) if not labelled.get(name)]
+    outcomes = [outcome for name, kind in (("primary_outcome", "PRIMARY"), ("secondary_outcome", "SECONDARY"))
+                if not labelled.get(name) for value in found.get(name, ()) for outcome in _outcomes(value, kind, registry)]
     outcomes += [Outcome(kind, sections[label], sections.get(_EUCTR_TIME_POINT))
                  for name, (kind, label) in _EUCTR_END_POINTS.items()
                  if (sections := labelled.get(name, {})).get(label)]
@@ -211,6 +227,38 @@ def record(found: Fields, source: str) -> TrialRecord:
         _interventions(record, items("intervention"))
     _design(record, one("study_design"))
     return record
+
+
+def _outcomes(value: str, kind: str, registry: str) -> list[Outcome]:
+    """The outcomes of one value of an outcome field: each with its time point where the registry writes it in and
+    every outcome of the value has one (its measure's line breaks read as spaces), else one per line or ";", a
+    list's "1." or "-" left out."""
+    written = text(value) or ""
+    if timed := _timed(written, registry):
+        return [Outcome(kind, v.clean(measure), v.clean(time_point), v.clean(method)) for measure, time_point, method
+                in timed]
+    parts = (v.clean(LIST_MARKER.sub("", part, count=1)) for part in re.split(r";|\n", written))
+    return [Outcome(kind, part) for part in dict.fromkeys(parts) if part and v._key(part) not in v.NOTHING]
+
+
+def _timed(written: str, registry: str) -> list[tuple[str, str, str | None]] | None:
+    """(measure, time point, method of measurement) of each outcome of a registry that writes them so, or None."""
+    found = []
+    if registry in _BRACKETED_TIME_POINTS:
+        for entry in re.split(r"(?<=\])[ \t]*;", written):
+            measure, bracket, time_point = entry.strip().rpartition("[")
+            if not (bracket and time_point.endswith("]") and measure.strip()):
+                return None
+            found.append((measure, _TIME_FRAME_LABEL.sub("", time_point[:-1]), None))
+    elif registry in _LABELLED_TIME_POINTS:
+        for entry in filter(str.strip, written.split(";")):
+            measure, label, rest = entry.partition("Timepoint:")
+            if not (label and measure.strip()):
+                return None
+            time_point, _, method = rest.partition("Method of measurement:")
+            found.append((measure.strip(" ."), time_point.strip(" ."),
+                          f"Method of measurement: {method.strip()}" if method.strip() else None))
+    return found or None
 
 
 def _without_placeholders(found: Fields) -> Fields:
@@ -397,7 +445,11 @@ def _design(record: TrialRecord, value: str | None) -> None:
         return
     # ChiCTR's one word is an intervention's design: its observational studies and surveys say "Sequential" too
     interventional = record.study_type == "INTERVENTIONAL"
-    found: dict[str, str | None] = dict(_DESIGN_WORDS.get(v._key(words), {})) if interventional else {}
+    found: dict[str, str | None] = {}
+    for part in words.split(",") if interventional else ():
+        found.update(_DESIGN_WORDS.get(v._key(part), {}))
+    if record.registry == "ISRCTN" and (trial_type := _ISRCTN_TRIAL_TYPE.search(words)):
+        found["primary_purpose"] = v.PRIMARY_PURPOSE.get(v._key(trial_type[1]))
     for name, yes in _flags(words):
         field, if_yes, if_no = _DESIGN_FLAGS.get(v._key(name), (None, None, None))
         value_ = if_yes if yes.lower() == "yes" else if_no

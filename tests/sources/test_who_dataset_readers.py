@@ -187,7 +187,10 @@ def test_ictrp_csv_irct_and_jprn_records_field_by_field(csv_records):
         "Uncontrolled baseline diseases including neuropsychiatric disorders, diabetes, thyroid disorders, heart disease",
         "Pregnancy and lactation", "Baseline liver failure"]
     assert r.locations == [Location(country="Iran (Islamic Republic of)")]
-    assert [o.measure[:27] for o in r.outcomes] == ["Response to the treatment. ", "Complications of the treatm"]
+    # "Response to the treatment. Timepoint: Daily. Method of measurement: According the clinical, …;Complications …"
+    assert [(o.measure, o.time_frame, o.description[:38]) for o in r.outcomes] == [
+        ("Response to the treatment", "Daily", "Method of measurement: According the c"),
+        ("Complications of the treatment", "Daily", "Method of measurement: Interview and p")]
 
     r = csv_records["JPRN-jRCTs031190226"]
     assert (r.registry, r.phases, r.study_type) == ("JPRN", ["PHASE2"], "INTERVENTIONAL")  # "2"
@@ -195,7 +198,41 @@ def test_ictrp_csv_irct_and_jprn_records_field_by_field(csv_records):
     assert (r.registration_date, r.start_date) == (date(2020, 2, 27), date(2020, 2, 27))  # 27/02/2020
     assert r.conditions == ["patients infected with COVID-19", "Coronavirus"]  # "… <br>Coronavirus"
     assert r.interventions == [Intervention(None, "oral administration of favipiravir")]
-    assert r.allocation is None and r.masking is None  # a free-text design line states no "Key: value"
+    # "single arm study, open(masking not used), uncontrolled control, single assignment, treatment purpose"
+    assert (r.allocation, r.masking, r.intervention_model, r.primary_purpose) == (
+        None, "NONE", "SINGLE_GROUP", "TREATMENT")
+    r = csv_records["JPRN-jRCTs041190120"]  # "randomized controlled trial, …, parallel assignment, treatment purpose"
+    assert (r.allocation, r.intervention_model) == ("RANDOMIZED", "PARALLEL")
+    # "1.<tab>Date of ECMO discontinuation<br>2.<tab>Date of invasive mechanical ventilation discontinuation<br>…"
+    assert [o.measure for o in csv_records["JPRN-UMIN000039686"].outcomes][:2] == [
+        "Date of ECMO discontinuation", "Date of invasive mechanical ventilation discontinuation"]
+
+
+def test_ictrp_csv_anzctr_tctr_and_isrctn_records_field_by_field(csv_records):
+    r = csv_records["ACTRN12620000421932"]  # "Mortality<br>[At hospital discharge or 28 days post …, whichever comes later. ]"
+    assert [(o.measure, o.time_frame) for o in r.outcomes] == [
+        ("Mortality", "At hospital discharge or 28 days post intensive care unit admission, whichever comes later.")]
+    r = csv_records["ACTRN12620000438954"]  # "Mortality[During …];Mortality[28 day post discharge from ICU];…"
+    assert [(o.measure[:9], o.time_frame) for o in r.outcomes] == [
+        ("Mortality", "During Intensive care unit stay < 14 days"), ("Mortality", "28 day post discharge from ICU"),
+        ("Length of", "Discharge from intensive care")]
+    # "Purpose: Treatment; Allocation: Non-randomised trial; Masking: Open (masking not used);Assignment: Single group"
+    r = csv_records["ACTRN12620000447954"]
+    assert (r.allocation, r.masking, r.intervention_model, r.primary_purpose) == (
+        "NON_RANDOMIZED", "NONE", "SINGLE_GROUP", "TREATMENT")
+    assert csv_records["ACTRN12620000448943"].allocation == "RANDOMIZED"  # "Randomised controlled trial"
+    r = csv_records["TCTR20200321001"]  # "ED time interval [Timeframe hospital exit Time between ED arrival and …]"
+    assert [(o.measure, o.time_frame) for o in r.outcomes] == [
+        ("ED time interval", "hospital exit Time between ED arrival and hospital admission")]
+    # ISRCTN's trial type: "Prospective interventional non-randomised pre and post implementation study (Diagnostic)"
+    assert csv_records["ISRCTN14966673"].primary_purpose == "DIAGNOSTIC"
+    assert csv_records["ISRCTN50189673"].primary_purpose == "TREATMENT"  # "Randomised adaptive trial (Treatment)"
+    # every ANZCTR and TCTR outcome of the file has its time point: one per "]" that closes an entry
+    rows = list(csv.DictReader(io.StringIO(_text(ICTRP_CSV))))
+    expected = {row["TrialID"]: len(re.findall(r"\](?:\s*;|\s*$)", row["Primary outcome"])) for row in rows
+                if row["TrialID"].startswith(("ACTRN", "TCTR"))}
+    assert {t: len(csv_records[t].outcomes) for t in expected} == expected
+    assert all(o.time_frame and "[" not in o.measure for t in expected for o in csv_records[t].outcomes)
 
 
 def test_a_sponsor_of_none_is_none_stated(csv_records):
