@@ -136,6 +136,7 @@ class Analysis:
     method: str | None = None
     p_value: float | None = None
     p_value_raw: str | None = None
+    p_value_modifier: str | None = None  # the comparator p_value_raw is written with: "<", "<=", ">", ">=", "="
     param_type: str | None = None
     param_value: float | None = None
     param_value_raw: str | None = None

@@ -272,7 +272,7 @@ RESPONSIBLE_PARTY_TYPE = _synonyms({"Sponsor": "SPONSOR", "Principal Investigato
 
 # "12.5", "<0.001", "> .05", "≤ 0.05", "25,754", "1.2E-5", "10."; the comparator is kept only in the raw text. A comma
 # after a lone 0 is a decimal comma ("0,001": no group of thousands follows a 0).
-_NUMBER = re.compile(r"\s*(?:[<>≤≥]=?|=)?\s*"
+_NUMBER = re.compile(r"\s*(?P<comparator>[<>≤≥]=?|=)?\s*"
                      r"(?:(?P<number>[-+]?(?:[1-9]\d{0,2}(?:,\d{3})+|\d*\.?\d+(?:[eE][-+]?\d+)?|\d+\.))"
                      r"|(?P<zero>[-+]?0),(?P<decimals>\d+))\s*")
 
@@ -284,6 +284,16 @@ def number(text: str | None) -> float | None:
         return None
     value = float(m["number"].replace(",", "") if m["number"] else f"{m['zero']}.{m['decimals']}")
     return value if math.isfinite(value) else None
+
+
+def comparator(text: str | None) -> str | None:
+    """The comparator a number is written with ("< 0.001" → "<", "≥0.99" → ">="; a bare number → None), as AACT's
+    p_value_modifier: "> 0.05" is `p_value` 0.05 too, and only this tells it from "< 0.05"."""
+    m = _NUMBER.fullmatch(text) if text and number(text) is not None else None
+    return _COMPARATORS.get(m["comparator"], m["comparator"]) if m else None
+
+
+_COMPARATORS = {"≤": "<=", "≥": ">="}
 
 
 def numbers_as_written(get, **names: str) -> dict:

@@ -302,6 +302,8 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "method": ("Statistical method as written (ANCOVA, Regression, Cox, …)", None),
         "p_value": ("The p-value as a number (the bound of <0.001)", None),
         "p_value_raw": ("The p-value as written (<0.001 keeps its comparator)", "p_value_modifier + p_value"),
+        "p_value_modifier": ("The comparator the p-value is written with: <, <=, >, >= or =; null for a bare number "
+                             "(\"> 0.05\" is p_value 0.05 with >)", "p_value_modifier"),
         "param_type": ("The estimate's kind as written (Odds Ratio (OR), Mean Difference (Final Values), …)", None),
         "param_value": ("The estimate as a number", None),
         "param_value_raw": ("The estimate as written", None),

@@ -208,6 +208,7 @@ TABLES: dict[str, dict[str, tuple]] = {
         "analysis_ordinal": (INT, [pa.Check.ge(1)], False), "group_codes": (LIST, [], True),
         "groups_description": (STR, [], True), "non_inferiority_type": (STR, [], True), "method": (STR, [], True),
         "p_value": (FLOAT, [pa.Check.ge(0)], True), "p_value_raw": (STR, [], True),
+        "p_value_modifier": (STR, [pa.Check.isin(["<", "<=", ">", ">=", "="])], True),
         "param_type": (STR, [], True), "param_value": (FLOAT, [], True), "param_value_raw": (STR, [], True),
         "dispersion_type": (STR, [], True), "dispersion_value": (FLOAT, [], True),
         "ci_percent": (FLOAT, [pa.Check.ge(0), pa.Check.le(100)], True), "ci_n_sides": (STR, [], True),

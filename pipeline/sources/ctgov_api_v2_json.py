@@ -23,7 +23,7 @@ from pipeline.vocabulary import (
     ALLOCATION, ARM_TYPE, CI_SIDES, DATE_TYPE, DISPERSION_TYPE, ENROLLMENT_TYPE, ENUM, ID_TYPE, INTERVENTION_MODEL,
     INTERVENTION_TYPE, MASKING, OBSERVATIONAL_MODEL, OFFICIAL_ROLE, PHASE_ORDER, PRIMARY_PURPOSE,
     RESPONSIBLE_PARTY_TYPE, RESULT_OUTCOME_TYPE, SEX, SPONSOR_CLASS, STATUS, STUDY_TYPE, TIME_PERSPECTIVE, age_text,
-    clean, lookup, number, numbers_as_written, parse_date, who_masked, whole_number,
+    clean, comparator, lookup, number, numbers_as_written, parse_date, who_masked, whole_number,
 )
 
 FORMAT = "ctgov_api_v2_json"
@@ -338,6 +338,7 @@ def _outcome_results(record: TrialRecord, outcome: dict, ordinal: int) -> None:
                  dispersion_type=lookup(DISPERSION_TYPE, _str(a, "dispersionType")),
                  dispersion_value=number(_str(a, "dispersionValue")), ci_percent=number(_str(a, "ciPctValue")),
                  ci_n_sides=lookup(CI_SIDES, _str(a, "ciNumSides")), estimate_description=_markup(a, "estimateComment"),
+                 p_value_modifier=comparator(clean(_str(a, "pValue"))),
                  **numbers_as_written(partial(_str, a), p_value="pValue", param_value="paramValue",
                                       ci_lower="ciLowerLimit", ci_upper="ciUpperLimit"))
         for n, a in enumerate(_objects(outcome, "analyses"), 1)

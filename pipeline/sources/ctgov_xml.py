@@ -23,8 +23,8 @@ from pipeline.record import (
 from pipeline.vocabulary import (
     ALLOCATION, ARM_TYPE, CI_SIDES, DATE_TYPE, DISPERSION_TYPE, ENROLLMENT_TYPE, ENUM, INTERVENTION_MODEL,
     INTERVENTION_TYPE, LEGACY_NON_INFERIORITY, OBSERVATIONAL_MODEL, OFFICIAL_ROLE, PRIMARY_PURPOSE,
-    RESPONSIBLE_PARTY_TYPE, RESULT_OUTCOME_TYPE, SEX, SPONSOR_CLASS, STATUS, STUDY_TYPE, TIME_PERSPECTIVE, age_text, clean, lookup, masking,
-    number, numbers_as_written, parse_date, phases, stated, whole_number, yes_no,
+    RESPONSIBLE_PARTY_TYPE, RESULT_OUTCOME_TYPE, SEX, SPONSOR_CLASS, STATUS, STUDY_TYPE, TIME_PERSPECTIVE, age_text,
+    clean, comparator, lookup, masking, number, numbers_as_written, parse_date, phases, stated, whole_number, yes_no,
 )
 
 FORMAT = "ctgov_xml"
@@ -481,6 +481,7 @@ def _outcome_results(record: TrialRecord, outcome: etree._Element, ordinal: int)
                  dispersion_value=number(clean(a.findtext("dispersion_value"))),
                  ci_percent=number(clean(a.findtext("ci_percent"))), ci_n_sides=lookup(CI_SIDES, a.findtext("ci_n_sides")),
                  estimate_description=clean(a.findtext("estimate_desc")),
+                 p_value_modifier=comparator(clean(a.findtext("p_value"))),
                  **numbers_as_written(a.findtext, p_value="p_value", param_value="param_value",
                                       ci_lower="ci_lower_limit", ci_upper="ci_upper_limit"))
         for n, a in enumerate(outcome.iterfind("analysis_list/analysis"), 1)

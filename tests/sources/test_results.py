@@ -9,6 +9,7 @@ an event), per <reference>/<results_reference> and per <overall_official>.
 """
 from __future__ import annotations
 
+import re
 import tarfile
 from collections import Counter
 import xml.etree.ElementTree as ET
@@ -68,10 +69,11 @@ def test_a_record_with_analyses_field_by_field():
         groups_description="The two gain-framed groups were compared to the two loss-framed groups using poisson "
                            "regression.",
         non_inferiority_type="SUPERIORITY", method="Regression, Poisson", p_value=0.885, p_value_raw="=.885",
-        param_type="Risk Ratio (RR)", param_value=0.99, param_value_raw="0.99", ci_percent=95.0,
+        p_value_modifier="=", param_type="Risk Ratio (RR)", param_value=0.99, param_value_raw="0.99", ci_percent=95.0,
         ci_n_sides="TWO_SIDED", ci_lower=0.88, ci_lower_raw=".88", ci_upper=1.12, ci_upper_raw="1.12")
-    assert [(a.p_value, a.p_value_raw, a.param_value, a.ci_lower, a.ci_upper, len(a.group_codes))
-            for a in (second, third)] == [(0.01, "<.01", 1.17, 1.06, 1.31, 6), (0.01, "<.01", 1.16, 1.05, 1.28, 6)]
+    assert [(a.p_value, a.p_value_raw, a.p_value_modifier, a.param_value, a.ci_lower, a.ci_upper, len(a.group_codes))
+            for a in (second, third)] == [
+        (0.01, "<.01", "<", 1.17, 1.06, 1.31, 6), (0.01, "<.01", "<", 1.16, 1.05, 1.28, 6)]
 
 
 def test_a_record_with_classes_and_categories_field_by_field():
@@ -123,8 +125,9 @@ def test_api_v2_results_and_new_fields():
     assert (r.has_results, r.results_first_posted_date, r.start_date_type) == (True, date(2020, 5, 7), "ACTUAL")
     analysis = r.outcome_analyses[0]
     assert (analysis.outcome_ordinal, analysis.group_codes, analysis.p_value, analysis.p_value_raw,
-            analysis.param_type, analysis.param_value, analysis.ci_percent, analysis.ci_lower, analysis.ci_upper) == (
-        4, ["OG000", "OG001"], 0.0001, "<0.0001", "Percentage Difference", 34.0, 90.0, 24.29, 43.75)
+            analysis.p_value_modifier, analysis.param_type, analysis.param_value, analysis.ci_percent,
+            analysis.ci_lower, analysis.ci_upper) == (
+        4, ["OG000", "OG001"], 0.0001, "<0.0001", "<", "Percentage Difference", 34.0, 90.0, 24.29, 43.75)
     [stopped] = ctgov_api_v2_json.parse((CORPUS / "ctgov_api_v2_json" / "NCT00973089.json").read_text(encoding="utf-8"))
     assert (stopped.why_stopped, stopped.has_results) == (
         "recruiting or enrolling participants has halted prematurely and will not resume", False)
@@ -187,6 +190,8 @@ def test_every_record_with_results_gives_the_rows_its_xml_holds_and_passes_the_s
     rows_by_table: dict[str, list[tuple]] = {table: [] for table in RECORD_TABLES}
     tests_said: Counter = Counter()  # (what an analysis's XML says of its test, non_inferiority_type)
     dispersions: set = set()
+    modifiers: Counter = Counter()  # the p-values' comparators as read, and as the XML writes them (re, not the reader)
+    written: Counter = Counter()
     for name, text in _results_documents():
         seen += 1
         [record] = ctgov_xml.parse(text)
@@ -195,6 +200,10 @@ def test_every_record_with_results_gives_the_rows_its_xml_holds_and_passes_the_s
         root = ET.fromstring(text)
         expected = expected_counts(root)
         dispersions.update(a.dispersion_type for a in record.outcome_analyses)
+        modifiers.update(a.p_value_modifier for a in record.outcome_analyses if a.p_value is not None)
+        p_values = (a.findtext("p_value") or "" for a in root.iter("analysis"))
+        written.update(re.match(r"\s*([<>]=?|=)?", p)[1] for p in p_values
+                       if re.fullmatch(r"\s*(?:[<>]=?|=)?\s*(?:\d*\.?\d+(?:[eE]-?\d+)?|0,\d+)\s*", p))
         said = (a.findtext("non_inferiority_type") or a.findtext("non_inferiority") for a in root.iter("analysis"))
         tests_said.update(zip(said, (a.non_inferiority_type for a in record.outcome_analyses)))
         if counted != expected:
@@ -209,6 +218,8 @@ def test_every_record_with_results_gives_the_rows_its_xml_holds_and_passes_the_s
     assert sum(n for (said, kind), n in tests_said.items() if said and kind is None) == 0
     # an analysis's dispersion in API v2's words (AnalysisDispersionType), "Standard Error of the mean" included
     assert dispersions == {None, "STANDARD_DEVIATION", "STANDARD_ERROR_OF_MEAN"}
+    # a p-value written "> 0.05" is p_value 0.05 with its comparator, told apart from "< 0.05"
+    assert modifiers == written and modifiers[">"] > 0 and modifiers["<"] > 0
     quarantined = set()
     for table, rows in rows_by_table.items():
         frame = pl.DataFrame(rows, schema={**columns(table), "doc_id": pl.String}, orient="row")
