@@ -10,7 +10,9 @@ participants:"). A heading is not a criterion: it becomes the `section` of the c
 outermost first ("PATIENT CHARACTERISTICS: Age:"). A heading in capitals opens a new section; another heading
 nests in the heading right above it ("Concurrent Medication:" then "Excluded:"), or, after criteria, starts again
 under the heading in capitals. An inclusion or exclusion heading closes every section, as does "Eligibility
-criteria:", which heads the whole text.
+criteria:", which heads the whole text. A registry that amends its criteria may keep the old ones under "Previous
+inclusion criteria:" (ISRCTN, after "Current inclusion criteria as of 26/03/2020:"): they are no longer the trial's,
+and are left out up to the next heading.
 """
 from __future__ import annotations
 
@@ -23,7 +25,8 @@ from pipeline.vocabulary import NOTHING, _key, clean
 # space, and a legacy text's ten-space indentation given back a character at a time, wherever a pattern failed, took
 # half of splitting.
 _HEADING = re.compile(
-    r"^\s*+(?:[-*•]\s*)?(?:key\s+|main\s+|general\s+|major\s+)?(?P<kind>inclusion|exclusion)"
+    r"^\s*+(?:[-*•]\s*)?(?:(?P<previous>previous\s+)|current\s+|key\s+|main\s+|general\s+|major\s+)?"
+    r"(?P<kind>inclusion|exclusion)"
     r"(?:\s+and\s+(?:inclusion|exclusion))?\s+criteria\b(?:[^:\n]{0,40}:)?\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
@@ -81,18 +84,23 @@ def split_criteria(text: str | None) -> list[Criterion]:
     nested = False  # the last line read was a section heading
     open_item = False
     hanging = -1  # the column the open item's text starts at: a wrapped line of it is indented exactly so
+    superseded = False  # under a "Previous inclusion criteria:" heading
     for line in text.splitlines():
         if not line.strip():
             open_item = False
             continue
         heading = _HEADING.match(line)
         if heading:
+            superseded = bool(heading["previous"])
             # by its first letter: the pattern's case folding also matches "İnclusion", whose upper case is no type
             kind, path, nested = "EXCLUSION" if heading["kind"][0] in "eE" else "INCLUSION", [], False
             open_item, hanging = False, -1
-            if heading["rest"].strip(" .:;-"):  # "Inclusion criteria." is a heading, its period no criterion
+            # "Inclusion criteria." is a heading, its period no criterion
+            if heading["rest"].strip(" .:;-") and not superseded:
                 items.append((kind, None, [heading["rest"]]))
                 open_item = True
+            continue
+        if superseded:
             continue
         if _ELIGIBILITY.match(line):
             path, nested, open_item = [], False, False

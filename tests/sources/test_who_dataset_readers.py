@@ -235,6 +235,18 @@ def test_ictrp_csv_anzctr_tctr_and_isrctn_records_field_by_field(csv_records):
     assert all(o.time_frame and "[" not in o.measure for t in expected for o in csv_records[t].outcomes)
 
 
+def test_criteria_an_isrctn_record_superseded_are_not_the_trials(csv_records):
+    """ISRCTN51287266 lists "Current inclusion criteria as of 26/03/2020:" (four, now naming SARS-CoV-2) and then its
+    "Previous inclusion criteria:" (four, influenza only): only the current ones are the trial's, the heading none."""
+    criteria = csv_records["ISRCTN51287266"].eligibility_criteria
+    assert [(c.criterion_type, c.ordinal, c.text[:40]) for c in criteria] == [
+        ("INCLUSION", 1, "Adults > 18 years"), ("INCLUSION", 2, "Admitted to ICU for respiratory support "),
+        ("INCLUSION", 3, "Positive influenza or SARS-CoV-2 PCR fro"),
+        ("INCLUSION", 4, "Influenza or SARS-CoV-2 suspected but PC"),
+        ("EXCLUSION", 1, "Respiratory failure not the primary reas"),
+        ("EXCLUSION", 2, "History of proven/ probable invasive pul")]
+
+
 def test_a_sponsor_of_none_is_none_stated(csv_records):
     assert (csv_records["NL8460"].lead_sponsor, csv_records["ChiCTR2000030223"].lead_sponsor) == (None, None)  # none, NA
 
