@@ -76,6 +76,9 @@ _NEW_LINES = re.compile(r"\n\s*")  # one "\n" for a run: _EUCTR_LABEL tried from
 # outcomes: the words are its status (no contract word), the placeholders state nothing.
 _CANCELLED = re.compile(r"(cancell?ed(?:,? (?:by|due)\b[^\n]{0,80}?)?)(?: {2,}|[ \t]*\n|\Z)\s*", re.IGNORECASE)
 
+# Registries whose intervention field is one description in prose, its paragraphs and headings apart by line breaks
+# (ISRCTN51287266's "Data Collection", "Data Analysis"; ANZCTR's "Intervention Type: Drug" lines): one intervention
+_INTERVENTIONS_IN_PROSE = ("ISRCTN", "ANZCTR", "NTR")
 # Registries that write each outcome's time point into the outcome field, after its measure: ANZCTR and TCTR in
 # brackets ("Mortality<br>[28 days post ICU admission];…", "ED time interval [Timeframe hospital exit …]"), IRCT as
 # "Cough. Timepoint: Daily. Method of measurement: Clinical finding.;…"
@@ -224,7 +227,8 @@ def record(found: Fields, source: str) -> TrialRecord:
     )
     record.interventions = _euctr_products(whole("intervention")) if euctr else []
     if not record.interventions:
-        _interventions(record, items("intervention"))
+        entries = [v.stated(whole("intervention"))] if registry in _INTERVENTIONS_IN_PROSE else items("intervention")
+        _interventions(record, [entry for entry in entries if entry])
     _design(record, one("study_design"))
     return record
 

@@ -227,6 +227,14 @@ def test_ictrp_csv_anzctr_tctr_and_isrctn_records_field_by_field(csv_records):
     # ISRCTN's trial type: "Prospective interventional non-randomised pre and post implementation study (Diagnostic)"
     assert csv_records["ISRCTN14966673"].primary_purpose == "DIAGNOSTIC"
     assert csv_records["ISRCTN50189673"].primary_purpose == "TREATMENT"  # "Randomised adaptive trial (Treatment)"
+    # ISRCTN's, ANZCTR's and NTR's intervention field is one description: its paragraphs and headings ("Data
+    # Collection", "Intervention Type: Drug") are no interventions of their own; "None" and "Not applicable" none
+    assert [i.name[:46] for i in csv_records["ISRCTN51287266"].interventions] == [
+        "After consent and enrolment patients in the in"]
+    assert [i.name[:60] for i in csv_records["ACTRN12620000445976"].interventions] == [
+        "Intervention 1 Intervention Type: Drug Intervention Administ"]
+    assert csv_records["NL8485"].interventions == csv_records["NL8473"].interventions == []
+    assert all(len(r.interventions) <= 1 for r in csv_records.values() if r.registry in ("ISRCTN", "ANZCTR", "NTR"))
     # every ANZCTR and TCTR outcome of the file has its time point: one per "]" that closes an entry
     rows = list(csv.DictReader(io.StringIO(_text(ICTRP_CSV))))
     expected = {row["TrialID"]: len(re.findall(r"\](?:\s*;|\s*$)", row["Primary outcome"])) for row in rows
