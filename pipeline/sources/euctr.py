@@ -48,7 +48,7 @@ END_OF_TRIAL_STATUS, GLOBAL_END = ("P.", "End of Trial Status"), ("P.", "Date of
 ID_TYPES = {"A.2": "EUDRACT_NUMBER", "A.4.1": "ORG_STUDY_ID", "A.5.1": "REGISTRY", "A.5.2": "REGISTRY",
             "A.5.3": "OTHER", "A.5.4": "OTHER"}  # A.5.1 ISRCTN, A.5.2 US NCT number, A.5.3 WHO UTN, A.5.4 others
 PHASES = {"E.7.1": "PHASE1", "E.7.2": "PHASE2", "E.7.3": "PHASE3", "E.7.4": "PHASE4"}
-ALLOCATION = {"E.8.1.1": "RANDOMIZED"}  # "Randomised: No" does not say NON_RANDOMIZED from NA (one arm): null
+CONTROLLED, RANDOMISED = "E.8.1", "E.8.1.1"
 MASKING = {"E.8.1.2": "NONE", "E.8.1.3": "SINGLE", "E.8.1.4": "DOUBLE"}
 MODEL = {"E.8.1.5": "PARALLEL", "E.8.1.6": "CROSSOVER"}
 PURPOSE = {"E.6.1": "DIAGNOSTIC", "E.6.2": "PREVENTION", "E.6.3": "TREATMENT"}
@@ -122,6 +122,14 @@ class _Fields:
         return chosen[0] if len(chosen) == 1 else None
 
 
+def allocation(randomised: bool | None, controlled: bool | None) -> str | None:
+    """Randomised → RANDOMIZED; not randomised but controlled (against a comparator: two groups or more) →
+    NON_RANDOMIZED; else null: "Randomised: No" alone does not tell a non-randomised comparison from one arm (NA)."""
+    if randomised:
+        return "RANDOMIZED"
+    return "NON_RANDOMIZED" if randomised is False and controlled else None
+
+
 def record(fields: list[Field], source_format: str) -> TrialRecord:
     """One member-state record's fields → its TrialRecord (trial id `EUCTR` + EudraCT number)."""
     f = _Fields(fields)
@@ -138,7 +146,7 @@ def record(fields: list[Field], source_format: str) -> TrialRecord:
     # the register holds interventional trials of medicinal products only (Directive 2001/20/EC)
     r.study_type = "INTERVENTIONAL"
     r.phases = [phase for code, phase in PHASES.items() if f.yes(code)]
-    r.allocation, r.masking = f.the_one_yes(ALLOCATION), f.the_one_yes(MASKING)
+    r.allocation, r.masking = allocation(f.yes(RANDOMISED), f.yes(CONTROLLED)), f.the_one_yes(MASKING)
     r.intervention_model, r.primary_purpose = f.the_one_yes(MODEL), f.the_one_yes(PURPOSE)
     r.enrollment = _enrollment(f)
     r.enrollment_type = "ESTIMATED" if r.enrollment is not None else None  # F.4 is the planned number

@@ -19,7 +19,7 @@ from lxml import etree
 from pipeline import vocabulary as v
 from pipeline.criteria import LIST_MARKER, split_criteria
 from pipeline.record import ArmGroup, Identifier, Intervention, Location, Outcome, ParseError, TrialRecord
-from pipeline.sources.euctr import IMP_NAMES, UNDER_18, ages
+from pipeline.sources.euctr import IMP_NAMES, UNDER_18, ages, allocation
 
 # Other forms' field names → the ICTRP export's (the key of `fields`), after vocabulary._key.
 ALIASES = {
@@ -86,9 +86,12 @@ _BRACKETED_TIME_POINTS = ("ANZCTR", "TCTR")
 _LABELLED_TIME_POINTS = ("IRCT",)
 _TIME_FRAME_LABEL = re.compile(r"\A\s*time\s*frame:?", re.IGNORECASE)
 
-# "Randomised: yes" and kin (EU CTR, NTR): the flag → (field, value when yes, value when no).
+# "Randomised: yes" and kin (EU CTR, NTR): the flag → (field, value when yes, value when no). Not randomised is
+# NON_RANDOMIZED only in a controlled trial (euctr.allocation): EU CTR's "Controlled: yes", NTR's "Control: Placebo".
+_RANDOMISED = ("randomised", "randomized")
+_UNCONTROLLED = frozenset(("not_applicable", "none", "uncontrolled", "no"))
 _DESIGN_FLAGS = v._synonyms({
-    "Randomised": ("allocation", "RANDOMIZED", "NON_RANDOMIZED"), "Randomized": ("allocation", "RANDOMIZED", "NON_RANDOMIZED"),
+    "Randomised": ("allocation", "RANDOMIZED", None), "Randomized": ("allocation", "RANDOMIZED", None),
     "Open": ("masking", "NONE", None), "Single blind": ("masking", "SINGLE", None), "Double blind": ("masking", "DOUBLE", None),
     "Parallel group": ("intervention_model", "PARALLEL", None), "Cross over": ("intervention_model", "CROSSOVER", None),
 })
@@ -454,13 +457,18 @@ def _design(record: TrialRecord, value: str | None) -> None:
         found.update(_DESIGN_WORDS.get(v._key(part), {}))
     if record.registry == "ISRCTN" and (trial_type := _ISRCTN_TRIAL_TYPE.search(words)):
         found["primary_purpose"] = v.PRIMARY_PURPOSE.get(v._key(trial_type[1]))
+    answers = {}
     for name, yes in _flags(words):
+        answers[v._key(name)] = yes.lower() == "yes"
         field, if_yes, if_no = _DESIGN_FLAGS.get(v._key(name), (None, None, None))
         value_ = if_yes if yes.lower() == "yes" else if_no
         if field and value_:
             found[field] = value_ if found.get(field, value_) == value_ else None  # contradicting flags: unknown
+    controlled = answers.get("controlled")
     for part in _DESIGN_PART.split(words):
         key, sep, val = part.partition(":")
+        if sep and v._key(key) == "control":
+            controlled = v._key(val.strip(" .;,")) not in _UNCONTROLLED
         field = _DESIGN_KEYS.get(v._key(key)) if sep else None
         if field and field not in found:
             level, _, roles = val.strip(" .;,").partition("(")
@@ -468,5 +476,7 @@ def _design(record: TrialRecord, value: str | None) -> None:
             if field == "masking" and found[field]:
                 record.who_masked = [v.WHO_MASKED[k] for role in roles.rstrip(")").split(",")
                                      if (k := v._key(role)) in v.WHO_MASKED]
+    if "allocation" not in found and any(answers.get(flag) is False for flag in _RANDOMISED):
+        found["allocation"] = allocation(False, controlled)
     for field, value_ in found.items():
         setattr(record, field, value_)

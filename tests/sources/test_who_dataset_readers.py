@@ -255,6 +255,19 @@ def test_criteria_an_isrctn_record_superseded_are_not_the_trials(csv_records):
         ("EXCLUSION", 2, "History of proven/ probable invasive pul")]
 
 
+def test_not_randomised_is_non_randomized_only_in_a_controlled_trial(csv_records):
+    """"Randomised: no" alone does not tell a non-randomised comparison from one arm (NA), as the EU CTR's own pages
+    are read (euctr.allocation): NON_RANDOMIZED needs a control group."""
+    trials = ("NL8483", "NL8491", "NL8485", "NL8460", "EUCTR2020-001345-38")
+    assert {t: csv_records[t].allocation for t in trials} == {
+        "NL8483": "NON_RANDOMIZED",  # "Randomized: No, Masking: None, Control: Active, …, 2 or more arms"
+        "NL8491": "NON_RANDOMIZED",  # "Control: Placebo"
+        "NL8485": None, "NL8460": None,  # "Control: Not applicable, Group: undefined, Type: Single arm"
+        "EUCTR2020-001345-38": None,  # "Controlled: no Randomised: no … one arm-non randomized"
+    }
+    assert csv_records["EUCTR2020-001162-12"].allocation == "RANDOMIZED"  # "Controlled: yes Randomised: yes"
+
+
 def test_a_sponsor_of_none_is_none_stated(csv_records):
     assert (csv_records["NL8460"].lead_sponsor, csv_records["ChiCTR2000030223"].lead_sponsor) == (None, None)  # none, NA
 
