@@ -12,7 +12,7 @@ nests in the heading right above it ("Concurrent Medication:" then "Excluded:"),
 under the heading in capitals. An inclusion or exclusion heading closes every section, as does "Eligibility
 criteria:", which heads the whole text. A registry that amends its criteria may keep the old ones under "Previous
 inclusion criteria:" (ISRCTN, after "Current inclusion criteria as of 26/03/2020:"): they are no longer the trial's,
-and are left out up to the next heading.
+and are left out up to the next inclusion or exclusion heading.
 """
 from __future__ import annotations
 

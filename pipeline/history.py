@@ -183,24 +183,38 @@ MAX_PAIRS = 10_000
 
 
 def _rewritten() -> str:
-    """CTEs `candidates` and `rewritten` (trial_id, field, from_date, to_date, old_value, new_value), after
-    `item_changes`: the REMOVED and ADDED items of one step that are one item rewritten."""
+    """CTEs `candidates` and `rewritten` (trial_id, field, from_date, to_date, old_key, new_key, old_value, new_value),
+    after `item_changes`: the REMOVED and ADDED items of one step that are one item rewritten (items by their key)."""
     def side(change: str, value: str) -> str:
         return (f"select *, left(lower({value}), {_COMPARED_CHARS}) as compared from item_changes "
                 f"where change = '{change}' and pairs <= {MAX_PAIRS}")
-    longer = "greatest(length(r.compared), length(a.compared))"
+    # (levenshtein counts bytes: so do the lengths it is measured against, strlen, "é" two of them)
+    longer = "greatest(strlen(r.compared), strlen(a.compared))"
     return f"""
   candidates as (
-    select r.trial_id, r.field, r.from_date, r.to_date, r.old_value, a.new_value,
+    select r.trial_id, r.field, r.from_date, r.to_date, r.key as old_key, a.key as new_key, r.old_value, a.new_value,
            1 - levenshtein(r.compared, a.compared) / {longer} as likeness
     from ({side('REMOVED', 'old_value')}) r join ({side('ADDED', 'new_value')}) a using (trial_id, field, to_date)
     -- (the distance is at least the difference in length: pairs that cannot be alike are not compared)
-    where abs(length(r.compared) - length(a.compared)) <= {1 - LIKENESS:.3f} * {longer}),
+    where abs(strlen(r.compared) - strlen(a.compared)) <= {1 - LIKENESS:.3f} * {longer}),
   rewritten as materialized (
-    select trial_id, field, from_date, to_date, old_value, new_value from candidates
+    select trial_id, field, from_date, to_date, old_key, new_key, old_value, new_value from candidates
     qualify likeness >= {LIKENESS}
-      and row_number() over (partition by trial_id, field, to_date, old_value order by likeness desc, new_value) = 1
-      and row_number() over (partition by trial_id, field, to_date, new_value order by likeness desc, old_value) = 1)"""
+      and row_number() over (partition by trial_id, field, to_date, old_key order by likeness desc, new_key) = 1
+      and row_number() over (partition by trial_id, field, to_date, new_key order by likeness desc, old_key) = 1)"""
+
+
+# The items' rows of trial_changes, after `item_changes` and _rewritten(): each pair rewritten one CHANGED row.
+REWRITTEN_ITEMS = """
+select trial_id, field, 'CHANGED' as change, old_value, new_value, from_date, to_date from rewritten
+union all
+select c.trial_id, c.field, c.change, c.old_value, c.new_value, c.from_date, c.to_date
+from item_changes c
+where c.change = 'CHANGED'
+   or c.change = 'REMOVED' and not exists (select 1 from rewritten r where r.trial_id = c.trial_id and r.field = c.field
+                                           and r.to_date = c.to_date and r.old_key = c.key)
+   or c.change = 'ADDED' and not exists (select 1 from rewritten r where r.trial_id = c.trial_id and r.field = c.field
+                                         and r.to_date = c.to_date and r.new_key = c.key)"""
 
 
 def trial_changes() -> str:
@@ -268,7 +282,7 @@ with {_version_values(versioned_only=True)},
           from steps s join items i on i.part = s.part and i.trial_id = s.trial_id and i.version_date = s.to_date
           where s.from_date is not null),
   item_changes as materialized (
-    select trial_id, field,
+    select trial_id, field, key,
            case when old.key is null then 'ADDED' when new.key is null then 'REMOVED' else 'CHANGED' end as change,
            old.value as old_value, new.value as new_value, from_date, to_date,
            count(*) filter (where new.key is null) over step * count(*) filter (where old.key is null) over step
@@ -282,15 +296,7 @@ select trial_id, field,
        old_value, new_value, from_date, to_date
 from field_steps where old_value is distinct from new_value and from_date is not null
 union all
-select trial_id, field, 'CHANGED', old_value, new_value, from_date, to_date from rewritten
-union all
-select c.trial_id, c.field, c.change, c.old_value, c.new_value, c.from_date, c.to_date
-from item_changes c
-where c.change = 'CHANGED'
-   or c.change = 'REMOVED' and not exists (select 1 from rewritten r where r.trial_id = c.trial_id and r.field = c.field
-                                           and r.to_date = c.to_date and r.old_value = c.old_value)
-   or c.change = 'ADDED' and not exists (select 1 from rewritten r where r.trial_id = c.trial_id and r.field = c.field
-                                         and r.to_date = c.to_date and r.new_value = c.new_value)
+{REWRITTEN_ITEMS}
 order by trial_id, to_date, field, change, old_value, new_value"""
 
 

@@ -270,30 +270,33 @@ OFFICIAL_ROLE = _synonyms({"Principal Investigator": "PRINCIPAL_INVESTIGATOR", "
 RESPONSIBLE_PARTY_TYPE = _synonyms({"Sponsor": "SPONSOR", "Principal Investigator": "PRINCIPAL_INVESTIGATOR",
                                     "Sponsor-Investigator": "SPONSOR_INVESTIGATOR"})
 
-# "12.5", "<0.001", "> .05", "≤ 0.05", "25,754", "1.2E-5", "10."; the comparator is kept only in the raw text. A comma
-# after a lone 0 is a decimal comma ("0,001": no group of thousands follows a 0).
-_NUMBER = re.compile(r"\s*(?P<comparator>[<>≤≥]=?|=)?\s*"
-                     r"(?:(?P<number>[-+]?(?:[1-9]\d{0,2}(?:,\d{3})+|\d*\.?\d+(?:[eE][-+]?\d+)?|\d+\.))"
+# "12.5", "<0.001", "> .05", "≤ 0.05", "25,754", "1.2E-5", "10."; a comma after a lone 0 is a decimal comma ("0,001":
+# no group of thousands follows a 0). (No two parts can take the same characters: a run of 5,000 digits or spaces
+# before a letter is given up in one pass, not tried again from each.)
+_NUMBER = re.compile(r"\s*+(?P<comparator>[<>]=?|[≤≥=])?\s*+"
+                     r"(?:(?P<number>[-+]?(?:[1-9]\d{0,2}(?:,\d{3})+|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?))"
                      r"|(?P<zero>[-+]?0),(?P<decimals>\d+))\s*")
+_COMPARATORS = {"≤": "<=", "≥": ">="}
+
+
+def _read_number(text: str | None) -> tuple[float | None, str | None]:
+    """(the number, the comparator it is written with) of a value as a results table writes it."""
+    if not text or not (m := _NUMBER.fullmatch(text)):
+        return None, None
+    value = float(m["number"].replace(",", "") if m["number"] else f"{m['zero']}.{m['decimals']}")
+    return (value, _COMPARATORS.get(m["comparator"], m["comparator"])) if math.isfinite(value) else (None, None)
 
 
 def number(text: str | None) -> float | None:
     """A value as a results table writes it → its number; "NA", "1,5" (which comma?), prose, or past a float's
     range ("1e999", 400 digits: infinity) → None."""
-    if not text or not (m := _NUMBER.fullmatch(text)):
-        return None
-    value = float(m["number"].replace(",", "") if m["number"] else f"{m['zero']}.{m['decimals']}")
-    return value if math.isfinite(value) else None
+    return _read_number(text)[0]
 
 
 def comparator(text: str | None) -> str | None:
     """The comparator a number is written with ("< 0.001" → "<", "≥0.99" → ">="; a bare number → None), as AACT's
     p_value_modifier: "> 0.05" is `p_value` 0.05 too, and only this tells it from "< 0.05"."""
-    m = _NUMBER.fullmatch(text) if text and number(text) is not None else None
-    return _COMPARATORS.get(m["comparator"], m["comparator"]) if m else None
-
-
-_COMPARATORS = {"≤": "<=", "≥": ">="}
+    return _read_number(text)[1]
 
 
 def numbers_as_written(get, **names: str) -> dict:

@@ -451,20 +451,26 @@ def test_two_downloads_versions_and_changes_counted_independently(legacy):
 REWRITTEN_PAIRS = REPO / "tests" / "data" / "rewritten_pairs.jsonl"
 
 
+def _rewritten_items(steps: list[tuple[str, list[str], list[str]]]) -> list[tuple[str, str, str | None, str | None]]:
+    """The items' trial_changes rows (history.REWRITTEN_ITEMS) of steps given as (trial, items removed, items added):
+    (trial, change, old, new), each item its own key."""
+    con = duckdb.connect()
+    con.execute("create table item_changes (trial_id varchar, field varchar, key varchar, change varchar, "
+                "old_value varchar, new_value varchar, from_date date, to_date date, pairs bigint)")
+    for trial, removed, added in steps:
+        rows = [(r, "REMOVED", r, None) for r in removed] + [(a, "ADDED", None, a) for a in added]
+        con.executemany("insert into item_changes values (?, 'location', ?, ?, ?, ?, '2010-01-01', '2020-01-01', ?)",
+                        [(trial, *row, len(removed) * len(added)) for row in rows])
+    return sorted(con.execute(f"with {history._rewritten()} {history.REWRITTEN_ITEMS}").fetchall(), key=str)
+
+
 def test_items_paired_as_rewritten_agree_with_blind_labels():
     """240 pairs of an item REMOVED and one ADDED in one step of a trial (the whole corpus's history, drawn in bands
     of likeness), labelled blind SAME (one item rewritten) or DIFFERENT (tests/data/README_rewritten.md). LIKENESS
-    was chosen on the even ids; the odd ids were scored once after. Each pair is a step of its own here, as the
-    history SQL pairs them."""
+    was chosen on the even ids; the odd ids were scored once after. Here each pair is a step of its own."""
     labelled = [json.loads(line) for line in REWRITTEN_PAIRS.read_text(encoding="utf-8").splitlines()]
-    con = duckdb.connect()
-    con.execute("create table item_changes (trial_id varchar, field varchar, change varchar, old_value varchar, "
-                "new_value varchar, from_date date, to_date date, pairs bigint)")
-    for p in labelled:
-        step = (str(p["id"]), p["field"])
-        con.execute("insert into item_changes values (?, ?, 'REMOVED', ?, null, ?, ?, 1), "
-                    "(?, ?, 'ADDED', null, ?, ?, ?, 1)", [*step, p["old"], p["from_date"], p["to_date"], *step, p["new"], p["from_date"], p["to_date"]])
-    paired = {int(t) for (t,) in con.execute(f"with {history._rewritten()} select trial_id from rewritten").fetchall()}
+    rows = _rewritten_items([(str(p["id"]), [p["old"]], [p["new"]]) for p in labelled])
+    paired = {int(trial) for trial, _, change, _, _, _, _ in rows if change == "CHANGED"}
     for half, name in ((0, "development"), (1, "holdout")):
         judged = [p for p in labelled if p["id"] % 2 == half and p["label"] != "UNSURE"]
         found = [p for p in judged if p["id"] in paired]
@@ -473,3 +479,26 @@ def test_items_paired_as_rewritten_agree_with_blind_labels():
         print(f"\n{name}: {len(found)} paired, {right} SAME (precision {right / len(found):.3f}), "
               f"{right} of {same} SAME pairs found ({right / same:.3f})")
         assert right / len(found) >= 0.95 and right / same >= 0.5
+
+
+def test_an_item_pairs_with_its_likest_and_only_one():
+    """Each of a step's removed items pairs with the added item likest to it, if it is that one's likest too and
+    alike enough; every other stays REMOVED or ADDED, a step of more than MAX_PAIRS pairs as it is."""
+    louis, saint_louis = "Washington U CRS, St. Louis, Missouri", "Washington U CRS, Saint Louis, Missouri"
+    rows = _rewritten_items([
+        ("T1", [louis, "Mayo Clinic, Rochester, Minnesota"], [saint_louis, "Emory University, Atlanta, Georgia"]),
+        # two removed items alike to one added: the likest pairs, the other stays
+        ("T2", ["Regions Hospital, St. Paul", "Regions Hospital, St Paul, MN"], ["Regions Hospital, Saint Paul"]),
+        ("T3", ["abcdefghij", "ABCDEFGHIJ"], ["abcdefghiX"]),  # a tie (one key each): paired once, by key order
+    ])
+    assert [(t, change, old, new) for t, _, change, old, new, _, _ in rows] == [
+        ("T1", "ADDED", None, "Emory University, Atlanta, Georgia"),
+        ("T1", "CHANGED", louis, saint_louis),
+        ("T1", "REMOVED", "Mayo Clinic, Rochester, Minnesota", None),
+        ("T2", "CHANGED", "Regions Hospital, St. Paul", "Regions Hospital, Saint Paul"),
+        ("T2", "REMOVED", "Regions Hospital, St Paul, MN", None),
+        ("T3", "CHANGED", "ABCDEFGHIJ", "abcdefghiX"),
+        ("T3", "REMOVED", "abcdefghij", None)]
+    many = [f"Site number {i:05d}" for i in range(history.MAX_PAIRS // 100 + 1)]
+    rows = _rewritten_items([("T4", many, [f"{m}!" for m in many])])
+    assert {change for _, _, change, _, _, _, _ in rows} == {"REMOVED", "ADDED"}  # 10,201 pairs: not compared

@@ -85,13 +85,17 @@ _INTERVENTIONS_IN_PROSE = ("ISRCTN", "ANZCTR", "NTR")
 _BRACKETED_TIME_POINTS = ("ANZCTR", "TCTR")
 _LABELLED_TIME_POINTS = ("IRCT",)
 _TIME_FRAME_LABEL = re.compile(r"\A\s*time\s*frame:?", re.IGNORECASE)
+# a list's marker before an outcome ("1.<tab>Date of ECMO discontinuation", "-<tab>Composite endpoint"); not a letter's,
+# which may open a measure ("E. coli bacteraemia")
+_OUTCOME_MARKER = re.compile(r"\A\s*+(?:[-*•·▪◦●○–—]|\(?\d{1,3}[.)](?!\d)|\(\d{1,3}\))\s*")
 
 # "Randomised: yes" and kin (EU CTR, NTR): the flag → (field, value when yes, value when no). Not randomised is
 # NON_RANDOMIZED only in a controlled trial (euctr.allocation): EU CTR's "Controlled: yes", NTR's "Control: Placebo".
-_RANDOMISED = ("randomised", "randomized")
-_UNCONTROLLED = frozenset(("not_applicable", "none", "uncontrolled", "no"))
+_RANDOMISED = frozenset(("randomised", "randomized"))
+_UNCONTROLLED = v.NOTHING | {"uncontrolled"}
+# NTR's "Type: Single arm" / "Type: 2 or more arms, randomized" / "…, non-randomized": its allocation too
+_NTR_TYPE = re.compile(r"Type:\s*2 or more arms,\s*(?P<non>non-)?randomi[sz]ed", re.IGNORECASE)
 _DESIGN_FLAGS = v._synonyms({
-    "Randomised": ("allocation", "RANDOMIZED", None), "Randomized": ("allocation", "RANDOMIZED", None),
     "Open": ("masking", "NONE", None), "Single blind": ("masking", "SINGLE", None), "Double blind": ("masking", "DOUBLE", None),
     "Parallel group": ("intervention_model", "PARALLEL", None), "Cross over": ("intervention_model", "CROSSOVER", None),
 })
@@ -244,7 +248,7 @@ def _outcomes(value: str, kind: str, registry: str) -> list[Outcome]:
     if timed := _timed(written, registry):
         return [Outcome(kind, v.clean(measure), v.clean(time_point), v.clean(method)) for measure, time_point, method
                 in timed]
-    parts = (v.clean(LIST_MARKER.sub("", part, count=1)) for part in re.split(r";|\n", written))
+    parts = (v.clean(_OUTCOME_MARKER.sub("", part, count=1)) for part in re.split(r";|\n", written))
     return [Outcome(kind, part) for part in dict.fromkeys(parts) if part and v._key(part) not in v.NOTHING]
 
 
@@ -252,7 +256,7 @@ def _timed(written: str, registry: str) -> list[tuple[str, str, str | None]] | N
     """(measure, time point, method of measurement) of each outcome of a registry that writes them so, or None."""
     found = []
     if registry in _BRACKETED_TIME_POINTS:
-        for entry in re.split(r"(?<=\])[ \t]*;", written):
+        for entry in filter(str.strip, re.split(r"(?<=\])[ \t]*[;\n]", written)):
             measure, bracket, time_point = entry.strip().rpartition("[")
             if not (bracket and time_point.endswith("]") and measure.strip()):
                 return None
@@ -260,7 +264,7 @@ def _timed(written: str, registry: str) -> list[tuple[str, str, str | None]] | N
     elif registry in _LABELLED_TIME_POINTS:
         for entry in filter(str.strip, written.split(";")):
             measure, label, rest = entry.partition("Timepoint:")
-            if not (label and measure.strip()):
+            if not (label and measure.strip(" .")):
                 return None
             time_point, _, method = rest.partition("Method of measurement:")
             found.append((measure.strip(" ."), time_point.strip(" ."),
@@ -455,16 +459,23 @@ def _design(record: TrialRecord, value: str | None) -> None:
     found: dict[str, str | None] = {}
     for part in words.split(",") if interventional else ():
         found.update(_DESIGN_WORDS.get(v._key(part), {}))
-    if record.registry == "ISRCTN" and (trial_type := _ISRCTN_TRIAL_TYPE.search(words)):
-        found["primary_purpose"] = v.PRIMARY_PURPOSE.get(v._key(trial_type[1]))
-    answers = {}
+    trial_type = _ISRCTN_TRIAL_TYPE.search(words) if interventional and record.registry == "ISRCTN" else None
+    if trial_type and (purpose := v.PRIMARY_PURPOSE.get(v._key(trial_type[1]))):
+        found["primary_purpose"] = purpose
+    randomised: set[bool] = set()  # what the flags (and NTR's type) say of randomisation: both is unknown
+    if ntr_type := _NTR_TYPE.search(words):
+        randomised.add(not ntr_type["non"])
+    controlled = None  # EU CTR's "Controlled: yes", NTR's "Control: Placebo"
     for name, yes in _flags(words):
-        answers[v._key(name)] = yes.lower() == "yes"
-        field, if_yes, if_no = _DESIGN_FLAGS.get(v._key(name), (None, None, None))
-        value_ = if_yes if yes.lower() == "yes" else if_no
+        key, said = v._key(name), yes.lower() == "yes"
+        if key in _RANDOMISED:
+            randomised.add(said)
+        elif key == "controlled":
+            controlled = said
+        field, if_yes, if_no = _DESIGN_FLAGS.get(key, (None, None, None))
+        value_ = if_yes if said else if_no
         if field and value_:
             found[field] = value_ if found.get(field, value_) == value_ else None  # contradicting flags: unknown
-    controlled = answers.get("controlled")
     for part in _DESIGN_PART.split(words):
         key, sep, val = part.partition(":")
         if sep and v._key(key) == "control":
@@ -476,7 +487,8 @@ def _design(record: TrialRecord, value: str | None) -> None:
             if field == "masking" and found[field]:
                 record.who_masked = [v.WHO_MASKED[k] for role in roles.rstrip(")").split(",")
                                      if (k := v._key(role)) in v.WHO_MASKED]
-    if "allocation" not in found and any(answers.get(flag) is False for flag in _RANDOMISED):
-        found["allocation"] = allocation(False, controlled)
+    if randomised and "allocation" not in found:  # (NTR's "2 or more arms" are groups to allocate to, as a control)
+        said = randomised.pop() if len(randomised) == 1 else None
+        found["allocation"] = allocation(said, controlled or bool(ntr_type))
     for field, value_ in found.items():
         setattr(record, field, value_)

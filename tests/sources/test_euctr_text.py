@@ -70,6 +70,14 @@ def test_spanish_record_of_avb_101_field_by_field():
     assert r.outcomes[0].measure.startswith("Over a 26-week initial and 5year total follow up period: • Number and")
 
 
+def test_not_randomised_is_non_randomized_only_against_a_comparator():
+    """E.8.1.1 Randomised and E.8.1 Controlled as euctr.allocation reads them (no corpus record is controlled and not
+    randomised: the rule is the one the WHO data set's EU CTR and NTR records are read by, tested there on records)."""
+    from pipeline.sources.euctr import allocation
+    assert [allocation(True, None), allocation(False, True), allocation(False, False), allocation(False, None),
+            allocation(None, True)] == ["RANDOMIZED", "NON_RANDOMIZED", None, None, None]
+
+
 def test_translated_lines_are_left_out():
     r = _part(f"{AVB}-ES")
     text = str(asdict(r))

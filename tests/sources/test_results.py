@@ -241,3 +241,12 @@ def test_every_record_with_results_gives_the_rows_its_xml_holds_and_passes_the_s
 def test_numbers_as_written(text, expected):
     from pipeline.vocabulary import number
     assert number(text) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("<0.001", "<"), ("≤ .05", "<="), (">=0.99", ">="), ("≥1", ">="), ("= 0.2", "="), ("0.03", None), ("NA", None),
+    ("≤=0.05", None), ("p<0.05 (two-sided)", None),  # no number as written: no comparator either
+])
+def test_comparators_as_written(text, expected):
+    from pipeline.vocabulary import comparator
+    assert comparator(text) == expected

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from pipeline.parsing import explode
 from pipeline.record import ArmGroup, Criterion, Identifier, Intervention, Location, Outcome, ParseError, TrialRecord
-from pipeline.sources import detect, ictrp_csv, ictrp_xml, who_xml
+from pipeline.sources import detect, ictrp_csv, ictrp_xml, who_dataset, who_xml
 from tests.conftest import CORPUS
 from tests.sources.mutations import mutilated
 
@@ -234,13 +234,25 @@ def test_ictrp_csv_anzctr_tctr_and_isrctn_records_field_by_field(csv_records):
     assert [i.name[:60] for i in csv_records["ACTRN12620000445976"].interventions] == [
         "Intervention 1 Intervention Type: Drug Intervention Administ"]
     assert csv_records["NL8485"].interventions == csv_records["NL8473"].interventions == []
-    assert all(len(r.interventions) <= 1 for r in csv_records.values() if r.registry in ("ISRCTN", "ANZCTR", "NTR"))
     # every ANZCTR and TCTR outcome of the file has its time point: one per "]" that closes an entry
     rows = list(csv.DictReader(io.StringIO(_text(ICTRP_CSV))))
     expected = {row["TrialID"]: len(re.findall(r"\](?:\s*;|\s*$)", row["Primary outcome"])) for row in rows
                 if row["TrialID"].startswith(("ACTRN", "TCTR"))}
     assert {t: len(csv_records[t].outcomes) for t in expected} == expected
     assert all(o.time_frame and "[" not in o.measure for t in expected for o in csv_records[t].outcomes)
+
+
+@pytest.mark.parametrize("written, registry, expected", [
+    ("A [t1];B [t2];", "ANZCTR", [("A", "t1", None), ("B", "t2", None)]),  # a closing ";"
+    ("A [t1]\nB [t2]", "TCTR", [("A", "t1", None), ("B", "t2", None)]),  # entries a line each
+    ("A [t1];B", "ANZCTR", [("A [t1]", None, None), ("B", None, None)]),  # one without: read as any registry's
+    ("Cough. Timepoint: Daily.;. Timepoint: weekly", "IRCT", [("Cough. Timepoint: Daily.", None, None),
+                                                               (". Timepoint: weekly", None, None)]),  # no measure
+    ("E. coli bacteraemia;2. Death", "JPRN", [("E. coli bacteraemia", None, None), ("Death", None, None)]),
+])
+def test_outcomes_with_their_time_points_only_where_every_one_has_one(written, registry, expected):
+    outcomes = who_dataset._outcomes(written, "PRIMARY", registry)
+    assert [(o.measure, o.time_frame, o.description) for o in outcomes] == expected
 
 
 def test_criteria_an_isrctn_record_superseded_are_not_the_trials(csv_records):
@@ -260,8 +272,8 @@ def test_not_randomised_is_non_randomized_only_in_a_controlled_trial(csv_records
     are read (euctr.allocation): NON_RANDOMIZED needs a control group."""
     trials = ("NL8483", "NL8491", "NL8485", "NL8460", "EUCTR2020-001345-38")
     assert {t: csv_records[t].allocation for t in trials} == {
-        "NL8483": "NON_RANDOMIZED",  # "Randomized: No, Masking: None, Control: Active, …, 2 or more arms"
-        "NL8491": "NON_RANDOMIZED",  # "Control: Placebo"
+        "NL8483": "NON_RANDOMIZED",  # "Randomized: No, …, Control: Active, …, Type: 2 or more arms, non-randomized"
+        "NL8491": None,  # "Randomized: No, …, Control: Placebo, …, Type: 2 or more arms, randomized": which?
         "NL8485": None, "NL8460": None,  # "Control: Not applicable, Group: undefined, Type: Single arm"
         "EUCTR2020-001345-38": None,  # "Controlled: no Randomised: no … one arm-non randomized"
     }
