@@ -362,6 +362,34 @@ _REGISTRATION_IDS = tuple((code, re.compile(pattern)) for code, pattern, _ in RE
 # A field's whole value that says there is nothing to state (as _key reads it): ICTRP's "NA", a sponsor "none", an
 # exclusion list "None." or "No"
 NOTHING = frozenset(("nil", "na", "n_a", "none", "no", "null", "not_applicable"))
+# Registries' own classifications of a condition, which the WHO data set's condition field carries beside the
+# conditions: ISRCTN's condition category ("Infections and Infestations"), ANZCTR's "category - code" ("Infection -
+# Other infectious diseases"), a bare ICD-10 code ("U07.1", ChiCTR's "U07.100x001"). They are keywords, not conditions.
+ISRCTN_CONDITION_CATEGORIES = frozenset(_key(c) for c in (
+    "Cancer", "Circulatory System", "Congenital Disorders", "Digestive System", "Ear, Nose and Throat", "Eye Diseases",
+    "Genetic Diseases", "Haematological Disorders", "Infections and Infestations",
+    "Injury, Occupational Diseases, Poisoning", "Mental and Behavioural Disorders", "Musculoskeletal Diseases",
+    "Neonatal Diseases", "Nervous System Diseases", "Nutritional, Metabolic, Endocrine", "Oral Health",
+    "Pregnancy and Childbirth", "Respiratory", "Signs and Symptoms", "Skin and Connective Tissue Diseases", "Surgery",
+    "Urological and Genital Diseases", "Other"))
+ANZCTR_CONDITION_CATEGORIES = frozenset(_key(c) for c in (
+    "Alternative and Complementary Medicine", "Anaesthesiology", "Blood", "Cancer", "Cardiovascular",
+    "Diet and Nutrition", "Ear", "Emergency medicine", "Eye", "Human Genetics and Inherited Disorders", "Infection",
+    "Inflammatory and Immune System", "Injuries and Accidents", "Kidney", "Mental Health", "Metabolic and Endocrine",
+    "Musculoskeletal", "Neurological", "Oral and Gastrointestinal", "Other", "Physical Medicine / Rehabilitation",
+    "Public Health", "Renal and Urogenital", "Reproductive Health and Childbirth", "Respiratory", "Skin", "Stroke",
+    "Surgery"))
+ICD10_CODE = re.compile(r"[A-Z]\d{2}\.[0-9A-Za-z]{1,8}")  # (with its decimals: "N95" may be a respirator)
+
+
+def condition_classification(registry: str, item: str) -> bool:
+    """Whether an item of a WHO data set condition field is the registry's classification, not a condition."""
+    if ICD10_CODE.fullmatch(item):
+        return True
+    if registry == "ISRCTN":
+        return _key(item) in ISRCTN_CONDITION_CATEGORIES
+    category, dash, _ = item.partition(" - ")
+    return registry == "ANZCTR" and bool(dash) and _key(category) in ANZCTR_CONDITION_CATEGORIES
 
 # ICTRP's "Source Register" names (and the WHO data set's reg_name) → code, where the trial id says nothing.
 REGISTRY = _synonyms({

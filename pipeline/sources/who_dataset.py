@@ -202,6 +202,8 @@ def record(found: Fields, source: str) -> TrialRecord:
     outcomes += [Outcome(kind, sections[label], sections.get(_EUCTR_TIME_POINT))
                  for name, (kind, label) in _EUCTR_END_POINTS.items()
                  if (sections := labelled.get(name, {})).get(label)]
+    listed = [] if euctr else items("condition")  # conditions, and the registry's classifications of them
+    classifications = [c for c in listed if v.condition_classification(registry, c)]
     record = TrialRecord(
         trial_id=trial_id,
         registry=registry,
@@ -225,8 +227,9 @@ def record(found: Fields, source: str) -> TrialRecord:
         completion_date=_date(one("results_date_completed")),
         registration_date=_date(one("date_registration")) or _date(one("date_registration3")),
         download_date=_date(one("last_refreshed_on")),  # the day ICTRP last copied the registry's record
-        conditions=([lead] if (lead := euctr["condition"][0]) else []) if euctr else items("condition"),
-        keywords=items("keywords"),
+        conditions=([lead] if (lead := euctr["condition"][0]) else []) if euctr else [
+            c for c in listed if c not in classifications],
+        keywords=list(dict.fromkeys([*items("keywords"), *classifications])),
         outcomes=outcomes,
         identifiers=_identifiers(written_id, trial_id, items("secondary_ids")),
         locations=[Location(country=c) for c in items("countries")],

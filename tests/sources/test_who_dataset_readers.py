@@ -267,6 +267,25 @@ def test_criteria_an_isrctn_record_superseded_are_not_the_trials(csv_records):
         ("EXCLUSION", 2, "History of proven/ probable invasive pul")]
 
 
+def test_a_registrys_classification_of_a_condition_is_a_keyword_not_a_condition(csv_records):
+    """ICTRP's condition field carries ISRCTN's condition category (its second line), ANZCTR's "category - code" and
+    ICD-10 codes beside the conditions."""
+    r = csv_records["ISRCTN51287266"]  # "Aspergillosis <br>Infections and Infestations <br>Aspergillosis"
+    assert (r.conditions, r.keywords) == (["Aspergillosis"], ["Infections and Infestations"])
+    r = csv_records["ACTRN12620000445976"]  # "COVID-19 (SARS-CoV-2); <br>COVID-19 (SARS-CoV-2);Infection - Other …"
+    assert (r.conditions, r.keywords) == (["COVID-19 (SARS-CoV-2)"], [
+        "Infection - Other infectious diseases", "Respiratory - Other respiratory disorders / diseases"])
+    r = csv_records["IRCT20200316046792N1"]  # "COVID-19. <br>COVID-19;U07.1"
+    assert (r.conditions, r.keywords) == (["COVID-19.", "COVID-19"], ["U07.1"])
+    assert csv_records["DRKS00021134"].conditions == ["J12.8 - Other viral pneumonia"]  # a code with its name stays
+    # every ISRCTN record's category (the field's second line) is a keyword, none a condition
+    rows = list(csv.DictReader(io.StringIO(_text(ICTRP_CSV))))
+    categories = {row["TrialID"]: re.split(r"\s*<br>\s*", row["Condition"])[1].strip() for row in rows
+                  if row["TrialID"].startswith("ISRCTN")}
+    assert {t: (c in csv_records[t].keywords, c in csv_records[t].conditions) for t, c in categories.items()
+            if c != "Not Applicable"} == {t: (True, False) for t, c in categories.items() if c != "Not Applicable"}
+
+
 def test_not_randomised_is_non_randomized_only_in_a_controlled_trial(csv_records):
     """"Randomised: no" alone does not tell a non-randomised comparison from one arm (NA), as the EU CTR's own pages
     are read (euctr.allocation): NON_RANDOMIZED needs a control group."""
