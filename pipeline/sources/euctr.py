@@ -49,6 +49,7 @@ ID_TYPES = {"A.2": "EUDRACT_NUMBER", "A.4.1": "ORG_STUDY_ID", "A.5.1": "REGISTRY
             "A.5.3": "OTHER", "A.5.4": "OTHER"}  # A.5.1 ISRCTN, A.5.2 US NCT number, A.5.3 WHO UTN, A.5.4 others
 PHASES = {"E.7.1": "PHASE1", "E.7.2": "PHASE2", "E.7.3": "PHASE3", "E.7.4": "PHASE4"}
 CONTROLLED, RANDOMISED = "E.8.1", "E.8.1.1"
+THERAPEUTIC_AREA, MEDDRA_TERM = "E.1.1.2", ("E.1.2", "Term")
 MASKING = {"E.8.1.2": "NONE", "E.8.1.3": "SINGLE", "E.8.1.4": "DOUBLE"}
 MODEL = {"E.8.1.5": "PARALLEL", "E.8.1.6": "CROSSOVER"}
 PURPOSE = {"E.6.1": "DIAGNOSTIC", "E.6.2": "PREVENTION", "E.6.3": "TREATMENT"}
@@ -110,8 +111,10 @@ class _Fields:
 
     def labelled(self, code: str, label: str) -> str | None:
         """The value of a code the register gives several fields ("N.", "P."), picked by its label."""
-        return next((value for f in self.fields if f.code == code and f.label == label and (value := stated(f.value))),
-                    None)
+        return next(iter(self.all_labelled(code, label)), None)
+
+    def all_labelled(self, code: str, label: str) -> list[str]:
+        return [value for f in self.fields if f.code == code and f.label == label and (value := stated(f.value))]
 
     def yes(self, code: str) -> bool | None:
         return v.yes_no(self.get(code))
@@ -160,6 +163,8 @@ def record(fields: list[Field], source_format: str) -> TrialRecord:
         results = f.get(SUMMARY_RESULTS)
         r.has_results = True if results == "View results" else False if results is None else None
     r.conditions = [v.clean(condition) for condition in f.all("E.1.1")]
+    # the register's classifications of the condition: its MeSH therapeutic area (E.1.1.2) and MedDRA terms (E.1.2)
+    r.keywords = list(dict.fromkeys(v.clean(term) for term in f.all(THERAPEUTIC_AREA) + f.all_labelled(*MEDDRA_TERM)))
     r.interventions = _interventions(fields)
     for kind, code in (("Inclusion", "E.3"), ("Exclusion", "E.4")):
         r.eligibility_criteria += split_criteria(f"{kind} Criteria:\n{f.get(code)}") if f.get(code) else []

@@ -69,6 +69,7 @@ _EMPTY_LINE = re.compile(r"\n\s*\n")
 # "F.1.2 Adults (18-64 years) yes"
 _EUCTR_AGE_BAND = re.compile(r"^[ \t]*+(?:Are the trial subjects under 18\?|(?P<code>F\.1(?:\.\d+)*)\s[^\n]*)"
                              r"\s(?P<answer>yes|no)[ \t]*$", re.IGNORECASE | re.MULTILINE)
+_EUCTR_MEDDRA_TERM = re.compile(r"^[ \t]*+Term:[ \t]*+(\S[^\n]*)", re.MULTILINE)
 _NEW_LINES = re.compile(r"\n\s*")  # one "\n" for a run: _EUCTR_LABEL tried from each "\n" of a run took its square
 # ChiCTR marks a registration its investigator cancelled by opening its titles with why, spaces or a line break
 # before the title ("Cancelled by the investigator      A randomized …", "Cancelled due to lack of patient",
@@ -204,6 +205,10 @@ def record(found: Fields, source: str) -> TrialRecord:
                  if (sections := labelled.get(name, {})).get(label)]
     listed = [] if euctr else items("condition")  # conditions, and the registry's classifications of them
     classifications = [c for c in listed if v.condition_classification(registry, c)]
+    if euctr:  # (the EU CTR's MeSH therapeutic area and MedDRA terms, as euctr reads its own pages)
+        area = euctr["condition"][1].get("therapeutic area")
+        classifications = [*([area] if area else []), *(v.clean(m[1]) for m in _EUCTR_MEDDRA_TERM.finditer(
+            _NEW_LINES.sub("\n", whole("condition"))))]
     record = TrialRecord(
         trial_id=trial_id,
         registry=registry,

@@ -52,6 +52,7 @@ def test_spanish_record_of_avb_101_field_by_field():
     assert (r.minimum_age, r.maximum_age, r.sex, r.healthy_volunteers) == ("18 Years", None, "ALL", False)
     assert (r.registration_date, r.start_date, r.has_results) == (date(2023, 1, 16), None, None)
     assert r.conditions == ["Frontotemporal Dementia With Progranulin Mutations (FTD-GRN)"]
+    assert r.keywords == ["Diseases [C] - Nervous System Diseases [C10]"]  # E.1.1.2 Therapeutic area (no E.1.2 here)
     assert [(i.intervention_type, i.name, i.other_names) for i in r.interventions] == [
         (None, "Recombinant AAV-9 vector expressing the human progranulin protein", ["AVB-101"])]
     assert [(i.id_type, i.id_value) for i in r.identifiers] == [
@@ -100,6 +101,9 @@ def test_french_record_of_masitinib_field_by_field():
         "RANDOMIZED", "DOUBLE", "PARALLEL", "TREATMENT")
     assert (r.enrollment, r.minimum_age, r.maximum_age, r.registration_date) == (600, "18 Years", None, date(2022, 3, 10))
     assert r.conditions == []  # E.1.1 is empty in this record (the Spanish one states "Alzheimer's disease")
+    # E.1.1.2 and the three E.1.2 MedDRA terms ("Level: HLT", "LLT", "LLT")
+    assert r.keywords == ["Diseases [C] - Nervous System Diseases [C10]", "Alzheimer's disease (incl subtypes)",
+                          "Alzheimer's disease", "Early onset Alzheimer's disease"]
     # two IMPs of one product (100 and 200 mg) and the placebo of D.8
     assert [(i.name, i.other_names) for i in r.interventions] == [
         ("Masitinib", ["AB1010", "Masitinib mesilate"]), ("Masitinib", ["AB1010", "Masitinib mesilate"]), ("Placebo", [])]

@@ -278,6 +278,10 @@ def test_a_registrys_classification_of_a_condition_is_a_keyword_not_a_condition(
     r = csv_records["IRCT20200316046792N1"]  # "COVID-19. <br>COVID-19;U07.1"
     assert (r.conditions, r.keywords) == (["COVID-19.", "COVID-19"], ["U07.1"])
     assert csv_records["DRKS00021134"].conditions == ["J12.8 - Other viral pneumonia"]  # a code with its name stays
+    # the EU CTR's "MedDRA version: 20.1 … Term: Community acquired pneumonia …;Therapeutic area: Diseases [C] - …"
+    r = csv_records["EUCTR2015-002340-14"]
+    assert (r.conditions, r.keywords) == (["Severe Community Acquired Pneumonia"], [
+        "Diseases [C] - Respiratory Tract Diseases [C08]", "Community acquired pneumonia"])
     # every ISRCTN record's category (the field's second line) is a keyword, none a condition
     rows = list(csv.DictReader(io.StringIO(_text(ICTRP_CSV))))
     categories = {row["TrialID"]: re.split(r"\s*<br>\s*", row["Condition"])[1].strip() for row in rows
