@@ -86,9 +86,9 @@ _INTERVENTIONS_IN_PROSE = ("ISRCTN", "ANZCTR", "NTR")
 _BRACKETED_TIME_POINTS = ("ANZCTR", "TCTR")
 _LABELLED_TIME_POINTS = ("IRCT",)
 _TIME_FRAME_LABEL = re.compile(r"\A\s*time\s*frame:?", re.IGNORECASE)
-# a list's marker before an outcome ("1.<tab>Date of ECMO discontinuation", "-<tab>Composite endpoint"); not a letter's,
-# which may open a measure ("E. coli bacteraemia")
-_OUTCOME_MARKER = re.compile(r"\A\s*+(?:[-*•·▪◦●○–—]|\(?\d{1,3}[.)](?!\d)|\(\d{1,3}\))\s*")
+# a list's marker before an outcome ("1.<tab>Date of ECMO discontinuation", "1.1. Diagnostic …", "-<tab>Composite"),
+# not a letter's, which may open a measure ("E. coli bacteraemia")
+_OUTCOME_MARKER = re.compile(r"\A\s*+(?:[-*•·▪◦●○–—]|\(?\d{1,3}(?:\.\d{1,3})*[.)](?!\d)|\(\d{1,3}\))\s*")
 
 # "Randomised: yes" and kin (EU CTR, NTR): the flag → (field, value when yes, value when no). Not randomised is
 # NON_RANDOMIZED only in a controlled trial (euctr.allocation): EU CTR's "Controlled: yes", NTR's "Control: Placebo".

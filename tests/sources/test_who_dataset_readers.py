@@ -249,6 +249,8 @@ def test_ictrp_csv_anzctr_tctr_and_isrctn_records_field_by_field(csv_records):
     ("Cough. Timepoint: Daily.;. Timepoint: weekly", "IRCT", [("Cough. Timepoint: Daily.", None, None),
                                                                (". Timepoint: weekly", None, None)]),  # no measure
     ("E. coli bacteraemia;2. Death", "JPRN", [("E. coli bacteraemia", None, None), ("Death", None, None)]),
+    ("1.1. Diagnostic classification\n1.5 mg dose", "ISRCTN", [("Diagnostic classification", None, None),
+                                                             ("1.5 mg dose", None, None)]),
 ])
 def test_outcomes_with_their_time_points_only_where_every_one_has_one(written, registry, expected):
     outcomes = who_dataset._outcomes(written, "PRIMARY", registry)
