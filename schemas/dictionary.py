@@ -162,7 +162,9 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
                                      "from the latest's; null with fewer than two such versions", None),
     }),
     "conditions": ("Conditions studied, one row each", None, {"condition": ("The condition as written", "name")}),
-    "keywords": ("Keywords, one row each", None, {"keyword": ("The keyword as written", "name")}),
+    "keywords": ("Keywords, one row each; also a registry's own classification of the conditions (ISRCTN's condition "
+                 "category, ANZCTR's category - code, a bare ICD-10 code, the EU CTR's therapeutic area and MedDRA "
+                 "terms)", None, {"keyword": ("The keyword as written", "name")}),
     "interventions": ("Interventions", None, {
         "intervention_type": ("DRUG, DEVICE, BIOLOGICAL, PROCEDURE, BEHAVIORAL, …", None),
         "name": ("Name of the intervention", None),
