@@ -164,9 +164,7 @@ def record(found: Fields, source: str) -> TrialRecord:
         return v.stated(one(name), _NO_NAME)
 
     def items(name: str) -> list[str]:
-        return list(dict.fromkeys(
-            item for value in found.get(name, ()) for part in re.split(r";|\n", text(value) or "")
-            if (item := v.clean(part)) and v._key(item) not in v.NOTHING))
+        return _items(text(value) or "" for value in found.get(name, ()))
 
     def whole(name: str) -> str:
         return "\n".join(t for value in found.get(name, ()) if (t := text(value)))
@@ -256,8 +254,15 @@ def _outcomes(value: str, kind: str, registry: str) -> list[Outcome]:
     if timed := _timed(written, registry):
         return [Outcome(kind, v.clean(measure), v.clean(time_point), v.clean(method)) for measure, time_point, method
                 in timed]
-    parts = (v.clean(_OUTCOME_MARKER.sub("", part, count=1)) for part in re.split(r";|\n", written))
-    return [Outcome(kind, part) for part in dict.fromkeys(parts) if part and v._key(part) not in v.NOTHING]
+    return [Outcome(kind, part) for part in _items([written], _OUTCOME_MARKER)]
+
+
+def _items(texts, marker: re.Pattern | None = None) -> list[str]:
+    """A field's items: one per line or ";", cleaned (a list's marker left out where one is given), each once, none
+    that only says there is nothing."""
+    return list(dict.fromkeys(
+        item for written in texts for part in re.split(r";|\n", written)
+        if (item := v.clean(marker.sub("", part, count=1) if marker else part)) and v._key(item) not in v.NOTHING))
 
 
 def _timed(written: str, registry: str) -> list[tuple[str, str, str | None]] | None:
