@@ -35,6 +35,9 @@ _HEADING = re.compile(
 _SECTION = re.compile(r"^\s*+(?P<title>[^\W\d_][^:\d]{0,98}:)\s*$")  # a number makes it a criterion: "Patients 5 years …:"
 _SECTION_WORDS = 12
 _MAX_SECTION_DEPTH = 6  # headings nested in a section path: the two archives' 14,630 records nest 3 at most
+# a section is copied into every criterion under it: lead-ins that would make it longer are dropped (the longest lead-in
+# of the corpus has 586 characters)
+_MAX_SECTION_CHARS = 1000
 _ELIGIBILITY = re.compile(r"^\s*+(?:eligibility\s+)?criteria\s*:\s*$", re.IGNORECASE)  # heads the whole text: no section
 # a heading between dashes, in the legacy records' "PROTOCOL ENTRY CRITERIA:" ("--Disease Characteristics--"): its
 # dashes are no list marker, and it is written with the colon every other heading ends with
@@ -48,11 +51,15 @@ LIST_MARKER = re.compile(
 )
 
 
+def _indentation(line: str) -> int:
+    return len(line) - len(line.lstrip())
+
+
 def _wrapped(line: str, hanging: int) -> bool:
     """Whether a line that opens with a letter "marker" ("II. Para-aortic", "a. the") is the wrapped rest of
     the open item: legacy text blocks indent such lines exactly under the item's text, where a new item
     would sit further left (or, nested, further right)."""
-    return len(line) - len(line.lstrip()) == hanging and line.lstrip()[:1].isalpha()
+    return _indentation(line) == hanging and line.lstrip()[:1].isalpha()
 
 
 def _section(line: str) -> tuple[str, str] | None:
@@ -85,6 +92,23 @@ def split_criteria(text: str | None) -> list[Criterion]:
     open_item = False
     hanging = -1  # the column the open item's text starts at: a wrapped line of it is indented exactly so
     superseded = False  # under a "Previous inclusion criteria:" heading
+    leads: list[tuple[int, str]] = []  # (column, text) of the criteria ending in a colon that lead the items below
+    last = -1  # the column of the last item read since the last heading (-1: none)
+
+    def add(column: int, first_line: str) -> None:
+        """Append an item starting at `column`, under the lead-ins whose column is left of it."""
+        nonlocal last, leads
+        if (0 <= last < column and items[-1][2][-1].rstrip().endswith(":")
+                and len(path) + len(leads) < _MAX_SECTION_DEPTH):
+            leads.append((last, clean(" ".join(items[-1][2]))))
+        if leads:
+            leads = [lead for lead in leads if lead[0] < column]
+        section = " ".join([*path, *(lead for _, lead in leads)]) if leads else " ".join(path)
+        if len(section) > _MAX_SECTION_CHARS:
+            leads, section = [], " ".join(path)
+        items.append((kind, section or None, [first_line]))
+        last = column
+
     for line in text.splitlines():
         if not line.strip():
             open_item = False
@@ -94,19 +118,20 @@ def split_criteria(text: str | None) -> list[Criterion]:
             superseded = bool(heading["previous"])
             # by its first letter: the pattern's case folding also matches "İnclusion", whose upper case is no type
             kind, path, nested = "EXCLUSION" if heading["kind"][0] in "eE" else "INCLUSION", [], False
-            open_item, hanging = False, -1
+            open_item, hanging, leads, last = False, -1, [], -1
             # "Inclusion criteria." is a heading, its period no criterion
             if heading["rest"].strip(" .:;-") and not superseded:
-                items.append((kind, None, [heading["rest"]]))
+                add(_indentation(line), heading["rest"])
                 open_item = True
             continue
         if superseded:
             continue
         if _ELIGIBILITY.match(line):
-            path, nested, open_item = [], False, False
+            path, nested, open_item, leads, last = [], False, False, [], -1
             continue
         if dashed := _DASHED_SECTION.match(line):
             path, nested, open_item, hanging = _within(path, f"{dashed['title']}:", nested), True, False, -1
+            leads, last = [], -1
             continue
         marker = LIST_MARKER.match(line)
         if marker and open_item and _wrapped(line, hanging):
@@ -115,19 +140,19 @@ def split_criteria(text: str | None) -> list[Criterion]:
         if not marker and not continues and (section := _section(line)):
             path = _within(path, section[0], nested)
             open_item, hanging = bool(section[1].strip()), -1
-            nested = not open_item
+            nested, leads, last = not open_item, [], -1
             if open_item:
-                items.append((kind, " ".join(path), [section[1]]))
+                add(_indentation(line), section[1])
             continue
         nested = False
         if marker and line[marker.end():].strip():
-            items.append((kind, " ".join(path) or None, [line[marker.end():]]))
+            add(_indentation(line), line[marker.end():])
             open_item = True
             hanging = marker.end()
         elif open_item and items:
             items[-1][2].append(line)
         else:
-            items.append((kind, " ".join(path) or None, [line]))
+            add(_indentation(line), line)
             open_item, hanging = True, -1
     criteria: list[Criterion] = []
     counts: dict[str | None, int] = {}

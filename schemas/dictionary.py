@@ -185,7 +185,8 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "ordinal": ("1-based position within its type", None),
         "text": ("One criterion, its list marker removed", None),
         "section": ("The heading(s) the criterion sits under, as written, outermost first (DISEASE CHARACTERISTICS: "
-                    "…); null when none", None),
+                    "…), then any criterion ending in a colon it is indented under (… documented by any of the "
+                    "following:); null when none", None),
     }),
     "eligibility_thresholds": ("Numeric thresholds read from each criterion (README: Eligibility criteria as data)",
                                None, {
