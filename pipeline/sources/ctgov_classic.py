@@ -8,6 +8,9 @@ value on the lines after it, up to the "|" that closes the cell ("Study Type: |"
 their labels are in the same table. A design line may hold several labelled values
 ("Observational Model: Cohort; Time Perspective: Retrospective"). The older views say which outcomes
 are primary; the 2017 layout does not, so there outcome_type stays None.
+
+The older results view, saved as HTML, also gives its participant flow and baseline tables (`_results`): as page
+text their cells lose the columns they belong to, so they are read as tables from the page's tree.
 """
 from __future__ import annotations
 
@@ -15,8 +18,9 @@ import re
 
 from pipeline import vocabulary as v
 from pipeline.criteria import split_criteria
-from pipeline.record import ArmGroup, Identifier, Intervention, Location, Outcome, ParseError, TrialRecord
-from pipeline.sources.html import html_to_text, looks_like_html
+from pipeline.record import (ArmGroup, FlowCount, Identifier, Intervention, Location, Measurement, Outcome, ParseError,
+                             Reference, ResultGroup, TrialRecord)
+from pipeline.sources.html import html_to_text, looks_like_html, parsed, tree_text
 
 FORMAT = "ctgov_classic"
 _NCT = re.compile(r"ClinicalTrials\.gov Identifier:?\s*\|?\s*(NCT\d{8})")
@@ -150,8 +154,9 @@ def recognises(text: str) -> bool:
 
 
 def parse(text: str) -> list[TrialRecord]:
-    if looks_like_html(text):
-        text = html_to_text(text)
+    tree = parsed(text) if looks_like_html(text) else None
+    if tree is not None:
+        text = tree_text(tree)
     text = _RUN.sub(" ", text)
     m = _NCT.search(text)
     if not m:
@@ -170,6 +175,9 @@ def parse(text: str) -> list[TrialRecord]:
     _eligibility(record, text)
     _location(record, lines)
     _other_ids(record, lines)
+    _references(record, lines)
+    if tree is not None:
+        _results(record, tree)
     return [record]
 
 
@@ -384,3 +392,130 @@ def _other_ids(record: TrialRecord, lines: list[str]) -> None:
             for value in filter(None, (v.clean(x) for x in lines[i + 1].split("|"))):
                 record.identifiers.append(Identifier(None, value))
             return
+
+
+# The older views' publication lists, a citation a line under its heading: the record's references, its results
+# references (the legacy XML's <reference> and <results_reference>) and those the registry indexed itself by the NCT
+# number (API v2's DERIVED). The views link a citation through a redirect that hides its PMID: none is read.
+_REFERENCE_LISTS = {
+    "Publications": "BACKGROUND", "Publications of Results": "RESULT",
+    "Publications automatically indexed to this study": "DERIVED",
+    "Publications automatically indexed to this study by ClinicalTrials.gov Identifier (NCT Number)": "DERIVED",
+    "Additional publications automatically indexed to this study by ClinicalTrials.gov Identifier (NCT Number)":
+        "DERIVED"}
+
+
+def _references(record: TrialRecord, lines: list[str]) -> None:
+    kind = None
+    for line in lines:
+        line = line.rstrip(" |")
+        if line.endswith(":") and line[:-1] in _REFERENCE_LISTS:
+            kind = _REFERENCE_LISTS[line[:-1]]
+        elif kind and line and not line.endswith(":"):
+            record.study_references.append(Reference(kind, None, v.clean(line)))
+        else:  # an empty cell, or the next label ("Responsible Party:")
+            kind = None
+
+
+# The older results view: each table under a <span class="header3"> title ("Reporting Groups", "Participant Flow:
+# Overall Study", "Baseline Measures"), its cells coloured by the part they belong to; groups are coded in their
+# order, as the legacy XML's P1, B1 … and API v2's FG000, BG000 are. (Its outcome measures and adverse events are
+# collapsed in a saved page: no values.)
+_RESULT_PARTS = {"bold_participant_color": ("PARTICIPANT_FLOW", "FG"), "bold_baseline_color": ("BASELINE", "BG")}
+_UNITS = re.compile(r"\[units:\s*(?P<units>[^\]]*)\]\s*(?P<param>.*)")
+_PARTICIPANTS_MEASURE = "Number of Participants"
+_PLUS_MINUS = re.compile(r"(?P<value>\S+)\s*±\s*(?P<dispersion>\S+)")  # "68 ± 13", the view's mean ± SD
+
+
+def _results(record: TrialRecord, tree) -> None:
+    groups: dict[str, list[ResultGroup]] = {}
+    for span in tree.css("span.header3"):
+        title = v.clean(span.text())
+        table = span.next
+        while table is not None and table.tag not in ("table", "span"):
+            table = table.next
+        if table is None or table.tag != "table" or not (part := _part(table)):
+            continue
+        result_type, prefix = _RESULT_PARTS[part]
+        rows = [cells for row in table.css("tr") if (cells := [c for c in row.iter() if c.tag in ("th", "td")])]
+        if title == "Reporting Groups":
+            groups[result_type] = [ResultGroup(result_type, f"{prefix}{i:03d}", v.clean(row[0].text()),
+                                               v.clean(row[1].text()) if len(row) > 1 else None)
+                                   for i, row in enumerate(rows[1:])]
+            record.result_groups += groups[result_type]
+            continue
+        codes = _columns(rows[0][1:] if rows else [], groups.get(result_type, []), title)
+        if title.startswith("Participant Flow:"):
+            record.participant_flow += _flow(title.removeprefix("Participant Flow:").strip() or None, rows[1:], codes)
+        elif title == "Baseline Measures":
+            record.baseline_measurements += _baseline(rows[1:], codes)
+
+
+def _part(table) -> str | None:
+    """The results part a table belongs to, by the colour class of its first heading cell."""
+    classes = ((first.attributes.get("class") or "") if (first := table.css_first("th")) else "").split()
+    return next((c for c in classes if c in _RESULT_PARTS), None)
+
+
+def _columns(header: list, groups: list[ResultGroup], title: str) -> list[str]:
+    """The group code of each column of a table, by the group titles its header writes."""
+    codes = {g.title: g.group_code for g in groups}
+    titles = [v.clean(cell.text()) for cell in header]
+    if any(t not in codes for t in titles):
+        raise ParseError(f"{FORMAT}: the columns of \"{title}\" ({titles}) are not its reporting groups")
+    return [codes[t] for t in titles]
+
+
+def _flow(period: str | None, rows: list[list], codes: list[str]) -> list[FlowCount]:
+    """STARTED, COMPLETED, NOT COMPLETED, each a row headed by its label; a row indented under them (its label a
+    plain cell, as the baseline table's categories are) is a reason for not completing."""
+    counts = []
+    for row in rows:
+        cells = [v.clean(cell.text()) for cell in row[1:]]
+        if not any(cells):  # a heading row ("Reasons Not Completed")
+            continue
+        kind = "MILESTONE" if row[0].tag == "th" else "DROP_WITHDRAWAL"
+        counts += [FlowCount(period, kind, v.clean(row[0].text()), code, v.whole_number(cell), cell)
+                   for code, cell in zip(codes, cells)]
+    return counts
+
+
+def _baseline(rows: list[list], codes: list[str]) -> list[Measurement]:
+    """A measure's row is headed by its title over "[units: years]" and its parameter ("Mean ± Standard
+    Deviation"); a measure of categories has empty cells and a row per category under it. A first measure "Number of
+    Participants" is the groups' numbers analyzed, as the legacy XML's is (ctgov_xml._measures_and_counts)."""
+    analyzed: dict[str, int | None] = {}
+    units_analyzed = None
+    if rows and rows[0][0].tag == "th" and _measure(rows[0][0])["title"] == _PARTICIPANTS_MEASURE:
+        analyzed = {code: v.whole_number(v.clean(cell.text())) for code, cell in zip(codes, rows[0][1:])}
+        units_analyzed, rows = _measure(rows[0][0])["units"], rows[1:]
+    cells: list[Measurement] = []
+    measure: dict = {}
+    for row in rows:
+        if row[0].tag == "th":
+            measure, category = dict(_measure(row[0]), measure_ordinal=measure.get("measure_ordinal", 0) + 1), None
+        elif measure:
+            category = v.clean(row[0].text())
+        else:  # a category before any measure: no title to give it
+            continue
+        for code, cell in zip(codes, row[1:]):
+            if value := v.clean(cell.text()):
+                spread = _PLUS_MINUS.fullmatch(value)
+                cells.append(Measurement(
+                    group_code=code, category=category, **measure, analyzed=analyzed.get(code),
+                    analyzed_units=units_analyzed if analyzed else None,
+                    **v.numbers_as_written({"value": spread["value"] if spread else value,
+                                            "dispersion": spread["dispersion"] if spread else None}.get,
+                                           value="value", dispersion_value="dispersion")))
+    return cells
+
+
+def _measure(cell) -> dict:
+    """A measure's title, units and parameter from the cell heading its row."""
+    note = cell.css_first("span.body3")
+    label = _UNITS.match(v.clean(note.text()) or "") if note else None
+    param, _, dispersion = (label["param"] if label else "").partition("±")
+    return dict(title=v.clean(cell.text().replace(note.text(), "") if note else cell.text()),
+                units=label["units"].strip() or None if label else None,
+                param_type=v.lookup(v.ENUM, param.strip()) if param.strip() else None,
+                dispersion_type=v.lookup(v.DISPERSION_TYPE, dispersion.strip()) if dispersion.strip() else None)

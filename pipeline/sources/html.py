@@ -37,7 +37,11 @@ def looks_like_html(text: str) -> bool:
 def html_to_text(html: str) -> str:
     """Render HTML as page text: one line per block, " | " between table cells. The tree is walked with
     an explicit stack (no recursion limit); a page nested more than MAX_DEPTH deep raises ParseError."""
-    tree = parsed(html)
+    return tree_text(parsed(html))
+
+
+def tree_text(tree: LexborHTMLParser) -> str:
+    """html_to_text of a page already parsed (a reader that also reads its tables as tables)."""
     root = tree.body or tree.root
     parts: list[str] = []
     stack: list = [] if root is None else _children_reversed(root)

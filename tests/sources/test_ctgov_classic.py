@@ -102,7 +102,8 @@ from hypothesis import strategies as st  # noqa: E402
 from tests.sources.mutations import never_raise_tests  # noqa: E402
 
 PAGES = {"002": PAGE, "002.html": "<html><body>" + "".join(f"<p>{line}</p>" for line in PAGE.splitlines())
-         + "</body></html>"}
+         + "</body></html>",
+         "NCT00936455_results.html": (CORPUS / "ctgov_classic_html" / "NCT00936455_results.html").read_text("utf-8")}
 _VALUES = st.sampled_from(["Interventional (Clinical Trial)", "18 Years to 40 Years (Adult)", "65 Years and older",
                            "up to 3 Months", "June 16, 2011", "2011-06", "Randomized", "None (Open Label)", "Yes",
                            "Key Record Dates", "", "|"]) | st.text(max_size=20)
@@ -149,8 +150,8 @@ def test_older_views_are_recognised_and_read_the_fields_every_view_states(view):
             r.last_update_posted_date) == ("2009-07-09", None, "2012-04-24", None)
     # only the full view ends "ClinicalTrials.gov processed this record on June 01, 2014"
     assert r.download_date == (date(2014, 6, 1) if view == "full" else None)
-    # the full and results views state "Results First Received: August 29, 2011" (the trial's results are read from
-    # its XML; the blind audit found has_results null for a trial known from these pages only)
+    # the full and results views state "Results First Received: August 29, 2011" (the blind audit found has_results
+    # null for a trial known from these pages only); the results view's tables: test_results_view_tables_…
     assert (r.results_first_submitted_date, r.has_results) == (
         (None, None) if view == "tab" else (date(2011, 8, 29), True))
     assert (r.study_type, r.observational_model, r.time_perspective) == ("OBSERVATIONAL", "COHORT", "RETROSPECTIVE")
@@ -211,3 +212,63 @@ def test_a_design_line_of_several_values_is_split_and_a_tabular_page_linking_the
     assert ctgov_classic.recognises(page)
     (r,) = ctgov_classic.parse(page)
     assert (r.observational_model, r.time_perspective) == ("COHORT", "RETROSPECTIVE")
+
+
+def test_results_view_tables_field_by_field():
+    """Read off the saved results view by hand: two reporting groups; "Participant Flow: Overall Study" STARTED
+    37 / 38, COMPLETED 37 / 38, NOT COMPLETED 0 / 0; the baseline's groups and Total, "Number of Participants
+    [units: participants]" 37 / 38 / 75 (the numbers analyzed), Age "[units: years] Mean ± Standard Deviation"
+    68 ± 13, 67 ± 13, 67 ± 13, Gender Female 18 / 16 / 34 and Male 19 / 22 / 41, Region of Enrollment United
+    States 37 / 38 / 75. Its outcome measures and adverse events are collapsed in the saved page: no values. The
+    other two views have none."""
+    (r,) = ctgov_classic.parse(OLDER_VIEWS["results"])
+    assert [(g.result_type, g.group_code, g.title, g.description[:30]) for g in r.result_groups] == [
+        ("PARTICIPANT_FLOW", "FG000", "Telemedicine", "Telemedicine evaluated patient"),
+        ("PARTICIPANT_FLOW", "FG001", "Telephone", "Telephone evaluated patients"),
+        ("BASELINE", "BG000", "Telemedicine", "Telemedicine evaluated patient"),
+        ("BASELINE", "BG001", "Telephone", "Telephone evaluated patients"),
+        ("BASELINE", "BG002", "Total", "Total of all reporting groups")]
+    assert [(f.period, f.kind, f.label, f.group_code, f.count, f.count_raw) for f in r.participant_flow] == [
+        ("Overall Study", "MILESTONE", label, code, count, str(count))
+        for label, counts in (("STARTED", (37, 38)), ("COMPLETED", (37, 38)), ("NOT COMPLETED", (0, 0)))
+        for code, count in zip(("FG000", "FG001"), counts)]
+    rows = [(m.measure_ordinal, m.title, m.units, m.param_type, m.dispersion_type, m.category, m.group_code, m.value,
+             m.value_raw, m.dispersion_value, m.analyzed, m.analyzed_units) for m in r.baseline_measurements]
+    groups, analyzed = ("BG000", "BG001", "BG002"), (37, 38, 75)
+    assert rows == [
+        *[(1, "Age", "years", "MEAN", "STANDARD_DEVIATION", None, code, value, str(int(value)), 13.0, n, "participants")
+          for code, value, n in zip(groups, (68.0, 67.0, 67.0), analyzed)],
+        *[(2, "Gender", "participants", None, None, sex, code, value, str(int(value)), None, n, "participants")
+          for sex, values in (("Female", (18.0, 16.0, 34.0)), ("Male", (19.0, 22.0, 41.0)))
+          for code, value, n in zip(groups, values, analyzed)],
+        *[(3, "Region of Enrollment", "participants", None, None, "United States", code, value, str(int(value)), None,
+           n, "participants") for code, value, n in zip(groups, (37.0, 38.0, 75.0), analyzed)]]
+    for view in ("full", "tab"):
+        (other,) = ctgov_classic.parse(OLDER_VIEWS[view])
+        assert (other.result_groups, other.participant_flow, other.baseline_measurements) == ([], [], [])
+
+
+def test_a_results_table_whose_columns_are_not_its_reporting_groups_is_refused():
+    """A column the reporting groups do not list would have no group code: the page is refused, no row guessed."""
+    page = OLDER_VIEWS["results"].replace("Telephone\n           &nbsp;", "Telephones\n           &nbsp;", 1)
+    assert page != OLDER_VIEWS["results"]
+    with pytest.raises(ParseError, match="are not its reporting groups"):
+        ctgov_classic.parse(page)
+
+
+def test_older_views_publications_by_their_headings():
+    """The Full Text View's "Publications:" and "Additional publications automatically indexed to this study by
+    ClinicalTrials.gov Identifier (NCT Number):", the results view's "Publications:" and "Publications automatically
+    indexed to this study:", one citation each (read off the pages by hand); the Tabular View lists none. Their links
+    go through a redirect that hides the PMID."""
+    lancet = ("Meyer BC, Raman R, Hemmen T, Obler R, Zivin JA, Rao R, Thomas RG, Lyden PD. Efficacy of "
+              "site-independent telemedicine in the STRokE DOC trial: a randomised, blinded, prospective study. Lancet "
+              "Neurol. 2008 Sep;7(9):787-95.")
+    indexed = ("Meyer BC, Raman R, Ernstrom K, Tafreshi GM, Huisa B, Stemer AB, Hemmen TM. Assessment of long-term "
+               "outcomes for the STRokE DOC telemedicine trial. J Stroke Cerebrovasc Dis. 2012 May;21(4):259-64. doi: "
+               "10.1016/j.jstrokecerebrovasdis.2010.08.004. Epub 2010 Sep 19.")
+    for view in ("full", "results"):
+        (r,) = ctgov_classic.parse(OLDER_VIEWS[view])
+        assert [(x.reference_type, x.pmid, x.citation) for x in r.study_references] == [
+            ("BACKGROUND", None, lancet), ("DERIVED", None, indexed)]
+    assert ctgov_classic.parse(OLDER_VIEWS["tab"])[0].study_references == []
