@@ -1,12 +1,13 @@
 """Splitting eligibility text into criteria, the same way for every source."""
 import json
+import re
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from collections import Counter
 
 from pipeline.criteria import split_criteria
 from pipeline.record import Criterion
-from tests.conftest import CORPUS, SPELT_AS_RE_FOLDS
+from tests.conftest import CORPUS, REPO, SPELT_AS_RE_FOLDS, query, run_corpus_xml
 
 
 def test_headings_bullets_and_numbering_give_one_row_per_criterion():
@@ -240,3 +241,17 @@ def test_lead_ins_against_the_blind_labelled_holdout():
             fn += not under and item["label"] == "UNDER"
     assert len(counted) == 78
     assert tp / max(tp + fp, 1) >= 0.95 and tp / (tp + fn) >= 0.8, (tp, fp, fn)
+
+
+def test_readme_query_thresholds_under_alternatives(tmp_path):
+    """The README's query for thresholds read from alternatives, run as written on NCT01298141 (legacy XML): under
+    "Cohort 1: … by meeting one of the following criteria:" its GFR < 80 and, nested one lead-in deeper ("… or any
+    2 of the following:"), its proteinuria ≥ 500 (read off the record by hand)."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    sql = re.search(r"sit under a lead-in of alternatives.*?```sql\n(.*?)```", readme, re.S)[1]
+    rows = query(run_corpus_xml(tmp_path, ["NCT01298141"]), sql)
+    cohort = ("Cohort 1: The patient must meet current Canadian guidelines for enzyme replacement therapy for Fabry "
+              "disease by meeting one of the following criteria:")
+    assert sorted((r[1], r[2], r[3], r[4][:len(cohort)], r[4] == cohort) for r in rows) == [
+        ("egfr", None, 80.0, cohort, True), ("proteinuria", 500.0, None, cohort, False)]
+    assert rows[[r[1] for r in rows].index("proteinuria")][4].endswith("or any 2 of the following:")
