@@ -13,6 +13,13 @@ under the heading in capitals. An inclusion or exclusion heading closes every se
 criteria:", which heads the whole text. A registry that amends its criteria may keep the old ones under "Previous
 inclusion criteria:" (ISRCTN, after "Current inclusion criteria as of 26/03/2020:"): they are no longer the trial's,
 and are left out up to the next inclusion or exclusion heading.
+
+A criterion ending in a colon with items indented deeper under it ("Clinically progressive disease documented by any of
+the following:", then "New area of malignant disease" …) leads those items: it stays a criterion (it may state a
+threshold of its own: "Ages 10 to 75 with a history of one of the following:") and its words end their section, so
+an alternative can be told from a requirement. An item at its indentation or left of it, or any heading, ends its
+reach; a list written flat (every item at one column) gives no sign of that reach and is left flat. A criterion's
+`headings` are its section without the lead-ins: thresholds read a variable's name there ("Age:").
 """
 from __future__ import annotations
 
@@ -35,8 +42,8 @@ _HEADING = re.compile(
 _SECTION = re.compile(r"^\s*+(?P<title>[^\W\d_][^:\d]{0,98}:)\s*$")  # a number makes it a criterion: "Patients 5 years …:"
 _SECTION_WORDS = 12
 _MAX_SECTION_DEPTH = 6  # headings nested in a section path: the two archives' 14,630 records nest 3 at most
-# a section is copied into every criterion under it: lead-ins that would make it longer are dropped (the longest lead-in
-# of the corpus has 586 characters)
+# a section is written into every criterion under it: a lead-in that would make it longer leads nothing (the longest
+# lead-in of the corpus has 586 characters)
 _MAX_SECTION_CHARS = 1000
 _ELIGIBILITY = re.compile(r"^\s*+(?:eligibility\s+)?criteria\s*:\s*$", re.IGNORECASE)  # heads the whole text: no section
 # a heading between dashes, in the legacy records' "PROTOCOL ENTRY CRITERIA:" ("--Disease Characteristics--"): its
@@ -85,7 +92,7 @@ def split_criteria(text: str | None) -> list[Criterion]:
     """Split an eligibility text block into criteria, numbered 1.. within INCLUSION and EXCLUSION."""
     if not text:
         return []
-    items: list[tuple[str | None, str | None, list[str]]] = []
+    items: list[tuple[str | None, str | None, str | None, list[str]]] = []  # (type, section, headings, lines)
     kind: str | None = None
     path: list[str] = []
     nested = False  # the last line read was a section heading
@@ -94,19 +101,24 @@ def split_criteria(text: str | None) -> list[Criterion]:
     superseded = False  # under a "Previous inclusion criteria:" heading
     leads: list[tuple[int, str]] = []  # (column, text) of the criteria ending in a colon that lead the items below
     last = -1  # the column of the last item read since the last heading (-1: none)
+    # the last section written, one string for all its items: (the path, the innermost lead-in, the text)
+    written: tuple = (None, None, "")
 
     def add(column: int, first_line: str) -> None:
-        """Append an item starting at `column`, under the lead-ins whose column is left of it."""
-        nonlocal last, leads
-        if (0 <= last < column and items[-1][2][-1].rstrip().endswith(":")
+        """Append an item starting at `column`: the last item leads it when that ends in a colon and this one is
+        indented under it, as do the lead-ins before it whose column is left of this one's."""
+        nonlocal last, written
+        if (0 <= last < column and items[-1][3][-1].rstrip().endswith(":")
                 and len(path) + len(leads) < _MAX_SECTION_DEPTH):
-            leads.append((last, clean(" ".join(items[-1][2]))))
-        if leads:
-            leads = [lead for lead in leads if lead[0] < column]
-        section = " ".join([*path, *(lead for _, lead in leads)]) if leads else " ".join(path)
-        if len(section) > _MAX_SECTION_CHARS:
-            leads, section = [], " ".join(path)
-        items.append((kind, section or None, [first_line]))
+            lead = clean(" ".join(items[-1][3]))
+            if any(ch.isalnum() for ch in lead) and len(written[2]) + len(lead) < _MAX_SECTION_CHARS:
+                leads.append((last, lead))
+        while leads and leads[-1][0] >= column:  # (a lead-in is pushed right of every lead-in below it)
+            leads.pop()
+        innermost = leads[-1] if leads else None
+        if written[0] is not path or written[1] is not innermost:  # (a path or a lead-in read anew is a new object)
+            written = (path, innermost, " ".join([*path, *(lead for _, lead in leads)]))
+        items.append((kind, written[2] or None, " ".join(path) or None, [first_line]))
         last = column
 
     for line in text.splitlines():
@@ -118,7 +130,8 @@ def split_criteria(text: str | None) -> list[Criterion]:
             superseded = bool(heading["previous"])
             # by its first letter: the pattern's case folding also matches "İnclusion", whose upper case is no type
             kind, path, nested = "EXCLUSION" if heading["kind"][0] in "eE" else "INCLUSION", [], False
-            open_item, hanging, leads, last = False, -1, [], -1
+            open_item, hanging, last = False, -1, -1
+            leads.clear()
             # "Inclusion criteria." is a heading, its period no criterion
             if heading["rest"].strip(" .:;-") and not superseded:
                 add(_indentation(line), heading["rest"])
@@ -127,11 +140,13 @@ def split_criteria(text: str | None) -> list[Criterion]:
         if superseded:
             continue
         if _ELIGIBILITY.match(line):
-            path, nested, open_item, leads, last = [], False, False, [], -1
+            path, nested, open_item, last = [], False, False, -1
+            leads.clear()
             continue
         if dashed := _DASHED_SECTION.match(line):
             path, nested, open_item, hanging = _within(path, f"{dashed['title']}:", nested), True, False, -1
-            leads, last = [], -1
+            last = -1
+            leads.clear()
             continue
         marker = LIST_MARKER.match(line)
         if marker and open_item and _wrapped(line, hanging):
@@ -140,7 +155,8 @@ def split_criteria(text: str | None) -> list[Criterion]:
         if not marker and not continues and (section := _section(line)):
             path = _within(path, section[0], nested)
             open_item, hanging = bool(section[1].strip()), -1
-            nested, leads, last = not open_item, [], -1
+            nested, last = not open_item, -1
+            leads.clear()
             if open_item:
                 add(_indentation(line), section[1])
             continue
@@ -150,16 +166,16 @@ def split_criteria(text: str | None) -> list[Criterion]:
             open_item = True
             hanging = marker.end()
         elif open_item and items:
-            items[-1][2].append(line)
+            items[-1][3].append(line)
         else:
             add(_indentation(line), line)
             open_item, hanging = True, -1
     criteria: list[Criterion] = []
     counts: dict[str | None, int] = {}
-    for kind, section, lines in items:
+    for kind, section_, headings, lines in items:
         text_ = clean(" ".join(lines))
         if not text_ or not any(ch.isalnum() for ch in text_):  # a lone "-", ")" or "____" is no criterion
             continue
         counts[kind] = counts.get(kind, 0) + 1
-        criteria.append(Criterion(kind, counts[kind], text_, section))
+        criteria.append(Criterion(kind, counts[kind], text_, section_, headings))
     return [c for c in criteria if counts[c.criterion_type] > 1 or _key(c.text) not in _NO_CRITERIA]

@@ -33,7 +33,9 @@ class Criterion:
     criterion_type: str | None  # INCLUSION | EXCLUSION; None when the text has no heading
     ordinal: int  # 1-based within its type
     text: str
-    section: str | None = None  # the headings it sits under, as written ("PATIENT CHARACTERISTICS: Age:")
+    section: str | None = None  # the headings it sits under, as written ("PATIENT CHARACTERISTICS: Age:"), then the
+    # criteria ending in a colon that lead it ("… one of the following:")
+    headings: str | None = field(default=None, compare=False)  # the section's headings alone: where a variable is named
 
 
 @dataclass(slots=True)

@@ -255,6 +255,8 @@ def yes_no(text: str | None) -> bool | None:
 # Results: the legacy XML writes display words where API v2 writes enums. Words these tables do not
 # know pass through upper-snake-cased ("Least Squares Mean" → LEAST_SQUARES_MEAN, as the API spells it).
 DATE_TYPE = ENROLLMENT_TYPE  # start/completion dates are "Actual" or "Anticipated"/ESTIMATED, as enrollment is
+# older results tables (legacy XML, the classic results view) write the numbers analyzed as a first measure so titled
+PARTICIPANTS_MEASURE = "Number of Participants"
 DISPERSION_TYPE = _synonyms({
     "95% Confidence Interval": "CONFIDENCE_95", "90% Confidence Interval": "CONFIDENCE_90",
     "80% Confidence Interval": "CONFIDENCE_80", "97.5% Confidence Interval": "CONFIDENCE_975",

@@ -2,11 +2,12 @@
 import json
 import re
 import xml.etree.ElementTree as ET
-from pathlib import Path
 from collections import Counter
+from pathlib import Path
 
 from pipeline.criteria import split_criteria
 from pipeline.record import Criterion
+from pipeline.thresholds import rows
 from tests.conftest import CORPUS, REPO, SPELT_AS_RE_FOLDS, query, run_corpus_xml
 
 
@@ -64,10 +65,33 @@ def test_a_criterion_ending_in_a_colon_leads_the_items_indented_under_it():
 
 
 def test_a_lead_in_too_long_to_copy_into_every_item_leads_nothing():
-    """A section is copied into each criterion under it: 2,000 characters over 5,000 items would be 10 MB."""
+    """A section is written into each criterion under it: 2,000 characters over 5,000 items would be 10 MB. Only the
+    long lead-in is refused; the lead-in around it still leads its items."""
     text = "Inclusion Criteria:\n- " + "word " * 400 + "of the following:\n" + "   - x\n" * 5000
     criteria = split_criteria(text)
     assert len(criteria) == 5001 and {c.section for c in criteria} == {None}
+    long = "Has one of the " + "very " * 200 + "following:"
+    text = f"Inclusion Criteria:\n- Any of the following:\n   - {long}\n      - a\n      - b\n   - c\n- d\n"
+    assert [(c.text[:5], c.section) for c in split_criteria(text)] == [
+        ("Any o", None), ("Has o", "Any of the following:"), ("a", "Any of the following:"),
+        ("b", "Any of the following:"), ("c", "Any of the following:"), ("d", None)]
+
+
+def test_a_lead_in_without_a_letter_or_digit_leads_nothing():
+    assert [c.section for c in split_criteria("Inclusion Criteria:\n- :\n   - Age 18 or older\n- ---:\n   - x\n")] == [
+        None, None]
+
+
+def test_thresholds_read_a_variable_from_the_headings_not_from_a_lead_in():
+    """NCT00018954 (2014 archive) writes "Age:", then "- ALL:" over "- Under 25" (acute lymphoblastic leukaemia):
+    the section ends with the lead-in, the headings (where thresholds look for a variable's name) do not."""
+    text = ("PATIENT CHARACTERISTICS:\n\n        Age:\n\n          -  ALL:\n\n               -  Under 25\n\n"
+            "          -  NHL:\n\n               -  Not specified\n")
+    under = split_criteria(text)[1]
+    assert (under.text, under.section, under.headings) == (
+        "Under 25", "PATIENT CHARACTERISTICS: Age: ALL:", "PATIENT CHARACTERISTICS: Age:")
+    (row,) = rows("NCT00018954", under.criterion_type, under.ordinal, under.text, under.headings)
+    assert row[3:9] == ("age", None, None, 25.0, False, None)  # (no unit written)
 
 
 def test_a_flat_list_has_no_lead_ins():

@@ -9,8 +9,9 @@ their labels are in the same table. A design line may hold several labelled valu
 ("Observational Model: Cohort; Time Perspective: Retrospective"). The older views say which outcomes
 are primary; the 2017 layout does not, so there outcome_type stays None.
 
-The older results view, saved as HTML, also gives its participant flow and baseline tables (`_results`): as page
-text their cells lose the columns they belong to, so they are read as tables from the page's tree.
+The older results view, saved as HTML, also gives its reporting groups, participant flow and baseline tables
+(`_results`): as page text their cells lose the columns they belong to, so they are read as tables from the page's
+tree. The older views' publication lists give study_references (`_references`).
 """
 from __future__ import annotations
 
@@ -87,8 +88,8 @@ def _ages(record: TrialRecord, value: str) -> None:
 
 
 def _results_received(record: TrialRecord, value: str) -> None:
-    """The older results view's "Results First Received: August 29, 2011": the trial has results (its tables are
-    read from the registry's XML or JSON, not from the page)."""
+    """The older views' "Results First Received: August 29, 2011": the trial has results (a saved results view's
+    tables: `_results`)."""
     _date(record, "results_first_submitted_date", value)
     record.has_results = True if record.results_first_submitted_date else record.has_results
 
@@ -394,87 +395,124 @@ def _other_ids(record: TrialRecord, lines: list[str]) -> None:
             return
 
 
-# The older views' publication lists, a citation a line under its heading: the record's references, its results
-# references (the legacy XML's <reference> and <results_reference>) and those the registry indexed itself by the NCT
-# number (API v2's DERIVED). The views link a citation through a redirect that hides its PMID: none is read.
-_REFERENCE_LISTS = {
-    "Publications": "BACKGROUND", "Publications of Results": "RESULT",
-    "Publications automatically indexed to this study": "DERIVED",
-    "Publications automatically indexed to this study by ClinicalTrials.gov Identifier (NCT Number)": "DERIVED",
-    "Additional publications automatically indexed to this study by ClinicalTrials.gov Identifier (NCT Number)":
-        "DERIVED"}
+# The older views' publication lists, a citation a line under its heading in "More Information": the record's
+# references and results references (the legacy XML's <reference> and <results_reference>), those the registry
+# indexed itself by the NCT number (API v2's DERIVED), and the Tabular View's "Publications *", which holds both kinds
+# ("* Includes publications given by the data provider as well as publications identified by ClinicalTrials.gov
+# Identifier (NCT Number) in Medline"): no type. A list ends at the next label or cell. The views link a citation
+# through a redirect that hides its PMID: none is read.
+_REFERENCE_LISTS = {"Publications:": "BACKGROUND", "Publications of Results:": "RESULT"}
+_INDEXED = re.compile(r"(?:Additional )?[Pp]ublications automatically indexed to this study\b[^:|]*:")
+_TABULAR_REFERENCES = "Publications *"
 
 
 def _references(record: TrialRecord, lines: list[str]) -> None:
-    kind = None
+    reading, kind, more_information = False, None, False
     for line in lines:
         line = line.rstrip(" |")
-        if line.endswith(":") and line[:-1] in _REFERENCE_LISTS:
-            kind = _REFERENCE_LISTS[line[:-1]]
-        elif kind and line and not line.endswith(":"):
-            record.study_references.append(Reference(kind, None, v.clean(line)))
-        else:  # an empty cell, or the next label ("Responsible Party:")
-            kind = None
+        if line == _TABULAR_REFERENCES or more_information and (line in _REFERENCE_LISTS or _INDEXED.fullmatch(line)):
+            reading, kind = True, _REFERENCE_LISTS.get(line, "DERIVED" if _INDEXED.fullmatch(line) else None)
+        elif reading and line and "|" not in line and not line.endswith(":"):
+            record.study_references.append(Reference(kind, None, v.clean(line.removeprefix("- "))))
+        else:
+            reading = False
+            more_information = more_information or line == "More Information"
 
 
 # The older results view: each table under a <span class="header3"> title ("Reporting Groups", "Participant Flow:
 # Overall Study", "Baseline Measures"), its cells coloured by the part they belong to; groups are coded in their
 # order, as the legacy XML's P1, B1 … and API v2's FG000, BG000 are. (Its outcome measures and adverse events are
-# collapsed in a saved page: no values.)
+# collapsed in a saved page: no values.) A results table holds no table: one that does is no results table, and its
+# rows are never read twice.
 _RESULT_PARTS = {"bold_participant_color": ("PARTICIPANT_FLOW", "FG"), "bold_baseline_color": ("BASELINE", "BG")}
 _UNITS = re.compile(r"\[units:\s*(?P<units>[^\]]*)\]\s*(?P<param>.*)")
-_PARTICIPANTS_MEASURE = "Number of Participants"
+# a measure's parameter: "Mean ± Standard Deviation", "Median (Full Range)", "Number"
+_PARAMETER = re.compile(r"(?P<param>[^±()]*?)\s*(?:±\s*(?P<spread>[^±()]+)|\(\s*(?P<range>[^()]+?)\s*\))?")
 _PLUS_MINUS = re.compile(r"(?P<value>\S+)\s*±\s*(?P<dispersion>\S+)")  # "68 ± 13", the view's mean ± SD
 
 
 def _results(record: TrialRecord, tree) -> None:
     groups: dict[str, list[ResultGroup]] = {}
+    leaves = _leaf_tables(tree)
     for span in tree.css("span.header3"):
-        title = v.clean(span.text())
+        title = v.clean(span.text()) or ""
         table = span.next
         while table is not None and table.tag not in ("table", "span"):
             table = table.next
-        if table is None or table.tag != "table" or not (part := _part(table)):
+        if table is None or table.tag != "table" or table.mem_id not in leaves:
+            continue
+        rows = _rows(table)
+        if not rows or not (part := _part(rows[0][0])):
             continue
         result_type, prefix = _RESULT_PARTS[part]
-        rows = [cells for row in table.css("tr") if (cells := [c for c in row.iter() if c.tag in ("th", "td")])]
         if title == "Reporting Groups":
+            if result_type in groups:
+                raise ParseError(f"{FORMAT}: two reporting group tables for the {result_type.lower()}")
             groups[result_type] = [ResultGroup(result_type, f"{prefix}{i:03d}", v.clean(row[0].text()),
                                                v.clean(row[1].text()) if len(row) > 1 else None)
                                    for i, row in enumerate(rows[1:])]
             record.result_groups += groups[result_type]
             continue
-        codes = _columns(rows[0][1:] if rows else [], groups.get(result_type, []), title)
+        codes = _columns(rows[0][1:], groups.get(result_type, []), title)
         if title.startswith("Participant Flow:"):
             record.participant_flow += _flow(title.removeprefix("Participant Flow:").strip() or None, rows[1:], codes)
         elif title == "Baseline Measures":
             record.baseline_measurements += _baseline(rows[1:], codes)
 
 
-def _part(table) -> str | None:
-    """The results part a table belongs to, by the colour class of its first heading cell."""
-    classes = ((first.attributes.get("class") or "") if (first := table.css_first("th")) else "").split()
-    return next((c for c in classes if c in _RESULT_PARTS), None)
+def _leaf_tables(tree) -> set[int]:
+    """The tables that hold no table, found in one pass: each table marks the nearest table around it."""
+    tables = tree.css("table")
+    holding = set()
+    for table in tables:
+        node = table.parent
+        while node is not None and node.tag != "table":
+            node = node.parent
+        if node is not None:
+            holding.add(node.mem_id)
+    return {t.mem_id for t in tables} - holding
+
+
+def _rows(table) -> list[list]:
+    """A table's own rows (in its body, head or foot, or directly in it), each its heading and data cells."""
+    rows = []
+    for child in table.iter():
+        for row in (child,) if child.tag == "tr" else child.iter() if child.tag in ("thead", "tbody", "tfoot") else ():
+            if row.tag == "tr" and (cells := [cell for cell in row.iter() if cell.tag in ("th", "td")]):
+                rows.append(cells)
+    return rows
+
+
+def _part(cell) -> str | None:
+    """The results part a table belongs to, by the colour class of its first cell."""
+    return next((c for c in (cell.attributes.get("class") or "").split() if c in _RESULT_PARTS), None)
 
 
 def _columns(header: list, groups: list[ResultGroup], title: str) -> list[str]:
-    """The group code of each column of a table, by the group titles its header writes."""
-    codes = {g.title: g.group_code for g in groups}
+    """The group code of each column of a table: its header writes the reporting groups' titles in their order."""
     titles = [v.clean(cell.text()) for cell in header]
-    if any(t not in codes for t in titles):
-        raise ParseError(f"{FORMAT}: the columns of \"{title}\" ({titles}) are not its reporting groups")
-    return [codes[t] for t in titles]
+    if titles != [g.title for g in groups]:
+        raise ParseError(f"{FORMAT}: the columns of \"{title}\" ({titles}) are not its reporting groups "
+                         f"({[g.title for g in groups]})")
+    return [g.group_code for g in groups]
 
 
 def _flow(period: str | None, rows: list[list], codes: list[str]) -> list[FlowCount]:
-    """STARTED, COMPLETED, NOT COMPLETED, each a row headed by its label; a row indented under them (its label a
-    plain cell, as the baseline table's categories are) is a reason for not completing."""
+    """STARTED, COMPLETED, NOT COMPLETED, each a row headed by its label; a row indented under them as the baseline
+    table's categories are (a plain cell, padded left) is a reason for not completing. A row of another shape is not
+    guessed at: the page is refused."""
     counts = []
     for row in rows:
         cells = [v.clean(cell.text()) for cell in row[1:]]
         if not any(cells):  # a heading row ("Reasons Not Completed")
             continue
-        kind = "MILESTONE" if row[0].tag == "th" else "DROP_WITHDRAWAL"
+        if row[0].tag == "th":
+            kind = "MILESTONE"
+        elif "padding-left" in (row[0].attributes.get("style") or ""):
+            kind = "DROP_WITHDRAWAL"
+        else:
+            raise ParseError(f"{FORMAT}: a participant flow row of a shape this reader does not know "
+                             f"({v.clean(row[0].text())!r})")
         counts += [FlowCount(period, kind, v.clean(row[0].text()), code, v.whole_number(cell), cell)
                    for code, cell in zip(codes, cells)]
     return counts
@@ -483,10 +521,10 @@ def _flow(period: str | None, rows: list[list], codes: list[str]) -> list[FlowCo
 def _baseline(rows: list[list], codes: list[str]) -> list[Measurement]:
     """A measure's row is headed by its title over "[units: years]" and its parameter ("Mean ± Standard
     Deviation"); a measure of categories has empty cells and a row per category under it. A first measure "Number of
-    Participants" is the groups' numbers analyzed, as the legacy XML's is (ctgov_xml._measures_and_counts)."""
+    Participants" is the groups' numbers analyzed, as in the legacy XML (ctgov_xml._measures_and_counts)."""
     analyzed: dict[str, int | None] = {}
     units_analyzed = None
-    if rows and rows[0][0].tag == "th" and _measure(rows[0][0])["title"] == _PARTICIPANTS_MEASURE:
+    if rows and rows[0][0].tag == "th" and _measure(rows[0][0])["title"] == v.PARTICIPANTS_MEASURE:
         analyzed = {code: v.whole_number(v.clean(cell.text())) for code, cell in zip(codes, rows[0][1:])}
         units_analyzed, rows = _measure(rows[0][0])["units"], rows[1:]
     cells: list[Measurement] = []
@@ -514,8 +552,9 @@ def _measure(cell) -> dict:
     """A measure's title, units and parameter from the cell heading its row."""
     note = cell.css_first("span.body3")
     label = _UNITS.match(v.clean(note.text()) or "") if note else None
-    param, _, dispersion = (label["param"] if label else "").partition("±")
+    parameter = _PARAMETER.fullmatch(label["param"].strip()) if label else None
+    dispersion = parameter and (parameter["spread"] or parameter["range"])
     return dict(title=v.clean(cell.text().replace(note.text(), "") if note else cell.text()),
                 units=label["units"].strip() or None if label else None,
-                param_type=v.lookup(v.ENUM, param.strip()) if param.strip() else None,
-                dispersion_type=v.lookup(v.DISPERSION_TYPE, dispersion.strip()) if dispersion.strip() else None)
+                param_type=v.lookup(v.ENUM, parameter["param"]) if parameter and parameter["param"] else None,
+                dispersion_type=v.lookup(v.DISPERSION_TYPE, dispersion) if dispersion else None)

@@ -22,9 +22,10 @@ from pipeline.record import (
 )
 from pipeline.vocabulary import (
     ALLOCATION, ARM_TYPE, CI_SIDES, DATE_TYPE, DISPERSION_TYPE, ENROLLMENT_TYPE, ENUM, INTERVENTION_MODEL,
-    INTERVENTION_TYPE, LEGACY_NON_INFERIORITY, OBSERVATIONAL_MODEL, OFFICIAL_ROLE, PRIMARY_PURPOSE,
-    RESPONSIBLE_PARTY_TYPE, RESULT_OUTCOME_TYPE, SEX, SPONSOR_CLASS, STATUS, STUDY_TYPE, TIME_PERSPECTIVE, age_text,
-    clean, comparator, lookup, masking, number, numbers_as_written, parse_date, phases, stated, whole_number, yes_no,
+    INTERVENTION_TYPE, LEGACY_NON_INFERIORITY, OBSERVATIONAL_MODEL, OFFICIAL_ROLE, PARTICIPANTS_MEASURE,
+    PRIMARY_PURPOSE, RESPONSIBLE_PARTY_TYPE, RESULT_OUTCOME_TYPE, SEX, SPONSOR_CLASS, STATUS, STUDY_TYPE,
+    TIME_PERSPECTIVE, age_text, clean, comparator, lookup, masking, number, numbers_as_written, parse_date, phases,
+    stated, whole_number, yes_no,
 )
 
 FORMAT = "ctgov_xml"
@@ -364,7 +365,6 @@ def _responsible_party(record: TrialRecord, texts: dict[str, list[str | None]]) 
 # OG000, EG000 in the same order, and the contract uses the API's codes, so both forms give the same rows.
 _GROUP_ID = re.compile(r"([PBOE])([1-9]\d{0,8})")  # (an id of thousands of digits is kept as written)
 _GROUP_PREFIX = {"P": "FG", "B": "BG", "O": "OG", "E": "EG"}
-_PARTICIPANTS_MEASURE = "Number of Participants"  # older records: the analyzed counts, written as a measure
 _FLOW_ROWS = {"MILESTONE": "milestone_list/milestone", "DROP_WITHDRAWAL": "drop_withdraw_reason_list/drop_withdraw_reason"}
 _EVENT_LISTS = {"SERIOUS": "serious_events", "OTHER": "other_events"}
 _EVENT_TOTALS = {"Total, serious adverse events": "serious", "Total, other adverse events": "other",
@@ -428,7 +428,7 @@ def _analyzed(element: etree._Element, analyzed: dict | None = None) -> dict[str
 def _measures_and_counts(measures: list[etree._Element], analyzed: dict) -> tuple[list[etree._Element], dict]:
     """Older records write the numbers analyzed as a first measure "Number of Participants": take it as the
     counts of the measures after it, as newer records' analyzed list is."""
-    if measures and not analyzed and measures[0].findtext("title") == _PARTICIPANTS_MEASURE:
+    if measures and not analyzed and measures[0].findtext("title") == PARTICIPANTS_MEASURE:
         units = clean(measures[0].findtext("units"))
         counts = {_group_code(m.get("group_id")): (whole_number(m.get("value")), units)
                   for m in measures[0].iterfind("category_list/category/measurement_list/measurement")}

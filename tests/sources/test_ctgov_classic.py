@@ -10,7 +10,7 @@ import pytest
 from pipeline.record import Identifier, Location, ParseError
 from pipeline.sources import ctgov_classic, detect
 from pipeline.vocabulary import parse_date
-from tests.conftest import CORPUS, SEEDS
+from tests.conftest import CORPUS, SEEDS, finishes_within
 
 PAGE = (SEEDS / "002_d4776af7e2f4cbf7.txt").read_text(encoding="utf-8")
 XML = ET.parse(CORPUS / "ctgov_xml" / "NCT01374854.xml").getroot()
@@ -192,9 +192,11 @@ def test_full_text_and_tabular_views_field_by_field(view):
 
 
 def test_older_views_agree_wherever_two_state_a_field():
-    """Field by field, every value two views both state is the same (the results view gives no outcome descriptions);
-    only the Full Text View lists the location."""
+    """Field by field, every value two views both state is the same (the results view gives no outcome descriptions,
+    the Tabular View no publication's type); only the Full Text View lists the location."""
     records = {view: asdict(ctgov_classic.parse(page)[0]) for view, page in OLDER_VIEWS.items()}
+    for record in records.values():
+        record["study_references"] = [r["citation"] for r in record["study_references"]]
     records["results"]["outcomes"] = [o | {"description": None} for o in records["results"]["outcomes"]]
     records["full"]["outcomes"] = [o | {"description": None} for o in records["full"]["outcomes"]]
     records["tab"]["outcomes"] = [o | {"description": None} for o in records["tab"]["outcomes"]]
@@ -259,8 +261,10 @@ def test_a_results_table_whose_columns_are_not_its_reporting_groups_is_refused()
 def test_older_views_publications_by_their_headings():
     """The Full Text View's "Publications:" and "Additional publications automatically indexed to this study by
     ClinicalTrials.gov Identifier (NCT Number):", the results view's "Publications:" and "Publications automatically
-    indexed to this study:", one citation each (read off the pages by hand); the Tabular View lists none. Their links
-    go through a redirect that hides the PMID."""
+    indexed to this study:", one citation each (read off the pages by hand); the Tabular View lists both under
+    "Publications *", "* Includes publications given by the data provider as well as publications identified by
+    ClinicalTrials.gov Identifier (NCT Number) in Medline": no type. Their links go through a redirect that hides the
+    PMID."""
     lancet = ("Meyer BC, Raman R, Hemmen T, Obler R, Zivin JA, Rao R, Thomas RG, Lyden PD. Efficacy of "
               "site-independent telemedicine in the STRokE DOC trial: a randomised, blinded, prospective study. Lancet "
               "Neurol. 2008 Sep;7(9):787-95.")
@@ -271,4 +275,61 @@ def test_older_views_publications_by_their_headings():
         (r,) = ctgov_classic.parse(OLDER_VIEWS[view])
         assert [(x.reference_type, x.pmid, x.citation) for x in r.study_references] == [
             ("BACKGROUND", None, lancet), ("DERIVED", None, indexed)]
-    assert ctgov_classic.parse(OLDER_VIEWS["tab"])[0].study_references == []
+    assert [(x.reference_type, x.pmid, x.citation) for x in ctgov_classic.parse(OLDER_VIEWS["tab"])[0].study_references
+            ] == [(None, None, lancet), (None, None, indexed)]
+
+
+def test_a_publication_list_ends_at_the_next_label_and_is_read_only_under_more_information():
+    """The 2017 layout writes a label and its value on one line ("Responsible Party: | Fuzhou General Hospital |"):
+    no citation; a "Publications:" line before "More Information" is no list (seed 002 with lines put in, as a
+    reviewer did)."""
+    page = PAGE.replace("Responsible Party: |", "More Information\nPublications automatically indexed to this study by "
+                        "ClinicalTrials.gov Identifier (NCT Number):\nSmith J. A trial. Lancet. 2010;1:1-2.\n"
+                        "Responsible Party: |", 1)
+    assert page != PAGE
+    assert [(x.reference_type, x.citation) for x in ctgov_classic.parse(page)[0].study_references] == [
+        ("DERIVED", "Smith J. A trial. Lancet. 2010;1:1-2.")]
+    described = PAGE.replace("- How to Read a Study Record\n",
+                             "- How to Read a Study Record\nPublications:\nNone yet\n", 1)
+    assert described != PAGE and ctgov_classic.parse(described)[0].study_references == []
+
+
+RESULTS = OLDER_VIEWS["results"]
+HEAD = "<html><body><p>ClinicalTrials.gov Identifier: NCT00936455</p><p>Study Type: Observational</p>"
+
+
+def test_results_view_variants_read_as_written_or_refused():
+    """The one real results page changed where a reviewer found the reader guessing: a "Median (Full Range)" parameter
+    is MEDIAN and FULL_RANGE, its cell "68 (40 to 90)" kept as written (no shape of it seen, so not split); two groups
+    of one title are coded by position; a flow row labelled in a plain cell without the categories' indentation, or a
+    column the reporting groups do not list, refuses the page (ParseError) rather than guess."""
+    median = RESULTS.replace("Mean &#177;&nbsp;Standard Deviation", "Median (Full Range)").replace(
+        "&nbsp;&#177;&nbsp;13", " (40 to 90)", 1)
+    (r,) = ctgov_classic.parse(median)
+    age = r.baseline_measurements[0]
+    assert (age.param_type, age.dispersion_type, age.value, age.value_raw, age.dispersion_value) == (
+        "MEDIAN", "FULL_RANGE", None, "68 (40 to 90)", None)
+    same = RESULTS.replace("nowrap>Telephone</th>", "nowrap>Telemedicine</th>").replace(
+        "Telephone\n           &nbsp;", "Telemedicine\n           &nbsp;")
+    assert {(f.label, f.group_code, f.count) for f in ctgov_classic.parse(same)[0].participant_flow} >= {
+        ("STARTED", "FG000", 37), ("STARTED", "FG001", 38)}
+    plain = RESULTS.replace('<th align="left" class="header3 brt bold_participant_color" style="max-width:50%">\n'
+                            "            COMPLETED", '<td class="header3">\n            COMPLETED', 1)
+    assert plain != RESULTS
+    with pytest.raises(ParseError, match="participant flow row of a shape"):
+        ctgov_classic.parse(plain)
+    with pytest.raises(ParseError, match="are not its reporting groups"):
+        ctgov_classic.parse(RESULTS.replace("Telephone\n           &nbsp;", "Telephones\n           &nbsp;", 1))
+
+
+def test_results_tables_that_hold_tables_or_have_no_title_are_not_read():
+    """An untitled heading over a coloured table is no results table (it raised AttributeError); a table holding a
+    table is not read, so no row is read twice: a reviewer's 891 KB page of 1,000 nested titled tables took 16 s."""
+    untitled = HEAD + '<span class="header3"> </span><table><tr><th class="bold_baseline_color">x</th></tr></table>'
+    assert ctgov_classic.parse(untitled + "</body></html>")[0].baseline_measurements == []
+    unit = ('<span class="header3">Reporting Groups</span><table><tr><th class="bold_participant_color">x</th></tr>'
+            + "<tr><th>Arm</th><td>1</td></tr>" * 40 + "<tr><td>")
+    nested = HEAD + unit * 1000 + "y" + "</td></tr></table>" * 1000 + "</body></html>"
+    with finishes_within(10):
+        (r,) = ctgov_classic.parse(nested)
+    assert [g.title for g in r.result_groups] == ["Arm"] * 40 + ["y"]  # the innermost table's own rows only
