@@ -49,7 +49,10 @@ _ELIGIBILITY = re.compile(r"^\s*+(?:eligibility\s+)?criteria\s*:\s*$", re.IGNORE
 # a heading between dashes, in the legacy records' "PROTOCOL ENTRY CRITERIA:" ("--Disease Characteristics--"): its
 # dashes are no list marker, and it is written with the colon every other heading ends with
 _DASHED_SECTION = re.compile(r"^\s*+-{2,}\s*+(?P<title>[^\W\d_](?:[^:\n-]|-(?!-)){0,98}?):?\s*-{2,}\s*$")
-_CAPITALS_SECTION = re.compile(r"^\s*+(?P<title>[A-Z][A-Z/&,()' -]*\b(?:CHARACTERISTICS|THERAPY|CRITERIA):)\s*(?P<rest>.*)$")
+# (its title bounded as _SECTION's: a section is written into every criterion under it, and an unbounded one made the
+# rows of 100,000 capitals over 4,000 items 400 million characters; the corpus's longest has 84)
+_CAPITALS_SECTION = re.compile(
+    r"^\s*+(?P<title>[A-Z][A-Z/&,()' -]{0,98}\b(?:CHARACTERISTICS|THERAPY|CRITERIA):)\s*(?P<rest>.*)$")
 # a list's only item saying it has none ("None.", "N/A", the 2014 archive's "No eligibility criteria") is no criterion
 _NO_CRITERIA = NOTHING | {"no_eligibility_criteria", "no_inclusion_criteria", "no_exclusion_criteria"}
 LIST_MARKER = re.compile(

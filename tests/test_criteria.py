@@ -77,6 +77,13 @@ def test_a_lead_in_too_long_to_copy_into_every_item_leads_nothing():
         ("b", "Any of the following:"), ("c", "Any of the following:"), ("d", None)]
 
 
+def test_a_heading_in_capitals_is_no_longer_than_any_other():
+    """100,000 capitals before "CHARACTERISTICS:" over 4,000 items made 400 million characters of sections (a
+    reviewer's probe): such a line is a criterion, not a heading written into each item."""
+    criteria = split_criteria("A" * 100_000 + " CHARACTERISTICS:\n" + "- y\n" * 4000)
+    assert len(criteria) == 4001 and {c.section for c in criteria} == {None}
+
+
 def test_a_lead_in_without_a_letter_or_digit_leads_nothing():
     assert [c.section for c in split_criteria("Inclusion Criteria:\n- :\n   - Age 18 or older\n- ---:\n   - x\n")] == [
         None, None]
