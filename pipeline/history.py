@@ -224,37 +224,47 @@ def trial_changes() -> str:
     consecutive versions with rows of their table. A version that does not state a field, or has no rows of a
     table, though it has a document that supersedes the one the last value came from (SUPERSEDED: of its format, or
     a structured record) removed it: REMOVED (a field: its old value, new null), as `trials` no longer shows it; a
-    value stated again after is ADDED. A version before the first that states a field or has rows, holding documents
-    of every format of that one, did not state it yet: the first value is ADDED (an enrollment or primary outcomes
-    first registered years after the trial began). A structured record of another format is no such version: the
-    Archive's XML has no has_dmc for the legacy XML of a later version to add; nor are NEWER_SCHEMA_FIELDS added."""
+    value stated again after is ADDED. A version before the first that states a field, holding a document of a format
+    that states it there, or before the first with rows, holding documents of every format of that one, did not state
+    it yet: the first value is ADDED (an enrollment or primary outcomes first registered years after the trial began;
+    NCT00181896's primary completion date, stated by the Archive's page and XML of its last version beside the legacy
+    XML). A structured record of another format is no such version: the Archive's XML has no has_dmc for the legacy
+    XML of a later version to add; nor are NEWER_SCHEMA_FIELDS added."""
     fields = ", ".join(_fields())
     unpivoted = ", ".join(f"{c}::varchar as {c}" for c in _fields())
+    present = ", ".join(f"case when {_stated(c)} then true end as {c}" for c in _fields())
     return f"""
 with {_version_values(versioned_only=True)},
   version_formats as (  -- what each version's documents could state: their formats (structured: everything)
     select trial_id, version_date, list(distinct source_format) as formats,
            bool_or(source_format in {STRUCTURED_FORMATS}) as structured
     from ranked_docs group by trial_id, version_date),
+  stating as (  -- the formats of each version's documents that state each field
+    select trial_id, version_date, field, list(distinct source_format) as formats
+    from (select trial_id, version_date, source_format, {present} from ranked_docs)
+         unpivot (present for field in ({fields}))
+    group by trial_id, version_date, field),
   field_values as (  -- (the formats of the last version that stated the field: a version holding them all, or a
-    -- structured record, would state it too; one format per field, the stating document's, cost twice the time)
+    -- structured record, would state it too; of the next that states it, those of its documents that state it: a
+    -- version holding one of them would have stated it)
     select v.trial_id, v.version_date, v.field, v.value, f.formats, f.structured,
            last_value(case when v.value is not null then f.formats end ignore nulls) over (
              partition by v.trial_id, v.field order by v.version_date
              rows between unbounded preceding and 1 preceding) as stated_in,
-           first_value(case when v.value is not null then f.formats end ignore nulls) over (
+           first_value(s.formats ignore nulls) over (
              partition by v.trial_id, v.field order by v.version_date
              rows between 1 following and unbounded following) as stated_after
     from (select * from (select trial_id, version_date, {unpivoted} from version_values)
           unpivot include nulls (value for field in ({fields}))) v
-    join version_formats f using (trial_id, version_date)),
+    join version_formats f using (trial_id, version_date)
+    left join stating s using (trial_id, version_date, field)),
   field_steps as (  -- each version that states the field, removed it, or could have stated it and did not yet
     select trial_id, field, lag(value) over w as old_value, value as new_value,
            lag(version_date) over w as from_date, version_date as to_date
     from field_values
     where value is not null or field not in {EVENT_DATES} and (
             stated_in is not null and (structured or list_has_all(formats, stated_in))
-            or stated_in is null and list_has_all(formats, stated_after) and field not in {NEWER_SCHEMA_FIELDS})
+            or stated_in is null and list_has_any(formats, stated_after) and field not in {NEWER_SCHEMA_FIELDS})
     window w as (partition by trial_id, field order by version_date)),
   {_items().lstrip()},
   chosen_formats as (

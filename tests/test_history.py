@@ -197,6 +197,26 @@ def test_the_published_history_is_the_computed_one(output, con, changes):
     assert published.execute("select count(*) from documents where status = 'quarantined'").fetchone() == (0,)
 
 
+def test_a_field_first_stated_by_a_version_with_one_more_format_is_added(tmp_path):
+    """NCT00181896's seven Archive versions with its legacy XML, which joins the last one (2011-07-14): the primary
+    completion date "2007-02 (Actual)" is first stated there, by the Archive's page and XML too, so it was added then;
+    "Study was terminated due to lack of recruitment" came with the status Terminated on 2007-04-23 (read off the files
+    by hand). A read-only audit found both missing: the first because the version before held no legacy XML."""
+    shutil.copytree(HISTORY / "NCT00181896", tmp_path / "raw" / "NCT00181896")
+    shutil.copy(CORPUS / "ctgov_xml" / "NCT00181896.xml", tmp_path / "raw")
+    assert run_job(tmp_path / "raw", tmp_path / "out").success
+    rows = duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True).execute(
+        "select field, change, old_value, new_value, from_date, to_date from trial_changes where field in "
+        "('primary_completion_date', 'primary_completion_date_type', 'why_stopped', 'overall_status') order by all"
+    ).fetchall()
+    assert rows == [
+        ("overall_status", "CHANGED", "RECRUITING", "TERMINATED", date(2006, 10, 2), date(2007, 4, 23)),
+        ("primary_completion_date", "ADDED", None, "2007-02-01", date(2010, 6, 21), date(2011, 7, 14)),
+        ("primary_completion_date_type", "ADDED", None, "ACTUAL", date(2010, 6, 21), date(2011, 7, 14)),
+        ("why_stopped", "ADDED", None, "Study was terminated due to lack of recruitment", date(2006, 10, 2),
+         date(2007, 4, 23))]
+
+
 def test_readme_query_primary_outcomes_changed_after_start(output):
     """The README's example: trials whose primary outcome changed after their start date, with both versions' measures."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")

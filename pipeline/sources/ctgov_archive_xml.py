@@ -69,6 +69,7 @@ def parse(text: str, name: str | None = None) -> list[TrialRecord]:
     record.brief_summary = text("brief_summary", "textblock")
     record.detailed_description = text("detailed_descr", "textblock")
     record.overall_status = lookup(STATUS, text("status_block", "status"))
+    record.why_stopped = text("status_block", "why_stopped/textblock")
     record.phases = phases(" ".join(_cleaned(e.text for block in study.get("phase_block", ()) for e in block)))
     record.study_type = lookup(STUDY_TYPE, text("study_type"))
     record.start_date = parse_date(text("start_date", "date"))

@@ -75,6 +75,16 @@ def test_collaborator_and_old_status_word():
     assert r.overall_status == "ACTIVE_NOT_RECRUITING"
 
 
+def test_why_stopped_with_the_status():
+    """NCT00181896 turned Terminated in its version of 2007-04-23 with <why_stopped> in its <status_block> (read off
+    the files by hand); the version before has neither. The reader did not read it, so the history had no change for
+    it (a read-only audit found it missing)."""
+    before, after = (_parse(HISTORY / "NCT00181896" / f"NCT00181896_{stamp}.xml") for stamp in ("20061002", "20070423"))
+    assert (before.overall_status, before.why_stopped) == ("RECRUITING", None)
+    assert (after.overall_status, after.why_stopped) == (
+        "TERMINATED", "Study was terminated due to lack of recruitment")
+
+
 @pytest.mark.parametrize("path", XMLS, ids=lambda p: p.stem)
 def test_xml_agrees_with_the_archive_page_of_the_same_version(path):
     page = path.with_suffix(".html")
