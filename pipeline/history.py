@@ -301,13 +301,20 @@ with {_version_values(versioned_only=True)},
     where old.key is null or new.key is null or old.value <> new.value
     window step as (partition by trial_id, field, to_date)),
   {_rewritten().lstrip()}
+select *, change = 'CHANGED' and {_letters('old_value')} = {_letters('new_value')} as formatting_only from (
 select trial_id, field,
        case when old_value is null then 'ADDED' when new_value is null then 'REMOVED' else 'CHANGED' end as change,
        old_value, new_value, from_date, to_date
 from field_steps where old_value is distinct from new_value and from_date is not null
 union all
-{REWRITTEN_ITEMS}
+{REWRITTEN_ITEMS})
 order by trial_id, to_date, field, change, old_value, new_value"""
+
+
+def _letters(value: str) -> str:
+    """A value's letters and digits, lower-cased: two values alike so differ only in case, spacing or punctuation
+    ("Adolescents with" → "Adolescents With", "Children’s" → "Children's")."""
+    return f"lower(regexp_replace({value}, '[^\\pL\\pN]', '', 'g'))"
 
 
 def trial_history() -> str:

@@ -819,8 +819,13 @@ def create_views(con: duckdb.DuckDBPyConnection, generation: Generation, tables=
 
 def _describe(con: duckdb.DuckDBPyConnection, relations) -> None:
     """The data dictionary on every column (COMMENT ON COLUMN): duckdb_columns() and the data_dictionary view show it.
-    The columns are the dictionary's own list (asking each view for its columns would open its files)."""
-    con.execute(";\n".join(s for relation in relations for s in comment_statements(relation, published_columns(relation))))
+    The columns are the dictionary's own list, of those the views have (the catalogue's, bound when each view was
+    made): a warehouse an older version of this code built, queried before the next run merges it again, lacks the
+    columns added since, and is described, not refused."""
+    present = set(con.execute("select table_name, column_name from duckdb_columns() where schema_name = 'main'")
+                  .fetchall())
+    con.execute(";\n".join(s for relation in relations for s in comment_statements(
+        relation, [column for column in published_columns(relation) if (relation, column) in present])))
 
 
 def build_warehouse(generation: Generation) -> Path:

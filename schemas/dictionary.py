@@ -371,6 +371,8 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "new_value": ("The value or item after, as text", None),
         "from_date": ("The earlier version's date", None),
         "to_date": ("The later version's date", None),
+        "formatting_only": ("True for a CHANGED row whose values differ only in letter case, spacing or punctuation "
+                            "(Adolescents with → Adolescents With): filter it out to see changes of content", None),
     }),
     "trial_links": ("Registrations of one study in several registries, linked by what the records state; both "
                     "directions", None, {

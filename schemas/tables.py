@@ -153,6 +153,7 @@ TABLES: dict[str, dict[str, tuple]] = {
         "change": (STR, [pa.Check.isin(["CHANGED", "ADDED", "REMOVED"])], False),
         "old_value": (STR, [], True), "new_value": (STR, [], True),
         "from_date": (DATE, _DATE_RANGE, False), "to_date": (DATE, _DATE_RANGE, False),
+        "formatting_only": (BOOL, [], False),
     },
     # one study, several registrations (pipeline.linking): published over all trials
     "trial_links": {

@@ -217,6 +217,22 @@ def test_a_field_first_stated_by_a_version_with_one_more_format_is_added(tmp_pat
          date(2007, 4, 23))]
 
 
+def test_formatting_only_changes_are_flagged(output):
+    """NCT00181896's titles went from "… Adolescents with Bipolar …" to "… Adolescents With Bipolar …" (2005-12-08)
+    and its primary outcome's "Children’s" became "Children's" (2010-06-21), read off the Archive's files by hand:
+    CHANGED, formatting only; its status change is content. Only CHANGED rows are so flagged."""
+    con = duckdb.connect(str(output / "warehouse.duckdb"), read_only=True)
+    rows = con.execute("select field, to_date, formatting_only from trial_changes where trial_id = 'NCT00181896' "
+                       "and field in ('brief_title', 'official_title', 'overall_status') order by all").fetchall()
+    assert rows == [("brief_title", date(2005, 12, 8), True), ("official_title", date(2005, 12, 8), True),
+                    ("overall_status", date(2007, 4, 23), False)]
+    assert con.execute("select count(*) from trial_changes where formatting_only and (change <> 'CHANGED' or "
+                       "lower(old_value) = lower(new_value) and old_value = new_value)").fetchone() == (0,)
+    (outcome,) = con.execute("select old_value, new_value, formatting_only from trial_changes where trial_id = "
+                             "'NCT00181896' and field = 'primary_outcome' and to_date = '2010-06-21'").fetchall()
+    assert "Children’s" in outcome[0] and "Children's" in outcome[1] and outcome[2]
+
+
 def test_readme_query_primary_outcomes_changed_after_start(output):
     """The README's example: trials whose primary outcome changed after their start date, with both versions' measures."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
