@@ -247,6 +247,8 @@ def test_readme_query_primary_outcomes_changed_after_start(output):
         (date(2012, 6, 5), ["The primary objectiv"], ["To Determine if BPL'"]),
         (date(2012, 10, 4), ["To Determine if BPL'"], ["The Number of Subjec"]),
     ]
+    # NCT00181896's "Children’s" → "Children's" (2010-06-21) is formatting only: not a change of its outcome
+    assert date(2010, 6, 21) not in [d for d, _, _ in by_trial["NCT00181896"]]
 
 
 def test_report_changes_section(output):
