@@ -312,9 +312,11 @@ order by trial_id, to_date, field, change, old_value, new_value"""
 
 
 def _letters(value: str) -> str:
-    """A value's letters and digits, lower-cased: two values alike so differ only in case, spacing or punctuation
-    ("Adolescents with" → "Adolescents With", "Children’s" → "Children's")."""
-    return f"lower(regexp_replace({value}, '[^\\pL\\pN]', '', 'g'))"
+    """A value lower-cased, without white space or the punctuation it ends with, its typographic quotes and dashes
+    made plain: two values alike so differ only in case, spacing or typography ("Adolescents with" → "Adolescents
+    With", "Children’s" → "Children's", "uncooperative.." → "uncooperative."), never in a sign, a digit or a decimal
+    point ("< 18" → "> 18", "1.5" → "15", "non-smoker" → "nonsmoker" are content)."""
+    return f"lower(regexp_replace(translate({value}, '’‘“”–—‐', '''''\"\"---'), '\\s+|[.;,:]+\\s*$', '', 'g'))"
 
 
 def trial_history() -> str:

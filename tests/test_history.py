@@ -233,6 +233,16 @@ def test_formatting_only_changes_are_flagged(output):
     assert "Children’s" in outcome[0] and "Children's" in outcome[1] and outcome[2]
 
 
+def test_formatting_only_is_case_spacing_and_typography_never_a_sign_or_a_digit():
+    con = duckdb.connect()
+    pairs = {("Adolescents with Bipolar", "Adolescents With  Bipolar"): True, ("Children’s", "Children's"): True,
+             ("uncooperative..", "uncooperative."): True, ("3 – 5 days", "3 - 5 days"): True,
+             ("age < 18", "age > 18"): False, ("HbA1c ≥ 7", "HbA1c > 7"): False, ("1.5 mg/dL", "15 mg/dL"): False,
+             ("non-smoker", "nonsmoker"): False, ("10,000", "10000"): False, ("糖尿病一", "糖尿病二"): False}
+    same = f"{history._letters('$1')} = {history._letters('$2')}"
+    assert {pair: con.execute(f"select {same}", list(pair)).fetchone()[0] for pair in pairs} == pairs
+
+
 def test_readme_query_primary_outcomes_changed_after_start(output):
     """The README's example: trials whose primary outcome changed after their start date, with both versions' measures."""
     readme = (REPO / "README.md").read_text(encoding="utf-8")
