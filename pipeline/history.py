@@ -312,11 +312,12 @@ order by trial_id, to_date, field, change, old_value, new_value"""
 
 
 def _letters(value: str) -> str:
-    """A value lower-cased, without white space or the punctuation it ends with, its typographic quotes and dashes
-    made plain: two values alike so differ only in case, spacing or typography ("Adolescents with" → "Adolescents
-    With", "Children’s" → "Children's", "uncooperative.." → "uncooperative."), never in a sign, a digit or a decimal
-    point ("< 18" → "> 18", "1.5" → "15", "non-smoker" → "nonsmoker" are content)."""
-    return f"lower(regexp_replace(translate({value}, '’‘“”–—‐', '''''\"\"---'), '\\s+|[.;,:]+\\s*$', '', 'g'))"
+    """A value lower-cased, its white space one space, without the punctuation it ends with, its typographic quotes
+    and dashes made plain: two values alike so differ only in case, spacing or typography ("Adolescents with" →
+    "Adolescents  With", "Children’s" → "Children's", "uncooperative.." → "uncooperative."), never in a sign, a digit,
+    a decimal point or a space between words or digits ("< 18" → "> 18", "1.5" → "15", "2 5" → "25" are content)."""
+    plain = f"regexp_replace(translate({value}, '’‘“”–—‐', '''''\"\"---'), '\\s+', ' ', 'g')"
+    return f"lower(trim(regexp_replace({plain}, '[.;,:]+ ?$', '')))"
 
 
 def trial_history() -> str:

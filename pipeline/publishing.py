@@ -807,25 +807,27 @@ VIEWS = {
 }
 
 
-def create_views(con: duckdb.DuckDBPyConnection, generation: Generation, tables=PUBLISHED_TABLES) -> None:
-    """One view per table over a generation's files (by absolute path), then the analysts' views over them."""
+def create_views(con: duckdb.DuckDBPyConnection, generation: Generation, tables=PUBLISHED_TABLES,
+                 reading: bool = False) -> None:
+    """One view per table over a generation's files (by absolute path), then the analysts' views over them. `reading`
+    an output (not building one): a generation an older version of this code built, queried before the next run
+    merges it again, lacks the columns added since, and is described, not refused."""
     for table in tables:
         glob = generation.table_dir(table).resolve() / "*.parquet"
         con.execute(f"create view {table} as select * from read_parquet({quoted(glob)})")
     for name, query in VIEWS.items():
         con.execute(f"create view {name} as {query}")
-    _describe(con, (*tables, *VIEWS))
+    _describe(con, (*tables, *VIEWS), reading)
 
 
-def _describe(con: duckdb.DuckDBPyConnection, relations) -> None:
+def _describe(con: duckdb.DuckDBPyConnection, relations, reading: bool = False) -> None:
     """The data dictionary on every column (COMMENT ON COLUMN): duckdb_columns() and the data_dictionary view show it.
-    The columns are the dictionary's own list, of those the views have (the catalogue's, bound when each view was
-    made): a warehouse an older version of this code built, queried before the next run merges it again, lacks the
-    columns added since, and is described, not refused."""
-    present = set(con.execute("select table_name, column_name from duckdb_columns() where schema_name = 'main'")
-                  .fetchall())
-    con.execute(";\n".join(s for relation in relations for s in comment_statements(
-        relation, [column for column in published_columns(relation) if (relation, column) in present])))
+    The columns are the dictionary's own list (a built view that lacks one is an error); when `reading`, those of them
+    the views have (the catalogue's, bound when each view was made)."""
+    present = set(con.execute("select table_name, column_name from duckdb_columns() where database_name = "
+                              "current_database() and schema_name = 'main'").fetchall()) if reading else None
+    con.execute(";\n".join(s for relation in relations for s in comment_statements(relation, [
+        column for column in published_columns(relation) if present is None or (relation, column) in present])))
 
 
 def build_warehouse(generation: Generation) -> Path:

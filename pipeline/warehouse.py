@@ -40,7 +40,7 @@ def open_read_only(out_dir: Path) -> duckdb.DuckDBPyConnection:
         con.execute("set allowed_directories = $folders",
                     {"folders": sorted({str(out_dir.absolute()), str(out_dir.resolve())})})
         con.execute("set temp_directory = $spill", {"spill": str(out_dir.resolve() / ".state" / "query_spill")})
-        create_views(con, generation)
+        create_views(con, generation, reading=True)
         # Last and in this order: nothing else can be set once external access is off or the configuration locked.
         con.execute("set enable_external_access = false")
         con.execute("set lock_configuration = true")

@@ -371,9 +371,10 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "new_value": ("The value or item after, as text", None),
         "from_date": ("The earlier version's date", None),
         "to_date": ("The later version's date", None),
-        "formatting_only": ("True for a CHANGED row whose values differ only in letter case, spacing, a typographic "
-                            "quote or dash, or the punctuation they end with (Adolescents with → Adolescents With), "
-                            "never in a sign, digit or decimal point: filter it out to see changes of content", None),
+        "formatting_only": ("True for a CHANGED row whose values differ only in letter case, runs of white space, a "
+                            "typographic quote or dash, or the punctuation they end with (Adolescents with → "
+                            "Adolescents With), never in a sign, digit or decimal point: filter it out to see changes "
+                            "of content", None),
     }),
     "trial_links": ("Registrations of one study in several registries, linked by what the records state; both "
                     "directions", None, {

@@ -238,7 +238,8 @@ def test_formatting_only_is_case_spacing_and_typography_never_a_sign_or_a_digit(
     pairs = {("Adolescents with Bipolar", "Adolescents With  Bipolar"): True, ("Children’s", "Children's"): True,
              ("uncooperative..", "uncooperative."): True, ("3 – 5 days", "3 - 5 days"): True,
              ("age < 18", "age > 18"): False, ("HbA1c ≥ 7", "HbA1c > 7"): False, ("1.5 mg/dL", "15 mg/dL"): False,
-             ("non-smoker", "nonsmoker"): False, ("10,000", "10000"): False, ("糖尿病一", "糖尿病二"): False}
+             ("non-smoker", "nonsmoker"): False, ("10,000", "10000"): False, ("糖尿病一", "糖尿病二"): False,
+             ("2 5 mg", "25 mg"): False, ("Exclusion: none. ", "exclusion:  None"): True}
     same = f"{history._letters('$1')} = {history._letters('$2')}"
     assert {pair: con.execute(f"select {same}", list(pair)).fetchone()[0] for pair in pairs} == pairs
 
