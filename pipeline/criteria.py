@@ -104,8 +104,9 @@ def split_criteria(text: str | None) -> list[Criterion]:
     superseded = False  # under a "Previous inclusion criteria:" heading
     leads: list[tuple[int, str]] = []  # (column, text) of the criteria ending in a colon that lead the items below
     last = -1  # the column of the last item read since the last heading (-1: none)
-    # the last section written, one string for all its items: (the path, the innermost lead-in, the text)
-    written: tuple = (None, None, "")
+    # the last section written, one string for all its items: (the path, the innermost lead-in, the section's text,
+    # its headings' text)
+    written: tuple = (None, None, "", "")
 
     def add(column: int, first_line: str) -> None:
         """Append an item starting at `column`: the last item leads it when that ends in a colon and this one is
@@ -120,8 +121,10 @@ def split_criteria(text: str | None) -> list[Criterion]:
             leads.pop()
         innermost = leads[-1] if leads else None
         if written[0] is not path or written[1] is not innermost:  # (a path or a lead-in read anew is a new object)
-            written = (path, innermost, " ".join([*path, *(lead for _, lead in leads)]))
-        items.append((kind, written[2] or None, " ".join(path) or None, [first_line]))
+            headings = written[3] if written[0] is path else " ".join(path)
+            joined = " ".join([*path, *(lead for _, lead in leads)]) if leads else headings
+            written = (path, innermost, joined, headings)
+        items.append((kind, written[2] or None, written[3] or None, [first_line]))
         last = column
 
     for line in text.splitlines():

@@ -410,8 +410,9 @@ def _references(record: TrialRecord, lines: list[str]) -> None:
     reading, kind, more_information = False, None, False
     for line in lines:
         line = line.rstrip(" |")
-        if line == _TABULAR_REFERENCES or more_information and (line in _REFERENCE_LISTS or _INDEXED.fullmatch(line)):
-            reading, kind = True, _REFERENCE_LISTS.get(line, "DERIVED" if _INDEXED.fullmatch(line) else None)
+        indexed = more_information and _INDEXED.fullmatch(line)
+        if line == _TABULAR_REFERENCES or more_information and line in _REFERENCE_LISTS or indexed:
+            reading, kind = True, _REFERENCE_LISTS.get(line, "DERIVED" if indexed else None)
         elif reading and line and "|" not in line and not line.endswith(":"):
             record.study_references.append(Reference(kind, None, v.clean(line.removeprefix("- "))))
         else:
@@ -524,9 +525,10 @@ def _baseline(rows: list[list], codes: list[str]) -> list[Measurement]:
     Participants" is the groups' numbers analyzed, as in the legacy XML (ctgov_xml._measures_and_counts)."""
     analyzed: dict[str, int | None] = {}
     units_analyzed = None
-    if rows and rows[0][0].tag == "th" and _measure(rows[0][0])["title"] == v.PARTICIPANTS_MEASURE:
+    first = _measure(rows[0][0]) if rows and rows[0][0].tag == "th" else {}
+    if first.get("title") == v.PARTICIPANTS_MEASURE:
         analyzed = {code: v.whole_number(v.clean(cell.text())) for code, cell in zip(codes, rows[0][1:])}
-        units_analyzed, rows = _measure(rows[0][0])["units"], rows[1:]
+        units_analyzed, rows = first["units"], rows[1:]
     cells: list[Measurement] = []
     measure: dict = {}
     for row in rows:
@@ -551,10 +553,11 @@ def _baseline(rows: list[list], codes: list[str]) -> list[Measurement]:
 def _measure(cell) -> dict:
     """A measure's title, units and parameter from the cell heading its row."""
     note = cell.css_first("span.body3")
-    label = _UNITS.match(v.clean(note.text()) or "") if note else None
+    note_text = note.text() if note else ""
+    label = _UNITS.match(v.clean(note_text) or "") if note else None
     parameter = _PARAMETER.fullmatch(label["param"].strip()) if label else None
     dispersion = parameter and (parameter["spread"] or parameter["range"])
-    return dict(title=v.clean(cell.text().replace(note.text(), "") if note else cell.text()),
+    return dict(title=v.clean(cell.text().replace(note_text, "") if note else cell.text()),
                 units=label["units"].strip() or None if label else None,
                 param_type=v.lookup(v.ENUM, parameter["param"]) if parameter and parameter["param"] else None,
                 dispersion_type=v.lookup(v.DISPERSION_TYPE, dispersion) if dispersion else None)
