@@ -60,7 +60,7 @@ EARLIEST_FIELDS = ("registration_date",)  # the registry first received the tria
 # for it are one value: "RECRUITING" from one ICTRP export beside "Not recruiting" from another said neither).
 QUALIFIERS = {("overall_status", "overall_status_raw"): ("last_known_status", "why_stopped"),
               ("study_type", "study_type_raw"): (), ("phases", "phases_raw"): (),
-              ("enrollment",): ("enrollment_type",), ("minimum_age",): ("minimum_age_years",),
+              ("enrollment", "enrollment_raw"): ("enrollment_type",), ("minimum_age",): ("minimum_age_years",),
               ("maximum_age",): ("maximum_age_years",), ("start_date",): ("start_date_type",),
               ("primary_completion_date",): ("primary_completion_date_type",),
               ("completion_date",): ("completion_date_type",), ("masking",): ("who_masked",),

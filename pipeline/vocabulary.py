@@ -57,6 +57,10 @@ STUDY_TYPE = _vocabulary("INTERVENTIONAL OBSERVATIONAL EXPANDED_ACCESS") | _syno
     "Observational (Patient Registry)": "OBSERVATIONAL", "Patient Registry": "OBSERVATIONAL"})
 ENROLLMENT_TYPE = _vocabulary("ACTUAL ESTIMATED") | _synonyms({"Anticipated": "ESTIMATED", "Estimate": "ESTIMATED",
                                                                    "Expected": "ESTIMATED"})
+# Enrollments that count no one: the NIH Clinical Center's protocols without a set number wrote 99999999 (and
+# 9999999) for years (42 records of the 2014 archive; their 2023 records state real counts such as 2500): no count,
+# so `trials.enrollment` is null and `enrollment_raw` keeps the figure.
+ENROLLMENT_PLACEHOLDERS = frozenset({9_999_999, 99_999_999})
 SEX = _vocabulary("ALL FEMALE MALE") | _synonyms({"Both": "ALL", "Female only": "FEMALE", "Male only": "MALE"})
 ALLOCATION = _vocabulary("RANDOMIZED NON_RANDOMIZED NA") | _synonyms({
     "Non-Randomized": "NON_RANDOMIZED", "Nonrandomized": "NON_RANDOMIZED", "N/A": "NA", "Not Applicable": "NA",

@@ -97,6 +97,7 @@ TABLES: dict[str, dict[str, tuple]] = {
         "overall_status_raw": (STR, [], True),
         "study_type_raw": (STR, [], True),
         "phases_raw": (STR, [], True),
+        "enrollment_raw": (STR, [], True),
     },
     "conditions": {"trial_id": (STR, [], False), "condition": (STR, [], False)},
     "keywords": {"trial_id": (STR, [], False), "keyword": (STR, [], False)},

@@ -306,7 +306,8 @@ def _by_hand(archives, rejected: set[str]) -> dict[str, list[dict]]:
                 "downloaded": _day(root.findtext("required_header/download_date").rsplit(" on ", 1)[1]),
                 "status": _fold(root.findtext("overall_status")),
                 "submitted": _day(root.findtext("study_first_submitted") or root.findtext("firstreceived_date")),
-                "enrollment": _fold(root.findtext("enrollment")),
+                # the NIH Clinical Center's figure for "no set number" is no enrollment (42 records of 2014)
+                "enrollment": "" if (n := _fold(root.findtext("enrollment"))) in ("99999999", "9999999") else n,
                 "primary": frozenset(re.sub(r"[^a-z0-9]+", "", _fold(m.text).lower())
                                      for m in root.findall("primary_outcome/measure") if _fold(m.text)),
                 "outcomes": any(_fold(m.text) for tag in ("primary", "secondary", "other")
@@ -463,7 +464,12 @@ def test_two_downloads_versions_and_changes_counted_independently(legacy):
         return {t for (t,) in con.execute("select trial_id from trial_changes where field = 'enrollment' and "
                                           "change = ?", [kind]).fetchall()}
     assert change("REMOVED") == removed("enrollment") == {"NCT00003450"}
-    assert change("ADDED") == added("enrollment") and len(change("ADDED")) == 173
+    # 36 of the 209 ADDED are counts stated in 2023 where 2014 wrote the NIH placeholder 99999999 (not a count)
+    assert change("ADDED") == added("enrollment") and len(change("ADDED")) == 209
+    assert con.execute("select field, change, old_value, new_value from trial_changes where trial_id = 'NCT00001159' "
+                       "and field like 'enrollment%' order by 1").fetchall() == [
+        ("enrollment", "ADDED", None, "2500"), ("enrollment_raw", "REMOVED", "99999999", None),
+        ("enrollment_type", "ADDED", None, "ESTIMATED")]
     # the older schema's firstreceived_date is the newer one's study_first_submitted, and it states no posting date:
     # the two downloads disagree on neither (they did by 5,737 trials when firstreceived_date was read as posted)
     assert _changed(con, "first_submitted_date") == differs("submitted") == set()
