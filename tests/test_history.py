@@ -113,6 +113,17 @@ def test_nct00504075_by_hand(changes, trial_history):
         (date(2012, 10, 4), "ADDED", "The Number of Subjects With Chronic ITP "),
         (date(2012, 10, 4), "REMOVED", "To Determine if BPL's GAMMAPLEX Raises t"),
     ]
+    # the responsible party as its Archive XMLs name it (read off the files): first stated in 2008, three people in
+    # turn, then the sponsor as a type alone
+    assert [(d, c, new) for d, _, c, _, new in _changes_of(changes, "NCT00504075", "responsible_party_name",
+                                                             "responsible_party_type")] == [
+        (date(2008, 2, 25), "ADDED", "Melvin Berger, MD, Principal Investigator"),
+        (date(2009, 6, 10), "CHANGED", "James B Bussel, Principal Investigator"),
+        (date(2010, 1, 25), "CHANGED", "Clive H. Dash, Medical Director"),
+        (date(2011, 1, 18), "CHANGED", "Tim Aldwinckle, Medical Director"),
+        (date(2011, 9, 6), "REMOVED", None),
+        (date(2011, 9, 6), "ADDED", "SPONSOR"),
+    ]
     h = trial_history["NCT00504075"]
     assert (h["versions"], h["enrollment_planned"], h["primary_outcomes_changed"]) == (30, 31, True)
 

@@ -4,7 +4,8 @@ An older schema than the legacy `<clinical_study>` of ctgov_xml: ids under `<stu
 long texts wrapped in `<textblock>`, `<status_block>`, `<phase_block>`, `<study_sponsor>`, bare
 `<design>` values (as the Archive page lists them), `<intervent_type>`/`<primary_name>`, outcomes as
 plain text in the earliest versions, `<expected_enrollment>` under `<eligibility>` (later a typed
-`<enrollment>`), and the version's registry dates as `<initial_release_date>`/`<last_release_date>`. The element-level helpers are
+`<enrollment>`), `<resp_party>` for the legacy `<responsible_party>`, and the version's registry dates as
+`<initial_release_date>`/`<last_release_date>`. The element-level helpers are
 ctgov_xml's; the bare design values are placed as the Archive page reader places them.
 
 The version date (the day the Archive recorded this content) is not in the XML: the Archive names
@@ -102,6 +103,14 @@ def parse(text: str, name: str | None = None) -> list[TrialRecord]:
     record.locations = [x for e in study.get("location", ()) if (f := e.find("facility")) is not None and (x := _location(f))]
     if "eligibility" in study:
         _eligibility(record, study["eligibility"][0])
+    # the oversight, arms and responsible party the legacy XML states: a version first states them at its first update
+    # after the registry asked for them (NCT00181896: a DMC in 2007, its responsible party in 2010, arms in 2011)
+    record.has_dmc = yes_no(text("oversight_info", "has_dmc"))
+    record.number_of_arms = ctgov_xml._whole(text("number_of_arms"), "number_of_arms", FORMAT)
+    if "resp_party" in study:
+        party = _texts_by_tag(study["resp_party"][0])  # the legacy XML's children, its type named resp_party_type
+        party["responsible_party_type"] = party.pop("resp_party_type", [])
+        ctgov_xml._responsible_party(record, party)
     # <enrollment type="Anticipated|Actual"> in later versions, <eligibility><expected_enrollment> in earlier ones
     if text("enrollment"):
         record.enrollment, record.enrollment_type = ctgov_xml._enrollment(study["enrollment"][0])

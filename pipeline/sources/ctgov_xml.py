@@ -333,11 +333,11 @@ def _location(element: etree._Element) -> Location | None:
     )
 
 
-def _whole(text: str | None, tag: str) -> int | None:
+def _whole(text: str | None, tag: str, source: str = FORMAT) -> int | None:
     if text is None:
         return None
     if (value := whole_number(text)) is None:
-        raise ParseError(f"{FORMAT}: <{tag}> {text[:40]!r} is not a whole number")
+        raise ParseError(f"{source}: <{tag}> {text[:40]!r} is not a whole number")
     return value
 
 

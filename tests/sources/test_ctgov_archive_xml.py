@@ -85,6 +85,26 @@ def test_why_stopped_with_the_status():
         "TERMINATED", "Study was terminated due to lack of recruitment")
 
 
+def test_oversight_arms_and_responsible_party_in_both_shapes():
+    """Values read off the files by hand: NCT00504075's DMC and arms from its first version, its responsible party
+    first as the older name_title/organization (2008-02-25), then as a type alone (2011-09-06); NCT01597011's newer
+    investigator fields (the title changed between its two versions); NCT00181896 states a DMC from 2007-04-23 only.
+    The reader did not read them, so these changes had no history (a read-only audit found it)."""
+    def fields(trial, stamp):
+        r = _parse(HISTORY / trial / f"{trial}_{stamp}.xml")
+        return (r.has_dmc, r.number_of_arms, r.responsible_party_type, r.responsible_party_name,
+                r.responsible_party_title, r.responsible_party_affiliation)
+    assert fields("NCT00504075", "20070718") == (False, 1, None, None, None, None)
+    assert fields("NCT00504075", "20080225") == (
+        False, 1, None, "Melvin Berger, MD, Principal Investigator", None,
+        "Rainbow Babies & Children's Hospital, Cleveland, Ohio")
+    assert fields("NCT00504075", "20110906") == (False, 1, "SPONSOR", None, None, None)
+    assert fields("NCT01597011", "20120510") == (
+        False, None, "PRINCIPAL_INVESTIGATOR", "Neel Maria Helvind", "Research fellow", "Herlev Hospital")
+    assert fields("NCT01597011", "20120515")[4] == "Principal Investigator"
+    assert [fields("NCT00181896", stamp)[0] for stamp in ("20061002", "20070423")] == [None, True]
+
+
 @pytest.mark.parametrize("path", XMLS, ids=lambda p: p.stem)
 def test_xml_agrees_with_the_archive_page_of_the_same_version(path):
     page = path.with_suffix(".html")
