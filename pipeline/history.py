@@ -204,11 +204,12 @@ def _rewritten() -> str:
       and row_number() over (partition by trial_id, field, to_date, new_key order by likeness desc, old_key) = 1)"""
 
 
-# The items' rows of trial_changes, after `item_changes` and _rewritten(): each pair rewritten one CHANGED row.
+# The items' rows of trial_changes, after `item_changes` and _rewritten(): each pair rewritten one CHANGED row (each
+# row with the key of an item ADDED or REMOVED, for _resplit).
 REWRITTEN_ITEMS = """
-select trial_id, field, 'CHANGED' as change, old_value, new_value, from_date, to_date from rewritten
+select trial_id, field, 'CHANGED' as change, old_value, new_value, from_date, to_date, null as key from rewritten
 union all
-select c.trial_id, c.field, c.change, c.old_value, c.new_value, c.from_date, c.to_date
+select c.trial_id, c.field, c.change, c.old_value, c.new_value, c.from_date, c.to_date, c.key
 from item_changes c
 where c.change = 'CHANGED'
    or c.change = 'REMOVED' and not exists (select 1 from rewritten r where r.trial_id = c.trial_id and r.field = c.field
@@ -300,15 +301,48 @@ with {_version_values(versioned_only=True)},
     from old full join new using (part, trial_id, from_date, to_date, field, key)
     where old.key is null or new.key is null or old.value <> new.value
     window step as (partition by trial_id, field, to_date)),
-  {_rewritten().lstrip()}
-select *, change = 'CHANGED' and {_letters('old_value')} = {_letters('new_value')} as formatting_only from (
+  {_rewritten().lstrip()},
+  {_resplit().lstrip()}
+select c.* exclude (key),
+       case when change = 'CHANGED' then {_letters('old_value')} = {_letters('new_value')}
+            else coalesce(strlen(key) >= {MIN_RESPLIT_CHARS} and contains(w.words, key), false) end as formatting_only
+from (
 select trial_id, field,
        case when old_value is null then 'ADDED' when new_value is null then 'REMOVED' else 'CHANGED' end as change,
-       old_value, new_value, from_date, to_date
+       old_value, new_value, from_date, to_date, null as key
 from field_steps where old_value is distinct from new_value and from_date is not null
 union all
-{REWRITTEN_ITEMS})
+{REWRITTEN_ITEMS}) c
+left join criteria_words w on w.trial_id = c.trial_id and c.field = 'eligibility_criterion'
+  and w.version_date = case c.change when 'ADDED' then c.from_date when 'REMOVED' then c.to_date end
+  and w.role = coalesce(nullif(regexp_extract(coalesce(c.old_value, c.new_value), '^(INCLUSION|EXCLUSION): ', 1), ''),
+                        'ANY')
 order by trial_id, to_date, field, change, old_value, new_value"""
+
+
+# A criterion REMOVED whose words the next version still holds in the same role, run into another criterion, or ADDED
+# whose words the version before held (split out of one), is the criteria cut otherwise, not a change of what they
+# require (NCT00504075's exclusions 4 to 19 run together on 2010-01-25 and split again on 2013-02-14): formatting
+# only. Words: a criterion's match key (letters and digits, lower-cased) within the keys, run together in order, of
+# the version's criteria of its type or of none (an untyped criterion: of all); a key shorter than MIN_RESPLIT_CHARS
+# is no evidence ("none" is in many a text).
+MIN_RESPLIT_CHARS = 20
+
+
+def _resplit() -> str:
+    """CTE `criteria_words` (trial_id, version_date, role, words): per version the keys of its criteria of each role
+    (INCLUSION or EXCLUSION: those of that type or none; ANY: all) run together in their document's order, after
+    `chosen`."""
+    return f"""
+  criteria_words as (
+    select c.trial_id, c.version_date, r.role,
+           string_agg({_match_key(ITEMS['eligibility_criteria'][1])}, '' order by e.criterion_type is not null,
+                      e.criterion_type = 'EXCLUSION', e.ordinal) as words  -- (untyped, inclusions, exclusions)
+    from doc_eligibility_criteria e join chosen c on c.part = 'eligibility_criteria' and c.trial_id = e.trial_id
+                                                     and c.doc_id = e.doc_id
+    join (values ('INCLUSION'), ('EXCLUSION'), ('ANY')) r(role)
+      on r.role = 'ANY' or e.criterion_type is null or e.criterion_type = r.role
+    group by c.trial_id, c.version_date, r.role)"""
 
 
 def _letters(value: str) -> str:

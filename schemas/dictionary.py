@@ -375,8 +375,9 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "to_date": ("The later version's date", None),
         "formatting_only": ("True for a CHANGED row whose values differ only in letter case, runs of white space, a "
                             "typographic quote or dash, or the punctuation they end with (Adolescents with → "
-                            "Adolescents With), never in a sign, digit or decimal point: filter it out to see changes "
-                            "of content", None),
+                            "Adolescents With), never in a sign, digit or decimal point; and for a criterion ADDED or "
+                            "REMOVED whose words the other version holds in the same role, run into or split from "
+                            "another (the criteria cut otherwise): filter it out to see changes of content", None),
     }),
     "trial_links": ("Registrations of one study in several registries, linked by what the records state; both "
                     "directions", None, {
