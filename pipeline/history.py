@@ -38,8 +38,10 @@ ITEMS: dict[str, tuple[str, str, str]] = {
                   "concat_ws(', ', facility, city, state, zip, country)"),
 }
 ITEM_TABLES = tuple(ITEMS)
-# trials columns that name the version or the trial rather than state its content
-_NOT_COMPARED = ("trial_id", "version_date", "last_update_posted_date", "last_update_submitted_date", "download_date")
+# trials columns that name the version or the trial rather than state its content, and enrollment_raw: a placeholder
+# enrollment (99999999) giving way to a count is the enrollment's ADDED row
+_NOT_COMPARED = ("trial_id", "version_date", "last_update_posted_date", "last_update_submitted_date", "download_date",
+                 "enrollment_raw")
 _LISTS = ("phases", "who_masked")
 
 
@@ -204,12 +206,11 @@ def _rewritten() -> str:
       and row_number() over (partition by trial_id, field, to_date, new_key order by likeness desc, old_key) = 1)"""
 
 
-# The items' rows of trial_changes, after `item_changes` and _rewritten(): each pair rewritten one CHANGED row (each
-# row with the key of an item ADDED or REMOVED, for _resplit).
+# The items' rows of trial_changes, after `item_changes` and _rewritten(): each pair rewritten one CHANGED row.
 REWRITTEN_ITEMS = """
-select trial_id, field, 'CHANGED' as change, old_value, new_value, from_date, to_date, null as key from rewritten
+select trial_id, field, 'CHANGED' as change, old_value, new_value, from_date, to_date from rewritten
 union all
-select c.trial_id, c.field, c.change, c.old_value, c.new_value, c.from_date, c.to_date, c.key
+select c.trial_id, c.field, c.change, c.old_value, c.new_value, c.from_date, c.to_date
 from item_changes c
 where c.change = 'CHANGED'
    or c.change = 'REMOVED' and not exists (select 1 from rewritten r where r.trial_id = c.trial_id and r.field = c.field
@@ -229,8 +230,8 @@ def trial_changes() -> str:
     that states it there, or before the first with rows, holding documents of every format of that one, did not state
     it yet: the first value is ADDED (an enrollment or primary outcomes first registered years after the trial began;
     NCT00181896's primary completion date, stated by the Archive's page and XML of its last version beside the legacy
-    XML). A structured record of another format is no such version: the Archive's XML has no has_dmc for the legacy
-    XML of a later version to add; nor are NEWER_SCHEMA_FIELDS added."""
+    XML). A structured record of another format is no such version: the Archive's XML has no sponsor class for the
+    legacy XML of a later version to add; nor are NEWER_SCHEMA_FIELDS added."""
     fields = ", ".join(_fields())
     unpivoted = ", ".join(f"{c}::varchar as {c}" for c in _fields())
     present = ", ".join(f"case when {_stated(c)} then true end as {c}" for c in _fields())
@@ -302,47 +303,58 @@ with {_version_values(versioned_only=True)},
     where old.key is null or new.key is null or old.value <> new.value
     window step as (partition by trial_id, field, to_date)),
   {_rewritten().lstrip()},
-  {_resplit().lstrip()}
-select c.* exclude (key),
+  found as (
+    select trial_id, field,
+           case when old_value is null then 'ADDED' when new_value is null then 'REMOVED' else 'CHANGED' end as change,
+           old_value, new_value, from_date, to_date
+    from field_steps where old_value is distinct from new_value and from_date is not null
+    union all
+    {REWRITTEN_ITEMS}),
+  {_cut_otherwise().lstrip()}
+select * exclude (words, item, place),
        case when change = 'CHANGED' then {_letters('old_value')} = {_letters('new_value')}
-            else coalesce(strlen(key) >= {MIN_RESPLIT_CHARS} and contains(w.words, key), false) end as formatting_only
-from (
-select trial_id, field,
-       case when old_value is null then 'ADDED' when new_value is null then 'REMOVED' else 'CHANGED' end as change,
-       old_value, new_value, from_date, to_date, null as key
-from field_steps where old_value is distinct from new_value and from_date is not null
-union all
-{REWRITTEN_ITEMS}) c
-left join criteria_words w on w.trial_id = c.trial_id and c.field = 'eligibility_criterion'
-  and w.version_date = case c.change when 'ADDED' then c.from_date when 'REMOVED' then c.to_date end
-  and w.role = coalesce(nullif(regexp_extract(coalesce(c.old_value, c.new_value), '^(INCLUSION|EXCLUSION): ', 1), ''),
-                        'ANY')
+            else coalesce(length(item) >= {MIN_CUT_CHARS} and place > 0
+                          and not regexp_matches(substr(words, place - 1, 1), '[a-z0-9]')
+                          and not regexp_matches(substr(words, place + length(item), 1), '[a-z0-9]')
+                          and not regexp_matches(substr(words, greatest(place - 12, 1), place - greatest(place - 12, 1)),
+                                                 '(^|[^a-z])(no|not|non|nor|never|without)[ -]*$'), false)
+       end as formatting_only
+from (select *, instr(words, item) as place from cut)
 order by trial_id, to_date, field, change, old_value, new_value"""
 
 
-# A criterion REMOVED whose words the next version still holds in the same role, run into another criterion, or ADDED
-# whose words the version before held (split out of one), is the criteria cut otherwise, not a change of what they
-# require (NCT00504075's exclusions 4 to 19 run together on 2010-01-25 and split again on 2013-02-14): formatting
-# only. Words: a criterion's match key (letters and digits, lower-cased) within the keys, run together in order, of
-# the version's criteria of its type or of none (an untyped criterion: of all); a key shorter than MIN_RESPLIT_CHARS
-# is no evidence ("none" is in many a text).
-MIN_RESPLIT_CHARS = 20
+# A criterion REMOVED whose text the next version still holds in the same role, run into another criterion, or ADDED
+# whose text the version before held (split out of one), is the criteria cut otherwise, not a change of what they
+# require (NCT00504075's exclusions 4 to 19 run together on 2010-01-25 and split again on 2013-02-14): formatting only.
+# Its text as _letters() writes it (signs, digits and decimal points kept: "< 1.5" is not "> 15") must lie within the
+# texts, run together, of the version's criteria of its type or of none (an untyped criterion: of all), from the start
+# of a word to the end of one and not after a negation ("no prior treatment with …" does not hold "prior treatment
+# with …"); a text shorter than MIN_CUT_CHARS is no evidence ("none" is in many a text).
+MIN_CUT_CHARS = 20
 
 
-def _resplit() -> str:
-    """CTE `criteria_words` (trial_id, version_date, role, words): per version the keys of its criteria of each role
-    (INCLUSION or EXCLUSION: those of that type or none; ANY: all) run together in their document's order, after
-    `chosen`."""
+def _cut_otherwise() -> str:
+    """CTEs `criteria_words` (per version and role, INCLUSION or EXCLUSION: its criteria of that type or none; ANY:
+    all, run together in their document's order) and `cut` (the rows of `found`, each criterion ADDED or REMOVED with
+    the other version's `words` of its role and its own text, `item`), after `chosen` and `found`."""
+    value = "coalesce(c.old_value, c.new_value)"
     return f"""
   criteria_words as (
     select c.trial_id, c.version_date, r.role,
-           string_agg({_match_key(ITEMS['eligibility_criteria'][1])}, '' order by e.criterion_type is not null,
+           string_agg({_letters('e.text')}, ' ' order by e.criterion_type is not null,
                       e.criterion_type = 'EXCLUSION', e.ordinal) as words  -- (untyped, inclusions, exclusions)
     from doc_eligibility_criteria e join chosen c on c.part = 'eligibility_criteria' and c.trial_id = e.trial_id
                                                      and c.doc_id = e.doc_id
     join (values ('INCLUSION'), ('EXCLUSION'), ('ANY')) r(role)
       on r.role = 'ANY' or e.criterion_type is null or e.criterion_type = r.role
-    group by c.trial_id, c.version_date, r.role)"""
+    group by c.trial_id, c.version_date, r.role),
+  cut as (
+    select c.*, w.words,
+           case when w.words is not null
+                then {_letters(f"regexp_replace({value}, '^(INCLUSION|EXCLUSION): ', '')")} end as item
+    from found c left join criteria_words w on w.trial_id = c.trial_id and c.field = 'eligibility_criterion'
+      and w.version_date = case c.change when 'ADDED' then c.from_date when 'REMOVED' then c.to_date end
+      and w.role = coalesce(nullif(regexp_extract({value}, '^(INCLUSION|EXCLUSION): ', 1), ''), 'ANY'))"""
 
 
 def _letters(value: str) -> str:

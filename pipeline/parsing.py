@@ -67,9 +67,9 @@ def months_between(start, end) -> float | None:
 
 # trials columns computed from the record rather than read from a field of the same name
 _DERIVED = {
-    "enrollment": lambda r: None if r.enrollment in vocabulary.ENROLLMENT_PLACEHOLDERS else r.enrollment,
-    "enrollment_type": lambda r: None if r.enrollment in vocabulary.ENROLLMENT_PLACEHOLDERS else r.enrollment_type,
-    "enrollment_raw": lambda r: str(r.enrollment) if r.enrollment in vocabulary.ENROLLMENT_PLACEHOLDERS else None,
+    "enrollment": lambda r: None if vocabulary.placeholder_enrollment(r.enrollment) else r.enrollment,
+    "enrollment_type": lambda r: None if vocabulary.placeholder_enrollment(r.enrollment) else r.enrollment_type,
+    "enrollment_raw": lambda r: str(r.enrollment) if vocabulary.placeholder_enrollment(r.enrollment) else None,
     "minimum_age_years": lambda r: vocabulary.age_in_years(r.minimum_age),
     "maximum_age_years": lambda r: vocabulary.age_in_years(r.maximum_age),
     # an observational study has no phase: the 2014 records' "N/A" is what the later ones and the API leave out (and

@@ -57,10 +57,11 @@ STUDY_TYPE = _vocabulary("INTERVENTIONAL OBSERVATIONAL EXPANDED_ACCESS") | _syno
     "Observational (Patient Registry)": "OBSERVATIONAL", "Patient Registry": "OBSERVATIONAL"})
 ENROLLMENT_TYPE = _vocabulary("ACTUAL ESTIMATED") | _synonyms({"Anticipated": "ESTIMATED", "Estimate": "ESTIMATED",
                                                                    "Expected": "ESTIMATED"})
-# Enrollments that count no one: the NIH Clinical Center's protocols without a set number wrote 99999999 (and
-# 9999999) for years (42 records of the 2014 archive; their 2023 records state real counts such as 2500): no count,
-# so `trials.enrollment` is null and `enrollment_raw` keeps the figure.
-ENROLLMENT_PLACEHOLDERS = frozenset({9_999_999, 99_999_999})
+# Enrollments that count no one: NIH institutes' protocols without a set number wrote all nines, 999 to 99999999
+# (48 records of the 2014 archive: 40 × 99999999, 2 × 9999999, 99999, 9999, 4 × 999; of the 2023 archive, most of
+# them state counts such as 2500, 8 all nines again; ICTRP's JPRN-UMIN000039873, a COVID-19 registry, 9999): no
+# count, so `trials.enrollment` is null and `enrollment_raw` keeps the figure.
+ENROLLMENT_PLACEHOLDER = re.compile(r"9{3,}")
 SEX = _vocabulary("ALL FEMALE MALE") | _synonyms({"Both": "ALL", "Female only": "FEMALE", "Male only": "MALE"})
 ALLOCATION = _vocabulary("RANDOMIZED NON_RANDOMIZED NA") | _synonyms({
     "Non-Randomized": "NON_RANDOMIZED", "Nonrandomized": "NON_RANDOMIZED", "N/A": "NA", "Not Applicable": "NA",
@@ -324,6 +325,11 @@ def stated_count(text: str | None) -> int | None:
 def written_count(text: str) -> int | None:
     """A count as a page writes it, thousands apart by commas ("1,600" → 1600), else as stated_count reads it."""
     return stated_count(text.replace(",", ""))
+
+
+def placeholder_enrollment(count: int | None) -> bool:
+    """An enrollment that is a placeholder, not a count (ENROLLMENT_PLACEHOLDER)."""
+    return count is not None and bool(ENROLLMENT_PLACEHOLDER.fullmatch(str(count)))
 
 
 def whole_number(text: str | int | None) -> int | None:

@@ -123,8 +123,8 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
                                "(overall_status is then null): Not Recruiting, Authorised, Ongoing, …", None),
         "study_type_raw": ("The registry's own study type where it has no contract word of the same meaning", None),
         "phases_raw": ("The registry's own phase words where they have no contract word of the same meaning", None),
-        "enrollment_raw": ("An enrollment figure that counts no one, as written (the NIH Clinical Center's placeholder "
-                           "99999999 for protocols without a set number): `enrollment` is then null", None),
+        "enrollment_raw": ("An enrollment figure that counts no one, as written (all nines, 999 to 99999999: NIH "
+                           "protocols' figure for no set number): `enrollment` and its type are then null", None),
         "start_date_type": (f"Whether start_date is actual: {_DATE_TYPE}", None),
         "primary_completion_date_type": (f"Whether primary_completion_date is actual: {_DATE_TYPE}", None),
         "completion_date_type": (f"Whether completion_date is actual: {_DATE_TYPE}", None),
@@ -377,7 +377,7 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "formatting_only": ("True for a CHANGED row whose values differ only in letter case, runs of white space, a "
                             "typographic quote or dash, or the punctuation they end with (Adolescents with → "
                             "Adolescents With), never in a sign, digit or decimal point; and for a criterion ADDED or "
-                            "REMOVED whose words the other version holds in the same role, run into or split from "
+                            "REMOVED whose text the other version holds in the same role, run into or split from "
                             "another (the criteria cut otherwise): filter it out to see changes of content", None),
     }),
     "trial_links": ("Registrations of one study in several registries, linked by what the records state; both "

@@ -270,16 +270,17 @@ def test_new_files_are_cut_into_tasks_by_count_and_by_bytes(monkeypatch):
 
 
 def test_an_enrollment_of_nines_is_no_count_and_keeps_its_figure():
-    """The NIH Clinical Center's protocols without a set number wrote 99999999 (NCT00012545, cord blood collection,
-    "Anticipated") or 9999999 (NCT00027196, untyped) as their enrollment: 42 records of the 2014 archive. Summed as
-    counts, five of them would outweigh every other trial of the corpus, so the enrollment is null (with its type)
-    and enrollment_raw keeps the figure; NCT00001194's 99999 is kept as stated (no sign it is not a count)."""
+    """NIH institutes' protocols without a set number wrote all nines as their enrollment: 99999999 (NCT00012545, cord
+    blood collection, "Anticipated"), 9999999 (NCT00027196, untyped), 99999 (NCT00001194), down to 999 (NCT00001601):
+    48 records of the 2014 archive. Summed as counts, five of them would outweigh every other trial of the corpus, so
+    the enrollment is null (with its type) and enrollment_raw keeps the figure; NCT00000188's 50 is a count."""
     import tarfile
 
     from pipeline.sources import ctgov_xml
     from tests.conftest import CORPUS
 
-    wanted = {f"ctgov_legacy_xml_2014/{t}.xml" for t in ("NCT00012545", "NCT00027196", "NCT00001194")}
+    wanted = {f"ctgov_legacy_xml_2014/{t}.xml" for t in ("NCT00012545", "NCT00027196", "NCT00001194", "NCT00001601",
+                                                          "NCT00000188")}
     rows = {}
     with tarfile.open(CORPUS / "ctgov_legacy_xml_2014.tar.xz", "r|xz") as archive:
         for member in archive:
@@ -288,4 +289,5 @@ def test_an_enrollment_of_nines_is_no_count_and_keeps_its_figure():
                 rows[record.trial_id] = _batch(record)["trials"].select(
                     "enrollment", "enrollment_type", "enrollment_raw").row(0)
     assert rows == {"NCT00012545": (None, None, "99999999"), "NCT00027196": (None, None, "9999999"),
-                    "NCT00001194": (99999, None, None)}
+                    "NCT00001194": (None, None, "99999"), "NCT00001601": (None, None, "999"),
+                    "NCT00000188": (50, "ACTUAL", None)}
