@@ -316,7 +316,8 @@ select * exclude (words, item, place),
             else coalesce(length(item) >= {MIN_CUT_CHARS} and place > 0
                           and not regexp_matches(substr(words, place - 1, 1), '[a-z0-9]')
                           and not regexp_matches(substr(words, place + length(item), 1), '[a-z0-9]')
-                          and not regexp_matches(substr(words, greatest(place - 12, 1), place - greatest(place - 12, 1)),
+                          and not regexp_matches(substr(words, greatest(place - 12, 1),
+                                                        place - greatest(place - 12, 1)),
                                                  '(^|[^a-z])(no|not|non|nor|never|without)[ -]*$'), false)
        end as formatting_only
 from (select *, instr(words, item) as place from cut)

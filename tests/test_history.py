@@ -163,8 +163,8 @@ def _two_versions_of_criteria(before: str, after: str) -> list[tuple]:
         return re.sub(r"<last_update_submitted>.*?<", f"<last_update_submitted>{submitted}<", text)
     con = history_harness.connect([("v1.xml", "NCT01374854.xml", version(before, "June 23, 2005")),
                                    ("v2.xml", "NCT01374854.xml", version(after, "June 23, 2010"))])
-    return con.execute(f"select change, coalesce(old_value, new_value), formatting_only from ({history.trial_changes()}) "
-                       "where field = 'eligibility_criterion' order by all").fetchall()
+    return con.execute(f"select change, coalesce(old_value, new_value), formatting_only "
+                       f"from ({history.trial_changes()}) where field = 'eligibility_criterion' order by all").fetchall()
 
 
 def test_a_criterion_cut_otherwise_keeps_its_signs_digits_and_negation():
