@@ -37,6 +37,10 @@ _HEADING = re.compile(
     r"(?:\s+and\s+(?:inclusion|exclusion))?\s+criteria\b(?:[^:\n]{0,40}:)?\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
+# the word alone, capitalised, as a line or before a colon: "Exclusion", "EXCLUSION :", "Exclusions: …" (81 legacy
+# records head a list so; a lower-case "exclusion" alone is a wrapped line's end)
+_BARE_HEADING = re.compile(
+    r"^\s*+(?:[-*•]\s*)?(?P<kind>Inclusion|Exclusion|INCLUSION|EXCLUSION)[sS]?\s*(?::\s*(?P<rest>.*))?$")
 # a line of its own ending in a colon ("Patients with the following are excluded:"), or one of the registry's headings in
 # capitals before the text it heads ("DISEASE CHARACTERISTICS: Histologically proven …"; not "LIFE EXPECTANCY: …")
 _SECTION = re.compile(r"^\s*+(?P<title>[^\W\d_][^:\d]{0,98}:)\s*$")  # a number makes it a criterion: "Patients 5 years …:"
@@ -131,15 +135,15 @@ def split_criteria(text: str | None) -> list[Criterion]:
         if not line.strip():
             open_item = False
             continue
-        heading = _HEADING.match(line)
+        heading = _HEADING.match(line) or _BARE_HEADING.match(line)
         if heading:
-            superseded = bool(heading["previous"])
+            superseded = bool(heading.groupdict().get("previous"))
             # by its first letter: the pattern's case folding also matches "İnclusion", whose upper case is no type
             kind, path, nested = "EXCLUSION" if heading["kind"][0] in "eE" else "INCLUSION", [], False
             open_item, hanging, last = False, -1, -1
             leads.clear()
             # "Inclusion criteria." is a heading, its period no criterion
-            if heading["rest"].strip(" .:;-") and not superseded:
+            if (heading["rest"] or "").strip(" .:;-") and not superseded:
                 add(_indentation(line), heading["rest"])
                 open_item = True
             continue

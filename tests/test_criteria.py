@@ -24,6 +24,25 @@ Exclusion Criteria:
         Criterion("EXCLUSION", 1, "Pregnancy"), Criterion("EXCLUSION", 2, "Renal failure")]
 
 
+def test_the_word_inclusion_or_exclusion_alone_heads_its_criteria():
+    """NCT00055497 heads its lists "Inclusion:" and "Exclusion:" (no "criteria"): its criteria are typed, not untyped
+    under a section "Exclusion:". A bare capitalised "Exclusion" line heads too (81 legacy records write one of these;
+    NCT00002956's "Exclusion" typed its exclusions INCLUSION); a lower-case "exclusion" ending a wrapped line does not."""
+    from pipeline.sources import ctgov_xml
+
+    (record,) = ctgov_xml.parse((CORPUS / "ctgov_xml" / "NCT00055497.xml").read_text(encoding="utf-8"))
+    assert [(c.criterion_type, c.ordinal, c.text[:30], c.section) for c in record.eligibility_criteria] == [
+        ("INCLUSION", 1, "Patient must have successfully", None), ("INCLUSION", 2, "Diagnosis of Crohn's disease", None),
+        ("INCLUSION", 3, "Willing and able to give infor", None), ("EXCLUSION", 1, "Diagnosis of ulcerative coliti", None),
+        ("EXCLUSION", 2, "Pregnancy or breastfeeding", None), ("EXCLUSION", 3, "Previous use of infliximab or ", None),
+        ("EXCLUSION", 4, "Previous history of active tub", None), ("EXCLUSION", 5, "Previous history of cancer oth", None)]
+    text = ("Inclusion Criteria:\n  -  Age 18 or older, meeting the criteria for\n     exclusion\n"
+            "Exclusion\n  -  neurologic dysfunction\nEXCLUSIONS : Pregnancy")
+    assert [(c.criterion_type, c.ordinal, c.text) for c in split_criteria(text)] == [
+        ("INCLUSION", 1, "Age 18 or older, meeting the criteria for exclusion"),
+        ("EXCLUSION", 1, "neurologic dysfunction"), ("EXCLUSION", 2, "Pregnancy")]
+
+
 def test_a_legacy_wrapped_line_that_opens_with_a_roman_numeral_continues_its_item():
     """Legacy text blocks wrap long items under the item's text; "II." there is the wrapped word, not an item."""
     text = """
