@@ -37,7 +37,7 @@ _HEADING = re.compile(
     r"(?:\s+and\s+(?:inclusion|exclusion))?\s+criteria\b(?:[^:\n]{0,40}:)?\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
-# the word alone, capitalised, as a line or before a colon: "Exclusion", "EXCLUSION :", "Exclusions: …" (81 legacy
+# the word alone, capitalised, as a line or before a colon: "Exclusion", "EXCLUSION :", "Exclusions: …" (91 legacy
 # records head a list so; a lower-case "exclusion" alone is a wrapped line's end)
 _BARE_HEADING = re.compile(
     r"^\s*+(?:[-*•]\s*)?(?P<kind>Inclusion|Exclusion|INCLUSION|EXCLUSION)[sS]?\s*(?::\s*(?P<rest>.*))?$")

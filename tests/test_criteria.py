@@ -26,8 +26,9 @@ Exclusion Criteria:
 
 def test_the_word_inclusion_or_exclusion_alone_heads_its_criteria():
     """NCT00055497 heads its lists "Inclusion:" and "Exclusion:" (no "criteria"): its criteria are typed, not untyped
-    under a section "Exclusion:". A bare capitalised "Exclusion" line heads too (81 legacy records write one of these;
-    NCT00002956's "Exclusion" typed its exclusions INCLUSION); a lower-case "exclusion" ending a wrapped line does not."""
+    under a section "Exclusion:". A bare capitalised "Exclusion" line heads too (91 records of the two legacy archives
+    write one of these; NCT00002956's "Exclusion" typed its exclusions INCLUSION); a lower-case "exclusion" ending a
+    wrapped line does not."""
     from pipeline.sources import ctgov_xml
 
     (record,) = ctgov_xml.parse((CORPUS / "ctgov_xml" / "NCT00055497.xml").read_text(encoding="utf-8"))
