@@ -33,10 +33,14 @@ def test_the_word_inclusion_or_exclusion_alone_heads_its_criteria():
 
     (record,) = ctgov_xml.parse((CORPUS / "ctgov_xml" / "NCT00055497.xml").read_text(encoding="utf-8"))
     assert [(c.criterion_type, c.ordinal, c.text[:30], c.section) for c in record.eligibility_criteria] == [
-        ("INCLUSION", 1, "Patient must have successfully", None), ("INCLUSION", 2, "Diagnosis of Crohn's disease", None),
-        ("INCLUSION", 3, "Willing and able to give infor", None), ("EXCLUSION", 1, "Diagnosis of ulcerative coliti", None),
-        ("EXCLUSION", 2, "Pregnancy or breastfeeding", None), ("EXCLUSION", 3, "Previous use of infliximab or ", None),
-        ("EXCLUSION", 4, "Previous history of active tub", None), ("EXCLUSION", 5, "Previous history of cancer oth", None)]
+        ("INCLUSION", 1, "Patient must have successfully", None),
+        ("INCLUSION", 2, "Diagnosis of Crohn's disease", None),
+        ("INCLUSION", 3, "Willing and able to give infor", None),
+        ("EXCLUSION", 1, "Diagnosis of ulcerative coliti", None),
+        ("EXCLUSION", 2, "Pregnancy or breastfeeding", None),
+        ("EXCLUSION", 3, "Previous use of infliximab or ", None),
+        ("EXCLUSION", 4, "Previous history of active tub", None),
+        ("EXCLUSION", 5, "Previous history of cancer oth", None)]
     text = ("Inclusion Criteria:\n  -  Age 18 or older, meeting the criteria for\n     exclusion\n"
             "Exclusion\n  -  neurologic dysfunction\nEXCLUSIONS : Pregnancy")
     assert [(c.criterion_type, c.ordinal, c.text) for c in split_criteria(text)] == [
