@@ -135,7 +135,8 @@ def split_criteria(text: str | None) -> list[Criterion]:
         if not line.strip():
             open_item = False
             continue
-        heading = _HEADING.match(line) or _BARE_HEADING.match(line)
+        heading = _HEADING.match(line) or (  # (the word alone under an item's text is that item's wrapped end)
+            None if open_item and _wrapped(line, hanging) else _BARE_HEADING.match(line))
         if heading:
             superseded = bool(heading.groupdict().get("previous"))
             # by its first letter: the pattern's case folding also matches "İnclusion", whose upper case is no type

@@ -311,27 +311,43 @@ with {_version_values(versioned_only=True)},
     union all
     {REWRITTEN_ITEMS}),
   {_cut_otherwise().lstrip()}
-select * exclude (words, item, place),
+select * exclude (words, item, place, before, after),
        case when change = 'CHANGED' then {_letters('old_value')} = {_letters('new_value')}
             else coalesce(length(item) >= {MIN_CUT_CHARS} and place > 0
-                          and not regexp_matches(substr(words, place - 1, 1), '[a-z0-9]')
-                          and not regexp_matches(substr(words, place + length(item), 1), '[a-z0-9]')
-                          and not regexp_matches(substr(words, greatest(place - 12, 1),
-                                                        place - greatest(place - 12, 1)),
-                                                 '(^|[^a-z])(no|not|non|nor|never|without)[ -]*$'), false)
+                          and not regexp_matches(before, '{_WORD_END}') and not regexp_matches(after, '{_WORD_GOES_ON}')
+                          and not regexp_matches(regexp_replace(regexp_extract(before, '[^.;:]*$'),
+                                                                'not (specified|applicable)', '', 'g'), '{_NEGATED}')
+                          and not regexp_matches(after, '{_NOT_AFTER}')
+                          and not regexp_matches(after, '{_EXCEPTION_AFTER}'), false)
        end as formatting_only
-from (select *, instr(words, item) as place from cut)
+from (select *, regexp_extract(substr(words, 1, place - 1), '[^|]*$') as before,
+             regexp_extract(substr(words, place + length(item)), '^[^|]*') as after
+      from (select *, instr(words, item) as place from cut))
 order by trial_id, to_date, field, change, old_value, new_value"""
 
 
 # A criterion REMOVED whose text the next version still holds in the same role, run into another criterion, or ADDED
 # whose text the version before held (split out of one), is the criteria cut otherwise, not a change of what they
 # require (NCT00504075's exclusions 4 to 19 run together on 2010-01-25 and split again on 2013-02-14): formatting only.
-# Its text as _letters() writes it (signs, digits and decimal points kept: "< 1.5" is not "> 15") must lie within the
-# texts, run together, of the version's criteria of its type or of none (an untyped criterion: of all), from the start
-# of a word to the end of one and not after a negation ("no prior treatment with …" does not hold "prior treatment
-# with …"); a text shorter than MIN_CUT_CHARS is no evidence ("none" is in many a text).
+# Its text as _letters() writes it (signs, digits and decimal points kept: "< 1.5" is not "> 15") must lie within one
+# of the version's criteria of its type or of none (an untyped criterion: of all), from the start of a word to the end
+# of one (a number's too: "at least 10" is not "at least 10.5"), with no negation in the clause before it ("no history
+# of prior treatment with …" does not hold "prior treatment with …") or after it ("… is not an exclusion"), nor an
+# exception or alternative after it ("… unless it is labeled safe for MRI"); a text shorter than MIN_CUT_CHARS is no
+# evidence ("none" is in many a text). (`before` and `after`: the containing criterion's text around the match.)
 MIN_CUT_CHARS = 20
+_WORD = r"[\pL\pN]"
+_WORD_END = rf"({_WORD}|\pN[.,])$"  # the match starts within a word or a number ("10" in "… 10.5")
+_WORD_GOES_ON = rf"^({_WORD}|[.,]\pN)"
+# a negation up to three words before, in the same clause (after the last "." ";" or ":"; "Not specified", the older
+# records' word for no requirement, is none)
+_NEGATED = (rf"(^|[^\pL\pN])(no|not|non|nor|never|neither|without|absence of|free of)([^\pL\pN]+{_WORD}+){{0,3}}"
+            r"[^\pL\pN]*$")
+_NOT_AFTER = r"^[^\pL\pN]*((is|are|was|were|will|must|should|need|does|do)[^\pL\pN]+)?(be[^\pL\pN]+)?(not|never)([^\pL\pN]|$)"
+# an exception or an alternative right after it ("… unless labeled safe for MRI", "… (unless PTT is elevated …)",
+# "Implanted insulin pump or drug infusion device")
+_EXCEPTION_AFTER = (r"^[\s,;:(-]*(\([^)]*\)[\s,;:-]*)?"
+                    r"(unless|except|excluding|other than|but|if|provided|as long as|apart from|or|and/or)([^\pL\pN]|$)")
 
 
 def _cut_otherwise() -> str:
@@ -342,7 +358,7 @@ def _cut_otherwise() -> str:
     return f"""
   criteria_words as (
     select c.trial_id, c.version_date, r.role,
-           string_agg({_letters('e.text')}, ' ' order by e.criterion_type is not null,
+           string_agg({_letters('e.text')}, ' | ' order by e.criterion_type is not null,
                       e.criterion_type = 'EXCLUSION', e.ordinal) as words  -- (untyped, inclusions, exclusions)
     from doc_eligibility_criteria e join chosen c on c.part = 'eligibility_criteria' and c.trial_id = e.trial_id
                                                      and c.doc_id = e.doc_id

@@ -46,6 +46,11 @@ def test_the_word_inclusion_or_exclusion_alone_heads_its_criteria():
     assert [(c.criterion_type, c.ordinal, c.text) for c in split_criteria(text)] == [
         ("INCLUSION", 1, "Age 18 or older, meeting the criteria for exclusion"),
         ("EXCLUSION", 1, "neurologic dysfunction"), ("EXCLUSION", 2, "Pregnancy")]
+    # a reviewer's case: "Exclusion" capitalised, but indented under the item's text, ends that item
+    wrapped = ("Inclusion Criteria:\n\n  -  Patients who meet no criterion listed under section 5.2,\n     Exclusion\n\n"
+               "  -  Signed informed consent\n\nExclusion Criteria:\n\n  -  Pregnancy")
+    assert [(c.criterion_type, c.ordinal) for c in split_criteria(wrapped)] == [
+        ("INCLUSION", 1), ("INCLUSION", 2), ("EXCLUSION", 1)]
 
 
 def test_a_legacy_wrapped_line_that_opens_with_a_roman_numeral_continues_its_item():

@@ -183,6 +183,15 @@ def test_a_criterion_cut_otherwise_keeps_its_signs_digits_and_negation():
         "Inclusion Criteria:\n\n  -  Adequate marrow function, no prior treatment with anthracyclines or taxanes\n\n"
         "  -  Age 18 years or older" + common)
     assert ("REMOVED", "INCLUSION: Prior treatment with anthracyclines or taxanes", False) in negated
+    # a second reviewer's cases: a negation words before, a number going on past the match, an exception after it
+    for before, after in (("Prior treatment with anthracyclines or taxanes",
+                           "Adequate marrow function and no history of prior treatment with anthracyclines or taxanes"),
+                          ("Hemoglobin at least 10", "Adequate marrow: hemoglobin at least 10.5 g/dL"),
+                          ("Prior radiotherapy to the pelvis", "Prior radiotherapy to the pelvis unless completed more "
+                                                               "than 5 years ago")):
+        rows = _two_versions_of_criteria(f"Inclusion Criteria:\n\n  -  {before}\n\n  -  Age 18 years or older" + common,
+                                         f"Inclusion Criteria:\n\n  -  {after}\n\n  -  Age 18 years or older" + common)
+        assert ("REMOVED", f"INCLUSION: {before}", False) in rows, rows
     joined = _two_versions_of_criteria(
         "Inclusion Criteria:\n\n  -  Serum creatinine < 1.5 mg/dL at screening\n\n  -  Age 18 years or older at "
         "screening" + common,
@@ -590,9 +599,10 @@ def _untyped(criterion: str) -> str:
 def test_criteria_cut_otherwise_measured_on_rows_labelled_blind(legacy, changes):
     """ADDED or REMOVED criterion rows of the whole corpus (tests/data/README_resplit1.md), each labelled blind SAME
     (the other version states the requirement with the same meaning) or DIFFERENT: the rows flagged formatting_only
-    are SAME. The first 80: 42 / 43 scored blind with the first form of the rule, 38 / 38 with the rule as a review
-    changed it (the same rows, no longer blind); 60 more drawn after the review, scored once: 38 / 39. Before the
-    rule, none was flagged."""
+    are SAME. The first 80: 42 / 43 scored blind with the first form of the rule; 60 more drawn after a review, scored
+    once: 38 / 39 (the miss, an exception appended); after a second review (exceptions, alternatives, negations a few
+    words off, numbers going on), re-scored, no longer blind: 36 / 36 and 34 / 34. Before the rule, none was
+    flagged."""
     con, _, _, _ = legacy
     found = {}
     for row in history_harness.frame(con, "select * from trial_changes where field = 'eligibility_criterion'").vstack(
@@ -610,7 +620,7 @@ def test_criteria_cut_otherwise_measured_on_rows_labelled_blind(legacy, changes)
             if found.get(key) and item["label"] != "UNSURE":  # (a row gone since, typed anew, counts unflagged)
                 flagged.append(item["label"] == "SAME")
         return flagged
-    for file, judged in ((RESPLIT_HOLDOUT, 38), (RESPLIT_HOLDOUT_2, 39)):
+    for file, judged in ((RESPLIT_HOLDOUT, 36), (RESPLIT_HOLDOUT_2, 34)):
         flagged = judged_flagged(file)
         assert len(flagged) == judged and sum(flagged) / len(flagged) >= 0.95, (file.name, len(flagged), sum(flagged))
 
