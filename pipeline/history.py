@@ -343,11 +343,13 @@ _WORD_GOES_ON = rf"^({_WORD}|[.,]\pN)"
 # records' word for no requirement, is none)
 _NEGATED = (rf"(^|[^\pL\pN])(no|not|non|nor|never|neither|without|absence of|free of)([^\pL\pN]+{_WORD}+){{0,3}}"
             r"[^\pL\pN]*$")
-_NOT_AFTER = r"^[^\pL\pN]*((is|are|was|were|will|must|should|need|does|do)[^\pL\pN]+)?(be[^\pL\pN]+)?(not|never)([^\pL\pN]|$)"
+_NOT_AFTER = (r"^[^\pL\pN]*((is|are|was|were|will|must|should|need|does|do)[^\pL\pN]+)?(be[^\pL\pN]+)?"
+              r"(not|never)([^\pL\pN]|$)")
 # an exception or an alternative right after it ("… unless labeled safe for MRI", "… (unless PTT is elevated …)",
 # "Implanted insulin pump or drug infusion device")
 _EXCEPTION_AFTER = (r"^[\s,;:(-]*(\([^)]*\)[\s,;:-]*)?"
-                    r"(unless|except|excluding|other than|but|if|provided|as long as|apart from|or|and/or)([^\pL\pN]|$)")
+                    r"(unless|except|excluding|other than|but|if|provided|as long as|apart from|or|and/or)"
+                    r"([^\pL\pN]|$)")
 
 
 def _cut_otherwise() -> str:
