@@ -65,11 +65,15 @@ def months_between(start, end) -> float | None:
     return round((end - start).days / _DAYS_PER_MONTH, 1) if start and end else None
 
 
+def _no_count(record: TrialRecord) -> bool:
+    return vocabulary.placeholder_enrollment(record.enrollment, record.enrollment_type)
+
+
 # trials columns computed from the record rather than read from a field of the same name
 _DERIVED = {
-    "enrollment": lambda r: None if vocabulary.placeholder_enrollment(r.enrollment) else r.enrollment,
-    "enrollment_type": lambda r: None if vocabulary.placeholder_enrollment(r.enrollment) else r.enrollment_type,
-    "enrollment_raw": lambda r: str(r.enrollment) if vocabulary.placeholder_enrollment(r.enrollment) else None,
+    "enrollment": lambda r: None if _no_count(r) else r.enrollment,
+    "enrollment_type": lambda r: None if _no_count(r) else r.enrollment_type,
+    "enrollment_raw": lambda r: str(r.enrollment) if _no_count(r) else None,
     "minimum_age_years": lambda r: vocabulary.age_in_years(r.minimum_age),
     "maximum_age_years": lambda r: vocabulary.age_in_years(r.maximum_age),
     # an observational study has no phase: the 2014 records' "N/A" is what the later ones and the API leave out (and

@@ -59,8 +59,9 @@ ENROLLMENT_TYPE = _vocabulary("ACTUAL ESTIMATED") | _synonyms({"Anticipated": "E
                                                                    "Expected": "ESTIMATED"})
 # Enrollments that count no one: NIH institutes' protocols without a set number wrote all nines, 999 to 99999999
 # (48 records of the 2014 archive: 40 × 99999999, 2 × 9999999, 99999, 9999, 4 × 999; of the 2023 archive, most of
-# them state counts such as 2500, 8 all nines again; ICTRP's JPRN-UMIN000039873, a COVID-19 registry, 9999): no
-# count, so `trials.enrollment` is null and `enrollment_raw` keeps the figure.
+# them state counts such as 2500, 8 all nines again; ICTRP's JPRN-UMIN000039873, a COVID-19 registry, 9999; none
+# typed Actual): no count, so `trials.enrollment` is null and `enrollment_raw` keeps the figure. A count of people
+# enrolled (ACTUAL) is taken as stated, 999 or not.
 ENROLLMENT_PLACEHOLDER = re.compile(r"9{3,}")
 SEX = _vocabulary("ALL FEMALE MALE") | _synonyms({"Both": "ALL", "Female only": "FEMALE", "Male only": "MALE"})
 ALLOCATION = _vocabulary("RANDOMIZED NON_RANDOMIZED NA") | _synonyms({
@@ -327,9 +328,9 @@ def written_count(text: str) -> int | None:
     return stated_count(text.replace(",", ""))
 
 
-def placeholder_enrollment(count: int | None) -> bool:
-    """An enrollment that is a placeholder, not a count (ENROLLMENT_PLACEHOLDER)."""
-    return count is not None and bool(ENROLLMENT_PLACEHOLDER.fullmatch(str(count)))
+def placeholder_enrollment(count: int | None, enrollment_type: str | None) -> bool:
+    """An enrollment that is a placeholder, not a count (ENROLLMENT_PLACEHOLDER), unless it is one of people enrolled."""
+    return count is not None and enrollment_type != "ACTUAL" and bool(ENROLLMENT_PLACEHOLDER.fullmatch(str(count)))
 
 
 def whole_number(text: str | int | None) -> int | None:

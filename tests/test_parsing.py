@@ -291,3 +291,6 @@ def test_an_enrollment_of_nines_is_no_count_and_keeps_its_figure():
     assert rows == {"NCT00012545": (None, None, "99999999"), "NCT00027196": (None, None, "9999999"),
                     "NCT00001194": (None, None, "99999"), "NCT00001601": (None, None, "999"),
                     "NCT00000188": (50, "ACTUAL", None)}
+    # people enrolled are counted as stated, however many nines
+    enrolled = _batch(TrialRecord("NCT00000188", enrollment=999, enrollment_type="ACTUAL"))["trials"]
+    assert enrolled.select("enrollment", "enrollment_type", "enrollment_raw").row(0) == (999, "ACTUAL", None)
