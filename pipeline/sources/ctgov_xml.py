@@ -236,6 +236,8 @@ def _textblock(elements: list[etree._Element] | None) -> str | None:
 def _enrollment(element: etree._Element) -> tuple[int | None, str | None]:
     """`<enrollment type="Anticipated">50</enrollment>` → (50, "ESTIMATED"); no type → None."""
     count = clean(element.text)
+    if count and count.isascii() and count.isdigit() and len(count) > 18:  # (past 4,300 digits `int` refuses them)
+        raise ParseError(f"{FORMAT}: <enrollment> of {len(count):,} digits ({count[:20]}…): no count a registry holds")
     try:
         enrollment = int(count) if count else None
     except ValueError:
