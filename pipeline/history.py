@@ -357,23 +357,24 @@ def _cut_otherwise() -> str:
     all, run together in their document's order) and `cut` (the rows of `found`, each criterion ADDED or REMOVED with
     the other version's `words` of its role and its own text, `item`), after `chosen` and `found`."""
     value = "coalesce(c.old_value, c.new_value)"
+    typed = "'^(INCLUSION|EXCLUSION): '"  # (a criterion's item text, ITEMS: its type, if any, before its text)
     return f"""
   criteria_words as (
-    select c.trial_id, c.version_date, r.role,
-           string_agg({_letters('e.text')}, ' | ' order by e.criterion_type is not null,
+    select e.trial_id, e.version_date, r.role,
+           string_agg(e.text, ' | ' order by e.criterion_type is not null,
                       e.criterion_type = 'EXCLUSION', e.ordinal) as words  -- (untyped, inclusions, exclusions)
-    from doc_eligibility_criteria e join chosen c on c.part = 'eligibility_criteria' and c.trial_id = e.trial_id
-                                                     and c.doc_id = e.doc_id
+    from (select c.trial_id, c.version_date, e.criterion_type, e.ordinal, {_letters('e.text')} as text
+          from doc_eligibility_criteria e join chosen c on c.part = 'eligibility_criteria' and c.trial_id = e.trial_id
+                                                           and c.doc_id = e.doc_id) e
     join (values ('INCLUSION'), ('EXCLUSION'), ('ANY')) r(role)
       on r.role = 'ANY' or e.criterion_type is null or e.criterion_type = r.role
-    group by c.trial_id, c.version_date, r.role),
+    group by e.trial_id, e.version_date, r.role),
   cut as (
     select c.*, w.words,
-           case when w.words is not null
-                then {_letters(f"regexp_replace({value}, '^(INCLUSION|EXCLUSION): ', '')")} end as item
+           case when w.words is not null then {_letters(f"regexp_replace({value}, {typed}, '')")} end as item
     from found c left join criteria_words w on w.trial_id = c.trial_id and c.field = 'eligibility_criterion'
       and w.version_date = case c.change when 'ADDED' then c.from_date when 'REMOVED' then c.to_date end
-      and w.role = coalesce(nullif(regexp_extract({value}, '^(INCLUSION|EXCLUSION): ', 1), ''), 'ANY'))"""
+      and w.role = coalesce(nullif(regexp_extract({value}, {typed}, 1), ''), 'ANY'))"""
 
 
 def _letters(value: str) -> str:
