@@ -316,11 +316,13 @@ def numbers_as_written(get, **names: str) -> dict:
     return values
 
 
+MAX_COUNT_DIGITS = 18  # no count a registry holds has more (and past 4,300 digits `int` refuses them)
+
+
 def stated_count(text: str | None) -> int | None:
-    """A count written in plain digits ("120") → 120; anything else, or more than 18 digits (no count a registry
-    holds; past 4,300 `int` refuses them), → None. (`str.isdigit` alone also takes "¹" and "²", which `int`
-    refuses.)"""
-    return int(text) if text and text.isascii() and text.isdigit() and len(text) <= 18 else None
+    """A count written in plain digits ("120") → 120; anything else, or more than MAX_COUNT_DIGITS digits, → None.
+    (`str.isdigit` alone also takes "¹" and "²", which `int` refuses.)"""
+    return int(text) if text and text.isascii() and text.isdigit() and len(text) <= MAX_COUNT_DIGITS else None
 
 
 def written_count(text: str) -> int | None:

@@ -22,10 +22,10 @@ from pipeline.record import (
 )
 from pipeline.vocabulary import (
     ALLOCATION, ARM_TYPE, CI_SIDES, DATE_TYPE, DISPERSION_TYPE, ENROLLMENT_TYPE, ENUM, INTERVENTION_MODEL,
-    INTERVENTION_TYPE, LEGACY_NON_INFERIORITY, OBSERVATIONAL_MODEL, OFFICIAL_ROLE, PARTICIPANTS_MEASURE,
-    PRIMARY_PURPOSE, RESPONSIBLE_PARTY_TYPE, RESULT_OUTCOME_TYPE, SEX, SPONSOR_CLASS, STATUS, STUDY_TYPE,
-    TIME_PERSPECTIVE, age_text, clean, comparator, lookup, masking, number, numbers_as_written, parse_date, phases,
-    stated, whole_number, yes_no,
+    INTERVENTION_TYPE, LEGACY_NON_INFERIORITY, MAX_COUNT_DIGITS, OBSERVATIONAL_MODEL, OFFICIAL_ROLE,
+    PARTICIPANTS_MEASURE, PRIMARY_PURPOSE, RESPONSIBLE_PARTY_TYPE, RESULT_OUTCOME_TYPE, SEX, SPONSOR_CLASS, STATUS,
+    STUDY_TYPE, TIME_PERSPECTIVE, age_text, clean, comparator, lookup, masking, number, numbers_as_written,
+    parse_date, phases, stated, whole_number, yes_no,
 )
 
 FORMAT = "ctgov_xml"
@@ -236,7 +236,7 @@ def _textblock(elements: list[etree._Element] | None) -> str | None:
 def _enrollment(element: etree._Element) -> tuple[int | None, str | None]:
     """`<enrollment type="Anticipated">50</enrollment>` → (50, "ESTIMATED"); no type → None."""
     count = clean(element.text)
-    if count and count.isascii() and count.isdigit() and len(count) > 18:  # (past 4,300 digits `int` refuses them)
+    if count and count.isascii() and count.isdigit() and len(count) > MAX_COUNT_DIGITS:
         raise ParseError(f"{FORMAT}: <enrollment> of {len(count):,} digits ({count[:20]}…): no count a registry holds")
     try:
         enrollment = int(count) if count else None
