@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import logging
 import os
 import shutil
 import sys
@@ -149,6 +150,10 @@ def run(raw_dir: Path, out_dir: Path, workers: int, progress: bool = False, wait
 
 
 def _run(raw_dir: Path, out_dir: Path, workers: int, progress: bool) -> int:
+    from pipeline import workers as worker_processes
+
+    if workers > 1:
+        worker_processes.start()  # its loading overlaps Dagster's
     import dagster as dg
 
     from pipeline.definitions import defs
@@ -496,3 +501,14 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `… | head` stopped reading: the work is done, the rest of the output unwanted
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush cannot fail again
         return 0
+
+
+def entry() -> None:
+    """`python -m pipeline` and `trials`: main(), then leave without tearing the interpreter down. By then every file
+    is written and closed, every connection closed and the writer lock released; finalizing what a run imported
+    (Dagster, DuckDB, polars, pyarrow, pandera) took 0.8 s of every run. An exception still unwinds as usual."""
+    code = main()
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -11,7 +11,6 @@ reach rows: of several files with the same content, the first by doc_key is pars
 """
 from __future__ import annotations
 
-import multiprocessing
 import os
 import shutil
 from collections.abc import Iterator
@@ -20,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline import manifest
+from pipeline import manifest, workers as worker_processes
 from pipeline.generations import Generation, Layout, quoted
 from pipeline.parsing import BATCH_SIZE, CONTENTS, CONTENTS_BY_DOCUMENT, ParseSummary, Task, run_task
 from pipeline.staging import StagingLimits
@@ -225,7 +224,7 @@ def _run(tasks: list[Task], workers: int, executor: Executor | None = None) -> t
     n_bytes = sum(size for t in tasks for *_, size in t.files)
     parallel = workers > 1 and len(tasks) > 1 and (n_bytes >= PARALLEL_MIN_BYTES or any(t.parts > 1 for t in tasks))
     if executor is None and parallel:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with ProcessPoolExecutor(workers, mp_context=worker_processes.context()) as pool:
             return _run(tasks, workers, pool)
     summary, listings = ParseSummary(), []
     for task_summary, listing in (executor.map if executor else map)(run_task, tasks):

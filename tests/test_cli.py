@@ -7,10 +7,12 @@ NCT02465060 6452 (Anticipated), phase 2, August 12, 2015.
 import hashlib
 import io
 import json
+import os
 import re
 import shutil
 import socket
 import subprocess
+import time
 import sys
 
 import pyarrow.parquet as pq
@@ -324,6 +326,39 @@ def test_module_entry_point(built):
     result = subprocess.run([sys.executable, "-m", "pipeline", "query", "select count(*) from trials",
                              "--out-dir", str(built[1]), "--format", "csv"], capture_output=True, text=True, cwd=REPO)
     assert (result.returncode, result.stdout) == (0, "count_star()\n3\n")
+
+
+def test_module_entry_point_runs_the_job_and_leaves_nothing_running(tmp_path):
+    """`python -m pipeline run` with two workers (their fork server started at once) leaves without tearing the
+    interpreter down: its summary printed, its output whole, its exit code kept, and no process of it left behind."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for trial_id in TRIALS:
+        shutil.copy(CORPUS / "ctgov_xml" / f"{trial_id}.xml", raw)
+    (raw / "empty.xml").write_bytes(b"")
+    command = [sys.executable, "-m", "pipeline", "run", "--raw-dir", str(raw), "--out-dir", str(tmp_path / "out"),
+               "--workers", "2"]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                               start_new_session=True)  # its own process group: what it starts is found by it
+    stdout, stderr = process.communicate(timeout=300)
+    assert process.returncode == 0, stderr
+    assert "documents: 3 parsed, 1 quarantined" in stdout and re.search(r"^\s+trials: 3 rows$", stdout, re.MULTILINE)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(process.pid, 0)  # a process of the group is still there (the fork server stops as it sees EOF)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("a process of the run outlived it")
+    result = subprocess.run([sys.executable, "-m", "pipeline", "query", "select count(*) from trials",
+                             "--out-dir", str(tmp_path / "out"), "--format", "csv"], capture_output=True, text=True,
+                            cwd=REPO)
+    assert (result.returncode, result.stdout) == (0, "count_star()\n3\n")
+    failed = subprocess.run([sys.executable, "-m", "pipeline", "query", "select nope", "--out-dir",
+                             str(tmp_path / "out")], capture_output=True, text=True, cwd=REPO)
+    assert failed.returncode == 2 and failed.stderr.startswith("error: the query failed: Binder Error")
 
 
 def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(built):

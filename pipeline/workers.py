@@ -1,0 +1,35 @@
+"""The parse step's worker processes: forked from a server that has loaded the parsers once.
+
+A spawned worker starts a fresh interpreter and imports the readers, pandera, polars, pyarrow and pint (about a
+second on two cores, paid by every worker of every run) and tears them down again at its end. A fork server imports
+them once; each worker is a fork of it, ready at once, and leaves by `os._exit`. `python -m pipeline run` starts the
+server before it imports Dagster, so its loading overlaps the job's own start-up. Standard library only: importing
+this module must cost nothing. Where fork servers do not exist (Windows), workers are spawned as before.
+"""
+from __future__ import annotations
+
+import multiprocessing
+from multiprocessing.context import BaseContext
+
+# what every parse worker imports: the server loads these before it forks any
+PRELOAD = ("pipeline.parsing", "pint")
+FORKSERVER = "forkserver" in multiprocessing.get_all_start_methods()
+
+
+def context() -> BaseContext:
+    """The multiprocessing context parse workers start in."""
+    if not FORKSERVER:
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(list(PRELOAD))
+    return ctx
+
+
+def start() -> None:
+    """Start the fork server now, in the background, rather than when the parse step first needs a worker (it
+    starts once per process and is stopped when the process ends)."""
+    if FORKSERVER:
+        from multiprocessing import forkserver
+
+        context()
+        forkserver.ensure_running()
