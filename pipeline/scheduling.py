@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from pathlib import Path
 
 import duckdb
@@ -224,7 +224,7 @@ def _run(tasks: list[Task], workers: int, executor: Executor | None = None) -> t
     n_bytes = sum(size for t in tasks for *_, size in t.files)
     parallel = workers > 1 and len(tasks) > 1 and (n_bytes >= PARALLEL_MIN_BYTES or any(t.parts > 1 for t in tasks))
     if executor is None and parallel:
-        with ProcessPoolExecutor(workers, mp_context=worker_processes.context()) as pool:
+        with worker_processes.pool(workers) as pool:
             return _run(tasks, workers, pool)
     summary, listings = ParseSummary(), []
     for task_summary, listing in (executor.map if executor else map)(run_task, tasks):

@@ -3,21 +3,24 @@
 A spawned worker starts a fresh interpreter and imports the readers, pandera, polars, pyarrow and pint (about a
 second on two cores, paid by every worker of every run) and tears them down again at its end. A fork server imports
 them once; each worker is a fork of it, ready at once, and leaves by `os._exit`. `python -m pipeline run` starts the
-server before it imports Dagster, so its loading overlaps the job's own start-up. Standard library only: importing
-this module must cost nothing. Where fork servers do not exist (Windows), workers are spawned as before.
+server before it imports Dagster, so its loading overlaps the job's own start-up; the parse step stops it when its
+workers are done (it holds some 165 MB that publishing needs). Standard library only: importing this module must
+cost nothing. Where fork servers do not exist (Windows), workers are spawned as before.
 """
 from __future__ import annotations
 
 import multiprocessing
-from multiprocessing.context import BaseContext
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
+from multiprocessing import forkserver
 
 # what every parse worker imports: the server loads these before it forks any
 PRELOAD = ("pipeline.parsing", "pint")
 FORKSERVER = "forkserver" in multiprocessing.get_all_start_methods()
 
 
-def context() -> BaseContext:
-    """The multiprocessing context parse workers start in."""
+def _context() -> multiprocessing.context.BaseContext:
     if not FORKSERVER:
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
@@ -26,10 +29,19 @@ def context() -> BaseContext:
 
 
 def start() -> None:
-    """Start the fork server now, in the background, rather than when the parse step first needs a worker (it
-    starts once per process and is stopped when the process ends)."""
+    """Start the fork server now, in the background, rather than when the parse step first needs a worker."""
     if FORKSERVER:
-        from multiprocessing import forkserver
-
-        context()
+        _context()
         forkserver.ensure_running()
+
+
+@contextmanager
+def pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """`workers` parse workers, and the fork server stopped after them (the next pool starts it again)."""
+    try:
+        with ProcessPoolExecutor(workers, mp_context=_context()) as executor:
+            yield executor
+    finally:
+        stop = getattr(forkserver._forkserver, "_stop", None)  # the standard library's own tests stop it so
+        if FORKSERVER and stop is not None:
+            stop()

@@ -161,6 +161,20 @@ def test_parsing_in_two_processes_gives_the_same_tables_as_one(tmp_path, monkeyp
     assert two == one
     for table in ("trials", "eligibility_criteria", "locations"):
         assert pq.read_table(tmp_path / "two" / table).equals(pq.read_table(tmp_path / "one" / table)), table
+    # the workers' fork server (pipeline.workers) is stopped with them: its memory is publishing's again
+    assert not [pid for pid in _children(os.getpid()) if b"multiprocessing.forkserver" in _cmdline(pid)]
+
+
+def _children(pid: int) -> list[int]:
+    return [int(child) for task in os.listdir(f"/proc/{pid}/task")
+            for child in Path(f"/proc/{pid}/task/{task}/children").read_text().split()]
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:  # gone since it was listed
+        return b""
 
 
 def test_an_archive_member_over_the_limit_is_quarantined_with_its_real_hash(tmp_path):
