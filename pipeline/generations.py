@@ -274,7 +274,7 @@ def remove_old_generations(layout: Layout, before: Path | None) -> None:
 BUILD_MODULES = ("pipeline/__main__.py", "pipeline/cli.py", "pipeline/definitions.py", "pipeline/defs/",
                  "pipeline/generations.py", "pipeline/history.py", "pipeline/linking.py", "pipeline/listing.py",
                  "pipeline/lock.py", "pipeline/publishing.py", "pipeline/report.py", "pipeline/scheduling.py",
-                 "pipeline/warehouse.py", "schemas/dictionary.py")
+                 "pipeline/warehouse.py", "pipeline/workers.py", "schemas/dictionary.py")
 VERSIONS_FILE = "_versions.json"  # in a generation: the Versions that made it
 
 
