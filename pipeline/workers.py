@@ -15,7 +15,9 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import forkserver
 
-# what every parse worker imports: the server loads these before it forks any
+# what every parse worker imports: the server loads these before it forks any. Loads only: nothing may run polars,
+# pyarrow or DuckDB in the server, since a fork of a process whose thread pools have started can deadlock (warming
+# pandera's backends there, 0.3 s a worker, hung the workers' first batch)
 PRELOAD = ("pipeline.parsing", "pint")
 FORKSERVER = "forkserver" in multiprocessing.get_all_start_methods()
 
