@@ -509,6 +509,7 @@ def entry() -> None:
     (Dagster, DuckDB, polars, pyarrow, pandera) took 0.8 s of every run. An exception still unwinds as usual."""
     code = main()
     logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(BrokenPipeError):  # a reader gone before the last of the output: as in main, no error
+            stream.flush()
     os._exit(code)

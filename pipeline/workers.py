@@ -4,8 +4,9 @@ A spawned worker starts a fresh interpreter and imports the readers, pandera, po
 second on two cores, paid by every worker of every run) and tears them down again at its end. A fork server imports
 them once; each worker is a fork of it, ready at once, and leaves by `os._exit`. `python -m pipeline run` starts the
 server before it imports Dagster, so its loading overlaps the job's own start-up; the parse step stops it when its
-workers are done (it holds some 165 MB that publishing needs). Standard library only: importing this module must
-cost nothing. Where fork servers do not exist (Windows), workers are spawned as before.
+workers are done (it holds some 165 MB that publishing needs). A run that parses in its own process (a small change)
+leaves it to end with the process: stopping it then would wait for its loading. Standard library only: importing
+this module must cost nothing. Where fork servers do not exist (Windows), workers are spawned as before.
 """
 from __future__ import annotations
 
@@ -39,11 +40,17 @@ def start() -> None:
 
 @contextmanager
 def pool(workers: int) -> Iterator[ProcessPoolExecutor]:
-    """`workers` parse workers, and the fork server stopped after them (the next pool starts it again)."""
+    """`workers` parse workers; the fork server is stopped after them (the next pool starts it again)."""
     try:
         with ProcessPoolExecutor(workers, mp_context=_context()) as executor:
             yield executor
     finally:
-        stop = getattr(forkserver._forkserver, "_stop", None)  # the standard library's own tests stop it so
-        if FORKSERVER and stop is not None:
-            stop()
+        stop()
+
+
+def stop() -> None:
+    """Stop the fork server if it runs, and wait for it to end (some 0.3 s: its interpreter's teardown). Not in the
+    background: a pool started meanwhile would fork from a server being stopped, which waits for that pool's workers."""
+    stop_server = getattr(forkserver._forkserver, "_stop", None)  # the standard library's own tests stop it so
+    if FORKSERVER and stop_server is not None:
+        stop_server()
