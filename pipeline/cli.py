@@ -153,7 +153,10 @@ def _run(raw_dir: Path, out_dir: Path, workers: int, progress: bool) -> int:
     from pipeline import workers as worker_processes
 
     if workers > 1:
-        worker_processes.start()  # its loading overlaps Dagster's
+        try:
+            worker_processes.start()  # its loading overlaps Dagster's
+        except ValueError as exc:  # TRIALS_WORKER_START names no start method
+            raise CliError(2, str(exc)) from exc
     import dagster as dg
 
     from pipeline.definitions import defs

@@ -6,11 +6,13 @@ them once; each worker is a fork of it, ready at once, and leaves by `os._exit`.
 server before it imports Dagster, so its loading overlaps the job's own start-up; the parse step stops it when its
 workers are done (it holds some 165 MB that publishing needs). A run that parses in its own process (a small change)
 leaves it to end with the process: stopping it then would wait for its loading. Standard library only: importing
-this module must cost nothing. Where fork servers do not exist (Windows), workers are spawned as before.
+this module must cost nothing. Where fork servers do not exist (Windows), or with TRIALS_WORKER_START=spawn, workers
+are spawned as before.
 """
 from __future__ import annotations
 
 import multiprocessing
+import os
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -21,20 +23,29 @@ from multiprocessing import forkserver
 # pandera's backends there, 0.3 s a worker, hung the workers' first batch)
 PRELOAD = ("pipeline.parsing", "pint")
 FORKSERVER = "forkserver" in multiprocessing.get_all_start_methods()
+# TRIALS_WORKER_START=spawn: fresh interpreters as before this module, should a forked worker ever hang (the server's
+# imports start threads: jemalloc's, polars' spill cleaner; see docs/performance.md)
+START_VARIABLE = "TRIALS_WORKER_START"
+START_METHODS = ("forkserver", "spawn")
+
+
+def _method() -> str:
+    method = os.environ.get(START_VARIABLE) or "forkserver"
+    if method not in START_METHODS:
+        raise ValueError(f"{START_VARIABLE}={method!r}: one of {', '.join(START_METHODS)}")
+    return method if FORKSERVER else "spawn"
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    if not FORKSERVER:
-        return multiprocessing.get_context("spawn")
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(list(PRELOAD))
+    ctx = multiprocessing.get_context(_method())
+    if ctx.get_start_method() == "forkserver":
+        ctx.set_forkserver_preload(list(PRELOAD))
     return ctx
 
 
 def start() -> None:
     """Start the fork server now, in the background, rather than when the parse step first needs a worker."""
-    if FORKSERVER:
-        _context()
+    if _context().get_start_method() == "forkserver":
         forkserver.ensure_running()
 
 

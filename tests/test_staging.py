@@ -13,7 +13,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import scheduling
+from pipeline import scheduling, workers
 from pipeline.listing import raw_files
 from pipeline.record import ParseError
 from pipeline.sources.html import html_to_text
@@ -146,8 +146,12 @@ def test_truncated_archive_keeps_members_read_before_the_damage(tmp_path):
     assert docs["cut.tar"]["error"].startswith("damaged archive after")
 
 
-def test_parsing_in_two_processes_gives_the_same_tables_as_one(tmp_path, monkeypatch):
-    """A large amount of new content is parsed by a pool of processes; the published tables are the same."""
+@pytest.mark.parametrize("start", ["forkserver", "spawn"])
+def test_parsing_in_two_processes_gives_the_same_tables_as_one(tmp_path, monkeypatch, start):
+    """A large amount of new content is parsed by a pool of processes, forked from a fork server or spawned
+    (TRIALS_WORKER_START); the published tables are the same."""
+    monkeypatch.setenv(workers.START_VARIABLE, start)
+    assert workers._context().get_start_method() == start
     raw = tmp_path / "raw"
     shutil.copytree(SHARED / "corpus" / "ctgov_xml", raw / "xml")
     with tarfile.open(raw / "pages.tar.gz", "w:gz") as tf:
@@ -161,7 +165,7 @@ def test_parsing_in_two_processes_gives_the_same_tables_as_one(tmp_path, monkeyp
     assert two == one
     for table in ("trials", "eligibility_criteria", "locations"):
         assert pq.read_table(tmp_path / "two" / table).equals(pq.read_table(tmp_path / "one" / table)), table
-    # the workers' fork server (pipeline.workers) is stopped with them: its memory is publishing's again
+    # a fork server (pipeline.workers) is stopped with its workers: its memory is publishing's again
     assert not [pid for pid in _children(os.getpid()) if b"multiprocessing.forkserver" in _cmdline(pid)]
 
 
@@ -295,3 +299,9 @@ def test_html_nested_deep_renders_and_too_deep_is_refused():
     assert html_to_text(deep_html(1000)) == "ClinicalTrials.Veeva NCT02302599"
     with pytest.raises(ParseError, match="^HTML nested more than 2000 elements deep: not parsed$"):
         html_to_text(deep_html(100_000))
+
+
+def test_an_unknown_worker_start_method_is_refused_by_name(monkeypatch):
+    monkeypatch.setenv(workers.START_VARIABLE, "fork")
+    with pytest.raises(ValueError, match=r"^TRIALS_WORKER_START='fork': one of forkserver, spawn$"):
+        workers.start()
