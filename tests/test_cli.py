@@ -328,6 +328,11 @@ def test_module_entry_point(built):
     assert (result.returncode, result.stdout) == (0, "count_star()\n3\n")
 
 
+def _buffered_env() -> dict[str, str]:
+    """This environment without PYTHONUNBUFFERED: a command's output then waits for its last flush (cli.entry)."""
+    return {name: value for name, value in os.environ.items() if name != "PYTHONUNBUFFERED"}
+
+
 def test_module_entry_point_runs_the_job_and_leaves_nothing_running(tmp_path):
     """`python -m pipeline run` with two workers (their fork server started at once) leaves without tearing the
     interpreter down: its summary printed, its output whole, its exit code kept, and no process of it left behind."""
@@ -337,8 +342,8 @@ def test_module_entry_point_runs_the_job_and_leaves_nothing_running(tmp_path):
     trials = len(list(raw.glob("NCT*.xml")))
     command = [sys.executable, "-m", "pipeline", "run", "--raw-dir", str(raw), "--out-dir", str(tmp_path / "out"),
                "--workers", "2"]
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}  # the summary waits for the last flush
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO, env=env,
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=REPO,
+                               env=_buffered_env(),  # the summary waits for the command's last flush
                                start_new_session=True)  # its own process group: what it starts is found by it
     stdout, stderr = process.communicate(timeout=300)
     assert process.returncode == 0, stderr
@@ -369,8 +374,7 @@ def test_output_piped_into_a_reader_that_stops_early_is_not_an_error(built):
                             shell=True, executable="/bin/bash", capture_output=True, text=True, cwd=REPO)
     assert (result.returncode, result.stdout, result.stderr) == (0, "range\n", "")
     # a reader that reads nothing: the output, small, waits in the buffer until the command's last flush (cli.entry)
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     result = subprocess.run(f'"{sys.executable}" -m pipeline query "select * from range(50)" --format csv '
-                            f'--out-dir "{built[1]}" | true; exit ${{PIPESTATUS[0]}}',
-                            shell=True, executable="/bin/bash", capture_output=True, text=True, cwd=REPO, env=env)
+                            f'--out-dir "{built[1]}" | true; exit ${{PIPESTATUS[0]}}', shell=True,
+                            executable="/bin/bash", capture_output=True, text=True, cwd=REPO, env=_buffered_env())
     assert (result.returncode, result.stderr) == (0, "")
