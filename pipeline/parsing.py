@@ -13,8 +13,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import threading
 import uuid
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -193,16 +197,59 @@ class _Batch:
         return failed
 
 
-def parse_document(staged: dict, batch: _Batch) -> None:
-    """Parse one staged document into the batch; any failure becomes its quarantine reason."""
+class Overtime(BaseException):
+    """A document's parse ran past its time limit. Not an Exception: no reader's `except Exception` may take it."""
+
+
+@contextmanager
+def time_limit(seconds: float | None) -> Iterator[None]:
+    """Raise Overtime in the block once `seconds` of wall time have passed: the last guard against a hang no probe
+    found (the readers and the extractor are linear, benchmarks/growth.py). Python code and `re` take the alarm
+    between steps. Where no alarm can be set (Windows; a thread other than the main one, as when a caller runs the
+    parse in a thread of its own) the block runs without a limit."""
+    if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def overtime(signum, frame):
+        raise Overtime
+
+    previous = signal.signal(signal.SIGALRM, overtime)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+        finally:  # (an alarm due just now may still raise here: the handler is restored all the same)
+            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+
+
+def _exploded(record: TrialRecord) -> dict[str, list[tuple]] | Exception:
+    """The record's rows, or what failed in making them (a bug in the criteria or thresholds code)."""
+    try:
+        return explode(record)
+    except Exception as exc:
+        return exc
+
+
+def parse_document(staged: dict, batch: _Batch, max_seconds: float | None = None) -> None:
+    """Parse one staged document into the batch; any failure, or a parse past max_seconds, becomes its quarantine
+    reason."""
     if staged["error"]:
         batch.add_document(staged, staged["doc_id"], None, staged["error"])
         return
     reader = sources.reader_for(staged["source_format"])
     try:
-        records = sources.parse(reader, staged["text"], staged["member"] or staged["source_path"])
-        if not records:
-            raise ParseError(f"{reader.FORMAT}: no study in the document")
+        with time_limit(max_seconds):
+            records = sources.parse(reader, staged["text"], staged["member"] or staged["source_path"])
+            if not records:
+                raise ParseError(f"{reader.FORMAT}: no study in the document")
+            rows = [_exploded(record) for record in records]
+    except Overtime:
+        batch.add_document(staged, staged["doc_id"], None,
+                           f"{reader.FORMAT}: parsing took longer than {max_seconds:g} s: stopped (max_parse_seconds)")
+        return
     except ParseError as exc:
         batch.add_document(staged, staged["doc_id"], None, str(exc))
         return
@@ -210,14 +257,13 @@ def parse_document(staged: dict, batch: _Batch) -> None:
         batch.add_document(staged, staged["doc_id"], None, f"{reader.FORMAT}: reader failed: {type(exc).__name__}: {exc}")
         return
     seen: Counter = Counter()  # an export may hold several records of one trial (EU CTR member states)
-    for record in records:
+    for record, exploded in zip(records, rows):
         seen[record.trial_id] += 1
         doc_id = staged["doc_id"] if len(records) == 1 else f"{staged['doc_id']}#{record.document_part or record.trial_id}"
         doc_id += f"#{seen[record.trial_id]}" if seen[record.trial_id] > 1 and not record.document_part else ""
-        try:
-            exploded = explode(record)
-        except Exception as exc:  # nor may a bug in making its rows (criteria, thresholds): quarantine and say so
-            batch.add_document(staged, doc_id, None, f"{reader.FORMAT}: rows failed: {type(exc).__name__}: {exc}")
+        if isinstance(exploded, Exception):  # nor may a bug in making its rows: quarantine and say so
+            error = f"{reader.FORMAT}: rows failed: {type(exploded).__name__}: {exploded}"
+            batch.add_document(staged, doc_id, None, error)
             continue
         batch.add_document(staged, doc_id, record.trial_id, None)
         batch.add_rows(doc_id, exploded)
@@ -274,13 +320,13 @@ class _Segments:
     its name starts with the parser version, so rows of other parser code are never taken in.
     """
 
-    def __init__(self, incoming: Path, parser: str) -> None:
-        self.incoming, self.parser = incoming, parser
+    def __init__(self, incoming: Path, parser: str, max_seconds: float | None = None) -> None:
+        self.incoming, self.parser, self.max_seconds = incoming, parser, max_seconds
         self.batch = _Batch()
         self.summary = ParseSummary()
 
     def add(self, staged: dict) -> None:
-        parse_document(staged, self.batch)
+        parse_document(staged, self.batch, self.max_seconds)
         if len(self.batch.rows["documents"]) >= BATCH_SIZE:  # a row per record (per document that failed)
             self.flush()
 
@@ -335,7 +381,7 @@ def run_task(task: Task) -> tuple[ParseSummary, Path | None]:
     """Parse a task's documents into segments; returns its summary and the file of the manifest rows it found: an
     archive's members, or the files whose content changed since staging (written here: a whole registry's listing
     need not pass through the coordinating process)."""
-    segments = _Segments(Path(task.incoming), task.parser)
+    segments = _Segments(Path(task.incoming), task.parser, task.limits.max_parse_seconds)
     raw_dir = Path(task.raw_dir)
     entries = []
     for rel, path, sha, size in task.files:

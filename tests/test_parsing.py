@@ -293,3 +293,60 @@ def test_an_enrollment_of_nines_is_no_count_and_keeps_its_figure():
     # people enrolled are counted as stated, however many nines
     enrolled = _batch(TrialRecord("NCT00000188", enrollment=999, enrollment_type="ACTUAL"))["trials"]
     assert enrolled.select("enrollment", "enrollment_type", "enrollment_raw").row(0) == (999, "ACTUAL", None)
+
+
+def _record_with_criteria(lines: int) -> str:
+    """NCT01219465's legacy XML (../shared/corpus) with `lines` inclusion criteria of its own kind, each distinct:
+    1.2 MB and 3.7 s to parse at 20,000 lines (40,000 thresholds), a record no probe has made hang but slow enough
+    to stand for one."""
+    import re
+
+    from tests.conftest import CORPUS
+
+    xml = (CORPUS / "ctgov_xml" / "NCT01219465.xml").read_text(encoding="utf-8")
+    criteria = "".join(f"\n - HbA1c &gt;= {i}.5% and platelets &gt; {i} x 10^9/L" for i in range(lines))
+    return re.sub(r"(<criteria>\s*<textblock>)", lambda m: m.group(1) + " Inclusion Criteria:" + criteria, xml, count=1)
+
+
+def test_a_document_parsing_past_its_time_limit_is_quarantined_and_the_next_one_parses():
+    """max_parse_seconds stops a document's reader and its rows, wherever they are, and names the limit; the alarm is
+    put back as it was, so the next document parses in full."""
+    import signal
+
+    from pipeline import parsing
+    from tests.conftest import CORPUS
+
+    before = signal.getsignal(signal.SIGALRM)
+    batch = _Batch()
+    slow = {**STAGED, "source_format": "ctgov_xml", "doc_id": "slow.xml", "error": None,
+            "text": _record_with_criteria(20_000)}
+    parsing.parse_document(slow, batch, max_seconds=0.5)
+    record = (CORPUS / "ctgov_xml" / "NCT01374854.xml").read_text(encoding="utf-8")
+    parsing.parse_document({**slow, "doc_id": "NCT01374854.xml", "text": record}, batch, max_seconds=0.5)
+    frames = validate(batch.frames())
+    documents = frames["documents"].iter_rows(named=True)
+    assert [(r["doc_id"], r["trial_id"], r["status"], r["error"]) for r in documents] == [
+        ("slow.xml", None, "quarantined", "ctgov_xml: parsing took longer than 0.5 s: stopped (max_parse_seconds)"),
+        ("NCT01374854.xml", "NCT01374854", "parsed", None)]
+    assert frames["trials"]["trial_id"].to_list() == ["NCT01374854"]
+    assert signal.getsignal(signal.SIGALRM) == before and signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_the_time_limit_is_a_setting_of_the_job_and_a_slow_record_within_it_parses(tmp_path):
+    """Through the job (the settings resource's max_parse_seconds): the slow record is stopped under a limit of
+    half a second, beside a record that lands; under the default limit (120 s) a record of 2,000 such lines parses,
+    every threshold of it read."""
+    from tests.conftest import CORPUS, query, run_job
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "slow.xml").write_text(_record_with_criteria(20_000), encoding="utf-8")
+    (raw / "NCT01374854.xml").write_bytes((CORPUS / "ctgov_xml" / "NCT01374854.xml").read_bytes())
+    assert run_job(raw, tmp_path / "out", max_parse_seconds=0.5).success
+    assert query(tmp_path / "out", "select source_path, trial_id, status, error from documents order by 1") == [
+        ("NCT01374854.xml", "NCT01374854", "parsed", None),
+        ("slow.xml", None, "quarantined", "ctgov_xml: parsing took longer than 0.5 s: stopped (max_parse_seconds)")]
+    (raw / "slow.xml").write_text(_record_with_criteria(2_000), encoding="utf-8")
+    assert run_job(raw, tmp_path / "out").success
+    assert query(tmp_path / "out", "select count(*) from eligibility_thresholds where trial_id = 'NCT01219465'"
+                 ) == [(4_000 + 2,)]

@@ -18,6 +18,7 @@ class PipelineSettings(dg.ConfigurableResource):
     max_document_bytes: int = StagingLimits.max_document_bytes
     max_archive_bytes: int = StagingLimits.max_archive_bytes  # decompressed bytes per archive
     max_compression_ratio: int = StagingLimits.max_compression_ratio  # decompressed per compressed byte, per archive
+    max_parse_seconds: float = StagingLimits.max_parse_seconds  # a document parsing longer is stopped, quarantined
     # DuckDB's limit while merging, beyond which it spills to disk; the job's process peaks 0.6–0.8 GiB above it
     # (600,000 trials: 2.01 GiB at 1.3 GB, 2.04–2.08 at 1.5 GB)
     publish_memory_limit: str = "1.3GB"
@@ -28,7 +29,8 @@ class PipelineSettings(dg.ConfigurableResource):
 
     @property
     def staging_limits(self) -> StagingLimits:
-        return StagingLimits(self.max_document_bytes, self.max_archive_bytes, self.max_compression_ratio)
+        return StagingLimits(self.max_document_bytes, self.max_archive_bytes, self.max_compression_ratio,
+                             self.max_parse_seconds)
 
     @property
     def layout(self) -> Layout:
