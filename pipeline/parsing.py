@@ -320,13 +320,21 @@ class _Segments:
     its name starts with the parser version, so rows of other parser code are never taken in.
     """
 
-    def __init__(self, incoming: Path, parser: str, max_seconds: float | None = None) -> None:
-        self.incoming, self.parser, self.max_seconds = incoming, parser, max_seconds
+    def __init__(self, incoming: Path, parser: str, task: Task, reading: int | None = None) -> None:
+        self.incoming, self.parser = incoming, parser
+        self.max_seconds, self.crashed, self.reading = task.limits.max_parse_seconds, task.crashed, reading
         self.batch = _Batch()
         self.summary = ParseSummary()
 
     def add(self, staged: dict) -> None:
+        if staged["sha256"] in self.crashed:
+            staged = {**staged, "error": f"{staged['source_format']}: {WORKER_DIED}"}
+        reading = self.reading is not None and staged["error"] is None
+        if reading:  # what this process is reading, should it die (Task.reading)
+            os.pwrite(self.reading, staged["sha256"].encode(), 0)
         parse_document(staged, self.batch, self.max_seconds)
+        if reading:  # and no longer: a death in writing a batch is no document's doing
+            os.pwrite(self.reading, _NOT_READING, 0)
         if len(self.batch.rows["documents"]) >= BATCH_SIZE:  # a row per record (per document that failed)
             self.flush()
 
@@ -375,13 +383,32 @@ class Task:
     part: int = 0  # this task takes the archive's members i with i % parts == part
     parts: int = 1
     known: frozenset[str] = frozenset()  # contents already parsed (its previous listing, waiting segments)
+    # a file holding the sha256 of the document the task is reading, removed when the task ends: left behind, it
+    # names the document its process died on (a crash in native code, the out-of-memory killer), see scheduling.py
+    reading: str | None = None
+    crashed: frozenset[str] = frozenset()  # contents a worker died on: quarantined unread (WORKER_DIED)
+
+
+_NOT_READING = b" " * 64  # a sha256's length
+WORKER_DIED = "the parse worker died reading it (a crash, or the system's out-of-memory killer): not read again"
 
 
 def run_task(task: Task) -> tuple[ParseSummary, Path | None]:
     """Parse a task's documents into segments; returns its summary and the file of the manifest rows it found: an
     archive's members, or the files whose content changed since staging (written here: a whole registry's listing
     need not pass through the coordinating process)."""
-    segments = _Segments(Path(task.incoming), task.parser, task.limits.max_parse_seconds)
+    if task.reading is None:
+        return _run_task(task, None)
+    reading = os.open(task.reading, os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        return _run_task(task, reading)
+    finally:  # (only a process that dies leaves it)
+        os.close(reading)
+        os.unlink(task.reading)
+
+
+def _run_task(task: Task, reading: int | None) -> tuple[ParseSummary, Path | None]:
+    segments = _Segments(Path(task.incoming), task.parser, task, reading)
     raw_dir = Path(task.raw_dir)
     entries = []
     for rel, path, sha, size in task.files:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import replace
 from pathlib import Path
 
 import duckdb
@@ -61,6 +63,7 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, pa
     `executor` runs the tasks in place of this machine's process pool: any concurrent.futures Executor whose
     workers see the raw and output folders (a dask.distributed `client.get_executor()`, see docs/scaling.md);
     `workers` still says into how many shares a large archive is cut."""
+    suspects = _left_reading(layout)
     shutil.rmtree(layout.listings_dir, ignore_errors=True)  # a killed run's: its archives are read again
     shutil.rmtree(layout.changes_dir, ignore_errors=True)  # another manifest's
     if _built_from_staged(layout, previous, parser):
@@ -109,7 +112,7 @@ def parse_pending(raw_dir: Path, layout: Layout, previous: Generation | None, pa
                 "select sha256 from known where parsed and (source_path = ? and container_sha256 is not null "
                 "or source_path is null)", [path]).fetchall())
         tasks = _tasks(raw_dir, layout, parser, limits, workers, new_files, changed_archives, previous_listing)
-        summary, listings = _run(tasks, workers, executor)
+        summary, listings = _run(tasks, workers, executor, isolated=bool(suspects))
         con.register("no_members", manifest.table([]))
         kept_rows = ("select doc_key, source_path, member, sha256, n_bytes, path_error as error, container_sha256, "
                      "false as is_archive, null::blob as path, row_hash "
@@ -201,7 +204,28 @@ def _tasks(raw_dir, layout, parser, limits, workers, new_files, archives, previo
         parts = workers if (raw_dir / path).stat().st_size >= PARALLEL_MIN_ARCHIVE_BYTES else 1
         tasks += [Task(**base, archive=path, container=sha, part=i, parts=parts, known=previous_listing[path])
                   for i in range(parts)]
-    return tasks
+    layout.listings_dir.mkdir(parents=True, exist_ok=True)
+    return [replace(task, reading=str(layout.listings_dir / f"{READING}{i}")) for i, task in enumerate(tasks)]
+
+
+READING = ".reading-"  # Task.reading's files, in the listings folder
+
+
+def _left_reading(layout: Layout) -> set[str]:
+    """The documents a run's process died reading (a task's `reading` file left behind): the next run parses in
+    worker processes, where a document a worker dies on again is quarantined (_alone). A run killed by hand leaves
+    one too; its document then parses as any other."""
+    if not layout.listings_dir.is_dir():
+        return set()
+    return {sha for path in layout.listings_dir.glob(f"{READING}*") if (sha := _reading(path))}
+
+
+def _reading(path: Path) -> str:
+    """The sha256 a task's reading file holds ("" when it holds none, or is gone)."""
+    try:
+        return path.read_text(errors="replace").strip()
+    except FileNotFoundError:
+        return ""
 
 
 def _shares(new_files: list[tuple], workers: int) -> Iterator[tuple[tuple, ...]]:
@@ -219,15 +243,53 @@ def _shares(new_files: list[tuple], workers: int) -> Iterator[tuple[tuple, ...]]
         yield tuple(share)
 
 
-def _run(tasks: list[Task], workers: int, executor: Executor | None = None) -> tuple[ParseSummary, list[Path]]:
-    """Run the tasks on `executor`; without one, on a process pool when there is enough work, else here."""
+def _run(tasks: list[Task], workers: int, executor: Executor | None = None,
+         isolated: bool = False) -> tuple[ParseSummary, list[Path]]:
+    """Run the tasks on `executor`; without one, on a process pool when there is enough work (or when the run must
+    be `isolated`: a run before died reading a document), else here."""
+    if executor is not None:
+        return _summed(executor.map(run_task, tasks))
     n_bytes = sum(size for t in tasks for *_, size in t.files)
     parallel = workers > 1 and len(tasks) > 1 and (n_bytes >= PARALLEL_MIN_BYTES or any(t.parts > 1 for t in tasks))
-    if executor is None and parallel:
-        with worker_processes.pool(workers) as pool:
-            return _run(tasks, workers, pool)
+    return _summed(_pooled(tasks, workers) if parallel or isolated and tasks else map(run_task, tasks))
+
+
+def _pooled(tasks: list[Task], workers: int) -> list[tuple[ParseSummary, Path | None]]:
+    """The tasks' results from a pool of workers. When a worker dies the pool stops them all: the tasks no worker
+    started run again on a new pool, and those started (one of them on the document that killed its worker) each
+    alone."""
+    with worker_processes.pool(workers) as pool:
+        futures = [pool.submit(run_task, task) for task in tasks]
+        done, died = [], []
+        for task, future in zip(tasks, futures):
+            try:
+                done.append(future.result())
+            except BrokenProcessPool:
+                died.append(task)
+    started = [task for task in died if os.path.exists(task.reading)]
+    unstarted = [task for task in died if task not in started]
+    if died and not started:
+        raise RuntimeError("the parse workers died before reading any document")
+    return [*done, *(_pooled(unstarted, workers) if unstarted else []), *map(_alone, started)]
+
+
+def _alone(task: Task) -> tuple[ParseSummary, Path | None]:
+    """Run a task in a worker of its own until it finishes: each document its worker dies on (named by the task's
+    `reading` file) is quarantined unread, and the task run again."""
+    while True:
+        with worker_processes.pool(1) as pool:
+            try:
+                return pool.submit(run_task, task).result()
+            except BrokenProcessPool:
+                culprit = _reading(Path(task.reading))
+        if not culprit or culprit in task.crashed:  # it died outside any document: not the input's doing
+            raise RuntimeError(f"a parse worker died outside any document ({task.archive or 'new files'})")
+        task = replace(task, crashed=task.crashed | {culprit})
+
+
+def _summed(results: Iterable[tuple[ParseSummary, Path | None]]) -> tuple[ParseSummary, list[Path]]:
     summary, listings = ParseSummary(), []
-    for task_summary, listing in (executor.map if executor else map)(run_task, tasks):
+    for task_summary, listing in results:
         summary.add(task_summary)
         listings += [listing] if listing else []
     return summary, listings

@@ -305,3 +305,52 @@ def test_an_unknown_worker_start_method_is_refused_by_name(monkeypatch):
     monkeypatch.setenv(workers.START_VARIABLE, "fork")
     with pytest.raises(ValueError, match=r"^TRIALS_WORKER_START='fork': one of forkserver, spawn$"):
         workers.start()
+
+
+@pytest.fixture
+def workers_killed_on_one_record(monkeypatch):
+    """Parse workers forked from a server that loaded tests/crashing_reader.py: a worker that reads NCT01219465 dies."""
+    workers.stop()  # a server already running would not load it
+    monkeypatch.setattr(workers, "PRELOAD", (*workers.PRELOAD, "tests.crashing_reader"))
+    monkeypatch.setenv(workers.START_VARIABLE, "forkserver")
+    yield
+    workers.stop()
+
+
+def test_a_record_its_worker_dies_on_is_quarantined_and_the_others_land(tmp_path, monkeypatch,
+                                                                        workers_killed_on_one_record):
+    """A worker killed mid-run (here by SIGKILL, as the out-of-memory killer does; a crash in native code alike) stops
+    the whole pool; the tasks it had not started run on a new pool, the started ones again alone, and the document the
+    worker died on is quarantined unread, saying so: the run finishes with every other record, and nothing is left."""
+    raw = tmp_path / "raw"
+    shutil.copytree(SHARED / "corpus" / "ctgov_xml", raw)
+    monkeypatch.setattr(scheduling, "FILES_PER_TASK", 20)  # 9 tasks on 2 workers
+    docs = _documents(raw, tmp_path / "out", workers=2)
+    quarantined = {d["doc_id"]: d["error"] for d in docs.values() if d["status"] == "quarantined"}
+    assert quarantined == {"NCT01219465.xml": "ctgov_xml: the parse worker died reading it (a crash, or the system's "
+                                              "out-of-memory killer): not read again"}
+    trials = pq.read_table(tmp_path / "out" / "trials", columns=["trial_id"])["trial_id"].to_pylist()
+    assert len(docs) == 165 and sorted(trials) == sorted(p.stem for p in raw.iterdir() if p.stem != "NCT01219465")
+    assert not list((tmp_path / "out" / ".state").glob("listings/.reading-*"))
+
+
+def test_a_run_after_one_that_died_reading_a_record_parses_in_workers(tmp_path, workers_killed_on_one_record):
+    """A run whose own process died reading a document (a small change parses in the job's process) leaves the
+    document's hash in its reading file; the next run parses in worker processes, where the record that killed it is
+    quarantined. Here the run that died is the file it would leave."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for trial_id in ("NCT01219465", "NCT01374854"):
+        shutil.copy(SHARED / "corpus" / "ctgov_xml" / f"{trial_id}.xml", raw)
+    listings = tmp_path / "out" / ".state" / "listings"
+    listings.mkdir(parents=True)
+    sha = hashlib.sha256((raw / "NCT01219465.xml").read_bytes()).hexdigest()
+    (listings / f"{scheduling.READING}0").write_text(sha)
+    docs = _documents(raw, tmp_path / "out", workers=1)
+    assert [(d["doc_id"], d["status"]) for d in sorted(docs.values(), key=lambda d: d["doc_id"])] == [
+        ("NCT01219465.xml", "quarantined"), ("NCT01374854.xml", "parsed")]
+    assert not list(listings.glob(".reading-*"))
+    # and with nothing left behind, a small change parses in the job's own process, as before
+    (raw / "NCT01219465.xml").write_bytes((raw / "NCT01219465.xml").read_bytes() + b"\n")
+    docs = _documents(raw, tmp_path / "out", workers=1)
+    assert docs["NCT01219465.xml"]["status"] == "parsed"
