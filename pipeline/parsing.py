@@ -201,28 +201,38 @@ class Overtime(BaseException):
     """A document's parse ran past its time limit. Not an Exception: no reader's `except Exception` may take it."""
 
 
+class _Alarm:
+    """The CPU-time alarm of a document's parse. Its handler is installed once in a process and raises only while a
+    parse is armed: an alarm falling due as the parse ends does nothing, and no other handler is swapped in and out."""
+
+    armed = False
+
+    @classmethod
+    def ring(cls, signum, frame) -> None:
+        if cls.armed:
+            cls.armed = False
+            raise Overtime
+
+
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise Overtime in the block once `seconds` of wall time have passed: the last guard against a hang no probe
-    found (the readers and the extractor are linear, benchmarks/growth.py). Python code and `re` take the alarm
-    between steps. Where no alarm can be set (Windows; a thread other than the main one, as when a caller runs the
-    parse in a thread of its own) the block runs without a limit."""
+    """Raise Overtime in the block once the process has spent `seconds` of CPU time in it (not wall time: a machine
+    suspended or swapping stops no document): the last guard against a hang in Python code or `re`, which take the
+    signal between steps; none has been found (the readers and the extractor are linear, benchmarks/growth.py), and a
+    hang inside a native parser (lxml, selectolax) is not interrupted. Where no such alarm can be set (Windows; a
+    thread other than the main one, as when an executor runs tasks in threads) the block runs without a limit."""
     if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return
-
-    def overtime(signum, frame):
-        raise Overtime
-
-    previous = signal.signal(signal.SIGALRM, overtime)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    if signal.getsignal(signal.SIGVTALRM) is not _Alarm.ring:
+        signal.signal(signal.SIGVTALRM, _Alarm.ring)
+    _Alarm.armed = True
     try:
+        signal.setitimer(signal.ITIMER_VIRTUAL, seconds)
         yield
     finally:
-        try:
-            signal.setitimer(signal.ITIMER_REAL, 0)
-        finally:  # (an alarm due just now may still raise here: the handler is restored all the same)
-            signal.signal(signal.SIGALRM, signal.SIG_DFL if previous is None else previous)
+        _Alarm.armed = False
+        signal.setitimer(signal.ITIMER_VIRTUAL, 0)
 
 
 def _exploded(record: TrialRecord) -> dict[str, list[tuple]] | Exception:
@@ -247,8 +257,8 @@ def parse_document(staged: dict, batch: _Batch, max_seconds: float | None = None
                 raise ParseError(f"{reader.FORMAT}: no study in the document")
             rows = [_exploded(record) for record in records]
     except Overtime:
-        batch.add_document(staged, staged["doc_id"], None,
-                           f"{reader.FORMAT}: parsing took longer than {max_seconds:g} s: stopped (max_parse_seconds)")
+        batch.add_document(staged, staged["doc_id"], None, f"{reader.FORMAT}: parsing took more than {max_seconds:g} s "
+                                                            f"of CPU time: stopped (max_parse_seconds)")
         return
     except ParseError as exc:
         batch.add_document(staged, staged["doc_id"], None, str(exc))
@@ -399,12 +409,12 @@ def run_task(task: Task) -> tuple[ParseSummary, Path | None]:
     need not pass through the coordinating process)."""
     if task.reading is None:
         return _run_task(task, None)
-    reading = os.open(task.reading, os.O_WRONLY | os.O_CREAT, 0o644)
+    reading = os.open(task.reading, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)  # (a run before's, else)
     try:
         return _run_task(task, reading)
-    finally:  # (only a process that dies leaves it)
+    finally:  # only a process that dies leaves it (or one the next run took for dead: it removed the folder)
         os.close(reading)
-        os.unlink(task.reading)
+        Path(task.reading).unlink(missing_ok=True)
 
 
 def _run_task(task: Task, reading: int | None) -> tuple[ParseSummary, Path | None]:

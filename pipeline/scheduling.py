@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
@@ -205,10 +206,12 @@ def _tasks(raw_dir, layout, parser, limits, workers, new_files, archives, previo
         tasks += [Task(**base, archive=path, container=sha, part=i, parts=parts, known=previous_listing[path])
                   for i in range(parts)]
     layout.listings_dir.mkdir(parents=True, exist_ok=True)
-    return [replace(task, reading=str(layout.listings_dir / f"{READING}{i}")) for i, task in enumerate(tasks)]
+    run = uuid.uuid4().hex[:12]  # a worker of a run killed before may still be finishing its task
+    return [replace(task, reading=str(layout.listings_dir / f"{READING}{run}-{i}")) for i, task in enumerate(tasks)]
 
 
 READING = ".reading-"  # Task.reading's files, in the listings folder
+MAX_DEATHS_ALONE = 3  # documents a task's lone worker may die on before the machine, not the input, is blamed
 
 
 def _left_reading(layout: Layout) -> set[str]:
@@ -258,14 +261,20 @@ def _pooled(tasks: list[Task], workers: int) -> list[tuple[ParseSummary, Path | 
     """The tasks' results from a pool of workers. When a worker dies the pool stops them all: the tasks no worker
     started run again on a new pool, and those started (one of them on the document that killed its worker) each
     alone."""
+    done, died = [], []
     with worker_processes.pool(workers) as pool:
-        futures = [pool.submit(run_task, task) for task in tasks]
-        done, died = [], []
+        futures = []
+        for task in tasks:
+            try:
+                futures.append(pool.submit(run_task, task))
+            except BrokenProcessPool:  # a worker died already: this task and the rest were never sent
+                break
         for task, future in zip(tasks, futures):
             try:
                 done.append(future.result())
             except BrokenProcessPool:
                 died.append(task)
+    died += tasks[len(futures):]
     started = [task for task in died if os.path.exists(task.reading)]
     unstarted = [task for task in died if task not in started]
     if died and not started:
@@ -282,8 +291,12 @@ def _alone(task: Task) -> tuple[ParseSummary, Path | None]:
                 return pool.submit(run_task, task).result()
             except BrokenProcessPool:
                 culprit = _reading(Path(task.reading))
+        what = task.archive or "new files"
         if not culprit or culprit in task.crashed:  # it died outside any document: not the input's doing
-            raise RuntimeError(f"a parse worker died outside any document ({task.archive or 'new files'})")
+            raise RuntimeError(f"a parse worker died outside any document ({what})")
+        if len(task.crashed) == MAX_DEATHS_ALONE:
+            raise RuntimeError(f"a parse worker died on {MAX_DEATHS_ALONE + 1} documents in turn ({what}): more likely "
+                               "the machine (its memory) than the documents, so the run stops")
         task = replace(task, crashed=task.crashed | {culprit})
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import hashlib
+import math
 import os
 import re
 import stat
@@ -47,8 +48,12 @@ class StagingLimits:
     max_document_bytes: int = MAX_DOCUMENT_BYTES
     max_archive_bytes: int = 16 * 1024 ** 3
     max_compression_ratio: int = 100
-    # the slowest real document, a 2.9 MB ICTRP export of 578 trials, parses in 0.8 s: 64 MiB of it would take 18 s
+    # of CPU time; the slowest real document, a 2.9 MB ICTRP export of 578 trials, parses in 0.8 s: 64 MiB, 18 s
     max_parse_seconds: float = 120.0
+
+    def __post_init__(self) -> None:
+        if not 0 < self.max_parse_seconds < math.inf:
+            raise ValueError(f"max_parse_seconds: {self.max_parse_seconds!r} is not a positive number of seconds")
 
     def archive_budget(self, compressed_bytes: int) -> int:
         return min(self.max_archive_bytes, self.max_compression_ratio * max(compressed_bytes, 1))

@@ -15,6 +15,7 @@ import pytest
 
 from pipeline import scheduling, workers
 from pipeline.listing import raw_files
+from pipeline.parsing import WORKER_DIED
 from pipeline.record import ParseError
 from pipeline.sources.html import html_to_text
 from pipeline.staging import RawFile, StagingError, StagingLimits, archive_members, decode, read_file
@@ -327,8 +328,7 @@ def test_a_record_its_worker_dies_on_is_quarantined_and_the_others_land(tmp_path
     monkeypatch.setattr(scheduling, "FILES_PER_TASK", 20)  # 9 tasks on 2 workers
     docs = _documents(raw, tmp_path / "out", workers=2)
     quarantined = {d["doc_id"]: d["error"] for d in docs.values() if d["status"] == "quarantined"}
-    assert quarantined == {"NCT01219465.xml": "ctgov_xml: the parse worker died reading it (a crash, or the system's "
-                                              "out-of-memory killer): not read again"}
+    assert quarantined == {"NCT01219465.xml": f"ctgov_xml: {WORKER_DIED}"}
     trials = pq.read_table(tmp_path / "out" / "trials", columns=["trial_id"])["trial_id"].to_pylist()
     assert len(docs) == 165 and sorted(trials) == sorted(p.stem for p in raw.iterdir() if p.stem != "NCT01219465")
     assert not list((tmp_path / "out" / ".state").glob("listings/.reading-*"))
@@ -347,8 +347,8 @@ def test_a_run_after_one_that_died_reading_a_record_parses_in_workers(tmp_path, 
     sha = hashlib.sha256((raw / "NCT01219465.xml").read_bytes()).hexdigest()
     (listings / f"{scheduling.READING}0").write_text(sha)
     docs = _documents(raw, tmp_path / "out", workers=1)
-    assert [(d["doc_id"], d["status"]) for d in sorted(docs.values(), key=lambda d: d["doc_id"])] == [
-        ("NCT01219465.xml", "quarantined"), ("NCT01374854.xml", "parsed")]
+    assert [(d["doc_id"], d["status"], d["error"]) for d in sorted(docs.values(), key=lambda d: d["doc_id"])] == [
+        ("NCT01219465.xml", "quarantined", f"ctgov_xml: {WORKER_DIED}"), ("NCT01374854.xml", "parsed", None)]
     assert not list(listings.glob(".reading-*"))
     # and with nothing left behind, a small change parses in the job's own process, as before
     (raw / "NCT01219465.xml").write_bytes((raw / "NCT01219465.xml").read_bytes() + b"\n")
