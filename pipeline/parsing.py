@@ -333,6 +333,7 @@ class _Segments:
     def __init__(self, incoming: Path, parser: str, task: Task, reading: int | None = None) -> None:
         self.incoming, self.parser = incoming, parser
         self.max_seconds, self.crashed, self.reading = task.limits.max_parse_seconds, task.crashed, reading
+        self.pid = f" {os.getpid()}".encode()  # after the hash: the process to stop should it hang (scheduling._wait)
         self.batch = _Batch()
         self.summary = ParseSummary()
 
@@ -341,10 +342,10 @@ class _Segments:
             staged = {**staged, "error": f"{staged['source_format']}: {WORKER_DIED}"}
         reading = self.reading is not None and staged["error"] is None
         if reading:  # what this process is reading, should it die (Task.reading)
-            os.pwrite(self.reading, staged["sha256"].encode(), 0)
+            os.pwrite(self.reading, staged["sha256"].encode() + self.pid, 0)
         parse_document(staged, self.batch, self.max_seconds)
         if reading:  # and no longer: a death in writing a batch is no document's doing
-            os.pwrite(self.reading, _NOT_READING, 0)
+            os.pwrite(self.reading, b" " * (64 + len(self.pid)), 0)
         if len(self.batch.rows["documents"]) >= BATCH_SIZE:  # a row per record (per document that failed)
             self.flush()
 
@@ -393,14 +394,15 @@ class Task:
     part: int = 0  # this task takes the archive's members i with i % parts == part
     parts: int = 1
     known: frozenset[str] = frozenset()  # contents already parsed (its previous listing, waiting segments)
-    # a file holding the sha256 of the document the task is reading, removed when the task ends: left behind, it
-    # names the document its process died on (a crash in native code, the out-of-memory killer), see scheduling.py
+    # a file holding the sha256 of the document the task is reading (and the pid reading it), removed when the task
+    # ends: left behind, it names the document its process died on (a crash in native code, the out-of-memory killer,
+    # a hang stopped), see scheduling.py
     reading: str | None = None
     crashed: frozenset[str] = frozenset()  # contents a worker died on: quarantined unread (WORKER_DIED)
 
 
-_NOT_READING = b" " * 64  # a sha256's length
-WORKER_DIED = "the parse worker died reading it (a crash, or the system's out-of-memory killer): not read again"
+WORKER_DIED = ("the parse worker died reading it (a crash, the system's out-of-memory killer, or a hang the parse "
+               "step stopped): not read again")
 
 
 def run_task(task: Task) -> tuple[ParseSummary, Path | None]:

@@ -13,9 +13,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import time
 import uuid
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Executor
+from contextlib import suppress
+from concurrent.futures import Executor, Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
@@ -211,6 +214,8 @@ def _tasks(raw_dir, layout, parser, limits, workers, new_files, archives, previo
 
 
 READING = ".reading-"  # Task.reading's files, in the listings folder
+WATCH_SECONDS = 1.0  # how often the parse step looks at its workers' reading files
+HANG_FACTOR = 2  # a document held this many times max_parse_seconds (of the monotonic clock) is a hang
 MAX_DEATHS_ALONE = 3  # documents a task's lone worker may die on before the machine, not the input, is blamed
 
 
@@ -220,15 +225,16 @@ def _left_reading(layout: Layout) -> set[str]:
     one too; its document then parses as any other."""
     if not layout.listings_dir.is_dir():
         return set()
-    return {sha for path in layout.listings_dir.glob(f"{READING}*") if (sha := _reading(path))}
+    return {sha for path in layout.listings_dir.glob(f"{READING}*") if (sha := _reading(path)[0])}
 
 
-def _reading(path: Path) -> str:
-    """The sha256 a task's reading file holds ("" when it holds none, or is gone)."""
+def _reading(path: Path) -> tuple[str, int]:
+    """The sha256 and the pid a task's reading file holds (("", 0) when it holds none, or is gone)."""
     try:
-        return path.read_text(errors="replace").strip()
+        sha, _, pid = path.read_text(errors="replace").strip().partition(" ")
     except FileNotFoundError:
-        return ""
+        return "", 0
+    return sha, int(pid) if pid.isdigit() else 0
 
 
 def _shares(new_files: list[tuple], workers: int) -> Iterator[tuple[tuple, ...]]:
@@ -269,6 +275,7 @@ def _pooled(tasks: list[Task], workers: int) -> list[tuple[ParseSummary, Path | 
                 futures.append(pool.submit(run_task, task))
             except BrokenProcessPool:  # a worker died already: this task and the rest were never sent
                 break
+        _wait(futures, tasks)
         for task, future in zip(tasks, futures):
             try:
                 done.append(future.result())
@@ -287,10 +294,12 @@ def _alone(task: Task) -> tuple[ParseSummary, Path | None]:
     `reading` file) is quarantined unread, and the task run again."""
     while True:
         with worker_processes.pool(1) as pool:
+            future = pool.submit(run_task, task)
+            _wait([future], [task])
             try:
-                return pool.submit(run_task, task).result()
+                return future.result()
             except BrokenProcessPool:
-                culprit = _reading(Path(task.reading))
+                culprit, _ = _reading(Path(task.reading))
         what = task.archive or "new files"
         if not culprit or culprit in task.crashed:  # it died outside any document: not the input's doing
             raise RuntimeError(f"a parse worker died outside any document ({what})")
@@ -298,6 +307,24 @@ def _alone(task: Task) -> tuple[ParseSummary, Path | None]:
             raise RuntimeError(f"a parse worker died on {MAX_DEATHS_ALONE + 1} documents in turn ({what}): more likely "
                                "the machine (its memory) than the documents, so the run stops")
         task = replace(task, crashed=task.crashed | {culprit})
+
+
+def _wait(futures: list[Future], tasks: list[Task]) -> None:
+    """Wait for the futures, and stop (SIGKILL) a worker whose reading file has named one document for HANG_FACTOR
+    times max_parse_seconds: a hang the alarm cannot stop (native code, a blocked read) then ends as a death does,
+    and the document is quarantined (_alone). Time is the monotonic clock's, which a suspended machine stops."""
+    held: dict[str, tuple[tuple[str, int], float]] = {}  # reading file → (what it holds, since when)
+    pending = set(futures)
+    while pending:
+        _, pending = wait(pending, timeout=WATCH_SECONDS)
+        now = time.monotonic()
+        for task in tasks:
+            content = _reading(Path(task.reading))
+            if content != held.get(task.reading, (None, 0.0))[0]:
+                held[task.reading] = (content, now)
+            elif content[1] and now - held[task.reading][1] > HANG_FACTOR * task.limits.max_parse_seconds:
+                with suppress(ProcessLookupError):
+                    os.kill(content[1], signal.SIGKILL)
 
 
 def _summed(results: Iterable[tuple[ParseSummary, Path | None]]) -> tuple[ParseSummary, list[Path]]:

@@ -309,46 +309,50 @@ def test_an_unknown_worker_start_method_is_refused_by_name(monkeypatch):
 
 
 @pytest.fixture
-def workers_killed_on_one_record(monkeypatch):
-    """Parse workers forked from a server that loaded tests/crashing_reader.py: a worker that reads NCT01219465 dies."""
+def faulty_workers(monkeypatch):
+    """Parse workers forked from a server that loaded tests/faulty_reader.py: a worker that reads NCT01219465 dies,
+    one that reads NCT01374854 hangs."""
     workers.stop()  # a server already running would not load it
-    monkeypatch.setattr(workers, "PRELOAD", (*workers.PRELOAD, "tests.crashing_reader"))
+    monkeypatch.setattr(workers, "PRELOAD", (*workers.PRELOAD, "tests.faulty_reader"))
     monkeypatch.setenv(workers.START_VARIABLE, "forkserver")
     yield
     workers.stop()
 
 
-def test_a_record_its_worker_dies_on_is_quarantined_and_the_others_land(tmp_path, monkeypatch,
-                                                                        workers_killed_on_one_record):
+def test_records_their_workers_die_or_hang_on_are_quarantined_and_the_others_land(tmp_path, monkeypatch,
+                                                                                 faulty_workers):
     """A worker killed mid-run (here by SIGKILL, as the out-of-memory killer does; a crash in native code alike) stops
     the whole pool; the tasks it had not started run on a new pool, the started ones again alone, and the document the
-    worker died on is quarantined unread, saying so: the run finishes with every other record, and nothing is left."""
+    worker died on is quarantined unread, saying so. A worker that hangs where no alarm reaches (here asleep: no CPU
+    time passes) is stopped after twice max_parse_seconds on one document, and its document goes the same way. The run
+    finishes with every other record, and leaves no reading file."""
     raw = tmp_path / "raw"
     shutil.copytree(SHARED / "corpus" / "ctgov_xml", raw)
     monkeypatch.setattr(scheduling, "FILES_PER_TASK", 20)  # 9 tasks on 2 workers
-    docs = _documents(raw, tmp_path / "out", workers=2)
+    docs = _documents(raw, tmp_path / "out", workers=2, max_parse_seconds=1)
     quarantined = {d["doc_id"]: d["error"] for d in docs.values() if d["status"] == "quarantined"}
-    assert quarantined == {"NCT01219465.xml": f"ctgov_xml: {WORKER_DIED}"}
+    assert quarantined == {"NCT01219465.xml": f"ctgov_xml: {WORKER_DIED}", "NCT01374854.xml": f"ctgov_xml: {WORKER_DIED}"}
     trials = pq.read_table(tmp_path / "out" / "trials", columns=["trial_id"])["trial_id"].to_pylist()
-    assert len(docs) == 165 and sorted(trials) == sorted(p.stem for p in raw.iterdir() if p.stem != "NCT01219465")
+    assert len(docs) == 165 and sorted(trials) == sorted(p.stem for p in raw.iterdir()
+                                                         if p.stem not in ("NCT01219465", "NCT01374854"))
     assert not list((tmp_path / "out" / ".state").glob("listings/.reading-*"))
 
 
-def test_a_run_after_one_that_died_reading_a_record_parses_in_workers(tmp_path, workers_killed_on_one_record):
+def test_a_run_after_one_that_died_reading_a_record_parses_in_workers(tmp_path, faulty_workers):
     """A run whose own process died reading a document (a small change parses in the job's process) leaves the
     document's hash in its reading file; the next run parses in worker processes, where the record that killed it is
     quarantined. Here the run that died is the file it would leave."""
     raw = tmp_path / "raw"
     raw.mkdir()
-    for trial_id in ("NCT01219465", "NCT01374854"):
+    for trial_id in ("NCT01219465", "NCT00001177"):
         shutil.copy(SHARED / "corpus" / "ctgov_xml" / f"{trial_id}.xml", raw)
     listings = tmp_path / "out" / ".state" / "listings"
     listings.mkdir(parents=True)
     sha = hashlib.sha256((raw / "NCT01219465.xml").read_bytes()).hexdigest()
-    (listings / f"{scheduling.READING}0").write_text(sha)
+    (listings / f"{scheduling.READING}0").write_text(f"{sha} 1")
     docs = _documents(raw, tmp_path / "out", workers=1)
     assert [(d["doc_id"], d["status"], d["error"]) for d in sorted(docs.values(), key=lambda d: d["doc_id"])] == [
-        ("NCT01219465.xml", "quarantined", f"ctgov_xml: {WORKER_DIED}"), ("NCT01374854.xml", "parsed", None)]
+        ("NCT00001177.xml", "parsed", None), ("NCT01219465.xml", "quarantined", f"ctgov_xml: {WORKER_DIED}")]
     assert not list(listings.glob(".reading-*"))
     # and with nothing left behind, a small change parses in the job's own process, as before
     (raw / "NCT01219465.xml").write_bytes((raw / "NCT01219465.xml").read_bytes() + b"\n")

@@ -1,0 +1,24 @@
+"""Imported by the parse workers' fork server in tests (added to workers.PRELOAD): the legacy XML reader wrapped so
+that a worker reading NCT01219465's record is killed, as the out-of-memory killer kills (SIGKILL), and one reading
+NCT01374854's hangs without using CPU time, as a blocked read would (no alarm of the worker's own stops it). The
+test's own process keeps the real reader."""
+import os
+import signal
+import time
+
+from pipeline.sources import ctgov_xml
+
+KILLED = "<nct_id>NCT01219465</nct_id>"
+HANGS = "<nct_id>NCT01374854</nct_id>"
+_parse = ctgov_xml.parse
+
+
+def parse(text: str) -> list:
+    if KILLED in text:
+        os.kill(os.getpid(), signal.SIGKILL)
+    if HANGS in text:
+        time.sleep(3600)
+    return _parse(text)
+
+
+ctgov_xml.parse = parse
