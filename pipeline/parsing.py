@@ -207,20 +207,21 @@ class _Alarm:
 
     armed = False
 
-    @classmethod
-    def ring(cls, signum, frame) -> None:
-        if cls.armed:
-            cls.armed = False
+    @staticmethod  # (one function object, so that the handler installed can be recognised)
+    def ring(signum, frame) -> None:
+        if _Alarm.armed:
+            _Alarm.armed = False
             raise Overtime
 
 
 @contextmanager
 def time_limit(seconds: float | None) -> Iterator[None]:
-    """Raise Overtime in the block once the process has spent `seconds` of CPU time in it (not wall time: a machine
-    suspended or swapping stops no document): the last guard against a hang in Python code or `re`, which take the
-    signal between steps; none has been found (the readers and the extractor are linear, benchmarks/growth.py), and a
-    hang inside a native parser (lxml, selectolax) is not interrupted. Where no such alarm can be set (Windows; a
-    thread other than the main one, as when an executor runs tasks in threads) the block runs without a limit."""
+    """Raise Overtime in the block once the process has spent `seconds` of user CPU time in it (not wall time: a
+    suspended machine stops no document): the last guard against a hang in Python code or `re`, which take the
+    signal between steps; none has been found (the readers and the extractor are linear, benchmarks/growth.py). A
+    hang inside a native parser (lxml, selectolax) is not interrupted here; in a parse worker, scheduling._wait stops
+    it. Where no such alarm can be set (Windows; a thread other than the main one, as when an executor runs tasks in
+    threads) the block runs without a limit."""
     if not seconds or not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
         yield
         return

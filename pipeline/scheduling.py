@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Iterable, Iterator
 from contextlib import suppress
-from concurrent.futures import Executor, Future, wait
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from pathlib import Path
@@ -275,7 +275,7 @@ def _pooled(tasks: list[Task], workers: int) -> list[tuple[ParseSummary, Path | 
                 futures.append(pool.submit(run_task, task))
             except BrokenProcessPool:  # a worker died already: this task and the rest were never sent
                 break
-        _wait(futures, tasks)
+        _wait(futures, tasks, pool)
         for task, future in zip(tasks, futures):
             try:
                 done.append(future.result())
@@ -293,9 +293,10 @@ def _alone(task: Task) -> tuple[ParseSummary, Path | None]:
     """Run a task in a worker of its own until it finishes: each document its worker dies on (named by the task's
     `reading` file) is quarantined unread, and the task run again."""
     while True:
+        Path(task.reading).unlink(missing_ok=True)  # the attempt before's: a death before the next reads nothing
         with worker_processes.pool(1) as pool:
             future = pool.submit(run_task, task)
-            _wait([future], [task])
+            _wait([future], [task], pool)
             try:
                 return future.result()
             except BrokenProcessPool:
@@ -309,20 +310,25 @@ def _alone(task: Task) -> tuple[ParseSummary, Path | None]:
         task = replace(task, crashed=task.crashed | {culprit})
 
 
-def _wait(futures: list[Future], tasks: list[Task]) -> None:
-    """Wait for the futures, and stop (SIGKILL) a worker whose reading file has named one document for HANG_FACTOR
-    times max_parse_seconds: a hang the alarm cannot stop (native code, a blocked read) then ends as a death does,
-    and the document is quarantined (_alone). Time is the monotonic clock's, which a suspended machine stops."""
+def _wait(futures: list[Future], tasks: list[Task], pool: ProcessPoolExecutor) -> None:
+    """Wait for the futures, and stop (SIGKILL) a worker of the pool whose reading file has named one document for
+    HANG_FACTOR times max_parse_seconds: a hang the alarm cannot stop (in native code) then ends as a death does, and
+    the document is quarantined (_alone). Time is the monotonic clock's, which a suspended machine stops."""
     held: dict[str, tuple[tuple[str, int], float]] = {}  # reading file → (what it holds, since when)
+    killed: set[int] = set()
     pending = set(futures)
     while pending:
         _, pending = wait(pending, timeout=WATCH_SECONDS)
+        live = set(getattr(pool, "_processes", None) or ())  # (the pool's own record of its workers' pids)
         now = time.monotonic()
-        for task in tasks:
+        for task in tasks if pending else ():
             content = _reading(Path(task.reading))
             if content != held.get(task.reading, (None, 0.0))[0]:
                 held[task.reading] = (content, now)
-            elif content[1] and now - held[task.reading][1] > HANG_FACTOR * task.limits.max_parse_seconds:
+                continue
+            hung = now - held[task.reading][1] > HANG_FACTOR * task.limits.max_parse_seconds
+            if hung and content[1] in live - killed:
+                killed.add(content[1])
                 with suppress(ProcessLookupError):
                     os.kill(content[1], signal.SIGKILL)
 

@@ -1,7 +1,7 @@
 """Imported by the parse workers' fork server in tests (added to workers.PRELOAD): the legacy XML reader wrapped so
 that a worker reading NCT01219465's record is killed, as the out-of-memory killer kills (SIGKILL), and one reading
-NCT01374854's hangs without using CPU time, as a blocked read would (no alarm of the worker's own stops it). The
-test's own process keeps the real reader."""
+NCT01374854's hangs without spending CPU time, so that no alarm of the worker's own stops it (as none stops a hang
+inside native code). The test's own process keeps the real reader."""
 import os
 import signal
 import time
