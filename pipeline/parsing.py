@@ -331,10 +331,11 @@ class _Segments:
     its name starts with the parser version, so rows of other parser code are never taken in.
     """
 
-    def __init__(self, incoming: Path, parser: str, task: Task, reading: int | None = None) -> None:
-        self.incoming, self.parser = incoming, parser
+    def __init__(self, task: Task, reading: int | None = None) -> None:
+        self.incoming, self.parser = Path(task.incoming), task.parser
         self.max_seconds, self.crashed, self.reading = task.limits.max_parse_seconds, task.crashed, reading
         self.pid = f" {os.getpid()}".encode()  # after the hash: the process to stop should it hang (scheduling._wait)
+        self.not_reading = b" " * (64 + len(self.pid))
         self.batch = _Batch()
         self.summary = ParseSummary()
 
@@ -346,7 +347,7 @@ class _Segments:
             os.pwrite(self.reading, staged["sha256"].encode() + self.pid, 0)
         parse_document(staged, self.batch, self.max_seconds)
         if reading:  # and no longer: a death in writing a batch is no document's doing
-            os.pwrite(self.reading, b" " * (64 + len(self.pid)), 0)
+            os.pwrite(self.reading, self.not_reading, 0)
         if len(self.batch.rows["documents"]) >= BATCH_SIZE:  # a row per record (per document that failed)
             self.flush()
 
@@ -421,7 +422,7 @@ def run_task(task: Task) -> tuple[ParseSummary, Path | None]:
 
 
 def _run_task(task: Task, reading: int | None) -> tuple[ParseSummary, Path | None]:
-    segments = _Segments(Path(task.incoming), task.parser, task, reading)
+    segments = _Segments(task, reading)
     raw_dir = Path(task.raw_dir)
     entries = []
     for rel, path, sha, size in task.files:

@@ -283,7 +283,7 @@ def _pooled(tasks: list[Task], workers: int) -> list[tuple[ParseSummary, Path | 
                 died.append(task)
     died += tasks[len(futures):]
     started = [task for task in died if os.path.exists(task.reading)]
-    unstarted = [task for task in died if task not in started]
+    unstarted = [task for task in died if not os.path.exists(task.reading)]
     if died and not started:
         raise RuntimeError("the parse workers died before reading any document")
     return [*done, *(_pooled(unstarted, workers) if unstarted else []), *map(_alone, started)]
@@ -311,9 +311,10 @@ def _alone(task: Task) -> tuple[ParseSummary, Path | None]:
 
 
 def _wait(futures: list[Future], tasks: list[Task], pool: ProcessPoolExecutor) -> None:
-    """Wait for the futures, and stop (SIGKILL) a worker of the pool whose reading file has named one document for
-    HANG_FACTOR times max_parse_seconds: a hang the alarm cannot stop (in native code) then ends as a death does, and
-    the document is quarantined (_alone). Time is the monotonic clock's, which a suspended machine stops."""
+    """Wait for the futures (those of the tasks, in order), and stop (SIGKILL) a worker of the pool whose reading file
+    has named one document for HANG_FACTOR times max_parse_seconds: a hang the alarm cannot stop (in native code) then
+    ends as a death does, and the document is quarantined (_alone). Time is the monotonic clock's, which a suspended
+    machine stops."""
     held: dict[str, tuple[tuple[str, int], float]] = {}  # reading file → (what it holds, since when)
     killed: set[int] = set()
     pending = set(futures)
@@ -321,7 +322,7 @@ def _wait(futures: list[Future], tasks: list[Task], pool: ProcessPoolExecutor) -
         _, pending = wait(pending, timeout=WATCH_SECONDS)
         live = set(getattr(pool, "_processes", None) or ())  # (the pool's own record of its workers' pids)
         now = time.monotonic()
-        for task in tasks if pending else ():
+        for task in (task for task, future in zip(tasks, futures) if future in pending):
             content = _reading(Path(task.reading))
             if content != held.get(task.reading, (None, 0.0))[0]:
                 held[task.reading] = (content, now)
