@@ -11,6 +11,7 @@ other documents of the batch land.
 """
 from __future__ import annotations
 
+import faulthandler
 import os
 import shutil
 import signal
@@ -236,6 +237,23 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         signal.setitimer(signal.ITIMER_VIRTUAL, 0)
 
 
+@contextmanager
+def exit_on_hang(seconds: float | None) -> Iterator[None]:
+    """End the process (exit status 1, once faulthandler has written every thread's stack to file descriptor 2) when
+    the block runs past `seconds` of the wall clock: in the job's own process, which parses a small change and which no
+    watch outside stops (scheduling._wait watches pool workers), a hang in native code would otherwise hold the run
+    for ever. faulthandler's timer is a thread that needs no GIL, so it fires whatever the hung code holds. The process
+    dies with its task's reading file naming the document: the next run parses in workers and quarantines it."""
+    if not seconds:
+        yield
+        return
+    faulthandler.dump_traceback_later(seconds, exit=True, file=2)  # (the descriptor: sys.stderr may be no file)
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
+
+
 def _exploded(record: TrialRecord) -> dict[str, list[tuple]] | Exception:
     """The record's rows, or what failed in making them (a bug in the criteria or thresholds code)."""
     try:
@@ -334,6 +352,7 @@ class _Segments:
     def __init__(self, task: Task, reading: int | None = None) -> None:
         self.incoming, self.parser = Path(task.incoming), task.parser
         self.max_seconds, self.crashed, self.reading = task.limits.max_parse_seconds, task.crashed, reading
+        self.hang_seconds = task.limits.hang_seconds if task.exit_on_hang else None
         self.pid = f" {os.getpid()}".encode()  # after the hash: the process to stop should it hang (scheduling._wait)
         self.not_reading = b" " * (64 + len(self.pid))
         self.batch = _Batch()
@@ -345,7 +364,8 @@ class _Segments:
         reading = self.reading is not None and staged["error"] is None
         if reading:  # what this process is reading, should it die (Task.reading)
             os.pwrite(self.reading, staged["sha256"].encode() + self.pid, 0)
-        parse_document(staged, self.batch, self.max_seconds)
+        with exit_on_hang(self.hang_seconds if reading else None):
+            parse_document(staged, self.batch, self.max_seconds)
         if reading:  # and no longer: a death in writing a batch is no document's doing
             os.pwrite(self.reading, self.not_reading, 0)
         if len(self.batch.rows["documents"]) >= BATCH_SIZE:  # a row per record (per document that failed)
@@ -401,6 +421,7 @@ class Task:
     # a hang stopped), see scheduling.py
     reading: str | None = None
     crashed: frozenset[str] = frozenset()  # contents a worker died on: quarantined unread (WORKER_DIED)
+    exit_on_hang: bool = False  # run in the job's own process: a document held past limits.hang_seconds ends it
 
 
 WORKER_DIED = ("the parse worker died reading it (a crash, the system's out-of-memory killer, or a hang the parse "

@@ -215,7 +215,6 @@ def _tasks(raw_dir, layout, parser, limits, workers, new_files, archives, previo
 
 READING = ".reading-"  # Task.reading's files, in the listings folder
 WATCH_SECONDS = 1.0  # how often the parse step looks at its workers' reading files
-HANG_FACTOR = 2  # a document held this many times max_parse_seconds (of the monotonic clock) is a hang
 MAX_DEATHS_ALONE = 3  # documents a task's lone worker may die on before the machine, not the input, is blamed
 
 
@@ -255,12 +254,15 @@ def _shares(new_files: list[tuple], workers: int) -> Iterator[tuple[tuple, ...]]
 def _run(tasks: list[Task], workers: int, executor: Executor | None = None,
          isolated: bool = False) -> tuple[ParseSummary, list[Path]]:
     """Run the tasks on `executor`; without one, on a process pool when there is enough work (or when the run must
-    be `isolated`: a run before died reading a document), else here."""
+    be `isolated`: a run before died reading a document), else here, where a hang ends the process
+    (parsing.exit_on_hang) and so makes the next run isolated."""
     if executor is not None:
         return _summed(executor.map(run_task, tasks))
     n_bytes = sum(size for t in tasks for *_, size in t.files)
     parallel = workers > 1 and len(tasks) > 1 and (n_bytes >= PARALLEL_MIN_BYTES or any(t.parts > 1 for t in tasks))
-    return _summed(_pooled(tasks, workers) if parallel or isolated and tasks else map(run_task, tasks))
+    if parallel or isolated and tasks:
+        return _summed(_pooled(tasks, workers))
+    return _summed(run_task(replace(task, exit_on_hang=True)) for task in tasks)
 
 
 def _pooled(tasks: list[Task], workers: int) -> list[tuple[ParseSummary, Path | None]]:
@@ -312,9 +314,8 @@ def _alone(task: Task) -> tuple[ParseSummary, Path | None]:
 
 def _wait(futures: list[Future], tasks: list[Task], pool: ProcessPoolExecutor) -> None:
     """Wait for the futures (those of the tasks, in order), and stop (SIGKILL) a worker of the pool whose reading file
-    has named one document for HANG_FACTOR times max_parse_seconds: a hang the alarm cannot stop (in native code) then
-    ends as a death does, and the document is quarantined (_alone). Time is the monotonic clock's, which a suspended
-    machine stops."""
+    has named one document for the limits' hang_seconds: a hang the alarm cannot stop (in native code) then ends as a
+    death does, and the document is quarantined (_alone)."""
     held: dict[str, tuple[tuple[str, int], float]] = {}  # reading file → (what it holds, since when)
     killed: set[int] = set()
     pending = set(futures)
@@ -327,7 +328,7 @@ def _wait(futures: list[Future], tasks: list[Task], pool: ProcessPoolExecutor) -
             if content != held.get(task.reading, (None, 0.0))[0]:
                 held[task.reading] = (content, now)
                 continue
-            hung = now - held[task.reading][1] > HANG_FACTOR * task.limits.max_parse_seconds
+            hung = now - held[task.reading][1] > task.limits.hang_seconds
             if hung and content[1] in live - killed:
                 killed.add(content[1])
                 with suppress(ProcessLookupError):

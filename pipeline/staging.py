@@ -32,6 +32,7 @@ from pipeline.record import ParseError
 
 MAX_DOCUMENT_BYTES = 64 * 1024 * 1024
 CHUNK_BYTES = 1 << 20  # every read, of a file or an archive member, is at most this much at a time
+HANG_FACTOR = 2  # a document held this many times max_parse_seconds (of the monotonic clock) is a hang
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ class StagingLimits:
     whatever the inputs hold.
     An archive's decompressed bytes are counted as they stream, against the smaller of
     max_archive_bytes and max_compression_ratio × the archive's size on disk.
-    A document whose parse (its reader and its rows) runs past max_parse_seconds is stopped (parsing.time_limit).
+    A document whose parse (its reader and its rows) runs past max_parse_seconds is stopped (parsing.time_limit); one
+    held for hang_seconds of the wall clock, in native code no alarm reaches, ends the process parsing it.
     """
 
     max_document_bytes: int = MAX_DOCUMENT_BYTES
@@ -52,8 +54,19 @@ class StagingLimits:
     max_parse_seconds: float = 120.0
 
     def __post_init__(self) -> None:
-        if not 0 < self.max_parse_seconds < math.inf:
-            raise ValueError(f"max_parse_seconds: {self.max_parse_seconds!r} is not a positive number of seconds")
+        for name in ("max_document_bytes", "max_archive_bytes", "max_compression_ratio"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+                raise ValueError(f"{name}: {value!r} is not a positive whole number")
+        seconds = self.max_parse_seconds
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not 0 < seconds < math.inf:
+            raise ValueError(f"max_parse_seconds: {seconds!r} is not a positive number of seconds")
+
+    @property
+    def hang_seconds(self) -> float:
+        """How long one document may hold its process by the monotonic clock (which a suspended machine stops): past
+        it, a parse no CPU-time alarm stopped is hung in native code (or asleep), and its process is ended."""
+        return HANG_FACTOR * self.max_parse_seconds
 
     def archive_budget(self, compressed_bytes: int) -> int:
         return min(self.max_archive_bytes, self.max_compression_ratio * max(compressed_bytes, 1))

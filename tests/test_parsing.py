@@ -336,7 +336,8 @@ def test_a_document_parsing_past_its_time_limit_is_quarantined_and_the_next_one_
 def test_the_time_limit_is_a_setting_of_the_job_and_a_slow_record_within_it_parses(tmp_path):
     """Through the job (the settings resource's max_parse_seconds): a record of 40,000 criteria (7 s here) is stopped
     under a limit of 2 s, beside a record that lands; under the default limit (120 s) a record of 2,000 such lines
-    parses, every threshold of it read. A limit that is no positive number of seconds is refused."""
+    parses, every threshold of it read. A limit that is no positive number of seconds is refused, as is a size limit
+    that is no positive whole number (True is no number here, though Python counts it as 1)."""
     import pytest
 
     from pipeline.staging import StagingLimits
@@ -355,6 +356,11 @@ def test_the_time_limit_is_a_setting_of_the_job_and_a_slow_record_within_it_pars
     assert run_job(raw, tmp_path / "out").success
     assert query(tmp_path / "out", "select count(*) from eligibility_thresholds where trial_id = 'NCT01219465'"
                  ) == [(4_000 + 2,)]
-    for wrong in (0, -1, float("inf"), float("nan")):
+    for wrong in (0, -1, float("inf"), float("nan"), True, "5"):
         with pytest.raises(ValueError, match="max_parse_seconds: .* is not a positive number of seconds"):
             StagingLimits(max_parse_seconds=wrong)
+    for name in ("max_document_bytes", "max_archive_bytes", "max_compression_ratio"):
+        for wrong in (0, -1, 1.5, True):
+            with pytest.raises(ValueError, match=f"^{name}: {wrong!r} is not a positive whole number$"):
+                StagingLimits(**{name: wrong})
+    assert StagingLimits(max_parse_seconds=3).hang_seconds == 6

@@ -4,6 +4,8 @@ import io
 import os
 import re
 import shutil
+import subprocess
+import sys
 import tarfile
 import zipfile
 from pathlib import Path
@@ -20,7 +22,7 @@ from pipeline.record import ParseError
 from pipeline.sources.html import html_to_text
 from pipeline.staging import RawFile, StagingError, StagingLimits, archive_members, decode, read_file
 from pipeline.storage import bucket_of, buckets_of
-from tests.conftest import SHARED, run_job
+from tests.conftest import REPO, SHARED, run_job
 from tests.hostile import deep_html, special_entries, undecodable_name, unsafe_tar, unsafe_zip
 
 SEED_002 = (SHARED / "seeds" / "002_d4776af7e2f4cbf7.txt").read_text(encoding="utf-8")
@@ -358,3 +360,25 @@ def test_a_run_after_one_that_died_reading_a_record_parses_in_workers(tmp_path, 
     (raw / "NCT01219465.xml").write_bytes((raw / "NCT01219465.xml").read_bytes() + b"\n")
     docs = _documents(raw, tmp_path / "out", workers=1)
     assert docs["NCT01219465.xml"]["status"] == "parsed"
+
+
+def test_a_run_hung_in_its_own_process_ends_and_the_next_quarantines_the_record(tmp_path, faulty_workers):
+    """A small change parses in the job's own process, where no watch outside stops a hang in native code (here
+    asleep: no alarm reaches it): a document held for twice max_parse_seconds ends the process (exit status 1, every
+    thread's stack on stderr) rather than hanging the run for ever, and leaves its reading file; the next run parses
+    in workers, where the record is quarantined and the other lands."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    for trial_id in ("NCT01374854", "NCT00001177"):
+        shutil.copy(SHARED / "corpus" / "ctgov_xml" / f"{trial_id}.xml", raw)
+    job = ("import tests.faulty_reader\nfrom tests.conftest import run_job\n"
+           f"run_job({str(raw)!r}, {str(out)!r}, max_parse_seconds=0.5)")
+    ended = subprocess.run([sys.executable, "-c", job], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert ended.returncode == 1 and "Timeout (0:00:01)!" in ended.stderr and "in parse_document" in ended.stderr
+    left = list((out / ".state" / "listings").glob(f"{scheduling.READING}*"))
+    hung = hashlib.sha256((raw / "NCT01374854.xml").read_bytes()).hexdigest()
+    assert [scheduling._reading(path)[0] for path in left] == [hung]
+    docs = _documents(raw, out, workers=1, max_parse_seconds=0.5)
+    assert [(d["doc_id"], d["status"], d["error"]) for d in sorted(docs.values(), key=lambda d: d["doc_id"])] == [
+        ("NCT00001177.xml", "parsed", None), ("NCT01374854.xml", "quarantined", f"ctgov_xml: {WORKER_DIED}")]
+    assert not list(out.glob(f".state/listings/{scheduling.READING}*"))
