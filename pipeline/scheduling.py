@@ -268,7 +268,7 @@ def _run(tasks: list[Task], workers: int, executor: Executor | None = None,
 def _pooled(tasks: list[Task], workers: int) -> list[tuple[ParseSummary, Path | None]]:
     """The tasks' results from a pool of workers. When a worker dies the pool stops them all: the tasks no worker
     started run again on a new pool, and those started (one of them on the document that killed its worker) each
-    alone."""
+    alone, a document the watch stopped for hanging quarantined unread at once (read again, it would hang again)."""
     done, died = [], []
     with worker_processes.pool(workers) as pool:
         futures = []
@@ -277,7 +277,7 @@ def _pooled(tasks: list[Task], workers: int) -> list[tuple[ParseSummary, Path | 
                 futures.append(pool.submit(run_task, task))
             except BrokenProcessPool:  # a worker died already: this task and the rest were never sent
                 break
-        _wait(futures, tasks, pool)
+        hung = _wait(futures, tasks, pool)
         for task, future in zip(tasks, futures):
             try:
                 done.append(future.result())
@@ -288,6 +288,8 @@ def _pooled(tasks: list[Task], workers: int) -> list[tuple[ParseSummary, Path | 
     unstarted = [task for task in died if not os.path.exists(task.reading)]
     if died and not started:
         raise RuntimeError("the parse workers died before reading any document")
+    started = [replace(task, crashed=task.crashed | {hung[task.reading]}) if task.reading in hung else task
+               for task in started]
     return [*done, *(_pooled(unstarted, workers) if unstarted else []), *map(_alone, started)]
 
 
@@ -312,12 +314,13 @@ def _alone(task: Task) -> tuple[ParseSummary, Path | None]:
         task = replace(task, crashed=task.crashed | {culprit})
 
 
-def _wait(futures: list[Future], tasks: list[Task], pool: ProcessPoolExecutor) -> None:
+def _wait(futures: list[Future], tasks: list[Task], pool: ProcessPoolExecutor) -> dict[str, str]:
     """Wait for the futures (those of the tasks, in order), and stop (SIGKILL) a worker of the pool whose reading file
     has named one document for the limits' hang_seconds: a hang the alarm cannot stop (in native code) then ends as a
-    death does, and the document is quarantined (_alone)."""
+    death does, and the document is quarantined. Returns the documents so stopped (reading file → sha256)."""
     held: dict[str, tuple[tuple[str, int], float]] = {}  # reading file → (what it holds, since when)
     killed: set[int] = set()
+    stopped: dict[str, str] = {}
     pending = set(futures)
     while pending:
         _, pending = wait(pending, timeout=WATCH_SECONDS)
@@ -331,8 +334,10 @@ def _wait(futures: list[Future], tasks: list[Task], pool: ProcessPoolExecutor) -
             hung = now - held[task.reading][1] > task.limits.hang_seconds
             if hung and content[1] in live - killed:
                 killed.add(content[1])
+                stopped[task.reading] = content[0]
                 with suppress(ProcessLookupError):
                     os.kill(content[1], signal.SIGKILL)
+    return stopped
 
 
 def _summed(results: Iterable[tuple[ParseSummary, Path | None]]) -> tuple[ParseSummary, list[Path]]:

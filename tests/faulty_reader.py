@@ -10,6 +10,7 @@ from pipeline.sources import ctgov_xml
 
 KILLED = "<nct_id>NCT01219465</nct_id>"
 HANGS = "<nct_id>NCT01374854</nct_id>"
+ATTEMPTS = "FAULTY_READER_ATTEMPTS"  # where set, a file that each attempt at reading the hanging record adds a line to
 _parse = ctgov_xml.parse
 
 
@@ -17,6 +18,9 @@ def parse(text: str) -> list:
     if KILLED in text:
         os.kill(os.getpid(), signal.SIGKILL)
     if HANGS in text:
+        if os.environ.get(ATTEMPTS):
+            with open(os.environ[ATTEMPTS], "a", encoding="utf-8") as attempts:
+                attempts.write(f"{os.getpid()}\n")
         time.sleep(3600)
     return _parse(text)
 

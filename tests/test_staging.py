@@ -362,11 +362,15 @@ def test_a_run_after_one_that_died_reading_a_record_parses_in_workers(tmp_path, 
     assert docs["NCT01219465.xml"]["status"] == "parsed"
 
 
-def test_a_run_hung_in_its_own_process_ends_and_the_next_quarantines_the_record(tmp_path, faulty_workers):
+def test_a_run_hung_in_its_own_process_ends_and_the_next_quarantines_the_record(tmp_path, monkeypatch,
+                                                                              faulty_workers):
     """A small change parses in the job's own process, where no watch outside stops a hang in native code (here
     asleep: no alarm reaches it): a document held for twice max_parse_seconds ends the process (exit status 1, every
     thread's stack on stderr) rather than hanging the run for ever, and leaves its reading file; the next run parses
-    in workers, where the record is quarantined and the other lands."""
+    in workers, where the record is quarantined and the other lands. There the watch that stopped it names it, so
+    it is not read again when its task runs alone: two attempts in all, one per run."""
+    attempts = tmp_path / "attempts"
+    monkeypatch.setenv("FAULTY_READER_ATTEMPTS", str(attempts))  # (tests/faulty_reader.py: not imported here)
     raw, out = tmp_path / "raw", tmp_path / "out"
     raw.mkdir()
     for trial_id in ("NCT01374854", "NCT00001177"):
@@ -382,3 +386,4 @@ def test_a_run_hung_in_its_own_process_ends_and_the_next_quarantines_the_record(
     assert [(d["doc_id"], d["status"], d["error"]) for d in sorted(docs.values(), key=lambda d: d["doc_id"])] == [
         ("NCT00001177.xml", "parsed", None), ("NCT01374854.xml", "quarantined", f"ctgov_xml: {WORKER_DIED}")]
     assert not list(out.glob(f".state/listings/{scheduling.READING}*"))
+    assert len(attempts.read_text().splitlines()) == 2
