@@ -16,6 +16,7 @@ import os
 import shutil
 import signal
 import threading
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -237,21 +238,32 @@ def time_limit(seconds: float | None) -> Iterator[None]:
         signal.setitimer(signal.ITIMER_VIRTUAL, 0)
 
 
-@contextmanager
-def exit_on_hang(seconds: float | None) -> Iterator[None]:
-    """End the process (exit status 1, once faulthandler has written every thread's stack to file descriptor 2) when
-    the block runs past `seconds` of the wall clock: in the job's own process, which parses a small change and which no
-    watch outside stops (scheduling._wait watches pool workers), a hang in native code would otherwise hold the run
-    for ever. faulthandler's timer is a thread that needs no GIL, so it fires whatever the hung code holds. The process
-    dies with its task's reading file naming the document: the next run parses in workers and quarantines it."""
-    if not seconds:
-        yield
-        return
-    faulthandler.dump_traceback_later(seconds, exit=True, file=2)  # (the descriptor: sys.stderr may be no file)
-    try:
-        yield
-    finally:
-        faulthandler.cancel_dump_traceback_later()
+class _HangExit:
+    """The job's own process ended by faulthandler's timer when one document holds it too long.
+
+    That process parses a small change (and everything when there is one worker or one task), and no watch looks at
+    it from outside (scheduling._wait watches pool workers): a hang in native code, which no CPU-time alarm
+    interrupts, would hold the run, and every run after it, for ever. faulthandler's timer is a thread that needs no
+    GIL, so it fires whatever the hung code holds: it writes every thread's stack to file descriptor 2 and ends the
+    process with exit status 1, its task's reading file naming the document, so that the next run parses in workers
+    and quarantines it. Arming the timer starts a thread (some 40 µs, 3 % of a legacy XML record), so it is armed for
+    1.5 times the limit, again only once less than the limit remains: a document is ended between once and 1.5 times
+    `seconds` (of the monotonic clock) after it began, and the timer is armed once every half `seconds`."""
+
+    deadline = 0.0  # when the armed timer fires (monotonic); 0: none armed
+
+    @staticmethod
+    def before_document(seconds: float) -> None:
+        now = time.monotonic()
+        if _HangExit.deadline - now < seconds:
+            faulthandler.dump_traceback_later(1.5 * seconds, exit=True, file=2)  # (sys.stderr may be no file)
+            _HangExit.deadline = now + 1.5 * seconds
+
+    @staticmethod
+    def cancel() -> None:
+        if _HangExit.deadline:
+            faulthandler.cancel_dump_traceback_later()
+            _HangExit.deadline = 0.0
 
 
 def _exploded(record: TrialRecord) -> dict[str, list[tuple]] | Exception:
@@ -364,8 +376,9 @@ class _Segments:
         reading = self.reading is not None and staged["error"] is None
         if reading:  # what this process is reading, should it die (Task.reading)
             os.pwrite(self.reading, staged["sha256"].encode() + self.pid, 0)
-        with exit_on_hang(self.hang_seconds if reading else None):
-            parse_document(staged, self.batch, self.max_seconds)
+        if reading and self.hang_seconds:
+            _HangExit.before_document(self.hang_seconds)
+        parse_document(staged, self.batch, self.max_seconds)
         if reading:  # and no longer: a death in writing a batch is no document's doing
             os.pwrite(self.reading, self.not_reading, 0)
         if len(self.batch.rows["documents"]) >= BATCH_SIZE:  # a row per record (per document that failed)
@@ -422,6 +435,7 @@ class Task:
     reading: str | None = None
     crashed: frozenset[str] = frozenset()  # contents a worker died on: quarantined unread (WORKER_DIED)
     exit_on_hang: bool = False  # run in the job's own process: a document held past limits.hang_seconds ends it
+    # (_HangExit)
 
 
 WORKER_DIED = ("the parse worker died reading it (a crash, the system's out-of-memory killer, or a hang the parse "
@@ -438,6 +452,7 @@ def run_task(task: Task) -> tuple[ParseSummary, Path | None]:
     try:
         return _run_task(task, reading)
     finally:  # only a process that dies leaves it (or one the next run took for dead: it removed the folder)
+        _HangExit.cancel()
         os.close(reading)
         Path(task.reading).unlink(missing_ok=True)
 

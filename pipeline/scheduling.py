@@ -255,7 +255,7 @@ def _run(tasks: list[Task], workers: int, executor: Executor | None = None,
          isolated: bool = False) -> tuple[ParseSummary, list[Path]]:
     """Run the tasks on `executor`; without one, on a process pool when there is enough work (or when the run must
     be `isolated`: a run before died reading a document), else here, where a hang ends the process
-    (parsing.exit_on_hang) and so makes the next run isolated."""
+    (parsing._HangExit) and so makes the next run isolated."""
     if executor is not None:
         return _summed(executor.map(run_task, tasks))
     n_bytes = sum(size for t in tasks for *_, size in t.files)

@@ -49,7 +49,9 @@ def staged_documents(context: dg.AssetExecutionContext, settings: PipelineSettin
     """A run the sensor requested takes the manifest its tick staged; any other lists the raw folder."""
     layout = settings.layout
     with writer_lock(layout.lock_file):
-        counts = listing.stage(settings.raw_path, layout, settings.max_document_bytes, context.run.tags.get(SENSED_TAG))
+        # (the limits made here: one that is no positive number fails the run before staging, not after)
+        limits = settings.staging_limits
+        counts = listing.stage(settings.raw_path, layout, limits.max_document_bytes, context.run.tags.get(SENSED_TAG))
     return dg.MaterializeResult(metadata=counts)
 
 
