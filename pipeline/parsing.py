@@ -434,8 +434,7 @@ class Task:
     # a hang stopped), see scheduling.py
     reading: str | None = None
     crashed: frozenset[str] = frozenset()  # contents a worker died on: quarantined unread (WORKER_DIED)
-    exit_on_hang: bool = False  # run in the job's own process: a document held past limits.hang_seconds ends it
-    # (_HangExit)
+    exit_on_hang: bool = False  # in the job's own process: a document held too long ends the process (_HangExit)
 
 
 WORKER_DIED = ("the parse worker died reading it (a crash, the system's out-of-memory killer, or a hang the parse "

@@ -44,7 +44,7 @@ class StagingLimits:
     An archive's decompressed bytes are counted as they stream, against the smaller of
     max_archive_bytes and max_compression_ratio × the archive's size on disk.
     A document whose parse (its reader and its rows) runs past max_parse_seconds is stopped (parsing.time_limit); one
-    held for hang_seconds of the wall clock, in native code no alarm reaches, ends the process parsing it.
+    held for hang_seconds of the monotonic clock, in native code no alarm reaches, ends the process parsing it.
     """
 
     max_document_bytes: int = MAX_DOCUMENT_BYTES
