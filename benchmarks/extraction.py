@@ -37,7 +37,7 @@ def criteria(archives=HISTORY_ARCHIVES, limit: int | None = None) -> list[tuple[
 
 def extract(texts: list[tuple[str | None, str]]) -> tuple[float, list[tuple]]:
     """(seconds, rows of each criterion)."""
-    thresholds._registry()
+    thresholds.unit_registry()
     started = time.perf_counter()
     rows = [thresholds._criterion_rows.__wrapped__(kind, text) for kind, text in texts]
     return time.perf_counter() - started, rows

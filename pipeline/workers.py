@@ -18,12 +18,13 @@ from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from multiprocessing import forkserver
 
-# what every parse worker imports: the server loads these before it forks any. Loads only: nothing may run polars,
+# what every parse worker imports: the server loads these before it forks any (and builds pint's unit registry,
+# pure Python: pipeline/preload.py). Loads only: nothing may run polars,
 # pyarrow or DuckDB in the server, since a fork of a process whose thread pools have started can deadlock (warming
 # pandera's backends there, 0.3 s a worker, hung the workers' first batch). pandera imports its polars checks on a
 # process's first validation, and with them hypothesis where it is installed (and pytest, through trio's plugin):
 # 0.2-0.25 s of every worker's first batch, taken here (imports only: no thread starts)
-PRELOAD = ("pipeline.parsing", "pint", "pandera.backends.polars.builtin_checks")
+PRELOAD = ("pipeline.parsing", "pipeline.preload", "pandera.backends.polars.builtin_checks")
 FORKSERVER = "forkserver" in multiprocessing.get_all_start_methods()
 # TRIALS_WORKER_START=spawn: fresh interpreters as before this module, should a forked worker ever hang (the server's
 # imports start threads: jemalloc's, polars' spill cleaner; see docs/performance.md)
