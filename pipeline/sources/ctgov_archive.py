@@ -16,7 +16,6 @@ from pipeline.record import ArmGroup, Identifier, Intervention, Outcome, ParseEr
 from pipeline.sources.html import parsed
 
 FORMAT = "ctgov_archive"
-_SIGNATURE = re.compile(r"ClinicalTrials\.gov Archive|View of NCT\d{8} on\s+\d{4}_\d{2}_\d{2}")
 _NCT = re.compile(r"(NCT\d{8})")
 _DATE_KIND = re.compile(r"\((\w+)\)")
 _VIEW = re.compile(r"View of (NCT\d{8}) on\s+(\d{4}_\d{2}_\d{2})")
@@ -27,7 +26,10 @@ _DESIGN_TABLES = (("allocation", v.ALLOCATION), ("intervention_model", v.INTERVE
 
 
 def recognises(text: str) -> bool:
-    return bool(_SIGNATURE.search(text[:5000]))
+    """The Archive's heading or its "View of NCT… on …" line in the first 5,000 characters (looked for as words
+    first: one regex of both took 18 µs of every page's detection, against 2)."""
+    head = text[:5000]
+    return "ClinicalTrials.gov Archive" in head or "View of NCT" in head and _VIEW.search(head) is not None
 
 
 def _set(field: str, table: dict[str, str] | None = None, convert=None):

@@ -30,8 +30,13 @@ _UNCOUNTED = frozenset(
 _LOOKS_LIKE_HTML = re.compile(r"^\s*(?:<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>\s*<!doctype\s+html)", re.I)
 
 
+_BODY = re.compile("<body", re.I)
+
+
 def looks_like_html(text: str) -> bool:
-    return bool(_LOOKS_LIKE_HTML.match(text[:2048])) or ("<body" in text[:20000].lower())
+    """An HTML start within 2,048 characters, or a body tag within 20,000 (searched in place: a lower-cased copy of
+    them cost 15 µs, called by several readers' recognisers for every page)."""
+    return _LOOKS_LIKE_HTML.match(text, 0, 2048) is not None or _BODY.search(text, 0, 20_000) is not None
 
 
 def html_to_text(html: str) -> str:
