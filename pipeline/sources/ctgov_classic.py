@@ -37,7 +37,9 @@ _OUTCOME = re.compile(r"^(?:-\s*)?(?P<measure>[^\[]+?)\s*\[\s*Time Frame:\s*(?P<
 _OUTCOME_HEADING = re.compile(r"^(?:\d+\.\s*)?(?:(?P<version>Current|Original)\s+)?(?P<kind>Primary|Secondary|Other)"
                               r"(?:\s+Outcome\s+Measures?)?(?:\s+ICMJE)?\s*:?\s*\|?$")
 _DESIGN_PARTS = re.compile(r";\s*(?=[A-Z][A-Za-z ]+:)")  # "Observational Model: Cohort; Time Perspective: Retrospective"
-_CELL_LABEL = re.compile(r"^(?P<label>[A-Z][A-Za-z /()\-']+?)\s*:?(?:\s+ICMJE)?\s*(?P<closed>\|)?$")
+# (its look-ahead fails a line holding any other character at once: the lazy label tried the rest at each character)
+_CELL_LABEL = re.compile(r"^(?=[A-Z][A-Za-z /()\-':|\s]*+$)(?P<label>[A-Z][A-Za-z /()\-']+?)\s*:?(?:\s+ICMJE)?\s*"
+                         r"(?P<closed>\|)?$")
 # the older views' status line under the title
 _STATUS_SENTENCES = {"This study has been completed": "Completed", "This study is currently recruiting": "Recruiting",
                      "This study is not yet open for participant recruitment": "Not yet recruiting",
@@ -224,7 +226,7 @@ def _labelled(record: TrialRecord, lines: list[str]) -> None:
                 if enrollment["type"] and record.enrollment is not None else None
             continue
         for part in _DESIGN_PARTS.split(line):
-            m = _LABELLED.match(part)
+            m = _LABELLED.match(part) if ":" in part else None
             if not m or not m["value"] or m["value"] in _NOT_GIVEN:
                 continue
             label = m["label"].strip()
@@ -240,9 +242,9 @@ def _cells(record: TrialRecord, lines: list[str]) -> None:
     "|") and its value on the lines after it, up to the line that closes the cell with "|"."""
     i = 0
     while i < len(lines) - 1:
-        m = _CELL_LABEL.match(lines[i])
-        i += 1
-        if not m or not (m["closed"] or lines[i] == "|"):
+        line, i = lines[i], i + 1
+        # a label line ends with "|" or stands over a lone "|" (looked at first: half a page's lines do neither)
+        if not (line.endswith("|") or lines[i] == "|") or not (m := _CELL_LABEL.match(line)):
             continue
         label = m["label"].strip()
         key = label if _DATE_KIND.match(label) else _LABEL_KEYS.get(label.casefold())
@@ -344,7 +346,7 @@ def _outcomes(record: TrialRecord, lines: list[str]) -> None:
         if heading := _OUTCOME_HEADING.match(line):
             kind = "SKIP" if heading["version"] == "Original" else heading["kind"].upper()
             outcome = None
-        elif (m := _OUTCOME.match(line)) and (kind is not None or line.startswith("-")):
+        elif "Time Frame:" in line and (m := _OUTCOME.match(line)) and (kind is not None or line.startswith("-")):
             outcome = Outcome(None if kind is None else kind, v.clean(m["measure"]), v.clean(m["time"]))
             if kind != "SKIP":
                 record.outcomes.append(outcome)
