@@ -51,7 +51,9 @@ _ENROLLMENT = re.compile(r"(?P<type>Actual|Estimated|Anticipated)?\s*Enrollment\
 # A run of white space inside a line (after its indentation, which the criteria's nesting reads) is one space: every
 # value is folded anyway (vocabulary.clean), and the layouts' patterns then never backtrack over a run (a lazy label
 # before optional white space took time growing with the cube of a run of spaces the line did not end with)
-_RUN = re.compile(r"(?<=\S)[^\S\n]{2,}")
+# (written to open with the run's own character, which re finds by a scan of its own; opened by the look-behind it
+# tried that at every character, twice the time)
+_RUN = re.compile(r"[^\S\n](?<=\S[^\S\n])[^\S\n]+")
 _PROCESSED = re.compile(r"ClinicalTrials\.gov processed this record on (\w+ \d{1,2}, \d{4})")  # its download_date
 _DATE_KIND = re.compile(r"^(?:(Actual|Estimated|Anticipated)\s+)?(Study Start|Primary Completion|Study Completion)\s+Date$")
 
