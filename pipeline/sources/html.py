@@ -28,8 +28,6 @@ _UNCOUNTED = frozenset(
     "p li td th tr dt dd option optgroup thead tbody tfoot colgroup rb rt rp html head body".split()
 )
 _LOOKS_LIKE_HTML = re.compile(r"^\s*(?:<!doctype\s+html|<html|<head|<body|<\?xml[^>]*>\s*<!doctype\s+html)", re.I)
-
-
 _BODY = re.compile("<body", re.I)
 
 
