@@ -358,7 +358,8 @@ def decode(raw: bytes) -> tuple[str, str]:
     if not raw:
         raise StagingError("empty file (0 bytes)")
     text, encoding = _decode(raw)
-    return _text_or_binary(text).replace("\r\n", "\n").replace("\r", "\n"), encoding
+    text = _text_or_binary(text)
+    return (text.replace("\r\n", "\n").replace("\r", "\n") if "\r" in text else text), encoding
 
 
 def _decode(raw: bytes) -> tuple[str, str]:
@@ -395,6 +396,9 @@ def _decode(raw: bytes) -> tuple[str, str]:
 
 def _wide_unicode(head: bytes) -> str | None:
     """UTF-32 or UTF-16 without a byte-order mark, told by where the NUL bytes of ASCII characters fall."""
+    if 0 not in head:  # (most documents: no NUL byte, no wide encoding)
+        return None
+
     def zeros(offset: int, step: int) -> float:
         part = head[offset::step]
         return part.count(0) / max(len(part), 1)
