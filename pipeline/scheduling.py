@@ -284,12 +284,11 @@ def _pooled(tasks: list[Task], workers: int) -> list[tuple[ParseSummary, Path | 
             except BrokenProcessPool:
                 died.append(task)
     died += tasks[len(futures):]
-    started = [task for task in died if os.path.exists(task.reading)]
+    started = [replace(task, crashed=task.crashed | {hung[task.reading]}) if task.reading in hung else task
+               for task in died if os.path.exists(task.reading)]
     unstarted = [task for task in died if not os.path.exists(task.reading)]
     if died and not started:
         raise RuntimeError("the parse workers died before reading any document")
-    started = [replace(task, crashed=task.crashed | {hung[task.reading]}) if task.reading in hung else task
-               for task in started]
     return [*done, *(_pooled(unstarted, workers) if unstarted else []), *map(_alone, started)]
 
 

@@ -110,8 +110,9 @@ class Member:
     open: Callable[[], BinaryIO] | None  # the member's bytes, counted against the archive's caps
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0b, *range(0x0e, 0x20), 0x7f])  # the same, as UTF-8 bytes
+# control characters (not tab, line ends or form feed): as UTF-8 bytes, one byte each, and as a pattern
+_CONTROL_BYTES = bytes([*range(0x00, 0x09), 0x0b, *range(0x0e, 0x20), 0x7f])
+_CONTROL = re.compile(f"[{re.escape(_CONTROL_BYTES.decode('ascii'))}]")
 _ARCHIVE_SUFFIXES = (".zip", ".tar", ".tgz", ".tar.gz", ".tar.xz", ".txz", ".tar.bz2", ".tbz2")
 ARCHIVE_SUFFIX = "(" + "|".join(map(re.escape, _ARCHIVE_SUFFIXES)) + ")$"  # as a regular expression, for columns
 
