@@ -354,6 +354,15 @@ class ParseSummary:
         self.reasons.update(other.reasons)
 
 
+def segment_summary(segment: Path) -> ParseSummary:
+    """What a written segment holds, as the summary of the task that wrote it counted it."""
+    contents = pq.read_table(segment / f"{CONTENTS}.parquet", columns=["status", "error"])
+    errors = [e for s, e in zip(contents["status"].to_pylist(), contents["error"].to_pylist()) if s == "quarantined"]
+    return ParseSummary(contents.num_rows, contents.num_rows - len(errors), len(errors),
+                        Counter({t: pq.read_metadata(segment / f"{t}.parquet").num_rows for t in RECORD_TABLES}),
+                        Counter(e.split(":", 1)[0] for e in errors))
+
+
 class _Segments:
     """Documents parsed by one task, written a batch at a time as segment folders under `.state/incoming/`.
 
@@ -362,7 +371,7 @@ class _Segments:
     """
 
     def __init__(self, task: Task, reading: int | None = None) -> None:
-        self.incoming, self.parser = Path(task.incoming), task.parser
+        self.incoming, self.parser, self.task = Path(task.incoming), task.parser, task.name
         self.max_seconds, self.crashed, self.reading = task.limits.max_parse_seconds, task.crashed, reading
         self.hang_seconds = task.limits.hang_seconds if task.exit_on_hang else None
         self.pid = f" {os.getpid()}".encode()  # after the hash: the process to stop should it hang (scheduling._wait)
@@ -402,7 +411,7 @@ class _Segments:
         for table, frame in frames.items():
             tables[table] = frame.select(pl.col("doc_id").alias("content_id"), bucket.alias("bucket"),
                                          pl.int_range(pl.len(), dtype=pl.Int64).alias("seq"), pl.exclude("doc_id"))
-        name = f"{self.parser}-{uuid.uuid4().hex}"
+        name = f"{self.parser}-{self.task}-{uuid.uuid4().hex}"
         tmp = self.incoming / f".{name}.tmp"
         tmp.mkdir(parents=True)
         try:
@@ -428,7 +437,9 @@ class Task:
     container: str | None = None  # its sha256, as staged
     part: int = 0  # this task takes the archive's members i with i % parts == part
     parts: int = 1
-    known: frozenset[str] = frozenset()  # contents already parsed (its previous listing, waiting segments)
+    known: frozenset[str] = frozenset()  # contents already parsed (an archive's previous listing, waiting segments,
+    # what its attempts before wrote): listed, not parsed again
+    name: str = "task"  # its segments' names start with the parser version and this (scheduling: the run, a number)
     # a file holding the sha256 of the document the task is reading (and the pid reading it), removed when the task
     # ends: left behind, it names the document its process died on (a crash in native code, the out-of-memory killer,
     # a hang stopped), see scheduling.py
@@ -465,8 +476,9 @@ def _run_task(task: Task, reading: int | None) -> tuple[ParseSummary, Path | Non
         doc = file_document(RawFile(rel, opened, size, 0), task.limits.max_document_bytes)
         if doc.sha256 != sha:  # changed since staging (or became unreadable): listed and parsed as it reads now
             entries.append(manifest.Entry(rel, rel, None, doc.sha256, doc.n_bytes, path=path))
-        doc.doc_id = doc.sha256  # rows are keyed by content, not by path
-        segments.add(_staged(doc))
+        if doc.sha256 not in task.known:
+            doc.doc_id = doc.sha256  # rows are keyed by content, not by path
+            segments.add(_staged(doc))
     if task.archive is not None:
         entries += _read_archive(raw_dir, task, segments)
     listing = None

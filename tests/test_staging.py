@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tarfile
 import zipfile
+from collections import Counter
 from pathlib import Path
 
 import duckdb
@@ -362,6 +363,35 @@ def test_a_run_after_one_that_died_reading_a_record_parses_in_workers(tmp_path, 
     assert docs["NCT01219465.xml"]["status"] == "parsed"
 
 
+def test_a_task_run_again_after_its_worker_died_does_not_parse_again_what_it_wrote(tmp_path, monkeypatch,
+                                                                                   faulty_workers):
+    """A task whose worker died runs again alone, taking the segments its attempts before wrote as parsed (a death
+    late in an archive's share of 25,000 records parsed them all again) and counting them. Here a task's worker dies
+    on its 56th record, with five read since its fifth segment: alone, the task reads those five and the record
+    again (in a pool the record a worker died on is not known: another worker may have been reading when the pool
+    stopped), dies on it, then reads the five once more and quarantines it unread. Every other record is read once,
+    and the parse step counts every document once."""
+    attempts = tmp_path / "attempts"
+    monkeypatch.setenv("FAULTY_READER_ATTEMPTS", str(attempts))  # (tests/faulty_reader.py: not imported here)
+    monkeypatch.setenv("FAULTY_READER_BATCH", "10")
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(SHARED / "corpus" / "ctgov_xml", raw, ignore=shutil.ignore_patterns("NCT01374854.xml"))
+    listings = out / ".state" / "listings"
+    listings.mkdir(parents=True)
+    (listings / f"{scheduling.READING}0").write_text(f"{'0' * 64} 1")  # a run before died: this one uses a pool
+    result = run_job(raw, out, workers=1)
+    assert result.success
+    read = attempts.read_text().splitlines()
+    killed = read.index("NCT01219465")  # in the order its task reads its files
+    unwritten = read[killed // 10 * 10:killed]
+    assert len(unwritten) == 5 and len(read[:killed]) == len(set(read[:killed]))
+    assert Counter(read) == Counter([*(p.stem for p in raw.iterdir()), *unwritten, *unwritten, "NCT01219465"])
+    assert result.asset_materializations_for_node("parsed_records")[0].metadata["documents_parsed"].value == 164
+    docs = pq.read_table(out / "documents", columns=["doc_id", "status", "error"]).to_pylist()
+    assert len(docs) == 164 and [d for d in docs if d["status"] != "parsed"] == [
+        {"doc_id": "NCT01219465.xml", "status": "quarantined", "error": f"ctgov_xml: {WORKER_DIED}"}]
+
+
 def test_a_run_hung_in_its_own_process_ends_and_the_next_quarantines_the_record(tmp_path, monkeypatch,
                                                                               faulty_workers):
     """A small change parses in the job's own process, where no watch outside stops a hang in native code (here
@@ -386,4 +416,4 @@ def test_a_run_hung_in_its_own_process_ends_and_the_next_quarantines_the_record(
     assert [(d["doc_id"], d["status"], d["error"]) for d in sorted(docs.values(), key=lambda d: d["doc_id"])] == [
         ("NCT00001177.xml", "parsed", None), ("NCT01374854.xml", "quarantined", f"ctgov_xml: {WORKER_DIED}")]
     assert not list(out.glob(f".state/listings/{scheduling.READING}*"))
-    assert len(attempts.read_text().splitlines()) == 2
+    assert attempts.read_text().splitlines().count("NCT01374854") == 2
