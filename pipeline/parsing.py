@@ -12,6 +12,7 @@ other documents of the batch land.
 from __future__ import annotations
 
 import faulthandler
+import glob
 import os
 import shutil
 import signal
@@ -21,7 +22,7 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandera.errors
@@ -354,7 +355,11 @@ class ParseSummary:
         self.reasons.update(other.reasons)
 
 
-def segment_summary(segment: Path) -> ParseSummary:
+def _contents(segment: Path) -> list[str]:
+    return pq.read_table(segment / f"{CONTENTS}.parquet", columns=["sha256"])["sha256"].to_pylist()
+
+
+def _summary_of(segment: Path) -> ParseSummary:
     """What a written segment holds, as the summary of the task that wrote it counted it."""
     contents = pq.read_table(segment / f"{CONTENTS}.parquet", columns=["status", "error"])
     errors = [e for s, e in zip(contents["status"].to_pylist(), contents["error"].to_pylist()) if s == "quarantined"]
@@ -439,7 +444,8 @@ class Task:
     parts: int = 1
     known: frozenset[str] = frozenset()  # contents already parsed (an archive's previous listing, waiting segments,
     # what its attempts before wrote): listed, not parsed again
-    name: str = "task"  # its segments' names start with the parser version and this (scheduling: the run, a number)
+    name: str = "task"  # its segments' names start with the parser version and this: unique to the task in its run
+    # (scheduling: the run, a number), so that an attempt again takes what one before wrote
     # a file holding the sha256 of the document the task is reading (and the pid reading it), removed when the task
     # ends: left behind, it names the document its process died on (a crash in native code, the out-of-memory killer,
     # a hang stopped), see scheduling.py
@@ -468,7 +474,12 @@ def run_task(task: Task) -> tuple[ParseSummary, Path | None]:
 
 
 def _run_task(task: Task, reading: int | None) -> tuple[ParseSummary, Path | None]:
+    # what attempts of this task before wrote (a worker that died, an executor's retry): parsed, and counted, once
+    earlier = sorted(Path(task.incoming).glob(f"{glob.escape(task.parser)}-{glob.escape(task.name)}-*"))
+    task = replace(task, known=task.known.union(*(_contents(segment) for segment in earlier)))
     segments = _Segments(task, reading)
+    for segment in earlier:
+        segments.summary.add(_summary_of(segment))
     raw_dir = Path(task.raw_dir)
     entries = []
     for rel, path, sha, size in task.files:

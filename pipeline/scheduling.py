@@ -11,7 +11,6 @@ reach rows: of several files with the same content, the first by doc_key is pars
 """
 from __future__ import annotations
 
-import glob
 import os
 import shutil
 import signal
@@ -25,12 +24,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import duckdb
-import pyarrow.parquet as pq
 
 from pipeline import manifest, workers as worker_processes
 from pipeline.generations import Generation, Layout, quoted
-from pipeline.parsing import (BATCH_SIZE, CONTENTS, CONTENTS_BY_DOCUMENT, ParseSummary, Task, run_task,
-                             segment_summary)
+from pipeline.parsing import BATCH_SIZE, CONTENTS, CONTENTS_BY_DOCUMENT, ParseSummary, Task, run_task
 from pipeline.staging import StagingLimits
 from pipeline.storage import atomic_path
 
@@ -299,23 +296,17 @@ def _pooled(tasks: list[Task], workers: int) -> list[tuple[ParseSummary, Path | 
 
 def _alone(task: Task) -> tuple[ParseSummary, Path | None]:
     """Run a task in a worker of its own until it finishes: each document its worker dies on (named by the task's
-    `reading` file) is quarantined unread, and the task run again, taking the segments its attempts before wrote as
-    parsed (a death late in an archive's share does not parse the share again), and counting them."""
+    `reading` file) is quarantined unread, and the task run again (parsing only what its attempts before did not
+    write: run_task)."""
     while True:
         Path(task.reading).unlink(missing_ok=True)  # the attempt before's: a death before the next reads nothing
-        written = sorted(Path(task.incoming).glob(f"{glob.escape(task.parser)}-{glob.escape(task.name)}-*"))
-        task = replace(task, known=task.known.union(*(_contents(segment) for segment in written)))
         with worker_processes.pool(1) as pool:
             future = pool.submit(run_task, task)
             _wait([future], [task], pool)
             try:
-                summary, listing = future.result()
+                return future.result()
             except BrokenProcessPool:
                 culprit, _ = _reading(Path(task.reading))
-            else:
-                for segment in written:
-                    summary.add(segment_summary(segment))
-                return summary, listing
         what = task.archive or "new files"
         if not culprit or culprit in task.crashed:  # it died outside any document: not the input's doing
             raise RuntimeError(f"a parse worker died outside any document ({what})")
@@ -323,10 +314,6 @@ def _alone(task: Task) -> tuple[ParseSummary, Path | None]:
             raise RuntimeError(f"a parse worker died on {MAX_DEATHS_ALONE + 1} documents in turn ({what}): more likely "
                                "the machine (its memory) than the documents, so the run stops")
         task = replace(task, crashed=task.crashed | {culprit})
-
-
-def _contents(segment: Path) -> list[str]:
-    return pq.read_table(segment / f"{CONTENTS}.parquet", columns=["sha256"])["sha256"].to_pylist()
 
 
 def _wait(futures: list[Future], tasks: list[Task], pool: ProcessPoolExecutor) -> dict[str, str]:

@@ -1,4 +1,5 @@
 """Parse stage: records → rows, and the per-document pandera gate that quarantines bad rows."""
+from dataclasses import replace
 from datetime import date
 
 from pipeline.parsing import _Batch, explode, validate
@@ -217,15 +218,10 @@ def test_real_records_spelt_with_letters_re_reads_as_ascii_ones_parse_and_make_r
     assert records == 165
 
 
-def test_a_task_of_multi_record_exports_writes_a_segment_each_time_its_batch_reaches_batch_size_records(
-        tmp_path, monkeypatch):
-    """The batch is counted in records, not documents: two real ICTRP exports (578 trials as XML, 927 as CSV) with
-    BATCH_SIZE 500 are two segments, each written as its export's records reached 500 (counted by documents, both
-    would wait for 500 files)."""
+def _ictrp_exports_task(tmp_path, monkeypatch):
+    """A task of two real ICTRP exports (578 trials as XML, 927 as CSV), batches of 500 records."""
     import hashlib
     import shutil
-
-    import pyarrow.parquet as pq
 
     from pipeline import parsing
     from pipeline.staging import StagingLimits
@@ -239,13 +235,53 @@ def test_a_task_of_multi_record_exports_writes_a_segment_each_time_its_batch_rea
         shutil.copy(CORPUS / "ictrp" / name, raw / name)
         data = (raw / name).read_bytes()
         files.append((name, None, hashlib.sha256(data).hexdigest(), len(data)))
-    task = parsing.Task(str(raw), str(tmp_path / "incoming"), str(tmp_path / "listings"), "v1", StagingLimits(),
-                        files=tuple(files))
-    summary, listing = parsing.run_task(task)
+    return parsing.Task(str(raw), str(tmp_path / "incoming"), str(tmp_path / "listings"), "v1", StagingLimits(),
+                        files=tuple(files), name="run-0")
+
+
+def _segments(folder):
+    return sorted(folder.iterdir(), key=lambda s: s.stat().st_mtime_ns)
+
+
+def test_a_task_of_multi_record_exports_writes_a_segment_each_time_its_batch_reaches_batch_size_records(
+        tmp_path, monkeypatch):
+    """The batch is counted in records, not documents: two real ICTRP exports (578 trials as XML, 927 as CSV) with
+    BATCH_SIZE 500 are two segments, each written as its export's records reached 500 (counted by documents, both
+    would wait for 500 files)."""
+    import pyarrow.parquet as pq
+
+    from pipeline import parsing
+
+    summary, listing = parsing.run_task(_ictrp_exports_task(tmp_path, monkeypatch))
     assert listing is None  # both read as staged
-    segments = sorted((tmp_path / "incoming").iterdir(), key=lambda s: s.stat().st_mtime_ns)
-    sizes = [pq.read_metadata(s / f"{parsing.CONTENTS}.parquet").num_rows for s in segments]
+    sizes = [pq.read_metadata(s / f"{parsing.CONTENTS}.parquet").num_rows for s in _segments(tmp_path / "incoming")]
     assert sizes == [578, 927] and summary.documents == 578 + 927
+
+
+def test_a_task_attempted_again_parses_only_what_its_attempt_before_did_not_write(tmp_path, monkeypatch):
+    """A task run again (its worker died, an executor retried it) takes the segments an attempt of the same task wrote
+    as parsed, and counts them: here the attempt before wrote the ICTRP XML export's segment (578 trials) and died in
+    the CSV's (927), so the CSV alone is parsed again, and the summary is the whole task's, as one attempt's was."""
+    import shutil
+
+    import pyarrow.parquet as pq
+
+    from pipeline import parsing
+
+    task = _ictrp_exports_task(tmp_path, monkeypatch)
+    incoming = tmp_path / "incoming"
+    whole, _ = parsing.run_task(task)
+    xml, csv = _segments(incoming)
+    shutil.rmtree(csv)  # the attempt died before writing it
+    again, _ = parsing.run_task(task)
+    assert again == whole and whole.documents == 578 + 927 and whole.rows["eligibility_criteria"] > 0
+    written = _segments(incoming)
+    assert written[0] == xml and len(written) == 2
+    assert pq.read_table(written[1] / f"{parsing.CONTENTS}.parquet")["sha256"].unique().to_pylist() == [
+        task.files[1][2]]
+    # another task of the run (another name) takes nothing from them
+    other, _ = parsing.run_task(replace(task, name="run-1", files=task.files[:1]))
+    assert other.documents == 578 and len(list(incoming.iterdir())) == 3
 
 
 def test_new_files_are_cut_into_tasks_by_count_and_by_bytes(monkeypatch):

@@ -367,7 +367,7 @@ def test_a_task_run_again_after_its_worker_died_does_not_parse_again_what_it_wro
                                                                                    faulty_workers):
     """A task whose worker died runs again alone, taking the segments its attempts before wrote as parsed (a death
     late in an archive's share of 25,000 records parsed them all again) and counting them. Here a task's worker dies
-    on its 56th record, with five read since its fifth segment: alone, the task reads those five and the record
+    on its 56th record, five read since its fifth segment: alone, the task reads those five and the record
     again (in a pool the record a worker died on is not known: another worker may have been reading when the pool
     stopped), dies on it, then reads the five once more and quarantines it unread. Every other record is read once,
     and the parse step counts every document once."""
@@ -379,12 +379,14 @@ def test_a_task_run_again_after_its_worker_died_does_not_parse_again_what_it_wro
     listings = out / ".state" / "listings"
     listings.mkdir(parents=True)
     (listings / f"{scheduling.READING}0").write_text(f"{'0' * 64} 1")  # a run before died: this one uses a pool
+    monkeypatch.setattr(scheduling, "TASK_BYTES", (1 << 30, 1 << 30))  # one task: every file, in order
     result = run_job(raw, out, workers=1)
     assert result.success
     read = attempts.read_text().splitlines()
-    killed = read.index("NCT01219465")  # in the order its task reads its files
+    killed = read.index("NCT01219465")
+    assert read[:killed + 1] == sorted(p.stem for p in raw.iterdir())[:killed + 1]  # the task reads them in order
     unwritten = read[killed // 10 * 10:killed]
-    assert len(unwritten) == 5 and len(read[:killed]) == len(set(read[:killed]))
+    assert len(unwritten) == 5
     assert Counter(read) == Counter([*(p.stem for p in raw.iterdir()), *unwritten, *unwritten, "NCT01219465"])
     assert result.asset_materializations_for_node("parsed_records")[0].metadata["documents_parsed"].value == 164
     docs = pq.read_table(out / "documents", columns=["doc_id", "status", "error"]).to_pylist()
