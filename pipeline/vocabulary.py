@@ -171,6 +171,28 @@ def phases(text: str | None) -> list[str]:
     return [p for p in PHASE_ORDER if p in found]
 
 
+def study_phases(study_type: str | None, found: list[str], words: str | None) -> tuple[list[str], str | None]:
+    """(phases, phases_raw) once the study type is known. ChiCTR asks a phase of every study: its "0" is Phase 0
+    (EARLY_PHASE1) for an interventional study, and for an observational one, which has no phase 0, what its form
+    holds where none applies (70 ChiCTR records of the corpus's ICTRP exports): none, the "0" kept as written."""
+    if study_type == "OBSERVATIONAL" and (word := clean(words)) == "0":
+        return [], word
+    return found, None if found else clean(words)
+
+
+def stated_ages(minimum: str | None, maximum: str | None) -> tuple[str | None, str | None]:
+    """(minimum, maximum) age, a maximum of zero none stated, and a minimum of zero beside it: ChiCTR's form, which
+    ICTRP exports, holds "0" for an age left blank (ChiCTR2000030386: "0" to "0", its criteria "Aged 18 to 75 years
+    old"); no trial enrols up to age 0."""
+    if not _zero(maximum):
+        return minimum, maximum
+    return None if _zero(minimum) else minimum, None
+
+
+def _zero(age: str | None) -> bool:
+    return bool((m := _AGE.match(age or "")) and float(m[1]) == 0)
+
+
 def masking(text: str | None) -> tuple[str | None, list[str]]:
     """"Double Blind (Subject, Investigator)" → ("DOUBLE", ["PARTICIPANT", "INVESTIGATOR"])."""
     if not text:

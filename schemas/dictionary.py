@@ -88,13 +88,16 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "overall_status": ("Recruitment status: RECRUITING, COMPLETED, TERMINATED, …", None),
         "last_known_status": ("Last status the sponsor reported before the record lapsed to UNKNOWN", None),
         "phases": ("Phases, ascending: NA, EARLY_PHASE1, PHASE1 … PHASE4 (NA: not applicable to an interventional "
-                   "study; an observational study has none)", "phase"),
+                   "study; an observational study has none, unless its registry states one, as ICTRP's records of "
+                   "ChiCTR and others do: ChiCTR's \"0\", Phase 0 for an interventional study, is none for an "
+                   "observational one, kept in phases_raw)", "phase"),
         "study_type": ("INTERVENTIONAL, OBSERVATIONAL or EXPANDED_ACCESS", None),
         "enrollment": ("Number of participants, actual or planned (enrollment_type)", None),
         "enrollment_type": ("ACTUAL or ESTIMATED", None),
         "sex": ("Sexes eligible: ALL, FEMALE, MALE", "eligibilities.gender"),
         "minimum_age": ("Minimum age as the registry's form writes it, e.g. 20 Years", "eligibilities.minimum_age"),
-        "maximum_age": ("Maximum age as written", "eligibilities.maximum_age"),
+        "maximum_age": ("Maximum age as written; none where ChiCTR's form (and ICTRP's export of it) holds \"0\", "
+                        "its blank, and then a minimum of \"0\" beside it is none too", "eligibilities.maximum_age"),
         "minimum_age_years": ("Minimum age in years (months/12, weeks*7/365.25, days/365.25)",
                               "calculated_values.minimum_age_num"),
         "maximum_age_years": ("Maximum age in years", "calculated_values.maximum_age_num"),

@@ -130,15 +130,15 @@ def parse(text: str) -> list[TrialRecord]:
     r.identifiers = [Identifier(kind, value) for kind, label in _ID_LABELS.items() if (value := one(label))]
     r.conditions = [c for c in [one("Target disease")] if c]
     r.study_type, r.study_type_raw = v.registry_word(v.CHICTR_STUDY_TYPE, one("Study type"))
-    phase, r.phases_raw = v.registry_word(v.CHICTR_PHASE, one("Study phase"))
-    r.phases = [phase] if phase else []
+    phase = v.registry_word(v.CHICTR_PHASE, one("Study phase"))[0]
+    r.phases, r.phases_raw = v.study_phases(r.study_type, [phase] if phase else [], one("Study phase"))
     r.allocation, r.intervention_model = v.CHICTR_DESIGN.get(one("研究设计") or "", (None, None))
     r.intervention_model = r.intervention_model or v.registry_word(v.INTERVENTION_MODEL, one("Study design"))[0]
     r.masking = v.registry_word(v.MASKING, one("Blinding"))[0]
     r.overall_status, r.overall_status_raw = v.registry_word(v.STATUS, one("Recruiting status"))
     r.sex = v.registry_word(v.SEX, one("Gender"))[0]
-    r.minimum_age, r.maximum_age = (v.age_text(f"{age} years") if (age := one(label)) else None
-                                    for label in ("Min age", "Max age"))
+    r.minimum_age, r.maximum_age = v.stated_ages(*(v.age_text(f"{age} years") if (age := one(label)) else None
+                                                   for label in ("Min age", "Max age")))
     for label, attribute in (("Recruiting time", "start_date"), ("Study execute time", "completion_date")):
         span = _FROM_TO.search(one(label) or "")
         if span:  # recruiting opens on the first enrolment; the study's execution ends at its completion

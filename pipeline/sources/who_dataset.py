@@ -183,8 +183,8 @@ def record(found: Fields, source: str) -> TrialRecord:
     status_words = v.clean(cancelled[1]) if cancelled else line("recruitment_status")
     status = v.STATUS.get(v._key(status_words or ""))
     phase_words = one("phase")
-    phase_list = _phases(phase_words)
-    minimum_age, maximum_age = _age(line("inclusion_agemin")), _age(line("inclusion_agemax"))
+    phase_list, phases_raw = v.study_phases(study_type, _phases(phase_words), phase_words)
+    minimum_age, maximum_age = v.stated_ages(_age(line("inclusion_agemin")), _age(line("inclusion_agemax")))
     enrollment_type = (v.ENROLLMENT_TYPE.get(v._key(line("type_enrolment") or ""))
                        or ("ESTIMATED" if one("target_size") else None))
     euctr = {name: _euctr_sections(whole(name)) for name in ("condition", *_EUCTR_END_POINTS)} \
@@ -218,7 +218,7 @@ def record(found: Fields, source: str) -> TrialRecord:
         overall_status=status,
         overall_status_raw=None if status else status_words,
         phases=phase_list,
-        phases_raw=None if phase_list else v.clean(phase_words),
+        phases_raw=phases_raw,
         study_type=study_type,
         study_type_raw=None if study_type else study_type_words,
         enrollment=_target_size(one("target_size")),

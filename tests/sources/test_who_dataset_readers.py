@@ -68,6 +68,20 @@ def test_ictrp_xml_chictr_record_field_by_field(xml_records):
     assert r.identifiers == []
 
 
+def test_chictr_blank_ages_and_an_observational_studys_phase_0_are_none_stated(xml_records, csv_records):
+    """ChiCTR's form holds "0" where an answer is blank or none applies, and ICTRP exports it: ChiCTR2000030386's ages
+    "0" to "0" (its criteria: "Aged 18 to 75 years old") are none stated, not "up to 0 years"; ChiCTR2000029579, an
+    observational study, has phase "0" and so none (the "0" kept as written), where an interventional study's "0"
+    is Phase 0 (EARLY_PHASE1)."""
+    for records in (xml_records, csv_records):
+        r = records["ChiCTR2000030386"]
+        assert (r.study_type, r.phases) == ("INTERVENTIONAL", ["EARLY_PHASE1"])
+        assert (r.minimum_age, r.maximum_age) == (None, None)
+        r = records["ChiCTR2000029579"]
+        assert (r.study_type, r.phases, r.phases_raw) == ("OBSERVATIONAL", [], "0")
+        assert (r.minimum_age, r.maximum_age) == ("18 Years", "75 Years")
+
+
 def test_ictrp_xml_clinicaltrials_gov_record_field_by_field(xml_records):
     r = xml_records["NCT04292327"]
     assert (r.registry, r.acronym, r.lead_sponsor) == ("CTGOV", "2019-nCoV", "Fujian Provincial Hospital")
