@@ -62,6 +62,14 @@ def _date(record: TrialRecord, field: str, value: str) -> None:
     setattr(record, field, v.parse_date(value))
 
 
+def _key_date(record: TrialRecord, kind: re.Match, value: str) -> None:
+    """A start or completion date (_DATE_KIND), and its type where the label says ("Actual Primary Completion Date")."""
+    field = _DATES[kind[2]]
+    _date(record, field, value)
+    if kind[1]:
+        setattr(record, f"{field}_type", v.lookup(v.DATE_TYPE, kind[1]))
+
+
 def _set(field: str, table: dict[str, str] | None = None):
     def handle(record: TrialRecord, value: str) -> None:
         text = v.clean(value)
@@ -234,7 +242,7 @@ def _labelled(record: TrialRecord, lines: list[str]) -> None:
             label = m["label"].strip()
             date_kind = _DATE_KIND.match(label)
             if date_kind:
-                _date(record, _DATES[date_kind[2]], m["value"])
+                _key_date(record, date_kind, m["value"])
             elif label.casefold() in _LABEL_KEYS:
                 LABELS[_LABEL_KEYS[label.casefold()]](record, m["value"].replace("Key Record Dates", ""))
 
@@ -265,7 +273,7 @@ def _cells(record: TrialRecord, lines: list[str]) -> None:
         if not text or text in _NOT_GIVEN:
             continue
         if date_kind := _DATE_KIND.match(key):
-            _date(record, _DATES[date_kind[2]], text)
+            _key_date(record, date_kind, text)
         elif label.casefold() in _LABEL_KEYS:
             LABELS[key](record, text if key in ("Condition", "Brief Summary", "Detailed Description") else " ".join(value))
 

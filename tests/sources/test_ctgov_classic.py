@@ -9,7 +9,7 @@ import pytest
 
 from pipeline.record import Identifier, Location, ParseError
 from pipeline.sources import ctgov_classic, detect
-from pipeline.vocabulary import parse_date
+from pipeline.vocabulary import DATE_TYPE, lookup, parse_date
 from tests.conftest import CORPUS, SEEDS, finishes_within
 
 PAGE = (SEEDS / "002_d4776af7e2f4cbf7.txt").read_text(encoding="utf-8")
@@ -39,6 +39,8 @@ def test_seed_002_field_by_field():
         "RANDOMIZED", "PARALLEL", "NONE", [], "TREATMENT")
     assert [d.isoformat() for d in (r.start_date, r.primary_completion_date, r.completion_date)] == [
         "2009-01-01", "2010-12-01", "2014-12-01"]
+    # as the labels say: "Study Start Date", "Actual Primary Completion Date", "Estimated Study Completion Date"
+    assert (r.start_date_type, r.primary_completion_date_type, r.completion_date_type) == (None, "ACTUAL", "ESTIMATED")
     assert [(a.label, a.arm_type, a.intervention_names) for a in r.arm_groups] == [
         ("Stem Cell Infusion", "EXPERIMENTAL", ["Umbilical mesenchymal stem cell (UC-MSCs) infusion"]),
         ("traditional therapy control", "ACTIVE_COMPARATOR", ["traditional therapy"]),
@@ -62,6 +64,8 @@ def test_seed_002_agrees_with_the_registry_xml():
     assert r.start_date == parse_date(XML.findtext("start_date"))
     assert r.completion_date == parse_date(XML.findtext("completion_date"))
     assert r.primary_completion_date == parse_date(XML.findtext("primary_completion_date"))
+    for field in ("start_date", "primary_completion_date", "completion_date"):  # "Anticipated" is ESTIMATED
+        assert getattr(r, f"{field}_type") == lookup(DATE_TYPE, XML.find(field).get("type"))
     assert r.minimum_age == XML.findtext("eligibility/minimum_age")
     assert r.maximum_age == XML.findtext("eligibility/maximum_age")
     assert r.conditions == [c.text for c in XML.findall("condition")]
