@@ -10,6 +10,7 @@ molar mass where a conversion crosses mass and amount (MOLAR_MASS).
 """
 from __future__ import annotations
 
+import math
 import re
 import sys
 from bisect import bisect_left, bisect_right
@@ -1314,6 +1315,12 @@ def rows(trial_id: str, criterion_type: str | None, ordinal: int, text: str, sec
 _SPAN = 15  # a _criterion_rows row's span
 
 
+def _canonical(value: float) -> float:
+    """A converted bound without the float noise of its factor: six decimals, or four significant digits where six
+    decimals would hold fewer (NCT01374854's "<1,500/L" of neutrophils is 1.5e-06 × 10⁹/L, not 2e-06)."""
+    return round(value, max(6, 3 - math.floor(math.log10(abs(value))))) if value else value
+
+
 @lru_cache(maxsize=1 << 10)
 def _variable_heading(section: str | None) -> str | None:
     """The last heading of a section path ("PATIENT CHARACTERISTICS: Age:" → "Age:") when a variable's name is all
@@ -1338,8 +1345,8 @@ def _criterion_rows(criterion_type: str | None, text: str) -> tuple[tuple, ...]:
         lo, lo_inc, hi, hi_inc = eligible(t, criterion_type)
         conv = conversion(t.variable, t.unit, t.unit_kind)
         canonical_unit = conv[0] if conv else None
-        lo_c = round(lo * conv[1] + conv[2], 6) if conv and lo is not None else None
-        hi_c = round(hi * conv[1] + conv[2], 6) if conv and hi is not None else None
+        lo_c = _canonical(lo * conv[1] + conv[2]) if conv and lo is not None else None
+        hi_c = _canonical(hi * conv[1] + conv[2]) if conv and hi is not None else None
         # an exclusion's "Hb < 10 or platelets < 100" excludes on either, so an eligible participant is within both
         # eligible ranges: no alternatives
         qualifiers = [q for q in t.qualifiers if not (criterion_type == "EXCLUSION" and q.startswith("or "))]

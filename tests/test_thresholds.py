@@ -165,6 +165,21 @@ def test_exclusion_turns_into_the_eligible_range_and_canonical_units():
     assert row[8] == "x ULN" and row[13:16] == ("x ULN", None, 2.5)
 
 
+def test_a_small_converted_bound_keeps_its_digits_and_a_large_one_loses_only_float_noise():
+    """Canonical bounds were rounded to six decimals, which turned NCT01374854's "neutropenia (<1,500/L)" (per litre,
+    as written: implausible, and flagged so) into 2e-06 × 10⁹/L; they keep four significant digits now, and six
+    decimals where that holds more."""
+    text = ("Baseline Hemoglobin below the lower limits of normal at the local laboratory; lymphopenia (<1,000/L), "
+            "neutropenia (<1,500/L), or thrombocytopenia (platelets <100,000/L).")
+    found = {row[3]: row[13:16] + (row[-1],) for row in rows("NCT01374854", "EXCLUSION", 11, text)}
+    assert found["neutrophils"] == ("x10^9/L", 1.5e-06, None, False)
+    assert found["platelets"] == ("x10^9/L", 0.0001, None, False)
+    (row,) = rows("X", "INCLUSION", 1, "age greater than 2 hours")  # 2 / 24 / 365.25 years
+    assert row[13:16] == ("years", 0.0002282, None)
+    (row,) = rows("X", "INCLUSION", 1, "serum creatinine ≤ 2.3 mg/dl")
+    assert row[13:16] == ("µmol/L", None, 203.359859)  # 2.3 mg/dl × 88.4173 (no …0000001 from the product)
+
+
 def test_a_two_sided_exclusion_has_no_single_eligible_range():
     (t,) = extract("BMI between 25 and 30")
     assert eligible(t, "EXCLUSION") == (None, None, None, None)
