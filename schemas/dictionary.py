@@ -214,7 +214,7 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "eligible_upper_canonical": ("eligible_upper in canonical_unit", None),
         "sex": ("male or female for values that differ by sex, else null", None),
         "qualifiers": ("What changes the meaning: an inclusion's alternatives (or <variable>), time windows", None),
-        "span": ("The matched text", None),
+        "span": ("The words of the criterion the bound was read from, as written", None),
         "plausible": ("Whether the eligible range lies within the variable's plausible range (variables table); "
                       "null when there is nothing to judge (no canonical value, or a multiple of the ULN)", None),
     }),

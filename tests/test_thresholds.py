@@ -180,6 +180,32 @@ def test_a_small_converted_bound_keeps_its_digits_and_a_large_one_loses_only_flo
     assert row[13:16] == ("µmol/L", None, 203.359859)  # 2.3 mg/dl × 88.4173 (no …0000001 from the product)
 
 
+def test_a_span_is_the_criterions_own_words_not_the_normalised_copy_read():
+    """The extractor reads a normalised copy of a criterion (one sign per comparator, "minimum" after the name it
+    bounds, micro signs); a span is mapped back to the words as written: before, 2,216 of the corpus's 31,856 rows held
+    the copy's ("QTc ≥ 480ms" of "QTc >= 480ms;"), so a span could not be found in its criterion."""
+    assert [row[18] for row in rows("X", "EXCLUSION", 1, "QTc >= 480ms;")] == ["QTc >= 480ms"]
+    assert [row[18] for row in rows("X", "INCLUSION", 1, "Patients must be greater than or equal to 50 years of age.")
+            ] == ["greater than or equal to 50 years of age"]
+    assert [row[18] for row in rows("X", "INCLUSION", 1, "Minimum age of 18 years.")] == ["Minimum age of 18 years"]
+    assert [row[18] for row in rows("NCT02302599", "EXCLUSION", 1, "serum creatinine level more than 175μmol/L")
+            ] == ["serum creatinine level more than 175μmol/L"]  # the Greek mu as written, not the micro sign read
+
+
+def test_every_span_of_the_corpus_legacy_records_is_in_its_criterion():
+    from pipeline.sources import ctgov_xml
+    from tests.conftest import CORPUS
+
+    checked = 0
+    for path in sorted((CORPUS / "ctgov_xml").glob("*.xml")):
+        (record,) = ctgov_xml.parse(path.read_text(encoding="utf-8"))
+        for c in record.eligibility_criteria:
+            for row in rows(record.trial_id, c.criterion_type, c.ordinal, c.text, c.headings):
+                assert row[18] in c.text, (record.trial_id, c.ordinal, row[18])
+                checked += 1
+    assert checked == 415
+
+
 def test_a_two_sided_exclusion_has_no_single_eligible_range():
     (t,) = extract("BMI between 25 and 30")
     assert eligible(t, "EXCLUSION") == (None, None, None, None)
