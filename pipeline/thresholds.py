@@ -165,7 +165,7 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
     "qtc": (r"QTc[BF]?(?: interval)?|corrected QT(?: interval)?", None),
     "albumin": (r"(?:serum )?albumin", None),
     "alkaline_phosphatase": (r"alkaline phosphatase|ALP|alk phos", r"ALP"),
-    "cd4_count": (r"CD4\+?(?: T[- ]cells?| cells?| lymphocytes?)?(?: counts?)?|CD4\+? T-lymphocyte count", None),
+    "cd4_count": (r"CD4(?:\+|\s+plus)?(?: T[- ](?:cells?|lymphocytes?)| cells?| lymphocytes?)?(?: counts?)?", None),
     "psa": (r"PSA|prostate[- ]specific antigen", r"PSA"),
     # look-alikes of listed variables, named so that their numbers bind to them and give no row
     "not_listed": (r"(?:gestational|bone|corrected|mental|post-?menstrual|skeletal|physiologic(?:al)?) age(?: range)?|physiologic(?:al)?(?= \d)"
