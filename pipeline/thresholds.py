@@ -616,9 +616,9 @@ _WORD_NUMBERS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())} | {"eighteen": "18", "twenty-four": "24"}
 # one spelling per comparator: "≥", "≤", ">", "<" (each tried only where one of its cues is written at all)
 _COMPARATORS = [(_cued(p, cues), r) for p, cues, r in (
-    (r"≧|=>|>\s*=|>\s*/\s*=|>\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*>|≥\s*=|(?:greater|more) (?:than )?or equal(?: to)?"
+    (r"≧|=>|>\s*=|>\s*/\s*=|=\s*/\s*>|>\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*>|≥\s*=|(?:greater|more) (?:than )?or equal(?: to)?"
      r"|equal (?:to )?or (?:greater than|more than|above|over|higher than)", "≧|=|equal", "≥"),
-    (r"≦|=<|<\s*=|<\s*/\s*=|<\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*<|≤\s*=|les[st] (?:than )?or equal(?: to)?"
+    (r"≦|=<|<\s*=|<\s*/\s*=|=\s*/\s*<|<\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*<|≤\s*=|les[st] (?:than )?or equal(?: to)?"
      r"|equal (?:to )?or (?:less than|below|under|lower than)|\bno(?:t)? longer than|\bnot expected to exceed",
      "≦|=|equal|longer than|expected to exceed", "≤"),
     # rarer words as signs, so that a value's scan need not stop at every word beginning with their letters

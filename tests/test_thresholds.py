@@ -219,6 +219,9 @@ def test_a_two_sided_exclusion_has_no_single_eligible_range():
     ("AST/ALT ≤ 2.5 x ULN", [("ast", None, None, 2.5, True), ("alt", None, None, 2.5, True)]),
     ("SGOT and SGPT no greater than 2 times upper limit of normal", [("ast", None, None, 2.0, True), ("alt", None, None, 2.0, True)]),
     ("Absolute granulocyte count at least 1,500/mm3", [("neutrophils", 1500.0, True, None, None)]),
+    # "=/>" and "=/<" are "≥" and "≤" (11 criteria of the corpus read them as ">" and "<")
+    ("Women age =/> 18 years", [("age", 18.0, True, None, None)]),
+    ("serum bilirubin=/<1.5 mg/dL", [("bilirubin", None, None, 1.5, True)]),
     # CD4 T lymphocytes are CD4 counts, not lymphocytes (NCT00001826, NCT00001471, ChiCTR2000029974 were)
     ("Age-adjusted CD4+ T lymphocytes greater than 200 cells/ml.", [("cd4_count", 200.0, False, None, None)]),
     ("the last detection value of CD4 plus T lymphocyte is less than 200", [("cd4_count", None, None, 200.0, False)]),
