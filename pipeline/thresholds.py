@@ -405,8 +405,9 @@ _FOR = re.compile(r"\bfor\s+(?:the\s+)?$", re.IGNORECASE)  # "Lansky 50-100 for 
 _CONDITION = _cued(r"\b(?:if|unless)\b(?:(?!,\s)[^;:]){0,40}$", "if|unless")  # a comma or a heading ends it
 # a subgroup right before the variable or value names whom something else applies to: "consent from a guardian for
 # subjects under the age of 18", "PCP prophylaxis in patients with CD4 count <= 200"
-_SUBGROUP = re.compile(r"\b(?:for|in|among)\s+(?:all\s+)?(?:other\s+|those\s+)?(?:patients|subjects|participants|children|infants|persons|"
-                       r"individuals|those|minors|women|men|males|females|boys|girls)(?:\s+(?:who\s+are|with|aged|whose))?\s*$", re.IGNORECASE)
+_SUBGROUP = re.compile(r"\b(?:for|in|among)\s+(?:all\s+)?(?:other\s+|those\s+)?(?:patients|subjects|participants|"
+                       r"children|infants|persons|individuals|those|minors|adolescents|teenagers|women|men|males|"
+                       r"females|boys|girls)(?:\s+(?:who\s+are|with|aged|whose))?\s*$", re.IGNORECASE)
 # someone else's age: "DONOR: Age < 75", "identical sibling age 4 to 65"
 _RELATIVE = r"donors?|siblings?|relatives?|family (?:history|members?)|mother|father|brothers?|sisters?"
 _OTHER_PERSON = re.compile(rf"\b(?:{_RELATIVE})\b(?:(?!\bpatients?\b)[^.;]){{0,40}}$", re.IGNORECASE)

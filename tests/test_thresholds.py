@@ -280,6 +280,8 @@ def test_a_two_sided_exclusion_has_no_single_eligible_range():
     ("HbA1c ≥ 7% within the past 3 months", [("hba1c", 7.0, True, None, None)]),
     # values that are conditions for something else, or no requirement at all
     ("Written informed consent from parent or legal guardian for those patients < 18 years old.", []),
+    ("For adolescents under 18 years of age, able to provide informed assent to participate and supported by parental "
+     "consent", []),  # NCT03630471: whom the assent is for (its next criterion: "For adolescents over 18 …")
     ("At least 4 weeks since prior chemotherapy if absolute neutrophil count is less than 1,000/mm^3 or platelet count is "
      "less than 75,000/mm^3", []),
     ("Aerosolized pentamidine for PCP prophylaxis in patients with CD4 count <= 200 cells/mm3.", []),
