@@ -85,6 +85,11 @@ def parse(text: str, name: str | None = None) -> list[TrialRecord]:
     # the day the version was submitted: the same trial's legacy XML states it as its lastchanged_date (NCT00645515:
     # April 25, 2008, in the Archive's version of 2008-05-04)
     record.last_update_submitted_date = parse_date(text("last_release_date"))
+    # results: that the version has them, and the day they were first released (the legacy XML's
+    # firstreceived_results_date: NCT00503399's 2011-10-04); the tables themselves are in a schema of the Archive's
+    # own (<reportinggroupid>, <parametervalue>), not read
+    record.has_results = "clinical_result" in study
+    record.results_first_submitted_date = parse_date(text("init_results_release_date"))
     if "study_sponsor" in study:
         sponsors = _grouped(study["study_sponsor"][0])
         record.lead_sponsor = clean(sponsors["lead_sponsor"][0].findtext("agency")) if "lead_sponsor" in sponsors else None

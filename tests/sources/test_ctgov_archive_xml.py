@@ -119,6 +119,18 @@ def test_xml_agrees_with_the_archive_page_of_the_same_version(path):
     dates = ("start_date", "primary_completion_date", "completion_date")
     assert [(getattr(x, d), getattr(x, f"{d}_type")) for d in dates] == [
         (getattr(p, d), getattr(p, f"{d}_type")) for d in dates]
+    assert x.has_results == ("The Current Version of this study includes results." in page.read_text(encoding="utf-8"))
+
+
+def test_a_version_with_results_says_so_and_when_they_were_first_released():
+    """A version's XML holds its results (<clinical_result>, in a schema of the Archive's own, whose tables are not
+    read) and the day they were first released, which the legacy XML calls firstreceived_results_date (NCT00503399:
+    2011-10-04 in both). Neither was read: the Archive-only NCT00504075 had no results date and has_results null."""
+    for trial, stamp, expected in (("NCT00504075", "20111222", (False, None)),
+                                   ("NCT00504075", "20130228", (True, date(2012, 5, 4))),
+                                   ("NCT00503399", "20111107", (True, date(2011, 10, 4)))):
+        x = _parse(HISTORY / trial / f"{trial}_{stamp}.xml")
+        assert (x.has_results, x.results_first_submitted_date) == expected
 
 
 def test_each_date_has_the_type_the_version_states():
