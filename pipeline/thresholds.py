@@ -399,6 +399,18 @@ _NEGATION = re.compile(r"\b(?:no history of|without|absence of|free of|never|neg
                        r"|(?<!\bnot )excluding)\s+"
                        r"(?:(?:a|an|the|any|known|prior)\s+)?$", re.IGNORECASE)
 _NOT = re.compile(r"not\b|unlikely\b", re.IGNORECASE)
+# a bound its own sentence rules out, in a criterion of no heading or an inclusion's: "Must not have serum bilirubin
+# greater than 4 mg/dl", "those with a platelet count less than 50,000 will be excluded" (older NIH records list their
+# criteria without headings: read as requirements, both gave the excluded range as the eligible one). Not across a
+# positive "and must" or "but", nor into a parenthesis ("must not have abnormal cardiac function (ejection fraction
+# greater than 45%" states the normal range)
+_RULED_OUT_BEFORE = re.compile(r"\b(?:must|should|may|can|could|shall|will)\s*not\s+(?:have|be)\b"
+                               r"(?:(?!\b(?:and|but|must|should)\b)[^;:()])*$", re.IGNORECASE)
+_RULED_OUT_AFTER = re.compile(r"[^;:()]*?\b(?:(?:will|shall|are|is)\s+(?:be\s+)?(?:excluded|ineligible|not\s+eligible)"
+                              r"|renders?\s+(?:\w+\s+){0,2}ineligible)\b"
+                              # but not for another treatment: "… < 66 years with NHL … who are not eligible for
+                              # autologous transplantation"
+                              r"(?!\s+for\s+(?!(?:this|the)\s+(?:study|trial|protocol)\b))", re.IGNORECASE)
 _ECOG_SCALE = re.compile(r"\b(?:ECOG|WHO|Zubrod|Eastern Cooperative)\b", re.IGNORECASE)
 _FOR = re.compile(r"\bfor\s+(?:the\s+)?$", re.IGNORECASE)  # "Lansky 50-100 for ages 0-10": whom the scale is for
 # a condition shortly before the value: "EKG required if over 40 years of age", "if the mean QTc > 480 msec"
@@ -717,6 +729,7 @@ class Threshold(_Bounds):
     start: int
     end: int
     qualifiers: list[str]
+    ruled_out: bool = False  # the sentence says the bound rules a participant out (_RULED_OUT_BEFORE, _RULED_OUT_AFTER)
 
 
 @dataclass(slots=True)
@@ -1212,6 +1225,11 @@ def _thresholds(text: str) -> list[Threshold]:
             found.append(Threshold(v.lower, v.lower_inclusive, v.upper, v.upper_inclusive, v.unit, v.unit_kind,
                                    variable, v.sex, text[start:v.end].strip(), start, v.end, list(qualifiers)))
             population.append(v.population)
+    for t in found:  # (the clause after a bound looked at as far as before it: CLAUSE_REACH)
+        reach = t.end + CLAUSE_REACH
+        clause_end = m.start() if (m := _CLAUSE_END.search(text, t.end, reach)) else reach
+        t.ruled_out = bool(_RULED_OUT_BEFORE.search(text, _clause_start(text, t.start), t.start)
+                           or _RULED_OUT_AFTER.match(text, t.end, clause_end))
     if note := _AMENDMENT.search(text):
         keep = _in_force(found, note)
         found = [t for t, k in zip(found, keep) if k]
@@ -1376,14 +1394,15 @@ def _criterion_rows(criterion_type: str | None, text: str) -> tuple[tuple, ...]:
             first.qualifiers += [q for q in t.qualifiers if q not in first.qualifiers]
     out = []
     for t in merged.values():
-        lo, lo_inc, hi, hi_inc = eligible(t, criterion_type)
+        sense = "EXCLUSION" if t.ruled_out else criterion_type
+        lo, lo_inc, hi, hi_inc = eligible(t, sense)
         conv = conversion(t.variable, t.unit, t.unit_kind)
         canonical_unit = conv[0] if conv else None
         lo_c = _canonical(lo * conv[1] + conv[2]) if conv and lo is not None else None
         hi_c = _canonical(hi * conv[1] + conv[2]) if conv and hi is not None else None
         # an exclusion's "Hb < 10 or platelets < 100" excludes on either, so an eligible participant is within both
         # eligible ranges: no alternatives
-        qualifiers = [q for q in t.qualifiers if not (criterion_type == "EXCLUSION" and q.startswith("or "))]
+        qualifiers = [q for q in t.qualifiers if not (sense == "EXCLUSION" and q.startswith("or "))]
         out.append((t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive, t.unit,
                     lo, lo_inc, hi, hi_inc, canonical_unit, lo_c, hi_c, t.sex, tuple(qualifiers) or None, t.span,
                     plausible(t.variable, canonical_unit, lo_c, hi_c)))

@@ -206,6 +206,28 @@ def test_every_span_of_the_corpus_legacy_records_is_in_its_criterion():
     assert checked == 415
 
 
+@pytest.mark.parametrize(("criterion_type", "text", "expected"), [
+    # older NIH records list criteria without headings, and say in the sentence what rules a participant out: the
+    # eligible range is the complement, as an exclusion's (42 criteria of the corpus gave the excluded range)
+    (None, "Must not have serum bilirubin greater than 4 mg/dl.", (None, None, 4.0, True)),
+    (None, "Patient with aspirin allergies and those with a platelet count less than 50,000 will be excluded.",
+     (50000.0, True, None, None)),
+    (None, "Volunteers with … SGOT and/or SGPT greater than 2.5 times normal are not eligible.",
+     (None, None, 2.5, True)),
+    ("INCLUSION", "Infants under the age of 2 years are excluded.", (2.0, True, None, None)),
+    (None, "Patients must not have Karnofsky performance score less than 60.", (60.0, True, None, None)),
+    # not what the sentence requires: another clause, another treatment's eligibility, a parenthesis's normal range
+    (None, "Patients must not be pregnant, and must have hemoglobin > 10 g/dL", (10.0, False, None, None)),
+    ("INCLUSION", "Patients aged > 49 years and < 66 years with NHL who are not eligible for autologous "
+     "transplantation", (49.0, False, 66.0, False)),
+    (None, "Patients must not have abnormal cardiac function (ejection fraction greater than 45% on MUGA scan).",
+     (45.0, False, None, None)),
+    ("EXCLUSION", "Must not have ECOG performance status of 2 or more.", (None, None, 2.0, False)),
+])
+def test_a_bound_its_sentence_rules_out_is_complemented_as_an_exclusions(criterion_type, text, expected):
+    assert {row[9:13] for row in rows("X", criterion_type, 1, text)} == {expected}
+
+
 def test_a_two_sided_exclusion_has_no_single_eligible_range():
     (t,) = extract("BMI between 25 and 30")
     assert eligible(t, "EXCLUSION") == (None, None, None, None)
