@@ -354,18 +354,18 @@ class ParseSummary:
         self.rows.update(other.rows)
         self.reasons.update(other.reasons)
 
+    @classmethod
+    def of(cls, documents: int, errors: list[str], rows: Counter) -> ParseSummary:
+        """A batch's summary from its number of documents, the errors of those quarantined and its rows per table."""
+        return cls(documents, documents - len(errors), len(errors), rows, Counter(e.split(":", 1)[0] for e in errors))
 
-def _contents(segment: Path) -> list[str]:
-    return pq.read_table(segment / f"{CONTENTS}.parquet", columns=["sha256"])["sha256"].to_pylist()
 
-
-def _summary_of(segment: Path) -> ParseSummary:
-    """What a written segment holds, as the summary of the task that wrote it counted it."""
-    contents = pq.read_table(segment / f"{CONTENTS}.parquet", columns=["status", "error"])
-    errors = [e for s, e in zip(contents["status"].to_pylist(), contents["error"].to_pylist()) if s == "quarantined"]
-    return ParseSummary(contents.num_rows, contents.num_rows - len(errors), len(errors),
-                        Counter({t: pq.read_metadata(segment / f"{t}.parquet").num_rows for t in RECORD_TABLES}),
-                        Counter(e.split(":", 1)[0] for e in errors))
+def _written(segment: Path) -> tuple[list[str], ParseSummary]:
+    """A segment written before: its contents' hashes, and its summary as the task that wrote it counted it."""
+    contents = pq.read_table(segment / f"{CONTENTS}.parquet", columns=["sha256", "status", "error"]).to_pydict()
+    errors = [e for status, e in zip(contents["status"], contents["error"]) if status == "quarantined"]
+    rows = Counter({t: pq.read_metadata(segment / f"{t}.parquet").num_rows for t in RECORD_TABLES})
+    return contents["sha256"], ParseSummary.of(len(contents["sha256"]), errors, rows)
 
 
 class _Segments:
@@ -405,9 +405,8 @@ class _Segments:
         self.batch = _Batch()
         docs = frames.pop("documents")
         quarantined = docs.filter(pl.col("status") == "quarantined")
-        self.summary.add(ParseSummary(docs.height, docs.height - quarantined.height, quarantined.height,
-                                      Counter({t: f.height for t, f in frames.items()}),
-                                      Counter(e.split(":", 1)[0] for e in quarantined["error"])))
+        self.summary.add(ParseSummary.of(docs.height, quarantined["error"].to_list(),
+                                         Counter({t: f.height for t, f in frames.items()})))
         # every row is filed in its trial's bucket: one crc32 per trial of the batch, not per row of every table
         trials = docs["trial_id"].drop_nulls().unique()
         bucket = pl.col("trial_id").replace_strict(trials, buckets_of(trials), default=None, return_dtype=pl.Int32)
@@ -475,11 +474,12 @@ def run_task(task: Task) -> tuple[ParseSummary, Path | None]:
 
 def _run_task(task: Task, reading: int | None) -> tuple[ParseSummary, Path | None]:
     # what attempts of this task before wrote (a worker that died, an executor's retry): parsed, and counted, once
-    earlier = sorted(Path(task.incoming).glob(f"{glob.escape(task.parser)}-{glob.escape(task.name)}-*"))
-    task = replace(task, known=task.known.union(*(_contents(segment) for segment in earlier)))
+    earlier = [_written(segment) for segment in
+               sorted(Path(task.incoming).glob(f"{glob.escape(task.parser)}-{glob.escape(task.name)}-*"))]
+    task = replace(task, known=task.known.union(*(hashes for hashes, _ in earlier)))
     segments = _Segments(task, reading)
-    for segment in earlier:
-        segments.summary.add(_summary_of(segment))
+    for _, summary in earlier:
+        segments.summary.add(summary)
     raw_dir = Path(task.raw_dir)
     entries = []
     for rel, path, sha, size in task.files:
