@@ -32,11 +32,24 @@ from pipeline.vocabulary import NOTHING, _key, clean
 # space, and a legacy text's ten-space indentation given back a character at a time, wherever a pattern failed, took
 # half of splitting.
 _HEADING = re.compile(
-    r"^\s*+(?:[-*•]\s*)?(?:(?P<previous>previous\s+)|current\s+|key\s+|main\s+|general\s+|major\s+)?"
+    r"^\s*+(?:[-*•]\s*)?(?:(?P<previous>previous\s+)|current\s+|key\s+|main\s+|general\s+|major\s+"
+    # or what the criteria are of, in capitalised words: "Subject Exclusion Criteria", "Angiographic Inclusion
+    # Criteria", "REGISTRATION EXCLUSION CRITERIA:", "2.2 Exclusion Criteria" (not "Meets inclusion criteria")
+    r"|(?P<qualifier>(?:(?!(?:meets?|meeting|fulfil\w*|satisf\w*|see|any|all|no|not|other|per|fail\w*|does|has|have"
+    r"|and|or|\w*clusion)\b)"
+    r"(?:(?-i:[A-Z0-9])[\w'’&./-]*|&)\s+){1,4}))?"
     r"(?P<kind>inclusion|exclusion)"
     r"(?:\s+and\s+(?:inclusion|exclusion))?\s+criteria\b(?:[^:\n]{0,40}:)?\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
+# a heading the registry's text ran into the end of the item before it, ending its paragraph: "-  Age 18-30
+# Exclusion Criteria", "… oral medication Exclusion criteria", "Eligibility criteria for the secondary randomisation
+# to once vs twice daily lamivudine+abacavir Inclusion criteria" (not "… listed under Inclusion Criteria.", "… meet
+# the Inclusion Criteria", "… for their uveitis. Exclusion criteria\n included current use of …")
+_RUN_IN_HEADING = re.compile(r"(?<=\S)\s*\b(?P<kind>Inclusion|Exclusion)\s+[Cc]riteria:?\s*$")
+_NOT_BEFORE_HEADING = re.compile(
+    r"(?:\b(?:the|of|in|under|with|these|those|above|below|all|any|and|or|other|per|by|to|see|our|its|their|"
+    r"patients?|subjects?|study|meets?|meeting|fulfil\w*|satisf\w*|following|no|not)|/)$", re.IGNORECASE)
 # the word alone, capitalised, as a line or before a colon: "Exclusion", "EXCLUSION :", "Exclusions: …" (91 legacy
 # records head a list so; a lower-case "exclusion" alone is a wrapped line's end)
 _BARE_HEADING = re.compile(
@@ -74,6 +87,26 @@ def _wrapped(line: str, hanging: int) -> bool:
     the open item: legacy text blocks indent such lines exactly under the item's text, where a new item
     would sit further left (or, nested, further right)."""
     return _indentation(line) == hanging and line.lstrip()[:1].isalpha()
+
+
+def _heading(line: str, wrapped: bool) -> re.Match | None:
+    """The inclusion or exclusion heading a line is, if any. A line wrapped under an item's text is that item's end
+    ("… allowed in the\\n Patient Inclusion Criteria."), not a heading of capitalised words or the word alone."""
+    if (m := _HEADING.match(line)) and not (m["qualifier"] and (wrapped or m["rest"].strip(" .:;-"))):
+        return m
+    return None if wrapped else _BARE_HEADING.match(line)
+
+
+def _run_in_heading(line: str) -> re.Match | None:
+    """The heading an item's line ends in, if any (_RUN_IN_HEADING)."""
+    m = _RUN_IN_HEADING.search(line)
+    return m if m and line[:m.start()].strip() and not _NOT_BEFORE_HEADING.search(line, 0, m.start()) else None
+
+
+def _kind(heading: re.Match) -> str:
+    """By the heading word's first letter: the pattern's case folding also matches "İnclusion", whose upper case is
+    no type."""
+    return "EXCLUSION" if heading["kind"][0] in "eE" else "INCLUSION"
 
 
 def _section(line: str) -> tuple[str, str] | None:
@@ -131,16 +164,17 @@ def split_criteria(text: str | None) -> list[Criterion]:
         items.append((kind, written[2] or None, written[3] or None, [first_line]))
         last = column
 
-    for line in text.splitlines():
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
         if not line.strip():
             open_item = False
             continue
-        heading = _HEADING.match(line) or (  # (the word alone under an item's text is that item's wrapped end)
-            None if open_item and _wrapped(line, hanging) else _BARE_HEADING.match(line))
+        heading = _heading(line, open_item and _wrapped(line, hanging))
         if heading:
             superseded = bool(heading.groupdict().get("previous"))
-            # by its first letter: the pattern's case folding also matches "İnclusion", whose upper case is no type
-            kind, path, nested = "EXCLUSION" if heading["kind"][0] in "eE" else "INCLUSION", [], False
+            # what the criteria are of ("REGISTRATION EXCLUSION CRITERIA:") is their section
+            kind, nested = _kind(heading), False
+            path = [line.strip().lstrip("-*• ").rstrip(" .:") + ":"] if heading.groupdict().get("qualifier") else []
             open_item, hanging, last = False, -1, -1
             leads.clear()
             # "Inclusion criteria." is a heading, its period no criterion
@@ -172,6 +206,9 @@ def split_criteria(text: str | None) -> list[Criterion]:
                 add(_indentation(line), section[1])
             continue
         nested = False
+        run_in = _run_in_heading(line) if i + 1 == len(lines) or not lines[i + 1].strip() else None
+        if run_in:
+            line = line[:run_in.start()]
         if marker and line[marker.end():].strip():
             add(_indentation(line), line[marker.end():])
             open_item = True
@@ -181,6 +218,9 @@ def split_criteria(text: str | None) -> list[Criterion]:
         else:
             add(_indentation(line), line)
             open_item, hanging = True, -1
+        if run_in:  # the item ends where the heading begins
+            kind, path, open_item, hanging, last = _kind(run_in), [], False, -1, -1
+            leads.clear()
     criteria: list[Criterion] = []
     counts: dict[str | None, int] = {}
     for kind, section_, headings, lines in items:

@@ -1,6 +1,7 @@
 """Splitting eligibility text into criteria, the same way for every source."""
 import json
 import re
+import tarfile
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -315,3 +316,57 @@ def test_readme_query_thresholds_under_alternatives(tmp_path):
     assert sorted((r[1], r[2], r[3], r[4][:len(cohort)], r[4] == cohort) for r in rows) == [
         ("egfr", None, 80.0, cohort, True), ("proteinuria", 500.0, None, cohort, False)]
     assert rows[[r[1] for r in rows].index("proteinuria")][4].endswith("or any 2 of the following:")
+
+
+def test_a_heading_named_after_what_its_criteria_are_of_or_run_into_an_item_types_the_criteria_below():
+    """Real records whose headings the splitter took for criteria, typing what followed wrongly: "Subject Exclusion
+    Criteria" (NCT00033189: its criteria had no type), "- REGISTRATION EXCLUSION CRITERIA:" (NCT00033371: the
+    heading a criterion, and its section), "-  Must be able to tolerate oral medication Exclusion criteria"
+    (NCT00033215: its exclusions typed INCLUSION), a paragraph ending "… lamivudine+abacavir Inclusion criteria"
+    (NCT02028676: "Aged at least 3 years" was an exclusion, eligible under 3). A sentence that goes on after
+    "Exclusion criteria" (NCT00000115) heads nothing."""
+    from pipeline.sources import ctgov_xml
+
+    def typed(record):
+        return [(c.criterion_type, c.ordinal, c.text[:24], c.section) for c in record.eligibility_criteria]
+
+    wanted = {f"ctgov_legacy_xml_2014/{t}.xml" for t in ("NCT00033189", "NCT00033371", "NCT00033215", "NCT00000115")}
+    records = {}
+    with tarfile.open(CORPUS / "ctgov_legacy_xml_2014.tar.xz", "r|xz") as archive:
+        for member in archive:
+            if member.name in wanted:
+                (record,) = ctgov_xml.parse(archive.extractfile(member).read().decode("utf-8"))
+                records[record.trial_id] = record
+    assert Counter((c.criterion_type, c.section) for c in records["NCT00033189"].eligibility_criteria
+                   if c.section and "following" not in c.section) == {
+        ("INCLUSION", "Subject Inclusion Criteria:"): 7, ("EXCLUSION", "Subject Exclusion Criteria:"): 5}
+    assert typed(records["NCT00033371"])[20:22] == [
+        ("INCLUSION", 21, "In the colon, quantifiab", "RANDOMIZATION INCLUSION CRITERIA: Potential participants must "
+         "have the following colonic or rectal polyp burden at the conclusion of the baseline endoscopy: Colon: Five "
+         "or more polyps >= 2 mm diameter including:"),
+        ("EXCLUSION", 1, "Anticipated colectomy wi", "REGISTRATION EXCLUSION CRITERIA:")]
+    assert not any("CRITERIA" in c.text for c in records["NCT00033371"].eligibility_criteria)
+    assert typed(records["NCT00033215"]) == [
+        ("INCLUSION", 1, "Biopsy proven diagnosis ", None), ("INCLUSION", 2, "Must be able to tolerate", None),
+        ("EXCLUSION", 1, "Patients with other seri", None), ("EXCLUSION", 2, "Patients who are receivi", None)]
+    assert records["NCT00033215"].eligibility_criteria[1].text == "Must be able to tolerate oral medication"
+    sentence = records["NCT00000115"].eligibility_criteria[1]
+    assert (sentence.criterion_type, sentence.ordinal, len(records["NCT00000115"].eligibility_criteria)) == (None, 2, 2)
+    assert "their uveitis. Exclusion criteria included current use of acetazolamide" in sentence.text
+
+    (arrow,) = ctgov_xml.parse((CORPUS / "ctgov_xml" / "NCT02028676.xml").read_text(encoding="utf-8"))
+    aged = next(c for c in arrow.eligibility_criteria if c.text == "Aged at least 3 years")
+    assert (aged.criterion_type, aged.ordinal) == ("INCLUSION", 27)
+    assert [row[9:13] for row in rows(arrow.trial_id, aged.criterion_type, aged.ordinal, aged.text)] == [
+        (3.0, True, None, None)]
+
+
+def test_words_that_only_mention_inclusion_or_exclusion_criteria_head_nothing():
+    text = ("Exclusion Criteria:\n\n  -  Failure to meet inclusion criteria.\n\n  -  Antiretrovirals except as allowed"
+            " in the\n     Patient Inclusion Criteria.\n\n  -  Meets Inclusion Criteria\n\n"
+            "  -  Subjects who do not satisfy the Inclusion Criteria\n\nIINCLUSION AND EXCLUSION CRITERIA\n")
+    assert [(c.criterion_type, c.text) for c in split_criteria(text)] == [
+        ("EXCLUSION", "Failure to meet inclusion criteria."),
+        ("EXCLUSION", "Antiretrovirals except as allowed in the Patient Inclusion Criteria."),
+        ("EXCLUSION", "Meets Inclusion Criteria"), ("EXCLUSION", "Subjects who do not satisfy the Inclusion Criteria"),
+        ("EXCLUSION", "IINCLUSION AND EXCLUSION CRITERIA")]
