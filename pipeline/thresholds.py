@@ -120,7 +120,8 @@ VARIABLES: dict[str, tuple[str, str | None]] = {
                          r"|newly diagnosed(?=(?:(?!\b(?:patients|subjects|adults|aged?)\b)[^.;]){0,40}?"
                          r"(?:\b(?:within|maximum|max|up to|no more than|not more than|less than)\s+|[<≤]\s*)\d)",
                          None),
-    "serum_creatinine": (r"(?:serum |plasma |blood )?creatinine(?: levels?| concentration)?|s-?Cr|SCr|Cr(?=\s*[<>≤≥])",
+    "serum_creatinine": (r"(?:serum |plasma |blood )?creatinine(?: levels?| concentration)?|s-?Cr|S\.\s?Cr\b\.?|SCr"
+                         r"|Cr(?=\s*[<>≤≥])",
                          r"SCr|sCr|Scr|S-Cr|Cr"),
     "egfr": (r"(?:estimated )?glomerular filtration rate|e?GFR|MDRD(?: GFR)?", r"eGFR|GFR|EGFR"),
     "creatinine_clearance": (r"creatinine clearance|CrCl|CLcr|CrCL|creatinine cl|Ccr", r"CrCl|CLcr|CrCL|CrCI|Ccr|CCr|CCR"),
@@ -391,6 +392,7 @@ _SEX_SUBJECT = re.compile(rf"(?:^[\d.\s-]*|[,;:.]\s*)(?:(?!(?:and|or)\b)[a-z-]+\
 # … whose age bound is that sex's own when the criterion reads "<sex> aged …" ("Men aged ≥ 50 years"; "Women 45-64
 # years of age" names the population only)
 _AGED = re.compile(r"aged\b", re.IGNORECASE)
+_FOR_SEX = re.compile(r"\b(?:for|in|among)\s+$", re.IGNORECASE)
 _SEX_CONTINUE = re.compile(rf"\s*(?:,|;|and|or|/)\s*(?:(?:for|in)\s+)?(?:{_SEX}\s*[:,]?\s*)?", re.IGNORECASE)
 _BP_PAIR = re.compile(rf"({_NUM})\s*/\s*({_NUM})(\s*mm\s*Hg)?", re.IGNORECASE)
 # a cue right before the variable negates it ("no history of BMI > 40", "not expected to live", "except for CD4 < 200");
@@ -411,6 +413,23 @@ _RULED_OUT_AFTER = re.compile(r"[^;:()]*?\b(?:(?:will|shall|are|is)\s+(?:be\s+)?
                               # but not for another treatment: "… < 66 years with NHL … who are not eligible for
                               # autologous transplantation"
                               r"(?!\s+for\s+(?!(?:this|the)\s+(?:study|trial|protocol)\b))", re.IGNORECASE)
+# … or a clause opening "No", as the NCI's records list what rules a participant out, the bound's name right after
+# it or after "with", "of", "by": "No ejection fraction of less than 50%", "No history of congestive heart failure
+# with an LVEF less than 40%" (not "No more than 2 …", "No upper age limit", "No. of …", nor where the lines of a
+# list run on: "Renal: No clinically significant renal disease Creatinine less than 1.4 mg/dL", nor "No study entry
+# restrictions … for patients with an ECOG of 0 and 1")
+_NO = re.compile(r"\bNo\s+(?!(?i:more|less|greater|fewer|higher|lower|longer|shorter|older|younger|upper|lower|maximum"
+                 r"|minimum|limits?)\b)"
+                 r"(?:\w+\s+|(?:(?!\b(?i:and|but|must|should|except|unless|if|restrictions?|requirements?)\b"
+                 r"|\b[A-Z][a-z])[^;:().])*?"
+                 r"\b(?i:with|of|by|as|including|having|whose)\s+(?:(?i:an?|the)\s+)?)?$")
+# a requirement between a bound's name and its value, whatever the criterion's heading: "Unstable Hemoglobin (Hb < 7)
+# (i.e. Hb must be > 7 mg/dL)", "creatinine clearance should be greater than 45 ml/min" under an exclusion heading
+_REQUIRED = re.compile(r"\b(?:must|should|shall|needs?\s+to|has\s+to|have\s+to)\s+(?:be|have|remain)\b"
+                       r"(?!\s+(?:excluded|ineligible|withdrawn)\b)", re.IGNORECASE)
+# … not what an excluded case must show: "in case of the proteinuria ≥1+ on the dipstick, 24 hours proteinuria must
+# be >1.5 g/24 hours"
+_IN_CASE = re.compile(r"\b(?:if|in\s+case|when|whenever|unless)\b", re.IGNORECASE)
 _ECOG_SCALE = re.compile(r"\b(?:ECOG|WHO|Zubrod|Eastern Cooperative)\b", re.IGNORECASE)
 _FOR = re.compile(r"\bfor\s+(?:the\s+)?$", re.IGNORECASE)  # "Lansky 50-100 for ages 0-10": whom the scale is for
 # a condition shortly before the value: "EKG required if over 40 years of age", "if the mean QTc > 480 msec"
@@ -629,10 +648,13 @@ _WORD_NUMBERS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve".split())} | {"eighteen": "18", "twenty-four": "24"}
 # one spelling per comparator: "≥", "≤", ">", "<" (each tried only where one of its cues is written at all)
 _COMPARATORS = [(_cued(p, cues), r) for p, cues, r in (
-    (r"≧|=>|>\s*=|>\s*/\s*=|=\s*/\s*>|>\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*>|≥\s*=|(?:greater|more) (?:than )?or equal(?: to)?"
-     r"|equal (?:to )?or (?:greater than|more than|above|over|higher than)", "≧|=|equal", "≥"),
-    (r"≦|=<|<\s*=|<\s*/\s*=|=\s*/\s*<|<\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*<|≤\s*=|les[st] (?:than )?or equal(?: to)?"
-     r"|equal (?:to )?or (?:less than|below|under|lower than)|\bno(?:t)? longer than|\bnot expected to exceed",
+    (r"≧|=>|>\s*=|>\s*/\s*=|=\s*/\s*>|>\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*>|≥\s*="
+     r"|(?:greater|more|older) (?:than )?or equal(?: to)?"
+     r"|equal (?:to )?or (?:greater than|more than|above|over|higher than|older than)", "≧|=|equal", "≥"),
+    (r"≦|=<|<\s*=|<\s*/\s*=|=\s*/\s*<|<\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*<|≤\s*="
+     r"|(?:les[st]|younger) (?:than )?or equal(?: to)?"
+     r"|equal (?:to )?or (?:less than|below|under|lower than|younger than)"
+     r"|\bno(?:t)? longer than|\bnot expected to exceed",
      "≦|=|equal|longer than|expected to exceed", "≤"),
     # rarer words as signs, so that a value's scan need not stop at every word beginning with their letters
     (r"\blonger than|\bsuperior to", "longer than|superior to", ">"), (r"\bshorter than", "shorter than", "<"),
@@ -729,7 +751,9 @@ class Threshold(_Bounds):
     start: int
     end: int
     qualifiers: list[str]
-    ruled_out: bool = False  # the sentence says the bound rules a participant out (_RULED_OUT_BEFORE, _RULED_OUT_AFTER)
+    # the sentence's own sense, where it states one: EXCLUSION where it rules the bound out (_RULED_OUT_BEFORE,
+    # _RULED_OUT_AFTER), INCLUSION where it requires it (_REQUIRED); else the criterion's
+    sense: str | None = None
 
 
 @dataclass(slots=True)
@@ -895,7 +919,9 @@ def _values(text: str) -> list[_Value]:
         elif value.age_implied and (sex := _SEX_AFTER_AGE.match(text, value.end)):
             value.sex = _sex_of(sex.group(1))
         elif sex := _SEX_BEFORE.search(text, max(0, value.start - 14), value.start):
-            value.sex, value.population = _sex_of(sex.group(1)), True
+            # "Female 65 years or older" names the population; "Maximum age for females is 49", that sex's own bound
+            value.sex = _sex_of(sex.group(1))
+            value.population = not _FOR_SEX.search(text, max(0, sex.start() - 7), sex.start())
         values.append(value)
         pos = value.end
         if value.then:
@@ -1228,8 +1254,12 @@ def _thresholds(text: str) -> list[Threshold]:
     for t in found:  # (the clause after a bound looked at as far as before it: CLAUSE_REACH)
         reach = t.end + CLAUSE_REACH
         clause_end = m.start() if (m := _CLAUSE_END.search(text, t.end, reach)) else reach
-        t.ruled_out = bool(_RULED_OUT_BEFORE.search(text, _clause_start(text, t.start), t.start)
-                           or _RULED_OUT_AFTER.match(text, t.end, clause_end))
+        clause = _clause_start(text, t.start)
+        if _RULED_OUT_BEFORE.search(text, clause, t.start) or _RULED_OUT_AFTER.match(text, t.end, clause_end) \
+                or _NO.search(text, clause, t.start):
+            t.sense = "EXCLUSION"
+        elif _REQUIRED.search(text, t.start, t.end) and not _IN_CASE.search(text, clause, t.start):
+            t.sense = "INCLUSION"
     if note := _AMENDMENT.search(text):
         keep = _in_force(found, note)
         found = [t for t, k in zip(found, keep) if k]
@@ -1394,7 +1424,7 @@ def _criterion_rows(criterion_type: str | None, text: str) -> tuple[tuple, ...]:
             first.qualifiers += [q for q in t.qualifiers if q not in first.qualifiers]
     out = []
     for t in merged.values():
-        sense = "EXCLUSION" if t.ruled_out else criterion_type
+        sense = t.sense or criterion_type
         lo, lo_inc, hi, hi_inc = eligible(t, sense)
         conv = conversion(t.variable, t.unit, t.unit_kind)
         canonical_unit = conv[0] if conv else None

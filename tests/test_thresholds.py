@@ -228,6 +228,42 @@ def test_a_bound_its_sentence_rules_out_is_complemented_as_an_exclusions(criteri
     assert {row[9:13] for row in rows("X", criterion_type, 1, text)} == {expected}
 
 
+@pytest.mark.parametrize(("criterion_type", "text", "expected"), [
+    # an NCI record's "No …" before the bound's name, or before "with"/"of" and the name (real criteria of the corpus)
+    (None, "No ejection fraction of less than 50%", {("lvef", 50.0, True, None, None)}),
+    (None, "CARDIOVASCULAR: No history of congestive heart failure with an LVEF less than 40%.",
+     {("lvef", 40.0, True, None, None)}),
+    (None, "No patients with AST and ALT greater than or equal to 5XULN.",
+     {("ast", None, None, 5.0, False), ("alt", None, None, 5.0, False)}),
+    ("INCLUSION", "No baseline CD4 counts greater than or equal to 350 cells/microL, with confirmation, within the "
+     "last 3 months.", {("cd4_count", None, None, 350.0, False)}),
+    # a requirement under an exclusion heading is one
+    ("EXCLUSION", "Creatinine clearance must be greater than 50 cc/min.", {("creatinine_clearance", 50.0, False, None, None)}),
+    ("EXCLUSION", "Unstable Hemoglobin (Hb < 7) at time of drug infusion (i.e. Hb must be > 7 mg/dL at the time of drug "
+     "infusion.", {("hemoglobin", 7.0, True, None, None), ("hemoglobin", 7.0, False, None, None)}),
+    # not: a list's lines run together, a "No" that names no bound, what an excluded case must show, "No more than"
+    (None, "Renal: No clinically significant renal disease Creatinine less than 1.4 mg/dL No proteinuria",
+     {("serum_creatinine", None, None, 1.4, False)}),
+    (None, "No study entry restrictions for bone metastases for patients with an ECOG of 0 and 1",
+     {("ecog", 0.0, True, 1.0, True)}),
+    ("EXCLUSION", "Proteinuria >30 mg/dL (1+) on dipstick; in case of the proteinuria ≥1+ on the dipstick, 24 hours "
+     "proteinuria must be >1.5 g/24 hours", {("proteinuria", None, None, 30.0, True), ("proteinuria", None, None, 1.5, True)}),
+    (None, "No more than 3 times the upper limit of normal for AST", {("ast", None, None, 3.0, True)}),
+])
+def test_a_sentence_that_states_its_own_sense_gives_the_eligible_range(criterion_type, text, expected):
+    """The eligible-range development set's misses (tests/data/README_eligible.md): what a sentence rules out or
+    requires outweighs the heading it stands under."""
+    assert {(row[3], *row[9:13]) for row in rows("X", criterion_type, 1, text)} == expected
+
+
+def test_a_sex_named_with_the_bounds_name_is_that_sexs_bound_and_equal_to_or_older_is_inclusive():
+    assert _read("Maximum age for females is 49") == [("age", None, None, 49.0, True, None)]
+    assert [t.sex for t in extract("Maximum age for females is 49")] == ["female"]
+    assert [t.sex for t in extract("Female 65 years of age or older")] == [None]  # the population, not a sex's bound
+    assert _read("Age equal to or older than 18 years.") == [("age", 18.0, True, None, None, "years")]
+    assert _read("S.Cr. less than 2.0 mg/dL") == [("serum_creatinine", None, None, 2.0, False, "mg/dL")]
+
+
 def test_a_two_sided_exclusion_has_no_single_eligible_range():
     (t,) = extract("BMI between 25 and 30")
     assert eligible(t, "EXCLUSION") == (None, None, None, None)
