@@ -33,11 +33,12 @@ from pipeline.vocabulary import NOTHING, _key, clean
 # half of splitting.
 _HEADING = re.compile(
     r"^\s*+(?:[-*•]\s*)?(?:(?P<previous>previous\s+)|current\s+|key\s+|main\s+|general\s+|major\s+"
-    # or what the criteria are of, in capitalised words: "Subject Exclusion Criteria", "Angiographic Inclusion
-    # Criteria", "REGISTRATION EXCLUSION CRITERIA:", "2.2 Exclusion Criteria" (not "Meets inclusion criteria")
-    r"|(?P<qualifier>(?:(?!(?:meets?|meeting|fulfil\w*|satisf\w*|see|any|all|no|not|other|per|fail\w*|does|has|have"
-    r"|and|or|\w*clusion)\b)"
-    r"(?:(?-i:[A-Z0-9])[\w'’&./-]*|&)\s+){1,4}))?"
+    # or what the criteria are of, in capitalised words after a number, if any: "Subject Exclusion Criteria",
+    # "Angiographic Inclusion Criteria", "REGISTRATION EXCLUSION CRITERIA:", "2.2 Exclusion Criteria" (not "Meets
+    # inclusion criteria", "Age 18-30 Exclusion Criteria")
+    r"|(?P<qualifier>(?:\d+(?:\.\d+)*\.?\s+)?(?:(?!(?:meets?|meeting|fulfil\w*|satisf\w*|see|any|all|no|not|other|per"
+    r"|fail\w*|does|has|have|and|or|same|as|violat\w*|listed|according|\w*clusion)\b)"
+    r"(?:(?-i:[A-Z])[\w'’&./-]*|&)\s+){0,4}))?"
     r"(?P<kind>inclusion|exclusion)"
     r"(?:\s+and\s+(?:inclusion|exclusion))?\s+criteria\b(?:[^:\n]{0,40}:)?\s*(?P<rest>.*)$",
     re.IGNORECASE,
@@ -49,7 +50,11 @@ _HEADING = re.compile(
 _RUN_IN_HEADING = re.compile(r"(?<=\S)\s*\b(?P<kind>Inclusion|Exclusion)\s+[Cc]riteria:?\s*$")
 _NOT_BEFORE_HEADING = re.compile(
     r"(?:\b(?:the|of|in|under|with|these|those|above|below|all|any|and|or|other|per|by|to|see|our|its|their|"
-    r"patients?|subjects?|study|meets?|meeting|fulfil\w*|satisf\w*|following|no|not)|/)$", re.IGNORECASE)
+    r"patients?|subjects?|study|meets?|meeting|fulfil\w*|satisf\w*|following|no|not|as|same)|/)$", re.IGNORECASE)
+# … nor an item that refers to criteria, however its words wrap ("… who do not fulfil all of the protocol\n specific
+# Inclusion Criteria", "… listed in Section 5.1 Inclusion Criteria", "… see Appendix 2: Inclusion Criteria")
+_REFERS_TO_CRITERIA = re.compile(r"\b(?:fulfil\w*|meets?|meeting|met|satisf\w*|fail\w*|listed|see|violat\w*|described"
+                                 r"|defined|according|specified|outlined|section|appendix)\b", re.IGNORECASE)
 # the word alone, capitalised, as a line or before a colon: "Exclusion", "EXCLUSION :", "Exclusions: …" (91 legacy
 # records head a list so; a lower-case "exclusion" alone is a wrapped line's end)
 _BARE_HEADING = re.compile(
@@ -89,18 +94,22 @@ def _wrapped(line: str, hanging: int) -> bool:
     return _indentation(line) == hanging and line.lstrip()[:1].isalpha()
 
 
-def _heading(line: str, wrapped: bool) -> re.Match | None:
-    """The inclusion or exclusion heading a line is, if any. A line wrapped under an item's text is that item's end
-    ("… allowed in the\\n Patient Inclusion Criteria."), not a heading of capitalised words or the word alone."""
-    if (m := _HEADING.match(line)) and not (m["qualifier"] and (wrapped or m["rest"].strip(" .:;-"))):
+def _heading(line: str, wrapped: bool, continues: bool) -> re.Match | None:
+    """The inclusion or exclusion heading a line is, if any. A line wrapped under an item's text is that item's end,
+    not the word alone; a line continuing an item ("… allowed in the\\n Patient Inclusion Criteria.", a paragraph's
+    "… allowed by the\\nProtocol Inclusion Criteria.") is no heading of capitalised words."""
+    if (m := _HEADING.match(line)) and not (m["qualifier"] and (continues or m["rest"].strip(" .:;-"))):
         return m
     return None if wrapped else _BARE_HEADING.match(line)
 
 
-def _run_in_heading(line: str) -> re.Match | None:
-    """The heading an item's line ends in, if any (_RUN_IN_HEADING)."""
+def _run_in_heading(line: str, item: str) -> re.Match | None:
+    """The heading an item's line ends in, if any (_RUN_IN_HEADING); `item` is the text of the item the line
+    continues, if it continues one."""
     m = _RUN_IN_HEADING.search(line)
-    return m if m and line[:m.start()].strip() and not _NOT_BEFORE_HEADING.search(line, 0, m.start()) else None
+    if not m or not line[:m.start()].strip() or _NOT_BEFORE_HEADING.search(line, 0, m.start()):
+        return None
+    return None if _REFERS_TO_CRITERIA.search(item) or _REFERS_TO_CRITERIA.search(line, 0, m.start()) else m
 
 
 def _kind(heading: re.Match) -> str:
@@ -169,7 +178,8 @@ def split_criteria(text: str | None) -> list[Criterion]:
         if not line.strip():
             open_item = False
             continue
-        heading = _heading(line, open_item and _wrapped(line, hanging))
+        heading = _heading(line, open_item and _wrapped(line, hanging), open_item and (
+            hanging < 0 or _wrapped(line, hanging)))
         if heading:
             superseded = bool(heading.groupdict().get("previous"))
             # what the criteria are of ("REGISTRATION EXCLUSION CRITERIA:") is their section
@@ -206,7 +216,8 @@ def split_criteria(text: str | None) -> list[Criterion]:
                 add(_indentation(line), section[1])
             continue
         nested = False
-        run_in = _run_in_heading(line) if i + 1 == len(lines) or not lines[i + 1].strip() else None
+        run_in = _run_in_heading(line, " ".join(items[-1][3]) if continues and not marker else "") \
+            if i + 1 == len(lines) or not lines[i + 1].strip() else None
         if run_in:
             line = line[:run_in.start()]
         if marker and line[marker.end():].strip():

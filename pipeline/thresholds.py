@@ -408,21 +408,30 @@ _NOT = re.compile(r"not\b|unlikely\b", re.IGNORECASE)
 # greater than 45%" states the normal range)
 _RULED_OUT_BEFORE = re.compile(r"\b(?:must|should|may|can|could|shall|will)\s*not\s+(?:have|be)\b"
                                r"(?:(?!\b(?:and|but|must|should)\b)[^;:()])*$", re.IGNORECASE)
-_RULED_OUT_AFTER = re.compile(r"[^;:()]*?\b(?:(?:will|shall|are|is)\s+(?:be\s+)?(?:excluded|ineligible|not\s+eligible)"
+_RULED_OUT_AFTER = re.compile(r"[^;:()]*?\b(?:(?:will|shall|are|is|to)\s+(?:be\s+)?"
+                              r"(?:excluded|ineligible|not\s+eligible)"
                               r"|renders?\s+(?:\w+\s+){0,2}ineligible)\b"
                               # but not for another treatment: "… < 66 years with NHL … who are not eligible for
                               # autologous transplantation"
                               r"(?!\s+for\s+(?!(?:this|the)\s+(?:study|trial|protocol)\b))", re.IGNORECASE)
-# … or a clause opening "No", as the NCI's records list what rules a participant out, the bound's name right after
-# it or after "with", "of", "by": "No ejection fraction of less than 50%", "No history of congestive heart failure
-# with an LVEF less than 40%" (not "No more than 2 …", "No upper age limit", "No. of …", nor where the lines of a
-# list run on: "Renal: No clinically significant renal disease Creatinine less than 1.4 mg/dL", nor "No study entry
-# restrictions … for patients with an ECOG of 0 and 1")
+# … or a clause opening "No", as the NCI's records list what rules a participant out: the bound's name right after it
+# (or after one word), or after "with", "of", "by", "as", "including", "having", "whose" or a lower-case "or", before
+# any comma: "No ejection fraction of less than 50%", "No history of congestive heart failure with an LVEF less than
+# 40%", "No patients with serum creatinine greater than 1.8 or creatinine clearance less than 50". Not "No more
+# than 2 …", "No upper age limit", "No. of …", "No study entry restrictions … for patients with an ECOG of 0 and 1",
+# "No significant cardiac disease, as evidenced by LVEF >= 50%", a list's alternative ("No history of cardiac disease
+# OR Left ventricular ejection fraction greater than 50%"), nor where the lines of a list run on, a name capitalised
+# after a word: "Renal: No clinically significant renal disease Creatinine less than 1.4 mg/dL", "No encephalopathy
+# Bilirubin no greater than 2.5 times ULN"
 _NO = re.compile(r"\bNo\s+(?!(?i:more|less|greater|fewer|higher|lower|longer|shorter|older|younger|upper|lower|maximum"
                  r"|minimum|limits?)\b)"
                  r"(?:\w+\s+|(?:(?!\b(?i:and|but|must|should|except|unless|if|restrictions?|requirements?)\b"
-                 r"|\b[A-Z][a-z])[^;:().])*?"
-                 r"\b(?i:with|of|by|as|including|having|whose)\s+(?:(?i:an?|the)\s+)?)?$")
+                 r"|\b[A-Z][a-z])(?:[^;:().,]|[.,](?=\d)))*?"
+                 r"\b(?:(?i:with|of|by|as|including|having|whose)|or)\s+(?:(?i:an?|the)\s+)?)?$")
+_NAME_RUN_ON = re.compile(r"\bNo\s+\w+\s+$")  # "No encephalopathy " before a capitalised name: a list run on
+_CAPITALISED = re.compile(r"[A-Z][a-z]")
+# a bound the sentence says nothing is set on: "No age limit, must be at least 18 years old"
+_NO_LIMIT = re.compile(r"(?<!upper )(?<!lower )\b(?:limits?|restrictions?|cut-?offs?)\b", re.IGNORECASE)
 # a requirement between a bound's name and its value, whatever the criterion's heading: "Unstable Hemoglobin (Hb < 7)
 # (i.e. Hb must be > 7 mg/dL)", "creatinine clearance should be greater than 45 ml/min" under an exclusion heading
 _REQUIRED = re.compile(r"\b(?:must|should|shall|needs?\s+to|has\s+to|have\s+to)\s+(?:be|have|remain)\b"
@@ -1255,10 +1264,11 @@ def _thresholds(text: str) -> list[Threshold]:
         reach = t.end + CLAUSE_REACH
         clause_end = m.start() if (m := _CLAUSE_END.search(text, t.end, reach)) else reach
         clause = _clause_start(text, t.start)
+        required = _REQUIRED.search(text, t.start, t.end) and not _IN_CASE.search(text, clause, t.start)
         if _RULED_OUT_BEFORE.search(text, clause, t.start) or _RULED_OUT_AFTER.match(text, t.end, clause_end) \
-                or _NO.search(text, clause, t.start):
+                or not required and _no_before(text, clause, t):
             t.sense = "EXCLUSION"
-        elif _REQUIRED.search(text, t.start, t.end) and not _IN_CASE.search(text, clause, t.start):
+        elif required:
             t.sense = "INCLUSION"
     if note := _AMENDMENT.search(text):
         keep = _in_force(found, note)
@@ -1278,6 +1288,13 @@ def _thresholds(text: str) -> list[Threshold]:
             a.qualifiers.append(f"or {b.variable}")
             b.qualifiers.append(f"or {a.variable}")
     return found
+
+
+def _no_before(text: str, clause: int, t: Threshold) -> bool:
+    """Whether the clause's "No" rules the bound out (_NO)."""
+    no = _NO.search(text, clause, t.start)
+    return bool(no) and not _NO_LIMIT.search(text, t.start, t.end) and not (
+        _NAME_RUN_ON.match(no.group()) and _CAPITALISED.match(text, t.start))
 
 
 def _in_force(found: list[Threshold], note: re.Match) -> list[bool]:

@@ -361,12 +361,31 @@ def test_a_heading_named_after_what_its_criteria_are_of_or_run_into_an_item_type
         (3.0, True, None, None)]
 
 
+def test_a_heading_run_into_an_item_ends_the_item_there():
+    """NCT00493701 (2023 archive), as written: its age item keeps its words and its type; a capitalised word and a
+    range before the heading make no heading of the line."""
+    text = ("\n        Inclusion Criteria:\n\n          -  BMI &gt; 19 and &lt; 35\n\n          -  Age 18-30 Exclusion "
+            "Criteria\n\n          -  Smokers\n\n          -  Pregnancy\n").replace("&gt;", ">").replace("&lt;", "<")
+    assert [(c.criterion_type, c.ordinal, c.text, c.section) for c in split_criteria(text)] == [
+        ("INCLUSION", 1, "BMI > 19 and < 35", None), ("INCLUSION", 2, "Age 18-30", None),
+        ("EXCLUSION", 1, "Smokers", None), ("EXCLUSION", 2, "Pregnancy", None)]
+
+
 def test_words_that_only_mention_inclusion_or_exclusion_criteria_head_nothing():
     text = ("Exclusion Criteria:\n\n  -  Failure to meet inclusion criteria.\n\n  -  Antiretrovirals except as allowed"
             " in the\n     Patient Inclusion Criteria.\n\n  -  Meets Inclusion Criteria\n\n"
-            "  -  Subjects who do not satisfy the Inclusion Criteria\n\nIINCLUSION AND EXCLUSION CRITERIA\n")
+            "  -  Subjects who do not satisfy the Inclusion Criteria\n\nIINCLUSION AND EXCLUSION CRITERIA\n\n"
+            "Patients taking drugs other than those allowed by the\nProtocol Inclusion Criteria.\n\n"
+            "  -  Patients who do not fulfil all of the protocol\n     specific Inclusion Criteria\n\n"
+            "  -  Conditions listed in Section 5.1 Inclusion Criteria\n\n  -  Same As Inclusion Criteria\n\n"
+            "  -  Participants Violating Inclusion Criteria\n\n  -  Pregnancy\n")
     assert [(c.criterion_type, c.text) for c in split_criteria(text)] == [
         ("EXCLUSION", "Failure to meet inclusion criteria."),
         ("EXCLUSION", "Antiretrovirals except as allowed in the Patient Inclusion Criteria."),
         ("EXCLUSION", "Meets Inclusion Criteria"), ("EXCLUSION", "Subjects who do not satisfy the Inclusion Criteria"),
-        ("EXCLUSION", "IINCLUSION AND EXCLUSION CRITERIA")]
+        ("EXCLUSION", "IINCLUSION AND EXCLUSION CRITERIA"),
+        ("EXCLUSION", "Patients taking drugs other than those allowed by the Protocol Inclusion Criteria."),
+        ("EXCLUSION", "Patients who do not fulfil all of the protocol specific Inclusion Criteria"),
+        ("EXCLUSION", "Conditions listed in Section 5.1 Inclusion Criteria"),
+        ("EXCLUSION", "Same As Inclusion Criteria"),
+        ("EXCLUSION", "Participants Violating Inclusion Criteria"), ("EXCLUSION", "Pregnancy")]

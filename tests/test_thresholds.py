@@ -249,6 +249,17 @@ def test_a_bound_its_sentence_rules_out_is_complemented_as_an_exclusions(criteri
     ("EXCLUSION", "Proteinuria >30 mg/dL (1+) on dipstick; in case of the proteinuria ≥1+ on the dipstick, 24 hours "
      "proteinuria must be >1.5 g/24 hours", {("proteinuria", None, None, 30.0, True), ("proteinuria", None, None, 1.5, True)}),
     (None, "No more than 3 times the upper limit of normal for AST", {("ast", None, None, 3.0, True)}),
+    # found by a review: a list run on after one word (NCT00004890), a limit the sentence says is none, a comma, a
+    # list's "OR", "to be excluded"; "or" in the clause carries the "No" to the next bound (NCT00001797)
+    (None, "Hepatic: No hepatic failure No encephalopathy Bilirubin no greater than 2.5 times ULN",
+     {("bilirubin", None, None, 2.5, True)}),
+    ("INCLUSION", "No age limit, must be at least 18 years old", {("age", 18.0, True, None, None)}),
+    (None, "No significant cardiac disease, as evidenced by LVEF >= 50%", {("lvef", 50.0, True, None, None)}),
+    (None, "No history of cardiac disease OR Left ventricular ejection fraction greater than 50% by MUGA",
+     {("lvef", 50.0, False, None, None)}),
+    ("EXCLUSION", "Hemoglobin must be < 8 g/dL to be excluded", {("hemoglobin", 8.0, True, None, None)}),
+    (None, "No patients with serum creatinine greater than 1.8 or creatinine clearance (CrCl) less than 50 ml/min.",
+     {("serum_creatinine", None, None, 1.8, True), ("creatinine_clearance", 50.0, True, None, None)}),
 ])
 def test_a_sentence_that_states_its_own_sense_gives_the_eligible_range(criterion_type, text, expected):
     """The eligible-range development set's misses (tests/data/README_eligible.md): what a sentence rules out or
