@@ -17,7 +17,7 @@ DATA = Path(__file__).parent / "data"
 SETS = {"development": "eligible_dev1.jsonl", "holdout": "eligible_holdout1.jsonl"}
 # the development set scored 0.931 / 0.953 once, as the first holdout, before its misses were read and the rules tuned
 # on them (now 0.954 / 0.979); the holdout, drawn and labelled meanwhile, scored 0.927 / 0.951 once with those rules
-FLOOR = {"development": (0.95, 0.97), "holdout": (0.92, 0.95)}
+FLOOR = {"development": (0.95, 0.97), "holdout": (0.91, 0.94)}
 
 
 def _labelled(name: str) -> list[dict]:
@@ -25,6 +25,8 @@ def _labelled(name: str) -> list[dict]:
 
 
 def _key(variable, lower, lower_inclusive, upper, upper_inclusive, sex) -> tuple:
+    """What a row is matched by: not its unit, which labels and table both copy from the text but spell apart ("x ULN"
+    for "times the upper limit of normal"); a bound read in another unit than the label's would still match."""
     return (variable, lower, lower_inclusive if lower is not None else None, upper,
             upper_inclusive if upper is not None else None, sex)
 
