@@ -55,6 +55,7 @@ _NOT_BEFORE_HEADING = re.compile(
 # Inclusion Criteria", "… listed in Section 5.1 Inclusion Criteria", "… see Appendix 2: Inclusion Criteria")
 _REFERS_TO_CRITERIA = re.compile(r"\b(?:fulfil\w*|meets?|meeting|met|satisf\w*|fail\w*|listed|see|violat\w*|described"
                                  r"|defined|according|specified|outlined|section|appendix)\b", re.IGNORECASE)
+_MAY_HEAD = re.compile("lusion", re.IGNORECASE)  # what every heading holds, folded as the patterns fold it
 # the word alone, capitalised, as a line or before a colon: "Exclusion", "EXCLUSION :", "Exclusions: …" (91 legacy
 # records head a list so; a lower-case "exclusion" alone is a wrapped line's end)
 _BARE_HEADING = re.compile(
@@ -98,6 +99,8 @@ def _heading(line: str, wrapped: bool, continues: bool) -> re.Match | None:
     """The inclusion or exclusion heading a line is, if any. A line wrapped under an item's text is that item's end,
     not the word alone; a line continuing an item ("… allowed in the\\n Patient Inclusion Criteria.", a paragraph's
     "… allowed by the\\nProtocol Inclusion Criteria.") is no heading of capitalised words."""
+    if not _MAY_HEAD.search(line):  # (every line is tried: the patterns only where they can match)
+        return None
     if (m := _HEADING.match(line)) and not (m["qualifier"] and (continues or m["rest"].strip(" .:;-"))):
         return m
     return None if wrapped else _BARE_HEADING.match(line)
@@ -106,7 +109,7 @@ def _heading(line: str, wrapped: bool, continues: bool) -> re.Match | None:
 def _run_in_heading(line: str, item: str) -> re.Match | None:
     """The heading an item's line ends in, if any (_RUN_IN_HEADING); `item` is the text of the item the line
     continues, if it continues one."""
-    m = _RUN_IN_HEADING.search(line)
+    m = _RUN_IN_HEADING.search(line) if "riteria" in line else None
     if not m or not line[:m.start()].strip() or _NOT_BEFORE_HEADING.search(line, 0, m.start()):
         return None
     return None if _REFERS_TO_CRITERIA.search(item) or _REFERS_TO_CRITERIA.search(line, 0, m.start()) else m
