@@ -106,13 +106,13 @@ def _heading(line: str, wrapped: bool, continues: bool) -> re.Match | None:
     return None if wrapped else _BARE_HEADING.match(line)
 
 
-def _run_in_heading(line: str, item: str) -> re.Match | None:
-    """The heading an item's line ends in, if any (_RUN_IN_HEADING); `item` is the text of the item the line
+def _run_in_heading(line: str, item: list[str]) -> re.Match | None:
+    """The heading an item's line ends in, if any (_RUN_IN_HEADING); `item` holds the lines of the item the line
     continues, if it continues one."""
     m = _RUN_IN_HEADING.search(line) if "riteria" in line else None
     if not m or not line[:m.start()].strip() or _NOT_BEFORE_HEADING.search(line, 0, m.start()):
         return None
-    return None if _REFERS_TO_CRITERIA.search(item) or _REFERS_TO_CRITERIA.search(line, 0, m.start()) else m
+    return None if _REFERS_TO_CRITERIA.search(" ".join([*item, line[:m.start()]])) else m
 
 
 def _kind(heading: re.Match) -> str:
@@ -181,8 +181,9 @@ def split_criteria(text: str | None) -> list[Criterion]:
         if not line.strip():
             open_item = False
             continue
-        heading = _heading(line, open_item and _wrapped(line, hanging), open_item and (
-            hanging < 0 or _wrapped(line, hanging)))
+        wrapped = open_item and _wrapped(line, hanging)  # under the open item's text
+        continues = open_item and (hanging < 0 or wrapped)
+        heading = _heading(line, wrapped, continues)
         if heading:
             superseded = bool(heading.groupdict().get("previous"))
             # what the criteria are of ("REGISTRATION EXCLUSION CRITERIA:") is their section
@@ -207,9 +208,8 @@ def split_criteria(text: str | None) -> list[Criterion]:
             leads.clear()
             continue
         marker = LIST_MARKER.match(line)
-        if marker and open_item and _wrapped(line, hanging):
+        if marker and wrapped:
             marker = None
-        continues = open_item and (hanging < 0 or _wrapped(line, hanging))
         if not marker and not continues and (section := _section(line)):
             path = _within(path, section[0], nested)
             open_item, hanging = bool(section[1].strip()), -1
@@ -219,7 +219,7 @@ def split_criteria(text: str | None) -> list[Criterion]:
                 add(_indentation(line), section[1])
             continue
         nested = False
-        run_in = _run_in_heading(line, " ".join(items[-1][3]) if continues and not marker else "") \
+        run_in = _run_in_heading(line, items[-1][3] if continues and not marker else []) \
             if i + 1 == len(lines) or not lines[i + 1].strip() else None
         if run_in:
             line = line[:run_in.start()]

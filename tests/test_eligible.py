@@ -12,6 +12,9 @@ import pytest
 
 from pipeline.criteria import split_criteria
 from pipeline.thresholds import rows
+# rows are matched as the threshold sets match them: not by unit, which labels and table both copy from the text but
+# spell apart ("x ULN" for "times the upper limit of normal"); a bound read in another unit would still match
+from tests.test_thresholds import _key, precision_recall
 
 DATA = Path(__file__).parent / "data"
 SETS = {"development": "eligible_dev1.jsonl", "holdout": "eligible_holdout1.jsonl"}
@@ -22,13 +25,6 @@ FLOOR = {"development": (0.95, 0.97), "holdout": (0.91, 0.94)}
 
 def _labelled(name: str) -> list[dict]:
     return [json.loads(line) for line in (DATA / SETS[name]).read_text(encoding="utf-8").splitlines()]
-
-
-def _key(variable, lower, lower_inclusive, upper, upper_inclusive, sex) -> tuple:
-    """What a row is matched by: not its unit, which labels and table both copy from the text but spell apart ("x ULN"
-    for "times the upper limit of normal"); a bound read in another unit than the label's would still match."""
-    return (variable, lower, lower_inclusive if lower is not None else None, upper,
-            upper_inclusive if upper is not None else None, sex)
 
 
 def found(line: dict) -> Counter:
@@ -53,10 +49,6 @@ def score(lines: list[dict]) -> tuple[Counter, list[tuple]]:
         if got != expected:
             misses.append((line["id"], line["text"], sorted(expected - got, key=str), sorted(got - expected, key=str)))
     return counts, misses
-
-
-def precision_recall(counts: Counter) -> tuple[float, float]:
-    return counts["tp"] / (counts["tp"] + counts["fp"]), counts["tp"] / (counts["tp"] + counts["fn"])
 
 
 @pytest.mark.parametrize("name", SETS)
