@@ -327,7 +327,8 @@ _OPS = {
     "not to exceed": "le", "not exceed": "le",
     "does not exceed": "le", "maximum of": "le", "a maximum of": "le", "maximum": "le", "max": "le", "up to": "le",
     "no older than": "le", "not older than": "le", "less than": "lt", "lower than": "lt", "under": "lt",
-    "below": "lt", "younger than": "lt", "fewer than": "lt", "inferior to": "lt", "lest than": "lt",
+    "below": "lt", "younger than": "lt", "fewer than": "lt", "inferior to": "lt", "lest than": "lt", "less that": "lt",
+    "as high as": "le", "as low as": "ge",
     "before": "lt", "beyond": "gt",  # only with an age
     "within": "le", "within the past": "le", "within the last": "le", "within the previous": "le",  # a time window
 }
@@ -373,7 +374,8 @@ _SPACES = re.compile(r"\s*")
 _SCORES = re.compile(r"(\d)(?:\s*,\s*\d){0,4}\s*(?:,\s*)?or\s+(\d)(?!\.?\d)")
 # a number that is not a bound: an offset above the ULN ("1.0 mg/dL above ULN"), a count ("at least 1 regimen"),
 # a birth weight ("less than 1,251 grams at birth")
-_NOT_A_BOUND = re.compile(r"\s*(?:above|over|greater than)\s+(?:the\s+)?(?:ULN|upper limit|normal)"
+_NOT_A_BOUND = re.compile(r"\s*(?:above|over|greater than)\s+(?:the\s+)?(?:ULN|upper limit|normal|control)\b"
+                          r"|\s+prolonged\b"
                           r"|\s+(?:[a-z]+\s+){0,2}?(?:regimens?|cycles?|courses?|lines?|doses?|episodes?|reactions?"
                           r"|of (?:them|these))\b|\s+at birth\b",
                           re.IGNORECASE)
@@ -386,8 +388,10 @@ _SEX_AFTER = re.compile(rf"\s*+(?:\(\s*+(?:for|in|among)?\s*{_SEX}\s*\)|,?\s*(?:
                         re.IGNORECASE)
 _SEX_AFTER_AGE = re.compile(rf"\s+{_SEX}\b(?!\s*(?:and|or|&|/|,))", re.IGNORECASE)  # "aged >= 18 years old female"
 _SEX_BEFORE = re.compile(rf"(?<!\band )(?<!\bor )\b{_SEX}\b\s*[:,]?\s*(?:\(|,)?\s*$", re.IGNORECASE)
-# the subject of the phrase, at its start: "5 Male subjects weigh …, female subjects weigh …" (not "Male or … females")
-_SEX_SUBJECT = re.compile(rf"(?:^[\d.\s-]*|[,;:.]\s*)(?:(?!(?:and|or)\b)[a-z-]+\s+){{0,2}}{_SEX}"
+# the subject of the phrase, at its start: "5 Male subjects weigh …, female subjects weigh …", "… aged 9-45 years old
+# and male participants aged 9-15" (not "Male or … females", "men and women aged …")
+_SEX_SUBJECT = re.compile(rf"(?:^[\d.\s-]*|[,;:.]\s*|(?:\d|\byears?|\bold)\s+and\s+)"
+                          rf"(?:(?!(?:and|or)\b)[a-z-]+\s+){{0,2}}{_SEX}"
                           rf"(?:\s+(?:subjects|patients|participants|volunteers|adults))?\s*$", re.IGNORECASE)
 # … whose age bound is that sex's own when the criterion reads "<sex> aged …" ("Men aged ≥ 50 years"; "Women 45-64
 # years of age" names the population only)
@@ -406,7 +410,8 @@ _NOT = re.compile(r"not\b|unlikely\b", re.IGNORECASE)
 # criteria without headings: read as requirements, both gave the excluded range as the eligible one). Not across a
 # positive "and must" or "but", nor into a parenthesis ("must not have abnormal cardiac function (ejection fraction
 # greater than 45%" states the normal range)
-_RULED_OUT_BEFORE = re.compile(r"\b(?:must|should|may|can|could|shall|will)\s*not\s+(?:have|be)\b"
+_RULED_OUT_BEFORE = re.compile(r"\b(?:(?:must|should|may|can|could|shall|will)\s*not\s+(?:have|be)"
+                               r"|(?:ineligible|excluded)\s+if)\b"
                                r"(?:(?!\b(?:and|but|must|should)\b)[^;:()])*$", re.IGNORECASE)
 _RULED_OUT_AFTER = re.compile(r"[^;:()]*?\b(?:(?:will|shall|are|is|to)\s+(?:be\s+)?"
                               r"(?:excluded|ineligible|not\s+eligible)"
@@ -414,6 +419,16 @@ _RULED_OUT_AFTER = re.compile(r"[^;:()]*?\b(?:(?:will|shall|are|is|to)\s+(?:be\s
                               # but not for another treatment: "… < 66 years with NHL … who are not eligible for
                               # autologous transplantation"
                               r"(?!\s+for\s+(?!(?:this|the)\s+(?:study|trial|protocol)\b))", re.IGNORECASE)
+# a bound its own sentence allows, in an exclusion: "(Note: Subjects with medically controlled hypertension [diastolic
+# blood pressure <95 mm Hg, systolic blood pressure <165 mm Hg] may participate.)"; not for another treatment
+_ALLOWED_AFTER = _cued(r"[^;:()]*?\b(?:(?:may|can|will|could)\s+(?:also\s+)?(?:participate|enter"
+                       r"|be\s+(?:enrolled|included|eligible|allowed|permitted))"
+                       r"|(?:are|is)\s+(?:also\s+)?(?:eligible|allowed|permitted))\b"
+                       r"(?!\s+for\s+(?!(?:this|the)\s+(?:study|trial|protocol)\b))",
+                       "participate|enter|enrolled|included|eligible|allowed|permitted")
+# … or before it: "patients are eligible if LVEF is >= 45%" under an exclusion heading
+_ELIGIBLE_IF = _cued(r"(?<!\bnot )\beligible\s+if\b[^;:]*$", "eligible")
+_PAIRED = re.compile(r"[\s,]*(?:(?:and/or|or|and)\s+)?", re.IGNORECASE)  # between a systolic and a diastolic bound
 # … or a clause opening "No", as the NCI's records list what rules a participant out: the bound's name right after it
 # (or after one word), or after "with", "of", "by", "as", "including", "having", "whose" or a lower-case "or", before
 # any comma: "No ejection fraction of less than 50%", "No history of congestive heart failure with an LVEF less than
@@ -425,11 +440,19 @@ _RULED_OUT_AFTER = re.compile(r"[^;:()]*?\b(?:(?:will|shall|are|is|to)\s+(?:be\s
 # Bilirubin no greater than 2.5 times ULN"
 _NO = re.compile(r"\bNo\s+(?!(?i:more|less|greater|fewer|higher|lower|longer|shorter|older|younger|upper|lower|maximum"
                  r"|minimum|limits?)\b)"
-                 r"(?:\w+\s+|(?:(?!\b(?i:and|but|must|should|except|unless|if|restrictions?|requirements?)\b"
-                 r"|\b[A-Z][a-z])(?:[^;:().,]|[.,](?=\d)))*?"
-                 r"\b(?:(?i:with|of|by|as|including|having|whose)|or)\s+(?:(?i:an?|the)\s+)?)?$")
-_NAME_RUN_ON = re.compile(r"\bNo\s+\w+\s+$")  # "No encephalopathy " before a capitalised name: a list run on
-_CAPITALISED = re.compile(r"[A-Z][a-z]")
+                 r"(?:\w+\s+(?:[a-z][\w-]*\s+){0,2}|(?:(?!\b(?i:and|but|must|should|except|unless|if|restrictions?"
+                 r"|requirements?)\b|\b[A-Z][a-z])(?:[^;:().,]|[.,](?=\d)))*?"
+                 r"(?:\b(?:(?i:with|of|by|as|including|having|whose)|or)\s+"
+                 # … or defined after a comma: "No history of severe hypertension, i.e.: Systolic 200 mm Hg or more",
+                 # "No uncontrolled hypertension, defined as systolic BP > 160" (not "…, as evidenced by LVEF >= 50%")
+                 r"|,\s*(?i:i\.\s?e\.|defined\s+(?:as|by))\s*:?\s*)(?:(?i:an?|the)\s+)?)?$")
+# "No encephalopathy ", "No congestive heart failure " before a capitalised name: a list run on (not "No known SGPT",
+# "No baseline CD4 counts", "No prolonged QTc": words of the measurement)
+_NAME_RUN_ON = re.compile(r"\bNo\s+(?:(?!(?i:with|of|by|as|including|having|whose|or)\b)\w+\s+){0,2}"
+                          r"(?!(?i:known|prior|previous|current|baseline|screening|documented|elevated|abnormal"
+                          r"|prolonged|low|high|increased|decreased|reduced|serum|plasma|total|fasting|random"
+                          r"|persistent|any|other|with|of|by|as|including|having|whose|or)\b)\w+\s+$")
+_CAPITALISED = re.compile(r"[A-Z]")
 # a bound the sentence says nothing is set on: "No age limit, must be at least 18 years old"
 _NO_LIMIT = re.compile(r"(?<!upper )(?<!lower )\b(?:limits?|restrictions?|cut-?offs?)\b", re.IGNORECASE)
 # a requirement between a bound's name and its value, whatever the criterion's heading: "Unstable Hemoglobin (Hb < 7)
@@ -441,19 +464,32 @@ _REQUIRED = re.compile(r"\b(?:must|should|shall|needs?\s+to|has\s+to|have\s+to)\
 _IN_CASE = re.compile(r"\b(?:if|in\s+case|when|whenever|unless)\b", re.IGNORECASE)
 _ECOG_SCALE = re.compile(r"\b(?:ECOG|WHO|Zubrod|Eastern Cooperative)\b", re.IGNORECASE)
 _FOR = re.compile(r"\bfor\s+(?:the\s+)?$", re.IGNORECASE)  # "Lansky 50-100 for ages 0-10": whom the scale is for
-# a condition shortly before the value: "EKG required if over 40 years of age", "if the mean QTc > 480 msec"
-_CONDITION = _cued(r"\b(?:if|unless)\b(?:(?!,\s)[^;:]){0,40}$", "if|unless")  # a comma or a heading ends it
+# a condition shortly before the value: "EKG required if over 40 years of age", "if the mean QTc > 480 msec",
+# "unless CD4 count declines to < 350"; a comma, a heading or a closing parenthesis ends it, and an exception's cause
+# is none: "Hepatic: Bilirubin less than 2.5 times normal unless due to Gilbert's syndrome SGOT or SGPT less than 2.5"
+_CONDITION = _cued(r"(?<!eligible )(?<!excluded )"  # not the criterion's own "… will be ineligible if …"
+                   r"\b(?:if|unless(?!\s+(?:\w+\s+)?(?:due|caused|secondary|related|attributable)\b))\b"
+                   r"(?:(?!,\s)(?:\([^()]*\)|[^;:)])){0,40}$", "if|unless")
 # a subgroup right before the variable or value names whom something else applies to: "consent from a guardian for
 # subjects under the age of 18", "PCP prophylaxis in patients with CD4 count <= 200"
 _SUBGROUP = re.compile(r"\b(?:for|in|among)\s+(?:all\s+)?(?:other\s+|those\s+)?(?:patients|subjects|participants|"
                        r"children|infants|persons|individuals|those|minors|adolescents|teenagers|women|men|males|"
                        r"females|boys|girls)(?:\s+(?:who\s+are|with|aged|whose))?\s*$", re.IGNORECASE)
 # someone else's age: "DONOR: Age < 75", "identical sibling age 4 to 65"
-_RELATIVE = r"donors?|siblings?|relatives?|family (?:history|members?)|mother|father|brothers?|sisters?"
+_RELATIVE = (r"donors?|siblings?|relatives?|family (?:\w+ )?(?:history|members?)|mother|father|brothers?|sisters?"
+             r"|spouses?|care-?givers?")  # "Family support member must be 18 years or older"
 _OTHER_PERSON = re.compile(rf"\b(?:{_RELATIVE})\b(?:(?!\bpatients?\b)[^.;]){{0,40}}$", re.IGNORECASE)
 # … or written after it: "sudden death under 40 years of age in first-degree relatives"
 _OF_OTHER_PERSON = re.compile(rf"\s*(?:in|among|of)\s+(?:an?\s+|the\s+|one\s+|his\s+|her\s+|their\s+)?"
                               rf"(?:(?:first|second|1st|2nd)[- ]degree\s+)?(?:{_RELATIVE})\b", re.IGNORECASE)
+# an age allowed with someone's consent, not a bound: "Patients < 18 years of age may participate with the consent of
+# parent, guardian, …", "patients below the age of 21 must have consent of parent or guardian"
+_WITH_CONSENT = re.compile(r"(?:(?!\b(?:and|but)\b)[^.;]){0,60}?\b(?:may|must|will|should|can)\b[^.;]{0,40}?"
+                           r"\b(?:consent|permission|assent)\b[^.;]{0,30}?\b(?:parents?|guardians?|legal)",
+                           re.IGNORECASE)
+# a target kept by treatment, not a bound: "transfusion to maintain hemoglobin of 7 or more g/dl", "(hemoglobin must
+# be maintained above 8 g/dL with transfusions)"
+_MAINTAINED = _cued(r"\bmaintain(?:s|ed|ing)?\b(?:(?!,\s)[^;:.()]){0,40}$", "maintain")
 # points in a score, not bounds: "1 point each: age > 65", "2 points for QTc > 450"
 _POINTS = _cued(r"\b\d+\s+points?\b(?:\s+each)?\s*(?::|\bfor\b|\beach\b)", "point")
 # a change, not a level: "a decrease of hemoglobin of 1 g/dL or more"
@@ -494,7 +530,7 @@ _OR = re.compile(r"\bor\b", re.IGNORECASE)
 CLAUSE_REACH = 300
 # "… or radioisotope …", "ALT, AST, (b) bilirubin"
 _LISTED_WITH = re.compile(r"\s*[,/]\s*")  # "alt, AST", "ast/ALT"
-_CHAIN_GAP = re.compile(r"^[\s()/,&]*(?:[a-z1-9]\)[\s,]*)?(?:(?i:and/or|and|or)\b[\s()/,&]*(?:[a-z]{1,14}\s+)?)?$")
+_CHAIN_GAP = re.compile(r"^[\s()/,&]*(?:[a-z1-9]\)[\s,]*)?(?:(?i:and/or|and|or)\b[\s()/,&]*(?:[a-z]{1,14}\s+\(?)?)?$")
 _TIME_WINDOW = re.compile(
     r"\b(?:within|in|during|over|for)\s+(?:the\s+)?(?:last|past|previous|preceding|prior)?\s*"
     r"(?:\d+|one|two|three|four|five|six|twelve)?\s*(?:days?|weeks?|months?|years?)\b"
@@ -659,12 +695,13 @@ _WORD_NUMBERS = {w: str(i) for i, w in enumerate(
 _COMPARATORS = [(_cued(p, cues), r) for p, cues, r in (
     (r"≧|=>|>\s*=|>\s*/\s*=|=\s*/\s*>|>\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*>|≥\s*="
      r"|(?:greater|more|older) (?:than )?or equal(?: to)?"
-     r"|equal (?:to )?or (?:greater than|more than|above|over|higher than|older than)", "≧|=|equal", "≥"),
+     r"|equal (?:to )?or (?:greater than|more than|above|over|higher than|older than)|\bat or (?:above|over)\b",
+     "≧|=|equal|at or", "≥"),
     (r"≦|=<|<\s*=|<\s*/\s*=|=\s*/\s*<|<\s*or\s*(?:=|equal(?:\s+to)?)|=\s*or\s*<|≤\s*="
      r"|(?:les[st]|younger) (?:than )?or equal(?: to)?"
-     r"|equal (?:to )?or (?:less than|below|under|lower than|younger than)"
+     r"|equal (?:to )?or (?:less than|below|under|lower than|younger than)|\bat or (?:below|under)\b"
      r"|\bno(?:t)? longer than|\bnot expected to exceed",
-     "≦|=|equal|longer than|expected to exceed", "≤"),
+     "≦|=|equal|at or|longer than|expected to exceed", "≤"),
     # rarer words as signs, so that a value's scan need not stop at every word beginning with their letters
     (r"\blonger than|\bsuperior to", "longer than|superior to", ">"), (r"\bshorter than", "shorter than", "<"),
 )]
@@ -857,6 +894,18 @@ def _value_at(text: str, pos: int) -> _Value | None:
                         value.end, value.age_implied = end2, value.age_implied or age2
         elif not value.age_implied and (older := _OR_OLDER.match(text, end)):
             value.end, value.age_implied = older.end(), True
+        elif op in ("ge", "gt") and (sep := _RANGE_SEP.match(text, end)) and not sep.group("below") \
+                and sep.group("word").lower() in ("to", "-", "–") and (got2 := _number_unit(text, sep.end())):
+            # "≥ 2 weeks to 4 months", "> 18 to 65 years": the range's upper end, in its own unit or the first's
+            number2, unit2, kind2, age2, end2 = got2
+            if not _one_unit(unit, kind, got2):
+                value.then = _with_postfix(text, _Value(None, None, number2, True, unit2, kind2, sep.end(), end2,
+                                                        value.age_implied or age2, continues=True))
+            elif number2 > number:
+                value.upper, value.upper_inclusive = number2, True
+                value.unit, value.unit_kind = unit2 or unit, kind2 or kind
+                value.end, value.age_implied = end2, value.age_implied or age2
+                _with_postfix(text, value)
         return value
     lead = _RANGE_LEAD.match(text, pos)
     got = _number_unit(text, lead.end() if lead else pos)
@@ -1224,6 +1273,7 @@ def _thresholds(text: str) -> list[Threshold]:
                                 or value.unit_kind != "uln" and _CHANGE.search(text, lowered, clause, start)
                                 or "age" in names and _FOR.search(text, clause, start)
                                 or _SHARE.search(text, lowered, clause, start)
+                                or _MAINTAINED.search(text, lowered, clause, value.start)
                                 or _POINTS.search(text, lowered, clause, start))
         previous = value
         if excluded or not names:
@@ -1247,7 +1297,8 @@ def _thresholds(text: str) -> list[Threshold]:
                 continue  # an acute illness's window: "the course of disease is within 14 days after the onset", "diagnosed within 48 hours"
             if variable == "life_expectancy" and _SHORTENED.search(text, clause, start):
                 continue
-            if variable == "age" and (_OTHER_PERSON.search(text, clause, start) or _OF_OTHER_PERSON.match(text, v.end)):
+            if variable == "age" and (_OTHER_PERSON.search(text, clause, start) or _OF_OTHER_PERSON.match(text, v.end)
+                                      or _WITH_CONSENT.match(text, v.end)):
                 continue
             if variable == "age" and _ONSET.search(text, clause, start):
                 variable = "age_at_onset"
@@ -1260,6 +1311,7 @@ def _thresholds(text: str) -> list[Threshold]:
             found.append(Threshold(v.lower, v.lower_inclusive, v.upper, v.upper_inclusive, v.unit, v.unit_kind,
                                    variable, v.sex, text[start:v.end].strip(), start, v.end, list(qualifiers)))
             population.append(v.population)
+    before = None
     for t in found:  # (the clause after a bound looked at as far as before it: CLAUSE_REACH)
         reach = t.end + CLAUSE_REACH
         clause_end = m.start() if (m := _CLAUSE_END.search(text, t.end, reach)) else reach
@@ -1268,8 +1320,13 @@ def _thresholds(text: str) -> list[Threshold]:
         if _RULED_OUT_BEFORE.search(text, clause, t.start) or _RULED_OUT_AFTER.match(text, t.end, clause_end) \
                 or not required and _no_before(text, clause, t):
             t.sense = "EXCLUSION"
-        elif required:
+        elif required or _ALLOWED_AFTER.cued(lowered, t.end, clause_end) and _ALLOWED_AFTER.pattern.match(
+                text, t.end, clause_end) or _ELIGIBLE_IF.search(text, lowered, clause, t.start):
             t.sense = "INCLUSION"
+        elif before and (before.variable, t.variable) == ("systolic_bp", "diastolic_bp") \
+                and _PAIRED.fullmatch(text, before.end, t.start):
+            t.sense = before.sense  # "… i.e.: Systolic 200 mm Hg or more Diastolic 120 mm Hg or more": one statement
+        before = t
     if note := _AMENDMENT.search(text):
         keep = _in_force(found, note)
         found = [t for t, k in zip(found, keep) if k]
