@@ -1455,9 +1455,10 @@ def plausible(variable: str, canonical_unit: str | None, *bounds: float | None) 
 
 
 def rows(trial_id: str, criterion_type: str | None, ordinal: int, text: str, section: str | None = None) -> list[tuple]:
-    """The eligibility_thresholds rows of one criterion, in the table's column order. A range the text
-    repeats word for word ("… Age 15 to 50 OR … Age 15 to 50 and …") is one row, with the qualifiers of
-    every mention, since the table's key is the range and its span, not where it stands. A criterion stating no
+    """The eligibility_thresholds rows of one criterion, in the table's column order. A range the criterion states
+    twice is one row, with the first mention's span and the qualifiers of every mention: "Blood pressure > 180/110
+    (systolic above 180 OR diastolic above 110)", "ECOG 0-2 … Zubrod 0-2", "… Age 15 to 50 OR … Age 15 to 50 and …"
+    (a query counting a criterion's thresholds counts each once). A criterion stating no
     threshold of its own is read after its heading when the heading names a variable and nothing else: the legacy
     records' "Age:" over "18 and over", "Life expectancy:" over "At least 8 weeks" (1,187 and 549 trials of the two
     archives had no such row); the span is the criterion's own words."""
@@ -1491,13 +1492,8 @@ def _variable_heading(section: str | None) -> str | None:
 def _criterion_rows(criterion_type: str | None, text: str) -> tuple[tuple, ...]:
     """rows() after its first three columns, remembered by text: registries repeat criteria word for word (a third
     of the 2014 archive's criteria texts are repeats), and extraction is half of what parsing a record costs."""
-    merged: dict[tuple, Threshold] = {}
+    out: dict[tuple, tuple] = {}
     for t in extract(text):
-        first = merged.setdefault((t.variable, t.sex, t.lower, t.upper, t.span), t)
-        if first is not t:
-            first.qualifiers += [q for q in t.qualifiers if q not in first.qualifiers]
-    out = []
-    for t in merged.values():
         sense = t.sense or criterion_type
         lo, lo_inc, hi, hi_inc = eligible(t, sense)
         conv = conversion(t.variable, t.unit, t.unit_kind)
@@ -1507,7 +1503,15 @@ def _criterion_rows(criterion_type: str | None, text: str) -> tuple[tuple, ...]:
         # an exclusion's "Hb < 10 or platelets < 100" excludes on either, so an eligible participant is within both
         # eligible ranges: no alternatives
         qualifiers = [q for q in t.qualifiers if not (sense == "EXCLUSION" and q.startswith("or "))]
-        out.append((t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive, t.unit,
-                    lo, lo_inc, hi, hi_inc, canonical_unit, lo_c, hi_c, t.sex, tuple(qualifiers) or None, t.span,
-                    plausible(t.variable, canonical_unit, lo_c, hi_c)))
-    return tuple(out)
+        # the same range: its bounds as written and as eligible, in the canonical unit where there is one ("3 months
+        # of age and younger" is not "aged 3 months to 3 years"), else in the unit as written
+        same = (t.variable, t.sex, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive, lo_inc, hi_inc,
+                canonical_unit, lo_c, hi_c, None if canonical_unit else (t.unit, lo, hi))
+        if first := out.get(same):
+            qualifiers = list(first[14] or ()) + [q for q in qualifiers if q not in (first[14] or ())]
+            out[same] = (*first[:14], tuple(qualifiers) or None, *first[15:])
+            continue
+        out[same] = (t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive, t.unit,
+                     lo, lo_inc, hi, hi_inc, canonical_unit, lo_c, hi_c, t.sex, tuple(qualifiers) or None, t.span,
+                     plausible(t.variable, canonical_unit, lo_c, hi_c))
+    return tuple(out.values())

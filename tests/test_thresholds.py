@@ -328,6 +328,21 @@ def test_the_second_development_sets_misses(criterion_type, text, expected):
     assert {(row[3], *row[9:13]) for row in rows("X", criterion_type, 1, text)} == expected
 
 
+def test_a_range_stated_twice_in_a_criterion_is_one_row_with_its_first_span():
+    """NCT00498355, NCT00005046: the labelled sets count such a range once, and so does a query counting thresholds
+    (41 rows of the corpus were second mentions); a range in another unit is another range (NCT00000585)."""
+    text = "Blood pressure > 180/110 (systolic above 180 OR diastolic above 110)."
+    assert [(r[3], r[18]) for r in rows("X", "EXCLUSION", 1, text)] == [
+        ("systolic_bp", "Blood pressure > 180/110"), ("diastolic_bp", "Blood pressure > 180/110")]
+    text = "Absolute neutrophil count at least 1,500/mm3 Granulocyte count at least 1,500/mm3"
+    assert [(r[3], r[9], r[18]) for r in rows("X", None, 1, text)] == [
+        ("neutrophils", 1500.0, "Absolute neutrophil count at least 1,500/mm3")]
+    text = ("In the Phase I trial, Black children with sickle cell anemia aged 3 months to 3 years. In the Phase II "
+            "trial, children with sickle cell anemia aged five years 3 months of age and younger")
+    assert sorted((r[11], r[8]) for r in rows("X", None, 1, text) if r[11] is not None) == [
+        (3.0, "months"), (3.0, "years")]
+
+
 def test_a_sex_named_after_the_other_sexs_range_is_its_own():
     text = "Healthy female participants aged 9-45 years old and male participants aged 9-15 years old"
     assert [(t.sex, t.upper) for t in extract(text)] == [("female", 45.0), ("male", 15.0)]
