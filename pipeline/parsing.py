@@ -131,7 +131,7 @@ def explode(record: TrialRecord) -> dict[str, list[tuple]]:
                               for a in r.arm_groups),
         "eligibility_criteria": _unique((tid, c.criterion_type, c.ordinal, c.text, c.section) for c in r.eligibility_criteria),
         "eligibility_thresholds": _unique(row for c in r.eligibility_criteria for row in thresholds.rows(
-            tid, c.criterion_type, c.ordinal, c.text, c.headings)),
+            tid, c.criterion_type, c.ordinal, c.text, c.headings, c.section)),
         "outcomes": _unique((tid, o.outcome_type, o.measure, o.time_frame, o.description) for o in r.outcomes),
         "identifiers": _unique((tid, i.id_type, i.id_value) for i in r.identifiers),
         "locations": _unique((tid, x.facility, x.city, x.state, x.zip, x.country) for x in r.locations),

@@ -1454,18 +1454,22 @@ def plausible(variable: str, canonical_unit: str | None, *bounds: float | None) 
     return all(lo <= b <= hi for b in stated)
 
 
-def rows(trial_id: str, criterion_type: str | None, ordinal: int, text: str, section: str | None = None) -> list[tuple]:
+def rows(trial_id: str, criterion_type: str | None, ordinal: int, text: str, headings: str | None = None,
+         section: str | None = None) -> list[tuple]:
     """The eligibility_thresholds rows of one criterion, in the table's column order. A range the criterion states
     twice is one row, with the first mention's span and the qualifiers of every mention: "Blood pressure > 180/110
     (systolic above 180 OR diastolic above 110)", "ECOG 0-2 … Zubrod 0-2", "… Age 15 to 50 OR … Age 15 to 50 and …"
     (a query counting a criterion's thresholds counts each once). A criterion stating no
     threshold of its own is read after its heading when the heading names a variable and nothing else: the legacy
     records' "Age:" over "18 and over", "Life expectancy:" over "At least 8 weeks" (1,187 and 549 trials of the two
-    archives had no such row); the span is the criterion's own words."""
-    found = _criterion_rows(criterion_type, text)
-    if not found and (heading := _variable_heading(section)):
+    archives had no such row); the span is the criterion's own words. The items of a heading or lead-in that rules
+    out what follows ("No severe cardiac disease, including any of the following:", "Patients will be excluded from
+    enrollment if any of the following apply:") are read as an exclusion's, whatever the criterion's type."""
+    sense = "EXCLUSION" if criterion_type != "EXCLUSION" and _rules_out(section, criterion_type) else criterion_type
+    found = _criterion_rows(sense, text)
+    if not found and (heading := _variable_heading(headings)):
         found = tuple((*row[:_SPAN], row[_SPAN].removeprefix(heading).strip(), *row[_SPAN + 1:])
-                      for row in _criterion_rows(criterion_type, f"{heading} {text}"))
+                      for row in _criterion_rows(sense, f"{heading} {text}"))
     return [(trial_id, criterion_type, ordinal, *row) for row in found]
 
 
@@ -1476,6 +1480,27 @@ def _canonical(value: float) -> float:
     """A converted bound without the float noise of its factor: six decimals, or four significant digits where six
     decimals would hold fewer (NCT01374854's "<1,500/L" of neutrophils is 1.5e-06 × 10⁹/L, not 2e-06)."""
     return round(value, max(6, 3 - math.floor(math.log10(abs(value))))) if value else value
+
+
+# a heading or lead-in that rules out its items: a "No …" that they define or list (not "No other malignancy …
+# except:" nor "… unless the following criteria are met:", whose items are allowed, nor "No prior HRT:" over
+# definitions of menopause) …
+_NO_DEFINED = re.compile(r"^No\s+(?![^:]*\b(?:unless|except)\b)[^:]*(?:\b(?:including|defined|as follows)\b"
+                         r"|\bi\.\s?e\.|\be\.g\.|\bwith$)", re.IGNORECASE)
+# … or, over criteria of no heading, says they exclude (not "Ineligible for full ablative conditioning due to …",
+# another treatment's; the legacy records' "Patients with the following are excluded:" also stands over items of an
+# inclusion list: "Patients must have a life expectancy of at least 6 months")
+_EXCLUDED_BELOW = re.compile(r"\b(?:(?:are|is|be)\s+(?:further\s+)?excluded\b(?!\s+for\b)"
+                             r"|excluded\s+(?:from\s+\w+\s+)?if|ineligible\s+if)\b", re.IGNORECASE)
+
+
+@lru_cache(maxsize=1 << 10)
+def _rules_out(section: str | None, criterion_type: str | None) -> bool:
+    """Whether the last sentence of the innermost heading or lead-in of a criterion's section rules its items out."""
+    if not section:
+        return False
+    last = section.rstrip(": ").rpartition(": ")[2].rpartition(". ")[2]
+    return bool(_NO_DEFINED.search(last) or criterion_type is None and _EXCLUDED_BELOW.search(last))
 
 
 @lru_cache(maxsize=1 << 10)

@@ -207,9 +207,9 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "unit": ("Unit as written; null when none is", None),
         "eligible_lower": ("Lower end of the eligible range (an exclusion's complement, and that of a bound whose own "
                            "sentence rules a participant out: \"must not have\", \"will be excluded\", \"No … of "
-                           "less than\", \"ineligible if\"; the bound as stated where its sentence requires or allows "
-                           "it under an exclusion heading: \"must be greater than\", \"may participate\", "
-                           "\"eligible if\")", None),
+                           "less than\", \"ineligible if\", a lead-in \"No …, including any of the following:\"; "
+                           "the bound as stated where its sentence requires or allows it under an exclusion heading: "
+                           "\"must be greater than\", \"may participate\", \"eligible if\")", None),
         "eligible_lower_inclusive": ("Whether eligible_lower is included", None),
         "eligible_upper": ("Upper end of the eligible range", None),
         "eligible_upper_inclusive": ("Whether eligible_upper is included", None),

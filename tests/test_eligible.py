@@ -36,7 +36,8 @@ def found(line: dict) -> Counter:
     section."""
     criterion = next(c for block in line["blocks"] for c in split_criteria(block) if c.text == line["text"])
     return Counter(_key(r[3], *r[9:13], r[16]) for r in rows(
-        line["trial_id"], criterion.criterion_type, criterion.ordinal, criterion.text, criterion.section))
+        line["trial_id"], criterion.criterion_type, criterion.ordinal, criterion.text, criterion.headings,
+        criterion.section))
 
 
 def score(lines: list[dict]) -> tuple[Counter, list[tuple]]:

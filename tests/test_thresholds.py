@@ -343,6 +343,30 @@ def test_a_range_stated_twice_in_a_criterion_is_one_row_with_its_first_span():
         (3.0, "months"), (3.0, "years")]
 
 
+@pytest.mark.parametrize(("criterion_type", "section", "text", "expected"), [
+    # real criteria of the corpus (NCT00001267, NCT00492089, NCT00034333) under a heading or lead-in that rules its
+    # items out: an exclusion's complement
+    (None, "No history of hepatic cirrhosis or present hepatic dysfunction with:",
+     "Total bilirubin greater than 3.0 mg per dl (2x the upper limit of normal).", (None, None, 3.0, True)),
+    ("INCLUSION", "No clinically significant cardiovascular disease, including any of the following:",
+     "Inadequately controlled hypertension (i.e., systolic BP > 140 mm Hg)", (None, None, 140.0, True)),
+    (None, "Patients will be excluded from enrollment if any of the following apply:",
+     "Has cardiac dysfunction with a left ventricular ejection fraction < 40%.", (40.0, True, None, None)),
+    # … not the exceptions a lead-in allows, an earlier sentence's "No", an inclusion list under the legacy records'
+    # "… are excluded:" (NCT00026221, NCT00000724, NCT00002285)
+    ("INCLUSION", "No history of thrombosis (e.g., deep vein thrombosis), unless the following criteria are met:",
+     "INR in normal range (usually 2-3)", (2.0, True, 3.0, True)),
+    ("INCLUSION", "Prior Medication: Required: No improvement in ventilatory status, defined as no change in the 72 "
+     "hours prior to entry. Intolerance to TMP / SMX is defined as one or more of the following:",
+     "Serum creatinine > 3.0 mg/dl.", (3.0, False, None, None)),
+    ("INCLUSION", "Patients with the following conditions are excluded:",
+     "Patients must have a life expectancy of at least 6 months.", (6.0, True, None, None)),
+])
+def test_a_heading_or_lead_in_that_rules_its_items_out_complements_them(criterion_type, section, text, expected):
+    (row,) = rows("X", criterion_type, 1, text, None, section)
+    assert row[9:13] == expected
+
+
 def test_a_sex_named_after_the_other_sexs_range_is_its_own():
     text = "Healthy female participants aged 9-45 years old and male participants aged 9-15 years old"
     assert [(t.sex, t.upper) for t in extract(text)] == [("female", 45.0), ("male", 15.0)]
