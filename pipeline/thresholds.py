@@ -188,7 +188,10 @@ _M2 = r"m\s*(?:\^\s*2|\*\s*2|\(2\)|2|²)"  # "m2", "m^2", "m*2", "m(2)", "m²"
 _MM3 = r"(?:mm\s*(?:\^\s*3|\(3\)|3|³)|cu\.?\s*mm|mmc\b)"
 # unit kind → regex (first match wins, so longer forms first); the matched text is the row's `unit`
 _UNITS: tuple[tuple[str, str], ...] = (
-    ("uln", r"(?:(?:x|times)(?:\s+of)?\s*(?:the\s+)?(?:institutional\s+|local\s+|laboratory\s+|lab\s+)?(?:ULN|upper\s+(?:limits?|levels?)(?:\s+of\s+(?:the\s+)?"
+    ("uln", r"(?:(?:x|times)(?:\s+of)?\s*(?:the\s+)?"
+            r"(?:institutional\s+|(?:institution|site|center|centre|laboratory|lab)['’]s\s+"
+            r"|local\s+|laboratory\s+|lab\s+)?"
+            r"(?:ULN|upper\s+(?:limits?|levels?)(?:\s+of\s+(?:the\s+)?"
             r"(?:institutional\s+)?normal(?:\s+(?:range|values?|limits?))?)?|(?:upper\s+normal|normal\s+upper)\s+limits?|UNL\b|(?:the\s+)?normal(?:\s+(?:values?|limits?))?|N\b)"
             r"|ULN\b)(?:\s*\((?:ULN|IULN)\))?"),  # "2 x ULN", "5 times of the upper limit", "2 ULN"
     ("count", rf"(?:x|×|\*)?\s*10\s*(?:\^|\*\*|e|E)?\s*\(?(?:9|3|6|12)\)?\s*/\s*(?:L|l|µL|uL|µl|ul|{_MM3})\b|(?-i:Gi?)\s*/\s*[Ll]\b"
@@ -356,6 +359,7 @@ _OP_RE = re.compile(_OP, re.IGNORECASE)
 # "(trial 3 and less than 18 years old)": a comparator of the next number, no postfix
 _POSTFIX_RE = {op: re.compile(rf"\s*(?:{rx})(?!\s+than\b)", re.IGNORECASE) for op, rx in _POSTFIX.items()}
 # "from 18 to <65", "8.0 years to less than 18.0 years", "3 months up to 100 years"
+_AT_LEAST = {"at least", "no less than", "not less than", "a minimum of", "minimum of", "minimum", "min"}
 _RANGE_SEP = re.compile(r"\s*(?P<word>-|–|—|to|and|through|~|up to)\s*(?P<below>(?:<|under|less than|below)\s*)?(?=[\d.])", re.IGNORECASE)
 _TO_PHYSIOLOGIC = re.compile(r"\s*(?:-|to)\s*physiologic(?:al)?\s+\d", re.IGNORECASE)
 _AGE_OF = r"(?:the\s+)?ages?\s+of\s+|age\s+"  # "under the age of 10", "between the ages of 21 and 55"
@@ -374,7 +378,7 @@ _SPACES = re.compile(r"\s*")
 _SCORES = re.compile(r"(\d)(?:\s*,\s*\d){0,4}\s*(?:,\s*)?or\s+(\d)(?!\.?\d)")
 # a number that is not a bound: an offset above the ULN ("1.0 mg/dL above ULN"), a count ("at least 1 regimen"),
 # a birth weight ("less than 1,251 grams at birth")
-_NOT_A_BOUND = re.compile(r"\s*(?:above|over|greater than)\s+(?:the\s+)?(?:ULN|upper limit|normal|control)\b"
+_NOT_A_BOUND = re.compile(r"\s*(?:above|over|greater than)\s+(?:the\s+)?(?:ULN|upper limits?|normal|control)\b"
                           r"|\s+prolonged\b"
                           r"|\s+(?:[a-z]+\s+){0,2}?(?:regimens?|cycles?|courses?|lines?|doses?|episodes?|reactions?"
                           r"|of (?:them|these))\b|\s+at birth\b",
@@ -410,18 +414,23 @@ _NOT = re.compile(r"not\b|unlikely\b", re.IGNORECASE)
 # criteria without headings: read as requirements, both gave the excluded range as the eligible one). Not across a
 # positive "and must" or "but", nor into a parenthesis ("must not have abnormal cardiac function (ejection fraction
 # greater than 45%" states the normal range)
-_RULED_OUT_BEFORE = re.compile(r"\b(?:(?:must|should|may|can|could|shall|will)\s*not\s+(?:have|be)"
-                               r"|(?:ineligible|excluded)\s+if)\b"
-                               r"(?:(?!\b(?:and|but|must|should)\b)[^;:()])*$", re.IGNORECASE)
+_RULED_OUT_BEFORE = re.compile(r"\b(?:must|should|may|can|could|shall|will)\s*not\s+(?:have|be)\b"
+                               r"(?:(?!\b(?:and|but|must|should)\b)[^;:()])*$"
+                               # … or what the sentence says makes a participant ineligible, all its bounds: "Ineligible
+                               # if SGOT and SGPT greater than 1.5 times ULN AND alkaline phosphatase greater than 2.5"
+                               r"|\b(?:ineligible|not\s+eligible|excluded)\s+if\b"
+                               r"(?:(?!\b(?:but|must|should)\b)(?:\([^()]{0,40}\)|[^;:()]))*$", re.IGNORECASE)
 _RULED_OUT_AFTER = re.compile(r"[^;:()]*?\b(?:(?:will|shall|are|is|to)\s+(?:be\s+)?"
                               r"(?:excluded|ineligible|not\s+eligible)"
                               r"|renders?\s+(?:\w+\s+){0,2}ineligible)\b"
                               # but not for another treatment: "… < 66 years with NHL … who are not eligible for
                               # autologous transplantation"
                               r"(?!\s+for\s+(?!(?:this|the)\s+(?:study|trial|protocol)\b))", re.IGNORECASE)
-# a bound its own sentence allows, in an exclusion: "(Note: Subjects with medically controlled hypertension [diastolic
-# blood pressure <95 mm Hg, systolic blood pressure <165 mm Hg] may participate.)"; not for another treatment
-_ALLOWED_AFTER = _cued(r"[^;:()]*?\b(?:(?:may|can|will|could)\s+(?:also\s+)?(?:participate|enter"
+# a bound its own phrase allows, in an exclusion: "(Note: Subjects with medically controlled hypertension [diastolic
+# blood pressure <95 mm Hg, systolic blood pressure <165 mm Hg] may participate.)"; not for another treatment, nor past
+# a comma or an "unless" to another subject's ("QTc > 470 ms, patients with bundle branch block may be eligible …")
+_ALLOWED_AFTER = _cued(r"(?:(?!\b(?:unless|but|although|if|except)\b)[^;:(),])*?"
+                       r"\b(?:(?:may|can|will|could)\s+(?:also\s+)?(?:participate|enter"
                        r"|be\s+(?:enrolled|included|eligible|allowed|permitted))"
                        r"|(?:are|is)\s+(?:also\s+)?(?:eligible|allowed|permitted))\b"
                        r"(?!\s+for\s+(?!(?:this|the)\s+(?:study|trial|protocol)\b))",
@@ -469,27 +478,28 @@ _FOR = re.compile(r"\bfor\s+(?:the\s+)?$", re.IGNORECASE)  # "Lansky 50-100 for 
 # is none: "Hepatic: Bilirubin less than 2.5 times normal unless due to Gilbert's syndrome SGOT or SGPT less than 2.5"
 _CONDITION = _cued(r"(?<!eligible )(?<!excluded )"  # not the criterion's own "… will be ineligible if …"
                    r"\b(?:if|unless(?!\s+(?:\w+\s+)?(?:due|caused|secondary|related|attributable)\b))\b"
-                   r"(?:(?!,\s)(?:\([^()]*\)|[^;:)])){0,40}$", "if|unless")
+                   r"(?:(?!,\s)(?:\([^()]{0,40}\)|[^;:)])){0,40}$", "if|unless")
 # a subgroup right before the variable or value names whom something else applies to: "consent from a guardian for
 # subjects under the age of 18", "PCP prophylaxis in patients with CD4 count <= 200"
 _SUBGROUP = re.compile(r"\b(?:for|in|among)\s+(?:all\s+)?(?:other\s+|those\s+)?(?:patients|subjects|participants|"
                        r"children|infants|persons|individuals|those|minors|adolescents|teenagers|women|men|males|"
                        r"females|boys|girls)(?:\s+(?:who\s+are|with|aged|whose))?\s*$", re.IGNORECASE)
 # someone else's age: "DONOR: Age < 75", "identical sibling age 4 to 65"
-_RELATIVE = (r"donors?|siblings?|relatives?|family (?:\w+ )?(?:history|members?)|mother|father|brothers?|sisters?"
-             r"|spouses?|care-?givers?")  # "Family support member must be 18 years or older"
+# ("Family support member must be 18 years or older"; not a caregiver or partner, whom dyad studies enrol)
+_RELATIVE = r"donors?|siblings?|relatives?|family (?:\w+ )?(?:history|members?)|mother|father|brothers?|sisters?"
 _OTHER_PERSON = re.compile(rf"\b(?:{_RELATIVE})\b(?:(?!\bpatients?\b)[^.;]){{0,40}}$", re.IGNORECASE)
 # … or written after it: "sudden death under 40 years of age in first-degree relatives"
 _OF_OTHER_PERSON = re.compile(rf"\s*(?:in|among|of)\s+(?:an?\s+|the\s+|one\s+|his\s+|her\s+|their\s+)?"
                               rf"(?:(?:first|second|1st|2nd)[- ]degree\s+)?(?:{_RELATIVE})\b", re.IGNORECASE)
 # an age allowed with someone's consent, not a bound: "Patients < 18 years of age may participate with the consent of
-# parent, guardian, …", "patients below the age of 21 must have consent of parent or guardian"
-_WITH_CONSENT = re.compile(r"(?:(?!\b(?:and|but)\b)[^.;]){0,60}?\b(?:may|must|will|should|can)\b[^.;]{0,40}?"
+# parent, guardian, …", "patients below the age of 21 must have consent of parent or guardian" (an upper bound only,
+# or "may": a paediatric trial's range stays, "Children aged 2 to 11 years … whose parent … must give consent")
+_WITH_CONSENT = re.compile(r"(?:(?!\b(?:and|but)\b)[^.;]){0,60}?\b(?P<verb>may|must|will|should|can)\b[^.;]{0,40}?"
                            r"\b(?:consent|permission|assent)\b[^.;]{0,30}?\b(?:parents?|guardians?|legal)",
                            re.IGNORECASE)
 # a target kept by treatment, not a bound: "transfusion to maintain hemoglobin of 7 or more g/dl", "(hemoglobin must
 # be maintained above 8 g/dL with transfusions)"
-_MAINTAINED = _cued(r"\bmaintain(?:s|ed|ing)?\b(?:(?!,\s)[^;:.()]){0,40}$", "maintain")
+_MAINTAINED = _cued(r"\bto\s+maintain\b(?:(?!,\s)[^;:.()]){0,40}$|\bmaintained\s*$", "maintain")
 # points in a score, not bounds: "1 point each: age > 65", "2 points for QTc > 450"
 _POINTS = _cued(r"\b\d+\s+points?\b(?:\s+each)?\s*(?::|\bfor\b|\beach\b)", "point")
 # a change, not a level: "a decrease of hemoglobin of 1 g/dL or more"
@@ -895,8 +905,10 @@ def _value_at(text: str, pos: int) -> _Value | None:
         elif not value.age_implied and (older := _OR_OLDER.match(text, end)):
             value.end, value.age_implied = older.end(), True
         elif op in ("ge", "gt") and (sep := _RANGE_SEP.match(text, end)) and not sep.group("below") \
-                and sep.group("word").lower() in ("to", "-", "–") and (got2 := _number_unit(text, sep.end())):
-            # "≥ 2 weeks to 4 months", "> 18 to 65 years": the range's upper end, in its own unit or the first's
+                and (got2 := _number_unit(text, sep.end())) and (sep.group("word").lower() == "to" or sep.group(
+                    "word") in "-–" and word not in _AT_LEAST and (got2[2] == "time" or got2[3])):
+            # "≥ 2 weeks to 4 months", "At least 365 days to 17 years", "≥18-65 years": the range's upper end, in its
+            # own unit or the first's (not "At least 5-10 years", "QTc > 0.45-0.47 second")
             number2, unit2, kind2, age2, end2 = got2
             if not _one_unit(unit, kind, got2):
                 value.then = _with_postfix(text, _Value(None, None, number2, True, unit2, kind2, sep.end(), end2,
@@ -1216,17 +1228,24 @@ def extract(text: str) -> list[Threshold]:
     found = _thresholds(text)
     if reworded := [t for t in found if t.span not in written]:  # in the criterion's own words: "BMI >= 18", not
         # the "BMI ≥ 18" read (7 % of the corpus's rows)
-        for t, (start, end) in zip(reworded, _as_written(text, written, [(t.start, t.end) for t in reworded])):
+        for t, (start, end) in zip(reworded, _as_written(text, written, [(t.start, t.end) for t in reworded]) or ()):
             t.span = written[start:end].strip()
     return found
 
 
-def _as_written(text: str, written: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+# characters × characters difflib aligns at most: its time grows with the cube on repetitive text ("BMI at or above 35 "
+# 200 times: 5.9 s), and the corpus's longest stretches are 515 × 724
+_MAX_ALIGNED = 1_000_000
+
+
+def _as_written(text: str, written: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]] | None:
     """Where the normalised text's spans stand in the text as written: aligned character by character (difflib, past
     the two texts' common start and end), a span beginning or ending inside a rewritten stretch widened to all of
-    it."""
+    it. None where the stretches to align are too long for that (the spans stay the normalised text's words)."""
     head = len(os.path.commonprefix([text, written]))
     tail = min(len(os.path.commonprefix([text[::-1], written[::-1]])), len(text) - head, len(written) - head)
+    if (len(text) - head - tail) * (len(written) - head - tail) > _MAX_ALIGNED:
+        return None
     blocks = [("equal", 0, head, 0, head)] + [
         (tag, head + i1, head + i2, head + j1, head + j2) for tag, i1, i2, j1, j2 in difflib.SequenceMatcher(
             None, text[head:len(text) - tail], written[head:len(written) - tail], autojunk=False).get_opcodes()
@@ -1298,7 +1317,8 @@ def _thresholds(text: str) -> list[Threshold]:
             if variable == "life_expectancy" and _SHORTENED.search(text, clause, start):
                 continue
             if variable == "age" and (_OTHER_PERSON.search(text, clause, start) or _OF_OTHER_PERSON.match(text, v.end)
-                                      or _WITH_CONSENT.match(text, v.end)):
+                                      or (consent := _WITH_CONSENT.match(text, v.end))
+                                      and (v.lower is None or consent["verb"].lower() == "may")):
                 continue
             if variable == "age" and _ONSET.search(text, clause, start):
                 variable = "age_at_onset"
@@ -1311,7 +1331,6 @@ def _thresholds(text: str) -> list[Threshold]:
             found.append(Threshold(v.lower, v.lower_inclusive, v.upper, v.upper_inclusive, v.unit, v.unit_kind,
                                    variable, v.sex, text[start:v.end].strip(), start, v.end, list(qualifiers)))
             population.append(v.population)
-    before = None
     for t in found:  # (the clause after a bound looked at as far as before it: CLAUSE_REACH)
         reach = t.end + CLAUSE_REACH
         clause_end = m.start() if (m := _CLAUSE_END.search(text, t.end, reach)) else reach
@@ -1323,10 +1342,10 @@ def _thresholds(text: str) -> list[Threshold]:
         elif required or _ALLOWED_AFTER.cued(lowered, t.end, clause_end) and _ALLOWED_AFTER.pattern.match(
                 text, t.end, clause_end) or _ELIGIBLE_IF.search(text, lowered, clause, t.start):
             t.sense = "INCLUSION"
-        elif before and (before.variable, t.variable) == ("systolic_bp", "diastolic_bp") \
-                and _PAIRED.fullmatch(text, before.end, t.start):
-            t.sense = before.sense  # "… i.e.: Systolic 200 mm Hg or more Diastolic 120 mm Hg or more": one statement
-        before = t
+    for a, b in zip(found, found[1:]):  # a systolic and a diastolic bound side by side are one statement: "… i.e.:
+        # Systolic 200 mm Hg or more Diastolic 120 mm Hg or more", "[diastolic blood pressure <95 mm Hg, systolic …"
+        if {a.variable, b.variable} == {"systolic_bp", "diastolic_bp"} and _PAIRED.fullmatch(text, a.end, b.start):
+            a.sense, b.sense = a.sense or b.sense, b.sense or a.sense
     if note := _AMENDMENT.search(text):
         keep = _in_force(found, note)
         found = [t for t, k in zip(found, keep) if k]
@@ -1518,6 +1537,7 @@ def _criterion_rows(criterion_type: str | None, text: str) -> tuple[tuple, ...]:
     """rows() after its first three columns, remembered by text: registries repeat criteria word for word (a third
     of the 2014 archive's criteria texts are repeats), and extraction is half of what parsing a record costs."""
     out: dict[tuple, tuple] = {}
+    keyed: dict[tuple, tuple] = {}  # the table's key (schemas.tables.KEYS) → the range's key in out
     for t in extract(text):
         sense = t.sense or criterion_type
         lo, lo_inc, hi, hi_inc = eligible(t, sense)
@@ -1529,13 +1549,17 @@ def _criterion_rows(criterion_type: str | None, text: str) -> tuple[tuple, ...]:
         # eligible ranges: no alternatives
         qualifiers = [q for q in t.qualifiers if not (sense == "EXCLUSION" and q.startswith("or "))]
         # the same range: its bounds as written and as eligible, in the canonical unit where there is one ("3 months
-        # of age and younger" is not "aged 3 months to 3 years"), else in the unit as written
+        # of age and younger" is not "aged 3 months to 3 years"), else in the unit as written; or the same words of
+        # the same bounds, the first mention's sense kept ("… with PSA >= 5 ng/ml; patients with PSA >= 5 ng/ml only
+        # are not eligible": one row per key of the table)
         same = (t.variable, t.sex, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive, lo_inc, hi_inc,
                 canonical_unit, lo_c, hi_c, None if canonical_unit else (t.unit, lo, hi))
-        if first := out.get(same):
+        key = (t.variable, t.sex, t.lower, t.upper, t.span)
+        if first := out.get(same := keyed.get(key, same)):
             qualifiers = list(first[14] or ()) + [q for q in qualifiers if q not in (first[14] or ())]
             out[same] = (*first[:14], tuple(qualifiers) or None, *first[15:])
             continue
+        keyed[key] = same
         out[same] = (t.variable, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive, t.unit,
                      lo, lo_inc, hi, hi_inc, canonical_unit, lo_c, hi_c, t.sex, tuple(qualifiers) or None, t.span,
                      plausible(t.variable, canonical_unit, lo_c, hi_c))
