@@ -419,7 +419,8 @@ _RULED_OUT_BEFORE = re.compile(r"\b(?:must|should|may|can|could|shall|will)\s*no
                                # … or what the sentence says makes a participant ineligible, all its bounds: "Ineligible
                                # if SGOT and SGPT greater than 1.5 times ULN AND alkaline phosphatase greater than 2.5"
                                r"|\b(?:ineligible|not\s+eligible|excluded)\s+if\b"
-                               r"(?:(?!\b(?:but|must|should)\b)(?:\([^()]{0,40}\)|[^;:()]))*$", re.IGNORECASE)
+                               r"(?:(?!\b(?:but|must|should)\b|,\s*and\b)(?:\([^()]{0,40}\)|[^;:()]))*$",
+                               re.IGNORECASE)
 _RULED_OUT_AFTER = re.compile(r"[^;:()]*?\b(?:(?:will|shall|are|is|to)\s+(?:be\s+)?"
                               r"(?:excluded|ineligible|not\s+eligible)"
                               r"|renders?\s+(?:\w+\s+){0,2}ineligible)\b"
@@ -1331,6 +1332,7 @@ def _thresholds(text: str) -> list[Threshold]:
             found.append(Threshold(v.lower, v.lower_inclusive, v.upper, v.upper_inclusive, v.unit, v.unit_kind,
                                    variable, v.sex, text[start:v.end].strip(), start, v.end, list(qualifiers)))
             population.append(v.population)
+    allowed: set[int] = set()  # the rows whose own phrase allows them (_ALLOWED_AFTER)
     for t in found:  # (the clause after a bound looked at as far as before it: CLAUSE_REACH)
         reach = t.end + CLAUSE_REACH
         clause_end = m.start() if (m := _CLAUSE_END.search(text, t.end, reach)) else reach
@@ -1339,9 +1341,16 @@ def _thresholds(text: str) -> list[Threshold]:
         if _RULED_OUT_BEFORE.search(text, clause, t.start) or _RULED_OUT_AFTER.match(text, t.end, clause_end) \
                 or not required and _no_before(text, clause, t):
             t.sense = "EXCLUSION"
-        elif required or _ALLOWED_AFTER.cued(lowered, t.end, clause_end) and _ALLOWED_AFTER.pattern.match(
-                text, t.end, clause_end) or _ELIGIBLE_IF.search(text, lowered, clause, t.start):
+        elif required or _ELIGIBLE_IF.search(text, lowered, clause, t.start):
             t.sense = "INCLUSION"
+        elif _ALLOWED_AFTER.cued(lowered, t.end, clause_end) and _ALLOWED_AFTER.pattern.match(text, t.end, clause_end):
+            t.sense = "INCLUSION"
+            allowed.add(id(t))
+    for a, b in reversed(list(zip(found, found[1:]))):  # … and the list of bounds it ends: "Hemoglobin < 9, platelets
+        # < 50,000/mm3 or ANC < 1000/mm3 may participate"
+        if id(b) in allowed and a.sense is None and _PAIRED.fullmatch(text, a.end, b.start):
+            a.sense = "INCLUSION"
+            allowed.add(id(a))
     for a, b in zip(found, found[1:]):  # a systolic and a diastolic bound side by side are one statement: "… i.e.:
         # Systolic 200 mm Hg or more Diastolic 120 mm Hg or more", "[diastolic blood pressure <95 mm Hg, systolic …"
         if {a.variable, b.variable} == {"systolic_bp", "diastolic_bp"} and _PAIRED.fullmatch(text, a.end, b.start):
@@ -1482,8 +1491,9 @@ def rows(trial_id: str, criterion_type: str | None, ordinal: int, text: str, hea
     threshold of its own is read after its heading when the heading names a variable and nothing else: the legacy
     records' "Age:" over "18 and over", "Life expectancy:" over "At least 8 weeks" (1,187 and 549 trials of the two
     archives had no such row); the span is the criterion's own words. The items of a heading or lead-in that rules
-    out what follows ("No severe cardiac disease, including any of the following:", "Patients will be excluded from
-    enrollment if any of the following apply:") are read as an exclusion's, whatever the criterion's type."""
+    out what follows are read as an exclusion's: "No severe cardiac disease, including any of the following:" over
+    criteria of no heading or an inclusion's, "Patients will be excluded from enrollment if any of the following
+    apply:" over criteria of no heading."""
     sense = "EXCLUSION" if criterion_type != "EXCLUSION" and _rules_out(section, criterion_type) else criterion_type
     found = _criterion_rows(sense, text)
     if not found and (heading := _variable_heading(headings)):
@@ -1504,13 +1514,16 @@ def _canonical(value: float) -> float:
 # a heading or lead-in that rules out its items: a "No …" that they define or list (not "No other malignancy …
 # except:" nor "… unless the following criteria are met:", whose items are allowed, nor "No prior HRT:" over
 # definitions of menopause) …
-_NO_DEFINED = re.compile(r"^No\s+(?![^:]*\b(?:unless|except)\b)[^:]*(?:\b(?:including|defined|as follows)\b"
-                         r"|\bi\.\s?e\.|\be\.g\.|\bwith$)", re.IGNORECASE)
+_NO_DEFINED = re.compile(r"^No\s+(?!(?:more|fewer|less|greater)\s+than\b)(?![^:]*\b(?:unless|except|other\s+than)\b)"
+                         r"[^:]*(?:\b(?:including|defined|as follows)\b|\bi\.\s?e\.|\be\.g\.|\bwith$)", re.IGNORECASE)
 # … or, over criteria of no heading, says they exclude (not "Ineligible for full ablative conditioning due to …",
 # another treatment's; the legacy records' "Patients with the following are excluded:" also stands over items of an
 # inclusion list: "Patients must have a life expectancy of at least 6 months")
 _EXCLUDED_BELOW = re.compile(r"\b(?:(?:are|is|be)\s+(?:further\s+)?excluded\b(?!\s+for\b)"
                              r"|excluded\s+(?:from\s+\w+\s+)?if|ineligible\s+if)\b", re.IGNORECASE)
+
+
+_TOGETHER = re.compile(r"\b(?:all|both)\s+(?:of\s+)?(?:the\s+)?following\b|\bconcurrently\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=1 << 10)
@@ -1519,6 +1532,8 @@ def _rules_out(section: str | None, criterion_type: str | None) -> bool:
     if not section:
         return False
     last = section.rstrip(": ").rpartition(": ")[2].rpartition(". ")[2]
+    if _TOGETHER.search(last):  # "Ineligible if all of the following criteria are concurrently present:": no item alone
+        return False
     return bool(_NO_DEFINED.search(last) or criterion_type is None and _EXCLUDED_BELOW.search(last))
 
 
@@ -1549,11 +1564,12 @@ def _criterion_rows(criterion_type: str | None, text: str) -> tuple[tuple, ...]:
         # eligible ranges: no alternatives
         qualifiers = [q for q in t.qualifiers if not (sense == "EXCLUSION" and q.startswith("or "))]
         # the same range: its bounds as written and as eligible, in the canonical unit where there is one ("3 months
-        # of age and younger" is not "aged 3 months to 3 years"), else in the unit as written; or the same words of
+        # of age and younger" is not "aged 3 months to 3 years"), else in the unit as written (an excluded "2 to 5
+        # months" is not "2 to 5 years", though neither has one eligible range); or the same words of
         # the same bounds, the first mention's sense kept ("… with PSA >= 5 ng/ml; patients with PSA >= 5 ng/ml only
         # are not eligible": one row per key of the table)
         same = (t.variable, t.sex, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive, lo_inc, hi_inc,
-                canonical_unit, lo_c, hi_c, None if canonical_unit else (t.unit, lo, hi))
+                canonical_unit, lo_c, hi_c, None if lo_c is not None or hi_c is not None else (t.unit, lo, hi))
         key = (t.variable, t.sex, t.lower, t.upper, t.span)
         if first := out.get(same := keyed.get(key, same)):
             qualifiers = list(first[14] or ()) + [q for q in qualifiers if q not in (first[14] or ())]

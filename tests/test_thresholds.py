@@ -341,10 +341,20 @@ def test_a_sentence_that_states_its_own_sense_gives_the_eligible_range(criterion
      "ischemic heart disease, or on QT-prolonging drugs) Hemoglobin >= 9 g/dL",
      {("hemoglobin", 9.0, True, None, None)}),
     ("INCLUSION", "Caregiver who is 18 years of age or older", {("age", 18.0, True, None, None)}),
-    ("EXCLUSION", "partial thromboplastin time (PTT) >1.5× the institution's ULN", {("ptt", None, None, 1.5, True)}),
+    # … and by a second review: a sentence's "excluded if …, and" ends there, an allowance ends a list of bounds
+    (None, "Patients will be excluded if they are pregnant, and patients with creatinine clearance of at least 60 "
+     "mL/min are eligible", {("creatinine_clearance", 60.0, True, None, None)}),
+    ("EXCLUSION", "Hemoglobin < 9, platelets < 50,000/mm3 or ANC < 1000/mm3 may participate",
+     {("hemoglobin", None, None, 9.0, False), ("platelets", None, None, 50000.0, False),
+      ("neutrophils", None, None, 1000.0, False)}),
 ])
 def test_the_second_development_sets_misses(criterion_type, text, expected):
     assert {(row[3], *row[9:13]) for row in rows("X", criterion_type, 1, text)} == expected
+
+
+def test_a_multiple_of_the_institutions_uln_is_one():
+    (row,) = rows("X", "EXCLUSION", 1, "partial thromboplastin time (PTT) >1.5× the institution's ULN")
+    assert (row[3], row[11], row[13]) == ("ptt", 1.5, "x ULN")
 
 
 def test_a_range_stated_twice_in_a_criterion_is_one_row_with_its_first_span():
@@ -364,6 +374,9 @@ def test_a_range_stated_twice_in_a_criterion_is_one_row_with_its_first_span():
     # and the span (NCT00016107 of the 2014 archive was quarantined, its key twice)
     text = "Non-measurable disease with PSA >= 5 ng/ml; patients with PSA >= 5 ng/ml only are not eligible"
     assert [r[3:4] + r[9:13] for r in rows("X", "INCLUSION", 4, text)] == [("psa", 5.0, True, None, None)]
+    # an excluded two-sided range has no eligible range in any unit: "2 to 5 months" is still not "2 to 5 years"
+    text = "Infants aged 2 to 5 months or children aged 2 to 5 years"
+    assert [r[8] for r in rows("X", "EXCLUSION", 1, text)] == ["months", "years"]
 
 
 @pytest.mark.parametrize(("criterion_type", "section", "text", "expected"), [
@@ -384,6 +397,11 @@ def test_a_range_stated_twice_in_a_criterion_is_one_row_with_its_first_span():
      "Serum creatinine > 3.0 mg/dl.", (3.0, False, None, None)),
     ("INCLUSION", "Patients with the following conditions are excluded:",
      "Patients must have a life expectancy of at least 6 months.", (6.0, True, None, None)),
+    # … nor items that rule out only together (NCT00023868), nor "No more than" (NCT00006473)
+    (None, "PATIENT CHARACTERISTICS: Hepatic: Ineligible if all of the following criteria are concurrently present:",
+     "Bilirubin greater than 2.0 mg/dL", (2.0, False, None, None)),
+    (None, "No more than 3 prior treatment regimens as follows:", "Bilirubin greater than 2.0 mg/dL",
+     (2.0, False, None, None)),
 ])
 def test_a_heading_or_lead_in_that_rules_its_items_out_complements_them(criterion_type, section, text, expected):
     (row,) = rows("X", criterion_type, 1, text, None, section)
