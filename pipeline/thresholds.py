@@ -427,27 +427,15 @@ _RULED_OUT_AFTER = re.compile(r"[^;:()]*?\b(?:(?:will|shall|are|is|to)\s+(?:be\s
                               # but not for another treatment: "… < 66 years with NHL … who are not eligible for
                               # autologous transplantation"
                               r"(?!\s+for\s+(?!(?:this|the)\s+(?:study|trial|protocol)\b))", re.IGNORECASE)
-# a bound its own phrase allows, in an exclusion: "(Note: Subjects with medically controlled hypertension [diastolic
-# blood pressure <95 mm Hg, systolic blood pressure <165 mm Hg] may participate.)"; not for another treatment, nor past
-# a comma or an "unless" to another subject's ("QTc > 470 ms, patients with bundle branch block may be eligible …")
-_ALLOWED_AFTER = _cued(r"(?:(?!\b(?:unless|but|although|if|except)\b)[^;:(),])*?"
-                       r"\b(?:(?:may|can|will|could)\s+(?:also\s+)?(?:participate|enter"
-                       r"|be\s+(?:enrolled|included|eligible|allowed|permitted))"
-                       r"|(?:are|is)\s+(?:also\s+)?(?:eligible|allowed|permitted))\b"
-                       r"(?!\s+for\s+(?!(?:this|the)\s+(?:study|trial|protocol)\b))",
-                       "participate|enter|enrolled|included|eligible|allowed|permitted")
-# … or before it: "patients are eligible if LVEF is >= 45%" under an exclusion heading
-_ELIGIBLE_IF = _cued(r"(?<!\bnot )\beligible\s+if\b[^;:]*$", "eligible")
-_PAIRED = re.compile(r"[\s,]*(?:(?:and/or|or|and)\s+)?", re.IGNORECASE)  # between a systolic and a diastolic bound
 # … or a clause opening "No", as the NCI's records list what rules a participant out: the bound's name right after it
-# (or after one word), or after "with", "of", "by", "as", "including", "having", "whose" or a lower-case "or", before
-# any comma: "No ejection fraction of less than 50%", "No history of congestive heart failure with an LVEF less than
-# 40%", "No patients with serum creatinine greater than 1.8 or creatinine clearance less than 50". Not "No more
-# than 2 …", "No upper age limit", "No. of …", "No study entry restrictions … for patients with an ECOG of 0 and 1",
-# "No significant cardiac disease, as evidenced by LVEF >= 50%", a list's alternative ("No history of cardiac disease
-# OR Left ventricular ejection fraction greater than 50%"), nor where the lines of a list run on, a name capitalised
-# after a word: "Renal: No clinically significant renal disease Creatinine less than 1.4 mg/dL", "No encephalopathy
-# Bilirubin no greater than 2.5 times ULN"
+# (or after up to three words of a condition), or after "with", "of", "by", "as", "including", "having", "whose" or a
+# lower-case "or", before any comma but a definition's ("…, i.e.:", "…, defined as"): "No ejection fraction of less
+# than 50%", "No history of congestive heart failure with an LVEF less than 40%", "No patients with serum creatinine
+# greater than 1.8 or creatinine clearance less than 50". Not "No more than 2 …", "No upper age limit", "No. of …",
+# "No study entry restrictions … for patients with an ECOG of 0 and 1", "No significant cardiac disease, as evidenced
+# by LVEF >= 50%", a list's alternative ("No history of cardiac disease OR Left ventricular ejection fraction greater
+# than 50%"), nor where the lines of a list run on, a name capitalised after a word: "Renal: No clinically significant
+# renal disease Creatinine less than 1.4 mg/dL", "No encephalopathy Bilirubin no greater than 2.5 times ULN"
 _NO = re.compile(r"\bNo\s+(?!(?i:more|less|greater|fewer|higher|lower|longer|shorter|older|younger|upper|lower|maximum"
                  r"|minimum|limits?)\b)"
                  r"(?:\w+\s+(?:[a-z][\w-]*\s+){0,2}|(?:(?!\b(?i:and|but|must|should|except|unless|if|restrictions?"
@@ -472,11 +460,25 @@ _REQUIRED = re.compile(r"\b(?:must|should|shall|needs?\s+to|has\s+to|have\s+to)\
 # … not what an excluded case must show: "in case of the proteinuria ≥1+ on the dipstick, 24 hours proteinuria must
 # be >1.5 g/24 hours"
 _IN_CASE = re.compile(r"\b(?:if|in\s+case|when|whenever|unless)\b", re.IGNORECASE)
+# a bound its own phrase allows, in an exclusion: "(Note: Subjects with medically controlled hypertension [diastolic
+# blood pressure <95 mm Hg, systolic blood pressure <165 mm Hg] may participate.)"; not for another treatment, nor past
+# a comma or an "unless" to another subject's ("QTc > 470 ms, patients with bundle branch block may be eligible …")
+_ALLOWED_AFTER = _cued(r"(?:(?!\b(?:unless|but|although|if|except)\b)[^;:(),])*?"
+                       r"\b(?:(?:may|can|will|could)\s+(?:also\s+)?(?:participate|enter"
+                       r"|be\s+(?:enrolled|included|eligible|allowed|permitted))"
+                       r"|(?:are|is)\s+(?:also\s+)?(?:eligible|allowed|permitted))\b"
+                       r"(?!\s+for\s+(?!(?:this|the)\s+(?:study|trial|protocol)\b))",
+                       "participate|enter|enrolled|included|eligible|allowed|permitted")
+# … or before it: "patients are eligible if LVEF is >= 45%" under an exclusion heading
+_ELIGIBLE_IF = _cued(r"(?<!\bnot )\beligible\s+if\b[^;:]*$", "eligible")
+# between bounds of one statement: a systolic and a diastolic bound, a list an allowance ends
+_PAIRED = re.compile(r"[\s,]*(?:(?:and/or|or|and)\s+)?", re.IGNORECASE)
 _ECOG_SCALE = re.compile(r"\b(?:ECOG|WHO|Zubrod|Eastern Cooperative)\b", re.IGNORECASE)
 _FOR = re.compile(r"\bfor\s+(?:the\s+)?$", re.IGNORECASE)  # "Lansky 50-100 for ages 0-10": whom the scale is for
-# a condition shortly before the value: "EKG required if over 40 years of age", "if the mean QTc > 480 msec",
-# "unless CD4 count declines to < 350"; a comma, a heading or a closing parenthesis ends it, and an exception's cause
-# is none: "Hepatic: Bilirubin less than 2.5 times normal unless due to Gilbert's syndrome SGOT or SGPT less than 2.5"
+# a condition shortly before the value: "EKG required if over 40 years of age", "if the mean QTc > 480 msec", "unless
+# CD4 count declines to < 350"; a comma, a heading or a parenthesis closing before it ends it (one it opens and
+# closes, of 40 characters at most, does not: "if AST (SGOT) …"), and an exception's cause is none: "Hepatic:
+# Bilirubin less than 2.5 times normal unless due to Gilbert's syndrome SGOT or SGPT less than 2.5"
 _CONDITION = _cued(r"(?<!eligible )(?<!excluded )"  # not the criterion's own "… will be ineligible if …"
                    r"\b(?:if|unless(?!\s+(?:\w+\s+)?(?:due|caused|secondary|related|attributable)\b))\b"
                    r"(?:(?!,\s)(?:\([^()]{0,40}\)|[^;:)])){0,40}$", "if|unless")
@@ -1521,8 +1523,7 @@ _NO_DEFINED = re.compile(r"^No\s+(?!(?:more|fewer|less|greater)\s+than\b)(?![^:]
 # inclusion list: "Patients must have a life expectancy of at least 6 months")
 _EXCLUDED_BELOW = re.compile(r"\b(?:(?:are|is|be)\s+(?:further\s+)?excluded\b(?!\s+for\b)"
                              r"|excluded\s+(?:from\s+\w+\s+)?if|ineligible\s+if)\b", re.IGNORECASE)
-
-
+# … unless its items rule out only together
 _TOGETHER = re.compile(r"\b(?:all|both)\s+(?:of\s+)?(?:the\s+)?following\b|\bconcurrently\b", re.IGNORECASE)
 
 
@@ -1565,13 +1566,14 @@ def _criterion_rows(criterion_type: str | None, text: str) -> tuple[tuple, ...]:
         qualifiers = [q for q in t.qualifiers if not (sense == "EXCLUSION" and q.startswith("or "))]
         # the same range: its bounds as written and as eligible, in the canonical unit where there is one ("3 months
         # of age and younger" is not "aged 3 months to 3 years"), else in the unit as written (an excluded "2 to 5
-        # months" is not "2 to 5 years", though neither has one eligible range); or the same words of
-        # the same bounds, the first mention's sense kept ("… with PSA >= 5 ng/ml; patients with PSA >= 5 ng/ml only
-        # are not eligible": one row per key of the table)
+        # months" is not "2 to 5 years", though neither has one eligible range); or the same words of the same bounds,
+        # the first mention's sense kept ("… with PSA >= 5 ng/ml; patients with PSA >= 5 ng/ml only are not
+        # eligible": one row per key of the table)
         same = (t.variable, t.sex, t.lower, t.lower_inclusive, t.upper, t.upper_inclusive, lo_inc, hi_inc,
                 canonical_unit, lo_c, hi_c, None if lo_c is not None or hi_c is not None else (t.unit, lo, hi))
         key = (t.variable, t.sex, t.lower, t.upper, t.span)
-        if first := out.get(same := keyed.get(key, same)):
+        same = keyed.get(key, same)
+        if first := out.get(same):
             qualifiers = list(first[14] or ()) + [q for q in qualifiers if q not in (first[14] or ())]
             out[same] = (*first[:14], tuple(qualifiers) or None, *first[15:])
             continue
