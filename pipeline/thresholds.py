@@ -63,6 +63,9 @@ class _Cued:
     def search(self, text: str, lowered: str | None, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
         return self.pattern.search(text, pos, endpos) if self.cued(lowered, pos, endpos) else None
 
+    def match(self, text: str, lowered: str | None, pos: int = 0, endpos: int = sys.maxsize) -> re.Match | None:
+        return self.pattern.match(text, pos, endpos) if self.cued(lowered, pos, endpos) else None
+
     def cued(self, lowered: str | None, pos: int = 0, endpos: int = sys.maxsize) -> bool:
         """Whether the text (in lower case: _lowered) may hold a match between pos and endpos (a window check looks
         in its window only: looking through the whole text for every value took time growing with its square)."""
@@ -421,12 +424,11 @@ _RULED_OUT_BEFORE = re.compile(r"\b(?:must|should|may|can|could|shall|will)\s*no
                                r"|\b(?:ineligible|not\s+eligible|excluded)\s+if\b"
                                r"(?:(?!\b(?:but|must|should)\b|,\s*and\b)(?:\([^()]{0,40}\)|[^;:()]))*$",
                                re.IGNORECASE)
+# (but not for another treatment: "… < 66 years with NHL … who are not eligible for autologous transplantation")
+_NOT_FOR_ANOTHER = r"(?!\s+for\s+(?!(?:this|the)\s+(?:study|trial|protocol)\b))"
 _RULED_OUT_AFTER = re.compile(r"[^;:()]*?\b(?:(?:will|shall|are|is|to)\s+(?:be\s+)?"
                               r"(?:excluded|ineligible|not\s+eligible)"
-                              r"|renders?\s+(?:\w+\s+){0,2}ineligible)\b"
-                              # but not for another treatment: "… < 66 years with NHL … who are not eligible for
-                              # autologous transplantation"
-                              r"(?!\s+for\s+(?!(?:this|the)\s+(?:study|trial|protocol)\b))", re.IGNORECASE)
+                              r"|renders?\s+(?:\w+\s+){0,2}ineligible)\b" + _NOT_FOR_ANOTHER, re.IGNORECASE)
 # … or a clause opening "No", as the NCI's records list what rules a participant out: the bound's name right after it
 # (or after up to three words of a condition), or after "with", "of", "by", "as", "including", "having", "whose" or a
 # lower-case "or", before any comma but a definition's ("…, i.e.:", "…, defined as"): "No ejection fraction of less
@@ -466,8 +468,7 @@ _IN_CASE = re.compile(r"\b(?:if|in\s+case|when|whenever|unless)\b", re.IGNORECAS
 _ALLOWED_AFTER = _cued(r"(?:(?!\b(?:unless|but|although|if|except)\b)[^;:(),])*?"
                        r"\b(?:(?:may|can|will|could)\s+(?:also\s+)?(?:participate|enter"
                        r"|be\s+(?:enrolled|included|eligible|allowed|permitted))"
-                       r"|(?:are|is)\s+(?:also\s+)?(?:eligible|allowed|permitted))\b"
-                       r"(?!\s+for\s+(?!(?:this|the)\s+(?:study|trial|protocol)\b))",
+                       r"|(?:are|is)\s+(?:also\s+)?(?:eligible|allowed|permitted))\b" + _NOT_FOR_ANOTHER,
                        "participate|enter|enrolled|included|eligible|allowed|permitted")
 # … or before it: "patients are eligible if LVEF is >= 45%" under an exclusion heading
 _ELIGIBLE_IF = _cued(r"(?<!\bnot )\beligible\s+if\b[^;:]*$", "eligible")
@@ -1345,7 +1346,7 @@ def _thresholds(text: str) -> list[Threshold]:
             t.sense = "EXCLUSION"
         elif required or _ELIGIBLE_IF.search(text, lowered, clause, t.start):
             t.sense = "INCLUSION"
-        elif _ALLOWED_AFTER.cued(lowered, t.end, clause_end) and _ALLOWED_AFTER.pattern.match(text, t.end, clause_end):
+        elif _ALLOWED_AFTER.match(text, lowered, t.end, clause_end):
             t.sense = "INCLUSION"
             allowed.add(id(t))
     for a, b in reversed(list(zip(found, found[1:]))):  # … and the list of bounds it ends: "Hemoglobin < 9, platelets
