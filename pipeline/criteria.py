@@ -38,9 +38,9 @@ _HEADING = re.compile(
     # inclusion criteria", "Age 18-30 Exclusion Criteria")
     r"|(?P<qualifier>(?:\d+(?:\.\d+)*\.?\s+)?(?:(?!(?:meets?|meeting|fulfil\w*|satisf\w*|see|any|all|no|not|other|per"
     r"|fail\w*|does|has|have|and|or|same|as|violat\w*|listed|according|\w*clusion)\b)"
-    r"(?:(?-i:[A-Z])[\w'’&./-]*|&)\s+){0,4}))?"
-    r"(?P<kind>inclusion|exclusion)"
-    r"(?:\s+and\s+(?:inclusion|exclusion))?\s+criteria\b(?:[^:\n]{0,40}:)?\s*(?P<rest>.*)$",
+    r"(?:(?-i:[A-Z])[\w'’&./-]*|&)(?:\s+|/)){0,4}))?"  # ("Patient Characteristics/Inclusion Criteria:")
+    r"(?P<criteria_for>criteria\s+for\s+)?(?P<kind>inclusion|exclusion)"  # ("Criteria for Exclusion:")
+    r"(?(criteria_for)|(?:\s+and\s+(?:inclusion|exclusion))?\s+criteria\b)(?:[^:\n]{0,40}:)?\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
 # a heading the registry's text ran into the end of the item before it, ending its paragraph: "-  Age 18-30
@@ -57,9 +57,12 @@ _REFERS_TO_CRITERIA = re.compile(r"\b(?:fulfil\w*|meets?|meeting|met|satisf\w*|f
                                  r"|defined|according|specified|outlined|section|appendix)\b", re.IGNORECASE)
 _MAY_HEAD = re.compile("lusion", re.IGNORECASE)  # what every heading holds, folded as the patterns fold it
 # the word alone, capitalised, as a line or before a colon: "Exclusion", "EXCLUSION :", "Exclusions: …" (91 legacy
-# records head a list so; a lower-case "exclusion" alone is a wrapped line's end)
+# records head a list so; a lower-case "exclusion" alone is a wrapped line's end), or after a capitalised word that
+# says what the criteria are of, as a line ending in a colon: "Pre-registration exclusion:"
 _BARE_HEADING = re.compile(
-    r"^\s*+(?:[-*•]\s*)?(?P<kind>Inclusion|Exclusion|INCLUSION|EXCLUSION)[sS]?\s*(?::\s*(?P<rest>.*))?$")
+    r"^\s*+(?:[-*•]\s*)?(?:(?P<qualifier>[A-Z][\w-]*\s+)(?=\w+\s*:\s*$))?"
+    r"(?P<kind>(?(qualifier)[Ii]|I)nclusion|(?(qualifier)[Ee]|E)xclusion|INCLUSION|EXCLUSION)[sS]?"
+    r"\s*(?::\s*(?P<rest>.*))?$")
 # a line of its own ending in a colon ("Patients with the following are excluded:"), or one of the registry's headings in
 # capitals before the text it heads ("DISEASE CHARACTERISTICS: Histologically proven …"; not "LIFE EXPECTANCY: …")
 _SECTION = re.compile(r"^\s*+(?P<title>[^\W\d_][^:\d]{0,98}:)\s*$")  # a number makes it a criterion: "Patients 5 years …:"
@@ -101,9 +104,11 @@ def _heading(line: str, wrapped: bool, continues: bool) -> re.Match | None:
     "… allowed by the\\nProtocol Inclusion Criteria.") is no heading of capitalised words."""
     if not _MAY_HEAD.search(line):  # (every line is tried: the patterns only where they can match)
         return None
-    if (m := _HEADING.match(line)) and not (m["qualifier"] and (continues or m["rest"].strip(" .:;-"))):
+    if (m := _HEADING.match(line)) and not ((m["qualifier"] or m["criteria_for"])
+                                            and (continues or m["rest"].strip(" .:;-"))):
         return m
-    return None if wrapped else _BARE_HEADING.match(line)
+    m = None if wrapped else _BARE_HEADING.match(line)
+    return None if m and m["qualifier"] and continues else m
 
 
 def _run_in_heading(line: str, item: list[str]) -> re.Match | None:
@@ -185,10 +190,14 @@ def split_criteria(text: str | None) -> list[Criterion]:
         continues = open_item and (hanging < 0 or wrapped)
         heading = _heading(line, wrapped, continues)
         if heading:
-            superseded = bool(heading.groupdict().get("previous"))
-            # what the criteria are of ("REGISTRATION EXCLUSION CRITERIA:") is their section
-            kind, nested = _kind(heading), False
-            path = [line.strip().lstrip("-*• ").rstrip(" .:") + ":"] if heading.groupdict().get("qualifier") else []
+            said = heading.groupdict()
+            superseded = bool(said.get("previous"))
+            # what the criteria are of ("REGISTRATION EXCLUSION CRITERIA:", "Criteria for inclusion for normal
+            # volunteers:") is their section
+            kind = _kind(heading)
+            named = said.get("qualifier") or said.get("criteria_for")
+            path = [line.strip().lstrip("-*• ").rstrip(" .:") + ":"] if named else []
+            nested = bool(path)  # a heading right under it is nested in it
             open_item, hanging, last = False, -1, -1
             leads.clear()
             # "Inclusion criteria." is a heading, its period no criterion

@@ -361,6 +361,37 @@ def test_a_heading_named_after_what_its_criteria_are_of_or_run_into_an_item_type
         (3.0, True, None, None)]
 
 
+def test_headings_of_criteria_for_inclusion_a_stage_or_after_a_slash_type_their_criteria():
+    """2014 archive records whose criteria had no type: "Pre-registration inclusion:" … "Registration exclusion:"
+    (NCT00027131: a stage's criteria, kept as their section), "Criteria for Inclusion:" / "Criteria for Exclusion:"
+    (NCT00039858), "Patient Characteristics/Inclusion Criteria:" (NCT00040599)."""
+    from pipeline.sources import ctgov_xml
+
+    wanted = {f"ctgov_legacy_xml_2014/{t}.xml" for t in ("NCT00027131", "NCT00039858", "NCT00040599")}
+    records = {}
+    with tarfile.open(CORPUS / "ctgov_legacy_xml_2014.tar.xz", "r|xz") as archive:
+        for member in archive:
+            if member.name in wanted:
+                (record,) = ctgov_xml.parse(archive.extractfile(member).read().decode("utf-8"))
+                records[record.trial_id] = Counter((c.criterion_type, c.section) for c in record.eligibility_criteria)
+    assert records["NCT00027131"] == {
+        (None, None): 1, ("INCLUSION", "Pre-registration inclusion:"): 1,
+        ("INCLUSION", "High risk breast cancer defined as the following:"): 6,
+        ("EXCLUSION", "Pre-registration exclusion:"): 3, ("INCLUSION", "Registration inclusion:"): 5,
+        ("EXCLUSION", "Registration exclusion:"): 8}
+    assert records["NCT00039858"] == {
+        ("INCLUSION", "Criteria for Inclusion:"): 5, ("EXCLUSION", "Criteria for Exclusion:"): 9}
+    assert records["NCT00040599"] == {
+        (None, "Disease Characteristics:"): 3, ("INCLUSION", "Patient Characteristics/Inclusion Criteria:"): 8,
+        (None, "Prior/Concurrent Therapy:"): 5}
+    # … but not words about such criteria, nor a paragraph's line
+    text = ("Inclusion Criteria:\n\n  -  Criteria for exclusion of pregnancy: a negative test\n\n"
+            "Patients who meet the requirements of\nRegistration exclusion:\n\n  -  Pregnancy\n")
+    assert [(c.criterion_type, c.text) for c in split_criteria(text)] == [
+        ("INCLUSION", "Criteria for exclusion of pregnancy: a negative test"),
+        ("INCLUSION", "Patients who meet the requirements of Registration exclusion:"), ("INCLUSION", "Pregnancy")]
+
+
 def test_a_heading_run_into_an_item_ends_the_item_there():
     """NCT00493701 (2023 archive), as written: its age item keeps its words and its type; a capitalised word and a
     range before the heading make no heading of the line."""
