@@ -1,12 +1,18 @@
 """One study, several registrations: `trial_links` and `trial_clusters` as DuckDB SQL over published tables.
 
 Links cross trials (an NCT record naming a EudraCT number links to that EU CTR trial), so they are
-computed after the merge, over two relations: `trials` (trial_id, registry, registration_date) and
+computed after the merge, over two relations: `trials` (trial_id, registry, registration_date, titles) and
 `identifiers` (trial_id, id_type, id_value, doc_id). Only what the records state makes a link:
 - SECONDARY_ID: a registration's identifier contains another registration's id, found with the
   registries' id patterns of `vocabulary.REGISTRATIONS` anywhere in the value ("EudraCT-number:
   2004-001729-11", "NCT 01234567") and normalised (→ EUCTR2004-001729-11, NCT01234567);
-- SAME_EUDRACT_NUMBER: two registrations, neither of them the EU CTR one, name the same EudraCT number.
+- SAME_EUDRACT_NUMBER: two registrations, neither of them the EU CTR one, name the same EudraCT number;
+- SAME_TITLE: registrations in two registries go by the same title (brief or official, either way round), of
+  TITLE_WORDS words or more once case, accents and punctuation are folded and a trailing "(ACRONYM)" or " - ACRONYM"
+  dropped, and no other registration of either registry goes by it. Registries copy a study's title word for word
+  ("Sargramostim in Patients With Acute Hypoxic Respiratory Failure Due to COVID-19 (SARPAC)", NCT04326920, and
+  EUCTR2020-001254-22's "… due to COVID-19") where neither names the other's id; a short title ("Sarilumab
+  COVID-19") or one a registry gives two of its trials tells no study apart.
 Both ends must be trials of the warehouse; an id naming a registration the inputs do not hold stays an
 identifier. A cluster is the connected registrations; the one standing for it (cluster_id) is the
 ClinicalTrials.gov one, else EU CTR, else ISRCTN, else the earliest registered, then the lowest id.
@@ -19,7 +25,7 @@ import duckdb
 
 from pipeline.vocabulary import REGISTRATIONS
 
-EVIDENCE = ("SECONDARY_ID", "SAME_EUDRACT_NUMBER")
+EVIDENCE = ("SECONDARY_ID", "SAME_EUDRACT_NUMBER", "SAME_TITLE")
 PRIMARY_REGISTRIES = ("CTGOV", "EUCTR", "ISRCTN")
 # The trials column the publisher computes on the merged row: null when either date is unknown.
 PROSPECTIVELY_REGISTERED_SQL = "registration_date <= start_date"
@@ -31,9 +37,31 @@ from identifiers i, unnest(regexp_extract_all(i.id_value, '{pattern}', 1)) as fo
     for code, pattern, prefix in REGISTRATIONS
 )
 
+TITLE_WORDS = 6
+TITLE = "title:"  # what a title's named_id in `named_ids` opens with, before the folded title's md5
+
+
+def title_keys_sql(trials: str = "trials") -> str:
+    """The titles the trials of `trials` (trial_id, registry, source_doc_ids, brief_title, official_title) go by, as
+    rows of `named_ids` whose registry is the trial's own (SAME_TITLE tells titles apart within a registry): computed
+    per bucket with the ids, so a change finds only its trials' titles again."""
+    folded = (r"trim(regexp_replace(regexp_replace(lower(strip_accents(title)), "
+              r"'(\s+-\s+[^-]{1,40}|\s*\([^()]{1,40}\))\s*$', ''), '[^a-z0-9]+', ' ', 'g'))")
+    return f"""
+select distinct trial_id, doc_id, registry, '{TITLE}' || md5(folded) as named_id
+from (select trial_id, doc_id, registry, {folded} as folded
+      from (select trial_id, source_doc_ids[1] as doc_id, registry, unnest([brief_title, official_title]) as title
+            from {trials}))
+where len(string_split(folded, ' ')) >= {TITLE_WORDS}"""
+
+
 # Needs `named_ids` and `trials` (trial_id alone is read).
-LINKS_SQL = """
-with named_other as (select * from named_ids where named_id <> trial_id),
+LINKS_SQL = f"""
+with named_other as (select * from named_ids where named_id <> trial_id and not starts_with(named_id, '{TITLE}')),
+titles as (select * from named_ids where starts_with(named_id, '{TITLE}')),
+-- a title two registrations of one registry go by names neither
+telling as (select * from titles semi join (select named_id, registry from titles group by all
+                                             having count(distinct trial_id) = 1) using (named_id, registry)),
 links as (
   select n.trial_id, n.named_id as linked_trial_id, 'SECONDARY_ID' as evidence, n.doc_id
   from named_other n where n.named_id in (select trial_id from trials)
@@ -41,6 +69,9 @@ links as (
   select a.trial_id, b.trial_id, 'SAME_EUDRACT_NUMBER', a.doc_id
   from named_other a join named_other b on a.named_id = b.named_id and a.trial_id <> b.trial_id
   where a.registry = 'EUCTR'
+  union
+  select a.trial_id, b.trial_id, 'SAME_TITLE', a.doc_id
+  from telling a join telling b on a.named_id = b.named_id and a.registry <> b.registry
 )
 select trial_id, linked_trial_id, evidence, doc_id from links
 union
@@ -83,7 +114,7 @@ from {trials} t left join linked_clusters l using (trial_id)"""
 def link(con: duckdb.DuckDBPyConnection) -> None:
     """Create tables `named_ids`, `trial_links`, `linked_clusters` and `trial_clusters` in `con`, which must hold
     `trials` and `identifiers` (the publisher runs the same SQL a bucket at a time)."""
-    con.execute(f"create or replace table named_ids as {NAMED_IDS_SQL}")
+    con.execute(f"create or replace table named_ids as {NAMED_IDS_SQL} union all {title_keys_sql()}")
     con.execute(f"create or replace table trial_links as {LINKS_SQL}")
     con.execute(f"create or replace table linked_clusters as {LINKED_CLUSTERS_SQL}")
     con.execute(f"create or replace table trial_clusters as {clusters_sql()} order by trial_id")

@@ -78,7 +78,7 @@ MAX_DOCUMENTS_SIDE_BY_SIDE = 20_000  # a part of more documents than this runs i
 DOCUMENTS_PER_PART = 100_000  # a rebuild merges the published tables this many documents' buckets at a time
 COUNTS_FILE = "_counts.json"  # rows of every published file, by table and file name
 COVERAGE_FILE = "_coverage.json"  # per file number: what the coverage check sums (see _coverage)
-NAMED_IDS = "_named_ids"  # per bucket: the registrations each trial's identifiers name (pipeline.linking)
+NAMED_IDS = "_named_ids"  # per bucket: what each trial's identifiers name, and its titles (pipeline.linking)
 LINKED_CLUSTERS = "_linked_clusters"  # whole: the clusters of linked trials (every other trial is its own)
 # what the coverage check lists of each implausible threshold row
 IMPLAUSIBLE_COLUMNS = ("trial_id", "variable", "eligible_lower_canonical", "eligible_upper_canonical", "canonical_unit",
@@ -624,15 +624,20 @@ def _write_links(con, previous, generation, dirty, splice, publication) -> None:
     and wherever a trial's cluster changed."""
     con.execute(f"create view trials as {_trials_of(_bucket_files(generation, lambda g: g.table_dir('trials'), None))}")
     link_unchanged(previous, lambda g: g.rows_dir(NAMED_IDS), generation, dirty)
-    # the dirty buckets' identifiers, written or kept (_write_table): on a change, of the touched trials only, the
-    # other trials' names kept as the previous generation found them (_touched)
+    # the dirty buckets' identifiers and titles, written or kept (_write_table): on a change, of the touched trials
+    # only, the other trials' names kept as the previous generation found them (_touched)
     identifiers = _bucket_files(generation, lambda g: g.table_dir("identifiers"), dirty)
-    if identifiers:
-        con.execute("create view identifiers as select *, " + _FILE_NUMBER +
-                    f" as bucket from read_parquet({_files(identifiers)}, filename = true)"
-                    + (" where trial_id in (select trial_id from touched)" if splice else ""))
-        named = [f"""select n.*, b.bucket from ({linking.NAMED_IDS_SQL}) n
-                     join (select distinct trial_id, bucket from identifiers) b using (trial_id)"""]
+    titled = _bucket_files(generation, lambda g: g.table_dir("trials"), dirty)
+    if identifiers or titled:
+        only_touched = " where trial_id in (select trial_id from touched)" if splice else ""
+        named = []
+        for view, files, sql in (("identifiers", identifiers, linking.NAMED_IDS_SQL),
+                                 ("titled", titled, linking.title_keys_sql("titled"))):
+            if files:
+                con.execute(f"create view {view} as select *, {_FILE_NUMBER} as bucket "
+                            f"from read_parquet({_files(files)}, filename = true){only_touched}")
+                named.append(f"""select n.*, b.bucket from ({sql}) n
+                                 join (select distinct trial_id, bucket from {view}) b using (trial_id)""")
         if old := splice and _bucket_files(previous, lambda g: g.rows_dir(NAMED_IDS), dirty):
             named.append(f"select * from read_parquet({_files(old)}) "
                          "where trial_id not in (select trial_id from touched)")
@@ -672,14 +677,19 @@ def _links_unchanged(con: duckdb.DuckDBPyConnection, previous: Generation | None
                      dirty: set[int] | None, linked: Path | None) -> bool:
     """Whether trial_links and the linked clusters are the previous generation's: what LINKS_SQL and
     LINKED_CLUSTERS_SQL read did not change. It did not when the dirty buckets' identifiers name the same
-    registrations as before, no trial that came, went or changed its registry or registration date is named by any
-    identifier, and none of them is in a linked cluster. Most changes pass, and skip computing links over every
-    trial's names (0.4 s at 600,000 trials). `linked`: the previous generation's linked clusters. Needs the view
-    `named_ids` (the new generation's)."""
+    registrations as before, no title their trials took or dropped is another trial's, no trial that came, went or
+    changed its registry or registration date is named by any identifier, and none of them is in a linked cluster.
+    Most changes pass, and skip computing links over every trial's names (0.4 s at 600,000 trials). `linked`: the
+    previous generation's linked clusters. Needs the view `named_ids` (the new generation's)."""
     if dirty is None or previous is None or linked is None or not linked.exists():
         return False
     was, now = (_named_ids_of(_bucket_files(g, lambda g: g.rows_dir(NAMED_IDS), dirty)) for g in (previous, generation))
-    (renamed,) = con.execute(f"select exists (({now} except all {was}) union all ({was} except all {now}))").fetchone()
+    # (a title no trial of another registry goes by links nothing, before or after)
+    (renamed,) = con.execute(f"""
+        with renamed as (({now} except all {was}) union all ({was} except all {now}))
+        select exists (select 1 from renamed where not starts_with(named_id, '{linking.TITLE}'))
+            or exists (select 1 from renamed r join named_ids n on n.named_id = r.named_id and n.registry <> r.registry
+                       where starts_with(r.named_id, '{linking.TITLE}'))""").fetchone()
     if renamed:
         return False
     was, now = (_trials_of(_bucket_files(g, lambda g: g.table_dir("trials"), dirty)) for g in (previous, generation))

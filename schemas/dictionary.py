@@ -388,12 +388,15 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
                             "REMOVED whose text the other version holds in the same role, run into or split from "
                             "another (the criteria cut otherwise): filter it out to see changes of content", None),
     }),
-    "trial_links": ("Registrations of one study in several registries, linked by what the records state; both "
-                    "directions", None, {
+    "trial_links": ("Registrations of one study in several registries, linked by what the records state (ids, "
+                    "titles); both directions", None, {
         "trial_id": _COMMON["trial_id"],
         "linked_trial_id": ("The other registration", None),
-        "evidence": ("SECONDARY_ID (one lists the other's id) or SAME_EUDRACT_NUMBER", None),
-        "doc_id": ("The document stating the evidence", None),
+        "evidence": ("SECONDARY_ID (one lists the other's id), SAME_EUDRACT_NUMBER, or SAME_TITLE (two registries' "
+                     "registrations go by one title of six words or more, case, accents, punctuation and a trailing "
+                     "acronym aside, which no other registration of either registry goes by)", None),
+        "doc_id": ("The document stating the evidence (for a shared EudraCT number or title, each registration's "
+                   "in turn)", None),
     }),
     "trial_clusters": ("Every registration with the study it belongs to (connected registrations)", None, {
         "trial_id": _COMMON["trial_id"],

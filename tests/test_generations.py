@@ -7,6 +7,7 @@ holding its trial's bucket, and a corpus writes as many files per table as its s
 """
 from __future__ import annotations
 
+import csv
 import hashlib
 import os
 import re
@@ -350,6 +351,17 @@ def test_a_link_made_or_undone_by_one_file_moves_both_trials_clusters_as_a_full_
     assert [query(out, sql) for sql in tables] == alone == rebuilt()
 
 
+def _links_published(raw: Path, out: Path, tmp_path: Path) -> list[list[tuple]]:
+    """trial_clusters and trial_links after a run on `raw` into `out`, checked against a fresh build's."""
+    tables = "select * from trial_clusters order by all", "select * from trial_links order by all"
+    assert run_job(raw, out).success
+    fresh = tmp_path / f"fresh{len(list(tmp_path.iterdir()))}"
+    assert run_job(raw, fresh).success
+    found = [query(out, sql) for sql in tables]
+    assert found == [query(fresh, sql) for sql in tables]
+    return found
+
+
 def test_links_follow_a_named_trial_that_comes_goes_or_is_redated_and_stay_as_they_were_otherwise(tmp_path, many_files):
     """A named registration arriving or leaving, or a linked one's registration date changing (the earliest
     registered stands for a cluster) change links and clusters, though no identifier changed; a change to an unlinked
@@ -363,15 +375,9 @@ def test_links_follow_a_named_trial_that_comes_goes_or_is_redated_and_stay_as_th
             shutil.copy(path, raw / path.name)
     (raw / a.name).write_text(a.read_text(encoding="utf-8").replace(
         "<nct_id>", f"<secondary_id>{b.stem}</secondary_id><nct_id>", 1), encoding="utf-8")
-    tables = "select * from trial_clusters order by all", "select * from trial_links order by all"
 
     def published() -> list[list[tuple]]:
-        assert run_job(raw, out).success
-        fresh = tmp_path / f"fresh{len(list(tmp_path.iterdir()))}"
-        assert run_job(raw, fresh).success
-        found = [query(out, sql) for sql in tables]
-        assert found == [query(fresh, sql) for sql in tables]
-        return found
+        return _links_published(raw, out, tmp_path)
 
     def cluster(found, trial: str) -> str:
         return next(c for t, c, _ in found[0] if t == trial)
@@ -399,6 +405,58 @@ def test_links_follow_a_named_trial_that_comes_goes_or_is_redated_and_stay_as_th
     (raw / b.name).unlink()
     found = published()
     assert found[1] == [] and cluster(found, a.stem) == a.stem
+
+
+def test_a_title_two_registries_share_links_and_unlinks_as_a_full_rebuild_would(tmp_path, many_files):
+    """SAME_TITLE links follow a registration that comes, is retitled or goes (ICTRP's rows of NCT04326920 and of
+    EUCTR2020-001254-22, SARPAC, one file each, beside 12 XML records); retitling a trial no other goes by keeps the
+    previous generation's links."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    raw.mkdir()
+    for path in XML:
+        shutil.copy(path, raw / path.name)
+    with (CORPUS / "ictrp" / "COVID19-927-trials_7Apr2020.csv").open(encoding="utf-8-sig", newline="") as f:
+        header, *rows = list(csv.reader(f))
+
+    def write(name: str, trial_id: str, title: str | None = None) -> None:
+        row = next(r for r in rows if r[0].startswith(trial_id))
+        if title:
+            row = [row[0], title, title, *row[3:]]
+        with (raw / name).open("w", encoding="utf-8", newline="") as f:
+            csv.writer(f).writerows([header, row])
+
+
+    def published() -> list[list[tuple]]:
+        return _links_published(raw, out, tmp_path)
+
+    write("nct.csv", "NCT04326920")
+    assert published()[1] == []
+    write("eu.csv", "EUCTR2020-001254-22")
+    found = published()
+    assert {(a, b, evidence) for a, b, evidence, _ in found[1]} == {
+        ("NCT04326920", "EUCTR2020-001254-22", "SAME_TITLE"), ("EUCTR2020-001254-22", "NCT04326920", "SAME_TITLE")}
+    assert {t: c for t, c, _ in found[0]}["EUCTR2020-001254-22"] == "NCT04326920"
+
+    linked = out / ".current" / "_rows" / publishing.LINKED_CLUSTERS / "data.parquet"
+    inode = linked.stat().st_ino
+    amend_title(raw / XML[3].name)
+    assert published() == found
+    assert linked.stat().st_ino == inode  # the previous generation's: links were not computed
+
+    write("eu.csv", "EUCTR2020-001254-22", "Granulocyte-macrophage colony-stimulating factor for hypoxic COVID-19")
+    assert published()[1] == []
+    write("eu.csv", "EUCTR2020-001254-22")
+    assert published() == found
+    # a second ClinicalTrials.gov trial going by the title: it tells neither apart
+    same = raw / XML[0].name
+    title = "<brief_title>Sargramostim in Patients With Acute Hypoxic Respiratory Failure Due to COVID-19</brief_title>"
+    same.write_text(re.sub(r"<brief_title>.*?</brief_title>", title, same.read_text(encoding="utf-8"), count=1,
+                           flags=re.S), encoding="utf-8")
+    assert published()[1] == []
+    shutil.copy(XML[0], same)
+    assert published() == found
+    (raw / "nct.csv").unlink()
+    assert published()[1] == []
 
 
 def test_a_version_of_a_many_version_trial_added_changed_or_removed_publishes_every_table_as_a_fresh_build(tmp_path):

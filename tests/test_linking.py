@@ -11,6 +11,7 @@ import io
 import re
 import shutil
 import tarfile
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections import defaultdict
 
@@ -121,9 +122,28 @@ def linked(tmp_path_factory):
             if c != a and shared:
                 expected.add((a, c, "SAME_EUDRACT_NUMBER"))
 
+    expected |= _same_titles(con.execute("select trial_id, registry, brief_title, official_title from trials"))
     linking.link(con)
     yield con, expected, present, records
     con.close()
+
+
+def _same_titles(trials) -> set[tuple[str, str, str]]:
+    """SAME_TITLE links, in Python: registrations of two registries going by one title of six words or more (case,
+    accents, punctuation and a trailing acronym aside) that no other registration of either registry goes by."""
+    by_title = defaultdict(lambda: defaultdict(set))  # folded title → registry → trial ids
+    for trial_id, registry, *titles in trials.fetchall():
+        for title in filter(None, titles):
+            plain = "".join(ch for ch in unicodedata.normalize("NFD", title.lower()) if not unicodedata.combining(ch))
+            plain = re.sub(r"(\s+-\s+[^-]{1,40}|\s*\([^()]{1,40}\))\s*$", "", plain)
+            words = re.sub(r"[^a-z0-9]+", " ", plain).split()
+            if len(words) >= 6:
+                by_title[" ".join(words)][registry].add(trial_id)
+    links = set()
+    for registries in by_title.values():
+        telling = [ids for ids in registries.values() if len(ids) == 1]
+        links |= {(a, b, "SAME_TITLE") for (a,) in telling for (b,) in telling if a != b}
+    return links
 
 
 def test_the_warehouse_holds_the_registrations_read_independently(linked):
@@ -131,7 +151,7 @@ def test_the_warehouse_holds_the_registrations_read_independently(linked):
     assert {t for (t,) in con.execute("select trial_id from trials").fetchall()} == present
 
 
-def test_links_are_exactly_those_the_records_ids_imply(linked):
+def test_links_are_exactly_those_the_records_ids_and_titles_imply(linked):
     con, expected, _, _ = linked
     found = set(con.execute("select trial_id, linked_trial_id, evidence from trial_links").fetchall())
     true_positive = found & expected
@@ -145,6 +165,12 @@ def test_links_are_exactly_those_the_records_ids_imply(linked):
             ("ISRCTN38934710", "EUCTR2006-006079-19", "SECONDARY_ID"),
             ("NCT00496392", "ISRCTN11111111", "SAME_EUDRACT_NUMBER"),
             ("ChiCTR2000034346", "NCT04246242", "SECONDARY_ID")} <= found
+    # registrations naming no other, read by hand as one study (sponsor, size, dates): "… Due to COVID-19 (SARPAC)" and
+    # "… due to COVID-19", "… in Hospitalized Adults" and "… in hospitalized adults - DisCoVeRy", "… Disease
+    # (COVID-19)" and "… Disease"; not two Gilead trials of one registry ("… Severe COVID-19", "… Moderate COVID-19")
+    assert {("NCT04326920", "EUCTR2020-001254-22", "SAME_TITLE"), ("NCT04315948", "EUCTR2020-000936-23", "SAME_TITLE"),
+            ("ACTRN12620000421932", "JPRN-UMIN000039686", "SAME_TITLE")} <= found
+    assert not {("NCT04292899", "NCT04292730"), ("NCT04292730", "NCT04292899")} & {(a, b) for a, b, _ in found}
     # ids that look like registrations but are not: "EUDRACT-58585610" (NCT00004218), "eudraCT 2005-06-01" (NCT00495183)
     assert con.execute("select count(*) from trial_links where trial_id in ('NCT00004218', 'NCT00495183') "
                        "and linked_trial_id like 'EUCTR%'").fetchone() == (0,)
@@ -165,6 +191,7 @@ def test_each_trial_is_in_one_cluster_whose_primary_follows_the_registry_order(l
     assert cluster["EUCTR2006-006079-19"] == cluster["ISRCTN38934710"] == "NCT00492258"
     assert cluster["ISRCTN11111111"] == "NCT00496392"
     assert cluster["ChiCTR2000034346"] == "NCT04246242"
+    assert cluster["EUCTR2020-001254-22"] == cluster["NCT04326920"] == "NCT04326920"
     print(f"registrations {len(present)}, clusters {len(groups)}")
 
 
