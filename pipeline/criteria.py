@@ -39,8 +39,12 @@ _HEADING = re.compile(
     r"|(?P<qualifier>(?:\d+(?:\.\d+)*\.?\s+)?(?:(?!(?:meets?|meeting|fulfil\w*|satisf\w*|see|any|all|no|not|other|per"
     r"|fail\w*|does|has|have|and|or|same|as|violat\w*|listed|according|\w*clusion)\b)"
     r"(?:(?-i:[A-Z])[\w'’&./-]*|&)(?:\s+|/)){0,4}))?"  # ("Patient Characteristics/Inclusion Criteria:")
-    r"(?P<criteria_for>criteria\s+for\s+)?(?P<kind>inclusion|exclusion)"  # ("Criteria for Exclusion:")
-    r"(?(criteria_for)|(?:\s+and\s+(?:inclusion|exclusion))?\s+criteria\b)(?:[^:\n]{0,40}:)?\s*(?P<rest>.*)$",
+    # ("Criteria for Exclusion:"; and misspelt, "EXLCUSION CRITERIA PATIENT:", "Exclusion Critera:")
+    r"(?P<criteria_for>criteria\s+for\s+)?(?P<kind>inclusion|exclusion|exlcusion|exclsuion)"
+    r"(?(criteria_for)|(?:\s+and\s+(?:inclusion|exclusion))?\s+(?:criteri(?:a|on)|critera|cirteria|requi?r\w*ments?)\b)"
+    # and, before the colon, whom or what they are for, if it says: "EXCLUSION CRITERIA FOR HEALTHY VOLUNTEERS:",
+    # "INCLUSION CRITERIA - Donor:", "INCLUSION REQUIREMENTS-PROBANDS:"
+    r"(?:(?P<whom>\s*(?:for\s|[-–(]))?[^:\n]{0,40}:)?\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
 # a heading the registry's text ran into the end of the item before it, ending its paragraph: "-  Age 18-30
@@ -55,14 +59,14 @@ _NOT_BEFORE_HEADING = re.compile(
 # Inclusion Criteria", "… listed in Section 5.1 Inclusion Criteria", "… see Appendix 2: Inclusion Criteria")
 _REFERS_TO_CRITERIA = re.compile(r"\b(?:fulfil\w*|meets?|meeting|met|satisf\w*|fail\w*|listed|see|violat\w*|described"
                                  r"|defined|according|specified|outlined|section|appendix)\b", re.IGNORECASE)
-_MAY_HEAD = re.compile("lusion", re.IGNORECASE)  # what every heading holds, folded as the patterns fold it
+_MAY_HEAD = re.compile("lusion|lcusion|lsuion", re.IGNORECASE)  # what every heading holds, folded as they fold it
 # the word alone, capitalised, as a line or before a colon: "Exclusion", "EXCLUSION :", "Exclusions: …" (91 legacy
 # records head a list so; a lower-case "exclusion" alone is a wrapped line's end), or after a capitalised word that
 # says what the criteria are of, as a line ending in a colon: "Pre-registration exclusion:"
 _BARE_HEADING = re.compile(
     r"^\s*+(?:[-*•]\s*)?(?:(?P<qualifier>[A-Z][\w-]*\s+)(?=\w+\s*:\s*$))?"
     r"(?P<kind>(?(qualifier)[Ii]|I)nclusion|(?(qualifier)[Ee]|E)xclusion|INCLUSION|EXCLUSION)[sS]?"
-    r"\s*(?::\s*(?P<rest>.*))?$")
+    r"(?P<whom>\s+[-–]\s*[^:\n]{1,40}(?=:))?\s*(?::\s*(?P<rest>.*))?$")  # ("EXCLUSIONS - NORMAL VOLUNTEERS:")
 # a line of its own ending in a colon ("Patients with the following are excluded:"), or one of the registry's headings in
 # capitals before the text it heads ("DISEASE CHARACTERISTICS: Histologically proven …"; not "LIFE EXPECTANCY: …")
 _SECTION = re.compile(r"^\s*+(?P<title>[^\W\d_][^:\d]{0,98}:)\s*$")  # a number makes it a criterion: "Patients 5 years …:"
@@ -100,12 +104,13 @@ def _wrapped(line: str, hanging: int) -> bool:
 
 def _heading(line: str, wrapped: bool, continues: bool) -> re.Match | None:
     """The inclusion or exclusion heading a line is, if any. A line wrapped under an item's text is that item's end,
-    not the word alone; a line continuing an item ("… allowed in the\\n Patient Inclusion Criteria.", a paragraph's
-    "… allowed by the\\nProtocol Inclusion Criteria.") is no heading of capitalised words."""
+    not the word alone, nor a heading the sentence goes on after ("… to make shellfish allergy an\\n exclusion
+    criterion and to remove …"); a line continuing an item ("… allowed in the\\n Patient Inclusion Criteria.", a
+    paragraph's "… allowed by the\\nProtocol Inclusion Criteria.") is no heading of capitalised words."""
     if not _MAY_HEAD.search(line):  # (every line is tried: the patterns only where they can match)
         return None
-    if (m := _HEADING.match(line)) and not ((m["qualifier"] or m["criteria_for"])
-                                            and (continues or m["rest"].strip(" .:;-"))):
+    if (m := _HEADING.match(line)) and not ((m["qualifier"] or m["criteria_for"]) and continues or (
+            (m["qualifier"] or m["criteria_for"] or wrapped) and m["rest"].strip(" .:;-"))):
         return m
     m = None if wrapped else _BARE_HEADING.match(line)
     return None if m and m["qualifier"] and continues else m
@@ -192,10 +197,10 @@ def split_criteria(text: str | None) -> list[Criterion]:
         if heading:
             said = heading.groupdict()
             superseded = bool(said.get("previous"))
-            # what the criteria are of ("REGISTRATION EXCLUSION CRITERIA:", "Criteria for inclusion for normal
-            # volunteers:") is their section
+            # what or whom the criteria are of ("REGISTRATION EXCLUSION CRITERIA:", "Criteria for inclusion for
+            # normal volunteers:", "EXCLUSION CRITERIA - DONOR:") is their section
             kind = _kind(heading)
-            named = said.get("qualifier") or said.get("criteria_for")
+            named = said.get("qualifier") or said.get("criteria_for") or said.get("whom")
             path = [line.strip().lstrip("-*• ").rstrip(" .:") + ":"] if named else []
             nested = bool(path)  # a heading right under it is nested in it
             open_item, hanging, last = False, -1, -1

@@ -392,6 +392,41 @@ def test_headings_of_criteria_for_inclusion_a_stage_or_after_a_slash_type_their_
         ("INCLUSION", "Patients who meet the requirements of Registration exclusion:"), ("INCLUSION", "Pregnancy")]
 
 
+def test_misspelt_headings_requirements_and_whom_the_criteria_are_for():
+    """2014 archive records, as written: "EXLCUSION CRITERIA PATIENT:" (NCT00013533: its 14 exclusions were typed
+    INCLUSION), "Exclusion Critera:" (NCT00029692), "INCLUSION REQUIREMENTS-PROBANDS:", "INCLUSION
+    REQUIRMENTS-RELATIVES:" and "EXCLUSIONS - NORMAL VOLUNTEERS:" (NCT00001206: whose criteria they are is their
+    section), "EXCLUSION CRITERIA - DONOR:" (NCT00001409). A line wrapped under an item's text is no heading however
+    it opens (NCT00026624: "… shellfish allergy an\n exclusion criterion and to remove abacavir use …")."""
+    from pipeline.sources import ctgov_xml
+
+    wanted = {f"ctgov_legacy_xml_2014/{t}.xml"
+              for t in ("NCT00013533", "NCT00029692", "NCT00001206", "NCT00001409", "NCT00026624")}
+    records = {}
+    with tarfile.open(CORPUS / "ctgov_legacy_xml_2014.tar.xz", "r|xz") as archive:
+        for member in archive:
+            if member.name in wanted:
+                (record,) = ctgov_xml.parse(archive.extractfile(member).read().decode("utf-8"))
+                records[record.trial_id] = record.eligibility_criteria
+
+    def kinds(trial_id: str) -> Counter:
+        return Counter((c.criterion_type, c.section) for c in records[trial_id])
+
+    assert kinds("NCT00013533") == {
+        ("INCLUSION", None): 5, ("INCLUSION", "Patients with the following diagnoses will be considered:"): 24,
+        ("EXCLUSION", None): 6, ("EXCLUSION", "Active CNS malignancy as defined by:"): 8}
+    assert kinds("NCT00029692") == {("INCLUSION", None): 1, ("EXCLUSION", None): 4}
+    assert kinds("NCT00001206") == {
+        ("INCLUSION", "INCLUSION REQUIREMENTS-PROBANDS:"): 4, ("EXCLUSION", "EXCLUSION CRITERIA - PROBANDS:"): 4,
+        ("INCLUSION", "INCLUSION REQUIRMENTS-RELATIVES:"): 2,
+        ("INCLUSION", "INCLUSION REQUIREMENTS -NORMAL VOLUNTEERS:"): 4, ("EXCLUSION", "EXCLUSIONS - NORMAL VOLUNTEERS:"): 4}
+    assert kinds("NCT00001409") == {("INCLUSION", None): 6, ("EXCLUSION", "EXCLUSION CRITERIA - RECIPIENT:"): 4,
+                                    ("EXCLUSION", "EXCLUSION CRITERIA - DONOR:"): 2}
+    (shellfish,) = [c for c in records["NCT00026624"] if "shellfish" in c.text]
+    assert shellfish.text.endswith("allergy an exclusion criterion and to remove abacavir use as an exclusion "
+                                   "criterion.)") and len(records["NCT00026624"]) == 22
+
+
 def test_a_heading_run_into_an_item_ends_the_item_there():
     """NCT00493701 (2023 archive), as written: its age item keeps its words and its type; a capitalised word and a
     range before the heading make no heading of the line."""
