@@ -122,6 +122,7 @@ class Measurement:
     measure_ordinal: int | None = None  # baseline: 1-based position of the measure
     outcome_ordinal: int | None = None  # outcomes: 1-based position of the outcome among the reported ones
     outcome_type: str | None = None
+    post_hoc: bool | None = None  # outcomes: typed post-hoc by the registry (vocabulary.post_hoc)
     time_frame: str | None = None
 
 
@@ -151,6 +152,7 @@ class Analysis:
     ci_upper: float | None = None
     ci_upper_raw: str | None = None
     estimate_description: str | None = None
+    post_hoc: bool | None = None  # the outcome is typed post-hoc by the registry (vocabulary.post_hoc)
 
 
 @dataclass(slots=True)

@@ -300,12 +300,13 @@ OFFICIAL_ROLE = _synonyms({"Principal Investigator": "PRINCIPAL_INVESTIGATOR", "
 RESPONSIBLE_PARTY_TYPE = _synonyms({"Sponsor": "SPONSOR", "Principal Investigator": "PRINCIPAL_INVESTIGATOR",
                                     "Sponsor-Investigator": "SPONSOR_INVESTIGATOR"})
 
-# "12.5", "<0.001", "> .05", "≤ 0.05", "25,754", "1.2E-5", "10."; a comma after a lone 0 is a decimal comma ("0,001":
-# no group of thousands follows a 0). (No two parts can take the same characters: a run of 5,000 digits or spaces
-# before a letter is given up in one pass, not tried again from each.)
+# "12.5", "<0.001", "> .05", "≤ 0.05", "25,754", "1.2E-5", "10.", "3.59," (a list's comma left on: NCT00036569's
+# limits); a comma after a lone 0 is a decimal comma ("0,001": no group of thousands follows a 0). (No two parts can
+# take the same characters: a run of 5,000 digits or spaces before a letter is given up in one pass, not tried again
+# from each.)
 _NUMBER = re.compile(r"\s*+(?P<comparator>[<>]=?|[≤≥=])?\s*+"
                      r"(?:(?P<number>[-+]?(?:[1-9]\d{0,2}(?:,\d{3})+|(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?))"
-                     r"|(?P<zero>[-+]?0),(?P<decimals>\d+))\s*")
+                     r"|(?P<zero>[-+]?0),(?P<decimals>\d+))\s*+,?\s*")
 _COMPARATORS = {"≤": "<=", "≥": ">="}
 
 
@@ -364,9 +365,16 @@ def whole_number(text: str | int | None) -> int | None:
     value = number(text)
     return int(value) if value is not None and value.is_integer() else None
 ENUM: dict[str, str] = {}  # no synonyms: a legacy word upper-snake-cased is the API's enum ("Mean" → MEAN)
-# results' outcome types: the contract's three; pre-specified and post-hoc outcomes are both OTHER
+# results' outcome types: the contract's three; pre-specified and post-hoc outcomes are both OTHER (post_hoc tells them
+# apart)
 RESULT_OUTCOME_TYPE = _vocabulary("PRIMARY SECONDARY OTHER") | _synonyms({
     "Other Pre-specified": "OTHER", "OTHER_PRE_SPECIFIED": "OTHER", "Post-Hoc": "OTHER", "POST_HOC": "OTHER"})
+
+
+def post_hoc(outcome_type: str | None) -> bool | None:
+    """Whether the registry types a reported outcome post-hoc ("Post-Hoc", API v2's POST_HOC), which the contract's
+    OTHER does not tell from a pre-specified one; None where it gives no type."""
+    return None if not outcome_type or not outcome_type.strip() else _key(outcome_type) == "post_hoc"
 
 
 # Registrations: each registry's code (the contract's) and its trial-id pattern, in RE2 syntax so the

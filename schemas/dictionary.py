@@ -295,6 +295,8 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "outcome_ordinal": ("1-based position of the outcome among the reported outcomes (joins result_groups "
                             "and outcome_analyses)", "outcome_id"),
         "outcome_type": ("PRIMARY, SECONDARY or OTHER (pre-specified or post-hoc)", "outcomes.outcome_type"),
+        "post_hoc": ("Whether the registry types the outcome post-hoc (an OTHER outcome not pre-specified: leave "
+                     "these out to keep to the planned analyses); null where it gives no type", None),
         "time_frame": ("When the outcome was measured", "outcomes.time_frame"),
         **_MEASUREMENT,
         "title": ("The outcome's title", "outcomes.title"),
@@ -305,6 +307,7 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
                          "confidence interval and p-value", None, {
         "outcome_ordinal": ("The outcome analysed (outcome_measurements.outcome_ordinal)", "outcome_id"),
         "outcome_type": ("PRIMARY, SECONDARY or OTHER", "outcomes.outcome_type"),
+        "post_hoc": ("Whether the registry types the outcome post-hoc (outcome_measurements.post_hoc)", None),
         "title": ("The outcome's title", "outcomes.title"),
         "analysis_ordinal": ("1-based position of the analysis within its outcome", None),
         "group_codes": ("The groups compared (result_groups.group_code of the outcome)",

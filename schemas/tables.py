@@ -202,11 +202,12 @@ TABLES: dict[str, dict[str, tuple]] = {
     },
     "outcome_measurements": {
         "trial_id": (STR, [], False), "outcome_ordinal": (INT, [pa.Check.ge(1)], False),
-        "outcome_type": (STR, [_OUTCOME_TYPE], True), "time_frame": (STR, [], True), **_MEASUREMENT,
+        "outcome_type": (STR, [_OUTCOME_TYPE], True), "post_hoc": (BOOL, [], True), "time_frame": (STR, [], True),
+        **_MEASUREMENT,
     },
     "outcome_analyses": {
         "trial_id": (STR, [], False), "outcome_ordinal": (INT, [pa.Check.ge(1)], False),
-        "outcome_type": (STR, [_OUTCOME_TYPE], True), "title": (STR, [], True),
+        "outcome_type": (STR, [_OUTCOME_TYPE], True), "post_hoc": (BOOL, [], True), "title": (STR, [], True),
         "analysis_ordinal": (INT, [pa.Check.ge(1)], False), "group_codes": (LIST, [], True),
         "groups_description": (STR, [], True), "non_inferiority_type": (STR, [], True), "method": (STR, [], True),
         "p_value": (FLOAT, [pa.Check.ge(0)], True), "p_value_raw": (STR, [], True),

@@ -23,7 +23,7 @@ from pipeline.vocabulary import (
     ALLOCATION, ARM_TYPE, CI_SIDES, DATE_TYPE, DISPERSION_TYPE, ENROLLMENT_TYPE, ENUM, ID_TYPE, INTERVENTION_MODEL,
     INTERVENTION_TYPE, MASKING, OBSERVATIONAL_MODEL, OFFICIAL_ROLE, PHASE_ORDER, PRIMARY_PURPOSE,
     RESPONSIBLE_PARTY_TYPE, RESULT_OUTCOME_TYPE, SEX, SPONSOR_CLASS, STATUS, STUDY_TYPE, TIME_PERSPECTIVE, age_text,
-    clean, comparator, lookup, number, numbers_as_written, parse_date, who_masked, whole_number,
+    clean, comparator, lookup, number, numbers_as_written, parse_date, post_hoc, who_masked, whole_number,
 )
 
 FORMAT = "ctgov_api_v2_json"
@@ -327,7 +327,7 @@ def _measurements(measure: dict, analyzed: dict, **context) -> list[Measurement]
 
 def _outcome_results(record: TrialRecord, outcome: dict, ordinal: int) -> None:
     context = dict(outcome_ordinal=ordinal, outcome_type=lookup(RESULT_OUTCOME_TYPE, _str(outcome, "type")),
-                   title=clean(_str(outcome, "title")))
+                   post_hoc=post_hoc(_str(outcome, "type")), title=clean(_str(outcome, "title")))
     record.result_groups += _groups(outcome, "groups", "OUTCOME", ordinal)
     record.outcome_measurements += _measurements(outcome, {}, time_frame=clean(_str(outcome, "timeFrame")), **context)
     record.outcome_analyses += [

@@ -25,7 +25,7 @@ from pipeline.vocabulary import (
     INTERVENTION_TYPE, LEGACY_NON_INFERIORITY, MAX_COUNT_DIGITS, OBSERVATIONAL_MODEL, OFFICIAL_ROLE,
     PARTICIPANTS_MEASURE, PRIMARY_PURPOSE, RESPONSIBLE_PARTY_TYPE, RESULT_OUTCOME_TYPE, SEX, SPONSOR_CLASS, STATUS,
     STUDY_TYPE, TIME_PERSPECTIVE, age_text, clean, comparator, lookup, masking, number, numbers_as_written,
-    parse_date, phases, stated, whole_number, yes_no,
+    parse_date, phases, post_hoc, stated, whole_number, yes_no,
 )
 
 FORMAT = "ctgov_xml"
@@ -465,8 +465,9 @@ def _measurements(measure: etree._Element, analyzed: dict, **context) -> list[Me
 
 def _outcome_results(record: TrialRecord, outcome: etree._Element, ordinal: int) -> None:
     texts = _texts_by_tag(outcome)
-    context = dict(outcome_ordinal=ordinal, outcome_type=lookup(RESULT_OUTCOME_TYPE, _first_text(texts, "type")),
-                   title=_first_text(texts, "title"))
+    written = _first_text(texts, "type")
+    context = dict(outcome_ordinal=ordinal, outcome_type=lookup(RESULT_OUTCOME_TYPE, written),
+                   post_hoc=post_hoc(written), title=_first_text(texts, "title"))
     record.result_groups += _groups(outcome, "OUTCOME", ordinal)
     measures, analyzed = (_measures_and_counts(outcome.findall("measure_list/measure"), {})
                           if outcome.find("measure_list") is not None else (outcome.findall("measure"), {}))

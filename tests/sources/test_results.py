@@ -58,7 +58,7 @@ def test_a_record_with_analyses_field_by_field():
         title="Mean Number of Doses of HBV Vaccine Received", group_code="OG000", units="Doses of HBV Vaccine",
         param_type="MEAN", dispersion_type="STANDARD_DEVIATION", value=0.78, value_raw=".78", dispersion_value=1.0,
         dispersion_value_raw="1.00", analyzed=299, analyzed_units="Participants", outcome_ordinal=1,
-        outcome_type="PRIMARY", time_frame="Day of research visit with 8 month follow-up")
+        outcome_type="PRIMARY", post_hoc=False, time_frame="Day of research visit with 8 month follow-up")
     assert [(m.group_code, m.value, m.dispersion_value, m.analyzed) for m in primary[1:]] == [
         ("OG001", 0.85, 1.02, 284), ("OG002", 0.94, 1.11, 292), ("OG003", 0.98, 1.06, 288),
         ("OG004", 0.81, 1.04, 291), ("OG005", 1.10, 1.14, 293)]
@@ -70,10 +70,23 @@ def test_a_record_with_analyses_field_by_field():
                            "regression.",
         non_inferiority_type="SUPERIORITY", method="Regression, Poisson", p_value=0.885, p_value_raw="=.885",
         p_value_modifier="=", param_type="Risk Ratio (RR)", param_value=0.99, param_value_raw="0.99", ci_percent=95.0,
-        ci_n_sides="TWO_SIDED", ci_lower=0.88, ci_lower_raw=".88", ci_upper=1.12, ci_upper_raw="1.12")
+        ci_n_sides="TWO_SIDED", ci_lower=0.88, ci_lower_raw=".88", ci_upper=1.12, ci_upper_raw="1.12", post_hoc=False)
     assert [(a.p_value, a.p_value_raw, a.p_value_modifier, a.param_value, a.ci_lower, a.ci_upper, len(a.group_codes))
             for a in (second, third)] == [
         (0.01, "<.01", "<", 1.17, 1.06, 1.31, 6), (0.01, "<.01", "<", 1.16, 1.05, 1.28, 6)]
+
+
+def test_a_post_hoc_outcome_is_told_from_a_pre_specified_one():
+    """NCT01029262 types its third outcome "Post-Hoc": OTHER, as the contract has no word for it, and post_hoc; its
+    primary and secondary outcomes are not post-hoc."""
+    r = _record("NCT01029262.xml")
+    typed = {(m.outcome_ordinal, m.outcome_type, m.post_hoc) for m in r.outcome_measurements}
+    typed |= {(a.outcome_ordinal, a.outcome_type, a.post_hoc) for a in r.outcome_analyses}
+    assert {t for t in typed if t[2] is not False} == {(3, "OTHER", True)}
+    assert {t[1] for t in typed} == {"PRIMARY", "SECONDARY", "OTHER"}
+    from pipeline.vocabulary import post_hoc
+    assert [post_hoc(t) for t in ("Post-Hoc", "POST_HOC", "Other Pre-specified", "OTHER_PRE_SPECIFIED", "", None)] == [
+        True, True, False, False, None, None]
 
 
 def test_a_record_with_classes_and_categories_field_by_field():
@@ -236,6 +249,7 @@ def test_every_record_with_results_gives_the_rows_its_xml_holds_and_passes_the_s
     ("25,754", 25754.0), ("-1.2E-3", -0.0012), ("NA", None), ("10.", 10.0),
     ("p<0.05 (two-sided)", None), ("", None),
     ("0,001", 0.001), ("-0,5", -0.5), ("1,5", None),  # a comma after a lone 0 is a decimal comma; "1,5" says not which
+    ("3.59,", 3.59), ("25,", 25.0), ("0,", 0.0), (",", None), ("1,,", None),  # a comma left on at the end is none
     ("1e999", None), ("9" * 400, None),  # past a float's range: infinity is no value (the raw words are kept)
 ])
 def test_numbers_as_written(text, expected):
