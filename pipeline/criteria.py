@@ -103,16 +103,16 @@ def _wrapped(line: str, hanging: int) -> bool:
 
 
 def _heading(line: str, wrapped: bool, continues: bool) -> re.Match | None:
-    """The inclusion or exclusion heading a line is, if any. A line wrapped under an item's text is that item's end,
-    not the word alone, nor a heading the sentence goes on after ("… to make shellfish allergy an\\n exclusion
-    criterion and to remove …"); a line continuing an item ("… allowed in the\\n Patient Inclusion Criteria.", a
+    """The inclusion or exclusion heading a line is, if any. A line wrapped under an item's text is that item's end
+    ("… to make shellfish allergy an\\n exclusion criterion and to remove …", "… nor will be an\\n exclusion
+    criterion."); a line continuing an item ("… allowed in the\\n Patient Inclusion Criteria.", a
     paragraph's "… allowed by the\\nProtocol Inclusion Criteria.") is no heading of capitalised words."""
-    if not _MAY_HEAD.search(line):  # (every line is tried: the patterns only where they can match)
+    if wrapped or not _MAY_HEAD.search(line):  # (every line is tried: the patterns only where they can match)
         return None
-    if (m := _HEADING.match(line)) and not ((m["qualifier"] or m["criteria_for"]) and continues or (
-            (m["qualifier"] or m["criteria_for"] or wrapped) and m["rest"].strip(" .:;-"))):
+    if (m := _HEADING.match(line)) and not ((m["qualifier"] or m["criteria_for"])
+                                            and (continues or m["rest"].strip(" .:;-"))):
         return m
-    m = None if wrapped else _BARE_HEADING.match(line)
+    m = _BARE_HEADING.match(line)
     return None if m and m["qualifier"] and continues else m
 
 
@@ -201,7 +201,8 @@ def split_criteria(text: str | None) -> list[Criterion]:
             # normal volunteers:", "EXCLUSION CRITERIA - DONOR:") is their section
             kind = _kind(heading)
             named = said.get("qualifier") or said.get("criteria_for") or said.get("whom")
-            path = [line.strip().lstrip("-*• ").rstrip(" .:") + ":"] if named else []
+            said_end = heading.start("rest") if heading["rest"] is not None else len(line)
+            path = [line[:said_end].strip().lstrip("-*• ").rstrip(" .:") + ":"] if named else []
             nested = bool(path)  # a heading right under it is nested in it
             open_item, hanging, last = False, -1, -1
             leads.clear()

@@ -38,30 +38,40 @@ from identifiers i, unnest(regexp_extract_all(i.id_value, '{pattern}', 1)) as fo
 )
 
 TITLE_WORDS = 6
-TITLE = "title:"  # what a title's named_id in `named_ids` opens with, before the folded title's md5
+TITLE = "title:"  # what a title's named_id in `named_ids` opens with, before the folded title's md5 ("~" first: bare)
 
 
 def title_keys_sql(trials: str = "trials") -> str:
     """The titles the trials of `trials` (trial_id, registry, source_doc_ids, brief_title, official_title) go by, as
-    rows of `named_ids` whose registry is the trial's own (SAME_TITLE tells titles apart within a registry): computed
-    per bucket with the ids, so a change finds only its trials' titles again."""
-    folded = (r"trim(regexp_replace(regexp_replace(lower(strip_accents(title)), "
-              r"'(\s+-\s+[^-]{1,40}|\s*\([^()]{1,40}\))\s*$', ''), '[^a-z0-9]+', ' ', 'g'))")
+    rows of `named_ids` whose registry is the trial's own (SAME_TITLE tells titles apart within a registry): each
+    folded (case, accents, white space and punctuation, not a comparison sign, a letter or a digit: "≥65" is not
+    "<65", "IFN-α" not "IFN-β"), and, where it ends in a parenthesis or a " - " part of up to 40 characters, bare of
+    it too ("…COVID-19 (SARPAC)", "… adults - DisCoVeRy"), which matches only a title that never had it (not
+    "… (KEYNOTE-158)" to "… (KEYNOTE-028)"). Computed per bucket with the ids, so a change finds only its trials'
+    titles again."""
+    def fold(text: str) -> str:
+        return rf"trim(regexp_replace({text}, '[^\pL\pN<>=≤≥%+]+', ' ', 'g'))"
+    ending = r"'(\s+-\s+[^-]{1,40}|\s*\([^()]{1,40}\))\s*$'"
     return f"""
-select distinct trial_id, doc_id, registry, '{TITLE}' || md5(folded) as named_id
-from (select trial_id, doc_id, registry, {folded} as folded
-      from (select trial_id, source_doc_ids[1] as doc_id, registry, unnest([brief_title, official_title]) as title
-            from {trials}))
-where len(string_split(folded, ' ')) >= {TITLE_WORDS}"""
+select distinct trial_id, doc_id, registry, named_id from (
+  select trial_id, doc_id, registry, unnest([whole, bare]) as words,
+         unnest(['{TITLE}' || md5(whole), case when bare <> whole then '{TITLE}~' || md5(bare) end]) as named_id
+  from (select trial_id, doc_id, registry, {fold("title")} as whole,
+               {fold(f"regexp_replace(title, {ending}, '')")} as bare
+        from (select trial_id, doc_id, registry, lower(strip_accents(title)) as title
+              from (select trial_id, source_doc_ids[1] as doc_id, registry,
+                           unnest([brief_title, official_title]) as title from {trials}))))
+where named_id is not null and len(string_split(words, ' ')) >= {TITLE_WORDS}"""
 
 
 # Needs `named_ids` and `trials` (trial_id alone is read).
 LINKS_SQL = f"""
 with named_other as (select * from named_ids where named_id <> trial_id and not starts_with(named_id, '{TITLE}')),
-titles as (select * from named_ids where starts_with(named_id, '{TITLE}')),
+titles as (select trial_id, doc_id, registry, right(named_id, 32) as title, starts_with(named_id, '{TITLE}~') as bare
+           from named_ids where starts_with(named_id, '{TITLE}')),
 -- a title two registrations of one registry go by names neither
-telling as (select * from titles semi join (select named_id, registry from titles group by all
-                                             having count(distinct trial_id) = 1) using (named_id, registry)),
+telling as (select * from titles semi join (select title, registry from titles group by all
+                                             having count(distinct trial_id) = 1) using (title, registry)),
 links as (
   select n.trial_id, n.named_id as linked_trial_id, 'SECONDARY_ID' as evidence, n.doc_id
   from named_other n where n.named_id in (select trial_id from trials)
@@ -71,7 +81,7 @@ links as (
   where a.registry = 'EUCTR'
   union
   select a.trial_id, b.trial_id, 'SAME_TITLE', a.doc_id
-  from telling a join telling b on a.named_id = b.named_id and a.registry <> b.registry
+  from telling a join telling b on a.title = b.title and a.registry <> b.registry and not (a.bare and b.bare)
 )
 select trial_id, linked_trial_id, evidence, doc_id from links
 union

@@ -93,9 +93,10 @@ _DERIVED = {
     "actual_duration_months": lambda r: months_between(r.start_date, r.primary_completion_date)
     if r.primary_completion_date_type == "ACTUAL" else None,
     # ClinicalTrials.gov: the date it first received the record (study_first_submitted, the older schema's
-    # firstreceived_date), as ICTRP's Date_registration gives it; the posting date only where no other is stated
-    "registration_date": lambda r: r.registration_date or ((r.first_submitted_date or r.first_posted_date)
-                                                           if r.registry == "CTGOV" else None),
+    # firstreceived_date), as ICTRP's Date_registration gives it, or the day it first posted it where that is earlier
+    # (NIH records posted 1999-11-04 whose first submission the registry dates 2006-07-07 or 2007-07-31)
+    "registration_date": lambda r: r.registration_date or (min(filter(None, (
+        r.first_submitted_date, r.first_posted_date)), default=None) if r.registry == "CTGOV" else None),
 }
 _ITEM_COLUMNS = {table: tuple(columns(table))[1:] for table in RESULTS_TABLES}  # after trial_id
 

@@ -684,12 +684,16 @@ def _links_unchanged(con: duckdb.DuckDBPyConnection, previous: Generation | None
     if dirty is None or previous is None or linked is None or not linked.exists():
         return False
     was, now = (_named_ids_of(_bucket_files(g, lambda g: g.rows_dir(NAMED_IDS), dirty)) for g in (previous, generation))
-    # (a title no trial of another registry goes by links nothing, before or after)
+    # (a title no trial of another registry goes by, now or among those the change dropped, links nothing)
     (renamed,) = con.execute(f"""
-        with renamed as (({now} except all {was}) union all ({was} except all {now}))
+        with renamed as (({now} except all {was}) union all ({was} except all {now})),
+        titles as (select right(named_id, 32) as title, registry from renamed
+                   where starts_with(named_id, '{linking.TITLE}'))
         select exists (select 1 from renamed where not starts_with(named_id, '{linking.TITLE}'))
-            or exists (select 1 from renamed r join named_ids n on n.named_id = r.named_id and n.registry <> r.registry
-                       where starts_with(r.named_id, '{linking.TITLE}'))""").fetchone()
+            or exists (select 1 from titles r join (
+                           select right(named_id, 32) as title, registry from named_ids
+                           where starts_with(named_id, '{linking.TITLE}') union all select * from titles) n
+                       on n.title = r.title and n.registry <> r.registry)""").fetchone()
     if renamed:
         return False
     was, now = (_trials_of(_bucket_files(g, lambda g: g.table_dir("trials"), dirty)) for g in (previous, generation))

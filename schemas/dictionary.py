@@ -120,8 +120,9 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "last_update_posted_date": ("Date the registry posted the record's last update; null where only the date it "
                                     "was submitted is stated (see last_update_submitted_date)", None),
         "registration_date": ("Date the registry first received or registered the trial: the earliest any of its "
-                              "records states (ClinicalTrials.gov: the first submitted date, else the first posted "
-                              "date)", None),
+                              "records states (ClinicalTrials.gov: the first submitted date, or the first posted date "
+                              "where that is earlier: NIH records posted 1999-11-04 whose submission the registry "
+                              "dates 2006 or 2007)", None),
         "overall_status_raw": ("The registry's own status word where it has no contract word of the same meaning "
                                "(overall_status is then null): Not Recruiting, Authorised, Ongoing, …", None),
         "study_type_raw": ("The registry's own study type where it has no contract word of the same meaning", None),
@@ -396,8 +397,9 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "trial_id": _COMMON["trial_id"],
         "linked_trial_id": ("The other registration", None),
         "evidence": ("SECONDARY_ID (one lists the other's id), SAME_EUDRACT_NUMBER, or SAME_TITLE (two registries' "
-                     "registrations go by one title of six words or more, case, accents, punctuation and a trailing "
-                     "acronym aside, which no other registration of either registry goes by)", None),
+                     "registrations go by one title of six words or more, case, accents, white space and punctuation "
+                     "aside, or one lacking the other's last parenthesis or \" - \" part, which no other registration "
+                     "of either registry the inputs hold goes by)", None),
         "doc_id": ("The document stating the evidence (for a shared EudraCT number or title, each registration's "
                    "in turn)", None),
     }),

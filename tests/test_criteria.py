@@ -425,6 +425,15 @@ def test_misspelt_headings_requirements_and_whom_the_criteria_are_for():
     (shellfish,) = [c for c in records["NCT00026624"] if "shellfish" in c.text]
     assert shellfish.text.endswith("allergy an exclusion criterion and to remove abacavir use as an exclusion "
                                    "criterion.)") and len(records["NCT00026624"]) == 22
+    # … nor when it ends there: NCT03521479's "… nor will be an\n exclusion criterion." (its inclusions were cut there
+    # and typed EXCLUSION after it)
+    (herpes,) = ctgov_xml.parse((CORPUS / "ctgov_xml" / "NCT03521479.xml").read_text(encoding="utf-8"))
+    assert Counter(c.criterion_type for c in herpes.eligibility_criteria) == {"INCLUSION": 5, "EXCLUSION": 15}
+    assert herpes.eligibility_criteria[1].text.endswith("will neither be required nor will be an exclusion criterion.")
+    # whom the criteria are for is the heading's, not the first criterion's (which follows the heading's colon)
+    text = "Inclusion criteria for probands: Onset of hypertension by age 60\n\nExclusion criteria - DONOR: Age > 75"
+    assert [(c.section, c.text[:20]) for c in split_criteria(text)] == [
+        ("Inclusion criteria for probands:", "Onset of hypertensio"), ("Exclusion criteria - DONOR:", "Age > 75")]
 
 
 def test_a_heading_run_into_an_item_ends_the_item_there():

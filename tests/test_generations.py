@@ -447,6 +447,13 @@ def test_a_title_two_registries_share_links_and_unlinks_as_a_full_rebuild_would(
     assert published()[1] == []
     write("eu.csv", "EUCTR2020-001254-22")
     assert published() == found
+    # both retitled in one change: no trial goes by the title any more
+    write("eu.csv", "EUCTR2020-001254-22", "Granulocyte-macrophage colony-stimulating factor for hypoxic COVID-19")
+    write("nct.csv", "NCT04326920", "Inhaled sargramostim for acute hypoxic respiratory failure in COVID-19")
+    assert published()[1] == []
+    write("eu.csv", "EUCTR2020-001254-22")
+    write("nct.csv", "NCT04326920")
+    assert published() == found
     # a second ClinicalTrials.gov trial going by the title: it tells neither apart
     same = raw / XML[0].name
     title = "<brief_title>Sargramostim in Patients With Acute Hypoxic Respiratory Failure Due to COVID-19</brief_title>"

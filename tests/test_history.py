@@ -603,7 +603,9 @@ def test_criteria_cut_otherwise_measured_on_rows_labelled_blind(legacy, changes)
     are SAME. The first 80: 42 / 43 scored blind with the first form of the rule; 60 more drawn after a review, scored
     once: 38 / 39 (the miss, an exception appended); after a second review (exceptions, alternatives, negations a few
     words off, numbers going on), re-scored, no longer blind: 36 / 36 and 34 / 34; 55 more drawn for it, scored once:
-    38 / 39 (37 / 38 without a row of the first set typed anew; the miss, a qualifier appended). Before the rule, none
+    38 / 39 (37 / 38 without a row of the first set typed anew; the miss, a qualifier appended); 37 / 38 (36 / 37)
+    since a heading saying whom its criteria are for is one (T021, NCT00001198: 2014's "Inclusion criteria for healthy
+    controls will continue to be:" is no criterion for 2017's "For Healthy Controls" to repeat). Before the rule, none
     was flagged."""
     con, _, _, _ = legacy
     found = {}
@@ -622,7 +624,7 @@ def test_criteria_cut_otherwise_measured_on_rows_labelled_blind(legacy, changes)
             if found.get(key) and item["label"] != "UNSURE":  # (a row gone since, typed anew, counts unflagged)
                 flagged.append(item["label"] == "SAME")
         return flagged
-    for file, judged in ((RESPLIT_HOLDOUT, 36), (RESPLIT_HOLDOUT_2, 34), (RESPLIT_HOLDOUT_3, 39)):
+    for file, judged in ((RESPLIT_HOLDOUT, 36), (RESPLIT_HOLDOUT_2, 34), (RESPLIT_HOLDOUT_3, 38)):
         flagged = judged_flagged(file)
         assert len(flagged) == judged and sum(flagged) / len(flagged) >= 0.95, (file.name, len(flagged), sum(flagged))
 

@@ -14,11 +14,13 @@ import tarfile
 import unicodedata
 import xml.etree.ElementTree as ET
 from collections import defaultdict
+from datetime import date
 
 import duckdb
 import pytest
 
 from pipeline import linking, report
+from schemas import schema
 from tests.conftest import CORPUS, run_job
 
 ARCHIVES = (CORPUS / "ctgov_legacy_xml_2023.tar.xz", CORPUS / "ctgov_legacy_xml_2014.tar.xz")
@@ -130,19 +132,22 @@ def linked(tmp_path_factory):
 
 def _same_titles(trials) -> set[tuple[str, str, str]]:
     """SAME_TITLE links, in Python: registrations of two registries going by one title of six words or more (case,
-    accents, punctuation and a trailing acronym aside) that no other registration of either registry goes by."""
-    by_title = defaultdict(lambda: defaultdict(set))  # folded title → registry → trial ids
+    accents, white space and punctuation aside; or one bare of a last parenthesis or " - " part the other never had)
+    that no other registration of either registry goes by."""
+    by_title = defaultdict(lambda: defaultdict(set))  # folded title → registry → {(trial id, bare)}
     for trial_id, registry, *titles in trials.fetchall():
         for title in filter(None, titles):
-            plain = "".join(ch for ch in unicodedata.normalize("NFD", title.lower()) if not unicodedata.combining(ch))
-            plain = re.sub(r"(\s+-\s+[^-]{1,40}|\s*\([^()]{1,40}\))\s*$", "", plain)
-            words = re.sub(r"[^a-z0-9]+", " ", plain).split()
-            if len(words) >= 6:
-                by_title[" ".join(words)][registry].add(trial_id)
+            plain = "".join(ch for ch in unicodedata.normalize("NFD", title) if not unicodedata.combining(ch)).lower()
+            bare = re.sub(r"(\s+-\s+[^-]{1,40}|\s*\([^()]{1,40}\))\s*$", "", plain)
+            for text, is_bare in ((plain, False), (bare, True)):
+                words = re.sub(r"(?:[^\w<>=≤≥%+]|_)+", " ", text).split()
+                if len(words) >= 6 and (not is_bare or bare != plain):
+                    by_title[" ".join(words)][registry].add((trial_id, is_bare))
     links = set()
     for registries in by_title.values():
-        telling = [ids for ids in registries.values() if len(ids) == 1]
-        links |= {(a, b, "SAME_TITLE") for (a,) in telling for (b,) in telling if a != b}
+        telling = [ids for ids in registries.values() if len({t for t, _ in ids}) == 1]
+        links |= {(a, b, "SAME_TITLE") for x in telling for y in telling if x is not y
+                  for a, bare_a in x for b, bare_b in y if not (bare_a and bare_b)}
     return links
 
 
@@ -167,15 +172,43 @@ def test_links_are_exactly_those_the_records_ids_and_titles_imply(linked):
             ("ChiCTR2000034346", "NCT04246242", "SECONDARY_ID")} <= found
     # registrations naming no other, read by hand as one study (sponsor, size, dates): "… Due to COVID-19 (SARPAC)" and
     # "… due to COVID-19", "… in Hospitalized Adults" and "… in hospitalized adults - DisCoVeRy", "… Disease
-    # (COVID-19)" and "… Disease"; not two Gilead trials of one registry ("… Severe COVID-19", "… Moderate COVID-19")
+    # (COVID-19)" and "… Disease"; and the links hold to the table's schema
     assert {("NCT04326920", "EUCTR2020-001254-22", "SAME_TITLE"), ("NCT04315948", "EUCTR2020-000936-23", "SAME_TITLE"),
             ("ACTRN12620000421932", "JPRN-UMIN000039686", "SAME_TITLE")} <= found
-    assert not {("NCT04292899", "NCT04292730"), ("NCT04292730", "NCT04292899")} & {(a, b) for a, b, _ in found}
+    schema("trial_links").validate(con.sql("select * from trial_links").pl())
     # ids that look like registrations but are not: "EUDRACT-58585610" (NCT00004218), "eudraCT 2005-06-01" (NCT00495183)
     assert con.execute("select count(*) from trial_links where trial_id in ('NCT00004218', 'NCT00495183') "
                        "and linked_trial_id like 'EUCTR%'").fetchone() == (0,)
     # every link names the document whose ids gave it
     assert con.execute("select count(*) from trial_links where doc_id is null").fetchone() == (0,)
+
+
+def test_a_title_links_only_where_it_tells_one_study_apart():
+    """SAME_TITLE on titles written to test its limits: a title bare of its acronym matches one that never had it
+    (SARPAC), not one with another ("(KEYNOTE-158)" and "(KEYNOTE-028)"); a comparison sign or a Greek letter is no
+    punctuation; a title two trials of one registry go by links neither; a short title links nothing."""
+    con = duckdb.connect()
+    con.execute("""create table trials as select *, null::date as registration_date from (values
+        ('NCT1', 'CTGOV', ['d1'], 'Pembrolizumab in Patients With Advanced Solid Tumors of Many Kinds (KEYNOTE-158)'),
+        ('EUCTR1', 'EUCTR', ['d2'], 'Pembrolizumab in patients with advanced solid tumors of many kinds (KEYNOTE-028)'),
+        ('NCT2', 'CTGOV', ['d3'], 'Vaccine Trial in Adults Aged >=65 Years With Chronic Disease'),
+        ('ISRCTN2', 'ISRCTN', ['d4'], 'Vaccine trial in adults aged <65 years with chronic disease'),
+        ('NCT3', 'CTGOV', ['d5'], 'Sargramostim in Patients With Acute Hypoxic Respiratory Failure (SARPAC)'),
+        ('EUCTR3', 'EUCTR', ['d6'], 'Sargramostim in patients with acute hypoxic respiratory failure'),
+        ('NCT4', 'CTGOV', ['d7'], 'IFN-α for patients with severe novel coronavirus pneumonia'),
+        ('ChiCTR4', 'CHICTR', ['d8'], 'IFN-β for patients with severe novel coronavirus pneumonia'),
+        ('ChiCTR5', 'CHICTR', ['d9'], 'Traditional Chinese Medicine for novel coronavirus pneumonia'),
+        ('ChiCTR6', 'CHICTR', ['d10'], 'Traditional Chinese medicine for novel coronavirus pneumonia.'),
+        ('ITMCTR5', 'ITMCTR', ['d11'], 'Traditional Chinese Medicine for Novel Coronavirus Pneumonia'),
+        ('NCT7', 'CTGOV', ['d12'], 'Sarilumab COVID-19'), ('EUCTR7', 'EUCTR', ['d13'], 'Sarilumab COVID-19'),
+        ('NCT8', 'CTGOV', ['d14'], null), ('EUCTR8', 'EUCTR', ['d15'], '!!! ... ???')
+        ) t(trial_id, registry, source_doc_ids, brief_title), (select null::varchar as official_title)""")
+    con.execute("create table identifiers as "
+                "select '' as trial_id, '' as id_type, '' as id_value, '' as doc_id where false")
+    linking.link(con)
+    found = set(con.execute("select trial_id, linked_trial_id, evidence from trial_links").fetchall())
+    assert found == {("NCT3", "EUCTR3", "SAME_TITLE"), ("EUCTR3", "NCT3", "SAME_TITLE")}
+    assert found == _same_titles(con.execute("select trial_id, registry, brief_title, official_title from trials"))
 
 
 def test_each_trial_is_in_one_cluster_whose_primary_follows_the_registry_order(linked):
@@ -233,6 +266,11 @@ def test_prospectively_registered_is_registration_on_or_before_start(linked):
                               "count(*) filter (where registration_date = first_submitted_date) from trials "
                               "where registry = 'CTGOV'").fetchone()
     assert later == 0 and same > 0
+    # … nor after the day it first posted the record: NIH records posted 1999-11-04 whose submission the registry
+    # dates 2006 or 2007
+    assert con.execute("select count(*) from trials where registration_date > first_posted_date").fetchone() == (0,)
+    assert con.execute("select registration_date, first_submitted_date from trials where trial_id = 'NCT00001842'"
+                       ).fetchone() == (date(1999, 11, 4), date(2007, 7, 31))
 
 
 def _per_registry(trial_ids) -> dict[str, int]:
