@@ -9,7 +9,8 @@ The job is the same one the UI and the sensor run.
   report  build report/landscape.html from the warehouse and print its path
   export  write every table into one self-contained DuckDB file (to share: it holds rows, not file paths)
   ui      `dagster dev` with DAGSTER_HOME in the project (.dagster/) and telemetry off; Ctrl-C stops all of it
-Exit codes: 0 success (quarantined files are reported, not failures), 1 the run failed, 2 bad usage
+Exit codes: 0 success (quarantined files are reported, not failures; a check's warning is printed), 1 the run failed
+or published a table that fails its schema check (named), 2 bad usage
 (a missing raw folder, no warehouse yet, bad SQL, a query that would do more than read the warehouse),
 3 another run is writing to the output folder.
 """
@@ -183,6 +184,9 @@ def _run(raw_dir: Path, out_dir: Path, workers: int, progress: bool) -> int:
     if not result.success:
         print("run failed; see the errors above", file=sys.stderr)
         return 1
+    unpassed = sorted((e.severity == dg.AssetCheckSeverity.ERROR, e.asset_key.to_user_string(), e.check_name,
+                       {k: v.value for k, v in e.metadata.items() if k in ("failures", "implausible_rows")})
+                      for e in result.get_asset_check_evaluations() if not e.passed)
     con = connect(out_dir)
     try:
         status = dict(con.execute("select status, count(*) from documents group by all").fetchall())
@@ -197,7 +201,10 @@ def _run(raw_dir: Path, out_dir: Path, workers: int, progress: bool) -> int:
     finally:
         con.close()
     print(f"warehouse: {out_dir / 'warehouse.duckdb'}")
-    return 0
+    for error, table, check, counts in unpassed:  # published, but not as its checks require (or, a warning, expect)
+        print(f"check {'failed' if error else 'warning'}: {table} {check}"
+              + "".join(f", {n} {name.replace('_', ' ')}" for name, n in counts.items()), file=sys.stderr)
+    return 1 if any(error for error, *_ in unpassed) else 0
 
 
 def _published_documents(out_dir: Path) -> tuple[dict[str, str], dict[str, str]]:

@@ -53,6 +53,32 @@ def test_run_summarises_what_landed(built, capsys):
     assert f"warehouse: {out / 'warehouse.duckdb'}" in stdout
 
 
+def test_run_names_a_table_published_against_its_schema_and_fails(tmp_path, monkeypatch, capsys):
+    """A check that fails is the run's failure, named (the tables are published: a reader sees what failed). Here the
+    schema of trial_links is made to refuse SECONDARY_ID, and one record names the other as its secondary id."""
+    import pandera.polars as pa
+
+    from schemas import tables
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    for trial_id in TRIALS[:2]:
+        shutil.copy(CORPUS / "ctgov_xml" / f"{trial_id}.xml", raw)
+    named = raw / f"{TRIALS[0]}.xml"
+    named.write_text(named.read_text(encoding="utf-8").replace(
+        "<nct_id>", f"<secondary_id>{TRIALS[1]}</secondary_id><nct_id>", 1), encoding="utf-8")
+    monkeypatch.setitem(tables.TABLES["trial_links"], "evidence",
+                        (tables.STR, [pa.Check.isin(["SAME_EUDRACT_NUMBER"])], False))
+    tables.schema.cache_clear()
+    try:
+        code = main(["run", "--raw-dir", str(raw), "--out-dir", str(tmp_path / "out"), "--workers", "1"])
+    finally:
+        monkeypatch.undo()
+        tables.schema.cache_clear()
+    assert code == 1
+    assert "check failed: trial_links schema, 2 failures" in capsys.readouterr().err
+
+
 def test_a_dagster_home_gets_the_projects_settings_when_new_or_as_an_earlier_release_left_them(tmp_path, monkeypatch):
     """A user's own dagster.yaml (Postgres, say) is left as it is."""
     for name, before, after in [("new", None, DAGSTER_YAML), ("earlier", EARLIER_DAGSTER_YAML, DAGSTER_YAML),
