@@ -44,7 +44,7 @@ _HEADING = re.compile(
     r"(?(criteria_for)|(?:\s+and\s+(?:inclusion|exclusion))?\s+(?:criteri(?:a|on)|critera|cirteria|requi?r\w*ments?)\b)"
     # and, before the colon, whom or what they are for, if it says: "EXCLUSION CRITERIA FOR HEALTHY VOLUNTEERS:",
     # "INCLUSION CRITERIA - Donor:", "INCLUSION REQUIREMENTS-PROBANDS:"
-    r"(?:(?P<whom>\s*(?:for\s|[-–(]))?[^:\n]{0,40}:)?\s*(?P<rest>.*)$",
+    r"(?:(?P<whom>\s*(?:for\s|[-–(])[^:\n]{0,40})?[^:\n]{0,40}:)?\s*(?P<rest>.*)$",
     re.IGNORECASE,
 )
 # a heading the registry's text ran into the end of the item before it, ending its paragraph: "-  Age 18-30
