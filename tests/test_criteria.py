@@ -435,9 +435,9 @@ def test_misspelt_headings_requirements_and_whom_the_criteria_are_for():
     assert [(c.section, c.text[:20]) for c in split_criteria(text)] == [
         ("Inclusion criteria for probands:", "Onset of hypertensio"), ("Exclusion criteria - DONOR:", "Age > 75")]
     # … however long (NCT00001936, as written): the whom is no criterion of its own
-    text = "INCLUSION CRITERIA FOR PATIENTS WITH CHRONIC PHARYNGEAL DYSPHAGIA:\n\n  -  At least 6 months post onset."
-    assert [(c.criterion_type, c.section, c.text) for c in split_criteria(text)] == [
-        ("INCLUSION", "INCLUSION CRITERIA FOR PATIENTS WITH CHRONIC PHARYNGEAL DYSPHAGIA:", "At least 6 months post onset.")]
+    heading = "INCLUSION CRITERIA FOR PATIENTS WITH CHRONIC PHARYNGEAL DYSPHAGIA:"
+    assert [(c.criterion_type, c.section, c.text) for c in split_criteria(
+        f"{heading}\n\n  -  At least 6 months post onset.")] == [("INCLUSION", heading, "At least 6 months post onset.")]
 
 
 def test_a_heading_run_into_an_item_ends_the_item_there():
