@@ -389,7 +389,8 @@ def test_links_follow_a_named_trial_that_comes_goes_or_is_redated_and_stay_as_th
     assert cluster(found, b.stem) == a.stem  # registered first
 
     named = (raw / a.name).read_text(encoding="utf-8")  # a names b; no identifier names a
-    (raw / a.name).write_text(named.replace("November 3, 1999", "January 5, 2005"), encoding="utf-8")
+    (raw / a.name).write_text(named.replace("November 3, 1999", "January 5, 2005").replace(  # submitted and posted
+        "November 4, 1999", "January 6, 2005"), encoding="utf-8")
     found = published()
     assert cluster(found, a.stem) == cluster(found, b.stem) == b.stem  # now b was registered first
 
