@@ -688,12 +688,14 @@ def _links_unchanged(con: duckdb.DuckDBPyConnection, previous: Generation | None
     (renamed,) = con.execute(f"""
         with renamed as (({now} except all {was}) union all ({was} except all {now})),
         titles as (select right(named_id, 32) as title, registry from renamed
-                   where starts_with(named_id, '{linking.TITLE}'))
+                   where starts_with(named_id, '{linking.TITLE}')),
+        held as (select right(named_id, 32) as title, registry from named_ids
+                 where named_id in (select '{linking.TITLE}' || title from titles
+                                    union all select '{linking.TITLE}~' || title from titles)
+                 union all select * from titles)
         select exists (select 1 from renamed where not starts_with(named_id, '{linking.TITLE}'))
-            or exists (select 1 from titles r join (
-                           select right(named_id, 32) as title, registry from named_ids
-                           where starts_with(named_id, '{linking.TITLE}') union all select * from titles) n
-                       on n.title = r.title and n.registry <> r.registry)""").fetchone()
+            or exists (select 1 from titles r join held n on n.title = r.title and n.registry <> r.registry)
+        """).fetchone()
     if renamed:
         return False
     was, now = (_trials_of(_bucket_files(g, lambda g: g.table_dir("trials"), dirty)) for g in (previous, generation))
