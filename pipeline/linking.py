@@ -25,7 +25,6 @@ import duckdb
 
 from pipeline.vocabulary import REGISTRATIONS
 
-EVIDENCE = ("SECONDARY_ID", "SAME_EUDRACT_NUMBER", "SAME_TITLE")
 PRIMARY_REGISTRIES = ("CTGOV", "EUCTR", "ISRCTN")
 # The trials column the publisher computes on the merged row: null when either date is unknown.
 PROSPECTIVELY_REGISTERED_SQL = "registration_date <= start_date"

@@ -377,6 +377,10 @@ def post_hoc(outcome_type: str | None) -> bool | None:
     return None if not outcome_type or not outcome_type.strip() else _key(outcome_type) == "post_hoc"
 
 
+# What links two registrations of one study in trial_links (pipeline.linking makes all but ICTRP_BRIDGE, which the
+# contract names: an ICTRP export's bridge flag says a record is bridged, not to which)
+LINK_EVIDENCE = ("SECONDARY_ID", "SAME_EUDRACT_NUMBER", "SAME_TITLE", "ICTRP_BRIDGE")
+
 # Registrations: each registry's code (the contract's) and its trial-id pattern, in RE2 syntax so the
 # same patterns serve Python (`registry_of`) and DuckDB (pipeline.linking finds ids inside free text).
 # Group 1 is the id's body; the canonical id is the prefix + group 1 with its white space removed, so

@@ -159,8 +159,7 @@ TABLES: dict[str, dict[str, tuple]] = {
     # one study, several registrations (pipeline.linking): published over all trials
     "trial_links": {
         "trial_id": (STR, [], False), "linked_trial_id": (STR, [], False),
-        "evidence": (STR, [pa.Check.isin(["SECONDARY_ID", "SAME_EUDRACT_NUMBER", "SAME_TITLE", "ICTRP_BRIDGE"])],
-                     False),
+        "evidence": (STR, [pa.Check.isin(list(v.LINK_EVIDENCE))], False),
         "doc_id": (STR, [], True),
     },
     "trial_clusters": {"trial_id": (STR, [], False), "cluster_id": (STR, [], False), "is_primary": (BOOL, [], False)},
