@@ -18,7 +18,7 @@ The SQL runs over views the publisher registers for the trials it publishes, so 
 """
 from __future__ import annotations
 
-from pipeline.sources import STRUCTURED_FORMATS
+from pipeline.sources import ICTRP_FORMATS, STRUCTURED_FORMATS
 from schemas import columns
 
 # table → (its field in trial_changes, the identity an item is matched by, the item as text), as SQL expressions
@@ -66,16 +66,22 @@ def _stated(column: str) -> str:
 # document submitted on a day the Archive's XML gives a version of takes that version's date (the latest, where the
 # Archive recorded several: registry-side edits without a new submission, in 2005). Failing both, its submitted day,
 # else its posted day. Only a source that dates its versions itself (the Archive) states a document's version_date.
-DOCUMENT_VERSIONS = """
+# A trial known only from ICTRP's copies is dated by the day ICTRP copied each (ICTRP_FORMATS): copies of one day are
+# one version, and exports of different days show what the registry changed in between (ChiCTR2000030254's primary
+# outcomes, copied 2 and 23 March 2020). Beside a registry's own record they stay undated: the registry's dates version
+# the trial, and ICTRP's rendering of its record is no change of it.
+DOCUMENT_VERSIONS = f"""
 with dated as (
   select doc_id, trial_id, version_date as own_date, last_update_posted_date,
          coalesce(last_update_submitted_date,
                   case when last_update_posted_date is not null then max(last_update_submitted_date)
-                       over (partition by trial_id, last_update_posted_date) end) as submitted
+                       over (partition by trial_id, last_update_posted_date) end) as submitted,
+         case when bool_and(source_format in {ICTRP_FORMATS}) over (partition by trial_id) then download_date end
+           as copied
   from doc_trials_as_parsed)
 select doc_id, trial_id, coalesce(own_date,
                         case when submitted is not null then max(own_date) over (partition by trial_id, submitted) end,
-                        submitted, last_update_posted_date) as version_date
+                        submitted, last_update_posted_date, copied) as version_date
 from dated"""
 
 

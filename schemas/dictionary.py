@@ -368,7 +368,8 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
     "trial_versions": ("Every version of a trial the inputs hold: one row per (trial, version date, document)", None, {
         "trial_id": _COMMON["trial_id"],
         "version_date": ("The date the registry's record had this content: the Archive's version date, else the date "
-                         "its last update was submitted, else posted", None),
+                         "its last update was submitted, else posted; for a trial known only from ICTRP's exports, "
+                         "the day ICTRP copied it (\"Last Refreshed on\")", None),
         "doc_id": ("A document of that version", None),
         "source_format": ("The document's format", None),
     }),

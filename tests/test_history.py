@@ -524,6 +524,56 @@ def test_a_qualifier_comes_with_the_value_it_qualifies(merged):
                           ).fetchall() == [(date(2011, 12, 1), "ESTIMATED")]
 
 
+def test_exports_of_ictrp_refreshed_on_other_days_are_versions(merged):
+    """A trial known only from ICTRP's exports is versioned by the day ICTRP copied it ("Last Refreshed on"):
+    ChiCTR2000030254 was copied on 2 March 2020 into the 18 March XML export and on 23 March into the 7 April CSV,
+    where its three primary outcomes had become one. Before, both copies were undated, no version and no change."""
+    assert merged.execute("select version_date, source_format from trial_versions where trial_id = 'ChiCTR2000030254' "
+                          "order by version_date").fetchall() == [(date(2020, 3, 2), "ictrp_xml"),
+                                                                  (date(2020, 3, 23), "ictrp_csv")]
+    assert merged.execute("select change, old_value, new_value, from_date, to_date from trial_changes where "
+                          "trial_id = 'ChiCTR2000030254' and field = 'primary_outcome' order by all").fetchall() == [
+        ("ADDED", None, "Clinical recovery rate of day 7", date(2020, 3, 2), date(2020, 3, 23)),
+        *(("REMOVED", old, None, date(2020, 3, 2), date(2020, 3, 23))
+          for old in ("Nucleic acid test of novel coronavirus", "Parameters Respiratory support",
+                      "pulse oxygen saturation"))]
+    assert merged.execute("select versions, primary_outcomes_changed, version_date from trials "
+                          "where trial_id = 'ChiCTR2000030254'").fetchall() == [(2, True, date(2020, 3, 23))]
+    # copies of one day are one version, whatever export carries them: ChiCTR2000029308's, both of 9 March
+    assert merged.execute("select version_date, count(*) from trial_versions where trial_id = 'ChiCTR2000029308' "
+                          "group by all").fetchall() == [(date(2020, 3, 9), 2)]
+    assert merged.execute("select versions, primary_outcomes_changed from trials where trial_id = 'ChiCTR2000029308'"
+                          ).fetchall() == [(1, None)]
+
+
+def test_ictrp_copies_beside_the_registrys_record_are_no_versions(tmp_path):
+    """Where the registry's own record is there, its dates version the trial: ICTRP's copies of it, refreshed on
+    two other days, are no versions of their own (ICTRP's rendering of a record is no change of it). NCT00826579's
+    legacy XML (last updated 2009-01-20) beside two ICTRP exports of it (the benchmark's rendering of that record,
+    refreshed 2 and 30 March 2020)."""
+    from benchmarks import render
+    from pipeline.sources import ctgov_xml
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    xml = (CORPUS / "ctgov_xml" / "NCT00826579.xml").read_text(encoding="utf-8")
+    shutil.copy(CORPUS / "ctgov_xml" / "NCT00826579.xml", raw)
+    (record,) = ctgov_xml.parse(xml)
+    for day in ("2 March 2020", "30 March 2020"):
+        trial = render.ictrp_xml(record).replace("  </Trial>", f"    <Last_Refreshed_on>{day}</Last_Refreshed_on>"
+                                                               "\r\n  </Trial>")
+        (raw / f"ictrp_{day.split()[0]}.xml").write_text(render.ictrp_export([trial]), encoding="utf-8")
+    assert run_job(raw, tmp_path / "out").success
+    out = duckdb.connect(str(tmp_path / "out" / "warehouse.duckdb"), read_only=True)
+    assert out.execute("select source_format, version_date, download_date from trial_sources order by precedence"
+                       ).fetchall() == [("ctgov_xml", date(2009, 1, 20), date(2014, 6, 19)),
+                                        ("ictrp_xml", None, date(2020, 3, 30)), ("ictrp_xml", None, date(2020, 3, 2))]
+    assert out.execute("select version_date, source_format from trial_versions").fetchall() == [
+        (date(2009, 1, 20), "ctgov_xml")]
+    assert out.execute("select versions from trials").fetchall() == [(1,)]
+    assert out.execute("select count(*) from trial_changes").fetchall() == [(0,)]
+
+
 def _changed(con, field: str) -> set[str]:
     return {t for (t,) in con.execute("select distinct trial_id from trial_changes where field = ?", [field]).fetchall()}
 

@@ -17,6 +17,9 @@ from types import ModuleType
 
 # Records in a registry's structured form: at equal dates, their values come before a page's.
 STRUCTURED_FORMATS = ("ctgov_xml", "ctgov_archive_xml", "ctgov_api_v2_json")
+# ICTRP's copies of other registries' records: they state no update date of the record, only the day ICTRP last
+# copied it from the registry ("Last Refreshed on", their download_date).
+ICTRP_FORMATS = ("ictrp_xml", "ictrp_csv")
 # What may stand before an XML reader's root element: a BOM, the XML declaration, comments (each ending at its own
 # "-->": a comment's `.*?` run on into the next one made 22 empty comments take 1.9 s to recognise, doubling with each)
 XML_PROLOG = r"\A\ufeff?\s*(?:<\?xml[^>]*>\s*)?(?:<!--(?:[^-]|-(?!->))*-->\s*"
