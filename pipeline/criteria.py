@@ -85,6 +85,9 @@ _CAPITALS_SECTION = re.compile(
     r"^\s*+(?P<title>[A-Z][A-Z/&,()' -]{0,98}\b(?:CHARACTERISTICS|THERAPY|CRITERIA):)\s*(?P<rest>.*)$")
 # a list's only item saying it has none ("None.", "N/A", the 2014 archive's "No eligibility criteria") is no criterion
 _NO_CRITERIA = NOTHING | {"no_eligibility_criteria", "no_inclusion_criteria", "no_exclusion_criteria"}
+# a sponsor's note after its list that the list is not all there is ("The above information is not intended to contain
+# all considerations relevant to a patient's potential participation in a clinical trial.") is no criterion of it
+_DISCLAIMER = re.compile(r"\bnot intended to contain all considerations\b", re.IGNORECASE)
 LIST_MARKER = re.compile(
     r"^\s*+(?:[-*•·▪◦●○–—]|o(?=\s)|\(?\d{1,3}[.)](?!\d)|\(\d{1,3}\)|\(?[a-z][.)](?=\s)|\(?(?:i{1,3}|iv|v|vi{1,3}|ix|x)[.)](?=\s))\s*",
     re.IGNORECASE,
@@ -254,8 +257,8 @@ def split_criteria(text: str | None) -> list[Criterion]:
     counts: dict[str | None, int] = {}
     for kind, section_, headings, lines in items:
         text_ = clean(" ".join(lines))
-        if not text_ or not any(ch.isalnum() for ch in text_):  # a lone "-", ")" or "____" is no criterion
-            continue
+        if not text_ or not any(ch.isalnum() for ch in text_) or _DISCLAIMER.search(text_):  # a lone "-", ")" or
+            continue  # "____" is no criterion
         counts[kind] = counts.get(kind, 0) + 1
         criteria.append(Criterion(kind, counts[kind], text_, section_, headings))
     return [c for c in criteria if counts[c.criterion_type] > 1 or _key(c.text) not in _NO_CRITERIA]

@@ -221,6 +221,21 @@ def test_a_list_whose_only_item_says_there_is_none_is_no_criterion():
     assert [c.text for c in split_criteria("Exclusion Criteria:\n- N/A\n- Pregnancy")] == ["N/A", "Pregnancy"]
 
 
+def test_a_sponsors_note_that_the_list_is_not_all_is_no_criterion():
+    """NCT02210780's API v2 record ends its exclusion list with "The information listed above is not intended to
+    contain all considerations …": it was its 8th exclusion criterion (and so in 8 trials of the corpus, from XML,
+    JSON and ICTRP's CSV, whose copy is cut after "a patient's")."""
+    study = json.loads((CORPUS / "ctgov_api_v2_json" / "NCT02210780.json").read_text(encoding="utf-8"))
+    criteria = split_criteria(study["protocolSection"]["eligibilityModule"]["eligibilityCriteria"])
+    exclusions = [c for c in criteria if c.criterion_type == "EXCLUSION"]
+    assert [c.ordinal for c in exclusions] == list(range(1, 8))
+    assert exclusions[-1].text.startswith("Chronic or acute infection requiring treatment with antibiotics")
+    assert not any("considerations" in c.text for c in criteria)
+    assert [c.text for c in split_criteria("Exclusion Criteria:\n- Pregnancy\n- The above information is not "
+                                           "intended to contain all considerations relevant to a patient's")] == [
+        "Pregnancy"]
+
+
 def test_sections_within_inclusion_and_exclusion_lists():
     """NCT03630471 (API v2 JSON): "For adolescent participants:" and "For parent participants:" under an untyped
     list and under "Exclusion criteria:"; "Eligibility criteria:" heads the whole text and is no section."""
