@@ -83,6 +83,11 @@ _DASHED_SECTION = re.compile(r"^\s*+-{2,}\s*+(?P<title>[^\W\d_](?:[^:\n-]|-(?!-)
 # rows of 100,000 capitals over 4,000 items 400 million characters; the corpus's longest has 84)
 _CAPITALS_SECTION = re.compile(
     r"^\s*+(?P<title>[A-Z][A-Z/&,()' -]{0,98}\b(?:CHARACTERISTICS|THERAPY|CRITERIA):)\s*(?P<rest>.*)$")
+# what a heading says of its criteria in parentheses, on its line or the next (wrapped over two more at most), before
+# them: "INCLUSION CRITERIA (HIV-Positive)", "Exclusion criteria: (Subjects cannot enter the study if they meet any of
+# the following conditions):" (a number makes it a criterion, as it does a section: "(age 18 or over)")
+_GLOSS = re.compile(r"\([^()\d]{1,200}\)\s*:?")
+_GLOSS_LINES = 3
 # a list's only item saying it has none ("None.", "N/A", the 2014 archive's "No eligibility criteria") is no criterion
 _NO_CRITERIA = NOTHING | {"no_eligibility_criteria", "no_inclusion_criteria", "no_exclusion_criteria"}
 # a sponsor's note after its list that the list is not all there is ("The above information is not intended to contain
@@ -153,6 +158,26 @@ def _within(path: list[str], title: str, nested: bool) -> list[str]:
     return [path[0], title] if path and path[0].upper() == path[0] else [title]
 
 
+def _gloss(lines: list[str], i: int, rest: str) -> int | None:
+    """The index of the last line of a heading's gloss (_GLOSS) when the heading's rest, on line i, or else the next
+    line that is not blank, is one and lines follow it."""
+    if not rest:
+        i = next((j for j in range(i + 1, len(lines)) if lines[j].strip()), len(lines))
+        rest = lines[i].strip() if i < len(lines) else ""
+    if not rest.startswith("("):
+        return None
+    for j in range(i, min(i + _GLOSS_LINES, len(lines))):
+        if j > i:
+            if not lines[j].strip():
+                return None
+            rest = f"{rest} {lines[j].strip()}"
+        if _GLOSS.fullmatch(rest):
+            return j if any(line.strip() for line in lines[j + 1:]) else None
+        if ")" in rest:
+            return None
+    return None
+
+
 def split_criteria(text: str | None) -> list[Criterion]:
     """Split an eligibility text block into criteria, numbered 1.. within INCLUSION and EXCLUSION."""
     if not text:
@@ -190,7 +215,10 @@ def split_criteria(text: str | None) -> list[Criterion]:
         last = column
 
     lines = text.splitlines()
+    glossed = -1  # the last line of a heading's gloss
     for i, line in enumerate(lines):
+        if i <= glossed:
+            continue
         if not line.strip():
             open_item = False
             continue
@@ -206,11 +234,15 @@ def split_criteria(text: str | None) -> list[Criterion]:
             named = said.get("qualifier") or said.get("criteria_for") or said.get("whom")
             said_end = heading.start("rest") if heading["rest"] is not None else len(line)
             path = [line[:said_end].strip().lstrip("-*• ").rstrip(" .:") + ":"] if named else []
+            # what it says of them in parentheses is their section with it, no criterion
+            if (end := _gloss(lines, i, (heading["rest"] or "").strip())) is not None:
+                path = [clean(" ".join(lines[i:end + 1])).lstrip("-*• ").rstrip(" .:") + ":"]
+                heading, glossed = None, end
             nested = bool(path)  # a heading right under it is nested in it
             open_item, hanging, last = False, -1, -1
             leads.clear()
             # "Inclusion criteria." is a heading, its period no criterion
-            if (heading["rest"] or "").strip(" .:;-") and not superseded:
+            if heading and (heading["rest"] or "").strip(" .:;-") and not superseded:
                 add(_indentation(line), heading["rest"])
                 open_item = True
             continue

@@ -340,18 +340,11 @@ def test_a_heading_named_after_what_its_criteria_are_of_or_run_into_an_item_type
     (NCT00033215: its exclusions typed INCLUSION), a paragraph ending "… lamivudine+abacavir Inclusion criteria"
     (NCT02028676: "Aged at least 3 years" was an exclusion, eligible under 3). A sentence that goes on after
     "Exclusion criteria" (NCT00000115) heads nothing."""
-    from pipeline.sources import ctgov_xml
 
     def typed(record):
         return [(c.criterion_type, c.ordinal, c.text[:24], c.section) for c in record.eligibility_criteria]
 
-    wanted = {f"ctgov_legacy_xml_2014/{t}.xml" for t in ("NCT00033189", "NCT00033371", "NCT00033215", "NCT00000115")}
-    records = {}
-    with tarfile.open(CORPUS / "ctgov_legacy_xml_2014.tar.xz", "r|xz") as archive:
-        for member in archive:
-            if member.name in wanted:
-                (record,) = ctgov_xml.parse(archive.extractfile(member).read().decode("utf-8"))
-                records[record.trial_id] = record
+    records = _archived("ctgov_legacy_xml_2014", ("NCT00033189", "NCT00033371", "NCT00033215", "NCT00000115"))
     assert Counter((c.criterion_type, c.section) for c in records["NCT00033189"].eligibility_criteria
                    if c.section and "following" not in c.section) == {
         ("INCLUSION", "Subject Inclusion Criteria:"): 7, ("EXCLUSION", "Subject Exclusion Criteria:"): 5}
@@ -369,6 +362,8 @@ def test_a_heading_named_after_what_its_criteria_are_of_or_run_into_an_item_type
     assert (sentence.criterion_type, sentence.ordinal, len(records["NCT00000115"].eligibility_criteria)) == (None, 2, 2)
     assert "their uveitis. Exclusion criteria included current use of acetazolamide" in sentence.text
 
+    from pipeline.sources import ctgov_xml
+
     (arrow,) = ctgov_xml.parse((CORPUS / "ctgov_xml" / "NCT02028676.xml").read_text(encoding="utf-8"))
     aged = next(c for c in arrow.eligibility_criteria if c.text == "Aged at least 3 years")
     assert (aged.criterion_type, aged.ordinal) == ("INCLUSION", 27)
@@ -376,19 +371,27 @@ def test_a_heading_named_after_what_its_criteria_are_of_or_run_into_an_item_type
         (3.0, True, None, None)]
 
 
+def _archived(archive: str, trial_ids) -> dict:
+    """The records of these trials in one of the corpus's legacy XML archives, read by the XML reader."""
+    from pipeline.sources import ctgov_xml
+
+    records = {}
+    with tarfile.open(CORPUS / f"{archive}.tar.xz", "r|xz") as members:
+        for member in members:
+            if member.name.rsplit("/", 1)[-1].removesuffix(".xml") in trial_ids:
+                (record,) = ctgov_xml.parse(members.extractfile(member).read().decode("utf-8"))
+                records[record.trial_id] = record
+    return records
+
+
 def test_headings_of_criteria_for_inclusion_a_stage_or_after_a_slash_type_their_criteria():
     """2014 archive records whose criteria had no type: "Pre-registration inclusion:" … "Registration exclusion:"
     (NCT00027131: a stage's criteria, kept as their section), "Criteria for Inclusion:" / "Criteria for Exclusion:"
     (NCT00039858), "Patient Characteristics/Inclusion Criteria:" (NCT00040599)."""
-    from pipeline.sources import ctgov_xml
 
-    wanted = {f"ctgov_legacy_xml_2014/{t}.xml" for t in ("NCT00027131", "NCT00039858", "NCT00040599")}
-    records = {}
-    with tarfile.open(CORPUS / "ctgov_legacy_xml_2014.tar.xz", "r|xz") as archive:
-        for member in archive:
-            if member.name in wanted:
-                (record,) = ctgov_xml.parse(archive.extractfile(member).read().decode("utf-8"))
-                records[record.trial_id] = Counter((c.criterion_type, c.section) for c in record.eligibility_criteria)
+    records = {t: Counter((c.criterion_type, c.section) for c in record.eligibility_criteria)
+               for t, record in _archived("ctgov_legacy_xml_2014", ("NCT00027131", "NCT00039858", "NCT00040599")
+                                          ).items()}
     assert records["NCT00027131"] == {
         (None, None): 1, ("INCLUSION", "Pre-registration inclusion:"): 1,
         ("INCLUSION", "High risk breast cancer defined as the following:"): 6,
@@ -413,16 +416,9 @@ def test_misspelt_headings_requirements_and_whom_the_criteria_are_for():
     REQUIRMENTS-RELATIVES:" and "EXCLUSIONS - NORMAL VOLUNTEERS:" (NCT00001206: whose criteria they are is their
     section), "EXCLUSION CRITERIA - DONOR:" (NCT00001409). A line wrapped under an item's text is no heading however
     it opens (NCT00026624: "… shellfish allergy an\n exclusion criterion and to remove abacavir use …")."""
-    from pipeline.sources import ctgov_xml
 
-    wanted = {f"ctgov_legacy_xml_2014/{t}.xml"
-              for t in ("NCT00013533", "NCT00029692", "NCT00001206", "NCT00001409", "NCT00026624")}
-    records = {}
-    with tarfile.open(CORPUS / "ctgov_legacy_xml_2014.tar.xz", "r|xz") as archive:
-        for member in archive:
-            if member.name in wanted:
-                (record,) = ctgov_xml.parse(archive.extractfile(member).read().decode("utf-8"))
-                records[record.trial_id] = record.eligibility_criteria
+    records = {t: record.eligibility_criteria for t, record in _archived(
+        "ctgov_legacy_xml_2014", ("NCT00013533", "NCT00029692", "NCT00001206", "NCT00001409", "NCT00026624")).items()}
 
     def kinds(trial_id: str) -> Counter:
         return Counter((c.criterion_type, c.section) for c in records[trial_id])
@@ -442,6 +438,8 @@ def test_misspelt_headings_requirements_and_whom_the_criteria_are_for():
                                    "criterion.)") and len(records["NCT00026624"]) == 22
     # … nor when it ends there: NCT03521479's "… nor will be an\n exclusion criterion." (its inclusions were cut there
     # and typed EXCLUSION after it)
+    from pipeline.sources import ctgov_xml
+
     (herpes,) = ctgov_xml.parse((CORPUS / "ctgov_xml" / "NCT03521479.xml").read_text(encoding="utf-8"))
     assert Counter(c.criterion_type for c in herpes.eligibility_criteria) == {"INCLUSION": 5, "EXCLUSION": 15}
     assert herpes.eligibility_criteria[1].text.endswith("will neither be required nor will be an exclusion criterion.")
@@ -453,6 +451,38 @@ def test_misspelt_headings_requirements_and_whom_the_criteria_are_for():
     heading = "INCLUSION CRITERIA FOR PATIENTS WITH CHRONIC PHARYNGEAL DYSPHAGIA:"
     assert [(c.criterion_type, c.section, c.text) for c in split_criteria(
         f"{heading}\n\n  -  At least 6 months post onset.")] == [("INCLUSION", heading, "At least 6 months post onset.")]
+
+
+def test_what_a_heading_says_of_its_criteria_in_parentheses_is_their_section():
+    """A heading's words in parentheses before its list were its first criterion: "INCLUSION CRITERIA (HIV-Positive)"
+    and "(HIV-negative)" (NCT00025922: the two groups' criteria, told apart by them), "Inclusion Criteria (The
+    following are general criteria; detailed criteria are included in\n the study protocol):" (NCT00490321, wrapped),
+    and ChiCTR2000029741's "Exclusion criteria: (Subjects cannot enter the study if they meet any of the following
+    conditions):" in ICTRP's CSV. A number makes the parenthesis a criterion ("(age 18 or over)"), as does nothing
+    after it."""
+    records = {**_archived("ctgov_legacy_xml_2014", ("NCT00025922",)),
+               **_archived("ctgov_legacy_xml_2023", ("NCT00490321",))}
+    assert Counter((c.criterion_type, c.section) for c in records["NCT00025922"].eligibility_criteria) == {
+        ("INCLUSION", "INCLUSION CRITERIA (HIV-Positive):"): 5, ("INCLUSION", "INCLUSION CRITERIA (HIV-negative):"): 3,
+        ("EXCLUSION", "EXCLUSION CRITERIA (HIV -positive):"): 12,
+        ("EXCLUSION", "EXCLUSION CRITERIA (HIV -Negative):"): 10}
+    general = "(The following are general criteria; detailed criteria are included in the study protocol):"
+    criteria = records["NCT00490321"].eligibility_criteria
+    assert Counter((c.criterion_type, c.section) for c in criteria) == {
+        ("INCLUSION", f"Inclusion Criteria {general}"): 5, ("EXCLUSION", f"Exclusion Criteria {general}"): 5}
+    assert [(c.ordinal, c.text[:20]) for c in criteria[::5]] == [(1, "Eligible for either "),
+                                                                 (1, "Contraindication to ")]
+    from pipeline.sources import ictrp_csv
+
+    (chloroquine,) = (r for r in ictrp_csv.parse((CORPUS / "ictrp" / "COVID19-927-trials_7Apr2020.csv").read_text(
+        encoding="utf-8-sig")) if r.trial_id == "ChiCTR2000029741")
+    exclusions = [c for c in chloroquine.eligibility_criteria if c.criterion_type == "EXCLUSION"]
+    assert (exclusions[0].ordinal, exclusions[0].text, exclusions[0].section) == (
+        1, "Patients with a history of allergy to chloroquine phosphate, lopinavir, and ritonavir;",
+        "Exclusion Criteria: (Subjects cannot enter the study if they meet any of the following conditions):")
+    assert [c.text for c in split_criteria("Inclusion Criteria: (age 18 or over)\n- pregnant")] == [
+        "(age 18 or over)", "pregnant"]
+    assert [c.text for c in split_criteria("Inclusion Criteria: (adults)")] == ["(adults)"]
 
 
 def test_a_heading_run_into_an_item_ends_the_item_there():
