@@ -59,7 +59,7 @@ ENROLLMENT_TYPE = _vocabulary("ACTUAL ESTIMATED") | _synonyms({"Anticipated": "E
                                                                    "Expected": "ESTIMATED"})
 # Enrollments that count no one: NIH institutes' protocols without a set number wrote all nines, 999 to 99999999
 # (48 records of the 2014 archive: 40 × 99999999, 2 × 9999999, 99999, 9999, 4 × 999; of the 2023 archive, most of
-# them state counts such as 2500, 8 all nines again; ICTRP's JPRN-UMIN000039873, a COVID-19 registry, 9999; none
+# them state counts such as 2500, 8 all nines again; ICTRP's copy of UMIN000039873, a COVID-19 registry, 9999; none
 # typed Actual): no count, so `trials.enrollment` is null and `enrollment_raw` keeps the figure. A count of people
 # enrolled (ACTUAL) is taken as stated, 999 or not.
 ENROLLMENT_PLACEHOLDER = re.compile(r"9{3,}")
@@ -395,7 +395,8 @@ REGISTRATIONS: tuple[tuple[str, str, str], ...] = (
     ("ANZCTR", r"(ACTRN\d{14})", ""),
     ("CTRI", r"(CTRI/\d{4}/\d{2,3}/\d{6})", ""),
     ("DRKS", r"(DRKS\d{8})", ""),
-    ("JPRN", r"(JPRN-[A-Za-z]+-?\d+)", ""),
+    # (Japan's registries, UMIN-CTR, JapicCTI, JMACCT and jRCT, write their own ids; ICTRP prefixes them "JPRN-")
+    ("JPRN", r"(?:JPRN-)?(UMIN\d{9}|JapicCTI-\d{6}|JMA-IIA\d{5}|jRCT(?:[a-z]\d{9}|\d{10}))", ""),
     ("IRCT", r"(IRCT\d+N\d+)", ""),
     ("NTR", r"(NTR\d{3,}|NL\d{3,})", ""),
     ("TCTR", r"(TCTR\d{11})", ""),
@@ -407,7 +408,7 @@ REGISTRATIONS: tuple[tuple[str, str, str], ...] = (
     ("CRIS", r"(KCT\d{7})", ""),
     ("ITMCTR", r"(ITMCTR\d+)", ""),
 )
-_REGISTRATION_IDS = tuple((code, re.compile(pattern)) for code, pattern, _ in REGISTRATIONS)
+_REGISTRATION_IDS = tuple((code, re.compile(pattern), prefix) for code, pattern, prefix in REGISTRATIONS)
 # A field's whole value that says there is nothing to state (as _key reads it): ICTRP's "NA", a sponsor "none", an
 # exclusion list "None." or "No"
 NOTHING = frozenset(("nil", "na", "n_a", "none", "no", "null", "not_applicable"))
@@ -452,7 +453,16 @@ REGISTRY = _synonyms({
 def registry_of(trial_id: str, register: str | None = None) -> str:
     """The registry code of a trial id by its prefix ("ACTRN12620000421932" → ANZCTR), else by the
     register's name, else OTHER."""
-    for code, pattern in _REGISTRATION_IDS:
+    for code, pattern, _ in _REGISTRATION_IDS:
         if pattern.fullmatch(trial_id):
             return code
     return REGISTRY.get(_key(register or ""), "OTHER")
+
+
+def registered_id(written: str) -> str:
+    """A registration's id as its registry writes it, where another writes it otherwise ("JPRN-UMIN000039686", as
+    ICTRP writes it → UMIN000039686; "NCT 01234567" → NCT01234567); an id of no known registry as written."""
+    for _, pattern, prefix in _REGISTRATION_IDS:
+        if m := pattern.fullmatch(written):
+            return prefix + "".join(m[1].split())
+    return written

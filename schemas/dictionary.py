@@ -230,7 +230,9 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "description": ("Description", None),
     }),
     "identifiers": ("Other ids of the trial", "id_information", {
-        "id_type": ("ORG_STUDY_ID, SECONDARY_ID, NCT_ALIAS, NIH, EUDRACT_NUMBER, …", "id_type"),
+        "id_type": ("ORG_STUDY_ID, SECONDARY_ID, NCT_ALIAS, NIH, EUDRACT_NUMBER, EUCTR_MEMBER_STATE_RECORD, "
+                    "ICTRP_ID (the id as ICTRP writes it where its registry writes it otherwise: "
+                    "JPRN-UMIN000039686), …", "id_type"),
         "id_value": ("The id", "id_value"),
     }),
     "locations": ("Sites", "facilities", {

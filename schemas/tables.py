@@ -15,7 +15,8 @@ import polars as pl
 from pipeline import thresholds as th
 from pipeline import vocabulary as v
 
-TRIAL_ID = r"^(NCT\d{8}|\d{4}-5\d{5}-\d{2}-\d{2}|ChiCTR[-A-Za-z0-9]+|ISRCTN\d{8}|EUCTR[-A-Za-z0-9]+|[A-Z][A-Za-z0-9]*[-_/]?[A-Za-z0-9/-]+)$"
+TRIAL_ID = (r"^(NCT\d{8}|\d{4}-5\d{5}-\d{2}-\d{2}|ChiCTR[-A-Za-z0-9]+|ISRCTN\d{8}|EUCTR[-A-Za-z0-9]+|jRCT[a-z]?\d{9,10}"
+            r"|[A-Z][A-Za-z0-9]*[-_/]?[A-Za-z0-9/-]+)$")
 EARLIEST, LATEST = date(1900, 1, 1), date(2100, 12, 31)
 STR, INT, FLOAT, BOOL, DATE = pl.String, pl.Int64, pl.Float64, pl.Boolean, pl.Date
 LIST = pl.List(pl.String)

@@ -102,9 +102,11 @@ def linked(tmp_path_factory):
                                    "where status = 'quarantined'").fetchall():
         del named[trial_id]
     records = list(named)
+    # (an EU CTR member state's record is its trial's; ICTRP writes Japan's registries' ids after "JPRN-")
     with ICTRP_CSV.open(encoding="utf-8-sig", newline="") as f:
-        records += [re.sub(r"^(EUCTR\d{4}-\d{6}-\d{2})-[A-Z]+$", r"\1", row["TrialID"]) for row in csv.DictReader(f)]
-    records += [t.findtext("TrialID") for t in ET.parse(ICTRP_XML).getroot()]
+        records += [re.sub(r"^(EUCTR\d{4}-\d{6}-\d{2})-[A-Z]+$|^JPRN-(.*)$", r"\1\2", row["TrialID"])
+                    for row in csv.DictReader(f)]
+    records += [t.findtext("TrialID").removeprefix("JPRN-") for t in ET.parse(ICTRP_XML).getroot()]
     for trial_id, _, secondary in PARTNERS:
         own = re.sub(r"-[A-Z]{2}$", "", trial_id)
         named[own] |= _named(secondary) - {own}
@@ -174,7 +176,7 @@ def test_links_are_exactly_those_the_records_ids_and_titles_imply(linked):
     # "… due to COVID-19", "… in Hospitalized Adults" and "… in hospitalized adults - DisCoVeRy", "… Disease
     # (COVID-19)" and "… Disease"; and the links hold to the table's schema
     assert {("NCT04326920", "EUCTR2020-001254-22", "SAME_TITLE"), ("NCT04315948", "EUCTR2020-000936-23", "SAME_TITLE"),
-            ("ACTRN12620000421932", "JPRN-UMIN000039686", "SAME_TITLE")} <= found
+            ("ACTRN12620000421932", "UMIN000039686", "SAME_TITLE")} <= found
     schema("trial_links").validate(con.sql("select * from trial_links").pl())
     # ids that look like registrations but are not: "EUDRACT-58585610" (NCT00004218), "eudraCT 2005-06-01" (NCT00495183)
     assert con.execute("select count(*) from trial_links where trial_id in ('NCT00004218', 'NCT00495183') "
@@ -281,7 +283,7 @@ def _per_registry(trial_ids) -> dict[str, int]:
 
 
 _PREFIXES = {"NCT": "CTGOV", "ChiCTR": "CHICTR", "EUCTR": "EUCTR", "ISRCTN": "ISRCTN", "ACTRN": "ANZCTR",
-             "IRCT": "IRCT", "NL": "NTR", "JPRN": "JPRN", "TCTR": "TCTR", "DRKS": "DRKS"}
+             "IRCT": "IRCT", "NL": "NTR", "UMIN": "JPRN", "jRCT": "JPRN", "TCTR": "TCTR", "DRKS": "DRKS"}
 
 
 def test_registry_flow_counts_records_registrations_and_studies(linked):

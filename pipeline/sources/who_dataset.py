@@ -173,7 +173,7 @@ def record(found: Fields, source: str) -> TrialRecord:
     if not written_id:
         raise ParseError(f"{source}: a trial without TrialID")
     member_state = _MEMBER_STATE_RECORD.fullmatch(written_id)
-    trial_id = member_state[1] if member_state else written_id
+    trial_id = member_state[1] if member_state else v.registered_id(written_id)
     registry = v.registry_of(trial_id, line("source_register"))
     cancelled = _CANCELLED.match(one("public_title") or "") if registry == "CHICTR" else None
     if cancelled:
@@ -435,10 +435,13 @@ def _criteria(inclusion: str | None, exclusion: str | None) -> str:
 
 
 def _identifiers(written_id: str, trial_id: str, secondary: list[str]) -> list[Identifier]:
-    """Secondary ids; an EU CTR member-state record also keeps its own id and its EudraCT number."""
+    """Secondary ids; an EU CTR member-state record also keeps its own id and its EudraCT number, and a trial ICTRP
+    writes otherwise than its registry the id as ICTRP writes it ("JPRN-UMIN000039686")."""
     ids = [Identifier("SECONDARY_ID", value) for value in secondary]
-    if written_id != trial_id:
+    if written_id.startswith("EUCTR") and written_id != trial_id:
         ids += [Identifier("EUCTR_MEMBER_STATE_RECORD", written_id), Identifier("EUDRACT_NUMBER", trial_id[len("EUCTR"):])]
+    elif written_id != trial_id:
+        ids.append(Identifier("ICTRP_ID", written_id))
     return ids
 
 

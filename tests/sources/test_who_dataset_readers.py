@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from pipeline import vocabulary as v
 from pipeline.parsing import explode
 from pipeline.record import ArmGroup, Criterion, Identifier, Intervention, Location, Outcome, ParseError, TrialRecord
 from pipeline.sources import detect, ictrp_csv, ictrp_xml, who_dataset, who_xml
@@ -206,7 +207,7 @@ def test_ictrp_csv_irct_and_jprn_records_field_by_field(csv_records):
         ("Response to the treatment", "Daily", "Method of measurement: According the c"),
         ("Complications of the treatment", "Daily", "Method of measurement: Interview and p")]
 
-    r = csv_records["JPRN-jRCTs031190226"]
+    r = csv_records["jRCTs031190226"]
     assert (r.registry, r.phases, r.study_type) == ("JPRN", ["PHASE2"], "INTERVENTIONAL")  # "2"
     assert (r.minimum_age, r.maximum_age) == ("20 Years", None)  # ">= 20age old", "Not applicable"
     assert (r.registration_date, r.start_date) == (date(2020, 2, 27), date(2020, 2, 27))  # 27/02/2020
@@ -215,11 +216,13 @@ def test_ictrp_csv_irct_and_jprn_records_field_by_field(csv_records):
     # "single arm study, open(masking not used), uncontrolled control, single assignment, treatment purpose"
     assert (r.allocation, r.masking, r.intervention_model, r.primary_purpose) == (
         None, "NONE", "SINGLE_GROUP", "TREATMENT")
-    r = csv_records["JPRN-jRCTs041190120"]  # "randomized controlled trial, …, parallel assignment, treatment purpose"
+    r = csv_records["jRCTs041190120"]  # "randomized controlled trial, …, parallel assignment, treatment purpose"
     assert (r.allocation, r.intervention_model) == ("RANDOMIZED", "PARALLEL")
     # "1.<tab>Date of ECMO discontinuation<br>2.<tab>Date of invasive mechanical ventilation discontinuation<br>…"
-    assert [o.measure for o in csv_records["JPRN-UMIN000039686"].outcomes][:2] == [
+    assert [o.measure for o in csv_records["UMIN000039686"].outcomes][:2] == [
         "Date of ECMO discontinuation", "Date of invasive mechanical ventilation discontinuation"]
+    # the trial id as its registry writes it (UMIN-CTR's), ICTRP's "JPRN-" form kept as an identifier
+    assert csv_records["UMIN000039686"].identifiers == [Identifier("ICTRP_ID", "JPRN-UMIN000039686")]
 
 
 def test_ictrp_csv_anzctr_tctr_and_isrctn_records_field_by_field(csv_records):
@@ -519,7 +522,7 @@ def test_registered_before_start_agrees_with_ictrp_own_flag_except_for_clinicalt
         rows = list(csv.DictReader(f))
     disagreeing: dict[str, int] = {}
     for row in rows:
-        r = csv_records[re.sub(r"^(EUCTR\d{4}-\d{6}-\d{2})-[A-Z]+$", r"\1", row["TrialID"])]
+        r = csv_records[v.registered_id(re.sub(r"^(EUCTR\d{4}-\d{6}-\d{2})-[A-Z]+$", r"\1", row["TrialID"]))]
         if (r.registration_date <= r.start_date) != (row["Retrospective flag"] == "Yes"):
             disagreeing[r.registry] = disagreeing.get(r.registry, 0) + 1
     assert disagreeing == {"CTGOV": 91}
