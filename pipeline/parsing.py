@@ -80,7 +80,7 @@ def _no_count(record: TrialRecord) -> bool:
 _DERIVED = {
     "enrollment": lambda r: None if _no_count(r) else r.enrollment,
     "enrollment_type": lambda r: None if _no_count(r) else r.enrollment_type,
-    "enrollment_raw": lambda r: str(r.enrollment) if _no_count(r) else None,
+    "enrollment_raw": lambda r: str(r.enrollment) if _no_count(r) else r.enrollment_raw,
     "minimum_age_years": lambda r: vocabulary.age_in_years(r.minimum_age),
     "maximum_age_years": lambda r: vocabulary.age_in_years(r.maximum_age),
     # an observational study has no phase: the 2014 records' "N/A" is what the later ones and the API leave out (and

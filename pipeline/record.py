@@ -238,7 +238,9 @@ class TrialRecord:
     overall_status_raw: str | None = None
     study_type_raw: str | None = None
     phases_raw: str | None = None
-    # (the *_raw fields: the registry's own words, set where the contract word is null or differs in meaning)
+    enrollment_raw: str | None = None
+    # (the *_raw fields: the registry's own words, set where the contract word is null or differs in meaning; an
+    # enrollment's where they state no one count)
     # The day the registry's record had this content, where the source dates its versions itself (the
     # Archive's version date); None means "dated by its last update" (history.DOCUMENT_VERSIONS).
     version_date: date | None = None

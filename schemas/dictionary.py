@@ -128,8 +128,9 @@ TABLES_DICTIONARY: dict[str, tuple[str, str | None, dict[str, tuple[str, str | N
         "study_type_raw": ("The registry's own study type where it has no contract word of the same meaning", None),
         "phases_raw": ("The registry's own phase words where they have no contract word of the same meaning", None),
         "enrollment_raw": ("An enrollment figure that counts no one, as written (all nines, 999 to 99999999, not "
-                           "typed ACTUAL: NIH protocols' figure for no set number): `enrollment` and its type are "
-                           "then null", None),
+                           "typed ACTUAL: NIH protocols' figure for no set number), or a target size that states no "
+                           "one count (ChiCTR's \"Medical students group; Non-medical students group:1300;\"): "
+                           "`enrollment` and its type are then null", None),
         "start_date_type": (f"Whether start_date is actual: {_DATE_TYPE}", None),
         "primary_completion_date_type": (f"Whether primary_completion_date is actual: {_DATE_TYPE}", None),
         "completion_date_type": (f"Whether completion_date is actual: {_DATE_TYPE}", None),

@@ -185,8 +185,9 @@ def record(found: Fields, source: str) -> TrialRecord:
     phase_words = one("phase")
     phase_list, phases_raw = v.study_phases(study_type, _phases(phase_words), phase_words)
     minimum_age, maximum_age = v.stated_ages(_age(line("inclusion_agemin")), _age(line("inclusion_agemax")))
+    size = _target_size(one("target_size"))
     enrollment_type = (v.ENROLLMENT_TYPE.get(v._key(line("type_enrolment") or ""))
-                       or ("ESTIMATED" if one("target_size") else None))
+                       or ("ESTIMATED" if size is not None else None))
     euctr = {name: _euctr_sections(whole(name)) for name in ("condition", *_EUCTR_END_POINTS)} \
         if registry == "EUCTR" else {}
     labelled = {name: sections for name, (_, sections) in euctr.items()}
@@ -221,7 +222,10 @@ def record(found: Fields, source: str) -> TrialRecord:
         phases_raw=phases_raw,
         study_type=study_type,
         study_type_raw=None if study_type else study_type_words,
-        enrollment=_target_size(one("target_size")),
+        enrollment=size,
+        # a target size that states no one count, as written ("Medical students group; Non-medical students
+        # group:1300;", ChiCTR2000030541; a cell the export cut short)
+        enrollment_raw=None if size is not None else v.stated(one("target_size")),
         enrollment_type=enrollment_type,
         sex=_sex(one("inclusion_gender")),
         minimum_age=minimum_age,

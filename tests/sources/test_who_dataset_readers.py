@@ -189,6 +189,18 @@ def test_a_group_size_past_any_count_costs_its_trial_the_size_not_the_export_its
     assert records["ChiCTR2000029495"].enrollment == csv_records["ChiCTR2000029495"].enrollment == 60
 
 
+def test_a_target_size_that_states_no_one_count_is_kept_as_written(xml_records, csv_records):
+    """ChiCTR2000030541 gives one size to two groups ("Medical students group; Non-medical students group:1300;"),
+    and both exports cut ChiCTR2000029435's eight groups short ("…;Hospital su"): no enrollment, nor its type, and
+    the registry's words in enrollment_raw (before, nothing of them was kept). A size that adds up has none."""
+    for records in (xml_records, csv_records):
+        assert [(r.enrollment, r.enrollment_type, r.enrollment_raw) for r in (
+            records["ChiCTR2000030541"], records["ChiCTR2000030254"])] == [
+            (None, None, "Medical students group; Non-medical students group:1300;"), (240, "ESTIMATED", None)]
+        assert (records["ChiCTR2000029435"].enrollment, records["ChiCTR2000029435"].enrollment_raw[-18:]) == (
+            None, "control group:20;Hospital su"[-18:])
+
+
 def test_ictrp_csv_irct_and_jprn_records_field_by_field(csv_records):
     r = csv_records["IRCT20100228003449N28"]
     assert (r.registry, r.study_type, r.phases) == ("IRCT", "INTERVENTIONAL", ["PHASE2", "PHASE3"])  # "2-3"
