@@ -91,8 +91,10 @@ _GLOSS_LINES = 3
 # a list's only item saying it has none ("None.", "N/A", the 2014 archive's "No eligibility criteria") is no criterion
 _NO_CRITERIA = NOTHING | {"no_eligibility_criteria", "no_inclusion_criteria", "no_exclusion_criteria"}
 # a sponsor's note after its list that the list is not all there is ("The above information is not intended to contain
-# all considerations relevant to a patient's potential participation in a clinical trial.") is no criterion of it
-_DISCLAIMER = re.compile(r"\bnot intended to contain all considerations\b", re.IGNORECASE)
+# all considerations relevant to a patient's potential participation in a clinical trial.") is no criterion of it, nor
+# part of the criterion it is run into
+_DISCLAIMER = re.compile(r"\b(?:the\s+)?(?:above\s+)?information\s+(?:listed\s+)?(?:above\s+)?is\s+not\s+"
+                         r"intended\s+to\s+contain\s+all\s+considerations\b[^.]*\.?", re.IGNORECASE)
 LIST_MARKER = re.compile(
     r"^\s*+(?:[-*•·▪◦●○–—]|o(?=\s)|\(?\d{1,3}[.)](?!\d)|\(\d{1,3}\)|\(?[a-z][.)](?=\s)|\(?(?:i{1,3}|iv|v|vi{1,3}|ix|x)[.)](?=\s))\s*",
     re.IGNORECASE,
@@ -158,21 +160,30 @@ def _within(path: list[str], title: str, nested: bool) -> list[str]:
     return [path[0], title] if path and path[0].upper() == path[0] else [title]
 
 
+def _next_written(lines: list[str], i: int) -> int:
+    """The index of the first line after line i that is not blank (len(lines) if none)."""
+    return next((j for j in range(i + 1, len(lines)) if lines[j].strip()), len(lines))
+
+
 def _gloss(lines: list[str], i: int, rest: str) -> int | None:
     """The index of the last line of a heading's gloss (_GLOSS) when the heading's rest, on line i, or else the next
-    line that is not blank, is one and lines follow it."""
+    line that is not blank, is one, and a criterion follows it: a line neither a heading nor in parentheses itself
+    ("(Pregnant or lactating women)\n(Patients with renal failure)" are criteria)."""
     if not rest:
-        i = next((j for j in range(i + 1, len(lines)) if lines[j].strip()), len(lines))
+        i = _next_written(lines, i)
         rest = lines[i].strip() if i < len(lines) else ""
     if not rest.startswith("("):
         return None
     for j in range(i, min(i + _GLOSS_LINES, len(lines))):
         if j > i:
-            if not lines[j].strip():
+            if not lines[j].strip() or LIST_MARKER.match(lines[j]):
                 return None
             rest = f"{rest} {lines[j].strip()}"
         if _GLOSS.fullmatch(rest):
-            return j if any(line.strip() for line in lines[j + 1:]) else None
+            after = _next_written(lines, j)
+            if after == len(lines) or lines[after].lstrip().startswith("(") or _heading(lines[after], False, False):
+                return None
+            return j
         if ")" in rest:
             return None
     return None
@@ -289,8 +300,10 @@ def split_criteria(text: str | None) -> list[Criterion]:
     counts: dict[str | None, int] = {}
     for kind, section_, headings, lines in items:
         text_ = clean(" ".join(lines))
-        if not text_ or not any(ch.isalnum() for ch in text_) or _DISCLAIMER.search(text_):  # a lone "-", ")" or
-            continue  # "____" is no criterion
+        if _DISCLAIMER.search(text_ or ""):
+            text_ = clean(_DISCLAIMER.sub("", text_))
+        if not text_ or not any(ch.isalnum() for ch in text_):  # a lone "-", ")" or "____" is no criterion
+            continue
         counts[kind] = counts.get(kind, 0) + 1
         criteria.append(Criterion(kind, counts[kind], text_, section_, headings))
     return [c for c in criteria if counts[c.criterion_type] > 1 or _key(c.text) not in _NO_CRITERIA]

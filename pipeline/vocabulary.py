@@ -395,8 +395,9 @@ REGISTRATIONS: tuple[tuple[str, str, str], ...] = (
     ("ANZCTR", r"(ACTRN\d{14})", ""),
     ("CTRI", r"(CTRI/\d{4}/\d{2,3}/\d{6})", ""),
     ("DRKS", r"(DRKS\d{8})", ""),
-    # (Japan's registries, UMIN-CTR, JapicCTI, JMACCT and jRCT, write their own ids; ICTRP prefixes them "JPRN-")
-    ("JPRN", r"(?:JPRN-)?(UMIN\d{9}|JapicCTI-\d{6}|JMA-IIA\d{5}|jRCT(?:[a-z]\d{9}|\d{10}))", ""),
+    # (Japan's registries, UMIN-CTR, JapicCTI, JMACCT and jRCT, write their own ids; ICTRP prefixes them "JPRN-". An
+    # id of theirs no pattern here knows, UMIN's older "C000000079", keeps ICTRP's prefix: alone it names nothing)
+    ("JPRN", r"(?:JPRN-)?(UMIN\d{9}|JapicCTI-R?\d{6}|JMA-IIA\d{5}|jRCT(?:[a-z]\d{9}|\d{10})|JPRN-[A-Za-z]+-?\d+)", ""),
     ("IRCT", r"(IRCT\d+N\d+)", ""),
     ("NTR", r"(NTR\d{3,}|NL\d{3,})", ""),
     ("TCTR", r"(TCTR\d{11})", ""),

@@ -234,6 +234,10 @@ def test_a_sponsors_note_that_the_list_is_not_all_is_no_criterion():
     assert [c.text for c in split_criteria("Exclusion Criteria:\n- Pregnancy\n- The above information is not "
                                            "intended to contain all considerations relevant to a patient's")] == [
         "Pregnancy"]
+    # run into a criterion, the note goes and the criterion stays
+    assert [c.text for c in split_criteria("Exclusion Criteria:\n- Chronic infection\nThe above information is not "
+                                           "intended to contain all considerations relevant.\n- Smokers")] == [
+        "Chronic infection", "Smokers"]
 
 
 def test_sections_within_inclusion_and_exclusion_lists():
@@ -483,6 +487,15 @@ def test_what_a_heading_says_of_its_criteria_in_parentheses_is_their_section():
     assert [c.text for c in split_criteria("Inclusion Criteria: (age 18 or over)\n- pregnant")] == [
         "(age 18 or over)", "pregnant"]
     assert [c.text for c in split_criteria("Inclusion Criteria: (adults)")] == ["(adults)"]
+    # nor is it a gloss before a heading, or before another parenthesis: then it is the list's criterion
+    assert [(c.criterion_type, c.text, c.section) for c in split_criteria(
+        "Inclusion Criteria:\n(Healthy volunteers)\nExclusion Criteria:\n- Pregnancy")] == [
+        ("INCLUSION", "(Healthy volunteers)", None), ("EXCLUSION", "Pregnancy", None)]
+    assert [c.text for c in split_criteria("Exclusion Criteria:\n(Pregnant women)\n\n(Renal failure)")] == [
+        "(Pregnant women)", "(Renal failure)"]
+    # a list's marker ends what the heading's parenthesis could wrap over
+    assert [c.text for c in split_criteria("Inclusion Criteria: (for the\n- Adults)\n- Women")] == [
+        "(for the", "Adults)", "Women"]
 
 
 def test_a_heading_run_into_an_item_ends_the_item_there():

@@ -213,6 +213,24 @@ def test_a_title_links_only_where_it_tells_one_study_apart():
     assert found == _same_titles(con.execute("select trial_id, registry, brief_title, official_title from trials"))
 
 
+def test_a_japanese_trial_is_linked_by_its_registrys_id_or_ictrps():
+    """A record names a Japanese trial as its registry writes it ("UMIN000039686") or as ICTRP does
+    ("JPRN-jRCTs031190226"): both link to the trial, which goes by its registry's id; UMIN's older ids, which only
+    ICTRP's prefix tells apart ("JPRN-C000000079"), keep it. Through DuckDB's regular expressions, as publishing
+    finds them."""
+    con = duckdb.connect()
+    con.execute("""create table trials as select *, null::date as registration_date, null::varchar as brief_title,
+                   null::varchar as official_title from (values
+        ('NCT1', 'CTGOV', ['d1']), ('UMIN000039686', 'JPRN', ['d2']), ('jRCTs031190226', 'JPRN', ['d3']),
+        ('JPRN-C000000079', 'JPRN', ['d4'])) t(trial_id, registry, source_doc_ids)""")
+    con.execute("""create table identifiers as select * from (values
+        ('NCT1', 'SECONDARY_ID', 'UMIN000039686', 'd1'), ('NCT1', 'SECONDARY_ID', 'JPRN-jRCTs031190226', 'd1'),
+        ('NCT1', 'SECONDARY_ID', 'UMIN: C000000079 (JPRN-C000000079)', 'd1')) t(trial_id, id_type, id_value, doc_id)""")
+    linking.link(con)
+    assert set(con.execute("select linked_trial_id from trial_links where trial_id = 'NCT1'").fetchall()) == {
+        ("UMIN000039686",), ("jRCTs031190226",), ("JPRN-C000000079",)}
+
+
 def test_each_trial_is_in_one_cluster_whose_primary_follows_the_registry_order(linked):
     con, expected, present, _ = linked
     rows = con.execute("select trial_id, cluster_id, is_primary from trial_clusters").fetchall()

@@ -101,7 +101,7 @@ def test_a_registry_word_without_a_contract_word_is_kept_beside_a_null(table, te
     ("ISRCTN12345678", "ISRCTN"), ("ACTRN12620000445976", "ANZCTR"), ("CTRI/2020/04/024775", "CTRI"),
     ("EUCTR2021-000037-14", "EUCTR"), ("2023-503456-12-00", "CTIS"), ("DRKS00021134", "DRKS"),
     ("JPRN-jRCTs031190226", "JPRN"), ("JPRN-UMIN000012345", "JPRN"), ("jRCTs031190226", "JPRN"),
-    ("jRCT2031190264", "JPRN"), ("UMIN000012345", "JPRN"), ("JapicCTI-205238", "JPRN"),
+    ("jRCT2031190264", "JPRN"), ("UMIN000012345", "JPRN"), ("JapicCTI-205238", "JPRN"), ("JPRN-C000000079", "JPRN"),
     ("IRCT20100228003449N28", "IRCT"),
     ("NL8483", "NTR"), ("NTR1234", "NTR"), ("TCTR20200321001", "TCTR"), ("PACTR202003812345678", "PACTR"),
     ("RBR-2q3w4b", "REBEC"), ("RPCEC00000300", "RPCEC"), ("SLCTR/2020/010", "SLCTR"), ("LBCTR2020033467", "LBCTR"),
@@ -115,7 +115,8 @@ def test_registry_of_a_trial_id_by_its_prefix(trial_id, registry):
 @pytest.mark.parametrize("written, registered", [
     # ICTRP writes the ids of Japan's registries after "JPRN-"; the registries write them bare
     ("JPRN-UMIN000039686", "UMIN000039686"), ("JPRN-jRCTs031190226", "jRCTs031190226"),
-    ("JPRN-JapicCTI-205238", "JapicCTI-205238"), ("UMIN000039686", "UMIN000039686"),
+    ("JPRN-JapicCTI-205238", "JapicCTI-205238"), ("JPRN-JapicCTI-R123456", "JapicCTI-R123456"),
+    ("UMIN000039686", "UMIN000039686"), ("JPRN-C000000079", "JPRN-C000000079"),  # (UMIN's older ids need the prefix)
     ("NCT 01234567", "NCT01234567"), ("CTRI/2020/04/024775", "CTRI/2020/04/024775"),
     ("EUCTR2020-001254-22", "EUCTR2020-001254-22"), ("XYZ-123", "XYZ-123"),
 ])

@@ -186,8 +186,7 @@ def record(found: Fields, source: str) -> TrialRecord:
     phase_list, phases_raw = v.study_phases(study_type, _phases(phase_words), phase_words)
     minimum_age, maximum_age = v.stated_ages(_age(line("inclusion_agemin")), _age(line("inclusion_agemax")))
     size = _target_size(one("target_size"))
-    enrollment_type = (v.ENROLLMENT_TYPE.get(v._key(line("type_enrolment") or ""))
-                       or ("ESTIMATED" if size is not None else None))
+    enrollment_type = None if size is None else v.ENROLLMENT_TYPE.get(v._key(line("type_enrolment") or ""), "ESTIMATED")
     euctr = {name: _euctr_sections(whole(name)) for name in ("condition", *_EUCTR_END_POINTS)} \
         if registry == "EUCTR" else {}
     labelled = {name: sections for name, (_, sections) in euctr.items()}

@@ -199,6 +199,13 @@ def test_a_target_size_that_states_no_one_count_is_kept_as_written(xml_records, 
             (None, None, "Medical students group; Non-medical students group:1300;"), (240, "ESTIMATED", None)]
         assert (records["ChiCTR2000029435"].enrollment, records["ChiCTR2000029435"].enrollment_raw[-18:]) == (
             None, "control group:20;Hospital su"[-18:])
+    # a type stated beside a size that counts no one is no enrollment's type either (the WHO data set's own XML)
+    text = (CORPUS / "who_xml" / "ChiCTR2000034346.xml").read_text(encoding="utf-8")
+    assert "<type_enrolment/>" in text and "<target_size>" in text
+    text = re.sub(r"<target_size>[^<]*</target_size>", "<target_size>Group A; Group B:30;</target_size>",
+                  text.replace("<type_enrolment/>", "<type_enrolment>Actual</type_enrolment>"))
+    (record,) = who_xml.parse(text)
+    assert (record.enrollment, record.enrollment_type, record.enrollment_raw) == (None, None, "Group A; Group B:30;")
 
 
 def test_ictrp_csv_irct_and_jprn_records_field_by_field(csv_records):
