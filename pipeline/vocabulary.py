@@ -451,19 +451,23 @@ REGISTRY = _synonyms({
     "RPCEC": "RPCEC", "SLCTR": "SLCTR", "LBCTR": "LBCTR", "CRIS": "CRIS", "ITMCTR": "ITMCTR"})
 
 
+def _registration(written: str) -> tuple[str, str] | None:
+    """(registry code, the id as the registry writes it) of a whole value that is a registration's id, else None."""
+    for code, pattern, prefix in _REGISTRATION_IDS:
+        if m := pattern.fullmatch(written):
+            return code, prefix + "".join(m[1].split())
+    return None
+
+
 def registry_of(trial_id: str, register: str | None = None) -> str:
     """The registry code of a trial id by its prefix ("ACTRN12620000421932" → ANZCTR), else by the
     register's name, else OTHER."""
-    for code, pattern, _ in _REGISTRATION_IDS:
-        if pattern.fullmatch(trial_id):
-            return code
-    return REGISTRY.get(_key(register or ""), "OTHER")
+    found = _registration(trial_id)
+    return found[0] if found else REGISTRY.get(_key(register or ""), "OTHER")
 
 
 def registered_id(written: str) -> str:
     """A registration's id as its registry writes it, where another writes it otherwise ("JPRN-UMIN000039686", as
     ICTRP writes it → UMIN000039686; "NCT 01234567" → NCT01234567); an id of no known registry as written."""
-    for _, pattern, prefix in _REGISTRATION_IDS:
-        if m := pattern.fullmatch(written):
-            return prefix + "".join(m[1].split())
-    return written
+    found = _registration(written)
+    return found[1] if found else written
