@@ -237,7 +237,7 @@ def record(found: Fields, source: str) -> TrialRecord:
             c for c in listed if c not in classifications],
         keywords=list(dict.fromkeys([*items("keywords"), *classifications])),
         outcomes=outcomes,
-        identifiers=_identifiers(written_id, trial_id, items("secondary_ids")),
+        identifiers=_identifiers(written_id, trial_id, items("secondary_ids"), member_state is not None),
         locations=[Location(country=c) for c in items("countries")],
         eligibility_criteria=split_criteria(_criteria(inclusion, one("exclusion_criteria"))),
     )
@@ -437,11 +437,11 @@ def _criteria(inclusion: str | None, exclusion: str | None) -> str:
     return "\n".join(parts)
 
 
-def _identifiers(written_id: str, trial_id: str, secondary: list[str]) -> list[Identifier]:
+def _identifiers(written_id: str, trial_id: str, secondary: list[str], member_state: bool) -> list[Identifier]:
     """Secondary ids; an EU CTR member-state record also keeps its own id and its EudraCT number, and a trial ICTRP
     writes otherwise than its registry the id as ICTRP writes it ("JPRN-UMIN000039686")."""
     ids = [Identifier("SECONDARY_ID", value) for value in secondary]
-    if written_id.startswith("EUCTR") and written_id != trial_id:
+    if member_state:
         ids += [Identifier("EUCTR_MEMBER_STATE_RECORD", written_id), Identifier("EUDRACT_NUMBER", trial_id[len("EUCTR"):])]
     elif written_id != trial_id:
         ids.append(Identifier("ICTRP_ID", written_id))
