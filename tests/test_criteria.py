@@ -1,7 +1,6 @@
 """Splitting eligibility text into criteria, the same way for every source."""
 import json
 import re
-import tarfile
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -9,6 +8,7 @@ from pathlib import Path
 from pipeline.criteria import split_criteria
 from pipeline.record import Criterion
 from pipeline.thresholds import rows
+from tests import history_harness
 from tests.conftest import CORPUS, REPO, SPELT_AS_RE_FOLDS, query, run_corpus_xml
 
 
@@ -379,13 +379,8 @@ def _archived(archive: str, trial_ids) -> dict:
     """The records of these trials in one of the corpus's legacy XML archives, read by the XML reader."""
     from pipeline.sources import ctgov_xml
 
-    records = {}
-    with tarfile.open(CORPUS / f"{archive}.tar.xz", "r|xz") as members:
-        for member in members:
-            if member.name.rsplit("/", 1)[-1].removesuffix(".xml") in trial_ids:
-                (record,) = ctgov_xml.parse(members.extractfile(member).read().decode("utf-8"))
-                records[record.trial_id] = record
-    return records
+    return {record.trial_id: record for _, name, text in history_harness.members_of(CORPUS / f"{archive}.tar.xz")
+            if name.rsplit("/", 1)[-1].removesuffix(".xml") in trial_ids for record in ctgov_xml.parse(text)}
 
 
 def test_headings_of_criteria_for_inclusion_a_stage_or_after_a_slash_type_their_criteria():
