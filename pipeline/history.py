@@ -129,6 +129,11 @@ _WITHIN_VERSION = f"(source_format in {STRUCTURED_FORMATS}) desc, download_date 
 SEVERAL_DOCUMENTS = "select trial_id from doc_trials group by trial_id having count(*) > 1"
 
 
+# The trials with two versions or more: only they can have changed, so trial_changes' rows are theirs alone
+VERSIONED = """select trial_id from doc_trials where version_date is not null
+    group by trial_id having count(distinct version_date) > 1"""
+
+
 def _version_values(versioned_only: bool) -> str:
     """One row per (trial, version): each field from the first document of the version that states it (of the
     trials with two versions or more, when versioned_only), after `versioned` and `ranked_docs` (the documents
@@ -137,9 +142,7 @@ def _version_values(versioned_only: bool) -> str:
     # those, and ranking every document's hundred fields to keep none cost more than the rest (0.6 s at 100,000)
     picks = ",\n      ".join(f"arg_min({c}, rank) filter (where {_stated(c)}) as {c}" for c in _fields())
     return f"""
-  versioned as (
-    select trial_id from doc_trials where version_date is not null
-    group by trial_id having count(distinct version_date) > 1),
+  versioned as ({VERSIONED}),
   ranked_docs as (
     select *, row_number() over (partition by trial_id, version_date order by {_WITHIN_VERSION}) as rank
     from doc_trials where version_date is not null
