@@ -517,20 +517,22 @@ def test_a_version_of_a_many_version_trial_added_changed_or_removed_publishes_ev
 def test_a_trial_left_with_one_version_loses_its_changes_and_gets_them_back_as_a_fresh_build(tmp_path):
     """trial_changes' query runs on a change only when a touched trial has two versions or more
     (publishing.ROWS_ONLY_OF); a trial whose second version is removed still loses its rows there, and regains them
-    when the version comes back, as a fresh build has them."""
+    when the version comes back, as a fresh build has them, the other trial's changes in the same file kept."""
     raw, out = tmp_path / "raw", tmp_path / "out"
-    shutil.copytree(CORPUS / "ctgov_archive_history" / "NCT01365832", raw / "NCT01365832")
+    for trial in ("NCT01365832", "NCT01597011"):
+        shutil.copytree(CORPUS / "ctgov_archive_history" / trial, raw / trial)
     for path in XML[:3]:
         shutil.copy(path, raw / path.name)
     changes = "select count(*) from trial_changes where trial_id = 'NCT01365832'"
+    other = "select * from trial_changes where trial_id = 'NCT01597011' order by all"
     assert run_job(raw, out).success
-    (before,) = query(out, changes)
-    assert before[0] > 0
+    (before,), others = query(out, changes), query(out, other)
+    assert before[0] > 0 and others
     later = {path: path.read_bytes() for path in (raw / "NCT01365832").glob("*_20110603.*")}
     for path in later:
         path.unlink()
     assert run_job(raw, out).success
-    assert query(out, changes) == [(0,)]
+    assert query(out, changes) == [(0,)] and query(out, other) == others
     _same_as_a_fresh_build(raw, out, tmp_path / "fresh1")
     for path, data in later.items():
         path.write_bytes(data)
