@@ -72,8 +72,8 @@ UNION_OF_DOCUMENTS = {"locations": ("EUCTR",)}  # an EU CTR member state's recor
 # creatinine" reads the text of exclusions only; at 100,000 trials 0.21 → 0.14 s cold).
 CLUSTERED = {"eligibility_criteria": "criterion_type"}
 CLUSTER_ROWS = 8192
-# Tables whose rows only these trials have: a change that touches none of them leaves the table's files as they were
-# without running its query (trial_changes' query took 0.1-0.2 s of a one-file run, mostly to find nothing)
+# Tables whose rows only these trials have: a change that touches none of them does not run the table's query (it took
+# 0.1-0.2 s of a one-file run, mostly to find nothing); the touched trials' old rows, if any, are still dropped
 ROWS_ONLY_OF = {"trial_changes": history.VERSIONED}
 EMPTY_FILE = "empty.parquet"  # a table's one file when it has no rows
 MAX_ROW_FILES = 8  # a table's per-document rows in as many files of one number are merged into one (_write_rows)
