@@ -541,6 +541,28 @@ def test_a_trial_left_with_one_version_loses_its_changes_and_gets_them_back_as_a
     _same_as_a_fresh_build(raw, out, tmp_path / "fresh2")
 
 
+def test_a_change_of_one_version_trials_never_runs_trial_changes_query(tmp_path, monkeypatch):
+    """The shortcut itself: with trial_changes' query made to fail, a change touching only a trial of one version
+    still publishes (the query is not run, the versioned trial's changes are kept), and one touching the versioned
+    trial fails."""
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    shutil.copytree(CORPUS / "ctgov_archive_history" / "NCT01365832", raw / "NCT01365832")
+    for path in XML[:3]:
+        shutil.copy(path, raw / path.name)
+    assert run_job(raw, out).success
+    changes = query(out, "select * from trial_changes order by all")
+    assert changes
+    queries = publishing.table_queries()
+    monkeypatch.setattr(publishing, "table_queries",
+                        lambda: queries | {"trial_changes": "select error('trial_changes query ran')"})
+    amend_title(raw / XML[0].name)
+    assert run_job(raw, out).success
+    assert query(out, "select * from trial_changes order by all") == changes
+    amend_title(next((raw / "NCT01365832").glob("*_20110603.xml")))
+    with pytest.raises(Exception, match="trial_changes query ran"):
+        run_job(raw, out)
+
+
 def test_an_archive_parsed_by_a_run_killed_while_publishing_is_not_parsed_again(tmp_path):
     """The killed run's parsed rows wait as segments; the next run lists the archive's members again but parses none
     of them, and publishes what a fresh run does."""
