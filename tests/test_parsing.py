@@ -61,7 +61,7 @@ def test_a_document_with_bad_rows_is_quarantined_with_the_failures_and_others_la
     assert error.startswith("schema: ")
     assert "trials.overall_status isin" in error and "'SORT_OF_RECRUITING'" in error
     assert "minimum_age_le_maximum_age" in error
-    assert "trials.start_date greater_than_or_equal_to(1900-01-01)" in error
+    assert "trials.start_date in_range(1900-01-01, 2100-12-31)" in error
     assert frames["trials"]["trial_id"].to_list() == ["NCT02302599"]
     assert frames["eligibility_criteria"]["doc_id"].to_list() == ["doc0"]
 
