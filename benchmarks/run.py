@@ -218,11 +218,14 @@ def table(n: int, figures: dict) -> str:
     lines.append("")
     sensor_run = forms.get(SENSOR_FORM, {})
     if "rematerialize" in sensor_run:
-        lines += [f"| one file ({SENSOR_FORM}) | sensor tick s | run start → warehouse s | whole run s "
-                  "| documents parsed | in warehouse |", "|---|---:|---:|---:|---:|---|"]
+        lines += [f"| one file ({SENSOR_FORM}, each run in a fresh process) | sensor tick s "
+                  "| run start → warehouse s | execute call → warehouse s | whole run s | documents parsed "
+                  "| in warehouse |",
+                  "|---|---:|---:|---:|---:|---:|---|"]
         for change, m in sensor_run["rematerialize"].items():
-            live = "—" if m["to_warehouse_s"] is None else f"**{m['to_warehouse_s']:.2f}**"
-            lines.append(f"| {change} | {m.get('sensor_tick_s', 0):.2f} | {live} | {m['run_s']:.2f} "
+            live, called = ("—" if t is None else f"{t:.2f}" for t in (m["run_start_to_warehouse_s"],
+                                                                      m["to_warehouse_s"]))
+            lines.append(f"| {change} | {m.get('sensor_tick_s', 0):.2f} | **{live}** | {called} | {m['run_s']:.2f} "
                          f"| {m['documents_parsed']} | {'yes' if m.get('change_visible', True) else 'NO'} |")
         lines.append("")
     if "new_merging_code" in sensor_run:
@@ -292,7 +295,7 @@ def goals(n: int, figures: dict) -> list[str]:
         out.append(f"{form} rerun with nothing changed {m['run_s']:.1f} s, {m['documents_parsed']} parsed "
                    f"(≤ {GOALS['unchanged_s']:.0f} s, none: {mark(m['run_s'] <= GOALS['unchanged_s'] and not m['documents_parsed'])})")
     for change, m in forms.get(SENSOR_FORM, {}).get("rematerialize", {}).items():
-        seconds = m["to_warehouse_s"]
+        seconds = m["run_start_to_warehouse_s"]
         ok = seconds is not None and seconds <= GOALS["change_s"] and m["change_visible"]
         shown = "never" if seconds is None else f"{seconds:.2f} s after its run starts"
         out.append(f"one {change} file in the warehouse {shown} (≤ {GOALS['change_s']:.0f} s: {mark(ok)})")
