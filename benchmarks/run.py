@@ -94,7 +94,10 @@ def run_form(n: int, form: str, raw: Path, workers: int) -> dict:
     if code:
         raise SystemExit(f"the job failed on {form} (N={n}): exit {code}")
     result = orjson.loads((work / "result.json").read_bytes())
-    result["peak_rss_gib"] = max((gib for _, gib in samples), default=0.0)
+    # the job's own runs: the one-file runs' fresh processes run beside the benchmark's idle process, a pair the
+    # daemon never makes
+    until = result.get("sensor_started", float("inf"))
+    result["peak_rss_gib"] = max((gib for t, gib in samples if t < until), default=0.0)
     result["peak_rss_gib_by_step"] = _peaks(samples, result["step_windows"])
     result["records_per_s"] = n / result["wall_s"]
     if form == SENSOR_FORM:  # a run as after an edit of the merging code, in its own process as each run is
